@@ -1,0 +1,177 @@
+// Package analysis wires the pipeline: packet source → tcpflow → dissect →
+// classify, and gathers what they produce into a Result. The Result is the
+// one model every report format renders; its JSON shape is the contract in
+// spec/report-json.md (fields are added, never renamed).
+package analysis
+
+import "time"
+
+// Result is everything one run found.
+type Result struct {
+	Tool    string  `json:"tool"`
+	Version string  `json:"version"`
+	Inputs  []Input `json:"inputs"`
+	// CapturePoint: client-side, server-side, middle or unknown.
+	CapturePoint string       `json:"capture_point"`
+	Sessions     []Session    `json:"sessions"`
+	Breaks       []Verdict    `json:"breaks"`
+	Findings     []Verdict    `json:"findings"`
+	Connections  []Connection `json:"connections"`
+	Stats        Stats        `json:"stats"`
+	Errors       []InputError `json:"errors,omitempty"`
+}
+
+// Input describes one capture file (or the live interface).
+type Input struct {
+	Path        string    `json:"path"`
+	Format      string    `json:"format"`                // pcap, pcapng (gzip noted in Compression)
+	Compression string    `json:"compression,omitempty"` // gzip
+	LinkType    string    `json:"link_type"`             // Ethernet, Linux SLL, Linux SLL2, Raw IP, Null/Loopback
+	Packets     int64     `json:"packets"`
+	Bytes       int64     `json:"bytes"`
+	First       time.Time `json:"first"`
+	Last        time.Time `json:"last"`
+	// Drops reported by the capture itself (pcapng interface statistics).
+	Dropped *int64 `json:"dropped,omitempty"`
+	// Truncated packets: captured length below the original length.
+	Truncated int64 `json:"truncated,omitempty"`
+}
+
+// InputError is a file that could not be read to its end. Everything
+// before the failure was analysed.
+type InputError struct {
+	Path  string `json:"path"`
+	Frame int64  `json:"frame,omitempty"` // 0: before the first packet
+	Error string `json:"error"`
+}
+
+// Session is one FTP control connection and what happened on it.
+type Session struct {
+	ID        string     `json:"id"` // S1, S2, … in order of the control connection's first packet
+	Client    string     `json:"client"`
+	Server    string     `json:"server"`
+	User      string     `json:"user,omitempty"`
+	TLS       bool       `json:"tls"`
+	Start     time.Time  `json:"start"`
+	End       time.Time  `json:"end"`
+	Outcome   string     `json:"outcome"` // ok | broken
+	Banner    string     `json:"banner,omitempty"`
+	Commands  int        `json:"commands"`
+	Replies   int        `json:"replies"`
+	LastReply int        `json:"last_reply,omitempty"`
+	Transfers []Transfer `json:"transfers"`
+	// Anomalies: stable snake_case keys from the dissector with counts.
+	Anomalies map[string]int `json:"anomalies,omitempty"`
+	Input     int            `json:"input"`
+	Frame     int64          `json:"frame"` // first frame of the control connection
+}
+
+// Transfer is one data-transfer command and its outcome.
+type Transfer struct {
+	Command       string    `json:"command"` // RETR, STOR, STOU, APPE, LIST, NLST, MLSD
+	Path          string    `json:"path"`
+	Direction     string    `json:"direction"` // download | upload
+	Mode          string    `json:"mode"`      // passive | active | unknown
+	Data          *DataEnds `json:"data,omitempty"`
+	Bytes         int64     `json:"bytes"`
+	ExpectedBytes *int64    `json:"expected_bytes,omitempty"`
+	Reply         int       `json:"reply"` // final reply code (0: none seen)
+	ReplyText     string    `json:"reply_text,omitempty"`
+	Status        string    `json:"status"` // complete | failed | truncated | aborted
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
+	Frame         int64     `json:"frame"` // frame of the command
+	Input         int       `json:"input"`
+	// Inferred: the data connection was linked by hosts and time only
+	// (e.g. the control connection is encrypted).
+	Inferred bool `json:"inferred,omitempty"`
+}
+
+// DataEnds are the endpoints of a transfer's data connection.
+type DataEnds struct {
+	Client string `json:"client"`
+	Server string `json:"server"`
+}
+
+// ConnRef names a connection inside a verdict.
+type ConnRef struct {
+	Kind   string `json:"kind"` // control | data | other
+	Client string `json:"client"`
+	Server string `json:"server"`
+}
+
+// Evidence is one checkable fact: a packet and what it shows.
+type Evidence struct {
+	Frame int64     `json:"frame"`
+	Time  time.Time `json:"time"`
+	Text  string    `json:"text"`
+	// Input names the file when there are several inputs.
+	Input string `json:"input,omitempty"`
+}
+
+// Verdict is a break (something ended badly) or a finding (severity info).
+type Verdict struct {
+	ID         string     `json:"id"` // B1… for breaks, F1… for findings
+	Session    string     `json:"session,omitempty"`
+	Connection ConnRef    `json:"connection"`
+	Class      string     `json:"class"`
+	Cause      string     `json:"cause"`
+	Confidence float64    `json:"confidence"`
+	Time       time.Time  `json:"time"`
+	Summary    string     `json:"summary"`
+	Evidence   []Evidence `json:"evidence"`
+	// Filter is a Wireshark display filter isolating the connection.
+	Filter string `json:"filter"`
+	// Contributing lists other causes whose rules also held.
+	Contributing []string `json:"contributing,omitempty"`
+	Severity     string   `json:"severity,omitempty"` // "info" on findings
+}
+
+// Connection is one TCP connection's summary, Zeek conn.log style.
+type Connection struct {
+	Kind        string          `json:"kind"`
+	Session     string          `json:"session,omitempty"`
+	Client      string          `json:"client"`
+	Server      string          `json:"server"`
+	Start       time.Time       `json:"start"`
+	End         time.Time       `json:"end"`
+	ConnState   string          `json:"conn_state"`
+	History     string          `json:"history"`
+	Packets     PerSide[int64]  `json:"packets"`
+	Bytes       PerSide[int64]  `json:"bytes"`
+	Hops        PerSide[int]    `json:"hops"`
+	WindowScale PerSide[string] `json:"window_scale"` // "7", "none", "unknown"
+	Midstream   bool            `json:"midstream,omitempty"`
+	Retransmits PerSide[int64]  `json:"retransmits"`
+	CaptureLoss int64           `json:"capture_loss_bytes,omitempty"`
+	Closed      string          `json:"closed"`
+	Input       int             `json:"input"`
+	Frame       int64           `json:"frame"`
+}
+
+// PerSide is a value for each side of a connection.
+type PerSide[T any] struct {
+	Client T `json:"client"`
+	Server T `json:"server"`
+}
+
+// Stats counts the work done and the caps hit, so nothing is dropped
+// silently.
+type Stats struct {
+	Packets              int64   `json:"packets"`
+	Bytes                int64   `json:"bytes"`
+	TCPPackets           int64   `json:"tcp_packets"`
+	ICMPErrors           int64   `json:"icmp_errors"`
+	Undecodable          int64   `json:"undecodable"`
+	NonIP                int64   `json:"non_ip"`
+	Fragments            int64   `json:"ip_fragments"`
+	FragmentsReassembled int64   `json:"ip_fragments_reassembled"`
+	Connections          int64   `json:"connections"`
+	FTPSessions          int64   `json:"ftp_sessions"`
+	DataConnections      int64   `json:"data_connections"`
+	ConnsExpired         int64   `json:"connections_expired"`
+	ConnsEvicted         int64   `json:"connections_evicted"`
+	MaxConns             int     `json:"max_connections"`
+	SessionsDropped      int64   `json:"sessions_dropped,omitempty"`
+	DurationSeconds      float64 `json:"-"` // wall time of the run: kept out of reports for byte-identical output
+}

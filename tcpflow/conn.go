@@ -1,0 +1,244 @@
+// Package tcpflow decodes packets and tracks TCP connections. It records
+// facts where they are seen (frame numbers, capture time, TTL, IP ID, flags,
+// windows, options, retransmissions, gaps, resets, ICMP errors quoting a
+// connection) and judges nothing: deciding what the facts mean is classify's
+// job.
+package tcpflow
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow/zeekconn"
+)
+
+// Dir is the direction of a segment within a connection.
+type Dir uint8
+
+const (
+	// FromClient is the direction of the connection's originator (the host
+	// that sent the first SYN, or, for a connection picked up mid-stream, the
+	// side with the higher port when no SYN was seen).
+	FromClient Dir = 0
+	// FromServer is the responder's direction.
+	FromServer Dir = 1
+)
+
+// Other returns the opposite direction.
+func (d Dir) Other() Dir { return d ^ 1 }
+
+func (d Dir) String() string {
+	if d == FromClient {
+		return "client"
+	}
+	return "server"
+}
+
+// Ref names one packet: its input file (0-based index into the inputs), its
+// 1-based frame number within that file (the number Wireshark shows) and its
+// capture time in Unix nanoseconds.
+type Ref struct {
+	Input int
+	Frame int64
+	TS    int64
+}
+
+// Time returns the capture time as a time.Time in UTC.
+func (r Ref) Time() time.Time { return time.Unix(0, r.TS).UTC() }
+
+// IsZero reports whether r names no packet.
+func (r Ref) IsZero() bool { return r.Frame == 0 }
+
+// WScale values with special meaning.
+const (
+	// WScaleNone: the SYN was seen and carried no window-scale option.
+	WScaleNone int8 = -1
+	// WScaleUnknown: the SYN was not captured, so nobody can tell.
+	WScaleUnknown int8 = -2
+)
+
+// CloseReason says why the tracker stopped tracking a connection.
+type CloseReason uint8
+
+const (
+	// ClosedFIN: both sides sent FIN (and the last one was acknowledged or
+	// the linger time passed).
+	ClosedFIN CloseReason = iota + 1
+	// ClosedRST: a reset ended the connection.
+	ClosedRST
+	// ClosedIdle: no packet for the idle timeout (on capture time).
+	ClosedIdle
+	// ClosedEvicted: the connection table was full and this was the oldest
+	// idle connection.
+	ClosedEvicted
+	// ClosedEOF: the capture ended while the connection was open.
+	ClosedEOF
+	// ClosedReused: a new SYN on the same 4-tuple started a new connection.
+	ClosedReused
+)
+
+func (r CloseReason) String() string {
+	switch r {
+	case ClosedFIN:
+		return "fin"
+	case ClosedRST:
+		return "rst"
+	case ClosedIdle:
+		return "idle"
+	case ClosedEvicted:
+		return "evicted"
+	case ClosedEOF:
+		return "end-of-capture"
+	case ClosedReused:
+		return "port-reused"
+	}
+	return "open"
+}
+
+// TCP flag bits as they sit in the header's 13th byte (plus ECE/CWR).
+const (
+	FlagFIN uint8 = 1 << iota
+	FlagSYN
+	FlagRST
+	FlagPSH
+	FlagACK
+	FlagURG
+	FlagECE
+	FlagCWR
+)
+
+// Seg is one event in a connection's short packet log: the facts of a
+// packet that matters for a verdict (handshake, FIN, RST, retransmission,
+// zero window). The log is capped per connection (see Options.MaxSegLog);
+// the cap is counted in Conn.SegLogDropped.
+type Seg struct {
+	Ref
+	Dir     Dir
+	Flags   uint8
+	Seq     uint32
+	Ack     uint32
+	Len     int    // TCP payload length
+	Win     uint16 // raw advertised window (unscaled)
+	TTL     uint8  // IPv4 TTL or IPv6 hop limit
+	IPID    uint16 // IPv4 identification (0 for IPv6)
+	DF      bool   // IPv4 don't-fragment bit
+	Retrans bool   // payload or SYN/FIN already seen before
+}
+
+// Half holds the facts of one direction of a connection.
+type Half struct {
+	Packets int64 // packets sent in this direction
+	Bytes   int64 // TCP payload bytes, retransmissions included
+	IPBytes int64 // IP bytes (header + payload), as Zeek's *_ip_bytes
+
+	// Sequence space. ISN is valid when SawSYN; otherwise Base is the first
+	// sequence number seen and sequence-derived counts start there.
+	SawSYN   bool
+	ISN      uint32
+	Base     uint32 // ISN+1 after a SYN, else the first seq seen
+	HighSeq  uint32 // highest seq+len (+1 for FIN) seen
+	seqValid bool
+
+	SYN      Ref // first SYN (or SYN-ACK) from this side
+	SYNCount int // SYNs sent, retransmissions included
+	FIN      Ref // first FIN from this side
+	RST      Ref // first RST from this side
+	RSTCount int
+
+	MSS      uint16 // MSS option from the SYN; 0 when absent or unseen
+	WScale   int8   // shift from the SYN; WScaleNone or WScaleUnknown
+	SACKPerm bool
+
+	// Hop facts: the TTL/hop limit of the first packet and the range seen.
+	TTLFirst, TTLMin, TTLMax uint8
+	IPIDLast                 uint16
+	DFSeen                   int64 // packets with the DF bit
+
+	Retransmits  int64 // segments whose payload was already seen
+	RetransBytes int64
+	OutOfOrder   int64 // segments that arrived before a lower missing one
+	CaptureLoss  int64 // bytes the peer acknowledged that the capture never had
+	ZeroWindows  int64 // packets advertising a zero window
+	LastWin      uint16
+	MaxSegSize   int    // largest payload seen in one segment
+	FirstData    Ref    // first packet with payload
+	LastData     Ref    // last packet with payload
+	AckedHigh    uint32 // highest ack this side sent
+	ackValid     bool
+}
+
+// ICMPError is an ICMP or ICMPv6 error that quotes a packet of the
+// connection.
+type ICMPError struct {
+	Ref
+	From     netip.Addr // the ICMP packet's source: a router or the endpoint
+	V6       bool
+	Type     uint8
+	Code     uint8
+	MTU      int // next-hop MTU of fragmentation-needed / packet-too-big, else 0
+	TTL      uint8
+	QuotedBy Dir // direction of the quoted packet (who sent what bounced)
+}
+
+// Conn is one TCP connection. The tracker owns it; a Handler may keep a
+// pointer after Closed, but must not change it.
+type Conn struct {
+	ID     uint64 // 1-based, in order of first packet
+	Client netip.AddrPort
+	Server netip.AddrPort
+
+	First Ref // first packet
+	Last  Ref // last packet
+
+	// Midstream: the capture began after the handshake, so the window
+	// scale and initial sequence numbers are unknown.
+	Midstream bool
+	Half      [2]Half
+
+	// Log is a short log of the packets that matter for verdicts: the
+	// first packets, every SYN/FIN/RST, retransmissions, zero windows and
+	// the last packets. See Options.MaxSegLog.
+	Log           []Seg
+	SegLogDropped int
+
+	ICMP   []ICMPError
+	Closed CloseReason
+
+	zeek zeekconn.State
+
+	// Reassemble asks the tracker to deliver this connection's payload in
+	// order through Handler.Data. Set it in Handler.Opened or return true
+	// from Handler.Sniff.
+	Reassemble bool
+	streams    [2]stream
+
+	// User is the handler's per-connection state.
+	User any
+
+	idleNext, idlePrev *Conn // idle list, oldest first
+	key                connKey
+}
+
+// Duration is the time between the first and last packet.
+func (c *Conn) Duration() time.Duration { return time.Duration(c.Last.TS - c.First.TS) }
+
+// Handler receives the tracker's events, in capture order, on one goroutine.
+// Slices passed to a Handler are only valid during the call: copy what you
+// keep.
+type Handler interface {
+	// Opened is called on a connection's first packet, before the packet's
+	// facts are recorded.
+	Opened(c *Conn)
+	// Sniff is called with the first payload of each direction of a
+	// connection that does not have Reassemble set. Returning true turns
+	// reassembly on from this segment on (this payload is delivered).
+	Sniff(c *Conn, dir Dir, payload []byte) bool
+	// Data delivers in-order payload of a reassembled direction; at is the
+	// packet that carried it.
+	Data(c *Conn, dir Dir, data []byte, at Ref)
+	// Gap says n bytes of a reassembled direction never appeared in the
+	// capture; delivery resumes after them.
+	Gap(c *Conn, dir Dir, n int64, at Ref)
+	// Closed is called once when the tracker forgets the connection.
+	Closed(c *Conn)
+}
