@@ -1,0 +1,3 @@
+package tcpflow
+
+type connKey struct{}
