@@ -136,7 +136,7 @@ type Half struct {
 	SawSYN   bool
 	ISN      uint32
 	Base     uint32 // ISN+1 after a SYN, else the first seq seen
-	HighSeq  uint32 // highest seq+len (+1 for FIN) seen
+	HighSeq  uint32 // highest seq+len of a segment with payload (FIN excluded)
 	seqValid bool
 
 	SYN      Ref // first SYN (or SYN-ACK) from this side
@@ -241,4 +241,16 @@ type Handler interface {
 	Gap(c *Conn, dir Dir, n int64, at Ref)
 	// Closed is called once when the tracker forgets the connection.
 	Closed(c *Conn)
+}
+
+// SeqBytes returns how many payload bytes of sequence space this side
+// covered as far as the capture shows (highest sequence number seen with
+// payload minus the first one), counting each byte once whatever the
+// retransmissions and including bytes the capture missed. For a data
+// connection this is the size of the transfer.
+func (h *Half) SeqBytes() int64 {
+	if !h.seqValid {
+		return 0
+	}
+	return int64(h.HighSeq - h.Base)
 }
