@@ -154,17 +154,21 @@ type Half struct {
 	IPIDLast                 uint16
 	DFSeen                   int64 // packets with the DF bit
 
-	Retransmits  int64 // segments whose payload was already seen
-	RetransBytes int64
-	OutOfOrder   int64 // segments that arrived before a lower missing one
-	CaptureLoss  int64 // bytes the peer acknowledged that the capture never had
-	ZeroWindows  int64 // packets advertising a zero window
-	LastWin      uint16
-	MaxSegSize   int    // largest payload seen in one segment
-	FirstData    Ref    // first packet with payload
-	LastData     Ref    // last packet with payload
-	AckedHigh    uint32 // highest ack this side sent
-	ackValid     bool
+	Retransmits   int64 // segments whose payload was already seen
+	RetransBytes  int64
+	OutOfOrder    int64 // segments that arrived before a lower missing one
+	CaptureLoss   int64 // bytes the peer acknowledged that the capture never had
+	ZeroWindows   int64 // packets advertising a zero window
+	LastWin       uint16
+	MaxSegSize    int // largest payload seen in one segment
+	finSeq        uint32
+	holes         [4]seqRange // sequence ranges not (yet) seen below HighSeq
+	nHoles        int
+	HolesOverflow int64  // holes that did not fit; later fills count as retransmissions
+	FirstData     Ref    // first packet with payload
+	LastData      Ref    // last packet with payload
+	AckedHigh     uint32 // highest ack this side sent
+	ackValid      bool
 }
 
 // ICMPError is an ICMP or ICMPv6 error that quotes a packet of the
@@ -178,6 +182,9 @@ type ICMPError struct {
 	MTU      int // next-hop MTU of fragmentation-needed / packet-too-big, else 0
 	TTL      uint8
 	QuotedBy Dir // direction of the quoted packet (who sent what bounced)
+	// QuotedSeq is the TCP sequence number of the quoted segment.
+	QuotedSeq uint32
+	HasSeq    bool
 }
 
 // Conn is one TCP connection. The tracker owns it; a Handler may keep a
@@ -201,8 +208,22 @@ type Conn struct {
 	Log           []Seg
 	SegLogDropped int
 
-	ICMP   []ICMPError
-	Closed CloseReason
+	// SynAck is the server's first SYN-ACK; HandshakeAck the client's ACK
+	// of it (the third packet of the handshake).
+	SynAck, HandshakeAck Ref
+
+	// Tail holds the last packets of the connection (a ring); LastSegs
+	// returns them in order.
+	Tail  [8]Seg
+	tailN int
+
+	ICMP        []ICMPError
+	ICMPDropped int
+	Closed      CloseReason
+
+	ending  CloseReason // first terminal event seen (RST, both FINs)
+	endAt   int64
+	inShort bool
 
 	zeek zeekconn.State
 
@@ -215,7 +236,7 @@ type Conn struct {
 	// User is the handler's per-connection state.
 	User any
 
-	idleNext, idlePrev *Conn // idle list, oldest first
+	idleNext, idlePrev *Conn // expiry list, oldest first
 	key                connKey
 }
 
@@ -252,5 +273,45 @@ func (h *Half) SeqBytes() int64 {
 	if !h.seqValid {
 		return 0
 	}
-	return int64(h.HighSeq - h.Base)
+	end := h.HighSeq
+	if !h.FIN.IsZero() && seqLT(end, h.finSeq) {
+		end = h.finSeq // the segments before the FIN were all sent
+	}
+	return seqDiff(h.Base, end)
 }
+
+// LastSegs returns the connection's last packets (up to len(Tail)), oldest
+// first.
+func (c *Conn) LastSegs() []Seg {
+	n := min(c.tailN, len(c.Tail))
+	out := make([]Seg, 0, n)
+	for i := c.tailN - n; i < c.tailN; i++ {
+		out = append(out, c.Tail[i%len(c.Tail)])
+	}
+	return out
+}
+
+// Ending returns the first terminal event seen (ClosedRST or ClosedFIN) and
+// its capture time, or 0 while the connection looked open.
+func (c *Conn) Ending() (CloseReason, int64) { return c.ending, c.endAt }
+
+// WindowScaling tells whether RFC 7323 window scaling is in effect: both
+// SYNs must carry the option. It returns the shifts and one of "on", "off"
+// (a SYN was seen without the option) or "unknown" (a SYN was not
+// captured).
+func (c *Conn) WindowScaling() (client, server int8, state string) {
+	client, server = c.Half[FromClient].WScale, c.Half[FromServer].WScale
+	switch {
+	case client == WScaleNone || server == WScaleNone:
+		return client, server, "off"
+	case client == WScaleUnknown || server == WScaleUnknown:
+		return client, server, "unknown"
+	}
+	return client, server, "on"
+}
+
+// History returns Zeek's history letters for the connection.
+func (c *Conn) History() string { return c.zeek.History() }
+
+// ConnState returns Zeek's conn_state for the connection.
+func (c *Conn) ConnState() string { return c.zeek.ConnState() }

@@ -1,0 +1,573 @@
+package tcpflow
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow/decode"
+)
+
+// Options bound the tracker's memory and say how long state lives. All
+// times are capture time.
+type Options struct {
+	// MaxConns caps the connection table; at the cap the connection idle
+	// the longest is closed (ClosedEvicted) and counted.
+	MaxConns int
+	// ConnIdle: an established connection with no packet for this long
+	// is closed (ClosedIdle). FTP control connections sit idle between
+	// commands, so this is long (servers' idle timeouts are minutes).
+	ConnIdle time.Duration
+	// HalfOpenIdle: a connection not established (SYN only, SYN-ACK
+	// only) or already closing lives this long after its last packet.
+	// Long enough to see a SYN's whole retransmission schedule.
+	HalfOpenIdle time.Duration
+	// Linger: after both FINs or a RST, the connection is kept this long
+	// to collect retransmissions, late ACKs and further resets.
+	Linger time.Duration
+	// ServerPorts orient connections picked up mid-stream: the side
+	// using one of these ports is the server.
+	ServerPorts []uint16
+	// MaxSegLog caps Conn.Log per connection.
+	MaxSegLog int
+	// MaxICMP caps Conn.ICMP per connection.
+	MaxICMP int
+	// MaxBufferedBytes caps out-of-order bytes held per reassembled
+	// direction.
+	MaxBufferedBytes int
+}
+
+// DefaultOptions are the limits ftpcap uses unless told otherwise.
+func DefaultOptions() Options {
+	return Options{
+		MaxConns:         1 << 20,
+		ConnIdle:         2 * time.Hour,
+		HalfOpenIdle:     3 * time.Minute,
+		Linger:           10 * time.Second,
+		ServerPorts:      []uint16{21},
+		MaxSegLog:        64,
+		MaxICMP:          32,
+		MaxBufferedBytes: 1 << 20,
+	}
+}
+
+// Stats counts the tracker's work and every cap it hit.
+type Stats struct {
+	TCPPackets      int64
+	Conns           int64
+	Reused          int64 // new SYN on a 4-tuple whose connection had ended
+	Expired         int64 // closed for idleness (ClosedIdle)
+	Evicted         int64 // closed because the table was full
+	ICMPMatched     int64
+	ICMPUnmatched   int64
+	ICMPDropped     int64 // over MaxICMP on one connection
+	SegLogDropped   int64
+	GapBytes        int64 // control-stream bytes never captured
+	SnapGapBytes    int64 // control-stream bytes cut by the snap length
+	BufferOverflows int64
+	MaxConns        int
+	PeakConns       int
+}
+
+// Tracker follows TCP connections and feeds a Handler. It is not safe for
+// concurrent use; run one per goroutine (shard by 4-tuple).
+type Tracker struct {
+	opts  Options
+	h     Handler
+	conns map[connKey]*Conn
+	// Two lists ordered by last packet time, oldest first: connections in
+	// the short-lived states (not established, closing) and established
+	// ones. Each list is sorted because every packet moves its connection
+	// to the tail.
+	short, long connList
+	nextID      uint64
+	now         int64
+	serverPort  [65536 / 64]uint64
+	stats       Stats
+}
+
+type connList struct{ head, tail *Conn }
+
+// NewTracker makes a tracker feeding h.
+func NewTracker(opts Options, h Handler) *Tracker {
+	def := DefaultOptions()
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = def.MaxConns
+	}
+	if opts.ConnIdle <= 0 {
+		opts.ConnIdle = def.ConnIdle
+	}
+	if opts.HalfOpenIdle <= 0 {
+		opts.HalfOpenIdle = def.HalfOpenIdle
+	}
+	if opts.Linger <= 0 {
+		opts.Linger = def.Linger
+	}
+	if opts.MaxSegLog <= 0 {
+		opts.MaxSegLog = def.MaxSegLog
+	}
+	if opts.MaxICMP <= 0 {
+		opts.MaxICMP = def.MaxICMP
+	}
+	if opts.MaxBufferedBytes <= 0 {
+		opts.MaxBufferedBytes = def.MaxBufferedBytes
+	}
+	t := &Tracker{opts: opts, h: h, conns: make(map[connKey]*Conn)}
+	for _, p := range opts.ServerPorts {
+		t.serverPort[p/64] |= 1 << (p % 64)
+	}
+	t.stats.MaxConns = opts.MaxConns
+	return t
+}
+
+// Stats returns the counters so far.
+func (t *Tracker) Stats() Stats { return t.stats }
+
+// Open returns the number of connections being tracked.
+func (t *Tracker) Open() int { return len(t.conns) }
+
+func (t *Tracker) isServerPort(p uint16) bool { return t.serverPort[p/64]&(1<<(p%64)) != 0 }
+
+// Packet records one TCP segment (p must be decode.KindTCP).
+func (t *Tracker) Packet(p *decode.Packet, at Ref) {
+	t.stats.TCPPackets++
+	t.advance(at.TS)
+	src := netip.AddrPortFrom(p.Src, p.SrcPort)
+	dst := netip.AddrPortFrom(p.Dst, p.DstPort)
+	key := makeKey(src, dst)
+	c := t.conns[key]
+	syn := p.Flags&(FlagSYN|FlagACK) == FlagSYN
+	if c != nil && syn && c.isReuse(src, p.Seq) {
+		t.stats.Reused++
+		t.close(c, ClosedReused)
+		c = nil
+	}
+	if c == nil {
+		c = t.open(key, src, dst, p, at)
+	}
+	dir := FromClient
+	if src != c.Client {
+		dir = FromServer
+	}
+	t.record(c, dir, p, at)
+}
+
+// isReuse reports whether a SYN from src starts a new connection on this
+// 4-tuple rather than retransmitting the current one's.
+func (c *Conn) isReuse(src netip.AddrPort, seq uint32) bool {
+	if c.ending == 0 && !c.Half[0].hadFINorRST() && !c.Half[1].hadFINorRST() {
+		// Still open: a SYN with another ISN from the same client is
+		// odd but not a new connection until the old one ended.
+		return false
+	}
+	if src == c.Client && c.Half[FromClient].SawSYN && c.Half[FromClient].ISN == seq {
+		return false // the old SYN, retransmitted
+	}
+	return true
+}
+
+func (h *Half) hadFINorRST() bool { return !h.FIN.IsZero() || !h.RST.IsZero() }
+
+// open creates the connection for a packet of a 4-tuple not in the table.
+func (t *Tracker) open(key connKey, src, dst netip.AddrPort, p *decode.Packet, at Ref) *Conn {
+	if len(t.conns) >= t.opts.MaxConns {
+		t.evictOne()
+	}
+	t.nextID++
+	t.stats.Conns++
+	c := &Conn{ID: t.nextID, First: at, Last: at, key: key}
+	client, server := src, dst
+	switch {
+	case p.Flags&(FlagSYN|FlagACK) == FlagSYN:
+		// The SYN's sender opened the connection.
+	case p.Flags&(FlagSYN|FlagACK) == FlagSYN|FlagACK:
+		client, server = dst, src
+	case t.isServerPort(dst.Port()) && !t.isServerPort(src.Port()):
+	case t.isServerPort(src.Port()) && !t.isServerPort(dst.Port()):
+		client, server = dst, src
+	case src.Port() < 1024 && dst.Port() >= 1024:
+		client, server = dst, src
+	}
+	c.Client, c.Server = client, server
+	c.Midstream = p.Flags&FlagSYN == 0
+	c.Half[0].WScale, c.Half[1].WScale = WScaleUnknown, WScaleUnknown
+	if client != src {
+		c.zeek.Flip()
+	}
+	t.conns[key] = c
+	t.stats.PeakConns = max(t.stats.PeakConns, len(t.conns))
+	t.short.pushBack(c)
+	c.inShort = true
+	t.h.Opened(c)
+	if c.Reassemble {
+		c.streams[0].wanted, c.streams[1].wanted = true, true
+	}
+	return c
+}
+
+// record adds one packet's facts to its connection.
+func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
+	h := &c.Half[dir]
+	peer := &c.Half[dir.Other()]
+	c.Last = at
+	h.Packets++
+	h.Bytes += int64(p.PayloadLen)
+	h.IPBytes += int64(p.IPLen)
+	if h.Packets == 1 {
+		h.TTLFirst, h.TTLMin, h.TTLMax = p.TTL, p.TTL, p.TTL
+	} else {
+		h.TTLMin = min(h.TTLMin, p.TTL)
+		h.TTLMax = max(h.TTLMax, p.TTL)
+	}
+	h.IPIDLast = p.IPID
+	if p.DF {
+		h.DFSeen++
+	}
+	seg := Seg{Ref: at, Dir: dir, Flags: p.Flags, Seq: p.Seq, Ack: p.Ack, Len: p.PayloadLen,
+		Win: p.Win, TTL: p.TTL, IPID: p.IPID, DF: p.DF}
+	important := false
+
+	if p.Flags&FlagSYN != 0 {
+		important = true
+		h.SYNCount++
+		if !h.SawSYN {
+			h.SawSYN = true
+			h.SYN = at
+			h.ISN = p.Seq
+			h.Base = p.Seq + 1
+			h.HighSeq = h.Base
+			h.seqValid = true
+			h.MSS = p.MSS
+			h.WScale = p.WScale
+			h.SACKPerm = p.SACKPerm
+			if dir == FromServer && p.Flags&FlagACK != 0 {
+				c.SynAck = at
+			}
+		} else if p.Seq == h.ISN {
+			seg.Retrans = true
+		}
+	}
+	if !h.seqValid && p.Flags&FlagRST == 0 {
+		// Mid-stream: sequence-derived counts start at the first segment.
+		h.Base, h.HighSeq, h.seqValid = p.Seq, p.Seq, true
+	}
+	if p.PayloadLen > 0 && h.seqValid {
+		if t.trackPayload(c, dir, p, at) {
+			seg.Retrans = true
+			important = true
+		}
+	}
+	if p.Flags&FlagACK != 0 {
+		if !h.ackValid || seqLT(h.AckedHigh, p.Ack) {
+			h.AckedHigh, h.ackValid = p.Ack, true
+		}
+		if dir == FromClient && c.HandshakeAck.IsZero() && !c.SynAck.IsZero() &&
+			p.Flags&(FlagSYN|FlagRST) == 0 && p.Ack == peer.ISN+1 {
+			c.HandshakeAck = at
+		}
+		t.noteCaptureLoss(c, dir, p.Ack)
+	}
+	h.LastWin = p.Win
+	if p.Win == 0 && p.Flags&(FlagRST|FlagSYN) == 0 {
+		h.ZeroWindows++
+		important = true
+	}
+	if p.Flags&FlagFIN != 0 {
+		important = true
+		finSeq := p.Seq + uint32(p.PayloadLen)
+		if h.FIN.IsZero() {
+			h.FIN = at
+			h.finSeq = finSeq
+		}
+		c.streams[dir].fin, c.streams[dir].finSeq = true, finSeq
+	}
+	if p.Flags&FlagRST != 0 {
+		important = true
+		h.RSTCount++
+		if h.RST.IsZero() {
+			h.RST = at
+		}
+	}
+	if p.PayloadLen > 0 && h.FirstData.IsZero() {
+		h.FirstData = at
+		important = true
+	}
+	if p.PayloadLen > 0 {
+		h.LastData = at
+		h.MaxSegSize = max(h.MaxSegSize, p.PayloadLen)
+	}
+	if important {
+		if len(c.Log) < t.opts.MaxSegLog {
+			c.Log = append(c.Log, seg)
+		} else {
+			c.SegLogDropped++
+			t.stats.SegLogDropped++
+		}
+	}
+	c.Tail[c.tailN%len(c.Tail)] = seg
+	c.tailN++
+	c.zeek.Observe(dir == FromClient, p.Flags, p.Seq, p.Ack, p.PayloadLen, p.Win, p.IPLen)
+
+	// Reassembly for connections the handler wants.
+	if p.PayloadLen > 0 {
+		t.reassemble(c, dir, p, at)
+	}
+	if p.Flags&FlagACK != 0 && c.streams[dir.Other()].wanted {
+		t.acked(c, dir.Other(), p.Ack, at)
+	}
+	t.updateState(c, dir, p)
+}
+
+// trackPayload updates sequence facts for a segment with payload and
+// reports whether it repeated bytes already seen (a retransmission).
+// Segments that fill a hole below the highest sequence seen are
+// out-of-order arrivals, not retransmissions; holes are tracked in a small
+// fixed array, so very lossy captures degrade to counting them as
+// retransmissions.
+func (t *Tracker) trackPayload(c *Conn, dir Dir, p *decode.Packet, at Ref) bool {
+	h := &c.Half[dir]
+	start, end := p.Seq, p.Seq+uint32(p.PayloadLen)
+	if !seqLT(start, h.HighSeq) {
+		if seqLT(h.HighSeq, start) {
+			h.addHole(h.HighSeq, start)
+		}
+		h.HighSeq = end
+		return false
+	}
+	if h.fillHole(start, end) {
+		h.OutOfOrder++
+		if seqLT(h.HighSeq, end) {
+			h.HighSeq = end
+		}
+		return false
+	}
+	h.Retransmits++
+	h.RetransBytes += int64(p.PayloadLen)
+	if seqLT(h.HighSeq, end) {
+		h.HighSeq = end
+	}
+	return true
+}
+
+// noteCaptureLoss: an ACK from dir covering bytes of the peer's that are
+// still holes means the peer sent them and the capture missed them.
+func (t *Tracker) noteCaptureLoss(c *Conn, dir Dir, ack uint32) {
+	peer := &c.Half[dir.Other()]
+	if !peer.seqValid || peer.nHoles == 0 {
+		return
+	}
+	peer.ackHoles(ack)
+}
+
+func (t *Tracker) reassemble(c *Conn, dir Dir, p *decode.Packet, at Ref) {
+	s := &c.streams[dir]
+	if !s.wanted {
+		if c.Reassemble {
+			s.wanted = true
+		} else if !s.sniffed {
+			s.sniffed = true
+			if t.h.Sniff(c, dir, p.Payload) {
+				c.Reassemble = true
+				s.wanted = true
+				c.streams[dir.Other()].wanted = true
+			}
+		}
+		if !s.wanted {
+			return
+		}
+	}
+	if !s.started {
+		h := &c.Half[dir]
+		if h.SawSYN && !seqLT(p.Seq, h.Base) && seqDiff(h.Base, p.Seq) < 1<<20 {
+			s.start(h.Base)
+		} else {
+			s.start(p.Seq)
+		}
+	}
+	t.streamSegment(c, dir, p.Seq, p.Payload, p.PayloadLen, at)
+}
+
+// updateState moves a connection between the expiry lists as it is
+// established and as it ends.
+func (t *Tracker) updateState(c *Conn, dir Dir, p *decode.Packet) {
+	if c.ending == 0 {
+		switch {
+		case p.Flags&FlagRST != 0:
+			c.ending = ClosedRST
+		case !c.Half[0].FIN.IsZero() && !c.Half[1].FIN.IsZero():
+			c.ending = ClosedFIN
+		}
+		if c.ending != 0 {
+			c.endAt = c.Last.TS
+		}
+	}
+	// Established: the handshake completed (or the client went on after
+	// the SYN-ACK), or the capture began mid-stream, where the long
+	// timeout is the only safe one.
+	established := c.ending == 0 && (c.Midstream || !c.HandshakeAck.IsZero() ||
+		(!c.SynAck.IsZero() && c.Half[FromClient].Packets > int64(c.Half[FromClient].SYNCount)))
+	if established && c.inShort {
+		t.short.remove(c)
+		c.inShort = false
+		t.long.pushBack(c)
+		return
+	}
+	if !established && !c.inShort {
+		t.long.remove(c)
+		c.inShort = true
+		t.short.pushBack(c)
+		return
+	}
+	if c.inShort {
+		t.short.moveToBack(c)
+	} else {
+		t.long.moveToBack(c)
+	}
+}
+
+// ICMP attaches an ICMP error to the connection whose packet it quotes.
+func (t *Tracker) ICMP(p *decode.Packet, at Ref) {
+	t.advance(at.TS)
+	q := &p.ICMP
+	if q.QProto != 6 || !q.HasPorts {
+		t.stats.ICMPUnmatched++
+		return
+	}
+	src := netip.AddrPortFrom(q.QSrc, q.QSrcPort)
+	dst := netip.AddrPortFrom(q.QDst, q.QDstPort)
+	c := t.conns[makeKey(src, dst)]
+	if c == nil {
+		t.stats.ICMPUnmatched++
+		return
+	}
+	t.stats.ICMPMatched++
+	if len(c.ICMP) >= t.opts.MaxICMP {
+		t.stats.ICMPDropped++
+		c.ICMPDropped++
+		return
+	}
+	by := FromClient
+	if src != c.Client {
+		by = FromServer
+	}
+	c.ICMP = append(c.ICMP, ICMPError{Ref: at, From: p.Src, V6: p.V6, Type: q.Type, Code: q.Code,
+		MTU: q.MTU, TTL: p.TTL, QuotedBy: by, QuotedSeq: q.QSeq, HasSeq: q.HasSeq})
+}
+
+// Advance expires state up to capture time ts; call it when packets that
+// reach neither Packet nor ICMP still move the clock (e.g. UDP).
+func (t *Tracker) Advance(ts int64) { t.advance(ts) }
+
+func (t *Tracker) advance(ts int64) {
+	if ts <= t.now {
+		return
+	}
+	t.now = ts
+	for c := t.short.head; c != nil; c = t.short.head {
+		limit := int64(t.opts.HalfOpenIdle)
+		if c.ending != 0 {
+			limit = int64(t.opts.Linger)
+		}
+		if ts-c.Last.TS <= limit {
+			// The list is ordered by last packet, but two limits share
+			// it: a lingering connection behind a half-open one waits at
+			// most HalfOpenIdle, which only delays its Closed event.
+			break
+		}
+		t.expire(c)
+	}
+	for c := t.long.head; c != nil && ts-c.Last.TS > int64(t.opts.ConnIdle); c = t.long.head {
+		t.expire(c)
+	}
+}
+
+func (t *Tracker) expire(c *Conn) {
+	if c.ending != 0 {
+		t.close(c, c.ending)
+		return
+	}
+	t.stats.Expired++
+	t.close(c, ClosedIdle)
+}
+
+// evictOne closes the connection idle the longest to make room.
+func (t *Tracker) evictOne() {
+	victim := t.short.head
+	if victim == nil || (t.long.head != nil && t.long.head.Last.TS < victim.Last.TS) {
+		victim = t.long.head
+	}
+	if victim == nil {
+		return
+	}
+	t.stats.Evicted++
+	t.close(victim, ClosedEvicted)
+}
+
+// close ends tracking of c and tells the handler.
+func (t *Tracker) close(c *Conn, why CloseReason) {
+	if c.inShort {
+		t.short.remove(c)
+	} else {
+		t.long.remove(c)
+	}
+	delete(t.conns, c.key)
+	if c.streams[0].wanted {
+		t.finishStream(c, FromClient)
+	}
+	if c.streams[1].wanted {
+		t.finishStream(c, FromServer)
+	}
+	c.Closed = why
+	t.h.Closed(c)
+	c.streams = [2]stream{}
+}
+
+// Flush closes every connection still open, as at the end of the capture,
+// oldest first.
+func (t *Tracker) Flush() {
+	var all []*Conn
+	for _, c := range t.conns {
+		all = append(all, c)
+	}
+	slices.SortFunc(all, func(a, b *Conn) int { return cmp.Compare(a.ID, b.ID) })
+	for _, c := range all {
+		why := ClosedEOF
+		if c.ending != 0 {
+			why = c.ending
+		}
+		t.close(c, why)
+	}
+}
+
+func (l *connList) pushBack(c *Conn) {
+	c.idlePrev, c.idleNext = l.tail, nil
+	if l.tail != nil {
+		l.tail.idleNext = c
+	} else {
+		l.head = c
+	}
+	l.tail = c
+}
+
+func (l *connList) remove(c *Conn) {
+	if c.idlePrev != nil {
+		c.idlePrev.idleNext = c.idleNext
+	} else {
+		l.head = c.idleNext
+	}
+	if c.idleNext != nil {
+		c.idleNext.idlePrev = c.idlePrev
+	} else {
+		l.tail = c.idlePrev
+	}
+	c.idlePrev, c.idleNext = nil, nil
+}
+
+func (l *connList) moveToBack(c *Conn) {
+	if l.tail == c {
+		return
+	}
+	l.remove(c)
+	l.pushBack(c)
+}
