@@ -1,0 +1,352 @@
+"""What a lab capture shows, read with tshark: TCP connections, FTP control
+dialogues and the transfers they drive.
+
+This is deliberately independent of ftpcap: the expected verdicts must come
+from a second reading of the packets (Wireshark's dissectors), not from the
+code they will test. tshark gives per-frame TCP facts and payload bytes; the
+control dialogue is rebuilt here from the payload stream, so a reply split
+over two segments or two commands in one segment still read right.
+"""
+
+import ipaddress
+import re
+import subprocess
+from dataclasses import dataclass, field
+
+FIELDS = [
+    "frame.number", "frame.time_relative", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst",
+    "ip.ttl", "ipv6.hlim", "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.flags.syn",
+    "tcp.flags.ack", "tcp.flags.fin", "tcp.flags.reset", "tcp.seq_raw", "tcp.len", "tcp.payload",
+]
+
+TRANSFER_COMMANDS = {"RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"}
+UPLOADS = {"STOR", "STOU", "APPE"}
+
+
+@dataclass
+class Packet:
+    frame: int
+    time: float
+    src: str
+    sport: int
+    dst: str
+    dport: int
+    ttl: int
+    syn: bool
+    ack: bool
+    fin: bool
+    rst: bool
+    seq: int
+    payload: bytes
+
+
+@dataclass
+class Conn:
+    """One TCP connection (a tshark tcp.stream)."""
+    stream: int
+    client: tuple  # (ip, port) of the SYN sender, or of the first packet's sender
+    server: tuple
+    packets: list = field(default_factory=list)
+
+    def side(self, p):
+        return "client" if (p.src, p.sport) == self.client else "server"
+
+    def frames(self, who, flag):
+        return [p.frame for p in self.packets if self.side(p) == who and getattr(p, flag)]
+
+    @property
+    def syn(self):
+        return next((p.frame for p in self.packets if p.syn and not p.ack), None)
+
+    @property
+    def synack(self):
+        return next((p.frame for p in self.packets if p.syn and p.ack), None)
+
+    def first_close(self):
+        """(frame, who, 'FIN'|'RST') of the first FIN or RST, or None."""
+        for p in self.packets:
+            if p.fin or p.rst:
+                return p.frame, self.side(p), "RST" if p.rst else "FIN"
+        return None
+
+    def closes(self):
+        out = []
+        for p in self.packets:
+            if p.fin or p.rst:
+                out.append((p.frame, self.side(p), "RST" if p.rst else "FIN"))
+        return out
+
+    def stream_bytes(self, who):
+        """Payload bytes sent by who in sequence order, as [(frame, bytes)].
+
+        Segments are placed by sequence number, not by frame order: a
+        capture taken on a forwarding host can record two segments of one
+        burst in swapped order. Bytes seen twice (retransmissions) count
+        once. A gap (bytes never captured) is skipped over, not filled.
+        """
+        mine = [p for p in self.packets if self.side(p) == who]
+        syn = next((p for p in mine if p.syn), None)
+        data = [p for p in mine if p.payload]
+        if not data:
+            return []
+        base = (syn.seq + 1) & 0xFFFFFFFF if syn else data[0].seq
+        placed = sorted(((p.seq - base) & 0xFFFFFFFF, p.frame, p.payload) for p in data)
+        out, covered = [], 0
+        for rel, frame, payload in placed:
+            end = rel + len(payload)
+            if end <= covered:
+                continue  # every byte already placed
+            out.append((frame, payload[max(covered - rel, 0):]))
+            covered = end
+        return out
+
+    def byte_count(self, who):
+        return sum(len(b) for _, b in self.stream_bytes(who))
+
+    def ttls(self, who):
+        return sorted({p.ttl for p in self.packets if self.side(p) == who})
+
+    def endpoint(self, who):
+        ip, port = self.client if who == "client" else self.server
+        return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+@dataclass
+class Message:
+    frame: int
+    who: str  # "client" (a command) or "server" (a reply)
+    verb: str  # command verb, or the reply code as a string
+    arg: str
+
+    def show(self):
+        if self.verb == "PASS":
+            return "PASS ****"
+        return f"{self.verb} {self.arg}".strip()
+
+
+@dataclass
+class Transfer:
+    session: int
+    command: str
+    path: str
+    mode: str  # passive | active | none
+    frame: int  # the command's frame
+    data: Conn = None
+    replies: list = field(default_factory=list)  # Messages answering the command
+    aborted_by_client: bool = False
+    bytes: int = 0
+    expected: int = None
+
+    @property
+    def final(self):
+        return next((m for m in self.replies if not m.verb.startswith("1")), None)
+
+
+@dataclass
+class Session:
+    index: int
+    conn: Conn
+    messages: list
+    transfers: list = field(default_factory=list)
+
+    def replies(self, code=None):
+        return [m for m in self.messages if m.who == "server" and (code is None or m.verb == code)]
+
+    def commands(self, verb=None):
+        return [m for m in self.messages if m.who == "client" and (verb is None or m.verb == verb)]
+
+    def timeline(self):
+        parts = [f"f{m.frame} {m.show() if m.who == 'client' else m.verb}" for m in self.messages]
+        parts += [f"f{f} {kind} from {who}" for f, who, kind in self.conn.closes()]
+        parts.sort(key=lambda s: int(s.split()[0][1:]))
+        return ", ".join(parts)
+
+
+def read_packets(path, decode_as=()):
+    cmd = ["tshark", "-r", path, "-n", "-Y", "tcp && !icmp && !icmpv6", "-T", "fields",
+           "-E", "separator=\t", "-E", "occurrence=f"]
+    for d in decode_as:
+        cmd += ["-d", d]
+    for f in FIELDS:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    packets = []
+    for line in out.splitlines():
+        v = line.split("\t")
+        (frame, t, src4, src6, dst4, dst6, ttl, hlim, stream, sport, dport,
+         syn, ack, fin, rst, seq, _len, payload) = v + [""] * (len(FIELDS) - len(v))
+        packets.append((int(stream), Packet(
+            frame=int(frame), time=float(t), src=src4 or src6, sport=int(sport),
+            dst=dst4 or dst6, dport=int(dport), ttl=int(ttl or hlim or 0),
+            syn=flag(syn), ack=flag(ack), fin=flag(fin), rst=flag(rst),
+            seq=int(seq), payload=bytes.fromhex(payload.replace(":", "")))))
+    return packets
+
+
+def flag(v):
+    return v in ("1", "True", "true")
+
+
+def build_conns(packets):
+    conns = {}
+    for stream, p in packets:
+        c = conns.get(stream)
+        if c is None:
+            if p.syn and p.ack:  # first packet seen is the SYN-ACK: its sender is the server
+                c = Conn(stream, (p.dst, p.dport), (p.src, p.sport))
+            else:
+                c = Conn(stream, (p.src, p.sport), (p.dst, p.dport))
+            conns[stream] = c
+        c.packets.append(p)
+    return [conns[k] for k in sorted(conns)]
+
+
+def lines_of(conn, who):
+    """Complete CRLF/LF-terminated lines sent by who, as [(frame_of_last_byte, text)],
+    plus any unterminated tail (frame, text) at the end."""
+    out, buf, frame = [], b"", None
+    for f, chunk in conn.stream_bytes(who):
+        buf += chunk
+        frame = f
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            out.append((frame, line.rstrip(b"\r").decode("latin-1")))
+    if buf:
+        out.append((frame, buf.decode("latin-1")))
+    return out
+
+
+def dialogue(conn):
+    msgs = []
+    for frame, text in lines_of(conn, "client"):
+        verb, _, arg = text.partition(" ")
+        msgs.append(Message(frame, "client", verb.upper(), arg))
+    pending = None  # multi-line reply being collected: (code, first line's text)
+    for frame, text in lines_of(conn, "server"):
+        m = re.match(r"^(\d{3})([ -])(.*)$", text)
+        if pending:
+            if m and m.group(1) == pending[0] and m.group(2) == " ":
+                msgs.append(Message(frame, "server", pending[0], pending[1]))
+                pending = None
+            continue
+        if not m:
+            continue
+        if m.group(2) == "-":
+            pending = (m.group(1), m.group(3))
+        else:
+            msgs.append(Message(frame, "server", m.group(1), m.group(3)))
+    msgs.sort(key=lambda m: (m.frame, m.who != "client"))
+    return msgs
+
+
+def parse_data_endpoint(msg, ctrl):
+    """The data endpoint a message announces: ('passive'|'active', ip, port) or None."""
+    if msg.who == "server" and msg.verb == "227":
+        m = re.search(r"(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)", msg.arg)
+        if m:
+            n = [int(x) for x in m.groups()]
+            return "passive", "%d.%d.%d.%d" % tuple(n[:4]), n[4] * 256 + n[5]
+    if msg.who == "server" and msg.verb == "229":
+        m = re.search(r"\((.)\1\1(\d+)\1\)", msg.arg)
+        if m:
+            return "passive", ctrl.server[0], int(m.group(2))
+    if msg.who == "client" and msg.verb == "PORT":
+        n = [int(x) for x in msg.arg.split(",")]
+        return "active", "%d.%d.%d.%d" % tuple(n[:4]), n[4] * 256 + n[5]
+    if msg.who == "client" and msg.verb == "EPRT":
+        d = msg.arg[0]
+        _, _proto, addr, port, _ = msg.arg.split(d)
+        return "active", addr, int(port)
+    return None
+
+
+def same_ip(a, b):
+    return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+
+
+def find_data_conn(conns, used, endpoint, after_frame):
+    mode, ip, port = endpoint
+    for c in conns:
+        if c.stream in used or c.syn is None or c.syn < after_frame:
+            continue
+        target = c.server
+        if target[1] == port and same_ip(target[0], ip):
+            used.add(c.stream)
+            return c
+    return None
+
+
+def build_transfers(session, conns, used, sizes):
+    ctrl = session.conn
+    endpoint, endpoint_frame = None, 0
+    msgs = session.messages
+    for i, m in enumerate(msgs):
+        ep = parse_data_endpoint(m, ctrl)
+        if ep:
+            endpoint, endpoint_frame = ep, m.frame
+            continue
+        if m.who != "client" or m.verb not in TRANSFER_COMMANDS:
+            continue
+        t = Transfer(session.index, m.verb, m.arg, endpoint[0] if endpoint else "none", m.frame)
+        if endpoint:
+            t.data = find_data_conn(conns, used, endpoint, endpoint_frame)
+        endpoint = None
+        for later in msgs[i + 1:]:
+            if later.who == "client":
+                if later.verb == "ABOR":
+                    t.aborted_by_client = True
+                    continue
+                if later.verb in TRANSFER_COMMANDS or parse_data_endpoint(later, ctrl):
+                    break
+                continue
+            t.replies.append(later)
+            if not later.verb.startswith("1") and not (t.aborted_by_client and later.verb == "426"):
+                break
+        if t.data:
+            sender_ip = ctrl.client[0] if t.command in UPLOADS else ctrl.server[0]
+            who = "client" if same_ip(t.data.client[0], sender_ip) else "server"
+            t.bytes = t.data.byte_count(who)
+        name = t.path.rsplit("/", 1)[-1]
+        if t.command in ("RETR", "STOR", "APPE") and name in sizes:
+            t.expected = sizes[name]
+        session.transfers.append(t)
+
+
+def status(t):
+    codes = [r.verb for r in t.replies]
+    if t.aborted_by_client or "426" in codes:
+        return "aborted"
+    final = t.final
+    started = any(c.startswith("1") for c in codes) or (t.data is not None and t.bytes > 0)
+    if t.expected is not None and started and t.bytes < t.expected:
+        return "truncated"
+    if final and final.verb in ("226", "250"):
+        return "complete"
+    if final is None and started:
+        return "truncated"
+    return "failed"
+
+
+class Capture:
+    def __init__(self, path, ctrl_ports=(21,), sizes=None):
+        decode = [f"tcp.port=={p},ftp" for p in ctrl_ports if p != 21]
+        self.path = path
+        self.conns = build_conns(read_packets(path, decode))
+        self.sessions = []
+        used = set()
+        for c in self.conns:
+            if c.server[1] in ctrl_ports:
+                used.add(c.stream)
+                self.sessions.append(Session(len(self.sessions) + 1, c, dialogue(c)))
+        for s in self.sessions:
+            build_transfers(s, self.conns, used, sizes or {})
+        self.others = [c for c in self.conns if c.stream not in used]
+
+    def transfers(self):
+        return [t for s in self.sessions for t in s.transfers]
+
+    def link_type(self):
+        out = subprocess.run(["capinfos", "-t", "-E", self.path], check=True,
+                             capture_output=True, text=True).stdout
+        info = dict(re.findall(r"^(File type|File encapsulation):\s+(.*)$", out, re.M))
+        return info.get("File type", "?"), info.get("File encapsulation", "?")

@@ -1,0 +1,254 @@
+#!/usr/bin/python3
+"""Scripted FTP clients for the ftpcap fault lab.
+
+curl, lftp and tnftp make the ordinary sessions; this script makes the ones
+that need an exact command sequence (a bad command, PASS without USER, PORT to
+a closed port, ABOR at a chosen byte). Each subcommand is one client
+behaviour; it prints every command and reply so the lab log shows what was
+sent. Run with Debian's /usr/bin/python3 inside the lab's client namespace.
+"""
+
+import argparse
+import ftplib
+import socket
+import sys
+import time
+
+
+def log(*parts):
+    print(f"{time.monotonic():10.3f}", *parts, flush=True)
+
+
+class Control:
+    """A raw control connection: send lines, read whole (multi-line) replies."""
+
+    def __init__(self, host, port, timeout=30):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.file = self.sock.makefile("rb")
+
+    def reply(self):
+        """Read one reply; return (code, text), or (None, '') at EOF."""
+        first = self.file.readline()
+        if not first:
+            log("<- EOF (server closed the control connection)")
+            return None, ""
+        lines = [first]
+        code = first[:3]
+        if first[3:4] == b"-":
+            while True:
+                line = self.file.readline()
+                if not line:
+                    break
+                lines.append(line)
+                if line[:3] == code and line[3:4] == b" ":
+                    break
+        text = b"".join(lines).decode("latin-1")
+        for line in text.splitlines():
+            log("<-", line)
+        return int(code), text
+
+    def send(self, line):
+        shown = "PASS ****" if line.upper().startswith("PASS ") else line
+        log("->", shown)
+        self.sock.sendall(line.encode("latin-1") + b"\r\n")
+
+    def cmd(self, line):
+        self.send(line)
+        return self.reply()
+
+    def close(self):
+        """Close without QUIT: the client just goes away (FIN)."""
+        log("-- close without QUIT")
+        self.file.close()
+        self.sock.close()
+
+    def quit(self):
+        self.cmd("QUIT")
+        self.file.close()
+        self.sock.close()
+
+
+def login_failures(a):
+    """Wrong password until the server gives up and closes."""
+    c = Control(a.host, a.port)
+    c.reply()
+    for attempt in range(1, 11):
+        code, _ = c.cmd(f"USER {a.user}")
+        if code is None:
+            break
+        code, _ = c.cmd(f"PASS wrong-password-{attempt}")
+        if code is None:
+            break
+    else:
+        sys.exit("server never closed after 10 failed logins")
+    c.sock.close()
+
+
+def file_unavailable(a):
+    """RETR a missing file (550), then fetch one that exists and QUIT."""
+    f = ftplib.FTP()
+    f.set_debuglevel(1)
+    f.connect(a.host, a.port, timeout=30)
+    f.login(a.user, a.password)
+    f.voidcmd("TYPE I")
+    try:
+        f.retrbinary(f"RETR {a.missing}", lambda b: None)
+        sys.exit("RETR of a missing file unexpectedly succeeded")
+    except ftplib.error_perm as e:
+        log("refused as intended:", e)
+    got = bytearray()
+    f.retrbinary(f"RETR {a.path}", got.extend)
+    log("downloaded", len(got), "bytes")
+    f.quit()
+
+
+def hold(a):
+    """Log in, stay connected for --seconds, then QUIT (fills a max_clients slot)."""
+    c = Control(a.host, a.port)
+    c.reply()
+    c.cmd(f"USER {a.user}")
+    c.cmd(f"PASS {a.password}")
+    time.sleep(a.seconds)
+    c.quit()
+
+
+def idle(a):
+    """Log in, then say nothing until the server ends the session."""
+    c = Control(a.host, a.port, timeout=a.seconds)
+    c.reply()
+    c.cmd(f"USER {a.user}")
+    c.cmd(f"PASS {a.password}")
+    log(f"-- idle, waiting up to {a.seconds}s for the server")
+    while True:
+        code, _ = c.reply()
+        if code is None:
+            break
+    c.sock.close()
+
+
+def port_to_closed(a):
+    """PORT to a client port where nothing listens, RETR (425), then QUIT."""
+    c = Control(a.host, a.port)
+    c.reply()
+    c.cmd(f"USER {a.user}")
+    c.cmd(f"PASS {a.password}")
+    c.cmd("TYPE I")
+    h = a.client_addr.replace(".", ",")
+    c.cmd(f"PORT {h},{a.data_port >> 8},{a.data_port & 0xFF}")
+    code, _ = c.cmd(f"RETR {a.path}")
+    while code is not None and code < 200:
+        code, _ = c.reply()
+    c.quit()
+
+
+def bad_commands(a):
+    """Log in, send commands the server does not know, then give up (no QUIT)."""
+    c = Control(a.host, a.port)
+    c.reply()
+    c.cmd(f"USER {a.user}")
+    c.cmd(f"PASS {a.password}")
+    for line in a.command:
+        c.cmd(line)
+    time.sleep(0.2)
+    c.close()
+
+
+def pass_without_user(a):
+    """PASS before USER (503), then give up (no QUIT)."""
+    c = Control(a.host, a.port)
+    c.reply()
+    c.cmd(f"PASS {a.password}")
+    time.sleep(0.2)
+    c.close()
+
+
+def abort_download(a):
+    """Start a passive download, read --after bytes, send ABOR, then QUIT."""
+    c = Control(a.host, a.port)
+    c.reply()
+    c.cmd(f"USER {a.user}")
+    c.cmd(f"PASS {a.password}")
+    c.cmd("TYPE I")
+    _, text = c.cmd("PASV")
+    nums = text[text.index("(") + 1:text.index(")")].split(",")
+    data = socket.create_connection((".".join(nums[:4]), int(nums[4]) * 256 + int(nums[5])),
+                                    timeout=30)
+    c.cmd(f"RETR {a.path}")
+    got = 0
+    while got < a.after:
+        chunk = data.recv(min(4096, a.after - got))
+        if not chunk:
+            break
+        got += len(chunk)
+    log(f"-- read {got} bytes, sending ABOR")
+    # RFC 959 asks for Telnet IP and Synch before ABOR; vsftpd and most
+    # servers also read a plain ABOR line, which is what many clients send.
+    c.send("ABOR")
+    # Stop reading the data connection: the server's write fails (426), and
+    # closing with unread bytes queued makes our kernel answer with RST.
+    data.close()
+    code, _ = c.reply()
+    while code is not None and code in (426, 450, 451):
+        code, _ = c.reply()
+    c.quit()
+
+
+def upload(a):
+    """Passive upload of --path as --name (may be cut by the server)."""
+    f = ftplib.FTP()
+    f.set_debuglevel(1)
+    f.connect(a.host, a.port, timeout=60)
+    f.login(a.user, a.password)
+    with open(a.path, "rb") as fp:
+        try:
+            f.storbinary(f"STOR {a.name}", fp, blocksize=4096)
+        except (OSError, EOFError, ftplib.Error) as e:
+            log("upload ended with", type(e).__name__, e)
+            return
+    f.quit()
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--host", required=True)
+    p.add_argument("--port", type=int, default=21)
+    p.add_argument("--user", default="ftplab")
+    p.add_argument("--password", default="")
+    sub = p.add_subparsers(dest="what", required=True)
+    sub.add_parser("login-failures")
+    s = sub.add_parser("file-unavailable")
+    s.add_argument("--missing", required=True)
+    s.add_argument("--path", required=True)
+    s = sub.add_parser("hold")
+    s.add_argument("--seconds", type=float, required=True)
+    s = sub.add_parser("idle")
+    s.add_argument("--seconds", type=float, required=True)
+    s = sub.add_parser("port-to-closed")
+    s.add_argument("--client-addr", required=True)
+    s.add_argument("--data-port", type=int, required=True)
+    s.add_argument("--path", required=True)
+    s = sub.add_parser("bad-commands")
+    s.add_argument("command", nargs="+")
+    sub.add_parser("pass-without-user")
+    s = sub.add_parser("abort-download")
+    s.add_argument("--path", required=True)
+    s.add_argument("--after", type=int, required=True)
+    s = sub.add_parser("upload")
+    s.add_argument("--path", required=True)
+    s.add_argument("--name", required=True)
+    a = p.parse_args(argv)
+    {
+        "login-failures": login_failures,
+        "file-unavailable": file_unavailable,
+        "hold": hold,
+        "idle": idle,
+        "port-to-closed": port_to_closed,
+        "bad-commands": bad_commands,
+        "pass-without-user": pass_without_user,
+        "abort-download": abort_download,
+        "upload": upload,
+    }[a.what](a)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

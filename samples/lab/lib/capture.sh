@@ -1,0 +1,51 @@
+# Packet capture inside a lab namespace.
+#
+# capture_start NS IFACE FILE FORMAT
+#   FORMAT: pcap   tcpdump -i IFACE (Ethernet on a veth)
+#           sll2   tcpdump -i any -y LINUX_SLL2 (Linux cooked v2, link type 276)
+#           pcapng dumpcap (pcapng with interface and section blocks)
+# capture_stop: let the writer flush, then SIGINT it and wait for it.
+
+CAPTURE_PID=
+CAPTURE_FILE=
+
+capture_start() {
+	local ns=$1 dev=$2 file=$3 format=$4 errlog
+	CAPTURE_FILE=$file
+	errlog="$file.log"
+	rm -f "$file"
+	case $format in
+	pcap)
+		ip netns exec "$ns" tcpdump -n -U -Z root -i "$dev" -w "$file" 2>"$errlog" &
+		;;
+	sll2)
+		ip netns exec "$ns" tcpdump -n -U -Z root -i any -y LINUX_SLL2 -w "$file" 2>"$errlog" &
+		;;
+	pcapng)
+		ip netns exec "$ns" dumpcap -q -i "$dev" -w "$file" 2>"$errlog" &
+		;;
+	*) die "capture_start: unknown format $format" ;;
+	esac
+	CAPTURE_PID=$!
+	track_pid "$CAPTURE_PID"
+	local i
+	for i in $(seq 50); do
+		if grep -qE 'listening on|Capturing on' "$errlog" 2>/dev/null && [[ -s $file ]]; then
+			sleep 0.3
+			return 0
+		fi
+		kill -0 "$CAPTURE_PID" 2>/dev/null || die "capture on $ns/$dev failed: $(cat "$errlog")"
+		sleep 0.1
+	done
+	die "capture on $ns/$dev did not start: $(cat "$errlog")"
+}
+
+capture_stop() {
+	[[ -n $CAPTURE_PID ]] || return 0
+	sleep 1
+	kill -INT "$CAPTURE_PID" 2>/dev/null || true
+	wait "$CAPTURE_PID" 2>/dev/null || true
+	untrack_pid "$CAPTURE_PID"
+	CAPTURE_PID=
+	[[ -s $CAPTURE_FILE ]] || die "capture $CAPTURE_FILE is empty"
+}

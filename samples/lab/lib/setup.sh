@@ -1,0 +1,108 @@
+# What the lab needs on the machine: packages, the login user, the files
+# the servers serve, and the software versions the expect files name.
+
+LAB_USER=ftplab
+LAB_PASS=ftplab-pass
+
+# command -> Debian package that provides it
+declare -A LAB_PACKAGES=(
+	[vsftpd]=vsftpd
+	[lftp]=lftp
+	[curl]=curl
+	[tcpdump]=tcpdump
+	[tshark]=tshark
+	[dumpcap]=wireshark-common
+	[ip]=iproute2
+	[ss]=iproute2
+	[nft]=nftables
+	[ethtool]=ethtool
+	[tnftp]=tnftp
+	[ping]=iputils-ping
+	[pgrep]=procps
+	[chpasswd]=passwd
+)
+
+install_missing() {
+	local missing=() cmd
+	for cmd in "${!LAB_PACKAGES[@]}"; do
+		command -v "$cmd" >/dev/null 2>&1 || missing+=("${LAB_PACKAGES[$cmd]}")
+	done
+	[[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c 'import pyftpdlib' 2>/dev/null ||
+		missing+=(python3 python3-pyftpdlib)
+	((${#missing[@]})) || return 0
+	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+	log "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# The vsftpd package starts a system-wide daemon on port 21; the lab's
+	# servers live in their own namespace and do not need it, but stopping
+	# a service is not ours to do, so it is left as installed.
+}
+
+ensure_user() {
+	if ! id "$LAB_USER" >/dev/null 2>&1; then
+		useradd --create-home --shell /bin/sh "$LAB_USER"
+	fi
+	# vsftpd's PAM stack (pam_shells) refuses users whose shell is not in /etc/shells.
+	echo "$LAB_USER:$LAB_PASS" | chpasswd
+}
+
+# make_file PATH SIZE SEED: SIZE pseudo-random bytes, the same on every run.
+make_file() {
+	/usr/bin/python3 -c '
+import random, sys
+path, size, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(path, "wb") as f:
+    f.write(random.Random(seed).randbytes(size))
+' "$1" "$2" "$3"
+}
+
+# File sizes the expect files check transfers against.
+declare -A LAB_FILES=(
+	[small.bin]=20000
+	[medium.bin]=150000
+	[slow.bin]=200000
+	[upload.bin]=60000
+)
+
+# make_tree: the lab's directories and the client's upload files.
+make_tree() {
+	mkdir -p "$W"/{etc,log,cap,empty,cli,dl}
+	chmod 755 "$W" "$W/empty"
+	make_file "$W/cli/upload.bin" "${LAB_FILES[upload.bin]}" 4
+	make_file "$W/cli/slow.bin" "${LAB_FILES[slow.bin]}" 3
+}
+
+# reset_server_tree: the files the servers serve, laid anew for every
+# scenario so an upload in one scenario cannot change the next one.
+# srv/anon is vsftpd's anonymous root (root-owned: vsftpd refuses a writable
+# anonymous chroot); srv/home is the local user's root and pyftpdlib's.
+reset_server_tree() {
+	rm -rf "$W/srv"
+	mkdir -p "$W/srv/anon" "$W/srv/home"
+	chmod 755 "$W/srv" "$W/srv/anon"
+	local name seed=1
+	for name in small.bin medium.bin slow.bin; do
+		make_file "$W/srv/anon/$name" "${LAB_FILES[$name]}" "$seed"
+		seed=$((seed + 1))
+	done
+	printf 'ftpcap fault lab\nfiles: small.bin medium.bin slow.bin\n' >"$W/srv/anon/readme.txt"
+	cp "$W"/srv/anon/* "$W/srv/home/"
+	touch -d '2024-01-01 00:00:00 UTC' "$W"/srv/anon/* "$W"/srv/home/*
+	chown -R "$LAB_USER:" "$W/srv/home"
+	chmod 755 "$W/srv/home"
+}
+
+pkg_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo unknown; }
+collect_versions() {
+	V_VSFTPD="vsftpd $(pkg_version vsftpd)"
+	V_PYFTPDLIB="pyftpdlib $(/usr/bin/python3 -c 'import pyftpdlib; print(pyftpdlib.__ver__)')"
+	V_PYTHON="Python $(/usr/bin/python3 -c 'import platform; print(platform.python_version())') ftplib/socket"
+	V_CURL="curl $(curl --version | awk 'NR==1{print $2}')"
+	V_LFTP="lftp $(pkg_version lftp)"
+	V_TNFTP="tnftp $(pkg_version tnftp)"
+	V_TCPDUMP="tcpdump $(tcpdump --version 2>&1 | awk 'NR==1{print $3}')"
+	V_DUMPCAP="dumpcap $(pkg_version wireshark-common)"
+	V_KERNEL="Linux $(uname -r)"
+}

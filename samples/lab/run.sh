@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# ftpcap fault lab: make small real FTP captures with known verdicts.
+#
+#   sudo samples/lab/run.sh [SCENARIO ...]     (no argument or "all": every scenario)
+#   sudo samples/lab/run.sh --list
+#
+# Builds three network namespaces (client, router, server; see lib/net.sh),
+# runs real FTP servers (vsftpd, pyftpdlib) and clients (curl, lftp, tnftp,
+# Python ftplib) in them, captures each scenario with tcpdump or dumpcap, and
+# writes samples/<scenario>.pcap[ng] with samples/<scenario>.expect.json.
+# The expect file is derived from the capture by expect.py (tshark), which
+# refuses to write one when the packets do not show the scenario; the old
+# sample is then left in place and the run fails.
+#
+# Needs root. Installs missing tools with apt-get. Touches nothing outside
+# the ftpcap-* namespaces, its temporary directory, the local user ftplab
+# (created if missing) and samples/.
+
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SAMPLES_DIR=$(dirname "$LAB_DIR")
+
+log() { printf '[lab] %s\n' "$*" >&2; }
+warn() { printf '[lab] warning: %s\n' "$*" >&2; }
+die() {
+	printf '[lab] error: %s\n' "$*" >&2
+	exit 1
+}
+
+# Every background process the lab starts is tracked here, and only these
+# (with their descendants) are stopped at exit.
+declare -A LAB_PIDS=()
+track_pid() { LAB_PIDS[$1]=1; }
+untrack_pid() { unset "LAB_PIDS[$1]"; }
+
+# shellcheck source=lib/net.sh
+source "$LAB_DIR/lib/net.sh"
+# shellcheck source=lib/capture.sh
+source "$LAB_DIR/lib/capture.sh"
+# shellcheck source=lib/servers.sh
+source "$LAB_DIR/lib/servers.sh"
+# shellcheck source=lib/setup.sh
+source "$LAB_DIR/lib/setup.sh"
+# shellcheck source=scenarios.sh
+source "$LAB_DIR/scenarios.sh"
+
+W=
+cleanup() {
+	local rc=$? pid
+	trap - EXIT INT TERM
+	# A capture cut short by a failure is still worth reading: let it flush.
+	if [[ -n $CAPTURE_PID ]]; then
+		kill -INT "$CAPTURE_PID" 2>/dev/null || true
+		wait "$CAPTURE_PID" 2>/dev/null || true
+		untrack_pid "$CAPTURE_PID"
+	fi
+	for pid in "${!LAB_PIDS[@]}"; do
+		# shellcheck disable=SC2046 # one PID per word
+		kill -TERM $(descendants "$pid") "$pid" 2>/dev/null || true
+	done
+	for pid in "${!LAB_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	net_down
+	if [[ -n $W && -d $W ]]; then
+		if ((rc == 0)); then rm -rf "$W"; else log "kept $W for inspection (logs in $W/log)"; fi
+	fi
+	exit "$rc"
+}
+
+# cap_on client|server|middle FORMAT: start this scenario's capture.
+# "middle" is the router's server-facing veth: both endpoints' packets pass
+# it, the client's already one hop old.
+cap_on() {
+	local where=$1 format=$2 ns dev ext=pcap
+	case $where in
+	client) ns=$CLI_NS dev=$CLI_IF CAPTURE_POINT=client-side ;;
+	server) ns=$SRV_NS dev=$SRV_IF CAPTURE_POINT=server-side ;;
+	middle) ns=$RTR_NS dev=$RTR_SRV_IF CAPTURE_POINT=middle ;;
+	*) die "cap_on: unknown capture point $where" ;;
+	esac
+	[[ $format == pcapng ]] && ext=pcapng
+	CAPTURE_OUT="$W/cap/$SCENARIO.$ext"
+	capture_start "$ns" "$dev" "$CAPTURE_OUT" "$format"
+}
+
+# expect_from_capture SENTENCE: verify the capture and write its expect file,
+# then move both into samples/ (replacing any older capture of the scenario).
+expect_from_capture() {
+	local sentence=$1 args=() name
+	for name in "${!LAB_FILES[@]}"; do
+		args+=(--file "$name=${LAB_FILES[$name]}")
+	done
+	/usr/bin/python3 "$LAB_DIR/expect.py" --capture "$CAPTURE_OUT" --scenario "$SCENARIO" \
+		--description "$sentence" --made-by "samples/lab/run.sh $SCENARIO" \
+		--capture-point "$CAPTURE_POINT" --ctrl-port "${CTRL_PORT:-21}" "${args[@]}" \
+		--out "$W/cap/$SCENARIO.expect.json" ||
+		die "$SCENARIO: capture does not show the scenario (kept in $CAPTURE_OUT)"
+	local size
+	size=$(stat -c %s "$CAPTURE_OUT")
+	((size < 2000000)) || die "$SCENARIO: capture is $size bytes, over the 2 MB budget"
+	rm -f "$SAMPLES_DIR/$SCENARIO.pcap" "$SAMPLES_DIR/$SCENARIO.pcapng"
+	cp "$CAPTURE_OUT" "$W/cap/$SCENARIO.expect.json" "$SAMPLES_DIR/"
+	log "$SCENARIO: wrote samples/$(basename "$CAPTURE_OUT") ($size bytes) and its expect file"
+}
+
+run_scenario() {
+	SCENARIO=$1
+	log "== $SCENARIO"
+	net_reset_state
+	reset_server_tree
+	"scn_${SCENARIO//-/_}"
+	SERVER_PID=
+	CAPTURE_PID=
+}
+
+main() {
+	if [[ ${1:-} == --list ]]; then
+		printf '%s\n' "${SCENARIOS[@]}"
+		return 0
+	fi
+	local want=("$@") s
+	if ((${#want[@]} == 0)) || [[ ${want[0]} == all ]]; then
+		want=("${SCENARIOS[@]}")
+	fi
+	for s in "${want[@]}"; do
+		declare -F "scn_${s//-/_}" >/dev/null || die "unknown scenario $s (see --list)"
+	done
+	((EUID == 0)) || die "run as root (network namespaces, tcpdump, vsftpd)"
+
+	install_missing
+	ensure_user
+	collect_versions
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	W=$(mktemp -d /tmp/ftpcap-lab.XXXXXX)
+	make_tree
+	net_up
+	for s in "${want[@]}"; do
+		run_scenario "$s"
+	done
+	log "done: ${want[*]}"
+}
+
+main "$@"
