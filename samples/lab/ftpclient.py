@@ -10,7 +10,9 @@ sent. Run with Debian's /usr/bin/python3 inside the lab's client namespace.
 
 import argparse
 import ftplib
+import select
 import socket
+import struct
 import sys
 import time
 
@@ -193,6 +195,48 @@ def abort_download(a):
     c.quit()
 
 
+def watch_download(a):
+    """Passive download that watches the control connection while data flows,
+    as lftp does: if a final reply arrives before the data ends, the transfer
+    is over; the data socket is then reset (SO_LINGER 0), and the session
+    goes on to QUIT."""
+    c = Control(a.host, a.port)
+    c.reply()
+    c.cmd(f"USER {a.user}")
+    c.cmd(f"PASS {a.password}")
+    c.cmd("TYPE I")
+    _, text = c.cmd("PASV")
+    nums = text[text.index("(") + 1:text.index(")")].split(",")
+    data = socket.create_connection((".".join(nums[:4]), int(nums[4]) * 256 + int(nums[5])),
+                                    timeout=30)
+    code, _ = c.cmd(f"RETR {a.path}")
+    got, final = 0, None
+    data.setblocking(False)
+    c.sock.setblocking(False)
+    while final is None:
+        ready, _, _ = select.select([data, c.sock], [], [], 30)
+        if not ready:
+            sys.exit("watch-download: nothing from the server for 30 s")
+        if data in ready:
+            chunk = data.recv(65536)
+            if not chunk:
+                break
+            got += len(chunk)
+        if c.sock in ready:
+            c.sock.setblocking(True)
+            final, _ = c.reply()
+            c.sock.setblocking(False)
+    log(f"-- data connection gave {got} bytes")
+    if final is not None and final >= 400:
+        log("-- final reply before the data ended: resetting the data connection")
+        data.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    data.close()
+    c.sock.setblocking(True)
+    if final is None:
+        c.reply()
+    c.quit()
+
+
 def upload(a):
     """Passive upload of --path as --name (may be cut by the server)."""
     f = ftplib.FTP()
@@ -233,6 +277,8 @@ def main(argv):
     s = sub.add_parser("abort-download")
     s.add_argument("--path", required=True)
     s.add_argument("--after", type=int, required=True)
+    s = sub.add_parser("watch-download")
+    s.add_argument("--path", required=True)
     s = sub.add_parser("upload")
     s.add_argument("--path", required=True)
     s.add_argument("--name", required=True)
@@ -246,6 +292,7 @@ def main(argv):
         "bad-commands": bad_commands,
         "pass-without-user": pass_without_user,
         "abort-download": abort_download,
+        "watch-download": watch_download,
         "upload": upload,
     }[a.what](a)
 

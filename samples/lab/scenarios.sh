@@ -182,26 +182,28 @@ scn_data_connection_failed() {
 }
 
 scn_transfer_aborted() {
-	vsftpd_start transfer-aborted anon_max_rate=100000
-	# The router resets the server's side of the data connection once ~60 KB
-	# have passed: REJECT answers the server's next data segment with a RST
-	# that claims to come from the client; the client never sees it.
+	vsftpd_start transfer-aborted
+	# A firewall on the router kills the data connection from the server's
+	# side only: once ~60 KB have passed, the server's next data segment is
+	# answered with a RST that claims to come from the client, and every RST
+	# the server sends back on its data ports is dropped. The client-side
+	# capture therefore shows data stopping, then 426, and no reset from the
+	# server.
 	in_rtr nft -f - <<-EOF
 		table inet ftpcap_lab {
 			chain forward {
 				type filter hook forward priority 0; policy accept;
-				ip saddr $SRV4 tcp sport $PASV_MIN-$PASV_MAX tcp flags & (rst) == 0 ct reply bytes > 60000 reject with tcp reset
+				ip saddr $SRV4 tcp sport $PASV_MIN-$PASV_MAX tcp flags & (rst) != 0 drop
+				ip saddr $SRV4 tcp sport $PASV_MIN-$PASV_MAX ct reply bytes > 60000 reject with tcp reset
 			}
 		}
 	EOF
 	cap_on client pcap
-	in_cli curl -sS --connect-timeout 5 --max-time 20 --disable-epsv -o "$W/dl/slow.bin" \
-		"ftp://$SRV4/slow.bin" 2>>"$W/log/curl.err" &&
-		die "transfer-aborted: the download completed"
+	cli_py --host "$SRV4" --password "$LAB_PASS" watch-download --path slow.bin
 	capture_stop
 	server_stop
 	in_rtr nft delete table inet ftpcap_lab
-	expect_from_capture "$V_CURL downloads slow.bin (PASV) from $V_VSFTPD (anon_max_rate=100000); after ~60 KB an nftables rule on the router resets the server's side of the data connection (RST towards the server only); captured on the client's veth with $V_TCPDUMP, which does not see that RST."
+	expect_from_capture "$V_PYTHON logs in to $V_VSFTPD and downloads slow.bin (PASV) while watching the control connection; after ~60 KB an nftables rule on the router resets the server's side of the data connection (a RST towards the server only, and the server's own RSTs dropped); the client gets 426, resets its data socket and QUITs; captured on the client's veth with $V_TCPDUMP, which sees none of the resets towards the server."
 }
 
 scn_command_rejected() {
