@@ -107,6 +107,8 @@ type Evidence struct {
 	Text  string    `json:"text"`
 	// Input names the file when there are several inputs.
 	Input string `json:"input,omitempty"`
+
+	inputIndex int
 }
 
 // Verdict is a break (something ended badly) or a finding (severity info).
@@ -125,6 +127,9 @@ type Verdict struct {
 	// Contributing lists other causes whose rules also held.
 	Contributing []string `json:"contributing,omitempty"`
 	Severity     string   `json:"severity,omitempty"` // "info" on findings
+
+	input int // for ordering: the input and frame of Time
+	frame int64
 }
 
 // Connection is one TCP connection's summary, Zeek conn.log style.

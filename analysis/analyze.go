@@ -1,0 +1,152 @@
+package analysis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ftpcap/ftpcap/dissect"
+	"github.com/ftpcap/ftpcap/source"
+	"github.com/ftpcap/ftpcap/tcpflow"
+	"github.com/ftpcap/ftpcap/tcpflow/decode"
+)
+
+// Options configure one analysis run.
+type Options struct {
+	Version string
+	// Filter is a BPF expression applied to every input.
+	Filter string
+	// ControlPorts are the FTP control ports (21 is always included).
+	ControlPorts  []uint16
+	ShowPasswords bool
+	Tracker       tcpflow.Options
+	Decode        decode.Options
+	// OnBreak, when set, is called with each break as soon as its session
+	// has been judged (live use); the Result still gets every break.
+	OnBreak func(*Verdict)
+}
+
+// Files analyses capture files as one capture and returns the result. An
+// input that cannot be read to its end is reported in Result.Errors and
+// everything read before it is analysed; the returned error is non-nil
+// only when nothing could be analysed at all.
+func Files(ctx context.Context, paths []string, opts Options) (*Result, error) {
+	src, err := source.OpenFiles(paths, source.Options{Filter: opts.Filter})
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	p := newPipeline(opts)
+	if err := p.run(ctx, src); err != nil {
+		return nil, err
+	}
+	res := p.finish()
+	for i, in := range src.Inputs() {
+		res.Inputs = append(res.Inputs, inputOf(in))
+		if in.Err != nil {
+			res.Errors = append(res.Errors, inputError(paths[i], in.Err))
+		}
+	}
+	res.sortAndNumber(len(paths) > 1)
+	return res, nil
+}
+
+// pipeline is one run: packets → decoder → tracker → dissector → judge.
+type pipeline struct {
+	opts    Options
+	dec     *decode.Decoder
+	tracker *tcpflow.Tracker
+	ftp     *dissect.Analyzer
+	col     *collector
+}
+
+func newPipeline(opts Options) *pipeline {
+	ports := append([]uint16{21}, opts.ControlPorts...)
+	col := newCollector(opts)
+	ftp := dissect.New(dissect.Options{ControlPorts: ports, ShowPasswords: opts.ShowPasswords}, col.session)
+	topts := opts.Tracker
+	topts.ServerPorts = append(topts.ServerPorts, ports...)
+	return &pipeline{
+		opts:    opts,
+		dec:     decode.NewDecoder(opts.Decode),
+		tracker: tcpflow.NewTracker(topts, ftp),
+		ftp:     ftp,
+		col:     col,
+	}
+}
+
+// run reads every packet of src.
+func (p *pipeline) run(ctx context.Context, src source.Reader) error {
+	var pkt source.Packet
+	var dp decode.Packet
+	for n := 0; ; n++ {
+		if n&4095 == 0 && ctx.Err() != nil {
+			return nil // interrupted: report what was read
+		}
+		err := src.Next(&pkt)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read packets: %w", err)
+		}
+		ts := pkt.CI.Timestamp.UnixNano()
+		p.col.stats.Packets++
+		p.col.stats.Bytes += int64(pkt.CI.Length)
+		ref := tcpflow.Ref{Input: pkt.Input, Frame: pkt.Frame, TS: ts}
+		kind, _ := p.dec.Decode(pkt.Data, pkt.LinkType, ts, &dp)
+		switch kind {
+		case decode.KindTCP:
+			p.tracker.Packet(&dp, ref)
+		case decode.KindICMPError:
+			p.col.stats.ICMPErrors++
+			p.tracker.ICMP(&dp, ref)
+		default:
+			p.tracker.Advance(ts)
+		}
+	}
+}
+
+// finish ends every connection and session and assembles the result.
+func (p *pipeline) finish() *Result {
+	p.tracker.Flush()
+	p.ftp.Flush()
+	ts := p.tracker.Stats()
+	ds := p.dec.Stats()
+	st := &p.col.stats
+	st.TCPPackets = ts.TCPPackets
+	st.Connections = ts.Conns
+	st.ConnsExpired = ts.Expired
+	st.ConnsEvicted = ts.Evicted
+	st.MaxConns = ts.MaxConns
+	st.Undecodable = ds.Undecodable
+	st.NonIP = ds.NonIP
+	st.Fragments = ds.Fragments
+	st.FragmentsReassembled = ds.FragReassembled
+	return p.col.result(p.opts.Version)
+}
+
+func inputOf(in source.InputInfo) Input {
+	out := Input{
+		Path: in.Path, Format: in.Format, Compression: in.Compression,
+		Packets: in.Packets, Bytes: in.Bytes, Dropped: in.Dropped, Truncated: in.Truncated,
+		First: in.First.UTC(), Last: in.Last.UTC(),
+	}
+	for i, lt := range in.LinkTypes {
+		if i > 0 {
+			out.LinkType += ", "
+		}
+		out.LinkType += lt
+	}
+	return out
+}
+
+func inputError(path string, err error) InputError {
+	e := InputError{Path: path, Error: err.Error()}
+	var fe interface{ FrameNumber() int64 }
+	if errors.As(err, &fe) {
+		e.Frame = fe.FrameNumber()
+	}
+	return e
+}

@@ -1,0 +1,56 @@
+package classify
+
+import (
+	"fmt"
+
+	"github.com/ftpcap/ftpcap/dissect"
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// sawErrorBefore reports whether the server sent a 4xx/5xx reply on the
+// control connection before at (within the break's transfer when it has
+// one): an error reply explains what follows better than the TCP ending.
+func sawErrorBefore(b *Break, at tcpflow.Ref) bool {
+	if b.Session == nil {
+		return false
+	}
+	if t := b.Transfer; t != nil {
+		return t.Final != nil && t.Final.Valid && t.Final.Code >= 400 && before(t.Final.At, at)
+	}
+	found := false
+	replies(b.Session, func(_ *dissect.Command, r *dissect.Reply) bool {
+		if before(at, r.At) {
+			return false
+		}
+		found = r.Valid && r.Code >= 400
+		return true
+	})
+	return found
+}
+
+// endedCleanlyBefore reports whether the session or transfer had finished
+// before at (QUIT answered, or the transfer's sender closed first), so a
+// RST at at is teardown noise.
+func endedCleanlyBefore(b *Break, at tcpflow.Ref) bool {
+	if b.Transfer != nil || b.Kind == KindData {
+		fin := b.Conn.Half[senderDir(b)].FIN
+		return !fin.IsZero() && before(fin, at)
+	}
+	return quitAnswered(b.Session)
+}
+
+// senderDir is the direction of the data connection that carries the file.
+func senderDir(b *Break) tcpflow.Dir {
+	if b.Transfer != nil && b.Transfer.Direction != dissect.DirectionUnknown {
+		return b.Transfer.Sender
+	}
+	return b.ServerDir()
+}
+
+// bytesOf says how much of a transfer moved.
+func bytesOf(t *dissect.Transfer) string {
+	if t.ExpectedBytes >= 0 {
+		return fmt.Sprintf("%d of %d bytes", t.Bytes(), t.ExpectedBytes)
+	}
+	return fmt.Sprintf("%d bytes", t.Bytes())
+}

@@ -1,0 +1,72 @@
+package classify
+
+import (
+	"fmt"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// client-abort: the client gave up: ABOR, or the client's RST (or FIN on
+// a control connection with a command pending) in the middle of a transfer
+// or command, with no server error before it.
+func init() {
+	register(Rule{
+		Cause:      "client-abort",
+		Precedence: 70,
+		Needs:      "ABOR during a transfer, or the client's RST/FIN mid-transfer or mid-command with no server error before it",
+		Example:    "The client aborted RETR big.iso (ABOR) after 262144 of 1048576 bytes.",
+		Check: func(b *Break) *Finding {
+			if t := b.Transfer; t != nil && t.Aborted {
+				return &Finding{Confidence: 0.85,
+					Summary:  fmt.Sprintf("The client aborted %s %s (ABOR) after %s.", t.Cmd, t.Path, bytesOf(t)),
+					Evidence: []Evidence{{At: t.AbortAt, Text: "client sends ABOR"}},
+				}
+			}
+			c := b.Conn
+			if c == nil || !established(c) {
+				return nil
+			}
+			cd := b.ServerDir().Other()
+			end, ok := firstSeg(c, cd, tcpflow.FlagRST)
+			what := "reset"
+			if !ok {
+				if b.Kind != KindControl && !(b.Transfer != nil && senderDir(b) == cd) {
+					return nil
+				}
+				if end, ok = firstSeg(c, cd, tcpflow.FlagFIN); !ok {
+					return nil
+				}
+				what = "closed"
+			}
+			if sawErrorBefore(b, end.Ref) || endedCleanlyBefore(b, end.Ref) {
+				return nil
+			}
+			if srst, ok := firstSeg(c, cd.Other(), tcpflow.FlagRST); ok && before(srst.Ref, end.Ref) {
+				return nil // the server reset first
+			}
+			f := &Finding{Confidence: 0.75, Evidence: []Evidence{segEvidence(c, end, "client "+what)}}
+			switch t := b.Transfer; {
+			case t != nil:
+				f.Summary = fmt.Sprintf("The client %s the data connection of %s %s after %s, with no error from the server.", what, t.Cmd, t.Path, bytesOf(t))
+			case b.Kind == KindData:
+				f.Summary = fmt.Sprintf("The client %s a data connection.", what)
+			default:
+				cmd := pendingCommand(b.Session)
+				if cmd == nil && !transferInProgress(b.Session, end.Ref) {
+					if what == "closed" {
+						return nil // leaving without QUIT when nothing is pending is not a break
+					}
+					f.Confidence = 0.6
+					f.Summary = "The client reset the control connection without QUIT."
+					return f
+				}
+				f.Summary = fmt.Sprintf("The client %s the control connection in the middle of a command, with no error from the server.", what)
+				if cmd != nil {
+					f.Summary = fmt.Sprintf("The client %s the control connection while %s was waiting for its reply.", what, cmdText(cmd))
+					f.Evidence = append([]Evidence{cmdEvidence(cmd)}, f.Evidence...)
+				}
+			}
+			return f
+		},
+	})
+}

@@ -1,0 +1,55 @@
+package classify
+
+import (
+	"fmt"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// connection-refused: the SYN was answered by a RST/ACK from the server's
+// side and no SYN-ACK: nothing listens there, or the host refuses. Who
+// really sent that RST (the host or a firewall in between) is judged from
+// TTLs by the middlebox-reset rule; without other packets from the server
+// to compare with, the host is the likelier sender.
+func init() {
+	register(Rule{
+		Cause:      "connection-refused",
+		Precedence: 10,
+		Needs:      "a SYN answered by RST/ACK from the server side, and no SYN-ACK",
+		Example:    "198.51.100.10:40112 → 203.0.113.20:21: the SYN was answered by RST/ACK (TTL 63): nothing accepts connections on that port.",
+		Check: func(b *Break) *Finding {
+			c := b.Conn
+			if c == nil || !c.SynAck.IsZero() || c.Midstream {
+				return nil
+			}
+			syn, ok := firstSeg(c, tcpflow.FromClient, tcpflow.FlagSYN)
+			if !ok {
+				return nil
+			}
+			var rst tcpflow.Seg
+			found := false
+			for _, s := range c.Log {
+				if s.Dir == tcpflow.FromServer && s.Flags&tcpflow.FlagRST != 0 && !before(s.Ref, syn.Ref) {
+					rst, found = s, true
+					break
+				}
+			}
+			if !found {
+				return nil
+			}
+			conf := 0.85
+			if rst.Flags&tcpflow.FlagACK != 0 && rst.Ack == syn.Seq+1 {
+				conf = 0.9 // the RST acknowledges exactly this SYN, as RFC 793 has a closed port do
+			}
+			return &Finding{
+				Confidence: conf,
+				Summary: fmt.Sprintf("%s → %s: the SYN was answered by %s (TTL %d): nothing accepts connections on that port.",
+					c.Client, c.Server, flagNames(rst.Flags), rst.TTL),
+				Evidence: []Evidence{
+					segEvidence(c, syn, "connection attempt"),
+					segEvidence(c, rst, "refusal"),
+				},
+			}
+		},
+	})
+}

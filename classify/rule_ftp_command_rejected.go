@@ -1,0 +1,50 @@
+package classify
+
+import "fmt"
+
+// ftp-command-rejected: the session ended right after the server rejected
+// commands it does not understand or implement (500 syntax error, 501
+// bad arguments, 502 not implemented, 504 parameter not implemented).
+func init() {
+	register(Rule{
+		Cause:      "ftp-command-rejected",
+		Precedence: 50,
+		Needs:      "the session's last final reply before it ended is 500, 501, 502 or 504",
+		Example:    "The session ended after the server rejected XCRC: 502 \"Command not implemented.\"",
+		Check: func(b *Break) *Finding {
+			return lastReplyRule(b, "The session ended after the server rejected %s: %d %s.", 0.7, 500, 501, 502, 504)
+		},
+	})
+}
+
+// lastReplyRule holds when the session's last final reply before the
+// control connection broke has one of the codes.
+func lastReplyRule(b *Break, format string, conf float64, codes ...int) *Finding {
+	if b.Session == nil || b.Transfer != nil || b.Kind != KindControl {
+		return nil
+	}
+	cmd, r := lastFinalReply(b.Session)
+	if r == nil {
+		return nil
+	}
+	match := false
+	for _, c := range codes {
+		match = match || r.Code == c
+	}
+	if !match {
+		return nil
+	}
+	what := "an unsolicited line"
+	if cmd != nil {
+		what = cmdText(cmd)
+	}
+	f := &Finding{Confidence: conf,
+		Summary:  fmt.Sprintf(format, what, r.Code, quote(r.Text)),
+		Evidence: []Evidence{replyEvidence(cmd, r)},
+	}
+	if cmd != nil {
+		f.Evidence = append([]Evidence{cmdEvidence(cmd)}, f.Evidence...)
+	}
+	f.Evidence = append(f.Evidence, endEvidence(b.Session.Control)...)
+	return f
+}

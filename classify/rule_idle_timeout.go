@@ -1,0 +1,79 @@
+package classify
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ftpcap/ftpcap/dissect"
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// isTimeoutText recognises the wording servers use for idle timeouts
+// ("421 Timeout.", "421 No transfer timeout", "Idle timeout").
+func isTimeoutText(text string) bool {
+	t := strings.ToLower(text)
+	return strings.Contains(t, "timeout") || strings.Contains(t, "timed out") || strings.Contains(t, "idle")
+}
+
+// idleGapBeforeClose is how long a session must have been quiet before a
+// server FIN without a reply counts as an idle timeout.
+const idleGapBeforeClose = 30 * time.Second
+
+// idle-timeout: the server ended an idle session: a 421 about a timeout,
+// or a FIN from the server after a long silence with no command pending.
+func init() {
+	register(Rule{
+		Cause:      "idle-timeout",
+		Precedence: 15,
+		Needs:      "a 421 reply whose text names a timeout then the server's close; or the server's FIN after ≥30 s of silence with no command pending",
+		Example:    "The server ended the idle session after 60.2 s without a command: 421 \"Timeout.\", then closed.",
+		Check: func(b *Break) *Finding {
+			s := b.Session
+			if s == nil || b.Transfer != nil {
+				return nil
+			}
+			c := s.Control
+			if cmd, r := lastReplyWith(s, 421); r != nil && isTimeoutText(r.Text) {
+				idle := time.Duration(r.At.TS - lastCommandBefore(s, r.At).TS)
+				f := &Finding{Confidence: 0.9,
+					Summary:  fmt.Sprintf("The server ended the idle session after %.1f s without a command: 421 %s.", idle.Seconds(), quote(r.Text)),
+					Evidence: []Evidence{replyEvidence(cmd, r)},
+				}
+				if e, ok := serverEndsAfter(c, tcpflow.FromServer, r.At); ok {
+					f.Evidence = append(f.Evidence, segEvidence(c, e, "then"))
+				}
+				return f
+			}
+			fin := c.Half[tcpflow.FromServer].FIN
+			if fin.IsZero() || pendingCommand(s) != nil || firstFIN(c) != tcpflow.FromServer {
+				return nil
+			}
+			last := lastCommandBefore(s, fin)
+			idle := time.Duration(fin.TS - last.TS)
+			if idle < idleGapBeforeClose {
+				return nil
+			}
+			seg, _ := firstSeg(c, tcpflow.FromServer, tcpflow.FlagFIN)
+			return &Finding{Confidence: 0.6,
+				Summary: fmt.Sprintf("The server closed the session after %.0f s in which the client sent nothing, with no reply: an idle timeout.", idle.Seconds()),
+				Evidence: []Evidence{
+					{At: last, Text: "client's last command before the silence"},
+					segEvidence(c, seg, "close after the silence"),
+				},
+			}
+		},
+	})
+}
+
+// lastCommandBefore returns when the client last spoke before at: its
+// last command, or the start of the connection.
+func lastCommandBefore(s *dissect.Session, at tcpflow.Ref) tcpflow.Ref {
+	last := s.Control.First
+	for i := range s.Log {
+		if c := s.Log[i].Cmd; c != nil && before(c.At, at) {
+			last = c.At
+		}
+	}
+	return last
+}

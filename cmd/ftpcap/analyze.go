@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/classify"
+	"github.com/ftpcap/ftpcap/report"
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// analyzeFlags are the options of `ftpcap analyze`.
+type analyzeFlags struct {
+	files         []string
+	filter        string
+	ports         []string
+	format        string
+	output        string
+	showPasswords bool
+	failOn        []string
+	verbose       bool
+	color         string
+	maxConns      int
+	connIdle      time.Duration
+}
+
+func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("analyze", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.SortFlags = false
+	fs.StringArrayVarP(&f.files, "read", "r", nil, "capture file to read (repeatable; positional FILEs work too; - is stdin)")
+	fs.StringVarP(&f.filter, "filter", "f", "", "BPF capture filter applied to the files, as tcpdump -f/tshark -f")
+	fs.StringSliceVar(&f.ports, "ports", nil, "extra FTP control ports besides 21 (comma-separated)")
+	fs.StringVarP(&f.format, "format", "F", "table", "output format: "+strings.Join(report.Formats(), ", "))
+	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
+	fs.BoolVar(&f.showPasswords, "show-passwords", false, "show PASS arguments (redacted by default)")
+	fs.StringSliceVar(&f.failOn, "fail-on", nil, "exit 3 when a break of these classes is found (comma-separated: network, protocol, server-policy, client, unknown, or any)")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "table: also every connection and every evidence line")
+	fs.StringVar(&f.color, "color", "auto", "colour in tables: auto, always, never")
+	fs.IntVar(&f.maxConns, "max-conns", tcpflow.DefaultOptions().MaxConns, "cap on connections tracked at once (the oldest idle is evicted, and counted)")
+	fs.DurationVar(&f.connIdle, "conn-idle", tcpflow.DefaultOptions().ConnIdle, "forget an established connection after this much capture time without a packet")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: ftpcap analyze [flags] FILE...\n\nFlags:\n%s\nExit status: 0 analysed, 1 error (the report still covers what was read), 3 --fail-on matched.\n", fs.FlagUsages())
+	}
+	return fs
+}
+
+func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var f analyzeFlags
+	fs := newAnalyzeFlagSet(&f, stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		return exitError
+	}
+	opts, err := f.options()
+	if err != nil {
+		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
+		return exitError
+	}
+	paths := append(f.files, fs.Args()...)
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "ftpcap: analyze: no capture file given (ftpcap analyze FILE..., or - for stdin)")
+		return exitError
+	}
+	if !slices.Contains(report.Formats(), strings.ToLower(f.format)) {
+		fmt.Fprintf(stderr, "ftpcap: unknown --format %q (want %s)\n", f.format, strings.Join(report.Formats(), ", "))
+		return exitError
+	}
+	failClasses, err := parseFailOn(f.failOn)
+	if err != nil {
+		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
+		return exitError
+	}
+
+	res, err := analysis.Files(ctx, paths, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
+		return exitError
+	}
+
+	out, closeOut, err := openOutput(f.output, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
+		return exitError
+	}
+	ropts := report.Options{Format: f.format, Verbose: f.verbose, Color: useColor(f.color, f.output == "", stdout)}
+	werr := report.Write(out, res, ropts)
+	if cerr := closeOut(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		fmt.Fprintf(stderr, "ftpcap: write report: %v\n", werr)
+		return exitError
+	}
+	code := exitOK
+	for _, e := range res.Errors {
+		fmt.Fprintf(stderr, "ftpcap: %s\n", e.Error)
+		code = exitError
+	}
+	if code == exitOK && ctx.Err() != nil {
+		fmt.Fprintln(stderr, "ftpcap: interrupted: the report covers the packets read before the interrupt")
+	}
+	if code == exitOK && breaksMatch(res, failClasses) {
+		code = exitFound
+	}
+	return code
+}
+
+// options turns flags into analysis options.
+func (f *analyzeFlags) options() (analysis.Options, error) {
+	opts := analysis.Options{Version: version, Filter: f.filter, ShowPasswords: f.showPasswords}
+	for _, p := range f.ports {
+		n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
+		if err != nil || n == 0 {
+			return opts, fmt.Errorf("--ports: %q is not a TCP port", p)
+		}
+		opts.ControlPorts = append(opts.ControlPorts, uint16(n))
+	}
+	if f.maxConns < 1 {
+		return opts, fmt.Errorf("--max-conns must be at least 1")
+	}
+	opts.Tracker = tcpflow.DefaultOptions()
+	opts.Tracker.MaxConns = f.maxConns
+	opts.Tracker.ConnIdle = f.connIdle
+	return opts, nil
+}
+
+// parseFailOn checks the --fail-on classes.
+func parseFailOn(list []string) (map[string]bool, error) {
+	valid := []string{classify.ClassNetwork, classify.ClassProtocol, classify.ClassServerPolicy, classify.ClassClient, classify.ClassUnknown}
+	out := map[string]bool{}
+	for _, c := range list {
+		c = strings.ToLower(strings.TrimSpace(c))
+		switch {
+		case c == "any":
+			for _, v := range valid {
+				out[v] = true
+			}
+		case slices.Contains(valid, c):
+			out[c] = true
+		default:
+			return nil, fmt.Errorf("--fail-on: unknown class %q (want %s or any)", c, strings.Join(valid, ", "))
+		}
+	}
+	return out, nil
+}
+
+func breaksMatch(res *analysis.Result, classes map[string]bool) bool {
+	for _, b := range res.Breaks {
+		if classes[b.Class] {
+			return true
+		}
+	}
+	return false
+}
+
+// openOutput returns the report's destination.
+func openOutput(path string, stdout io.Writer) (io.Writer, func() error, error) {
+	if path == "" || path == "-" {
+		bw := bufio.NewWriterSize(stdout, 64<<10)
+		return bw, bw.Flush, nil
+	}
+	file, err := os.Create(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create report: %w", err)
+	}
+	bw := bufio.NewWriterSize(file, 64<<10)
+	return bw, func() error {
+		if err := bw.Flush(); err != nil {
+			file.Close()
+			return err
+		}
+		return file.Close()
+	}, nil
+}
+
+// useColor decides on ANSI colour: only on a terminal unless forced, and
+// never when NO_COLOR is set (no-color.org).
+func useColor(mode string, toStdout bool, stdout io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" || !toStdout {
+		return false
+	}
+	file, ok := stdout.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := file.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ftpcap/ftpcap/classify"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0"
+
+// Exit codes.
+const (
+	exitOK    = 0 // analysed
+	exitError = 1 // bad usage, unreadable input, write failure
+	exitFound = 3 // --fail-on: a break of a named class was found
+)
+
+const usage = `ftpcap — why did the FTP connection break, and whose fault was it?
+
+Usage:
+  ftpcap analyze [flags] FILE...   analyse capture files (pcap, pcapng, gzip; - for stdin)
+  ftpcap rules                     list the rules: cause, class, what the packets must show
+  ftpcap version                   print the version
+
+Run 'ftpcap analyze --help' for the flags.
+`
+
+// run is the whole CLI: main only builds the context and exits with its
+// code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitError
+	}
+	switch args[0] {
+	case "analyze", "analyse":
+		return runAnalyze(ctx, args[1:], stdout, stderr)
+	case "rules":
+		return runRules(stdout)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "ftpcap %s\n", version)
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	if strings.HasPrefix(args[0], "-") {
+		// tcpdump habit: `ftpcap -r capture.pcap` means analyze.
+		return runAnalyze(ctx, args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "ftpcap: unknown command %q\n\n%s", args[0], usage)
+	return exitError
+}
+
+// runRules prints the rule catalog.
+func runRules(stdout io.Writer) int {
+	for _, r := range classify.Rules() {
+		fmt.Fprintf(stdout, "%s (%s)\n  needs:   %s\n  example: %s\n\n", r.Cause, r.Class, r.Needs, r.Example)
+	}
+	return exitOK
+}
