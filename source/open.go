@@ -1,0 +1,120 @@
+package source
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Magic numbers of the formats, as the first four bytes read big-endian.
+const (
+	magicPcapMicroBE = 0xa1b2c3d4 // big-endian file, microseconds
+	magicPcapMicroLE = 0xd4c3b2a1
+	magicPcapNanoBE  = 0xa1b23c4d // nanoseconds
+	magicPcapNanoLE  = 0x4d3cb2a1
+	magicPcapngSHB   = 0x0a0d0d0a // section header block type, the same both ways
+	// The "modified" pcap format of old Red Hat tcpdump patches (Kuznetzov),
+	// which pcapgo cannot read.
+	magicPcapModifiedBE = 0xa1b2cd34
+	magicPcapModifiedLE = 0x34cdb2a1
+
+	gzipMagic0, gzipMagic1 = 0x1f, 0x8b
+)
+
+// Read buffer sizes: large buffers make reading a big capture a sequential
+// stream of few syscalls, but many rotated files open at once would each
+// hold one, so the total is bounded.
+const (
+	maxBufferPerInput = 1 << 20
+	minBufferPerInput = 64 << 10
+	bufferBudget      = 64 << 20
+)
+
+func bufferSize(inputs int) int {
+	if inputs < 1 {
+		inputs = 1
+	}
+	return min(maxBufferPerInput, max(minBufferPerInput, bufferBudget/inputs))
+}
+
+// errStdinTwice rejects a second "-": stdin can be read only once.
+var errStdinTwice = errors.New("stdin given more than once")
+
+// openInput opens path (or stdin for "-"), unwraps gzip and recognizes the
+// format by its magic number, not by the file name. The error names the
+// input, operation first.
+func openInput(path string, bufSize int, stdinUsed *bool) (*input, error) {
+	in := &input{name: path}
+	in.info.Path = path
+	var src io.Reader
+	if path == "-" {
+		in.name = "stdin"
+		if *stdinUsed {
+			return in, fmt.Errorf("open %s: %w", in.name, errStdinTwice)
+		}
+		*stdinUsed = true
+		src = os.Stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return in, err // *PathError reads "open a.pcap: no such file or directory"
+		}
+		in.file = f
+		src = f
+	}
+
+	br := bufio.NewReaderSize(src, bufSize)
+	head, err := br.Peek(4)
+	if err != nil {
+		return in, in.openError(shortHeaderError(len(head), err))
+	}
+	if head[0] == gzipMagic0 && head[1] == gzipMagic1 {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return in, in.openError(fmt.Errorf("gzip header: %w", err))
+		}
+		in.gzip = gz
+		in.info.Compression = "gzip"
+		br = bufio.NewReaderSize(gz, bufSize)
+		if head, err = br.Peek(4); err != nil {
+			return in, in.openError(shortHeaderError(len(head), err))
+		}
+	}
+
+	switch magic := binary.BigEndian.Uint32(head); magic {
+	case magicPcapMicroBE, magicPcapMicroLE, magicPcapNanoBE, magicPcapNanoLE:
+		in.info.Format = "pcap"
+		in.rd, err = newPcapReader(br)
+	case magicPcapngSHB:
+		in.info.Format = "pcapng"
+		in.rd, err = newNgReader(br, in)
+	case magicPcapModifiedBE, magicPcapModifiedLE:
+		err = fmt.Errorf("modified (Kuznetzov) pcap format is not supported (magic 0x%08x)", magic)
+	default:
+		err = fmt.Errorf("not a pcap or pcapng file (magic 0x%08x)", magic)
+	}
+	if err != nil {
+		in.info.Format = ""
+		return in, in.openError(err)
+	}
+	in.info.Snaplen = in.rd.snaplen()
+	return in, nil
+}
+
+func shortHeaderError(n int, err error) error {
+	if n == 0 && errors.Is(err, io.EOF) {
+		return errors.New("empty file")
+	}
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("file too short for a capture header (%d bytes)", n)
+	}
+	return err
+}
+
+func (in *input) openError(err error) error {
+	return fmt.Errorf("open %s: %w", in.name, err)
+}
