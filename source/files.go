@@ -37,10 +37,11 @@ var (
 // first packet of each.
 //
 // A file that cannot be opened, or whose header is not a capture's, does
-// not stop the others: OpenFiles returns the Files for the rest together
-// with an error naming each such file (also listed by Errors and in that
-// file's InputInfo.Err). It returns a nil Files only when the filter is
-// invalid or no file could be opened.
+// not stop the others: its error ("open a.pcap: not a pcap or pcapng file
+// (magic 0x…)") is in its InputInfo.Err and in Errors, and the rest are
+// read. OpenFiles returns an error only when there is nothing to read: the
+// filter is invalid, or no file could be opened (the error then names each
+// file).
 func OpenFiles(paths []string, opts Options) (*Files, error) {
 	if len(paths) == 0 {
 		return nil, errNoInputs
@@ -81,7 +82,7 @@ func OpenFiles(paths []string, opts Options) (*Files, error) {
 	if opened == 0 {
 		return nil, errors.Join(openErrs...)
 	}
-	return f, errors.Join(openErrs...)
+	return f, nil
 }
 
 // Next fills p with the earliest packet not yet returned and returns io.EOF

@@ -2,8 +2,6 @@ package source
 
 import (
 	"compress/gzip"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"time"
@@ -110,14 +108,9 @@ func (in *input) fail(err error) error {
 	return err
 }
 
-// readError names the file and the frame that could not be read. A file
-// that ends inside a record is the common case (a capture cut short by a
-// crash or a full disk), so it says so.
+// readError names the file and the frame that could not be read.
 func (in *input) readError(frame int64, err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("read %s: frame %d: file ends inside the packet record (capture cut short): %w", in.name, frame, err)
-	}
-	return fmt.Errorf("read %s: frame %d: %w", in.name, frame, err)
+	return &ReadError{Path: in.info.Path, name: in.name, Frame: frame, Err: err}
 }
 
 // snapshot returns the input's description with the values that are only

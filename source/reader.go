@@ -97,8 +97,8 @@ func (n *ngReader) snaplen() int {
 // interface numbers restart with every section.
 type ngDrops struct {
 	seen    bool
-	done    int64            // drops of the sections already ended
-	current map[int]uint64   // interface → last isb_ifdrop in this section
+	done    int64          // drops of the sections already ended
+	current map[int]uint64 // interface → last isb_ifdrop in this section
 }
 
 func (d *ngDrops) record(iface int, st pcapgo.NgInterfaceStatistics) {

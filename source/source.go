@@ -5,6 +5,9 @@
 package source
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -70,3 +73,26 @@ type InputInfo struct {
 	// EOF reports that the input was read to its end without error.
 	EOF bool
 }
+
+// ReadError is damage met while reading a capture file: a bad block or
+// record, or a file that ends inside a packet (a capture cut short by a
+// crash or a full disk, the common case). That file stops there; the
+// others go on.
+type ReadError struct {
+	Path  string // as given; "-" is stdin
+	Frame int64  // 1-based number of the packet that could not be read
+	Err   error
+	name  string // for the message: the path, or "stdin"
+}
+
+func (e *ReadError) Error() string {
+	if errors.Is(e.Err, io.ErrUnexpectedEOF) {
+		return fmt.Sprintf("read %s: frame %d: file ends inside the packet record (capture cut short): %v", e.name, e.Frame, e.Err)
+	}
+	return fmt.Sprintf("read %s: frame %d: %v", e.name, e.Frame, e.Err)
+}
+
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// FrameNumber returns the frame that could not be read.
+func (e *ReadError) FrameNumber() int64 { return e.Frame }
