@@ -2,9 +2,7 @@ package zeekconn
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
-	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -13,10 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // corpusDir is the public capture corpus (see its SOURCES.md), relative to
@@ -25,10 +19,15 @@ const corpusDir = "../../../shared/corpus/public"
 
 func corpus(t testing.TB) string {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(corpusDir, "SOURCES.md")); err != nil {
-		t.Skipf("public capture corpus not found at %s (it lives outside the repo): %v", corpusDir, err)
+	if !corpusAvailable() {
+		t.Skipf("public capture corpus not found at %s (it lives outside the repo)", corpusDir)
 	}
 	return corpusDir
+}
+
+func corpusAvailable() bool {
+	_, err := os.Stat(filepath.Join(corpusDir, "SOURCES.md"))
+	return err == nil
 }
 
 // zeekConnLogPcaps maps each Zeek baseline that holds a conn.log to the
@@ -185,12 +184,6 @@ func TestCorpusOutputsValid(t *testing.T) {
 	}
 }
 
-// replayed is one connection rebuilt from a capture.
-type replayed struct {
-	client, server netip.AddrPort
-	st             State
-}
-
 func (c *replayed) row() connRow {
 	orig, resp := c.client, c.server
 	if !c.st.OrigIsClient() {
@@ -212,157 +205,6 @@ func (c *replayed) row() connRow {
 			"resp_ip_bytes": strconv.FormatUint(r.IPBytes, 10),
 		},
 	}
-}
-
-// replay reads a capture with full gopacket decoding, groups TCP packets
-// by 4-tuple, orients each connection as ftpcap's tracker does, and feeds
-// State. Connections come back in order of first packet.
-func replay(t testing.TB, path string) []*replayed {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	src, link, err := packetReader(data)
-	if err != nil {
-		t.Fatalf("open %s: %v", path, err)
-	}
-	byKey := map[[2]netip.AddrPort]*replayed{}
-	var order []*replayed
-	for {
-		raw, ci, err := src.ReadPacketData()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("read %s: %v", path, err)
-		}
-		p, ok := tcpFacts(gopacket.NewPacket(raw, link, gopacket.Default), ci)
-		if !ok {
-			continue
-		}
-		k := [2]netip.AddrPort{p.src, p.dst}
-		if k[1].Addr().Less(k[0].Addr()) || (k[0].Addr() == k[1].Addr() && k[1].Port() < k[0].Port()) {
-			k[0], k[1] = k[1], k[0]
-		}
-		c := byKey[k]
-		if c == nil {
-			c = openLikeTracker(p)
-			byKey[k] = c
-			order = append(order, c)
-		}
-		c.st.ObserveCaptured(p.src == c.client, p.flags, p.seq, p.ack, p.payloadLen, p.captured, p.win, p.ipLen)
-	}
-	return order
-}
-
-// serverPorts mirrors tcpflow.Options.ServerPorts' default.
-func isServerPort(p uint16) bool { return p == 21 }
-
-// openLikeTracker orients a new connection by ftpcap's rules: the SYN's
-// sender is the client; a SYN-ACK's receiver is; mid-stream, the server
-// port (21), or a port below 1024 against an ephemeral one, is the
-// server's; otherwise the first packet's sender is the client.
-func openLikeTracker(p tcpPacket) *replayed {
-	c := &replayed{client: p.src, server: p.dst}
-	syn, ack := p.flags&flagSYN != 0, p.flags&flagACK != 0
-	sp, dp := p.src.Port(), p.dst.Port()
-	switch {
-	case syn && !ack:
-	case syn && ack:
-		c.client, c.server = p.dst, p.src
-	case isServerPort(dp) && !isServerPort(sp):
-	case isServerPort(sp) && !isServerPort(dp):
-		c.client, c.server = p.dst, p.src
-	case sp < 1024 && dp >= 1024:
-		c.client, c.server = p.dst, p.src
-	}
-	if c.client != p.src {
-		c.st.Flip()
-	}
-	if isServerPort(c.server.Port()) {
-		c.st.LikelyServerPort()
-	}
-	return c
-}
-
-type tcpPacket struct {
-	src, dst             netip.AddrPort
-	flags                uint8
-	seq, ack             uint32
-	win                  uint16
-	payloadLen, captured int
-	ipLen                int
-}
-
-// tcpFacts extracts what Observe takes from a fully decoded packet. The
-// payload length comes from the IP header, as Zeek computes it; a zero
-// IPv4 total length (segmentation offload) falls back to what was captured.
-func tcpFacts(pkt gopacket.Packet, ci gopacket.CaptureInfo) (tcpPacket, bool) {
-	tl, _ := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
-	if tl == nil {
-		return tcpPacket{}, false
-	}
-	var p tcpPacket
-	var ipPayload int
-	var srcIP, dstIP netip.Addr
-	switch ip := pkt.NetworkLayer().(type) {
-	case *layers.IPv4:
-		if ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0 {
-			return tcpPacket{}, false // Zeek reassembles fragments first; we leave them out
-		}
-		srcIP, _ = netip.AddrFromSlice(ip.SrcIP.To4())
-		dstIP, _ = netip.AddrFromSlice(ip.DstIP.To4())
-		p.ipLen = int(ip.Length)
-		ipPayload = int(ip.Length) - int(ip.IHL)*4
-		if ip.Length == 0 {
-			ipPayload = len(ip.Payload)
-		}
-	case *layers.IPv6:
-		srcIP, _ = netip.AddrFromSlice(ip.SrcIP)
-		dstIP, _ = netip.AddrFromSlice(ip.DstIP)
-		p.ipLen = 40 + int(ip.Length)
-		ipPayload = int(ip.Length)
-		for _, l := range pkt.Layers() {
-			switch l.LayerType() {
-			case layers.LayerTypeIPv6HopByHop, layers.LayerTypeIPv6Destination, layers.LayerTypeIPv6Routing, layers.LayerTypeIPv6Fragment:
-				ipPayload -= len(l.LayerContents())
-			}
-		}
-	default:
-		return tcpPacket{}, false
-	}
-	p.src = netip.AddrPortFrom(srcIP, uint16(tl.SrcPort))
-	p.dst = netip.AddrPortFrom(dstIP, uint16(tl.DstPort))
-	p.seq, p.ack, p.win = tl.Seq, tl.Ack, tl.Window
-	for i, b := range []bool{tl.FIN, tl.SYN, tl.RST, tl.PSH, tl.ACK, tl.URG, tl.ECE, tl.CWR} {
-		if b {
-			p.flags |= 1 << i
-		}
-	}
-	p.payloadLen = max(ipPayload-int(tl.DataOffset)*4, 0)
-	p.captured = min(len(tl.Payload), p.payloadLen)
-	_ = ci
-	return p, true
-}
-
-type packetSource interface {
-	ReadPacketData() ([]byte, gopacket.CaptureInfo, error)
-}
-
-func packetReader(data []byte) (packetSource, gopacket.Decoder, error) {
-	if bytes.HasPrefix(data, []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
-		r, err := pcapgo.NewNgReader(bytes.NewReader(data), pcapgo.DefaultNgReaderOptions)
-		if err != nil {
-			return nil, nil, err
-		}
-		return r, r.LinkType(), nil
-	}
-	r, err := pcapgo.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, nil, err
-	}
-	return r, r.LinkType(), nil
 }
 
 // connRow is one conn.log row: its id and the compared columns.

@@ -143,6 +143,9 @@ func (s *State) dataSent(side int, seq, n uint64) {
 		return
 	}
 	upper := seq + n
+	if upper < seq {
+		return // past the end of a 64-bit sequence space: nothing real
+	}
 	if acked := e.relative(e.ackSeq, e.ackWraps); seq < acked {
 		if upper <= acked {
 			return // delivered and acknowledged already

@@ -15,6 +15,16 @@
 // (it "flips" a connection and writes '^'). ftpcap names them client and
 // server once, on the first packet. State follows Zeek's roles internally;
 // OrigIsClient says whether they ended up agreeing with ftpcap's.
+//
+// What State does not decide, because it sees one connection only: where
+// Zeek starts a new one for the same 4-tuple. Zeek does so for a SYN (or,
+// before the originator has sent anything, a SYN-ACK) whose sequence
+// number is not the originator's ISN, and for any packet after it removed
+// the connection on a timer (an unanswered SYN after tcp_attempt_delay,
+// 5 s; a closed or reset connection tcp_close_delay, 5 s, after its last
+// packet; an idle one after tcp_inactivity_timeout, 5 min). Two letters
+// never appear: 'c' needs checksum verification and 'x' Zeek's analyzer
+// limits, neither of them a fact State is given.
 package zeekconn
 
 // TCP flag bits, as Observe takes them.
