@@ -1,0 +1,414 @@
+package dissect
+
+import (
+	"fmt"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// maxRepliesPerExchange caps the replies kept for one command (a command
+// gets at most a few 1xx and one final reply; more is a confused stream).
+const maxRepliesPerExchange = 16
+
+// dirMode is how one direction of a control connection is read.
+type dirMode uint8
+
+const (
+	modeLines  dirMode = iota // FTP lines
+	modeTLS                   // TLS records (after AUTH TLS → 234)
+	modeIgnore                // not FTP, or TLS tracking lost: bytes are only counted by the tracker
+)
+
+// direction is the reading state of one direction.
+type direction struct {
+	mode  dirMode
+	lines lineReader
+	tls   tlsScanner
+}
+
+// pendingCmd is a command waiting for its final reply.
+type pendingCmd struct {
+	logIdx   int      // index in Session.Log, -1 when past the cap
+	ex       Exchange // the exchange itself when logIdx < 0
+	verb     string
+	transfer *Transfer
+	exp      *expectation // PORT/EPRT: the expectation it created
+}
+
+// control is the Analyzer's state for one control connection.
+type control struct {
+	a    *Analyzer
+	s    *Session
+	conn *tcpflow.Conn
+	dirs [2]direction
+	rep  replyAssembler
+
+	// provisional: found by banner on a port outside ControlPorts, not yet
+	// confirmed by a known command from the client.
+	provisional bool
+	dropped     bool
+
+	greeted  bool        // the greeting is over (or was missed)
+	greeting *pendingCmd // greeting exchange waiting for its 220 after a 120
+	judged   bool        // the server's first bytes were judged FTP or not
+	notFTP   []byte      // the first bytes of a NotFTP server, for its Prefix
+
+	pending []*pendingCmd
+
+	// Data-channel negotiation.
+	setup      *expectation // negotiated endpoint no transfer command claimed yet
+	negotiated bool         // any PASV/EPSV/PORT/EPRT seen
+	awaiting   *Transfer    // transfer command pipelined behind a PASV/EPSV still unanswered
+	exps       []*expectation
+	rest       int64
+	sizes      map[string]int64
+
+	authSent bool // AUTH TLS/SSL sent and not yet answered
+
+	closed     bool // the control connection closed
+	openData   int  // linked data connections still open
+	finished   bool
+	tlsIndexed bool // in Analyzer.tlsHosts
+}
+
+func newControl(a *Analyzer, c *tcpflow.Conn, provisional bool) *control {
+	ctl := &control{
+		a:           a,
+		conn:        c,
+		s:           &Session{Control: c, ByBanner: provisional},
+		provisional: provisional,
+	}
+	for d := range ctl.dirs {
+		ctl.dirs[d].lines = newLineReader(a.opts.MaxLineLen)
+	}
+	return ctl
+}
+
+// data reads one Data call's bytes of one direction. The loop hands each
+// line to its handler before reading on, so that a reply switching the
+// connection to TLS (234) takes effect at the exact byte after it.
+func (ctl *control) data(dir tcpflow.Dir, data []byte, at tcpflow.Ref) {
+	if dir == tcpflow.FromServer && ctl.s.NotFTP != nil {
+		ctl.growNotFTP(data)
+	}
+	for len(data) > 0 && !ctl.dropped {
+		d := &ctl.dirs[dir]
+		switch d.mode {
+		case modeIgnore:
+			return
+		case modeTLS:
+			n, stop := d.tls.feed(data, at, dir, &ctl.s.TLSFacts)
+			data = data[n:]
+			switch stop {
+			case tlsCleartext:
+				ctl.cleartextAgain(dir, at)
+			case tlsLost:
+				ctl.tlsLost(dir, at, "invalid record header")
+			}
+		case modeLines:
+			if !d.lines.started && !d.lines.skip && ctl.tlsBegins(dir, data, at) {
+				continue
+			}
+			if dir == tcpflow.FromServer && !ctl.judged && ctl.judge(data, at) {
+				continue
+			}
+			n, l, ok := d.lines.next(data, at)
+			data = data[n:]
+			if ok {
+				ctl.line(dir, l)
+			}
+		}
+	}
+}
+
+// judge decides from the server's first bytes whether it speaks FTP. It
+// reports whether it changed the direction's mode.
+func (ctl *control) judge(data []byte, at tcpflow.Ref) bool {
+	switch judgeGreeting(data) {
+	case greetingUndecided:
+		return false
+	case greetingFTP:
+		ctl.judged = true
+		return false
+	}
+	ctl.judged = true
+	ctl.a.stats.NotFTP++
+	ctl.s.NotFTP = &NotFTP{At: at}
+	ctl.growNotFTP(data)
+	// Nothing on this connection is read as FTP any more. A TLS server
+	// where an FTP greeting belongs (implicit FTPS, or a client that sent a
+	// ClientHello first) still has its records followed, as has a client
+	// already speaking TLS.
+	ctl.dirs[tcpflow.FromServer].mode = modeIgnore
+	if ctl.s.NotFTP.Kind == "tls" {
+		ctl.dirs[tcpflow.FromServer].mode = modeTLS
+	}
+	if cli := &ctl.dirs[tcpflow.FromClient]; cli.mode != modeTLS {
+		cli.mode = modeIgnore
+	}
+	return true
+}
+
+// growNotFTP keeps the first bytes a NotFTP server sent.
+func (ctl *control) growNotFTP(data []byte) {
+	if room := maxNotFTPPrefix - len(ctl.notFTP); room > 0 {
+		ctl.notFTP = append(ctl.notFTP, data[:min(room, len(data))]...)
+		ctl.s.NotFTP.Kind = NotFTPKind(ctl.notFTP)
+		ctl.s.NotFTP.Prefix = quote(ctl.notFTP)
+	}
+}
+
+// tlsBegins switches the client direction to TLS when a TLS record starts
+// where a command line would: right after AUTH TLS (a client that does
+// not wait for the 234), before the server said anything (implicit TLS),
+// or out of the blue (a client configured for implicit FTPS talking to an
+// explicit server: anomaly tls_record_in_cleartext).
+func (ctl *control) tlsBegins(dir tcpflow.Dir, data []byte, at tcpflow.Ref) bool {
+	if dir != tcpflow.FromClient || data[0] != tlsHandshake {
+		return false
+	}
+	if len(data) >= 2 && data[1] != 3 {
+		return false
+	}
+	if !ctl.authSent && ctl.judged {
+		ctl.s.noteAnomaly(AnomalyTLSInCleartext, dir, at, "")
+	}
+	ctl.dirs[dir].mode = modeTLS
+	return true
+}
+
+// line handles one complete line.
+func (ctl *control) line(dir tcpflow.Dir, l line) {
+	s := ctl.s
+	if l.cut > 0 {
+		ctl.a.stats.LinesTooLong++
+	}
+	if dir == tcpflow.FromClient {
+		ctl.command(l)
+		return
+	}
+	if l.bareLF {
+		s.noteAnomaly(AnomalyBareLF, dir, l.at, "")
+	}
+	if l.cut > 0 {
+		s.noteAnomaly(AnomalyLineTooLong, dir, l.at, fmt.Sprintf("%d bytes cut from %s", l.cut, quote(l.b)))
+	}
+	if l.unterminated {
+		s.noteAnomaly(AnomalyUnterminatedLine, dir, l.at, quote(l.b))
+	}
+	r, done, problem := ctl.rep.line(l.b, l.at)
+	if problem != "" {
+		s.noteAnomaly(problem, dir, l.at, quote(l.b))
+	}
+	if done {
+		if ctl.rep.textCut {
+			ctl.a.stats.ReplyTextCut++
+		}
+		ctl.reply(r)
+	}
+}
+
+// command handles one client line.
+func (ctl *control) command(l line) {
+	s := ctl.s
+	verb, arg, ok := ParseCommand(l.b)
+	known := ok && KnownCommand(verb)
+	if ctl.provisional {
+		if !known {
+			ctl.a.dropProvisional(ctl)
+			return
+		}
+		ctl.a.confirm(ctl)
+	}
+	if isPassVerb(verb) && !ctl.a.opts.ShowPasswords {
+		arg = redacted
+	}
+	// Line anomalies name the verb, never the argument: it may be a
+	// password.
+	if l.bareLF {
+		s.noteAnomaly(AnomalyBareLF, tcpflow.FromClient, l.at, verb)
+	}
+	if l.cut > 0 {
+		s.noteAnomaly(AnomalyLineTooLong, tcpflow.FromClient, l.at, fmt.Sprintf("%d bytes cut from %s", l.cut, quote([]byte(verb))))
+	}
+	if l.unterminated {
+		s.noteAnomaly(AnomalyUnterminatedLine, tcpflow.FromClient, l.at, verb)
+	}
+	if !ok {
+		s.noteAnomaly(AnomalyEmptyLine, tcpflow.FromClient, l.at, "")
+		return
+	}
+	if !known {
+		s.noteAnomaly(AnomalyUnknownCommand, tcpflow.FromClient, l.at, quote([]byte(verb)))
+	}
+	s.Commands++
+	ctl.a.stats.Commands++
+	cmd := &Command{Verb: verb, Arg: arg, Known: known, At: l.at}
+	p := &pendingCmd{verb: verb, logIdx: -1}
+	ctl.log(p, Exchange{Cmd: cmd})
+	if len(ctl.pending) >= ctl.a.opts.MaxPendingCommands {
+		old := ctl.pending[0]
+		ctl.pending = ctl.pending[1:]
+		s.PendingDropped++
+		ctl.a.stats.PendingDropped++
+		s.noteAnomaly(AnomalyTooManyPending, tcpflow.FromClient, l.at, old.verb)
+	}
+	ctl.pending = append(ctl.pending, p)
+	ctl.commandEffects(p, cmd)
+}
+
+// log stores an exchange in the session log, or in p when the log is full.
+func (ctl *control) log(p *pendingCmd, ex Exchange) {
+	s := ctl.s
+	if len(s.Log) < ctl.a.opts.MaxLog {
+		s.Log = append(s.Log, ex)
+		p.logIdx = len(s.Log) - 1
+		return
+	}
+	p.ex = ex
+	s.LogDropped++
+	ctl.a.stats.LogDropped++
+}
+
+func (ctl *control) exchange(p *pendingCmd) *Exchange {
+	if p.logIdx >= 0 {
+		return &ctl.s.Log[p.logIdx]
+	}
+	return &p.ex
+}
+
+// addReply appends a reply to a command's exchange, up to the cap.
+func (ctl *control) addReply(p *pendingCmd, r Reply) {
+	ex := ctl.exchange(p)
+	if len(ex.Replies) < maxRepliesPerExchange {
+		ex.Replies = append(ex.Replies, r)
+		return
+	}
+	ctl.a.stats.RepliesDropped++
+}
+
+// reply pairs a complete reply with the oldest command waiting for one
+// (replies come in command order, RFC 959 §4.2; pipelined commands queue).
+func (ctl *control) reply(r Reply) {
+	s := ctl.s
+	s.Replies++
+	ctl.a.stats.Replies++
+	last := r
+	s.LastReply = &last
+	if !ctl.greeted && ctl.greetingReply(r) {
+		return
+	}
+	ctl.greeted = true
+	if len(ctl.pending) == 0 {
+		// RFC 959 §5.4 lets 421 come at any time (the server is closing
+		// the session); anything else unasked for is an anomaly.
+		p := &pendingCmd{logIdx: -1}
+		ctl.log(p, Exchange{Replies: []Reply{r}})
+		if r.Code != 421 {
+			s.noteAnomaly(AnomalyReplyWithoutCommand, tcpflow.FromServer, r.At, fmt.Sprint(r.Code))
+		}
+		return
+	}
+	p := ctl.pending[0]
+	ctl.addReply(p, r)
+	if r.Preliminary() {
+		ctl.preliminary(p, r)
+		return
+	}
+	ctl.pending = ctl.pending[1:]
+	ctl.final(p, r)
+}
+
+// greetingReply handles the replies that open a session: an optional 120
+// ("service ready in nnn minutes") and then 220, or 421 refusing the
+// session (RFC 959 §5.4). The first reply is taken as the greeting when no
+// command waits or when it is 120/220/421 (a client may pipeline USER
+// before the banner arrives). A connection picked up mid-session has no
+// greeting: its first reply to a waiting command ends the greeting phase.
+// It reports whether r was the greeting.
+func (ctl *control) greetingReply(r Reply) bool {
+	if ctl.greeting == nil && len(ctl.pending) > 0 && r.Code != 120 && r.Code != 220 && r.Code != 421 {
+		return false
+	}
+	if ctl.greeting == nil {
+		ctl.greeting = &pendingCmd{logIdx: -1}
+		ctl.log(ctl.greeting, Exchange{})
+	}
+	ctl.addReply(ctl.greeting, r)
+	if r.Valid && r.Code == 220 && ctl.s.Banner == "" {
+		ctl.s.Banner = r.Text
+	}
+	if !r.Preliminary() {
+		ctl.greeted, ctl.greeting = true, nil
+	}
+	return true
+}
+
+// cleartextAgain: a direction left TLS for plain FTP lines (CCC).
+func (ctl *control) cleartextAgain(dir tcpflow.Dir, at tcpflow.Ref) {
+	d := &ctl.dirs[dir]
+	ctl.s.TLSFacts.Cleartext[dir] = at
+	if ctl.s.NotFTP != nil {
+		d.mode = modeIgnore // a non-FTP server's text is not read as FTP
+		return
+	}
+	d.mode = modeLines
+	d.lines.reset()
+	if dir == tcpflow.FromClient {
+		// Commands are visible again: PASV/PORT link data connections.
+		ctl.a.untrackTLS(ctl)
+	}
+}
+
+// tlsLost stops following a direction's TLS records.
+func (ctl *control) tlsLost(dir tcpflow.Dir, at tcpflow.Ref, why string) {
+	ctl.dirs[dir].mode = modeIgnore
+	ctl.s.TLSFacts.Lost[dir] = at
+	ctl.s.noteAnomaly(AnomalyTLSRecordInvalid, dir, at, why)
+}
+
+// gap: n bytes of a direction are missing from the capture.
+func (ctl *control) gap(dir tcpflow.Dir, n int64, at tcpflow.Ref) {
+	ctl.a.stats.Gaps++
+	ctl.a.stats.GapBytes += n
+	d := &ctl.dirs[dir]
+	switch d.mode {
+	case modeLines:
+		d.lines.gap()
+		ctl.s.noteAnomaly(AnomalyGap, dir, at, fmt.Sprintf("%d bytes", n))
+	case modeTLS:
+		// Inside a record body the gap only shortens what is left to
+		// skip; anywhere else the record boundaries are lost.
+		if d.tls.hdrN == 0 && int64(d.tls.body) >= n {
+			d.tls.body -= int(n)
+			d.tls.peekWant = d.tls.peekN // the peeked bytes may be gone: look no further
+			ctl.s.noteAnomaly(AnomalyGap, dir, at, fmt.Sprintf("%d bytes", n))
+			return
+		}
+		ctl.s.noteAnomaly(AnomalyGap, dir, at, fmt.Sprintf("%d bytes", n))
+		ctl.tlsLost(dir, at, fmt.Sprintf("%d bytes missing", n))
+	default:
+		ctl.s.noteAnomaly(AnomalyGap, dir, at, fmt.Sprintf("%d bytes", n))
+	}
+}
+
+// end finishes reading when the control connection closes: a partial line
+// is read as a line, an open multi-line reply as a reply.
+func (ctl *control) end() {
+	for dir := tcpflow.FromClient; dir <= tcpflow.FromServer && !ctl.dropped; dir++ {
+		d := &ctl.dirs[dir]
+		if d.mode != modeLines {
+			continue
+		}
+		if l, ok := d.lines.flush(); ok {
+			ctl.line(dir, l)
+		}
+	}
+	if ctl.dropped {
+		return
+	}
+	if r, ok := ctl.rep.flush(); ok {
+		ctl.s.noteAnomaly(AnomalyUnterminatedReply, tcpflow.FromServer, r.End, fmt.Sprint(r.Code))
+		ctl.reply(r)
+	}
+}
