@@ -25,6 +25,10 @@ type Options struct {
 	// OnBreak, when set, is called with each break as soon as its session
 	// has been judged (live use); the Result still gets every break.
 	OnBreak func(*Verdict)
+	// OnSession, when set, is called with each finished FTP session before
+	// the pipeline drops it (tests, and outputs that need the full command
+	// log). The session must not be kept or changed after the call.
+	OnSession func(*dissect.Session)
 }
 
 // Files analyses capture files as one capture and returns the result. An

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/ftpcap/ftpcap/classify"
 	"github.com/ftpcap/ftpcap/dissect"
@@ -32,6 +31,9 @@ func newCollector(opts Options) *collector { return &collector{opts: opts} }
 
 // session is the dissector's done callback.
 func (col *collector) session(s *dissect.Session) {
+	if col.opts.OnSession != nil {
+		col.opts.OnSession(s)
+	}
 	col.stats.FTPSessions++
 	id := "S" + strconv.Itoa(s.ID)
 	c := s.Control

@@ -111,7 +111,11 @@ func findBreaks(s *dissect.Session) []*Break {
 			continue
 		}
 		b := &Break{Session: s, Kind: KindControl, Conn: s.Control, Transfer: t, Why: "transfer " + t.Status()}
-		if t.Conn != nil {
+		// A transfer the server refused with a reply broke on the control
+		// connection (its data connection, if any, was fine); one whose
+		// data connection failed, was cut or aborted broke there.
+		refused := t.Status() == dissect.StatusFailed && t.Final != nil && t.Final.Valid && t.Final.Code != 425
+		if t.Conn != nil && !refused {
 			b.Kind, b.Conn, b.Data = KindData, t.Conn, t.Data
 		}
 		out = append(out, b)
@@ -152,6 +156,9 @@ func controlBroke(s *dissect.Session) string {
 		}
 		if pendingCommand(s) != nil || transferInProgress(s, c.Half[tcpflow.FromClient].FIN) {
 			return "client closed mid-command"
+		}
+		if _, r := lastFinalReply(s); r != nil && r.Code >= 400 {
+			return "client left after an error reply"
 		}
 		return ""
 	}

@@ -30,9 +30,11 @@ func init() {
 			end, ok := firstSeg(c, cd, tcpflow.FlagRST)
 			what := "reset"
 			if !ok {
-				if b.Kind != KindControl && !(b.Transfer != nil && senderDir(b) == cd) {
-					return nil
-				}
+				// A FIN from the client is an abort on a data connection
+				// (the receiver hung up before the sender finished, or
+				// the sender stopped short) or on a control connection
+				// with a command pending; endedCleanlyBefore and the
+				// server-first check below rule out a normal end.
 				if end, ok = firstSeg(c, cd, tcpflow.FlagFIN); !ok {
 					return nil
 				}
@@ -41,8 +43,8 @@ func init() {
 			if sawErrorBefore(b, end.Ref) || endedCleanlyBefore(b, end.Ref) {
 				return nil
 			}
-			if srst, ok := firstSeg(c, cd.Other(), tcpflow.FlagRST); ok && before(srst.Ref, end.Ref) {
-				return nil // the server reset first
+			if first, ok := firstEnd(c, cd.Other()); ok && before(first.Ref, end.Ref) {
+				return nil // the server closed or reset first
 			}
 			f := &Finding{Confidence: 0.75, Evidence: []Evidence{segEvidence(c, end, "client "+what)}}
 			switch t := b.Transfer; {

@@ -22,6 +22,12 @@ func init() {
 			if c == nil || !c.SynAck.IsZero() || c.Midstream {
 				return nil
 			}
+			if b.ServerDir() != tcpflow.FromServer {
+				// An active-mode data connection refused by the FTP
+				// client's host is not the server's policy: that is
+				// data-connection-failed, with this RST as its evidence.
+				return nil
+			}
 			syn, ok := firstSeg(c, tcpflow.FromClient, tcpflow.FlagSYN)
 			if !ok {
 				return nil

@@ -25,8 +25,8 @@ func init() {
 			if !ok || sawErrorBefore(b, fin.Ref) {
 				return nil
 			}
-			if rst, ok := firstSeg(c, sd.Other(), tcpflow.FlagRST); ok && before(rst.Ref, fin.Ref) {
-				return nil // the client reset first: not the server's doing
+			if first, ok := firstEnd(c, sd.Other()); ok && before(first.Ref, fin.Ref) {
+				return nil // the client closed or reset first: not the server's doing
 			}
 			f := &Finding{Confidence: 0.7, Evidence: []Evidence{segEvidence(c, fin, "close")}}
 			if t := b.Transfer; t != nil {

@@ -195,6 +195,9 @@ func (t *Tracker) open(key connKey, src, dst netip.AddrPort, p *decode.Packet, a
 	if client != src {
 		c.zeek.Flip()
 	}
+	if t.isServerPort(server.Port()) {
+		c.zeek.LikelyServerPort()
+	}
 	t.conns[key] = c
 	t.stats.PeakConns = max(t.stats.PeakConns, len(t.conns))
 	t.short.pushBack(c)
@@ -307,7 +310,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 	}
 	c.Tail[c.tailN%len(c.Tail)] = seg
 	c.tailN++
-	c.zeek.Observe(dir == FromClient, p.Flags, p.Seq, p.Ack, p.PayloadLen, p.Win, p.IPLen)
+	c.zeek.ObserveCaptured(dir == FromClient, p.Flags, p.Seq, p.Ack, p.PayloadLen, len(p.Payload), p.Win, p.IPLen)
 
 	// Reassembly for connections the handler wants.
 	if p.PayloadLen > 0 {
