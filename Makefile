@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build demo test deps test-deps samples fmt vet golden accuracy clean
+.PHONY: all build demo test deps test-deps samples golden accuracy bench clean
 
 all: build
 
@@ -51,3 +51,11 @@ samples:
 
 clean:
 	rm -rf bin
+
+# accuracy prints the lab's accuracy table: expected vs ftpcap's verdicts.
+accuracy:
+	$(GO) test ./cmd/ftpcap -run 'TestAccuracy$$' -count=1 -v | sed -n '/capture /,/false breaks/p'
+
+# bench runs the Go benchmarks.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...

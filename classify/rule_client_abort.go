@@ -19,7 +19,7 @@ func init() {
 			if t := b.Transfer; t != nil && t.Aborted {
 				return &Finding{Confidence: 0.85,
 					Summary:  fmt.Sprintf("The client aborted %s %s (ABOR) after %s.", t.Cmd, t.Path, bytesOf(t)),
-					Evidence: []Evidence{{At: t.AbortAt, Text: "client sends ABOR"}},
+					Evidence: []Evidence{cmdEvidence(transferCommand(t)), {At: t.AbortAt, Text: "client sends ABOR"}},
 				}
 			}
 			c := b.Conn
@@ -50,6 +50,7 @@ func init() {
 			switch t := b.Transfer; {
 			case t != nil:
 				f.Summary = fmt.Sprintf("The client %s the data connection of %s %s after %s, with no error from the server.", what, t.Cmd, t.Path, bytesOf(t))
+				f.Evidence = append([]Evidence{cmdEvidence(transferCommand(t))}, f.Evidence...)
 			case b.Kind == KindData:
 				f.Summary = fmt.Sprintf("The client %s a data connection.", what)
 			default:

@@ -41,7 +41,7 @@ func init() {
 					Evidence: []Evidence{replyEvidence(cmd, r)},
 				}
 				if e, ok := serverEndsAfter(c, tcpflow.FromServer, r.At); ok {
-					f.Evidence = append(f.Evidence, segEvidence(c, e, "then"))
+					f.Evidence = append(f.Evidence, segEvidence(c, e, "server ends the connection"))
 				}
 				return f
 			}

@@ -49,7 +49,7 @@ func init() {
 			if e, ok := serverEndsAfter(c, tcpflow.FromServer, last.At); ok && firstFIN(c) == tcpflow.FromServer {
 				f.Confidence = 0.9
 				f.Summary = fmt.Sprintf("Login%s was refused %s (530 %s) and the server closed the session.", user, times, quote(last.Text))
-				f.Evidence = append(f.Evidence, segEvidence(c, e, "then"))
+				f.Evidence = append(f.Evidence, segEvidence(c, e, "server ends the connection"))
 			}
 			return f
 		},

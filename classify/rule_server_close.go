@@ -38,6 +38,7 @@ func init() {
 				}
 				f.Confidence = 0.8
 				f.Summary = fmt.Sprintf("The server closed the data connection of %s %s after %s.", t.Cmd, t.Path, bytesOf(t))
+				f.Evidence = append([]Evidence{cmdEvidence(transferCommand(t))}, f.Evidence...)
 				return f
 			}
 			if b.Kind != KindControl || firstFIN(c) != tcpflow.FromServer || quitAnswered(b.Session) {

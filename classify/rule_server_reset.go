@@ -31,6 +31,7 @@ func init() {
 			case b.Transfer != nil:
 				t := b.Transfer
 				f.Summary = fmt.Sprintf("The server reset the data connection of %s %s after %s, with no error reply.", t.Cmd, t.Path, bytesOf(t))
+				f.Evidence = append([]Evidence{cmdEvidence(transferCommand(t))}, f.Evidence...)
 			case b.Kind == KindData:
 				f.Summary = "The server reset a data connection, with no error reply."
 			default:

@@ -27,7 +27,7 @@ func init() {
 			if s, ok := serverEndsAfter(c, 1, r.At); ok {
 				f.Confidence = 0.9
 				f.Summary = fmt.Sprintf("The server refused the session with 421 %s and closed the connection.", quote(r.Text))
-				f.Evidence = append(f.Evidence, segEvidence(c, s, "then"))
+				f.Evidence = append(f.Evidence, segEvidence(c, s, "server ends the connection"))
 			}
 			return f
 		},

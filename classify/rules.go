@@ -91,7 +91,11 @@ func endpoint(c *tcpflow.Conn, d tcpflow.Dir) string {
 
 // segEvidence describes one logged packet.
 func segEvidence(c *tcpflow.Conn, s tcpflow.Seg, what string) Evidence {
-	return Evidence{At: s.Ref, Text: fmt.Sprintf("%s %s from %s (TTL %d, win %d)", what, flagNames(s.Flags), endpoint(c, s.Dir), s.TTL, s.Win)}
+	ipid := ""
+	if c.Client.Addr().Is4() || c.Client.Addr().Is4In6() {
+		ipid = fmt.Sprintf(", IP ID 0x%04x", s.IPID)
+	}
+	return Evidence{At: s.Ref, Text: fmt.Sprintf("%s: %s from %s (TTL %d%s, win %d)", what, flagNames(s.Flags), endpoint(c, s.Dir), s.TTL, ipid, s.Win)}
 }
 
 // firstSeg returns the first logged packet from dir with all of flags set.

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// samples returns the bundled lab captures.
+func samples(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	for _, pat := range []string{"../../samples/*.pcap", "../../samples/*.pcapng"} {
+		m, err := filepath.Glob(pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m...)
+	}
+	if len(out) == 0 {
+		t.Fatal("no captures in samples/")
+	}
+	return out
+}
+
+func sampleName(path string) string {
+	base := filepath.Base(path)
+	return strings.TrimSuffix(strings.TrimSuffix(base, ".pcapng"), ".pcap")
+}
+
+// runCLI runs the CLI and returns its exit code and outputs.
+func runCLI(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// checkGolden compares got with testdata/name, or rewrites it with -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/ftpcap -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file (rerun with -update after checking):\n%s", name, lineDiff(string(want), got))
+	}
+}
+
+// lineDiff shows the first differing lines.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	shown := 0
+	for i := 0; i < max(len(w), len(g)) && shown < 10; i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			fmt.Fprintf(&b, "line %d:\n  want: %s\n  got:  %s\n", i+1, wl, gl)
+			shown++
+		}
+	}
+	return b.String()
+}
+
+// TestGoldenSamples: every sample's table and JSON report, byte for byte.
+func TestGoldenSamples(t *testing.T) {
+	for _, path := range samples(t) {
+		name := sampleName(path)
+		t.Run(name, func(t *testing.T) {
+			for _, format := range []string{"table", "json"} {
+				code, out, errs := runCLI("analyze", "--format", format, path)
+				if code != exitOK {
+					t.Fatalf("exit %d, stderr %q", code, errs)
+				}
+				ext := map[string]string{"table": "txt", "json": "json"}[format]
+				checkGolden(t, name+"."+ext, out)
+			}
+		})
+	}
+}
+
+// TestGoldenOtherFormats: the remaining formats on two samples with breaks.
+func TestGoldenOtherFormats(t *testing.T) {
+	for _, name := range []string{"server-reset", "login-failures"} {
+		path := "../../samples/" + name + ".pcap"
+		for _, format := range []string{"ndjson", "csv", "markdown"} {
+			code, out, errs := runCLI("analyze", "-F", format, "-r", path)
+			if code != exitOK {
+				t.Fatalf("%s %s: exit %d, stderr %q", name, format, code, errs)
+			}
+			checkGolden(t, name+"."+format, out)
+		}
+	}
+}
