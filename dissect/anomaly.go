@@ -15,6 +15,7 @@ const (
 	AnomalyGap              = "gap_in_stream"     // bytes missing from the capture; the partial line was dropped
 	AnomalyEmptyLine        = "empty_line"        // a line with nothing before its CRLF
 	AnomalyUnterminatedLine = "unterminated_line" // the connection ended in the middle of a line
+	AnomalyBinaryLine       = "binary_line"       // control bytes ended at a packet boundary where a proper line began
 
 	// Replies.
 	AnomalyReplyWithoutSpace   = "reply_without_space"          // "220Welcome": no SP or '-' after the code

@@ -15,9 +15,9 @@ func TestParseCommand(t *testing.T) {
 		{"TYPE\tI", "TYPE", "I", true},
 		{"CWD   dir with  spaces ", "CWD", "dir with  spaces ", true},
 		{"  NOOP", "NOOP", "", true},
-		{"\xff\xf4\xff\xf2ABOR", "ABOR", "", true},  // Telnet IP + Synch before ABOR
-		{"\xff\xfb\x01USER x", "USER", "x", true},    // IAC WILL ECHO
-		{"\xf2ABOR", "ABOR", "", true},               // DM whose IAC went as urgent data
+		{"\xff\xf4\xff\xf2ABOR", "ABOR", "", true},        // Telnet IP + Synch before ABOR
+		{"\xff\xfb\x01USER x", "USER", "x", true},         // IAC WILL ECHO
+		{"\xf2ABOR", "ABOR", "", true},                    // DM whose IAC went as urgent data
 		{"RETR \x00bin\x01", "RETR", "\x00bin\x01", true}, // kept, not interpreted
 		{"G\x80RBAGE x", "G\x80RBAGE", "x", true},
 		{"", "", "", false},

@@ -78,9 +78,8 @@ func newControl(a *Analyzer, c *tcpflow.Conn, provisional bool) *control {
 		s:           &Session{Control: c, ByBanner: provisional},
 		provisional: provisional,
 	}
-	for d := range ctl.dirs {
-		ctl.dirs[d].lines = newLineReader(a.opts.MaxLineLen)
-	}
+	ctl.dirs[tcpflow.FromClient].lines = newLineReader(a.opts.MaxLineLen, startsCommand)
+	ctl.dirs[tcpflow.FromServer].lines = newLineReader(a.opts.MaxLineLen, startsReply)
 	return ctl
 }
 
@@ -196,6 +195,9 @@ func (ctl *control) line(dir tcpflow.Dir, l line) {
 	if l.unterminated {
 		s.noteAnomaly(AnomalyUnterminatedLine, dir, l.at, quote(l.b))
 	}
+	if l.binaryCut {
+		s.noteAnomaly(AnomalyBinaryLine, dir, l.at, quote(l.b))
+	}
 	r, done, problem := ctl.rep.line(l.b, l.at)
 	if problem != "" {
 		s.noteAnomaly(problem, dir, l.at, quote(l.b))
@@ -233,6 +235,9 @@ func (ctl *control) command(l line) {
 	}
 	if l.unterminated {
 		s.noteAnomaly(AnomalyUnterminatedLine, tcpflow.FromClient, l.at, verb)
+	}
+	if l.binaryCut {
+		s.noteAnomaly(AnomalyBinaryLine, tcpflow.FromClient, l.at, quote([]byte(verb)))
 	}
 	if !ok {
 		s.noteAnomaly(AnomalyEmptyLine, tcpflow.FromClient, l.at, "")
@@ -400,7 +405,7 @@ func (ctl *control) end() {
 		if d.mode != modeLines {
 			continue
 		}
-		if l, ok := d.lines.flush(); ok {
+		for l, ok := d.lines.flush(); ok && !ctl.dropped; l, ok = d.lines.flush() {
 			ctl.line(dir, l)
 		}
 	}

@@ -17,6 +17,9 @@ type line struct {
 	cut int
 	// unterminated: the connection ended before the line's LF.
 	unterminated bool
+	// binaryCut: the line held control bytes and was ended at a packet
+	// boundary because the bytes from there on start a proper line.
+	binaryCut bool
 }
 
 // lineReader splits one direction of a control connection into lines
@@ -24,17 +27,37 @@ type line struct {
 // max bytes. After a gap it discards bytes up to the next LF: the bytes
 // before the gap and right after it belong to a line that cannot be
 // trusted.
+//
+// One resynchronisation: when a line holds control bytes (binary junk,
+// such as an SSH packet a proxy let through) up to a packet boundary, and
+// the bytes from that boundary on start a proper line (startsLine), the
+// junk is ended there. Text lines split across packets hold no control
+// bytes, so they are never cut this way; without it one stray binary blob
+// would swallow the next reply. Packet boundaries are changes of the Ref
+// passed to next, so the result does not depend on how one packet's bytes
+// are split across calls.
 type lineReader struct {
-	max     int
-	buf     []byte
-	at      tcpflow.Ref
-	started bool // a line has begun (buf may still be empty after a CR)
-	cut     int
-	lastCR  bool // the last byte kept or dropped of the current line was CR
-	skip    bool // discarding up to the next LF after a gap
+	max        int
+	startsLine func([]byte) bool
+	buf        []byte
+	scratch    []byte      // the junk part of a line cut by resynchronisation
+	at         tcpflow.Ref // packet of the current line's first byte
+	lastAt     tcpflow.Ref // packet of the current line's latest byte
+	started    bool        // a line has begun (buf may still be empty after a CR)
+	cut        int
+	lastCR     bool // the last byte kept or dropped of the current line was CR
+	skip       bool // discarding up to the next LF after a gap
+	// segBinary: the bytes since the line began, or since boundary, hold
+	// control bytes. boundary (0 for none) is the offset in buf where the
+	// latest packet after such bytes began.
+	segBinary  bool
+	boundary   int
+	boundaryAt tcpflow.Ref
 }
 
-func newLineReader(max int) lineReader { return lineReader{max: max} }
+func newLineReader(max int, startsLine func([]byte) bool) lineReader {
+	return lineReader{max: max, startsLine: startsLine}
+}
 
 // next consumes data up to and including its first LF. It returns how many
 // bytes it consumed and, when they completed a line, the line.
@@ -51,9 +74,13 @@ func (r *lineReader) next(data []byte, at tcpflow.Ref) (int, line, bool) {
 		r.skip = false
 		return i + 1, line{}, false
 	}
-	if !r.started {
+	switch {
+	case !r.started:
 		r.started, r.at = true, at
+	case at != r.lastAt && r.segBinary:
+		r.boundary, r.boundaryAt, r.segBinary = len(r.buf), at, false
 	}
+	r.lastAt = at
 	if len(chunk) > 0 {
 		keep := min(len(chunk), r.max-len(r.buf))
 		if r.buf == nil {
@@ -62,11 +89,30 @@ func (r *lineReader) next(data []byte, at tcpflow.Ref) (int, line, bool) {
 		r.buf = append(r.buf, chunk[:keep]...)
 		r.cut += len(chunk) - keep
 		r.lastCR = chunk[len(chunk)-1] == '\r'
+		r.segBinary = r.segBinary || hasControl(chunk)
 	}
 	if i < 0 {
 		return len(data), line{}, false
 	}
+	if l, ok := r.resync(); ok {
+		// The LF ends the rest, which the next call returns.
+		return i, l, true
+	}
 	return i + 1, r.take(false), true
+}
+
+// resync splits off the junk before a packet boundary where a proper line
+// starts, keeping the rest as the current line.
+func (r *lineReader) resync() (line, bool) {
+	if r.boundary == 0 || r.startsLine == nil || !r.startsLine(r.buf[r.boundary:]) {
+		return line{}, false
+	}
+	r.scratch = append(r.scratch[:0], r.buf[:r.boundary]...)
+	l := line{b: r.scratch, at: r.at, binaryCut: true}
+	n := copy(r.buf, r.buf[r.boundary:])
+	r.buf = r.buf[:n]
+	r.at, r.boundary, r.segBinary = r.boundaryAt, 0, hasControl(r.buf)
+	return l, true
 }
 
 // take returns the current line and starts a new one.
@@ -78,28 +124,72 @@ func (r *lineReader) take(unterminated bool) line {
 	if r.lastCR && r.cut == 0 && len(l.b) > 0 && l.b[len(l.b)-1] == '\r' {
 		l.b = l.b[:len(l.b)-1]
 	}
-	r.buf, r.started, r.cut, r.lastCR = r.buf[:0], false, 0, false
+	r.clear()
 	return l
+}
+
+func (r *lineReader) clear() {
+	r.buf, r.started, r.cut, r.lastCR = r.buf[:0], false, 0, false
+	r.segBinary, r.boundary = false, 0
 }
 
 // gap drops the partial line and discards up to the next LF. It reports
 // whether a partial line was dropped.
 func (r *lineReader) gap() bool {
 	had := r.started
-	r.buf, r.started, r.cut, r.lastCR = r.buf[:0], false, 0, false
+	r.clear()
 	r.skip = true
 	return had
 }
 
-// flush returns the partial line left when the connection ends.
+// flush returns the partial line left when the connection ends; call it
+// until it reports false (a resynchronised line comes in two parts).
 func (r *lineReader) flush() (line, bool) {
 	if !r.started || r.skip {
 		return line{}, false
+	}
+	if l, ok := r.resync(); ok {
+		return l, true
 	}
 	return r.take(true), true
 }
 
 // reset forgets any partial line (the direction switches to TLS).
 func (r *lineReader) reset() {
-	r.buf, r.started, r.cut, r.lastCR, r.skip = r.buf[:0], false, 0, false, false
+	r.clear()
+	r.skip = false
+}
+
+// hasControl reports whether b holds a control byte no FTP text line has:
+// below 0x20 except tab and CR, or DEL.
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 && c != '\t' && c != '\r') || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// startsReply reports whether b starts with a reply's first line: a valid
+// code and SP or '-'.
+func startsReply(b []byte) bool {
+	if len(b) < 4 || (b[3] != ' ' && b[3] != '-') {
+		return false
+	}
+	return ParseReplyLine(b[:4]).Code != 0
+}
+
+// startsCommand reports whether b starts with a known command verb
+// followed by a blank or the end of the line.
+func startsCommand(b []byte) bool {
+	i := 0
+	for i < len(b) && i < 5 && ((b[i] >= 'A' && b[i] <= 'Z') || (b[i] >= 'a' && b[i] <= 'z')) {
+		i++
+	}
+	if i < 3 || (i < len(b) && b[i] != ' ' && b[i] != '\r') {
+		return false
+	}
+	verb, _, _ := ParseCommand(b[:i])
+	return KnownCommand(verb)
 }

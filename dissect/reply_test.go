@@ -101,6 +101,33 @@ var replyCases = []replyCase{
 			LineStarts: []LineStart{{ref(2), 530}}}},
 	},
 	{
+		name:     "binary junk ends at the packet that starts a reply",
+		packets:  []string{"SSH-2.0-mod_sftp/0.9.7\r\n\x00\x00\x00\x44\x0b\x01", "530 Sorry\r\n"},
+		problems: []string{AnomalyNonNumericReplyCode, AnomalyBinaryLine, AnomalyNonNumericReplyCode},
+		replies: []Reply{{Code: 530, Valid: true, Text: "Sorry", Lines: 1, At: ref(2), End: ref(2),
+			LineStarts: []LineStart{{ref(2), 530}}}},
+	},
+	{
+		name:    "a text line split across packets is not cut",
+		packets: []string{"220 hello", "220 world\r\n"},
+		replies: []Reply{{Code: 220, Valid: true, Text: "hello220 world", Lines: 1, At: ref(1), End: ref(1),
+			LineStarts: []LineStart{{ref(1), 220}}}},
+	},
+	{
+		name:     "binary junk over several packets, reply split over two",
+		packets:  []string{"\x00\x01ab", "\x02cd", "550 no", "pe\r\n"},
+		problems: []string{AnomalyBinaryLine, AnomalyNonNumericReplyCode},
+		replies: []Reply{{Code: 550, Valid: true, Text: "nope", Lines: 1, At: ref(3), End: ref(3),
+			LineStarts: []LineStart{{ref(3), 550}}}},
+	},
+	{
+		name:     "binary junk at the close",
+		packets:  []string{"\x00\x01ab", "221 bye"},
+		problems: []string{AnomalyBinaryLine, AnomalyNonNumericReplyCode, AnomalyUnterminatedLine},
+		replies: []Reply{{Code: 221, Valid: true, Text: "bye", Lines: 1, At: ref(2), End: ref(2),
+			LineStarts: []LineStart{{ref(2), 221}}}},
+	},
+	{
 		name:     "tolerated forms",
 		packets:  []string{"220\r\n", "331Password\r\n", "230 ok\n", "\r\n"},
 		problems: []string{AnomalyReplyWithoutText, AnomalyReplyWithoutSpace, AnomalyBareLF, AnomalyEmptyLine},
@@ -128,7 +155,7 @@ var replyCases = []replyCase{
 // readReplies runs a server stream through the line reader and reply
 // assembler, each packet cut into pieces by split.
 func readReplies(packets []string, split func([]byte) [][]byte) ([]Reply, []string) {
-	lr := newLineReader(DefaultMaxLineLen)
+	lr := newLineReader(DefaultMaxLineLen, startsReply)
 	var ra replyAssembler
 	var replies []Reply
 	var problems []string
@@ -138,6 +165,9 @@ func readReplies(packets []string, split func([]byte) [][]byte) ([]Reply, []stri
 		}
 		if l.unterminated {
 			problems = append(problems, AnomalyUnterminatedLine)
+		}
+		if l.binaryCut {
+			problems = append(problems, AnomalyBinaryLine)
 		}
 		r, done, problem := ra.line(l.b, l.at)
 		if problem != "" {
@@ -158,7 +188,7 @@ func readReplies(packets []string, split func([]byte) [][]byte) ([]Reply, []stri
 			}
 		}
 	}
-	if l, ok := lr.flush(); ok {
+	for l, ok := lr.flush(); ok; l, ok = lr.flush() {
 		handle(l)
 	}
 	if r, ok := ra.flush(); ok {
