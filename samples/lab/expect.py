@@ -347,7 +347,8 @@ def c_client_killed(cap):
              + ", ".join(f"{k} from {w} frame {f}" for f, w, k in d.closes()) +
              "; control: " + ", ".join(f"{k} from {w} frame {f}" for f, w, k in s.conn.closes()) +
              f". Replies to the RETR: {replies or 'only what is listed in the timeline'}."]
-    return [brk("client", "client-abort", "data", 1, d, [dfirst[0], cfirst[0]])], [], notes
+    return [brk("client", "client-abort", "data", 1, d, [dfirst[0]]),
+            brk("client", "client-abort", "control", 1, s.conn, [cfirst[0]])], [], notes
 
 
 def server_killed(cap, direction):
@@ -415,6 +416,25 @@ def transfer_json(t):
     }
 
 
+def incidental_errors(cap, breaks):
+    """4xx/5xx replies that no break cites and that end no transfer: client
+    probes a server does not support (lftp's OPTS UTF8 ON before login, for
+    one). Listed so that a rule flagging them shows up as a disagreement."""
+    cited = {f for b in breaks for f in b["frames"]}
+    finals = {t.final.frame for t in cap.transfers() if t.final}
+    out = []
+    for s in cap.sessions:
+        last_cmd = None
+        for m in s.messages:
+            if m.who == "client":
+                last_cmd = m
+                continue
+            if m.verb >= "400" and m.frame not in cited and m.frame not in finals:
+                asked = f" to '{last_cmd.show()}' (frame {last_cmd.frame})" if last_cmd else ""
+                out.append(f"S{s.index} frame {m.frame} '{m.verb} {m.arg}'{asked}")
+    return out
+
+
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--capture", required=True)
@@ -437,6 +457,10 @@ def main(argv):
             print(f"  S{s.index}: {s.timeline()}", file=sys.stderr)
         return 1
     file_type, encap = cap.link_type()
+    incidental = incidental_errors(cap, breaks)
+    if incidental:
+        notes.append("Error replies that are not breaks (the session goes on regardless): "
+                     + "; ".join(incidental) + ".")
     for s in cap.sessions:
         notes.append(f"S{s.index} {s.conn.endpoint('client')} -> {s.conn.endpoint('server')}: "
                      f"{s.timeline()}.")

@@ -22,15 +22,32 @@ def log(*parts):
 
 
 class Control:
-    """A raw control connection: send lines, read whole (multi-line) replies."""
+    """A raw control connection: send lines, read whole (multi-line) replies.
+
+    Lines are read through our own buffer rather than socket.makefile(), so
+    that has_line() can tell whether a reply is already waiting in user space
+    (select() on the socket would not see it)."""
 
     def __init__(self, host, port, timeout=30):
         self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.file = self.sock.makefile("rb")
+        self.buf = b""
+
+    def has_line(self):
+        return b"\n" in self.buf
+
+    def readline(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                line, self.buf = self.buf, b""
+                return line
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line + b"\n"
 
     def reply(self):
         """Read one reply; return (code, text), or (None, '') at EOF."""
-        first = self.file.readline()
+        first = self.readline()
         if not first:
             log("<- EOF (server closed the control connection)")
             return None, ""
@@ -38,7 +55,7 @@ class Control:
         code = first[:3]
         if first[3:4] == b"-":
             while True:
-                line = self.file.readline()
+                line = self.readline()
                 if not line:
                     break
                 lines.append(line)
@@ -61,12 +78,10 @@ class Control:
     def close(self):
         """Close without QUIT: the client just goes away (FIN)."""
         log("-- close without QUIT")
-        self.file.close()
         self.sock.close()
 
     def quit(self):
         self.cmd("QUIT")
-        self.file.close()
         self.sock.close()
 
 
@@ -214,6 +229,9 @@ def watch_download(a):
     data.setblocking(False)
     c.sock.setblocking(False)
     while final is None:
+        if c.has_line():
+            final, _ = c.reply()
+            break
         ready, _, _ = select.select([data, c.sock], [], [], 30)
         if not ready:
             sys.exit("watch-download: nothing from the server for 30 s")
@@ -238,17 +256,28 @@ def watch_download(a):
 
 
 def upload(a):
-    """Passive upload of --path as --name (may be cut by the server)."""
+    """Passive upload of --path as --name, at most --rate bytes/s (0 = as fast
+    as TCP allows); the server may cut it short."""
     f = ftplib.FTP()
     f.set_debuglevel(1)
     f.connect(a.host, a.port, timeout=60)
     f.login(a.user, a.password)
-    with open(a.path, "rb") as fp:
-        try:
-            f.storbinary(f"STOR {a.name}", fp, blocksize=4096)
-        except (OSError, EOFError, ftplib.Error) as e:
-            log("upload ended with", type(e).__name__, e)
-            return
+    f.voidcmd("TYPE I")
+    start = time.monotonic()
+    sent = 0
+    try:
+        with open(a.path, "rb") as fp, f.transfercmd(f"STOR {a.name}") as conn:
+            while block := fp.read(4096):
+                conn.sendall(block)
+                sent += len(block)
+                if a.rate:
+                    ahead = sent / a.rate - (time.monotonic() - start)
+                    if ahead > 0:
+                        time.sleep(ahead)
+        f.voidresp()
+    except (OSError, EOFError, ftplib.Error) as e:
+        log(f"upload ended after {sent} bytes with", type(e).__name__, e)
+        return
     f.quit()
 
 
@@ -282,6 +311,7 @@ def main(argv):
     s = sub.add_parser("upload")
     s.add_argument("--path", required=True)
     s.add_argument("--name", required=True)
+    s.add_argument("--rate", type=int, default=0, help="bytes/s, 0 = no limit")
     a = p.parse_args(argv)
     {
         "login-failures": login_failures,

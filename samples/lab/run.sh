@@ -102,6 +102,7 @@ expect_from_capture() {
 	((size < 2000000)) || die "$SCENARIO: capture is $size bytes, over the 2 MB budget"
 	rm -f "$SAMPLES_DIR/$SCENARIO.pcap" "$SAMPLES_DIR/$SCENARIO.pcapng"
 	cp "$CAPTURE_OUT" "$W/cap/$SCENARIO.expect.json" "$SAMPLES_DIR/"
+	chmod 644 "$SAMPLES_DIR/$(basename "$CAPTURE_OUT")" "$SAMPLES_DIR/$SCENARIO.expect.json"
 	log "$SCENARIO: wrote samples/$(basename "$CAPTURE_OUT") ($size bytes) and its expect file"
 }
 

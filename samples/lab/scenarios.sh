@@ -16,6 +16,7 @@ SCENARIOS=(
 LFTP_BASE='set ftp:ssl-allow no; set ftp:use-site-utime no; set ftp:use-site-utime2 no; set net:max-retries 1; set net:timeout 10; set cmd:fail-exit yes; set xfer:clobber yes'
 
 cli_py() { in_cli /usr/bin/python3 "$LAB_DIR/ftpclient.py" "$@"; }
+spawn_cli_py() { spawn "$CLI_NS" /usr/bin/python3 "$LAB_DIR/ftpclient.py" "$@"; }
 
 # --- clean sessions ------------------------------------------------------
 
@@ -76,12 +77,13 @@ scn_ipv6() {
 scn_multi_session() {
 	vsftpd_start multi-session
 	cap_on client sll2
-	in_cli curl -sS --connect-timeout 5 -o "$W/dl/small.bin" "ftp://$SRV4/small.bin" &
-	local curl_pid=$!
-	in_cli lftp -c "$LFTP_BASE; open -u $LAB_USER,$LAB_PASS ftp://$SRV4;
-		get medium.bin -o $W/dl/medium.bin; bye" &
-	local lftp_pid=$!
-	wait "$curl_pid" "$lftp_pid"
+	spawn "$CLI_NS" curl -sS --connect-timeout 5 -o "$W/dl/small.bin" "ftp://$SRV4/small.bin"
+	local curl_pid=$SPAWNED
+	spawn "$CLI_NS" lftp -c "$LFTP_BASE; open -u $LAB_USER,$LAB_PASS ftp://$SRV4;
+		get medium.bin -o $W/dl/medium.bin; bye"
+	local lftp_pid=$SPAWNED
+	reap "$curl_pid"
+	reap "$lftp_pid"
 	printf 'user %s %s\nbinary\nget readme.txt %s\nls\nbye\n' "$LAB_USER" "$LAB_PASS" \
 		"$W/dl/readme.txt" | in_cli tnftp -n -p "$SRV4" >>"$W/log/tnftp.out"
 	in_cli /usr/bin/python3 -c '
@@ -127,15 +129,16 @@ scn_file_unavailable() {
 scn_max_clients() {
 	vsftpd_start max-clients max_clients=2
 	cap_on server pcap
-	cli_py --host "$SRV4" --password "$LAB_PASS" hold --seconds 4 &
-	local h1=$!
+	spawn_cli_py --host "$SRV4" --password "$LAB_PASS" hold --seconds 4
+	local h1=$SPAWNED
 	sleep 0.5
-	cli_py --host "$SRV4" --password "$LAB_PASS" hold --seconds 3.5 &
-	local h2=$!
+	spawn_cli_py --host "$SRV4" --password "$LAB_PASS" hold --seconds 3.5
+	local h2=$SPAWNED
 	sleep 1
 	in_cli curl -sS --connect-timeout 5 -o /dev/null "ftp://$SRV4/small.bin" 2>>"$W/log/curl.err" &&
 		die "max-clients: the third client was let in"
-	wait "$h1" "$h2"
+	reap "$h1"
+	reap "$h2"
 	capture_stop
 	server_stop
 	expect_from_capture "$V_VSFTPD with max_clients=2: two $V_PYTHON sessions log in and stay; a third connection from $V_CURL is turned away, then the first two QUIT; captured on the server's veth with $V_TCPDUMP."
@@ -236,42 +239,50 @@ scn_client_abort() {
 }
 
 scn_client_killed() {
-	pyftpd_start client-killed --anonymous=elr --max-rate=50000
+	pyftpd_start client-killed --anonymous=elr --max-rate=25000
 	cap_on middle pcap
-	in_cli lftp -c "$LFTP_BASE; open ftp://$SRV4; get slow.bin -o $W/dl/slow.bin; bye" &
-	local lftp_pid=$!
-	sleep 2
+	spawn "$CLI_NS" lftp -c "$LFTP_BASE; open ftp://$SRV4; get slow.bin -o $W/dl/slow.bin; bye"
+	local lftp_pid=$SPAWNED
+	wait_data_transfer
+	sleep 1
 	kill -KILL "$lftp_pid"
-	wait "$lftp_pid" 2>/dev/null || true
+	reap "$lftp_pid" 2>/dev/null || true
 	sleep 2
 	capture_stop
 	server_stop
-	expect_from_capture "$V_LFTP downloads slow.bin anonymously from $V_PYFTPDLIB (throttled to 50000 B/s) and is killed with SIGKILL after 2 s; captured on the router's server-side veth with $V_TCPDUMP."
+	expect_from_capture "$V_LFTP downloads slow.bin anonymously from $V_PYFTPDLIB (throttled with --max-rate 25000) and is killed with SIGKILL 1 s into the transfer; captured on the router's server-side veth with $V_TCPDUMP."
 }
 
 scn_server_close() {
-	pyftpd_start server-close --anonymous=elr --max-rate=50000
+	pyftpd_start server-close --anonymous=elr --max-rate=25000
 	cap_on client pcap
-	in_cli curl -sS --connect-timeout 5 --max-time 20 -o "$W/dl/slow.bin" \
-		"ftp://$SRV4/slow.bin" 2>>"$W/log/curl.err" &
-	local curl_pid=$!
-	sleep 2
+	spawn "$CLI_NS" curl -sS --connect-timeout 5 --max-time 20 -o "$W/dl/slow.bin" \
+		"ftp://$SRV4/slow.bin" 2>>"$W/log/curl.err"
+	local curl_pid=$SPAWNED
+	wait_data_transfer
+	sleep 1
 	kill -KILL "$SERVER_PID"
-	wait "$curl_pid" && die "server-close: curl reported success"
+	reap "$curl_pid" && die "server-close: curl reported success"
 	capture_stop
 	server_stop
-	expect_from_capture "$V_CURL downloads slow.bin (EPSV) from $V_PYFTPDLIB (throttled to 50000 B/s); after 2 s the server process is killed with SIGKILL; captured on the client's veth with $V_TCPDUMP."
+	expect_from_capture "$V_CURL downloads slow.bin (EPSV) from $V_PYFTPDLIB (throttled with --max-rate 25000); 1 s into the transfer the server process is killed with SIGKILL; captured on the client's veth with $V_TCPDUMP."
 }
 
 scn_server_reset() {
-	vsftpd_start server-reset local_max_rate=50000
+	# The client sends at ~60 KB/s and vsftpd reads at most 20 KB/s (in
+	# 64 KB bursts), so when the session is killed the server's receive
+	# buffer holds unread bytes (hence RST, not FIN) while its window is
+	# still open (so the capture is not a zero-window stall).
+	vsftpd_start server-reset local_max_rate=20000
 	cap_on server sll2
-	cli_py --host "$SRV4" --password "$LAB_PASS" upload --path "$W/cli/slow.bin" --name slow.bin &
-	local up_pid=$!
+	spawn_cli_py --host "$SRV4" --password "$LAB_PASS" upload \
+		--path "$W/cli/big.bin" --name big.bin --rate 60000
+	local up_pid=$SPAWNED
+	wait_data_transfer
 	sleep 2
 	server_kill_sessions
-	wait "$up_pid" || true
+	reap "$up_pid" || true
 	capture_stop
 	server_stop
-	expect_from_capture "$V_PYTHON uploads slow.bin (PASV, STOR) to $V_VSFTPD (local_max_rate=50000, so the server reads slowly); after 2 s the vsftpd session processes are killed with SIGKILL; captured in the server namespace with $V_TCPDUMP -i any (Linux cooked v2)."
+	expect_from_capture "$V_PYTHON uploads big.bin (600000 bytes; PASV, STOR) at ~60 KB/s to $V_VSFTPD (local_max_rate=20000, so the server reads more slowly than the client sends); 2 s into the transfer the vsftpd session processes (both halves, stopped first) are killed with SIGKILL; captured in the server namespace with $V_TCPDUMP -i any (Linux cooked v2)."
 }

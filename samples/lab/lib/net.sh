@@ -31,6 +31,25 @@ in_cli() { ip netns exec "$CLI_NS" "$@"; }
 in_rtr() { ip netns exec "$RTR_NS" "$@"; }
 in_srv() { ip netns exec "$SRV_NS" "$@"; }
 
+# spawn NS CMD...: run CMD in namespace NS in the background. SPAWNED is the
+# command's own PID (ip netns exec execs it; a backgrounded shell function
+# would give a subshell's PID instead), tracked for cleanup.
+spawn() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" &
+	SPAWNED=$!
+	track_pid "$SPAWNED"
+}
+
+# reap PID: wait for a spawned command and return its exit status.
+reap() {
+	local rc=0
+	wait "$1" || rc=$?
+	untrack_pid "$1"
+	return "$rc"
+}
+
 # ns_add NAME: create one namespace and remember it for teardown. IPv6
 # defaults are set before any interface exists so the links come up quiet:
 # no router solicitations, no autoconfiguration, no duplicate address

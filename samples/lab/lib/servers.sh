@@ -63,9 +63,8 @@ vsftpd_start() {
 	for k in "${!c[@]}"; do
 		printf '%s=%s\n' "$k" "${c[$k]}"
 	done | sort >"$conf"
-	in_srv vsftpd "$conf" >>"$W/log/vsftpd-$name.out" 2>&1 &
-	SERVER_PID=$!
-	track_pid "$SERVER_PID"
+	spawn "$SRV_NS" vsftpd "$conf" >>"$W/log/vsftpd-$name.out" 2>&1
+	SERVER_PID=$SPAWNED
 	wait_listening "${c[listen_port]}"
 }
 
@@ -76,11 +75,26 @@ pyftpd_start() {
 	for a in "$@"; do
 		case $a in --port=*) port=${a#--port=} ;; esac
 	done
-	in_srv /usr/bin/python3 "$LAB_DIR/pyftpd.py" --root "$W/srv/home" \
-		--log "$W/log/pyftpd-$name.log" "$@" >>"$W/log/pyftpd-$name.out" 2>&1 &
-	SERVER_PID=$!
-	track_pid "$SERVER_PID"
+	spawn "$SRV_NS" /usr/bin/python3 "$LAB_DIR/pyftpd.py" --root "$W/srv/home" \
+		--log "$W/log/pyftpd-$name.log" "$@" >>"$W/log/pyftpd-$name.out" 2>&1
+	SERVER_PID=$SPAWNED
 	wait_listening "$port"
+}
+
+# wait_data_transfer: return once the server has an established data
+# connection (a passive port, or port 20 for active mode). Scenarios that
+# kill something mid-transfer time the kill from here, not from the client's
+# start, which may be slow on a loaded machine.
+wait_data_transfer() {
+	local i
+	for i in $(seq 100); do
+		if in_srv ss -Htn state established \
+			"( sport >= :$PASV_MIN and sport <= :$PASV_MAX ) or sport = :20" | grep -q .; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	die "no data connection within 5 s"
 }
 
 # descendants PID: every process below PID (vsftpd forks one or two
@@ -97,7 +111,13 @@ server_kill_sessions() {
 	local pids
 	pids=$(descendants "$SERVER_PID")
 	[[ -n $pids ]] || die "server_kill_sessions: no session process under $SERVER_PID"
+	# Stop them all first: vsftpd's privileged half notices its unprivileged
+	# half dying and writes "500 OOPS: priv_sock_get_cmd" if it gets the
+	# chance. A stopped process runs no code; SIGKILL then closes every
+	# socket from the kernel, as a crash or an OOM kill would.
 	# shellcheck disable=SC2086 # one PID per word
+	kill -STOP $pids
+	# shellcheck disable=SC2086
 	kill -KILL $pids
 }
 
@@ -108,7 +128,6 @@ server_stop() {
 	# shellcheck disable=SC2086
 	[[ -z $pids ]] || kill -TERM $pids 2>/dev/null || true
 	kill -TERM "$SERVER_PID" 2>/dev/null || true
-	wait "$SERVER_PID" 2>/dev/null || true
-	untrack_pid "$SERVER_PID"
+	reap "$SERVER_PID" 2>/dev/null || true
 	SERVER_PID=
 }

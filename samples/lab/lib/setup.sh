@@ -64,6 +64,7 @@ declare -A LAB_FILES=(
 	[medium.bin]=150000
 	[slow.bin]=200000
 	[upload.bin]=60000
+	[big.bin]=600000
 )
 
 # make_tree: the lab's directories and the client's upload files.
@@ -72,6 +73,7 @@ make_tree() {
 	chmod 755 "$W" "$W/empty"
 	make_file "$W/cli/upload.bin" "${LAB_FILES[upload.bin]}" 4
 	make_file "$W/cli/slow.bin" "${LAB_FILES[slow.bin]}" 3
+	make_file "$W/cli/big.bin" "${LAB_FILES[big.bin]}" 5
 }
 
 # reset_server_tree: the files the servers serve, laid anew for every
