@@ -1,0 +1,156 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+
+	"github.com/ftpcap/ftpcap/analysis"
+)
+
+// NDJSON record types, the value of each object's "type" field.
+const (
+	recordInput      = "input"
+	recordSession    = "session"
+	recordTransfer   = "transfer"
+	recordBreak      = "break"
+	recordFinding    = "finding"
+	recordConnection = "connection"
+	recordSummary    = "summary"
+)
+
+// The records embed the model types, so their fields are the JSON
+// report's fields and new model fields appear here without a change.
+
+type inputRecord struct {
+	Type string `json:"type"`
+	analysis.Input
+}
+
+// sessionRecord is a session without its transfers, which follow as
+// transfer records.
+type sessionRecord struct {
+	Type string `json:"type"`
+	analysis.Session
+	// Transfers shadows the embedded field (encoding/json prefers the
+	// shallower field of a name) and, being nil and omitempty, leaves it out.
+	Transfers *struct{} `json:"transfers,omitempty"`
+}
+
+type transferRecord struct {
+	Type    string `json:"type"`
+	Session string `json:"session"`
+	analysis.Transfer
+}
+
+type verdictRecord struct {
+	Type string `json:"type"`
+	analysis.Verdict
+}
+
+type connectionRecord struct {
+	Type string `json:"type"`
+	analysis.Connection
+}
+
+// summaryRecord closes the stream: what the run was, the counts by class
+// and cause, and the counters and errors of the run.
+type summaryRecord struct {
+	Type         string                `json:"type"`
+	Tool         string                `json:"tool"`
+	Version      string                `json:"version"`
+	CapturePoint string                `json:"capture_point"`
+	Inputs       int                   `json:"inputs"`
+	Sessions     int                   `json:"sessions"`
+	Transfers    int                   `json:"transfers"`
+	Breaks       int                   `json:"breaks"`
+	Findings     int                   `json:"findings"`
+	Connections  int                   `json:"connections"`
+	Causes       []causeCount          `json:"causes"`
+	ByClass      map[string]int        `json:"breaks_by_class"`
+	ByCause      map[string]int        `json:"breaks_by_cause"`
+	Stats        analysis.Stats        `json:"stats"`
+	Errors       []analysis.InputError `json:"errors"`
+}
+
+// writeNDJSON writes one JSON object a line, for jq and log shippers:
+// inputs, then each session followed by its transfers, breaks, findings,
+// connections, and a final summary.
+func writeNDJSON(w io.Writer, r *analysis.Result) error {
+	n := normalize(r)
+	out := &recordWriter{w: w}
+	for _, in := range n.Inputs {
+		out.write(inputRecord{recordInput, in})
+	}
+	transfers := 0
+	for _, s := range n.Sessions {
+		out.write(sessionRecord{Type: recordSession, Session: s})
+		for _, t := range s.Transfers {
+			out.write(transferRecord{recordTransfer, s.ID, t})
+		}
+		transfers += len(s.Transfers)
+	}
+	for _, v := range n.Breaks {
+		out.write(verdictRecord{recordBreak, v})
+	}
+	for _, v := range n.Findings {
+		out.write(verdictRecord{recordFinding, v})
+	}
+	for _, c := range n.Connections {
+		out.write(connectionRecord{recordConnection, c})
+	}
+	sum := summaryRecord{
+		Type:         recordSummary,
+		Tool:         n.Tool,
+		Version:      n.Version,
+		CapturePoint: n.CapturePoint,
+		Inputs:       len(n.Inputs),
+		Sessions:     len(n.Sessions),
+		Transfers:    transfers,
+		Breaks:       len(n.Breaks),
+		Findings:     len(n.Findings),
+		Connections:  len(n.Connections),
+		Causes:       countCauses(n),
+		ByClass:      map[string]int{},
+		ByCause:      map[string]int{},
+		Stats:        n.Stats,
+		Errors:       cloneEach(n.Errors, func(e analysis.InputError) analysis.InputError { return e }),
+	}
+	for _, b := range n.Breaks {
+		sum.ByClass[b.Class]++
+		sum.ByCause[b.Cause]++
+	}
+	out.write(sum)
+	return out.err
+}
+
+// writeVerdictObject writes one settled verdict as an NDJSON record.
+func writeVerdictObject(w io.Writer, v *analysis.Verdict) error {
+	kind := recordBreak
+	if v.Severity != "" {
+		kind = recordFinding
+	}
+	out := &recordWriter{w: w}
+	out.write(verdictRecord{kind, normalizeVerdict(*v)})
+	return out.err
+}
+
+// recordWriter writes NDJSON records, one compact object a line, and
+// keeps the first error.
+type recordWriter struct {
+	w   io.Writer
+	buf bytes.Buffer
+	err error
+}
+
+func (rw *recordWriter) write(record any) {
+	if rw.err != nil {
+		return
+	}
+	rw.buf.Reset()
+	enc := json.NewEncoder(&rw.buf) // HTML-escaping, newline-terminated
+	if rw.err = enc.Encode(record); rw.err != nil {
+		return
+	}
+	_, rw.err = rw.w.Write(escapeHidden(rw.buf.Bytes()))
+}

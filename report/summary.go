@@ -1,0 +1,89 @@
+package report
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/ftpcap/ftpcap/analysis"
+)
+
+// classOrder is the order of the classes in causes.md; classes added
+// later sort after these, by name.
+var classOrder = []string{"network", "protocol", "server-policy", "client", "unknown"}
+
+func classRank(class string) int {
+	if i := slices.Index(classOrder, class); i >= 0 {
+		return i
+	}
+	return len(classOrder)
+}
+
+// causeCount is how many breaks and findings name one class and cause.
+type causeCount struct {
+	Class    string `json:"class"`
+	Cause    string `json:"cause"`
+	Breaks   int    `json:"breaks"`
+	Findings int    `json:"findings"`
+}
+
+// countCauses tallies the verdicts by class and cause, in class order and
+// then by cause name. It counts what classify decided; it decides nothing.
+func countCauses(r *analysis.Result) []causeCount {
+	type key struct{ class, cause string }
+	counts := map[key]*causeCount{}
+	tally := func(vs []analysis.Verdict, finding bool) {
+		for _, v := range vs {
+			k := key{v.Class, v.Cause}
+			c := counts[k]
+			if c == nil {
+				c = &causeCount{Class: v.Class, Cause: v.Cause}
+				counts[k] = c
+			}
+			if finding {
+				c.Findings++
+			} else {
+				c.Breaks++
+			}
+		}
+	}
+	tally(r.Breaks, false)
+	tally(r.Findings, true)
+	out := make([]causeCount, 0, len(counts))
+	for _, c := range counts {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b causeCount) int {
+		return cmp.Or(
+			cmp.Compare(classRank(a.Class), classRank(b.Class)),
+			cmp.Compare(a.Class, b.Class),
+			cmp.Compare(a.Cause, b.Cause),
+		)
+	})
+	return out
+}
+
+// breakIDsBySession lists the breaks of each session, for the sessions
+// table's cross-reference.
+func breakIDsBySession(breaks []analysis.Verdict) map[string][]string {
+	ids := map[string][]string{}
+	for _, b := range breaks {
+		if b.Session != "" {
+			ids[b.Session] = append(ids[b.Session], b.ID)
+		}
+	}
+	return ids
+}
+
+// transferTally counts a session's transfers by the status the dissector
+// gave them: complete, or failed, truncated or aborted.
+func transferTally(s analysis.Session) (ok, failed int) {
+	for _, t := range s.Transfers {
+		switch t.Status {
+		case "complete":
+			ok++
+		case "failed", "truncated", "aborted":
+			failed++
+		}
+	}
+	return ok, failed
+}
