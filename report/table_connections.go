@@ -1,0 +1,52 @@
+package report
+
+import "strconv"
+
+// connections lists every TCP connection, Zeek conn.log style. Each row
+// has a client line and a server line: the endpoints, then each per-side
+// counter, client first.
+func (t *tableReport) connections() error {
+	t.section("CONNECTIONS", len(t.r.Connections))
+	if len(t.r.Connections) == 0 {
+		t.line("no TCP connections")
+		return nil
+	}
+	counter := column{right: true, flex: true, min: 4, keepWords: true}
+	titled := func(c column, title string) column { c.title = title; return c }
+	g := &grid{cols: []column{
+		{title: "SESS\nKIND"},
+		{title: "CLIENT\n→ SERVER", flex: true, min: 19, wrap: wrapSpec{breakAfter: ":"}},
+		{title: "STATE\nHISTORY", flex: true, min: 10, wrap: wrapSpec{breakAfter: "-", maxLines: 8}},
+		titled(counter, "PKTS"),
+		titled(counter, "BYTES"),
+		titled(counter, "RETX"),
+		titled(counter, "HOPS"),
+		{title: "WSCALE", flex: true, min: 4, keepWords: true},
+	}}
+	for _, c := range t.r.Connections {
+		// The history comes last: it is the part a long connection may
+		// have to lose to the line cap.
+		state := []string{orDash(c.ConnState)}
+		if c.Closed != "" {
+			state = append(state, c.Closed)
+		}
+		if c.Midstream {
+			state = append(state, "midstream")
+		}
+		if c.CaptureLoss > 0 {
+			state = append(state, "capture lost "+groupDigits(c.CaptureLoss)+" bytes")
+		}
+		state = append(state, orDash(c.History))
+		g.add(
+			txt(orDash(c.Session), orDash(c.Kind)),
+			txt(orDash(c.Client), "→ "+orDash(c.Server)),
+			txt(state...),
+			txt(groupDigits(c.Packets.Client), groupDigits(c.Packets.Server)),
+			txt(groupDigits(c.Bytes.Client), groupDigits(c.Bytes.Server)),
+			txt(groupDigits(c.Retransmits.Client), groupDigits(c.Retransmits.Server)),
+			txt(strconv.Itoa(c.Hops.Client), strconv.Itoa(c.Hops.Server)),
+			txt(orDash(c.WindowScale.Client), orDash(c.WindowScale.Server)),
+		)
+	}
+	return t.grid(g)
+}
