@@ -92,8 +92,8 @@ expect_from_capture() {
 	for name in "${!LAB_FILES[@]}"; do
 		args+=(--file "$name=${LAB_FILES[$name]}")
 	done
-	/usr/bin/python3 "$LAB_DIR/expect.py" --capture "$CAPTURE_OUT" --scenario "$SCENARIO" \
-		--description "$sentence" --made-by "samples/lab/run.sh $SCENARIO" \
+	/usr/bin/python3 -B "$LAB_DIR/expect.py" --capture "$CAPTURE_OUT" --scenario "$SCENARIO" \
+		--description "$sentence Kernel: $V_KERNEL." --made-by "samples/lab/run.sh $SCENARIO" \
 		--capture-point "$CAPTURE_POINT" --ctrl-port "${CTRL_PORT:-21}" "${args[@]}" \
 		--out "$W/cap/$SCENARIO.expect.json" ||
 		die "$SCENARIO: capture does not show the scenario (kept in $CAPTURE_OUT)"

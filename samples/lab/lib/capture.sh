@@ -28,8 +28,8 @@ capture_start() {
 	esac
 	CAPTURE_PID=$!
 	track_pid "$CAPTURE_PID"
-	local i
-	for i in $(seq 50); do
+	local _
+	for _ in $(seq 50); do
 		if grep -qE 'listening on|Capturing on' "$errlog" 2>/dev/null && [[ -s $file ]]; then
 			sleep 0.3
 			return 0

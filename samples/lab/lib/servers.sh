@@ -11,8 +11,8 @@ PASV_MIN=30000
 PASV_MAX=30009
 
 wait_listening() {
-	local port=$1 i
-	for i in $(seq 50); do
+	local port=$1 _
+	for _ in $(seq 50); do
 		if in_srv ss -Hltn "sport = :$port" | grep -q .; then
 			return 0
 		fi
@@ -86,8 +86,8 @@ pyftpd_start() {
 # kill something mid-transfer time the kill from here, not from the client's
 # start, which may be slow on a loaded machine.
 wait_data_transfer() {
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		if in_srv ss -Htn state established \
 			"( sport >= :$PASV_MIN and sport <= :$PASV_MAX ) or sport = :20" | grep -q .; then
 			return 0

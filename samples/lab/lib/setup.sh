@@ -12,6 +12,7 @@ declare -A LAB_PACKAGES=(
 	[tcpdump]=tcpdump
 	[tshark]=tshark
 	[dumpcap]=wireshark-common
+	[capinfos]=wireshark-common
 	[ip]=iproute2
 	[ss]=iproute2
 	[nft]=nftables
@@ -19,6 +20,8 @@ declare -A LAB_PACKAGES=(
 	[tnftp]=tnftp
 	[ping]=iputils-ping
 	[pgrep]=procps
+	[sysctl]=procps
+	[useradd]=passwd
 	[chpasswd]=passwd
 )
 
@@ -35,16 +38,17 @@ install_missing() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	# The vsftpd package starts a system-wide daemon on port 21; the lab's
-	# servers live in their own namespace and do not need it, but stopping
-	# a service is not ours to do, so it is left as installed.
+	# Installing vsftpd may start a system-wide daemon on the host's port 21.
+	# The lab's servers run in their own namespace and do not collide with
+	# it; stopping a service is not the lab's business, so it is left alone.
 }
 
 ensure_user() {
+	# /bin/sh because vsftpd's PAM stack (pam_shells) refuses users whose
+	# shell is not in /etc/shells.
 	if ! id "$LAB_USER" >/dev/null 2>&1; then
 		useradd --create-home --shell /bin/sh "$LAB_USER"
 	fi
-	# vsftpd's PAM stack (pam_shells) refuses users whose shell is not in /etc/shells.
 	echo "$LAB_USER:$LAB_PASS" | chpasswd
 }
 
