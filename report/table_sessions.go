@@ -23,9 +23,9 @@ func (t *tableReport) sessions() error {
 		{title: "CLIENT → SERVER", flex: true, min: 21, wrap: wrapSpec{breakAfter: ":"}},
 		{title: "USER", flex: true, min: 6, wrap: wrapSpec{maxLines: 2}},
 		{title: "TLS"},
-		// A dated time stacks its date over the time of day.
-		{title: "START", flex: true, min: len(timeOfDay)},
-		{title: "DURATION", right: true},
+		// The start stacks over the duration; a dated start stacks its
+		// date over the time of day.
+		{title: "START\nDURATION", flex: true, min: len(timeOfDay)},
 		{title: "CMDS", right: true},
 		{title: "XFERS\nOK/FAIL", right: true},
 		{title: "OUTCOME", flex: true, min: 6},
@@ -41,8 +41,7 @@ func (t *tableReport) sessions() error {
 			txt(endpoints(s.Client, s.Server)),
 			txt(orDash(s.User)),
 			txt(yesNo(s.TLS)),
-			txt(t.clock.at(s.Start)),
-			txt(span(s.Start, s.End)),
+			txt(t.clock.at(s.Start), span(s.Start, s.End)),
 			txt(groupDigits(int64(s.Commands))),
 			txt(strconv.Itoa(ok)+"/"+strconv.Itoa(failed)),
 			outcome,
@@ -110,10 +109,10 @@ func (t *tableReport) transfers() error {
 	cols := []column{
 		{title: "SESS"},
 		{title: "CMD"},
-		{title: "PATH", flex: true, min: 12, wrap: wrapSpec{breakAfter: "/-_.", maxLines: 3, keepTail: true}},
+		{title: "PATH", flex: true, min: 10, wrap: wrapSpec{breakAfter: "/-_.", maxLines: 3, keepTail: true}},
 		{title: "MODE"},
 		{title: "BYTES / EXPECTED", flex: true, min: 9, keepWords: true},
-		{title: "REPLY", flex: true, min: 12, wrap: wrapSpec{breakAfter: "/", maxLines: 3}},
+		{title: "REPLY", flex: true, min: 10, wrap: wrapSpec{breakAfter: "/", maxLines: 3}},
 		{title: "STATUS"},
 	}
 	if t.verbose {
