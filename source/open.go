@@ -85,24 +85,33 @@ func openInput(path string, bufSize int, stdinUsed *bool) (*input, error) {
 		}
 	}
 
-	switch magic := binary.BigEndian.Uint32(head); magic {
-	case magicPcapMicroBE, magicPcapMicroLE, magicPcapNanoBE, magicPcapNanoLE:
-		in.info.Format = "pcap"
-		in.rd, err = newPcapReader(br)
-	case magicPcapngSHB:
-		in.info.Format = "pcapng"
-		in.rd, err = newNgReader(br, in)
-	case magicPcapModifiedBE, magicPcapModifiedLE:
-		err = fmt.Errorf("modified (Kuznetzov) pcap format is not supported (magic 0x%08x)", magic)
-	default:
-		err = fmt.Errorf("not a pcap or pcapng file (magic 0x%08x)", magic)
-	}
+	rd, format, err := newPacketReader(binary.BigEndian.Uint32(head), br, in)
 	if err != nil {
-		in.info.Format = ""
 		return in, in.openError(err)
 	}
-	in.info.Snaplen = in.rd.snaplen()
+	in.rd, in.info.Format = rd, format
 	return in, nil
+}
+
+// newPacketReader picks the reader for a file's magic number.
+func newPacketReader(magic uint32, br *bufio.Reader, in *input) (packetReader, string, error) {
+	switch magic {
+	case magicPcapMicroBE, magicPcapMicroLE, magicPcapNanoBE, magicPcapNanoLE:
+		rd, err := newPcapReader(br)
+		if err != nil {
+			return nil, "", err
+		}
+		return rd, "pcap", nil
+	case magicPcapngSHB:
+		rd, err := newNgReader(br, in)
+		if err != nil {
+			return nil, "", err
+		}
+		return rd, "pcapng", nil
+	case magicPcapModifiedBE, magicPcapModifiedLE:
+		return nil, "", fmt.Errorf("modified (Kuznetzov) pcap format is not supported (magic 0x%08x)", magic)
+	}
+	return nil, "", fmt.Errorf("not a pcap or pcapng file (magic 0x%08x)", magic)
 }
 
 func shortHeaderError(n int, err error) error {

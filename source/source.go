@@ -87,7 +87,7 @@ type ReadError struct {
 
 func (e *ReadError) Error() string {
 	if errors.Is(e.Err, io.ErrUnexpectedEOF) {
-		return fmt.Sprintf("read %s: frame %d: file ends inside the packet record (capture cut short): %v", e.name, e.Frame, e.Err)
+		return fmt.Sprintf("read %s: frame %d: file ends inside the packet record: %v", e.name, e.Frame, e.Err)
 	}
 	return fmt.Sprintf("read %s: frame %d: %v", e.name, e.Frame, e.Err)
 }

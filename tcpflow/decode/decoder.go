@@ -220,36 +220,41 @@ func (d *Decoder) facts(data []byte, ts int64, p *Packet, perr error) (Kind, err
 	if fragment {
 		return d.fragment(data, ts, p, transport, ipStart)
 	}
+	if perr != nil && p.Truncated {
+		// The snap length cut a header after the IP header: that is the
+		// capture's limit, not a malformed packet. A TCP header cut inside
+		// its options still has its fixed part.
+		if next == layers.LayerTypeTCP && d.tcpCutShort(transport) {
+			d.tcpFacts(p, transport, transportLen)
+			return KindTCP, nil
+		}
+		return KindOther, nil
+	}
+	if perr != nil {
+		return KindOther, wrapParserError(perr)
+	}
+	if d.decoded[len(d.decoded)-1] != next {
+		// The parser stopped before the transport layer: one we do not
+		// decode, or an empty IP payload.
+		return KindOther, nil
+	}
 	switch next {
 	case layers.LayerTypeTCP:
-		if perr != nil && !d.tcpCutShort(transport, p) {
-			return KindOther, wrapParserError(perr)
-		}
-		if len(transport) < 20 {
-			// The snap length ended the capture before the TCP header.
-			return KindOther, nil
-		}
 		d.tcpFacts(p, transport, transportLen)
 		return KindTCP, nil
 	case layers.LayerTypeICMPv4:
-		if perr != nil || len(transport) < 8 {
-			return KindOther, wrapParserError(perr)
-		}
 		return d.icmp4Facts(p), nil
 	case layers.LayerTypeICMPv6:
-		if perr != nil || len(transport) < 4 {
-			return KindOther, wrapParserError(perr)
-		}
 		return d.icmp6Facts(p), nil
 	}
-	return KindOther, wrapParserError(perr)
+	return KindOther, nil
 }
 
-// tcpCutShort reports whether the parser's TCP error only means that the
-// snap length cut the header inside its options: the fixed header is then
-// complete and the segment's facts are still good.
-func (d *Decoder) tcpCutShort(seg []byte, p *Packet) bool {
-	return p.Truncated && len(seg) >= 20 && d.tcp.DataOffset >= 5 && int(d.tcp.DataOffset)*4 > len(seg)
+// tcpCutShort reports whether the TCP layer failed only because the
+// header was cut inside its options: the fixed header is then complete and
+// the segment's facts are still good.
+func (d *Decoder) tcpCutShort(seg []byte) bool {
+	return len(seg) >= 20 && d.tcp.DataOffset >= 5 && int(d.tcp.DataOffset)*4 > len(seg)
 }
 
 // wrapParserError prefixes a gopacket layer's error, which names the

@@ -19,6 +19,8 @@ const (
 	// pieceOverhead is the memory charged per fragment on top of its bytes,
 	// so that a flood of tiny fragments also meets MaxFragBytes.
 	pieceOverhead = 64
+	// bufRound is the step in which a datagram's buffer grows.
+	bufRound = 512
 )
 
 // fragment handles one IPv4 or IPv6 fragment whose header facts are in p
@@ -235,10 +237,12 @@ func (t *fragTable) add(key fragKey, ts int64, off int, more bool, data []byte, 
 // and the fragment's overhead, and evicting the oldest datagrams when the
 // bound is reached. It reports false when dg itself had to go.
 func (t *fragTable) reserve(dg *datagram, end int) bool {
+	// The buffer grows to the bytes needed, rounded up so that fragments
+	// arriving in order do not copy it every time.
 	grow := 0
 	newCap := cap(dg.buf)
 	if end > newCap {
-		newCap = min(max(end, 2*cap(dg.buf)), maxDatagram)
+		newCap = min((end+bufRound-1)/bufRound*bufRound, maxDatagram)
 		grow = newCap - cap(dg.buf)
 	}
 	cost := grow + pieceOverhead
