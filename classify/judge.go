@@ -107,7 +107,7 @@ func findBreaks(s *dissect.Session) []*Break {
 		out = append(out, &Break{Session: s, Kind: KindControl, Conn: s.Control, Why: why})
 	}
 	for _, t := range s.Transfers {
-		if t.Status() == dissect.StatusComplete {
+		if t.Status() == dissect.StatusComplete || unfinishedAtEnd(s, t) {
 			continue
 		}
 		b := &Break{Session: s, Kind: KindControl, Conn: s.Control, Transfer: t, Why: "transfer " + t.Status()}
@@ -138,10 +138,14 @@ func controlBroke(s *dissect.Session) string {
 		return "never established"
 	case s.NotFTP != nil:
 		return "server does not speak FTP"
+	case loginFailed(s):
+		// Checked before QUIT: a client that quits politely after its
+		// login was refused still could not log in.
+		return "login failed"
 	case quitAnswered(s):
 		return ""
-	case loginFailed(s):
-		return "login failed"
+	case s.TLS && encryptedOrderlyEnd(c):
+		return ""
 	}
 	if r := s.LastReply; r != nil && r.Valid && r.Code == 421 {
 		return "server sent 421"
@@ -260,3 +264,66 @@ func transferInProgress(s *dissect.Session, at tcpflow.Ref) bool {
 	}
 	return false
 }
+
+// unfinishedAtEnd: the transfer had no final reply and neither its control
+// nor its data connection shows an end: the capture stopped while it ran,
+// and nothing in it says the transfer failed.
+func unfinishedAtEnd(s *dissect.Session, t *dissect.Transfer) bool {
+	if t.Final != nil || t.Aborted {
+		return false
+	}
+	if e, _ := s.Control.Ending(); e != 0 || !s.Control.Half[0].FIN.IsZero() || !s.Control.Half[1].FIN.IsZero() {
+		return false
+	}
+	if t.Conn == nil {
+		return true
+	}
+	e, _ := t.Conn.Ending()
+	return e == 0 && t.Conn.Half[0].FIN.IsZero() && t.Conn.Half[1].FIN.IsZero()
+}
+
+// encryptedOrderlyEnd: on an encrypted control connection QUIT and 221 are
+// invisible, but their shape is not: the client's last record was answered
+// by the server, and then a side closed with FIN (a RST right after the
+// FIN is teardown noise). An end like that is taken as the session's
+// normal end; anything else (a RST with no FIN, a close while the client
+// waits) is still a break.
+func encryptedOrderlyEnd(c *tcpflow.Conn) bool {
+	segs := c.LastSegs()
+	fin := -1
+	for i, s := range segs {
+		if s.Flags&tcpflow.FlagFIN != 0 {
+			fin = i
+			break
+		}
+	}
+	if fin < 0 {
+		return false
+	}
+	answered, skippedAlert := false, false
+	for i := fin - 1; i >= 0; i-- {
+		s := segs[i]
+		if s.Len == 0 {
+			continue
+		}
+		if s.Dir == tcpflow.FromServer {
+			answered = true
+			continue
+		}
+		if !answered && !skippedAlert && isEncryptedAlertSize(s.Len) {
+			// The client's close_notify after the 221 (RFC 8446 §6.1).
+			skippedAlert = true
+			continue
+		}
+		return answered // the client's last request before the FIN
+	}
+	return false
+}
+
+// isEncryptedAlertSize: the size of a TLS record carrying one encrypted
+// 2-byte alert: 23 bytes with ChaCha20-Poly1305 in TLS 1.2 (5 header + 2 +
+// 16 tag), 24 in TLS 1.3 (one more for the inner content type), 31 with
+// AES-GCM in TLS 1.2 (8 more for the explicit nonce). An FTP command is at
+// least 6 bytes ("QUIT\r\n"), so its record is never one of these sizes
+// in the same cipher suite.
+func isEncryptedAlertSize(n int) bool { return n == 23 || n == 24 || n == 31 }

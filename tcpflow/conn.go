@@ -137,6 +137,7 @@ type Half struct {
 	ISN      uint32
 	Base     uint32 // ISN+1 after a SYN, else the first seq seen
 	HighSeq  uint32 // highest seq+len of a segment with payload (FIN excluded)
+	span     int64  // HighSeq - Base, unwrapped (see advanceHigh)
 	seqValid bool
 
 	SYN      Ref // first SYN (or SYN-ACK) from this side
@@ -273,11 +274,11 @@ func (h *Half) SeqBytes() int64 {
 	if !h.seqValid {
 		return 0
 	}
-	end := h.HighSeq
-	if !h.FIN.IsZero() && seqLT(end, h.finSeq) {
-		end = h.finSeq // the segments before the FIN were all sent
+	n := h.span
+	if !h.FIN.IsZero() && seqLT(h.HighSeq, h.finSeq) {
+		n += seqDiff(h.HighSeq, h.finSeq) // the segments before the FIN were all sent
 	}
-	return seqDiff(h.Base, end)
+	return n
 }
 
 // LastSegs returns the connection's last packets (up to len(Tail)), oldest
@@ -315,3 +316,11 @@ func (c *Conn) History() string { return c.zeek.History() }
 
 // ConnState returns Zeek's conn_state for the connection.
 func (c *Conn) ConnState() string { return c.zeek.ConnState() }
+
+// dirOf returns the direction of packets sent by ep.
+func (c *Conn) dirOf(ep netip.AddrPort) Dir {
+	if ep == c.Client {
+		return FromClient
+	}
+	return FromServer
+}

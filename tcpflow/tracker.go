@@ -146,11 +146,7 @@ func (t *Tracker) Packet(p *decode.Packet, at Ref) {
 	if c == nil {
 		c = t.open(key, src, dst, p, at)
 	}
-	dir := FromClient
-	if src != c.Client {
-		dir = FromServer
-	}
-	t.record(c, dir, p, at)
+	t.record(c, c.dirOf(src), p, at)
 }
 
 // isReuse reports whether a SYN from src starts a new connection on this
@@ -335,22 +331,29 @@ func (t *Tracker) trackPayload(c *Conn, dir Dir, p *decode.Packet, at Ref) bool 
 		if seqLT(h.HighSeq, start) {
 			h.addHole(h.HighSeq, start)
 		}
-		h.HighSeq = end
+		h.advanceHigh(end)
 		return false
 	}
 	if h.fillHole(start, end) {
 		h.OutOfOrder++
-		if seqLT(h.HighSeq, end) {
-			h.HighSeq = end
-		}
+		h.advanceHigh(end)
 		return false
 	}
 	h.Retransmits++
 	h.RetransBytes += int64(p.PayloadLen)
-	if seqLT(h.HighSeq, end) {
+	h.advanceHigh(end)
+	return true
+}
+
+// advanceHigh moves the highest sequence number seen forward to end (if it
+// is ahead) and keeps span, its unwrapped distance from Base: sequence
+// numbers wrap every 4 GiB, but each step between captured segments is far
+// below 2 GiB, so summing the steps counts transfers of any size.
+func (h *Half) advanceHigh(end uint32) {
+	if d := seqDiff(h.HighSeq, end); d > 0 {
+		h.span += d
 		h.HighSeq = end
 	}
-	return true
 }
 
 // noteCaptureLoss: an ACK from dir covering bytes of the peer's that are

@@ -208,3 +208,27 @@ func TestTrackerPacketDoesNotAllocate(t *testing.T) {
 		t.Errorf("%v allocations per data packet, want 0", allocs)
 	}
 }
+
+// A transfer larger than 4 GiB wraps the sequence space; SeqBytes must
+// still count every byte (zeek bigtransfer.pcap moves 5,416,666,670).
+func TestSeqBytesAcrossWraps(t *testing.T) {
+	r := &recorder{}
+	f := &feeder{t: NewTracker(Options{}, r), ts: 1e18}
+	isn := uint32(0xF0000000)
+	f.send(seg(srv, cli, FlagSYN, isn, 0, ""), 0)
+	payload := string(make([]byte, 1000))
+	const step = 1 << 30 // 1 GiB between captured segments (the rest not captured)
+	seq := isn + 1
+	var sent int64
+	for range 5 {
+		f.send(seg(srv, cli, FlagACK, seq, 1, payload), time.Millisecond)
+		seq += step
+		sent += step
+	}
+	fin := seq
+	f.send(seg(srv, cli, FlagACK|FlagFIN, fin, 1, ""), time.Millisecond)
+	c := r.opened[0]
+	if got := c.Half[c.dirOf(srv)].SeqBytes(); got != sent {
+		t.Errorf("SeqBytes %d, want %d", got, sent)
+	}
+}
