@@ -1,6 +1,7 @@
 package source
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -276,6 +277,30 @@ func TestFilter(t *testing.T) {
 		}
 		if !slices.Equal(frames, want) {
 			t.Errorf("frames %v, want %v", frames, want)
+		}
+	})
+	t.Run("not for this link type", func(t *testing.T) {
+		// "ether" means nothing on raw IP: that file stops at its first
+		// packet, the Ethernet one is filtered.
+		_, eth := openAll(t, []string{corpusPath(t, "zeek/Traces/ftp/ipv4.pcap")}, Options{})
+		var raw []record
+		for _, r := range recordsOf(eth) {
+			r.data = r.data[14:]
+			r.ci.CaptureLength -= 14
+			r.ci.Length -= 14
+			raw = append(raw, r)
+		}
+		dir := t.TempDir()
+		rawPath := writeTemp(t, dir, "raw.pcap", pcapBytes(t, layers.LinkTypeRaw, raw, false))
+		ethPath := writeTemp(t, dir, "eth.pcap", pcapBytes(t, layers.LinkTypeEthernet, recordsOf(eth), false))
+		f, pkts := openAll(t, []string{rawPath, ethPath}, Options{Filter: "ether src 00:00:00:00:00:00"})
+		infos := f.Inputs()
+		var re *ReadError
+		if !errors.As(infos[0].Err, &re) || re.Frame != 1 || !strings.Contains(re.Error(), `compile filter "ether src 00:00:00:00:00:00" for link type Raw IP: `) {
+			t.Errorf("raw IP input: %v", infos[0].Err)
+		}
+		if infos[1].Err != nil || infos[1].Filtered != 95 || len(pkts) != 0 {
+			t.Errorf("Ethernet input: %+v, %d packets", infos[1], len(pkts))
 		}
 	})
 	t.Run("invalid", func(t *testing.T) {

@@ -14,29 +14,35 @@ const (
 	linkTypeRawDLTOpenBSD layers.LinkType = 14
 )
 
-// linkTypeNames holds libpcap's descriptions (pcap_datalink_val_to_description)
-// of the link types a capture of FTP traffic is likely to use.
-var linkTypeNames = map[layers.LinkType]string{
-	layers.LinkTypeNull:           "BSD loopback",
-	layers.LinkTypeEthernet:       "Ethernet",
-	layers.LinkTypePPP:            "PPP",
-	linkTypeRawDLT:                "Raw IP",
-	linkTypeRawDLTOpenBSD:         "Raw IP",
-	layers.LinkTypeRaw:            "Raw IP",
-	layers.LinkTypeIEEE802_11:     "802.11",
-	layers.LinkTypeLoop:           "OpenBSD loopback",
-	layers.LinkTypeLinuxSLL:       "Linux cooked v1",
-	layers.LinkTypePFLog:          "OpenBSD pflog",
-	layers.LinkTypeIEEE80211Radio: "802.11 plus radiotap header",
-	layers.LinkTypeIPv4:           "Raw IPv4",
-	layers.LinkTypeIPv6:           "Raw IPv6",
-	layers.LinkTypeLinuxSLL2:      "Linux cooked v2",
-}
-
-// linkTypeName names a link type for people; unknown ones by number.
+// linkTypeName names a link type for people, with libpcap's descriptions
+// (pcap_datalink_val_to_description) of the ones a capture of FTP traffic
+// is likely to use; others by number.
 func linkTypeName(lt layers.LinkType) string {
-	if name, ok := linkTypeNames[lt]; ok {
-		return name
+	switch lt {
+	case layers.LinkTypeNull:
+		return "BSD loopback"
+	case layers.LinkTypeEthernet:
+		return "Ethernet"
+	case layers.LinkTypePPP:
+		return "PPP"
+	case layers.LinkTypeRaw, linkTypeRawDLT, linkTypeRawDLTOpenBSD:
+		return "Raw IP"
+	case layers.LinkTypeIEEE802_11:
+		return "802.11"
+	case layers.LinkTypeLoop:
+		return "OpenBSD loopback"
+	case layers.LinkTypeLinuxSLL:
+		return "Linux cooked v1"
+	case layers.LinkTypePFLog:
+		return "OpenBSD pflog"
+	case layers.LinkTypeIEEE80211Radio:
+		return "802.11 plus radiotap header"
+	case layers.LinkTypeIPv4:
+		return "Raw IPv4"
+	case layers.LinkTypeIPv6:
+		return "Raw IPv6"
+	case layers.LinkTypeLinuxSLL2:
+		return "Linux cooked v2"
 	}
 	return fmt.Sprintf("linktype %d", uint16(lt))
 }

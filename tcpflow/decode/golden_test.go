@@ -22,7 +22,7 @@ import (
 // which runs, for each capture (tshark 4.0.17 made the files here):
 //
 //	tshark -n -r CAPTURE -o tcp.relative_sequence_numbers:FALSE \
-//	  -o tcp.analyze_sequence_numbers:FALSE -o ip.defragment:TRUE \
+//	  -o tcp.analyze_sequence_numbers:FALSE -o ip.defragment:TRUE -o ipv6.defragment:TRUE \
 //	  -T fields -E separator=/t -E occurrence=a -E aggregator=, \
 //	  -e frame.number -e ip.src … (tsharkFields below)
 var tsharkCases = []struct {
@@ -44,6 +44,8 @@ var tsharkCases = []struct {
 	{name: "rst-inject", corpus: "zeek/Traces/tcp/rst-inject-rae.pcap", what: "RST with odd reserved flags"},
 	{name: "loopback-sll", local: "loopback-sll.pcap", what: "Linux cooked v1 (tcpdump -i any), IPv4 and IPv6"},
 	{name: "loopback-sll2", local: "loopback-sll2.pcap", what: "Linux cooked v2 (tcpdump -i any -y LINUX_SLL2)"},
+	{name: "mtu-path-sender", local: "mtu-path-sender.pcap", what: "make-mtu-path.sh, sender side: TSO super-packets, ICMPv6 packet-too-big quoting TCP, source fragments"},
+	{name: "mtu-path-receiver", local: "mtu-path-receiver.pcap", what: "make-mtu-path.sh, receiver side: TCP segments fragmented by a router, IPv4 and IPv6 fragments"},
 }
 
 // tsharkFields are the columns asked of tshark, in order.
@@ -52,6 +54,7 @@ var tsharkFields = []string{
 	"ip.src", "ip.dst", "ip.ttl", "ip.id", "ip.flags.df", "ip.len", "ip.hdr_len", "ip.proto",
 	"ip.flags.mf", "ip.frag_offset", "ip.reassembled.length",
 	"ipv6.src", "ipv6.dst", "ipv6.hlim", "ipv6.plen", "ipv6.nxt",
+	"ipv6.fraghdr.nxt", "ipv6.fraghdr.offset", "ipv6.fraghdr.more", "ipv6.reassembled.length",
 	"vlan.id",
 	"tcp.srcport", "tcp.dstport", "tcp.seq", "tcp.ack", "tcp.flags", "tcp.window_size_value",
 	"tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.sack_perm",
@@ -129,7 +132,7 @@ func writeTsharkGolden(t *testing.T, capture, golden, what string) {
 	t.Helper()
 	args := []string{"-n", "-r", capture,
 		"-o", "tcp.relative_sequence_numbers:FALSE", "-o", "tcp.analyze_sequence_numbers:FALSE",
-		"-o", "ip.defragment:TRUE",
+		"-o", "ip.defragment:TRUE", "-o", "ipv6.defragment:TRUE",
 		"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"}
 	for _, f := range tsharkFields {
 		args = append(args, "-e", f)
@@ -205,25 +208,38 @@ func tsharkFactsLine(t *testing.T, line string) string {
 		}
 	}
 	// tshark also dissects TCP headers carried as data (sFlow samples):
-	// only a TCP header right after the IP header is the packet's own.
-	ownTCP := get("tcp.srcport", 0) != "" && (v6 && num("ipv6.nxt", 0) == 6 || !v6 && num("ip.proto", 0) == 6)
+	// only a TCP header right after the IP header (or its fragment
+	// header) is the packet's own.
+	ownTCP := get("tcp.srcport", 0) != "" &&
+		(v6 && (num("ipv6.nxt", 0) == 6 || num("ipv6.fraghdr.nxt", 0) == 6) || !v6 && num("ip.proto", 0) == 6)
+	// A fragment that did not complete its datagram in this frame.
+	reassembled := get("ip.reassembled.length", 0)
+	fragment := !v6 && (get("ip.flags.mf", 0) == "1" || num("ip.frag_offset", 0) != 0)
+	if v6 {
+		reassembled = get("ipv6.reassembled.length", 0)
+		fragment = get("ipv6.fraghdr.more", 0) == "1" || num("ipv6.fraghdr.offset", 0) != 0
+	}
 	kind := "other"
 	switch {
 	case icmpError:
 		kind = "icmp-error"
 	case ownTCP:
 		kind = "tcp"
-	case !v6 && (get("ip.flags.mf", 0) == "1" || num("ip.frag_offset", 0) != 0):
+	case fragment && reassembled == "":
 		kind = "fragment"
 	}
 
 	var f []string
 	if v6 {
+		ipLen := 40 + num("ipv6.plen", 0)
+		if reassembled != "" {
+			ipLen = 40 + num("ipv6.reassembled.length", 0)
+		}
 		f = []string{frame, kind, get("ipv6.src", 0), get("ipv6.dst", 0), get("ipv6.hlim", 0), "0", "false",
-			strconv.FormatInt(40+num("ipv6.plen", 0), 10)}
+			strconv.FormatInt(ipLen, 10)}
 	} else {
 		ipLen := num("ip.len", 0)
-		if get("ip.reassembled.length", 0) != "" {
+		if reassembled != "" {
 			ipLen = num("ip.hdr_len", 0) + num("ip.reassembled.length", 0)
 		}
 		f = []string{frame, kind, get("ip.src", 0), get("ip.dst", 0), get("ip.ttl", 0),
