@@ -64,6 +64,7 @@ func (col *collector) session(s *dissect.Session) {
 	rec.Outcome = "ok"
 	for i := range verdicts {
 		v := verdictOf(&verdicts[i], id)
+		v.Transfer = transferIndex(s, verdicts[i].Transfer)
 		if verdicts[i].Info {
 			col.findings = append(col.findings, v)
 			continue
@@ -161,7 +162,7 @@ func (col *collector) addConn(c *tcpflow.Conn, kind, session string) {
 		Packets:     PerSide[int64]{cs.Packets, ss.Packets},
 		Bytes:       PerSide[int64]{cs.Bytes, ss.Bytes},
 		Hops:        PerSide[int]{hc, hs},
-		WindowScale: PerSide[string]{wscale(cw), wscale(sw)},
+		WindowScale: PerSide[WScale]{wscale(cw), wscale(sw)},
 		Midstream:   c.Midstream,
 		Retransmits: PerSide[int64]{cs.Retransmits, ss.Retransmits},
 		CaptureLoss: cs.CaptureLoss + ss.CaptureLoss,
@@ -186,14 +187,14 @@ func hops(h tcpflow.Half) int {
 	return 0
 }
 
-func wscale(w int8) string {
+func wscale(w int8) WScale {
 	switch w {
 	case tcpflow.WScaleNone:
 		return "none"
 	case tcpflow.WScaleUnknown:
 		return "unknown"
 	}
-	return strconv.Itoa(int(w))
+	return WScale(strconv.Itoa(int(w)))
 }
 
 // capturePoint says where the capture was taken, from the hop distances
@@ -261,4 +262,14 @@ func (r *Result) nameInputs(ev []Evidence, multi bool) {
 func idNum(id string) int {
 	n, _ := strconv.Atoi(id[1:])
 	return n
+}
+
+// transferIndex returns t's 1-based position in the session's transfers.
+func transferIndex(s *dissect.Session, t *dissect.Transfer) int {
+	for i, x := range s.Transfers {
+		if x == t {
+			return i + 1
+		}
+	}
+	return 0
 }

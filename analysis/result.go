@@ -4,7 +4,12 @@
 // spec/report-json.md (fields are added, never renamed).
 package analysis
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
 
 // Result is everything one run found.
 type Result struct {
@@ -62,7 +67,7 @@ type Session struct {
 	Transfers []Transfer `json:"transfers"`
 	// Anomalies: stable snake_case keys from the dissector with counts.
 	Anomalies map[string]int `json:"anomalies,omitempty"`
-	Input     int            `json:"input"`
+	Input     int            `json:"input"` // 0-based index into inputs
 	Frame     int64          `json:"frame"` // first frame of the control connection
 }
 
@@ -113,8 +118,11 @@ type Evidence struct {
 
 // Verdict is a break (something ended badly) or a finding (severity info).
 type Verdict struct {
-	ID         string     `json:"id"` // B1… for breaks, F1… for findings
-	Session    string     `json:"session,omitempty"`
+	ID      string `json:"id"` // B1… for breaks, F1… for findings
+	Session string `json:"session,omitempty"`
+	// Transfer is the 1-based position in its session's transfers of the
+	// transfer this verdict is about; 0 (omitted) for a connection.
+	Transfer   int        `json:"transfer,omitempty"`
 	Connection ConnRef    `json:"connection"`
 	Class      string     `json:"class"`
 	Cause      string     `json:"cause"`
@@ -145,7 +153,7 @@ type Connection struct {
 	Packets     PerSide[int64]  `json:"packets"`
 	Bytes       PerSide[int64]  `json:"bytes"`
 	Hops        PerSide[int]    `json:"hops"`
-	WindowScale PerSide[string] `json:"window_scale"` // "7", "none", "unknown"
+	WindowScale PerSide[WScale] `json:"window_scale"` // a shift, "none" or "unknown"
 	Midstream   bool            `json:"midstream,omitempty"`
 	Retransmits PerSide[int64]  `json:"retransmits"`
 	CaptureLoss int64           `json:"capture_loss_bytes,omitempty"`
@@ -179,4 +187,33 @@ type Stats struct {
 	MaxConns             int     `json:"max_connections"`
 	SessionsDropped      int64   `json:"sessions_dropped,omitempty"`
 	DurationSeconds      float64 `json:"-"` // wall time of the run: kept out of reports for byte-identical output
+}
+
+// WScale is a side's window-scale shift as the report shows it: the shift
+// its SYN offered ("7", a JSON number), "none" (its SYN had no option) or
+// "unknown" (its SYN was not captured).
+type WScale string
+
+// MarshalJSON writes a shift as a number and the words as strings, as
+// spec/report-json.md shows them.
+func (w WScale) MarshalJSON() ([]byte, error) {
+	if n, err := strconv.Atoi(string(w)); err == nil {
+		return []byte(strconv.Itoa(n)), nil
+	}
+	return json.Marshal(string(w))
+}
+
+// UnmarshalJSON reads either form.
+func (w *WScale) UnmarshalJSON(b []byte) error {
+	var n int
+	if err := json.Unmarshal(b, &n); err == nil {
+		*w = WScale(strconv.Itoa(n))
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("window_scale: %w", err)
+	}
+	*w = WScale(s)
+	return nil
 }

@@ -70,7 +70,7 @@ func decide(b *Break) Verdict {
 		}
 		return cmp.Compare(x.prec, y.prec)
 	})
-	v := Verdict{Finding: *found[0].f, Kind: b.Kind, Conn: b.Conn}
+	v := Verdict{Finding: *found[0].f, Kind: b.Kind, Conn: b.Conn, Transfer: b.Transfer}
 	v.Class = CauseClass(v.Cause)
 	for _, o := range found[1:] {
 		if o.f.Cause != v.Cause && !slices.Contains(v.Contributing, o.f.Cause) {

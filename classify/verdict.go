@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -23,10 +24,12 @@ type Finding struct {
 // that also held, and what the break was about.
 type Verdict struct {
 	Finding
-	Class        string
-	Kind         string // control | data | other
-	Conn         *tcpflow.Conn
-	Time         tcpflow.Ref // when it broke
+	Class string
+	Kind  string // control | data | other
+	Conn  *tcpflow.Conn
+	Time  tcpflow.Ref // when it broke
+	// Transfer is the transfer the break is about (nil for a connection).
+	Transfer     *dissect.Transfer
 	Contributing []string
 	Info         bool // a finding (severity info), not a break
 }

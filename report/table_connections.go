@@ -45,7 +45,7 @@ func (t *tableReport) connections() error {
 			txt(groupDigits(c.Bytes.Client), groupDigits(c.Bytes.Server)),
 			txt(groupDigits(c.Retransmits.Client), groupDigits(c.Retransmits.Server)),
 			txt(strconv.Itoa(c.Hops.Client), strconv.Itoa(c.Hops.Server)),
-			txt(orDash(c.WindowScale.Client), orDash(c.WindowScale.Server)),
+			txt(orDash(string(c.WindowScale.Client)), orDash(string(c.WindowScale.Server))),
 		)
 	}
 	return t.grid(g)

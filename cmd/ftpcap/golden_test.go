@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -111,4 +113,9 @@ func TestGoldenOtherFormats(t *testing.T) {
 			checkGolden(t, name+"."+format, out)
 		}
 	}
+}
+
+func TestMain(m *testing.M) {
+	twwidth.SetOptions(twwidth.Options{EastAsianWidth: false}) // as main does
+	os.Exit(m.Run())
 }

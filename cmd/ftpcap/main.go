@@ -7,9 +7,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 )
 
 func main() {
+	// Table widths must not depend on the user's locale: the same capture
+	// gives the same report everywhere.
+	twwidth.SetOptions(twwidth.Options{EastAsianWidth: false})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
