@@ -32,6 +32,8 @@ const (
 	maxBufferPerInput = 1 << 20
 	minBufferPerInput = 64 << 10
 	bufferBudget      = 64 << 20
+	// minReadBuffer is bufio's own minimum, below which it picks 4 KiB.
+	minReadBuffer = 4096
 )
 
 func bufferSize(inputs int) int {
@@ -50,6 +52,7 @@ var errStdinTwice = errors.New("stdin given more than once")
 func openInput(path string, bufSize int, stdinUsed *bool) (*input, error) {
 	in := &input{name: path}
 	in.info.Path = path
+	fileBuf := bufSize
 	var src io.Reader
 	if path == "-" {
 		in.name = "stdin"
@@ -65,9 +68,13 @@ func openInput(path string, bufSize int, stdinUsed *bool) (*input, error) {
 		}
 		in.file = f
 		src = f
+		// A small file needs no buffer larger than itself.
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() < int64(fileBuf) {
+			fileBuf = max(int(st.Size()), minReadBuffer)
+		}
 	}
 
-	br := bufio.NewReaderSize(src, bufSize)
+	br := bufio.NewReaderSize(src, fileBuf)
 	head, err := br.Peek(4)
 	if err != nil {
 		return in, in.openError(shortHeaderError(len(head), err))
@@ -79,6 +86,7 @@ func openInput(path string, bufSize int, stdinUsed *bool) (*input, error) {
 		}
 		in.gzip = gz
 		in.info.Compression = "gzip"
+		// The decompressed size is unknown.
 		br = bufio.NewReaderSize(gz, bufSize)
 		if head, err = br.Peek(4); err != nil {
 			return in, in.openError(shortHeaderError(len(head), err))
