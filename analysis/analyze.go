@@ -71,10 +71,12 @@ func newPipeline(opts Options) *pipeline {
 	ftp := dissect.New(dissect.Options{ControlPorts: ports, ShowPasswords: opts.ShowPasswords}, col.session)
 	topts := opts.Tracker
 	topts.ServerPorts = append(topts.ServerPorts, ports...)
+	tracker := tcpflow.NewTracker(topts, ftp)
+	col.ctx.Hosts = tracker.Hosts()
 	return &pipeline{
 		opts:    opts,
 		dec:     decode.NewDecoder(opts.Decode),
-		tracker: tcpflow.NewTracker(topts, ftp),
+		tracker: tracker,
 		ftp:     ftp,
 		col:     col,
 	}

@@ -23,8 +23,8 @@ type collector struct {
 	hopSum   [2]int
 	hopCount [2]int
 	stats    Stats
-	// refs remember frame and input of each verdict for ordering.
-	inputs []string
+	// ctx is what the capture as a whole shows, for the rules.
+	ctx classify.Context
 }
 
 func newCollector(opts Options) *collector { return &collector{opts: opts} }
@@ -60,7 +60,7 @@ func (col *collector) session(s *dissect.Session) {
 		col.stats.DataConnections++
 		col.addConn(d.Conn, "data", id)
 	}
-	verdicts := classify.Judge(s)
+	verdicts := classify.Judge(s, &col.ctx)
 	rec.Outcome = "ok"
 	for i := range verdicts {
 		v := verdictOf(&verdicts[i], id)

@@ -10,7 +10,7 @@ import (
 // sawErrorBefore reports whether the server sent a 4xx/5xx reply on the
 // control connection before at (within the break's transfer when it has
 // one): an error reply explains what follows better than the TCP ending.
-func sawErrorBefore(b *Break, at tcpflow.Ref) bool {
+func sawErrorBefore(b *Case, at tcpflow.Ref) bool {
 	if b.Session == nil {
 		return false
 	}
@@ -31,7 +31,7 @@ func sawErrorBefore(b *Break, at tcpflow.Ref) bool {
 // endedCleanlyBefore reports whether the session or transfer had finished
 // before at (QUIT answered, or the transfer's sender closed first), so a
 // RST at at is teardown noise.
-func endedCleanlyBefore(b *Break, at tcpflow.Ref) bool {
+func endedCleanlyBefore(b *Case, at tcpflow.Ref) bool {
 	if b.Transfer != nil || b.Kind == KindData {
 		fin := b.Conn.Half[senderDir(b)].FIN
 		return !fin.IsZero() && before(fin, at)
@@ -40,7 +40,7 @@ func endedCleanlyBefore(b *Break, at tcpflow.Ref) bool {
 }
 
 // senderDir is the direction of the data connection that carries the file.
-func senderDir(b *Break) tcpflow.Dir {
+func senderDir(b *Case) tcpflow.Dir {
 	if b.Transfer != nil && b.Transfer.Direction != dissect.DirectionUnknown {
 		return b.Transfer.Sender
 	}

@@ -15,45 +15,105 @@ const (
 	KindOther   = "other"
 )
 
-// Break is one thing that ended badly, as the rules see it: a control
-// connection, a transfer (with or without a data connection), or a data
-// connection that carried no known transfer.
-type Break struct {
+// Case is what a rule reads: one connection of a session (its control
+// connection, a data connection, or a transfer refused before one
+// opened) with the session and the capture-wide context. For a break, Why
+// says what makes it one; for a connection looked at for findings, Why is
+// "".
+type Case struct {
 	Session *dissect.Session
 	Kind    string
-	// Conn is the connection that broke: the control connection, or the
-	// data connection (nil for a transfer refused before one opened).
+	// Conn is the connection: the control connection, or the data
+	// connection (nil for a transfer refused before one opened).
 	Conn     *tcpflow.Conn
 	Transfer *dissect.Transfer
 	Data     *dissect.DataConn
-	// Why names what makes it a break, for the unexplained verdict.
-	Why string
+	Why      string
+	Ctx      *Context
+}
+
+// Context is what the capture as a whole shows, beyond one session.
+type Context struct {
+	// Hosts holds the TTLs each address's packets arrived with, across
+	// connections, so far.
+	Hosts *tcpflow.HostTable
 }
 
 // ServerDir is the direction of b.Conn in which the FTP server sends: on an
 // active-mode data connection the FTP server is the TCP client.
-func (b *Break) ServerDir() tcpflow.Dir {
+func (b *Case) ServerDir() tcpflow.Dir {
 	if b.Data != nil {
 		return b.Data.FromFTPServer
 	}
 	return tcpflow.FromServer
 }
 
-// Judge finds the breaks of a finished session and decides each one.
-func Judge(s *dissect.Session) []Verdict {
+// Judge finds the breaks of a finished session and decides each one, then
+// looks at every connection of the session for findings (conditions worth
+// knowing that did not break it, or that did and are already its verdict).
+func Judge(s *dissect.Session, ctx *Context) []Verdict {
+	if ctx == nil {
+		ctx = &Context{}
+	}
 	var out []Verdict
 	for _, b := range findBreaks(s) {
+		b.Ctx = ctx
 		out = append(out, decide(b))
+	}
+	for _, c := range connections(s, ctx) {
+		out = append(out, notice(c, out)...)
+	}
+	return out
+}
+
+// connections lists the session's connections as cases for findings.
+func connections(s *dissect.Session, ctx *Context) []*Case {
+	out := []*Case{{Session: s, Kind: KindControl, Conn: s.Control, Ctx: ctx}}
+	for _, d := range s.Data {
+		out = append(out, &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Transfer: d.Transfer, Ctx: ctx})
+	}
+	return out
+}
+
+// notice runs the finding rules on one connection; a finding whose cause
+// is already a verdict on the same connection is left out.
+func notice(c *Case, verdicts []Verdict) []Verdict {
+	var out []Verdict
+	for i := range rules {
+		r := &rules[i]
+		if r.Notice == nil {
+			continue
+		}
+		f := r.Notice(c)
+		if f == nil {
+			continue
+		}
+		f.Cause = r.Cause
+		dup := false
+		for _, v := range verdicts {
+			if v.Conn == c.Conn && (v.Cause == f.Cause || slices.Contains(v.Contributing, f.Cause)) {
+				dup = true
+			}
+		}
+		if dup {
+			continue
+		}
+		v := Verdict{Finding: *f, Class: CauseClass(f.Cause), Kind: c.Kind, Conn: c.Conn, Transfer: c.Transfer, Info: true}
+		v.Time = breakTime(c, f)
+		out = append(out, v)
 	}
 	return out
 }
 
 // decide runs every rule on a break; the strongest finding wins and the
 // others are kept as contributing causes.
-func decide(b *Break) Verdict {
+func decide(b *Case) Verdict {
 	var found []ruleFinding
 	for i := range rules {
 		r := &rules[i]
+		if r.Check == nil {
+			continue
+		}
 		if f := r.Check(b); f != nil {
 			f.Cause = r.Cause
 			found = append(found, ruleFinding{f: f, prec: r.Precedence})
@@ -87,7 +147,7 @@ type ruleFinding struct {
 }
 
 // breakTime is when the break happened: the last evidence packet.
-func breakTime(b *Break, f *Finding) tcpflow.Ref {
+func breakTime(b *Case, f *Finding) tcpflow.Ref {
 	var t tcpflow.Ref
 	for _, e := range f.Evidence {
 		if e.At.TS > t.TS || t.IsZero() {
@@ -101,16 +161,16 @@ func breakTime(b *Break, f *Finding) tcpflow.Ref {
 }
 
 // findBreaks lists what ended badly in a session.
-func findBreaks(s *dissect.Session) []*Break {
-	var out []*Break
+func findBreaks(s *dissect.Session) []*Case {
+	var out []*Case
 	if why := controlBroke(s); why != "" {
-		out = append(out, &Break{Session: s, Kind: KindControl, Conn: s.Control, Why: why})
+		out = append(out, &Case{Session: s, Kind: KindControl, Conn: s.Control, Why: why})
 	}
 	for _, t := range s.Transfers {
 		if t.Status() == dissect.StatusComplete || unfinishedAtEnd(s, t) {
 			continue
 		}
-		b := &Break{Session: s, Kind: KindControl, Conn: s.Control, Transfer: t, Why: "transfer " + t.Status()}
+		b := &Case{Session: s, Kind: KindControl, Conn: s.Control, Transfer: t, Why: "transfer " + t.Status()}
 		// A transfer the server refused with a reply broke on the control
 		// connection (its data connection, if any, was fine); one whose
 		// data connection failed, was cut or aborted broke there.
@@ -122,7 +182,7 @@ func findBreaks(s *dissect.Session) []*Break {
 	}
 	for _, d := range s.Data {
 		if d.Transfer == nil && (!d.Conn.Half[0].RST.IsZero() || !d.Conn.Half[1].RST.IsZero()) {
-			out = append(out, &Break{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Why: "data connection reset"})
+			out = append(out, &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Why: "data connection reset"})
 		}
 	}
 	return out

@@ -15,7 +15,7 @@ func init() {
 		Precedence: 70,
 		Needs:      "ABOR during a transfer, or the client's RST/FIN mid-transfer or mid-command with no server error before it",
 		Example:    "The client aborted RETR big.iso (ABOR) after 262144 of 1048576 bytes.",
-		Check: func(b *Break) *Finding {
+		Check: func(b *Case) *Finding {
 			if t := b.Transfer; t != nil && t.Aborted {
 				return &Finding{Confidence: 0.85,
 					Summary:  fmt.Sprintf("The client aborted %s %s (ABOR) after %s.", t.Cmd, t.Path, bytesOf(t)),

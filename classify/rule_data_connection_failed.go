@@ -12,7 +12,7 @@ func init() {
 		Precedence: 40,
 		Needs:      "a transfer answered 425",
 		Example:    "LIST failed: the server could not open the data connection (425 \"Failed to establish connection.\").",
-		Check: func(b *Break) *Finding {
+		Check: func(b *Case) *Finding {
 			r := transferReply(b, 425)
 			if r == nil {
 				return nil

@@ -12,7 +12,7 @@ func init() {
 		Precedence: 31,
 		Needs:      "a transfer answered 550 or 450 whose text is not about permission (missing, busy, failed to open)",
 		Example:    "RETR missing.bin failed: 550 \"Failed to open file.\" (the session went on).",
-		Check: func(b *Break) *Finding {
+		Check: func(b *Case) *Finding {
 			r := transferReply(b, 550, 450)
 			if r == nil || isPermissionText(r.Text) {
 				return nil

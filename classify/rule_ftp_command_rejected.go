@@ -11,7 +11,7 @@ func init() {
 		Precedence: 50,
 		Needs:      "the session's last final reply before it ended is 500, 501, 502 or 504",
 		Example:    "The session ended after the server rejected XCRC: 502 \"Command not implemented.\"",
-		Check: func(b *Break) *Finding {
+		Check: func(b *Case) *Finding {
 			return lastReplyRule(b, "The session ended after the server rejected %s: %d %s.", 0.7, 500, 501, 502, 504)
 		},
 	})
@@ -19,7 +19,7 @@ func init() {
 
 // lastReplyRule holds when the session's last final reply before the
 // control connection broke has one of the codes.
-func lastReplyRule(b *Break, format string, conf float64, codes ...int) *Finding {
+func lastReplyRule(b *Case, format string, conf float64, codes ...int) *Finding {
 	if b.Session == nil || b.Transfer != nil || b.Kind != KindControl {
 		return nil
 	}

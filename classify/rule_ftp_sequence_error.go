@@ -8,7 +8,7 @@ func init() {
 		Precedence: 50,
 		Needs:      "the session's last final reply before it ended is 503",
 		Example:    "The session ended after the server refused PASS ****: 503 \"Login with USER first.\"",
-		Check: func(b *Break) *Finding {
+		Check: func(b *Case) *Finding {
 			return lastReplyRule(b, "The session ended after the server refused %s: %d %s.", 0.7, 503)
 		},
 	})

@@ -28,7 +28,7 @@ func init() {
 		Precedence: 15,
 		Needs:      "a 421 reply whose text names a timeout then the server's close; or the server's FIN after ≥30 s of silence with no command pending",
 		Example:    "The server ended the idle session after 60.2 s without a command: 421 \"Timeout.\", then closed.",
-		Check: func(b *Break) *Finding {
+		Check: func(b *Case) *Finding {
 			s := b.Session
 			if s == nil || b.Transfer != nil {
 				return nil

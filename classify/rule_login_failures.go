@@ -17,7 +17,7 @@ func init() {
 		Precedence: 20,
 		Needs:      "PASS (or USER) answered 530 and no 230 after it; stronger when the server then closes",
 		Example:    "Login as \"alice\" was refused 3 times (530 \"Login incorrect.\") and the server closed the session.",
-		Check: func(b *Break) *Finding {
+		Check: func(b *Case) *Finding {
 			s := b.Session
 			if s == nil || b.Transfer != nil || !loginFailed(s) {
 				return nil

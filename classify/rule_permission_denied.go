@@ -12,7 +12,7 @@ func init() {
 		Precedence: 30,
 		Needs:      "a transfer answered 553, 552 or 532, or 550/450 whose text names permission, access or quota",
 		Example:    "STOR upload.bin was refused: 553 \"Could not create file.\"",
-		Check: func(b *Break) *Finding {
+		Check: func(b *Case) *Finding {
 			r := transferReply(b, 553, 552, 532, 550, 450)
 			if r == nil {
 				return nil

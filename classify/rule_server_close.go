@@ -15,7 +15,7 @@ func init() {
 		Precedence: 65,
 		Needs:      "the server's FIN on the control connection with no 221/421/error reply before it, or on a download's data connection before the announced size",
 		Example:    "The server closed the control connection while RETR big.iso was waiting for its reply, with no reply.",
-		Check: func(b *Break) *Finding {
+		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil || !established(c) {
 				return nil

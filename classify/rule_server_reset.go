@@ -16,7 +16,7 @@ func init() {
 		Precedence: 60,
 		Needs:      "a RST from the FTP server's side before the session or transfer finished, with no 4xx/5xx reply before it",
 		Example:    "The server reset the data connection of RETR big.iso after 524288 of 1048576 bytes, with no error reply.",
-		Check: func(b *Break) *Finding {
+		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil || !established(c) {
 				return nil

@@ -11,7 +11,7 @@ func init() {
 		Precedence: 20,
 		Needs:      "a 421 reply that is not about an idle timeout, then the server closes or resets the control connection",
 		Example:    "The server refused the session with 421 \"There are too many connected users, please try later.\" and closed the connection.",
-		Check: func(b *Break) *Finding {
+		Check: func(b *Case) *Finding {
 			if b.Session == nil {
 				return nil
 			}

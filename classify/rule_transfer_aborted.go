@@ -10,7 +10,7 @@ func init() {
 		Precedence: 45,
 		Needs:      "a transfer answered 426 with no ABOR from the client",
 		Example:    "RETR big.iso was aborted by the server: 426 \"Failure writing network stream.\" after 1048576 bytes.",
-		Check: func(b *Break) *Finding {
+		Check: func(b *Case) *Finding {
 			r := transferReply(b, 426)
 			if r == nil || b.Transfer.Aborted {
 				return nil

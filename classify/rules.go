@@ -24,8 +24,12 @@ type Rule struct {
 	Example string
 	// Check returns a finding when the rule holds for the break, else nil.
 	// It sets Confidence from which evidence was present; Cause is filled
-	// in by the caller.
-	Check func(b *Break) *Finding
+	// in by the caller. Nil for rules that only make findings.
+	Check func(b *Case) *Finding
+	// Notice, when set, looks at any connection of a session (broken or
+	// not, Case.Why empty) and returns a finding of severity info, e.g.
+	// PMTU discovery at work or window scaling absent.
+	Notice func(c *Case) *Finding
 }
 
 // rules is filled once by the rule files' init functions and sorted by
@@ -211,7 +215,7 @@ func serverEndsAfter(c *tcpflow.Conn, d tcpflow.Dir, at tcpflow.Ref) (tcpflow.Se
 }
 
 // unexplained is the verdict when no rule holds: the facts gathered.
-func unexplained(b *Break) *Finding {
+func unexplained(b *Case) *Finding {
 	f := &Finding{Cause: "unexplained", Confidence: 0,
 		Summary: fmt.Sprintf("The %s connection broke (%s) and no rule's evidence holds.", b.Kind, b.Why)}
 	if b.Conn != nil {

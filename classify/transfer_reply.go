@@ -8,7 +8,7 @@ import (
 
 // transferReply returns the final reply of a broken transfer when it has
 // one of the codes.
-func transferReply(b *Break, codes ...int) *dissect.Reply {
+func transferReply(b *Case, codes ...int) *dissect.Reply {
 	t := b.Transfer
 	if t == nil || t.Final == nil || !t.Final.Valid {
 		return nil

@@ -150,10 +150,41 @@ type Half struct {
 	WScale   int8   // shift from the SYN; WScaleNone or WScaleUnknown
 	SACKPerm bool
 
-	// Hop facts: the TTL/hop limit of the first packet and the range seen.
+	// Hop facts: the TTL/hop limit of the first packet and the range seen
+	// (resets included), and the TTLs of every packet except resets, so a
+	// reset can be compared with the sender's other packets.
 	TTLFirst, TTLMin, TTLMax uint8
-	IPIDLast                 uint16
+	TTL                      TTLStats
 	DFSeen                   int64 // packets with the DF bit
+	// IP ID facts of the non-reset IPv4 packets: the last value, and how
+	// many consecutive pairs increased by a small step (a per-connection or
+	// global counter) or were zero (Linux with DF set on some paths).
+	IPIDLast     uint16
+	IPIDSamples  int64
+	IPIDSteps    int64 // consecutive pairs with 0 < next-prev < 1024
+	IPIDZero     int64
+	ipidPrev     uint16
+	ipidHavePrev bool
+
+	// Window facts. ZeroWinFirst/ZeroWinLast are the first and last packet
+	// advertising a zero window; WinReopen the first non-zero window after
+	// the last zero one.
+	ZeroWinFirst, ZeroWinLast, WinReopen Ref
+	// MaxInFlight is the most bytes this side had sent but the peer had not
+	// acknowledged; WinLimited counts segments sent while that filled at
+	// least 90 % of the window the peer last advertised (scaled when
+	// scaling is in effect): the sender was waiting for the window.
+	MaxInFlight int64
+	WinLimited  int64
+	// Keepalives counts probes: a 0- or 1-byte segment one below the next
+	// sequence number after an idle time (RFC 1122 4.2.3.6).
+	Keepalives    int64
+	LastKeepalive Ref
+	// MaxIdle is the longest time between two packets from this side, and
+	// MaxIdleEnd the packet that ended it.
+	MaxIdle    int64
+	MaxIdleEnd Ref
+	lastTS     int64
 
 	Retransmits   int64 // segments whose payload was already seen
 	RetransBytes  int64

@@ -36,6 +36,8 @@ type Options struct {
 	// MaxBufferedBytes caps out-of-order bytes held per reassembled
 	// direction.
 	MaxBufferedBytes int
+	// MaxHosts caps the host table (TTLs per address across connections).
+	MaxHosts int
 }
 
 // DefaultOptions are the limits ftpcap uses unless told otherwise.
@@ -49,6 +51,7 @@ func DefaultOptions() Options {
 		MaxSegLog:        64,
 		MaxICMP:          32,
 		MaxBufferedBytes: 1 << 20,
+		MaxHosts:         1 << 16,
 	}
 }
 
@@ -84,8 +87,12 @@ type Tracker struct {
 	nextID      uint64
 	now         int64
 	serverPort  [65536 / 64]uint64
+	hosts       *HostTable
 	stats       Stats
 }
+
+// Hosts returns the table of TTLs per host seen so far.
+func (t *Tracker) Hosts() *HostTable { return t.hosts }
 
 type connList struct{ head, tail *Conn }
 
@@ -113,7 +120,10 @@ func NewTracker(opts Options, h Handler) *Tracker {
 	if opts.MaxBufferedBytes <= 0 {
 		opts.MaxBufferedBytes = def.MaxBufferedBytes
 	}
-	t := &Tracker{opts: opts, h: h, conns: make(map[connKey]*Conn)}
+	if opts.MaxHosts <= 0 {
+		opts.MaxHosts = def.MaxHosts
+	}
+	t := &Tracker{opts: opts, h: h, conns: make(map[connKey]*Conn), hosts: newHostTable(opts.MaxHosts)}
 	for _, p := range opts.ServerPorts {
 		t.serverPort[p/64] |= 1 << (p % 64)
 	}
@@ -219,10 +229,22 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		h.TTLMin = min(h.TTLMin, p.TTL)
 		h.TTLMax = max(h.TTLMax, p.TTL)
 	}
-	h.IPIDLast = p.IPID
 	if p.DF {
 		h.DFSeen++
 	}
+	if p.Flags&FlagRST == 0 {
+		h.TTL.Add(p.TTL, at)
+		t.hosts.add(p.Src, p.TTL, at)
+		if !p.V6 {
+			h.noteIPID(p.IPID)
+		}
+	}
+	if h.Packets > 1 {
+		if gap := at.TS - h.lastTS; gap > h.MaxIdle {
+			h.MaxIdle, h.MaxIdleEnd = gap, at
+		}
+	}
+	h.lastTS = at.TS
 	seg := Seg{Ref: at, Dir: dir, Flags: p.Flags, Seq: p.Seq, Ack: p.Ack, Len: p.PayloadLen,
 		Win: p.Win, TTL: p.TTL, IPID: p.IPID, DF: p.DF}
 	important := false
@@ -251,7 +273,14 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		// Mid-stream: sequence-derived counts start at the first segment.
 		h.Base, h.HighSeq, h.seqValid = p.Seq, p.Seq, true
 	}
-	if p.PayloadLen > 0 && h.seqValid {
+	keepalive := h.seqValid && p.PayloadLen <= 1 && p.Flags&(FlagSYN|FlagFIN|FlagRST) == 0 &&
+		p.Seq == h.HighSeq-1 && h.Packets > 1
+	if keepalive {
+		h.Keepalives++
+		h.LastKeepalive = at
+		important = true
+	}
+	if p.PayloadLen > 0 && h.seqValid && !keepalive {
 		if t.trackPayload(c, dir, p, at) {
 			seg.Retrans = true
 			important = true
@@ -271,6 +300,16 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 	if p.Win == 0 && p.Flags&(FlagRST|FlagSYN) == 0 {
 		h.ZeroWindows++
 		important = true
+		if h.ZeroWinFirst.IsZero() {
+			h.ZeroWinFirst = at
+		}
+		h.ZeroWinLast = at
+	} else if p.Win != 0 && !h.ZeroWinLast.IsZero() && (h.WinReopen.IsZero() || before(h.WinReopen, h.ZeroWinLast)) {
+		h.WinReopen = at
+		important = true
+	}
+	if p.PayloadLen > 0 && peer.ackValid && !keepalive {
+		t.noteInFlight(c, dir)
 	}
 	if p.Flags&FlagFIN != 0 {
 		important = true
@@ -354,6 +393,55 @@ func (h *Half) advanceHigh(end uint32) {
 		h.span += d
 		h.HighSeq = end
 	}
+}
+
+// noteInFlight records how much of its send window a side is using after
+// sending a segment: bytes sent and not yet acknowledged against the window
+// the peer last advertised.
+func (t *Tracker) noteInFlight(c *Conn, dir Dir) {
+	h, peer := &c.Half[dir], &c.Half[dir.Other()]
+	inFlight := seqDiff(peer.AckedHigh, h.HighSeq)
+	if inFlight <= 0 || inFlight > 1<<30 {
+		return
+	}
+	h.MaxInFlight = max(h.MaxInFlight, inFlight)
+	win := int64(peer.LastWin)
+	if cs, ss, st := c.WindowScaling(); st == "on" {
+		shift := cs
+		if dir == FromClient {
+			shift = ss // the server's window, scaled by the server's shift
+		}
+		win <<= uint(min(shift, 14))
+	}
+	if win > 0 && inFlight*10 >= win*9 {
+		h.WinLimited++
+	}
+}
+
+// noteIPID follows a sender's IPv4 identification field.
+func (h *Half) noteIPID(id uint16) {
+	h.IPIDLast = id
+	h.IPIDSamples++
+	if id == 0 {
+		h.IPIDZero++
+	}
+	if h.ipidHavePrev {
+		if d := id - h.ipidPrev; d > 0 && d < 1024 {
+			h.IPIDSteps++
+		}
+	}
+	h.ipidPrev, h.ipidHavePrev = id, true
+}
+
+// before orders two packets by capture time, then input and frame.
+func before(a, b Ref) bool {
+	if a.TS != b.TS {
+		return a.TS < b.TS
+	}
+	if a.Input != b.Input {
+		return a.Input < b.Input
+	}
+	return a.Frame < b.Frame
 }
 
 // noteCaptureLoss: an ACK from dir covering bytes of the peer's that are
