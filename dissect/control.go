@@ -108,8 +108,11 @@ func (ctl *control) data(dir tcpflow.Dir, data []byte, at tcpflow.Ref) {
 			if !d.lines.started && !d.lines.skip && ctl.tlsBegins(dir, data, at) {
 				continue
 			}
-			if dir == tcpflow.FromServer && !ctl.judged && ctl.judge(data, at) {
-				continue
+			if dir == tcpflow.FromServer && !ctl.judged {
+				if skip, changed := ctl.judge(data, at); changed {
+					data = data[skip:]
+					continue
+				}
 			}
 			n, l, ok := d.lines.next(data, at)
 			data = data[n:]
@@ -120,15 +123,16 @@ func (ctl *control) data(dir tcpflow.Dir, data []byte, at tcpflow.Ref) {
 	}
 }
 
-// judge decides from the server's first bytes whether it speaks FTP. It
-// reports whether it changed the direction's mode.
-func (ctl *control) judge(data []byte, at tcpflow.Ref) bool {
+// judge decides from the server's first bytes whether it speaks FTP. When
+// it does not, it switches the directions' modes and returns how many
+// leading blanks to drop before the decisive byte.
+func (ctl *control) judge(data []byte, at tcpflow.Ref) (skip int, changed bool) {
 	switch judgeGreeting(data) {
 	case greetingUndecided:
-		return false
+		return 0, false
 	case greetingFTP:
 		ctl.judged = true
-		return false
+		return 0, false
 	}
 	ctl.judged = true
 	ctl.a.stats.NotFTP++
@@ -145,7 +149,10 @@ func (ctl *control) judge(data []byte, at tcpflow.Ref) bool {
 	if cli := &ctl.dirs[tcpflow.FromClient]; cli.mode != modeTLS {
 		cli.mode = modeIgnore
 	}
-	return true
+	for skip < len(data) && isGreetingBlank(data[skip]) {
+		skip++
+	}
+	return skip, true
 }
 
 // growNotFTP keeps the first bytes a NotFTP server sent.
@@ -163,10 +170,10 @@ func (ctl *control) growNotFTP(data []byte) {
 // or out of the blue (a client configured for implicit FTPS talking to an
 // explicit server: anomaly tls_record_in_cleartext).
 func (ctl *control) tlsBegins(dir tcpflow.Dir, data []byte, at tcpflow.Ref) bool {
+	// The first byte decides (so that how the stream is split does not
+	// matter): 0x16, a handshake record's type, is a control character no
+	// command line starts with.
 	if dir != tcpflow.FromClient || data[0] != tlsHandshake {
-		return false
-	}
-	if len(data) >= 2 && data[1] != 3 {
 		return false
 	}
 	if !ctl.authSent && ctl.judged {

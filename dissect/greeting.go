@@ -21,7 +21,7 @@ const (
 func judgeGreeting(b []byte) greetingVerdict {
 	for _, c := range b {
 		switch {
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		case isGreetingBlank(c):
 			continue
 		case isDigit(c):
 			return greetingFTP
@@ -31,6 +31,8 @@ func judgeGreeting(b []byte) greetingVerdict {
 	}
 	return greetingUndecided
 }
+
+func isGreetingBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // notFTPSignatures name well-known first bytes of other protocols.
 var notFTPSignatures = []struct {
@@ -49,7 +51,10 @@ var notFTPSignatures = []struct {
 // "http", "tls", "pop3", "imap", "vnc", "html", or "unknown".
 func NotFTPKind(b []byte) string {
 	b = bytes.TrimLeft(b, " \t\r\n")
-	if len(b) >= 2 && looksLikeRecordStart(b[0]) && b[1] == 3 {
+	// A TLS record starts with its content type, 20–24: control bytes no
+	// text protocol starts with. One byte decides, however the stream is
+	// split.
+	if len(b) >= 1 && looksLikeRecordStart(b[0]) {
 		return "tls"
 	}
 	for _, s := range notFTPSignatures {

@@ -12,7 +12,7 @@ import (
 // harness plays the tracker's part: it builds tcpflow.Conn values, calls
 // the Handler in capture order and collects the finished sessions.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	a       *Analyzer
 	done    []*Session
 	frame   int64
@@ -24,7 +24,7 @@ type harness struct {
 	split func([]byte) [][]byte
 }
 
-func newHarness(t *testing.T, opts Options) *harness {
+func newHarness(t testing.TB, opts Options) *harness {
 	h := &harness{t: t, ts: 1_700_000_000e9, sniffed: make(map[*tcpflow.Conn]*[2]bool)}
 	h.a = New(opts, func(s *Session) { h.done = append(h.done, s) })
 	return h

@@ -156,7 +156,7 @@ func ParseTLSRecordHeader(b []byte, sslv2 bool) (TLSRecordHeader, error) {
 	}
 	if sslv2 && b[0]&0x80 != 0 && b[2] == 1 && (b[3] == 3 || (b[3] == 0 && b[4] == 2)) {
 		n := int(b[0]&0x7f)<<8 | int(b[1])
-		if n < 3 {
+		if n < 3 || n > tlsMaxRecord {
 			return TLSRecordHeader{}, ErrNotTLSRecord
 		}
 		return TLSRecordHeader{Type: tlsHandshake, Version: 0x0002, Length: n, HeaderLen: 2}, nil
