@@ -186,6 +186,18 @@ type Half struct {
 	MaxIdleEnd Ref
 	lastTS     int64
 
+	// Duplicates counts IPv4 packets identical in IP ID, sequence number,
+	// ack and length to the one before from the same side: the capture saw
+	// one packet twice (two interfaces, a bridge, a SPAN of both ports).
+	// A real retransmission carries a new IP ID on today's stacks.
+	Duplicates int64
+	// Oversized counts segments whose payload exceeds the MSS the peer
+	// announced: the capture was taken above segmentation offload (TSO/GRO)
+	// on the sending or receiving host, so segment sizes are not what
+	// crossed the wire.
+	Oversized int64
+	lastDup   dupKey
+
 	Retransmits   int64 // segments whose payload was already seen
 	RetransBytes  int64
 	OutOfOrder    int64 // segments that arrived before a lower missing one
@@ -354,4 +366,13 @@ func (c *Conn) dirOf(ep netip.AddrPort) Dir {
 		return FromClient
 	}
 	return FromServer
+}
+
+// dupKey identifies a packet for duplicate detection.
+type dupKey struct {
+	ipid     uint16
+	seq, ack uint32
+	len      int
+	flags    uint8
+	valid    bool
 }

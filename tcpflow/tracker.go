@@ -232,6 +232,22 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 	if p.DF {
 		h.DFSeen++
 	}
+	if !p.V6 && p.IPID != 0 {
+		// IP ID 0 is excluded: stacks that send it on every DF packet
+		// would make genuine duplicate ACKs look like capture duplicates.
+		k := dupKey{ipid: p.IPID, seq: p.Seq, ack: p.Ack, len: p.PayloadLen, flags: p.Flags, valid: true}
+		if k == h.lastDup {
+			// The same packet captured twice: count it, let Zeek's state
+			// see it as Zeek would, and record nothing else.
+			h.Duplicates++
+			c.zeek.ObserveCaptured(dir == FromClient, p.Flags, p.Seq, p.Ack, p.PayloadLen, len(p.Payload), p.Win, p.IPLen)
+			return
+		}
+		h.lastDup = k
+	}
+	if peer.MSS > 0 && p.PayloadLen > int(peer.MSS) {
+		h.Oversized++
+	}
 	if p.Flags&FlagRST == 0 {
 		h.TTL.Add(p.TTL, at)
 		t.hosts.add(p.Src, p.TTL, at)
