@@ -55,7 +55,7 @@ func (a *Analyzer) Stats() Stats { return a.stats }
 // connection that meets an expected data endpoint is linked to its session;
 // one to a control port starts a session (and asks for reassembly); one
 // between the two hosts of an encrypted session is linked to it as
-// inferred. Everything else costs two map lookups and no allocation.
+// inferred. Everything else costs a few map lookups and no allocation.
 func (a *Analyzer) Opened(c *tcpflow.Conn) {
 	a.advance(c.First.TS)
 	if e, how, swapped := a.exp.match(c); e != nil {

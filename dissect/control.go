@@ -132,6 +132,11 @@ func (ctl *control) judge(data []byte, at tcpflow.Ref) (skip int, changed bool) 
 		return 0, false
 	case greetingFTP:
 		ctl.judged = true
+		if cli := &ctl.dirs[tcpflow.FromClient]; cli.mode == modeTLS && !ctl.authSent {
+			// The client opened with a ClientHello (implicit FTPS) and
+			// the server greets in plain FTP (explicit FTPS or none).
+			ctl.s.noteAnomaly(AnomalyTLSInCleartext, tcpflow.FromClient, ctl.s.TLSFacts.First[tcpflow.FromClient], "")
+		}
 		return 0, false
 	}
 	ctl.judged = true
@@ -321,6 +326,8 @@ func (ctl *control) reply(r Reply) {
 		}
 		return
 	}
+	// An invalid reply ("99 PASV invalid") is final: it is the server's
+	// answer to the command, however malformed.
 	p := ctl.pending[0]
 	ctl.addReply(p, r)
 	if r.Preliminary() {

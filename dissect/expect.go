@@ -104,18 +104,22 @@ func (x *expectIndex) due(now int64) *expectation {
 // first one between the control connection's hosts on the negotiated port,
 // then one whose advertised address:port it goes to (NAT), then — for a
 // connection the tracker oriented by ports because its SYN was not
-// captured — one it fulfils with its roles swapped.
-func (x *expectIndex) match(c *tcpflow.Conn) (e *expectation, how string, swapped bool) {
+// captured — one it fulfils with its roles swapped. It returns how it
+// matched (a Match* constant) and whether the roles were swapped.
+func (x *expectIndex) match(c *tcpflow.Conn) (*expectation, string, bool) {
 	if len(x.byDst) == 0 {
 		return nil, "", false
+	}
+	hosts := func(e *expectation) string {
+		if e.verb == "" {
+			return MatchDefaultPort
+		}
+		return MatchHosts
 	}
 	l := x.byDst[c.Server]
 	for _, e := range l {
 		if e.endpoint == c.Server && e.src == c.Client.Addr() {
-			if e.verb == "" {
-				return e, MatchDefaultPort, false
-			}
-			return e, MatchHosts, false
+			return e, hosts(e), false
 		}
 	}
 	for _, e := range l {
@@ -125,10 +129,7 @@ func (x *expectIndex) match(c *tcpflow.Conn) (e *expectation, how string, swappe
 	}
 	for _, e := range x.byDst[c.Client] {
 		if e.endpoint == c.Client && e.src == c.Server.Addr() {
-			if e.verb == "" {
-				return e, MatchDefaultPort, true
-			}
-			return e, MatchHosts, true
+			return e, hosts(e), true
 		}
 	}
 	return nil, "", false

@@ -5,7 +5,7 @@ import "github.com/ftpcap/ftpcap/tcpflow"
 // Caps on what one reply keeps.
 const (
 	maxReplyText  = 1024 // bytes of Reply.Text
-	maxLineStarts = 64   // entries of Reply.LineStarts
+	maxLineStarts = 1024 // entries of Reply.LineStarts
 )
 
 // ReplyLine is one server line as RFC 959 §4.2 reads it.

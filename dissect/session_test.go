@@ -419,6 +419,17 @@ func TestImplicitTLSClient(t *testing.T) {
 	if s.AnomalyCounts[AnomalyReplyWithoutCommand] != 1 {
 		t.Errorf("anomalies %v", s.AnomalyCounts)
 	}
+
+	// The same client speaking first, before the greeting.
+	h = newHarness(t, Options{})
+	ctl = h.open(ctlCli, ctlSrv)
+	hello := h.send(ctl, tcpflow.FromClient, string(record(22, 1, 0, 0, 1, 0)))
+	h.talk(ctl, "S: 220 ready", "S: 500 Syntax error, command unrecognized.")
+	h.fin(ctl, tcpflow.FromServer)
+	s = h.session()
+	if s.AnomalyCounts[AnomalyTLSInCleartext] != 1 || s.Anomalies[0].At != hello || s.NotFTP != nil || s.Banner != "ready" {
+		t.Errorf("client first: anomalies %+v, NotFTP %+v, banner %q", s.Anomalies, s.NotFTP, s.Banner)
+	}
 }
 
 func TestUnsolicitedReplies(t *testing.T) {
@@ -702,5 +713,33 @@ func TestOpenedDoesNotAllocate(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(1000, func() { h.a.Sniff(c, tcpflow.FromServer, []byte("HTTP/1.1 200 OK\r\n")) }); n != 0 {
 		t.Errorf("Sniff of an unrelated connection: %v allocations", n)
+	}
+}
+
+func TestGapInsideTLSRecord(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		gap  int64
+		lost bool
+	}{
+		{"gap inside the record body", 90, false},
+		{"gap past the record's end", 95, true},
+	} {
+		h := newHarness(t, Options{})
+		ctl := h.open(ctlCli, ctlSrv)
+		h.talk(ctl, "S: 220 hi", "C: AUTH TLS", "S: 234 go")
+		body := make([]byte, 100)
+		h.send(ctl, tcpflow.FromServer, string(record(23, body...)[:15])) // header and 10 body bytes
+		h.a.Gap(ctl, tcpflow.FromServer, tc.gap, h.tick())
+		h.send(ctl, tcpflow.FromServer, string(record(23, 1, 2, 3)))
+		h.fin(ctl, tcpflow.FromClient)
+		s := h.session()
+		f := s.TLSFacts
+		if lost := !f.Lost[tcpflow.FromServer].IsZero(); lost != tc.lost || s.AnomalyCounts[AnomalyGap] != 1 {
+			t.Errorf("%s: lost %v, anomalies %v", tc.name, lost, s.AnomalyCounts)
+		}
+		if wantRecords := map[bool]int64{false: 2, true: 1}[tc.lost]; f.Records[tcpflow.FromServer] != wantRecords {
+			t.Errorf("%s: %d server records, want %d", tc.name, f.Records[tcpflow.FromServer], wantRecords)
+		}
 	}
 }
