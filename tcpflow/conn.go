@@ -187,16 +187,19 @@ type Half struct {
 	lastTS     int64
 
 	// Duplicates counts IPv4 packets identical in IP ID, sequence number,
-	// ack and length to the one before from the same side: the capture saw
-	// one packet twice (two interfaces, a bridge, a SPAN of both ports).
-	// A real retransmission carries a new IP ID on today's stacks.
+	// ack, length and flags to one of the last few from the same side: the
+	// capture saw one packet twice (two interfaces, a bridge, a SPAN of both
+	// ports; the copies may differ in TTL when seen on both sides of a
+	// router). A real retransmission carries a new IP ID on today's
+	// stacks.
 	Duplicates int64
 	// Oversized counts segments whose payload exceeds the MSS the peer
 	// announced: the capture was taken above segmentation offload (TSO/GRO)
 	// on the sending or receiving host, so segment sizes are not what
 	// crossed the wire.
 	Oversized int64
-	lastDup   dupKey
+	recent    [4]dupKey // the last packets, for Duplicates
+	nRecent   int
 
 	Retransmits   int64 // segments whose payload was already seen
 	RetransBytes  int64

@@ -236,14 +236,15 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		// IP ID 0 is excluded: stacks that send it on every DF packet
 		// would make genuine duplicate ACKs look like capture duplicates.
 		k := dupKey{ipid: p.IPID, seq: p.Seq, ack: p.Ack, len: p.PayloadLen, flags: p.Flags, valid: true}
-		if k == h.lastDup {
+		if h.seenRecently(k) {
 			// The same packet captured twice: count it, let Zeek's state
 			// see it as Zeek would, and record nothing else.
 			h.Duplicates++
 			c.zeek.ObserveCaptured(dir == FromClient, p.Flags, p.Seq, p.Ack, p.PayloadLen, len(p.Payload), p.Win, p.IPLen)
 			return
 		}
-		h.lastDup = k
+		h.recent[h.nRecent%len(h.recent)] = k
+		h.nRecent++
 	}
 	if peer.MSS > 0 && p.PayloadLen > int(peer.MSS) {
 		h.Oversized++
@@ -680,4 +681,14 @@ func (l *connList) moveToBack(c *Conn) {
 	}
 	l.remove(c)
 	l.pushBack(c)
+}
+
+// seenRecently reports whether k matches one of the side's last packets.
+func (h *Half) seenRecently(k dupKey) bool {
+	for _, r := range h.recent {
+		if r == k {
+			return true
+		}
+	}
+	return false
 }

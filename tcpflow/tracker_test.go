@@ -232,3 +232,30 @@ func TestSeqBytesAcrossWraps(t *testing.T) {
 		t.Errorf("SeqBytes %d, want %d", got, sent)
 	}
 }
+
+// A packet seen twice (same IP ID, seq, ack, length and flags; here with
+// a different TTL, as on both sides of a router) is a capture duplicate,
+// not a retransmission; a real retransmission has a new IP ID.
+func TestTrackerDuplicatesAreNotRetransmissions(t *testing.T) {
+	r := &recorder{}
+	f := &feeder{t: NewTracker(Options{}, r), ts: 1e18}
+	f.send(seg(cli, srv, FlagSYN, 1, 0, ""), 0)
+	f.send(seg(srv, cli, FlagSYN|FlagACK, 100, 2, ""), 0)
+	mk := func(ipid uint16, ttl uint8, seq uint32) *decode.Packet {
+		p := seg(srv, cli, FlagACK, seq, 2, "0123456789")
+		p.IPID, p.TTL = ipid, ttl
+		return p
+	}
+	f.send(mk(7, 63, 101), 0)
+	f.send(mk(8, 63, 111), 0)
+	f.send(mk(7, 61, 101), 0) // copy of the first, seen after two more routers
+	f.send(mk(8, 61, 111), 0)
+	f.send(mk(9, 63, 101), 0) // a real retransmission
+	h := r.opened[0].Half[FromServer]
+	if h.Duplicates != 2 || h.Retransmits != 1 {
+		t.Errorf("duplicates %d retransmits %d, want 2 and 1", h.Duplicates, h.Retransmits)
+	}
+	if ttl, n := h.TTL.Mode(); ttl != 63 || h.TTL.Distinct() != 1 {
+		t.Errorf("TTL mode %d (n %d, distinct %d): duplicates must not count", ttl, n, h.TTL.Distinct())
+	}
+}
