@@ -240,7 +240,9 @@ func TestTrackerDuplicatesAreNotRetransmissions(t *testing.T) {
 	r := &recorder{}
 	f := &feeder{t: NewTracker(Options{}, r), ts: 1e18}
 	f.send(seg(cli, srv, FlagSYN, 1, 0, ""), 0)
-	f.send(seg(srv, cli, FlagSYN|FlagACK, 100, 2, ""), 0)
+	synack := seg(srv, cli, FlagSYN|FlagACK, 100, 2, "")
+	synack.TTL = 63
+	f.send(synack, 0)
 	mk := func(ipid uint16, ttl uint8, seq uint32) *decode.Packet {
 		p := seg(srv, cli, FlagACK, seq, 2, "0123456789")
 		p.IPID, p.TTL = ipid, ttl
