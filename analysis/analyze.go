@@ -52,6 +52,7 @@ func Files(ctx context.Context, paths []string, opts Options) (*Result, error) {
 			res.Errors = append(res.Errors, inputError(paths[i], in.Err))
 		}
 	}
+	res.rateCapture()
 	res.sortAndNumber(len(paths) > 1)
 	return res, nil
 }

@@ -55,10 +55,10 @@ func (col *collector) session(s *dissect.Session) {
 	for _, t := range s.Transfers {
 		rec.Transfers = append(rec.Transfers, transferOf(t))
 	}
-	col.addConn(c, "control", id)
+	col.addConn(c, "control", id, tcpflow.FromServer)
 	for _, d := range s.Data {
 		col.stats.DataConnections++
-		col.addConn(d.Conn, "data", id)
+		col.addConn(d.Conn, "data", id, d.FromFTPServer)
 	}
 	verdicts := classify.Judge(s, &col.ctx)
 	rec.Outcome = "ok"
@@ -143,17 +143,22 @@ func displayFilter(c *tcpflow.Conn) string {
 		ip, c.Client.Addr(), ip, c.Server.Addr(), c.Client.Port(), c.Server.Port())
 }
 
-// addConn records a connection's summary.
-func (col *collector) addConn(c *tcpflow.Conn, kind, session string) {
+// addConn records a connection's summary. ftpServer is the direction in
+// which the FTP server sends (on active-mode data connections the FTP
+// server is the TCP client), so hop distances add up per FTP role.
+func (col *collector) addConn(c *tcpflow.Conn, kind, session string, ftpServer tcpflow.Dir) {
 	cs, ss := c.Half[tcpflow.FromClient], c.Half[tcpflow.FromServer]
 	hc, hs := hops(cs), hops(ss)
-	if cs.Packets > 0 {
-		col.hopSum[0] += hc
-		col.hopCount[0]++
-	}
-	if ss.Packets > 0 {
-		col.hopSum[1] += hs
-		col.hopCount[1]++
+	for d, h := range []int{hc, hs} {
+		if h < 0 {
+			continue
+		}
+		role := 0 // FTP client
+		if tcpflow.Dir(d) == ftpServer {
+			role = 1
+		}
+		col.hopSum[role] += h
+		col.hopCount[role]++
 	}
 	cw, sw, _ := c.WindowScaling()
 	col.conns = append(col.conns, Connection{
@@ -166,25 +171,25 @@ func (col *collector) addConn(c *tcpflow.Conn, kind, session string) {
 		Midstream:   c.Midstream,
 		Retransmits: PerSide[int64]{cs.Retransmits, ss.Retransmits},
 		CaptureLoss: cs.CaptureLoss + ss.CaptureLoss,
+		Duplicates:  cs.Duplicates + ss.Duplicates,
+		Oversized:   cs.Oversized + ss.Oversized,
 		Closed:      c.Closed.String(),
 		Input:       c.First.Input, Frame: c.First.Frame,
 	})
 }
 
 // hops infers how many routers a side's packets crossed before the
-// capture point: today's stacks start at 64, 128 or 255, so the distance
-// is the gap to the next of those above the highest TTL seen.
+// capture point, from the TTL most of its packets (resets aside) arrived
+// with; -1 when the side sent nothing.
 func hops(h tcpflow.Half) int {
-	if h.Packets == 0 {
-		return -1
-	}
-	ttl := int(h.TTLMax)
-	for _, initial := range []int{32, 64, 128, 255} {
-		if ttl <= initial {
-			return initial - ttl
+	ttl, n := h.TTL.Mode()
+	if n == 0 {
+		if h.Packets == 0 {
+			return -1
 		}
+		ttl = h.TTLMax // only resets: better than nothing
 	}
-	return 0
+	return tcpflow.Hops(ttl)
 }
 
 func wscale(w int8) WScale {
@@ -198,8 +203,9 @@ func wscale(w int8) WScale {
 }
 
 // capturePoint says where the capture was taken, from the hop distances
-// of each side's packets: zero hops means captured on that host (or its
-// LAN segment).
+// of the FTP clients' and servers' packets: zero hops means captured on
+// that host or its LAN segment (a router's interface facing it included:
+// TTLs cannot tell those apart).
 func (col *collector) capturePoint() string {
 	if col.hopCount[0] == 0 || col.hopCount[1] == 0 {
 		return "unknown"
@@ -272,4 +278,42 @@ func transferIndex(s *dissect.Session, t *dissect.Transfer) int {
 		}
 	}
 	return 0
+}
+
+// rateCapture sums up the capture's own defects and says what they mean.
+func (r *Result) rateCapture() {
+	q := &r.CaptureQuality
+	for _, c := range r.Connections {
+		q.AckedUnseenBytes += c.CaptureLoss
+		q.Duplicates += c.Duplicates
+		q.OversizedSegments += c.Oversized
+	}
+	for _, in := range r.Inputs {
+		if in.Dropped != nil {
+			q.KernelDrops += *in.Dropped
+		}
+		q.TruncatedPackets += in.Truncated
+	}
+	q.Rating = "good"
+	if q.Duplicates > 0 || q.OversizedSegments > 0 || q.TruncatedPackets > 0 {
+		q.Rating = "degraded"
+	}
+	if q.AckedUnseenBytes > 0 || q.KernelDrops > 0 {
+		q.Rating = "poor"
+	}
+	if q.KernelDrops > 0 {
+		q.Notes = append(q.Notes, fmt.Sprintf("the capturing interfaces reported %d packets dropped: missing packets may be the capture's, not the network's", q.KernelDrops))
+	}
+	if q.AckedUnseenBytes > 0 {
+		q.Notes = append(q.Notes, fmt.Sprintf("%d bytes were acknowledged by their receiver but are not in the capture: the capture missed them (not the network); byte counts include them, loss-based verdicts on those connections are doubtful", q.AckedUnseenBytes))
+	}
+	if q.Duplicates > 0 {
+		q.Notes = append(q.Notes, fmt.Sprintf("%d packets appear twice (captured on two interfaces or on both sides of a router); each is counted once and is not a retransmission", q.Duplicates))
+	}
+	if q.OversizedSegments > 0 {
+		q.Notes = append(q.Notes, fmt.Sprintf("%d segments are larger than the peer's MSS: the capture was taken above segmentation offload (TSO/GRO), so segment sizes are the host's, not the wire's", q.OversizedSegments))
+	}
+	if q.TruncatedPackets > 0 {
+		q.Notes = append(q.Notes, fmt.Sprintf("%d packets were cut by the snap length; payload beyond it is counted, not read", q.TruncatedPackets))
+	}
 }

@@ -17,13 +17,39 @@ type Result struct {
 	Version string  `json:"version"`
 	Inputs  []Input `json:"inputs"`
 	// CapturePoint: client-side, server-side, middle or unknown.
-	CapturePoint string       `json:"capture_point"`
-	Sessions     []Session    `json:"sessions"`
-	Breaks       []Verdict    `json:"breaks"`
-	Findings     []Verdict    `json:"findings"`
-	Connections  []Connection `json:"connections"`
-	Stats        Stats        `json:"stats"`
-	Errors       []InputError `json:"errors,omitempty"`
+	CapturePoint string `json:"capture_point"`
+	// CaptureQuality says what the capture itself lost or distorted, so
+	// nobody blames the network for it.
+	CaptureQuality CaptureQuality `json:"capture_quality"`
+	Sessions       []Session      `json:"sessions"`
+	Breaks         []Verdict      `json:"breaks"`
+	Findings       []Verdict      `json:"findings"`
+	Connections    []Connection   `json:"connections"`
+	Stats          Stats          `json:"stats"`
+	Errors         []InputError   `json:"errors,omitempty"`
+}
+
+// CaptureQuality sums up the capture's own defects over the FTP
+// connections and the inputs.
+type CaptureQuality struct {
+	// Rating: good (nothing found), degraded (the capture distorts some
+	// facts: duplicates, offload-sized segments, snap-length cuts) or poor
+	// (the capture lost packets: loss-based verdicts are doubtful).
+	Rating string `json:"rating"`
+	// AckedUnseenBytes: bytes the receiver acknowledged that the capture
+	// never had (capture loss, not network loss).
+	AckedUnseenBytes int64 `json:"acked_unseen_bytes"`
+	// KernelDrops: packets the capturing interfaces reported dropped.
+	KernelDrops int64 `json:"kernel_drops"`
+	// Duplicates: packets captured twice.
+	Duplicates int64 `json:"duplicates"`
+	// OversizedSegments: segments larger than the peer's MSS (captured
+	// above TSO/GRO offload).
+	OversizedSegments int64 `json:"oversized_segments"`
+	// TruncatedPackets: packets cut by the snap length.
+	TruncatedPackets int64 `json:"truncated_packets"`
+	// Notes say in words what the numbers mean for the verdicts.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Input describes one capture file (or the live interface).
@@ -157,6 +183,8 @@ type Connection struct {
 	Midstream   bool            `json:"midstream,omitempty"`
 	Retransmits PerSide[int64]  `json:"retransmits"`
 	CaptureLoss int64           `json:"capture_loss_bytes,omitempty"`
+	Duplicates  int64           `json:"duplicates,omitempty"`
+	Oversized   int64           `json:"oversized_segments,omitempty"`
 	Closed      string          `json:"closed"`
 	Input       int             `json:"input"`
 	Frame       int64           `json:"frame"`

@@ -25,7 +25,8 @@ func fixtureClean() *analysis.Result {
 			Path: "samples/clean-session.pcapng", Format: "pcapng", LinkType: "Ethernet",
 			Packets: 412, Bytes: 5_391_872, First: b, Last: at(b, 3*time.Second+250*time.Millisecond),
 		}},
-		CapturePoint: "client-side",
+		CapturePoint:   "client-side",
+		CaptureQuality: analysis.CaptureQuality{Rating: "good"},
 		Sessions: []analysis.Session{{
 			ID: "S1", Client: "198.51.100.10:40112", Server: "203.0.113.20:21", User: "alice",
 			Start: at(b, 1200*time.Microsecond), End: at(b, 3*time.Second+249*time.Millisecond),
@@ -101,6 +102,9 @@ func fixtureBroken() *analysis.Result {
 			},
 		},
 		CapturePoint: "middle",
+		CaptureQuality: analysis.CaptureQuality{Rating: "poor", AckedUnseenBytes: 4096, KernelDrops: 12, Duplicates: 3,
+			Notes: []string{"the capturing interfaces reported 12 packets dropped: missing packets may be the capture's, not the network's",
+				"4096 bytes were acknowledged by their receiver but are not in the capture: the capture missed them (not the network); byte counts include them, loss-based verdicts on those connections are doubtful"}},
 		Sessions: []analysis.Session{
 			{
 				ID: "S1", Client: "198.51.100.10:40112", Server: "203.0.113.20:21", User: "alice",
@@ -307,7 +311,8 @@ func fixtureHostile() *analysis.Result {
 			Path: "evil\x1b[31m.pcap", Format: "pcap", LinkType: "Ethernet",
 			Packets: 40, Bytes: 4_000, First: b, Last: at(b, time.Minute),
 		}},
-		CapturePoint: "server-side",
+		CapturePoint:   "server-side",
+		CaptureQuality: analysis.CaptureQuality{Rating: "degraded\x1b[31m", Notes: []string{"note with \x1b]0;title\x07 escape | and <b>html</b>"}},
 		Sessions: []analysis.Session{{
 			ID: "S1", Client: "198.51.100.66:40666", Server: "203.0.113.20:21",
 			User:  "@SUM(1+1)*cmd|' /C calc'!A0",

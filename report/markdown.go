@@ -88,6 +88,12 @@ func (m *mdReport) header() {
 	}
 	m.line()
 	m.line("- **Capture point:** ", mdText(orDash(r.CapturePoint)))
+	if q := r.CaptureQuality; q.Rating != "" {
+		m.line("- **Capture quality:** ", mdText(q.Rating))
+		for _, n := range q.Notes {
+			m.line("  - ", mdText(n))
+		}
+	}
 	if d := m.clock.date(); d != "" {
 		m.line("- **Times:** UTC; times of day are on ", d, " unless dated")
 	}

@@ -56,21 +56,22 @@ type connectionRecord struct {
 // summaryRecord closes the stream: what the run was, the counts by class
 // and cause, and the counters and errors of the run.
 type summaryRecord struct {
-	Type         string                `json:"type"`
-	Tool         string                `json:"tool"`
-	Version      string                `json:"version"`
-	CapturePoint string                `json:"capture_point"`
-	Inputs       int                   `json:"inputs"`
-	Sessions     int                   `json:"sessions"`
-	Transfers    int                   `json:"transfers"`
-	Breaks       int                   `json:"breaks"`
-	Findings     int                   `json:"findings"`
-	Connections  int                   `json:"connections"`
-	Causes       []causeCount          `json:"causes"`
-	ByClass      map[string]int        `json:"breaks_by_class"`
-	ByCause      map[string]int        `json:"breaks_by_cause"`
-	Stats        analysis.Stats        `json:"stats"`
-	Errors       []analysis.InputError `json:"errors"`
+	Type         string                  `json:"type"`
+	Tool         string                  `json:"tool"`
+	Version      string                  `json:"version"`
+	CapturePoint string                  `json:"capture_point"`
+	Quality      analysis.CaptureQuality `json:"capture_quality"`
+	Inputs       int                     `json:"inputs"`
+	Sessions     int                     `json:"sessions"`
+	Transfers    int                     `json:"transfers"`
+	Breaks       int                     `json:"breaks"`
+	Findings     int                     `json:"findings"`
+	Connections  int                     `json:"connections"`
+	Causes       []causeCount            `json:"causes"`
+	ByClass      map[string]int          `json:"breaks_by_class"`
+	ByCause      map[string]int          `json:"breaks_by_cause"`
+	Stats        analysis.Stats          `json:"stats"`
+	Errors       []analysis.InputError   `json:"errors"`
 }
 
 // writeNDJSON writes one JSON object a line, for jq and log shippers:
@@ -104,6 +105,7 @@ func writeNDJSON(w io.Writer, r *analysis.Result) error {
 		Tool:         n.Tool,
 		Version:      n.Version,
 		CapturePoint: n.CapturePoint,
+		Quality:      n.CaptureQuality,
 		Inputs:       len(n.Inputs),
 		Sessions:     len(n.Sessions),
 		Transfers:    transfers,

@@ -125,6 +125,9 @@ func (t *tableReport) header() error {
 		t.field(labelWidth, label, "", inputLines(in)...)
 	}
 	t.field(labelWidth, "capture point", "", clean(orDash(r.CapturePoint)))
+	if q := r.CaptureQuality; q.Rating != "" {
+		t.field(labelWidth, "capture quality", "", append([]string{clean(q.Rating)}, cleanAll(q.Notes)...)...)
+	}
 	if d := t.clock.date(); d != "" {
 		t.field(labelWidth, "times", "", "UTC; times of day below are on "+d+" unless dated")
 	}
@@ -227,4 +230,13 @@ func inputErrorText(e analysis.InputError) string {
 		s += "frame " + strconv.FormatInt(e.Frame, 10) + ": "
 	}
 	return s + clean(e.Error) + " (analysed up to there)"
+}
+
+// cleanAll makes each string safe for the terminal.
+func cleanAll(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = clean(s)
+	}
+	return out
 }
