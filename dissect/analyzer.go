@@ -92,6 +92,7 @@ func (a *Analyzer) Sniff(c *tcpflow.Conn, dir tcpflow.Dir, payload []byte) bool 
 
 // Data reads in-order bytes of a control connection.
 func (a *Analyzer) Data(c *tcpflow.Conn, dir tcpflow.Dir, data []byte, at tcpflow.Ref) {
+	a.advance(at.TS)
 	if ctl, ok := c.User.(*control); ok && !ctl.dropped && !ctl.finished {
 		ctl.data(dir, data, at)
 	}
@@ -99,6 +100,7 @@ func (a *Analyzer) Data(c *tcpflow.Conn, dir tcpflow.Dir, data []byte, at tcpflo
 
 // Gap notes bytes of a control connection the capture never had.
 func (a *Analyzer) Gap(c *tcpflow.Conn, dir tcpflow.Dir, n int64, at tcpflow.Ref) {
+	a.advance(at.TS)
 	if ctl, ok := c.User.(*control); ok && !ctl.dropped && !ctl.finished {
 		ctl.gap(dir, n, at)
 	}
