@@ -25,6 +25,11 @@ type Options struct {
 	// OnBreak, when set, is called with each break as soon as its session
 	// has been judged (live use); the Result still gets every break.
 	OnBreak func(*Verdict)
+	// MaxReported caps the sessions, breaks, findings and connections the
+	// Result lists one by one (default 20000 each); the rest are counted.
+	// It keeps the memory of a run bounded on a SYN flood or a scan of
+	// port 21, where every connection is a broken session.
+	MaxReported int
 	// OnSession, when set, is called with each finished FTP session before
 	// the pipeline drops it (tests, and outputs that need the full command
 	// log). The session must not be kept or changed after the call.

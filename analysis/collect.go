@@ -27,7 +27,22 @@ type collector struct {
 	ctx classify.Context
 }
 
-func newCollector(opts Options) *collector { return &collector{opts: opts} }
+// DefaultMaxReported is the default of Options.MaxReported.
+const DefaultMaxReported = 20000
+
+func newCollector(opts Options) *collector {
+	if opts.MaxReported <= 0 {
+		opts.MaxReported = DefaultMaxReported
+	}
+	col := &collector{opts: opts}
+	col.stats.MaxReported = opts.MaxReported
+	col.stats.BreaksByCause = map[string]int64{}
+	col.stats.FindingsByCause = map[string]int64{}
+	return col
+}
+
+// full reports whether a list has reached the cap.
+func (col *collector) full(n int) bool { return n >= col.opts.MaxReported }
 
 // session is the dissector's done callback.
 func (col *collector) session(s *dissect.Session) {
@@ -60,20 +75,35 @@ func (col *collector) session(s *dissect.Session) {
 		col.stats.DataConnections++
 		col.addConn(d.Conn, "data", id, d.FromFTPServer)
 	}
+	listed := !col.full(len(col.sessions))
 	verdicts := classify.Judge(s, &col.ctx)
 	rec.Outcome = "ok"
 	for i := range verdicts {
 		v := verdictOf(&verdicts[i], id)
 		v.Transfer = transferIndex(s, verdicts[i].Transfer)
 		if verdicts[i].Info {
+			col.stats.FindingsByCause[v.Cause]++
+			if !listed || col.full(len(col.findings)) {
+				col.stats.FindingsDropped++
+				continue
+			}
 			col.findings = append(col.findings, v)
 			continue
 		}
 		rec.Outcome = "broken"
-		col.breaks = append(col.breaks, v)
+		col.stats.BreaksByCause[v.Cause]++
 		if col.opts.OnBreak != nil {
-			col.opts.OnBreak(&col.breaks[len(col.breaks)-1])
+			col.opts.OnBreak(&v)
 		}
+		if !listed || col.full(len(col.breaks)) {
+			col.stats.BreaksDropped++
+			continue
+		}
+		col.breaks = append(col.breaks, v)
+	}
+	if !listed {
+		col.stats.SessionsDropped++
+		return
 	}
 	col.sessions = append(col.sessions, rec)
 }
@@ -159,6 +189,10 @@ func (col *collector) addConn(c *tcpflow.Conn, kind, session string, ftpServer t
 		}
 		col.hopSum[role] += h
 		col.hopCount[role]++
+	}
+	if col.full(len(col.conns)) {
+		col.stats.ConnsDropped++
+		return
 	}
 	cw, sw, _ := c.WindowScaling()
 	col.conns = append(col.conns, Connection{

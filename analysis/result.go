@@ -199,22 +199,33 @@ type PerSide[T any] struct {
 // Stats counts the work done and the caps hit, so nothing is dropped
 // silently.
 type Stats struct {
-	Packets              int64   `json:"packets"`
-	Bytes                int64   `json:"bytes"`
-	TCPPackets           int64   `json:"tcp_packets"`
-	ICMPErrors           int64   `json:"icmp_errors"`
-	Undecodable          int64   `json:"undecodable"`
-	NonIP                int64   `json:"non_ip"`
-	Fragments            int64   `json:"ip_fragments"`
-	FragmentsReassembled int64   `json:"ip_fragments_reassembled"`
-	Connections          int64   `json:"connections"`
-	FTPSessions          int64   `json:"ftp_sessions"`
-	DataConnections      int64   `json:"data_connections"`
-	ConnsExpired         int64   `json:"connections_expired"`
-	ConnsEvicted         int64   `json:"connections_evicted"`
-	MaxConns             int     `json:"max_connections"`
-	SessionsDropped      int64   `json:"sessions_dropped,omitempty"`
-	DurationSeconds      float64 `json:"-"` // wall time of the run: kept out of reports for byte-identical output
+	Packets              int64 `json:"packets"`
+	Bytes                int64 `json:"bytes"`
+	TCPPackets           int64 `json:"tcp_packets"`
+	ICMPErrors           int64 `json:"icmp_errors"`
+	Undecodable          int64 `json:"undecodable"`
+	NonIP                int64 `json:"non_ip"`
+	Fragments            int64 `json:"ip_fragments"`
+	FragmentsReassembled int64 `json:"ip_fragments_reassembled"`
+	Connections          int64 `json:"connections"`
+	FTPSessions          int64 `json:"ftp_sessions"`
+	DataConnections      int64 `json:"data_connections"`
+	ConnsExpired         int64 `json:"connections_expired"`
+	ConnsEvicted         int64 `json:"connections_evicted"`
+	MaxConns             int   `json:"max_connections"`
+	SessionsDropped      int64 `json:"sessions_dropped,omitempty"`
+	// MaxReported caps the sessions, breaks, findings and connections
+	// listed one by one; past it they are counted (the *Dropped counters
+	// and the by-cause counts below always cover everything).
+	MaxReported     int   `json:"max_reported"`
+	BreaksDropped   int64 `json:"breaks_dropped,omitempty"`
+	FindingsDropped int64 `json:"findings_dropped,omitempty"`
+	ConnsDropped    int64 `json:"connections_dropped,omitempty"`
+	// BreaksByCause and FindingsByCause count every verdict, listed or
+	// not.
+	BreaksByCause   map[string]int64 `json:"breaks_by_cause"`
+	FindingsByCause map[string]int64 `json:"findings_by_cause"`
+	DurationSeconds float64          `json:"-"` // wall time of the run: kept out of reports for byte-identical output
 }
 
 // WScale is a side's window-scale shift as the report shows it: the shift

@@ -109,8 +109,9 @@ func (t *Transfer) want() int64 {
 //     storage…). RFC 959 §4.2: 4yz and 5yz mean the action did not take
 //     place.
 //  3. truncated: the data connection was established and either was reset
-//     before the sender's FIN, or carried fewer bytes than announced — even
-//     when the server replied 226. In stream mode (RFC 959 §3.4.1) the end
+//     before the sender's FIN, or ended (FIN or RST in the capture) having
+//     carried fewer bytes than announced — even when the server replied
+//  226. In stream mode (RFC 959 §3.4.1) the end
 //     of the file is the sender closing the connection: a reset before that
 //     FIN, or a FIN before the announced size, means the receiver did not
 //     get the whole file, whatever the 226 says (226 only says the server
@@ -140,7 +141,7 @@ func (t *Transfer) Status() string {
 	}
 	data := t.Conn != nil && established(t.Conn)
 	want := t.want()
-	if data && (t.resetBeforeEOF() || (want >= 0 && t.Bytes() < want)) {
+	if data && (t.resetBeforeEOF() || (want >= 0 && t.Bytes() < want && t.endSeen())) {
 		return StatusTruncated
 	}
 	if final != nil && final.Code >= 200 && final.Code < 300 {
@@ -159,6 +160,22 @@ func (t *Transfer) Status() string {
 		return StatusComplete
 	}
 	return StatusTruncated
+}
+
+// endSeen reports whether the capture shows the data connection's end
+// (the sender's FIN or a reset). Without it, fewer bytes than announced
+// means the capture stopped seeing the connection (a capture filter, a
+// dropped tail, the capture ending), not that the transfer was cut: the
+// server's final reply is then the better word on it.
+func (t *Transfer) endSeen() bool {
+	c := t.Conn
+	if !c.Half[tcpflow.FromClient].RST.IsZero() || !c.Half[tcpflow.FromServer].RST.IsZero() {
+		return true
+	}
+	if t.Direction == DirectionUnknown {
+		return !c.Half[tcpflow.FromClient].FIN.IsZero() || !c.Half[tcpflow.FromServer].FIN.IsZero()
+	}
+	return !c.Half[t.Sender].FIN.IsZero()
 }
 
 // established reports whether a connection got past its SYN: the

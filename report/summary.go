@@ -48,6 +48,29 @@ func countCauses(r *analysis.Result) []causeCount {
 	}
 	tally(r.Breaks, false)
 	tally(r.Findings, true)
+	// Past the listing cap the verdicts are only counted, by cause: those
+	// counts cover every verdict, listed or not.
+	total := func(byCause map[string]int64, finding bool) {
+		for cause, n := range byCause {
+			var c *causeCount
+			for k, v := range counts {
+				if k.cause == cause {
+					c = v
+				}
+			}
+			if c == nil {
+				c = &causeCount{Cause: cause}
+				counts[key{"", cause}] = c
+			}
+			if finding {
+				c.Findings = max(c.Findings, int(n))
+			} else {
+				c.Breaks = max(c.Breaks, int(n))
+			}
+		}
+	}
+	total(r.Stats.BreaksByCause, false)
+	total(r.Stats.FindingsByCause, true)
 	out := make([]causeCount, 0, len(counts))
 	for _, c := range counts {
 		out = append(out, *c)

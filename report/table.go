@@ -206,8 +206,18 @@ func capsReached(r *analysis.Result) []string {
 		}
 		out = append(out, line)
 	}
+	listCap := " (listed at most " + groupDigits(int64(s.MaxReported)) + "; counted in the summary)"
 	if s.SessionsDropped > 0 {
-		out = append(out, counted(s.SessionsDropped, "FTP session", "FTP sessions")+" dropped at the session cap")
+		out = append(out, counted(s.SessionsDropped, "FTP session", "FTP sessions")+" not listed"+listCap)
+	}
+	if s.BreaksDropped > 0 {
+		out = append(out, counted(s.BreaksDropped, "break", "breaks")+" not listed"+listCap)
+	}
+	if s.FindingsDropped > 0 {
+		out = append(out, counted(s.FindingsDropped, "finding", "findings")+" not listed"+listCap)
+	}
+	if s.ConnsDropped > 0 {
+		out = append(out, counted(s.ConnsDropped, "connection", "connections")+" not listed"+listCap)
 	}
 	for i, in := range r.Inputs {
 		name := clean(in.Path)

@@ -473,6 +473,9 @@ func (t *Tracker) noteCaptureLoss(c *Conn, dir Dir, ack uint32) {
 
 func (t *Tracker) reassemble(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 	s := &c.streams[dir]
+	if s.wanted && !c.Reassemble {
+		return // the handler turned reassembly off (e.g. not FTP after all)
+	}
 	if !s.wanted {
 		if c.Reassemble {
 			s.wanted = true

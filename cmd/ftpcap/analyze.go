@@ -32,6 +32,7 @@ type analyzeFlags struct {
 	verbose       bool
 	color         string
 	maxConns      int
+	maxReported   int
 	connIdle      time.Duration
 }
 
@@ -49,6 +50,7 @@ func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "table: also every connection and every evidence line")
 	fs.StringVar(&f.color, "color", "auto", "colour in tables: auto, always, never")
 	fs.IntVar(&f.maxConns, "max-conns", tcpflow.DefaultOptions().MaxConns, "cap on connections tracked at once (the oldest idle is evicted, and counted)")
+	fs.IntVar(&f.maxReported, "max-reported", analysis.DefaultMaxReported, "list at most this many sessions, breaks, findings and connections; the rest are counted in the summary")
 	fs.DurationVar(&f.connIdle, "conn-idle", tcpflow.DefaultOptions().ConnIdle, "forget an established connection after this much capture time without a packet")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: ftpcap analyze [flags] FILE...\n\nFlags:\n%s\nExit status: 0 analysed, 1 error (the report still covers what was read), 3 --fail-on matched.\n", fs.FlagUsages())
@@ -132,6 +134,10 @@ func (f *analyzeFlags) options() (analysis.Options, error) {
 	if f.maxConns < 1 {
 		return opts, fmt.Errorf("--max-conns must be at least 1")
 	}
+	if f.maxReported < 1 {
+		return opts, fmt.Errorf("--max-reported must be at least 1")
+	}
+	opts.MaxReported = f.maxReported
 	opts.Tracker = tcpflow.DefaultOptions()
 	opts.Tracker.MaxConns = f.maxConns
 	opts.Tracker.ConnIdle = f.connIdle
