@@ -46,19 +46,28 @@ func Files(ctx context.Context, paths []string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer src.Close()
+	return Run(ctx, src, src.Inputs, opts)
+}
+
+// Run analyses every packet src delivers until it is exhausted (io.EOF) or
+// ctx is done, and returns the result: the one pipeline behind both files
+// and live capture. inputs describes the sources at the end (their
+// counters, errors and drops).
+func Run(ctx context.Context, src source.Reader, inputs func() []source.InputInfo, opts Options) (*Result, error) {
 	p := newPipeline(opts)
 	if err := p.run(ctx, src); err != nil {
 		return nil, err
 	}
 	res := p.finish()
-	for i, in := range src.Inputs() {
+	infos := inputs()
+	for _, in := range infos {
 		res.Inputs = append(res.Inputs, inputOf(in))
 		if in.Err != nil {
-			res.Errors = append(res.Errors, inputError(paths[i], in.Err))
+			res.Errors = append(res.Errors, inputError(in.Path, in.Err))
 		}
 	}
 	res.rateCapture()
-	res.sortAndNumber(len(paths) > 1)
+	res.sortAndNumber(len(infos) > 1)
 	return res, nil
 }
 
