@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/source"
@@ -30,6 +31,10 @@ type Options struct {
 	// It keeps the memory of a run bounded on a SYN flood or a scan of
 	// port 21, where every connection is a broken session.
 	MaxReported int
+	// Progress, when set, is updated as the run goes (every few thousand
+	// packets): a progress bar or a live status line reads it from another
+	// goroutine.
+	Progress *Progress
 	// OnSession, when set, is called with each finished FTP session before
 	// the pipeline drops it (tests, and outputs that need the full command
 	// log). The session must not be kept or changed after the call.
@@ -59,6 +64,9 @@ func Run(ctx context.Context, src source.Reader, inputs func() []source.InputInf
 		return nil, err
 	}
 	res := p.finish()
+	if p.opts.Progress != nil {
+		p.report()
+	}
 	infos := inputs()
 	for _, in := range infos {
 		res.Inputs = append(res.Inputs, inputOf(in))
@@ -105,6 +113,9 @@ func (p *pipeline) run(ctx context.Context, src source.Reader) error {
 		if n&4095 == 0 && ctx.Err() != nil {
 			return nil // interrupted: report what was read
 		}
+		if n&1023 == 0 && p.opts.Progress != nil {
+			p.report()
+		}
 		err := src.Next(&pkt)
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -113,6 +124,12 @@ func (p *pipeline) run(ctx context.Context, src source.Reader) error {
 			return fmt.Errorf("read packets: %w", err)
 		}
 		ts := pkt.CI.Timestamp.UnixNano()
+		if pkt.Data == nil {
+			// A live source's tick on a quiet interface: time moves on,
+			// so idle connections expire and get judged.
+			p.tracker.Advance(ts)
+			continue
+		}
 		p.col.stats.Packets++
 		p.col.stats.Bytes += int64(pkt.CI.Length)
 		ref := tcpflow.Ref{Input: pkt.Input, Frame: pkt.Frame, TS: ts}
@@ -170,4 +187,29 @@ func inputError(path string, err error) InputError {
 		e.Frame = fe.FrameNumber()
 	}
 	return e
+}
+
+// Progress is a run's running counts, safe to read from other goroutines.
+type Progress struct {
+	Packets     atomic.Int64
+	Bytes       atomic.Int64 // bytes of packets on the wire
+	OpenConns   atomic.Int64
+	Connections atomic.Int64
+	Sessions    atomic.Int64
+	Breaks      atomic.Int64
+}
+
+// report publishes the counts so far.
+func (p *pipeline) report() {
+	pr := p.opts.Progress
+	pr.Packets.Store(p.col.stats.Packets)
+	pr.Bytes.Store(p.col.stats.Bytes)
+	pr.OpenConns.Store(int64(p.tracker.Open()))
+	pr.Connections.Store(p.tracker.Stats().Conns)
+	pr.Sessions.Store(p.col.stats.FTPSessions)
+	var breaks int64
+	for _, n := range p.col.stats.BreaksByCause {
+		breaks += n
+	}
+	pr.Breaks.Store(breaks)
 }

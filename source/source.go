@@ -15,7 +15,9 @@ import (
 )
 
 // Packet is one captured packet. Data is only valid until the next call to
-// Next: copy what you keep.
+// Next: copy what you keep. A live source may deliver a Packet with nil
+// Data and only CI.Timestamp set, to move capture time forward while the
+// interface is quiet (so idle state expires).
 type Packet struct {
 	Data     []byte
 	CI       gopacket.CaptureInfo // Timestamp, CaptureLength, Length, InterfaceIndex
