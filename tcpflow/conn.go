@@ -170,6 +170,13 @@ type Half struct {
 	// advertising a zero window; WinReopen the first non-zero window after
 	// the last zero one.
 	ZeroWinFirst, ZeroWinLast, WinReopen Ref
+	// ZeroWinSince is the first packet of this side's latest run of zero
+	// windows; ZeroWinProbes counts the peer's window probes during that
+	// run (0- or 1-byte segments sent while the window was shut) and
+	// ZeroWinProbeLast is the last of them.
+	ZeroWinSince     Ref
+	ZeroWinProbes    int64
+	ZeroWinProbeLast Ref
 	// MaxInFlight is the most bytes this side had sent but the peer had not
 	// acknowledged; WinLimited counts segments sent while that filled at
 	// least 90 % of the window the peer last advertised (scaled when
@@ -180,6 +187,17 @@ type Half struct {
 	// sequence number after an idle time (RFC 1122 4.2.3.6).
 	Keepalives    int64
 	LastKeepalive Ref
+	// AckRTT* time this side's new data from passing the capture point to
+	// the peer's ACK of it passing back: the round trip between the
+	// capture point and the peer, plus the peer's ACK delay. One segment
+	// is timed at a time and none across a retransmission (Karn).
+	AckRTTMin, AckRTTMax, AckRTTSum int64 // nanoseconds
+	AckRTTSamples                   int64
+	rttSeq                          uint32
+	rttTS                           int64
+	rttTiming                       bool
+	// Sent is how this side's new payload bytes spread over time.
+	Sent RateSeries
 	// MaxIdle is the longest time between two packets from this side, and
 	// MaxIdleEnd the packet that ended it.
 	MaxIdle    int64

@@ -297,10 +297,21 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		h.LastKeepalive = at
 		important = true
 	}
+	if peer.windowClosed() && isWindowProbe(p.Flags, p.PayloadLen, keepalive) {
+		peer.ZeroWinProbes++
+		peer.ZeroWinProbeLast = at
+		important = true
+	}
 	if p.PayloadLen > 0 && h.seqValid && !keepalive {
+		span := h.span
 		if t.trackPayload(c, dir, p, at) {
 			seg.Retrans = true
 			important = true
+			h.rttTiming = false // Karn: an ACK after a retransmission times neither copy
+		}
+		if n := h.span - span; n > 0 {
+			h.Sent.add(at.TS, n)
+			h.timeSegment(at.TS)
 		}
 	}
 	if p.Flags&FlagACK != 0 {
@@ -312,11 +323,13 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 			c.HandshakeAck = at
 		}
 		t.noteCaptureLoss(c, dir, p.Ack)
+		peer.ackTimed(p.Ack, at.TS)
 	}
 	h.LastWin = p.Win
 	if p.Win == 0 && p.Flags&(FlagRST|FlagSYN) == 0 {
 		h.ZeroWindows++
 		important = true
+		h.noteZeroWindow(at)
 		if h.ZeroWinFirst.IsZero() {
 			h.ZeroWinFirst = at
 		}

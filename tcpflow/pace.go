@@ -1,0 +1,98 @@
+package tcpflow
+
+// Facts about the pace of a connection: how fast each side's new data went
+// by over time, how long its data took to be acknowledged, and the window
+// probes a zero window drew. All fixed-size: recording them allocates
+// nothing.
+
+// RateBins is the number of bins of a RateSeries.
+const RateBins = 16
+
+// rateFirstWidth is a RateSeries' first bin width: 10 ms, fine enough for
+// a LAN transfer; the width doubles as the transfer outgrows the bins.
+const rateFirstWidth = int64(10e6)
+
+// RateSeries is a coarse time series of one side's new payload bytes
+// (sequence space first seen; retransmissions do not count): RateBins bins
+// of equal width from the first new payload on. When a packet falls past
+// the last bin, neighbouring bins are merged pairwise and the width
+// doubles, so the series always spans the whole transfer in at most
+// RateBins bins and at least half of them once it has grown.
+type RateSeries struct {
+	Start int64 // capture time the first bin begins (the first new payload)
+	Width int64 // bin width in nanoseconds; 0 until the first payload
+	Bins  [RateBins]int64
+	Used  int // bins from the first to the last that received bytes
+}
+
+// add counts n new bytes seen at capture time ts.
+func (r *RateSeries) add(ts, n int64) {
+	if r.Width == 0 {
+		r.Start, r.Width = ts, rateFirstWidth
+	}
+	d := max(ts-r.Start, 0) // a capture's clock may step back: count it in the first bin
+	for d/r.Width >= RateBins {
+		for i := 0; i < RateBins/2; i++ {
+			r.Bins[i] = r.Bins[2*i] + r.Bins[2*i+1]
+		}
+		clear(r.Bins[RateBins/2:])
+		r.Width *= 2
+		r.Used = (r.Used + 1) / 2
+	}
+	i := int(d / r.Width)
+	r.Bins[i] += n
+	r.Used = max(r.Used, i+1)
+}
+
+// timeSegment starts timing this side's newest data (ending at h.HighSeq)
+// unless a segment is being timed already: one sample at a time, as
+// classic TCP timers do, keeps it cheap and keeps samples apart.
+func (h *Half) timeSegment(ts int64) {
+	if !h.rttTiming {
+		h.rttSeq, h.rttTS, h.rttTiming = h.HighSeq, ts, true
+	}
+}
+
+// ackTimed takes an RTT sample when the peer's ack covers the timed data.
+func (h *Half) ackTimed(ack uint32, ts int64) {
+	if !h.rttTiming || seqLT(ack, h.rttSeq) {
+		return
+	}
+	h.rttTiming = false
+	rtt := ts - h.rttTS
+	if rtt < 0 {
+		return
+	}
+	if h.AckRTTSamples == 0 || rtt < h.AckRTTMin {
+		h.AckRTTMin = rtt
+	}
+	h.AckRTTMax = max(h.AckRTTMax, rtt)
+	h.AckRTTSum += rtt
+	h.AckRTTSamples++
+}
+
+// windowClosed reports whether the last window this side advertised (on a
+// packet that counts: not SYN, not RST) was zero.
+func (h *Half) windowClosed() bool {
+	return !h.ZeroWinLast.IsZero() && (h.WinReopen.IsZero() || before(h.WinReopen, h.ZeroWinLast))
+}
+
+// noteZeroWindow records a zero window advertised by h at at, starting a
+// new run when the window had been open.
+func (h *Half) noteZeroWindow(at Ref) {
+	if !h.windowClosed() {
+		h.ZeroWinSince, h.ZeroWinProbes, h.ZeroWinProbeLast = at, 0, Ref{}
+	}
+}
+
+// isWindowProbe reports whether a segment sent while the peer's window is
+// closed probes it (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17): Linux sends no
+// data with the sequence number one below the next (keepalive form), BSD
+// and Windows one byte at the window's edge, retransmitted while the
+// window stays shut.
+func isWindowProbe(flags uint8, payloadLen int, keepalive bool) bool {
+	if flags&(FlagSYN|FlagFIN|FlagRST) != 0 {
+		return false
+	}
+	return keepalive || payloadLen == 1
+}

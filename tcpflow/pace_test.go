@@ -1,0 +1,146 @@
+package tcpflow
+
+import (
+	"github.com/ftpcap/ftpcap/tcpflow/decode"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRateSeriesMergesAsItGrows(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		at        []time.Duration // offsets from the first packet, 1000 bytes each
+		width     time.Duration
+		used      int
+		wantBins  map[int]int64
+		wantTotal int64
+	}{
+		{"one bin", []time.Duration{0, 5 * time.Millisecond}, 10 * time.Millisecond, 1, map[int]int64{0: 2000}, 2000},
+		{"fits in the first width", []time.Duration{0, 155 * time.Millisecond}, 10 * time.Millisecond, 16, map[int]int64{0: 1000, 15: 1000}, 2000},
+		{"one merge", []time.Duration{0, 15 * time.Millisecond, 160 * time.Millisecond}, 20 * time.Millisecond, 9, map[int]int64{0: 2000, 8: 1000}, 3000},
+		{"many merges", []time.Duration{0, time.Second, 10 * time.Second}, 640 * time.Millisecond, 16, map[int]int64{0: 1000, 1: 1000, 15: 1000}, 3000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var r RateSeries
+			for _, d := range tc.at {
+				r.add(1e18+int64(d), 1000)
+			}
+			if r.Width != int64(tc.width) || r.Used != tc.used {
+				t.Errorf("width %v used %d, want %v %d", time.Duration(r.Width), r.Used, tc.width, tc.used)
+			}
+			var total int64
+			for i, b := range r.Bins {
+				total += b
+				if want := tc.wantBins[i]; b != want {
+					t.Errorf("bin %d = %d, want %d", i, b, want)
+				}
+			}
+			if total != tc.wantTotal {
+				t.Errorf("total %d, want %d", total, tc.wantTotal)
+			}
+		})
+	}
+}
+
+// handshake opens cli→srv with the given ISNs, 10 ms apart.
+func handshake(f *feeder, cisn, sisn uint32) {
+	f.send(seg(cli, srv, FlagSYN, cisn, 0, ""), 0)
+	f.send(seg(srv, cli, FlagSYN|FlagACK, sisn, cisn+1, ""), 10*time.Millisecond)
+	f.send(seg(cli, srv, FlagACK, cisn+1, sisn+1, ""), 10*time.Millisecond)
+}
+
+func TestAckRTTSamplesSkipRetransmissions(t *testing.T) {
+	r := &recorder{}
+	f := &feeder{t: NewTracker(Options{}, r), ts: 1e18}
+	handshake(f, 100, 5000)
+	block := strings.Repeat("x", 1000)
+	// Timed: 5001..6001 acked 30 ms later.
+	f.send(seg(srv, cli, FlagACK, 5001, 101, block), time.Millisecond)
+	f.send(seg(cli, srv, FlagACK, 101, 6001, ""), 30*time.Millisecond)
+	// Timed, then retransmitted: the ack times nothing (Karn).
+	f.send(seg(srv, cli, FlagACK, 6001, 101, block), time.Millisecond)
+	f.send(seg(srv, cli, FlagACK, 6001, 101, block), 200*time.Millisecond)
+	f.send(seg(cli, srv, FlagACK, 101, 7001, ""), 30*time.Millisecond)
+	// Timed again: acked 50 ms later.
+	f.send(seg(srv, cli, FlagACK, 7001, 101, block), time.Millisecond)
+	f.send(seg(cli, srv, FlagACK, 101, 8001, ""), 50*time.Millisecond)
+	h := r.opened[0].Half[FromServer]
+	if h.AckRTTSamples != 2 || h.AckRTTMin != int64(30*time.Millisecond) || h.AckRTTMax != int64(50*time.Millisecond) {
+		t.Errorf("samples %d min %v max %v, want 2, 30ms, 50ms", h.AckRTTSamples, time.Duration(h.AckRTTMin), time.Duration(h.AckRTTMax))
+	}
+	if h.Sent.Used == 0 || h.Sent.Bins[0]+h.Sent.Bins[h.Sent.Used-1] == 0 {
+		t.Errorf("rate series empty: %+v", h.Sent)
+	}
+	var total int64
+	for _, b := range h.Sent.Bins {
+		total += b
+	}
+	if total != 3000 {
+		t.Errorf("rate series counts %d new bytes, want 3000 (retransmission excluded)", total)
+	}
+}
+
+func TestZeroWindowProbes(t *testing.T) {
+	block := strings.Repeat("x", 1000)
+	for _, tc := range []struct {
+		name string
+		// probe sends the sender's probes after the receiver closed its
+		// window at sequence 6001.
+		probe      func(f *feeder)
+		reopen     bool
+		wantProbes int64
+	}{
+		{"linux probes one below the next byte", func(f *feeder) {
+			for i := range 3 {
+				f.send(seg(srv, cli, FlagACK, 6000, 101, ""), time.Duration(200<<i)*time.Millisecond)
+				f.send(closed(seg(cli, srv, FlagACK, 101, 6001, "")), time.Millisecond)
+			}
+		}, false, 3},
+		{"windows probes with one byte", func(f *feeder) {
+			f.send(seg(srv, cli, FlagACK, 6001, 101, "y"), 300*time.Millisecond)
+			f.send(closed(seg(cli, srv, FlagACK, 101, 6001, "")), time.Millisecond)
+			f.send(seg(srv, cli, FlagACK, 6001, 101, "y"), 600*time.Millisecond)
+			f.send(closed(seg(cli, srv, FlagACK, 101, 6001, "")), time.Millisecond)
+		}, false, 2},
+		{"pure acks are not probes", func(f *feeder) {
+			f.send(seg(srv, cli, FlagACK, 6001, 101, ""), 300*time.Millisecond)
+		}, false, 0},
+		{"a reopened window starts the next run afresh", func(f *feeder) {
+			f.send(seg(srv, cli, FlagACK, 6000, 101, ""), 200*time.Millisecond)
+			f.send(seg(cli, srv, FlagACK, 101, 6001, ""), time.Millisecond) // reopens
+			f.send(seg(srv, cli, FlagACK, 6001, 101, block), time.Millisecond)
+			f.send(closed(seg(cli, srv, FlagACK, 101, 7001, "")), time.Millisecond)
+		}, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &recorder{}
+			f := &feeder{t: NewTracker(Options{}, r), ts: 1e18}
+			handshake(f, 100, 5000)
+			f.send(seg(srv, cli, FlagACK, 5001, 101, block), time.Millisecond)
+			f.send(closed(seg(cli, srv, FlagACK, 101, 6001, "")), time.Millisecond)
+			since := f.frame
+			tc.probe(f)
+			c := r.opened[0]
+			rcv := c.Half[FromClient]
+			if rcv.ZeroWinProbes != tc.wantProbes {
+				t.Errorf("probes %d, want %d", rcv.ZeroWinProbes, tc.wantProbes)
+			}
+			if tc.wantProbes > 0 && rcv.ZeroWinSince.Frame != since {
+				t.Errorf("run began at frame %d, want %d", rcv.ZeroWinSince.Frame, since)
+			}
+			if tc.wantProbes > 0 && rcv.ZeroWinProbeLast.IsZero() {
+				t.Error("no last probe recorded")
+			}
+			if !rcv.windowClosed() {
+				t.Error("window should be closed at the end")
+			}
+		})
+	}
+}
+
+// closed makes p advertise a zero window.
+func closed(p *decode.Packet) *decode.Packet {
+	p.Win = 0
+	return p
+}
