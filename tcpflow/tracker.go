@@ -96,33 +96,24 @@ func (t *Tracker) Hosts() *HostTable { return t.hosts }
 
 type connList struct{ head, tail *Conn }
 
+// orDefault replaces a zero or negative option with its default.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
 // NewTracker makes a tracker feeding h.
 func NewTracker(opts Options, h Handler) *Tracker {
 	def := DefaultOptions()
-	if opts.MaxConns <= 0 {
-		opts.MaxConns = def.MaxConns
-	}
-	if opts.ConnIdle <= 0 {
-		opts.ConnIdle = def.ConnIdle
-	}
-	if opts.HalfOpenIdle <= 0 {
-		opts.HalfOpenIdle = def.HalfOpenIdle
-	}
-	if opts.Linger <= 0 {
-		opts.Linger = def.Linger
-	}
-	if opts.MaxSegLog <= 0 {
-		opts.MaxSegLog = def.MaxSegLog
-	}
-	if opts.MaxICMP <= 0 {
-		opts.MaxICMP = def.MaxICMP
-	}
-	if opts.MaxBufferedBytes <= 0 {
-		opts.MaxBufferedBytes = def.MaxBufferedBytes
-	}
-	if opts.MaxHosts <= 0 {
-		opts.MaxHosts = def.MaxHosts
-	}
+	orDefault(&opts.MaxConns, def.MaxConns)
+	orDefault(&opts.ConnIdle, def.ConnIdle)
+	orDefault(&opts.HalfOpenIdle, def.HalfOpenIdle)
+	orDefault(&opts.Linger, def.Linger)
+	orDefault(&opts.MaxSegLog, def.MaxSegLog)
+	orDefault(&opts.MaxICMP, def.MaxICMP)
+	orDefault(&opts.MaxBufferedBytes, def.MaxBufferedBytes)
+	orDefault(&opts.MaxHosts, def.MaxHosts)
 	t := &Tracker{opts: opts, h: h, conns: make(map[connKey]*Conn), hosts: newHostTable(opts.MaxHosts)}
 	for _, p := range opts.ServerPorts {
 		t.serverPort[p/64] |= 1 << (p % 64)
