@@ -198,6 +198,10 @@ type Half struct {
 	rttTiming                       bool
 	// Sent is how this side's new payload bytes spread over time.
 	Sent RateSeries
+	// PMTU holds the path-MTU facts of this side's packets: ICMP
+	// fragmentation-needed / packet-too-big quoting them, segment sizes
+	// before and after, the largest segment acknowledged.
+	PMTU PathMTU
 	// MaxIdle is the longest time between two packets from this side, and
 	// MaxIdleEnd the packet that ended it.
 	MaxIdle    int64
@@ -250,6 +254,9 @@ type ICMPError struct {
 	// QuotedSeq is the TCP sequence number of the quoted segment.
 	QuotedSeq uint32
 	HasSeq    bool
+	// QuotedLen is the IP length of the packet that bounced, as its quoted
+	// header states it.
+	QuotedLen int
 }
 
 // Conn is one TCP connection. The tracker owns it; a Handler may keep a

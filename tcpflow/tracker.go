@@ -294,6 +294,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		important = true
 	}
 	if p.PayloadLen > 0 && h.seqValid && !keepalive {
+		h.PMTU.noteSent(p.Seq, p.PayloadLen, p.IPLen, at)
 		span := h.span
 		if t.trackPayload(c, dir, p, at) {
 			seg.Retrans = true
@@ -315,6 +316,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		}
 		t.noteCaptureLoss(c, dir, p.Ack)
 		peer.ackTimed(p.Ack, at.TS)
+		peer.PMTU.noteAck(p.Ack)
 	}
 	h.LastWin = p.Win
 	if p.Win == 0 && p.Flags&(FlagRST|FlagSYN) == 0 {
@@ -560,17 +562,21 @@ func (t *Tracker) ICMP(p *decode.Packet, at Ref) {
 		return
 	}
 	t.stats.ICMPMatched++
+	by := FromClient
+	if src != c.Client {
+		by = FromServer
+	}
+	if isPMTUError(p.V6, q.Type, q.Code) {
+		h := &c.Half[by]
+		h.PMTU.noteICMP(at, q.MTU, q.QLen, h.MaxSegSize)
+	}
 	if len(c.ICMP) >= t.opts.MaxICMP {
 		t.stats.ICMPDropped++
 		c.ICMPDropped++
 		return
 	}
-	by := FromClient
-	if src != c.Client {
-		by = FromServer
-	}
 	c.ICMP = append(c.ICMP, ICMPError{Ref: at, From: p.Src, V6: p.V6, Type: q.Type, Code: q.Code,
-		MTU: q.MTU, TTL: p.TTL, QuotedBy: by, QuotedSeq: q.QSeq, HasSeq: q.HasSeq})
+		MTU: q.MTU, TTL: p.TTL, QuotedBy: by, QuotedSeq: q.QSeq, HasSeq: q.HasSeq, QuotedLen: q.QLen})
 }
 
 // Advance expires state up to capture time ts; call it when packets that

@@ -113,6 +113,7 @@ func quotedIPv4(q []byte, e *ICMPError) bool {
 	e.QSrc = netip.AddrFrom4([4]byte(q[12:16]))
 	e.QDst = netip.AddrFrom4([4]byte(q[16:20]))
 	e.QProto = q[9]
+	e.QLen = int(binary.BigEndian.Uint16(q[2:4]))
 	if fragOffset := binary.BigEndian.Uint16(q[6:8]) & 0x1fff; fragOffset != 0 || len(q) < ihl {
 		return true // a later fragment carries no transport header
 	}
@@ -128,6 +129,7 @@ func quotedIPv6(q []byte, e *ICMPError) bool {
 	}
 	e.QSrc = netip.AddrFrom16([16]byte(q[8:24]))
 	e.QDst = netip.AddrFrom16([16]byte(q[24:40]))
+	e.QLen = 40 + int(binary.BigEndian.Uint16(q[4:6]))
 	proto, rest, ok := skipExtHeaders(q[6], q[40:])
 	e.QProto = proto
 	if ok {

@@ -72,8 +72,8 @@ func TestICMPErrors(t *testing.T) {
 	quoted6 := ipv6(60, client6, server6, cat(destOpts, routing, tcpHead(40001, 21, 0xcafef00d)))
 	laterFrag6 := ipv6(44, client6, server6, cat([]byte{6, 0, 0x05, 0x01, 0, 0, 0, 9}, []byte("not a tcp header")))
 
-	full4 := ICMPError{QSrc: client4, QDst: server4, QProto: 6, QSrcPort: 40001, QDstPort: 21, QSeq: 0xdeadbeef, HasPorts: true, HasSeq: true}
-	full6 := ICMPError{QSrc: client6, QDst: server6, QProto: 6, QSrcPort: 40001, QDstPort: 21, QSeq: 0xcafef00d, HasPorts: true, HasSeq: true}
+	full4 := ICMPError{QSrc: client4, QDst: server4, QProto: 6, QLen: 28, QSrcPort: 40001, QDstPort: 21, QSeq: 0xdeadbeef, HasPorts: true, HasSeq: true}
+	full6 := ICMPError{QSrc: client6, QDst: server6, QProto: 6, QLen: 80, QSrcPort: 40001, QDstPort: 21, QSeq: 0xcafef00d, HasPorts: true, HasSeq: true}
 	with := func(e ICMPError, typ, code uint8, mtu int) ICMPError {
 		e.Type, e.Code, e.MTU = typ, code, mtu
 		return e
@@ -93,11 +93,11 @@ func TestICMPErrors(t *testing.T) {
 		{"parameter problem", ipv4(1, router4, client4, 0, icmp4(12, 0, 0, quoted4)), KindICMPError, with(full4, 12, 0, 0), 0},
 		{"redirect", ipv4(1, router4, client4, 0, icmp4(5, 1, 0xc0000202, quoted4)), KindICMPError, with(full4, 5, 1, 0), 0},
 		{"quote with ports only", ipv4(1, router4, client4, 0, icmp4(3, 1, 0, quoted4[:24])), KindICMPError,
-			ICMPError{Type: 3, Code: 1, QSrc: client4, QDst: server4, QProto: 6, QSrcPort: 40001, QDstPort: 21, HasPorts: true}, 0},
+			ICMPError{Type: 3, Code: 1, QSrc: client4, QDst: server4, QProto: 6, QLen: 28, QSrcPort: 40001, QDstPort: 21, HasPorts: true}, 0},
 		{"quote of the IP header only", ipv4(1, router4, client4, 0, icmp4(3, 1, 0, quoted4[:20])), KindICMPError,
-			ICMPError{Type: 3, Code: 1, QSrc: client4, QDst: server4, QProto: 6}, 0},
+			ICMPError{Type: 3, Code: 1, QSrc: client4, QDst: server4, QProto: 6, QLen: 28}, 0},
 		{"quote of a later fragment", ipv4(1, router4, client4, 0, icmp4(3, 1, 0, ipv4(6, client4, server4, 0x00b9, tcpHead(1, 2, 3)))), KindICMPError,
-			ICMPError{Type: 3, Code: 1, QSrc: client4, QDst: server4, QProto: 6}, 0},
+			ICMPError{Type: 3, Code: 1, QSrc: client4, QDst: server4, QProto: 6, QLen: 28}, 0},
 		{"quote too short", ipv4(1, router4, client4, 0, icmp4(3, 1, 0, quoted4[:12])), KindOther, ICMPError{}, 1},
 		{"quote not IPv4", ipv4(1, router4, client4, 0, icmp4(3, 1, 0, quoted6)), KindOther, ICMPError{}, 1},
 		{"echo request", ipv4(1, client4, server4, 0, icmp4(8, 0, 0x00010001, []byte("ping"))), KindOther, ICMPError{}, 0},
@@ -107,9 +107,9 @@ func TestICMPErrors(t *testing.T) {
 		{"v6 time exceeded", ipv6(58, router6, client6, icmp6(3, 0, 0, quoted6)), KindICMPError, with(full6, 3, 0, 0), 0},
 		{"v6 parameter problem", ipv6(58, router6, client6, icmp6(4, 1, 40, quoted6)), KindICMPError, with(full6, 4, 1, 0), 0},
 		{"v6 quote of a later fragment", ipv6(58, router6, client6, icmp6(1, 3, 0, laterFrag6)), KindICMPError,
-			ICMPError{Type: 1, Code: 3, QSrc: client6, QDst: server6, QProto: 6}, 0},
+			ICMPError{Type: 1, Code: 3, QSrc: client6, QDst: server6, QProto: 6, QLen: 64}, 0},
 		{"v6 quote cut inside the extension headers", ipv6(58, router6, client6, icmp6(1, 3, 0, quoted6[:52])), KindICMPError,
-			ICMPError{Type: 1, Code: 3, QSrc: client6, QDst: server6, QProto: 6}, 0},
+			ICMPError{Type: 1, Code: 3, QSrc: client6, QDst: server6, QProto: 6, QLen: 80}, 0},
 		{"v6 quote too short", ipv6(58, router6, client6, icmp6(2, 0, 1280, quoted6[:39])), KindOther, ICMPError{}, 1},
 		{"v6 echo request", ipv6(58, client6, server6, icmp6(128, 0, 1, nil)), KindOther, ICMPError{}, 0},
 	}

@@ -99,6 +99,10 @@ type ICMPError struct {
 	// is its transport protocol (after any IPv6 extension headers).
 	QSrc, QDst netip.Addr
 	QProto     uint8
+	// QLen is the quoted packet's length as its own IP header states it
+	// (IPv4 total length; IPv6 40 + payload length): the size of the
+	// packet that bounced, even though only its start is quoted.
+	QLen int
 	// Ports of a quoted TCP, UDP, SCTP, DCCP or UDP-Lite header (HasPorts),
 	// and the TCP sequence number (HasSeq): an error quotes at least 8
 	// bytes of the transport header, when the offending packet was not a
