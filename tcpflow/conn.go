@@ -198,6 +198,16 @@ type Half struct {
 	rttTiming                       bool
 	// Sent is how this side's new payload bytes spread over time.
 	Sent RateSeries
+	// AppWait sums the pauses in which this side, after its first payload,
+	// had everything it sent acknowledged and the peer's window open, and
+	// sent nothing new until the pause ended with new data; AppWaits counts
+	// them. A sender held back by the network or the window keeps data in
+	// flight; one paced by its application (a rate cap, a slow disk, a
+	// request to wait for) lets the pipe run dry.
+	AppWait     int64 // nanoseconds
+	AppWaits    int64
+	pipeEmptyTS int64
+	pipeEmpty   bool
 	// PMTU holds the path-MTU facts of this side's packets: ICMP
 	// fragmentation-needed / packet-too-big quoting them, segment sizes
 	// before and after, the largest segment acknowledged.

@@ -71,16 +71,44 @@ func (h *Half) ackTimed(ack uint32, ts int64) {
 	h.AckRTTSamples++
 }
 
-// windowClosed reports whether the last window this side advertised (on a
+// notePipe follows whether this side's data is all acknowledged: an ACK
+// from the peer covering everything sent, with an open window, starts a
+// pause that only this side's application can end.
+func (h *Half) notePipe(ack uint32, win uint16, ts int64) {
+	if h.FirstData.IsZero() || seqLT(ack, h.HighSeq) {
+		return
+	}
+	if win == 0 {
+		h.pipeEmpty = false // waiting for the window, not for the application
+		return
+	}
+	if !h.pipeEmpty {
+		h.pipeEmptyTS, h.pipeEmpty = ts, true
+	}
+}
+
+// resumeAfterWait ends a pause when this side sends new data.
+func (h *Half) resumeAfterWait(ts int64) {
+	if !h.pipeEmpty {
+		return
+	}
+	h.pipeEmpty = false
+	if d := ts - h.pipeEmptyTS; d > 0 {
+		h.AppWait += d
+		h.AppWaits++
+	}
+}
+
+// WindowClosed reports whether the last window this side advertised (on a
 // packet that counts: not SYN, not RST) was zero.
-func (h *Half) windowClosed() bool {
+func (h *Half) WindowClosed() bool {
 	return !h.ZeroWinLast.IsZero() && (h.WinReopen.IsZero() || before(h.WinReopen, h.ZeroWinLast))
 }
 
 // noteZeroWindow records a zero window advertised by h at at, starting a
 // new run when the window had been open.
 func (h *Half) noteZeroWindow(at Ref) {
-	if !h.windowClosed() {
+	if !h.WindowClosed() {
 		h.ZeroWinSince, h.ZeroWinProbes, h.ZeroWinProbeLast = at, 0, Ref{}
 	}
 }

@@ -132,7 +132,7 @@ func TestZeroWindowProbes(t *testing.T) {
 			if tc.wantProbes > 0 && rcv.ZeroWinProbeLast.IsZero() {
 				t.Error("no last probe recorded")
 			}
-			if !rcv.windowClosed() {
+			if !rcv.WindowClosed() {
 				t.Error("window should be closed at the end")
 			}
 		})
@@ -143,4 +143,30 @@ func TestZeroWindowProbes(t *testing.T) {
 func closed(p *decode.Packet) *decode.Packet {
 	p.Win = 0
 	return p
+}
+
+func TestAppWaitCountsPausesWithAnOpenWindow(t *testing.T) {
+	block := strings.Repeat("x", 1000)
+	r := &recorder{}
+	f := &feeder{t: NewTracker(Options{}, r), ts: 1e18}
+	handshake(f, 100, 5000)
+	// The handshake's ACK leaves nothing in flight, but the wait for the
+	// first payload is not the sender pacing itself.
+	f.send(seg(srv, cli, FlagACK, 5001, 101, block), 500*time.Millisecond)
+	f.send(seg(srv, cli, FlagACK, 6001, 101, block), time.Millisecond)
+	f.send(seg(cli, srv, FlagACK, 101, 7001, ""), 10*time.Millisecond) // all acked: the pipe is dry
+	f.send(seg(srv, cli, FlagACK, 7001, 101, block), time.Second)      // a 1 s pause
+	f.send(seg(cli, srv, FlagACK, 101, 8001, ""), 10*time.Millisecond)
+	f.send(seg(srv, cli, FlagACK, 8001, 101, block), 2*time.Second) // a 2 s pause
+	// A zero window: the sender waits for the window, not by choice.
+	f.send(closed(seg(cli, srv, FlagACK, 101, 9001, "")), 10*time.Millisecond)
+	f.send(seg(cli, srv, FlagACK, 101, 9001, ""), 5*time.Second) // reopens
+	f.send(seg(srv, cli, FlagACK, 9001, 101, block), time.Millisecond)
+	h := r.opened[0].Half[FromServer]
+	if h.AppWaits != 3 {
+		t.Errorf("%d pauses, want 3", h.AppWaits)
+	}
+	if want := int64(3*time.Second + time.Millisecond); h.AppWait != want {
+		t.Errorf("waited %v, want %v", time.Duration(h.AppWait), time.Duration(want))
+	}
 }

@@ -288,7 +288,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		h.LastKeepalive = at
 		important = true
 	}
-	if peer.windowClosed() && isWindowProbe(p.Flags, p.PayloadLen, keepalive) {
+	if peer.WindowClosed() && isWindowProbe(p.Flags, p.PayloadLen, keepalive) {
 		peer.ZeroWinProbes++
 		peer.ZeroWinProbeLast = at
 		important = true
@@ -304,6 +304,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		if n := h.span - span; n > 0 {
 			h.Sent.add(at.TS, n)
 			h.timeSegment(at.TS)
+			h.resumeAfterWait(at.TS)
 		}
 	}
 	if p.Flags&FlagACK != 0 {
@@ -316,6 +317,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		}
 		t.noteCaptureLoss(c, dir, p.Ack)
 		peer.ackTimed(p.Ack, at.TS)
+		peer.notePipe(p.Ack, p.Win, at.TS)
 		peer.PMTU.noteAck(p.Ack)
 	}
 	h.LastWin = p.Win
