@@ -217,6 +217,15 @@ type Half struct {
 	MaxIdle    int64
 	MaxIdleEnd Ref
 	lastTS     int64
+	// Loss and reset facts (loss.go): this side's latest run of
+	// retransmissions of one segment; its first packet with payload or a
+	// SYN after its own first RST (a stack that reset a connection sends
+	// nothing more on it); its last packet other than a RST.
+	RetransRun  RetransRun
+	AfterRST    Seg
+	LastSent    Ref
+	rtoSince    Ref // when the retransmission timer last started (see RetransRun.Since)
+	rtoSinceAck bool
 
 	// Duplicates counts IPv4 packets identical in IP ID, sequence number,
 	// ack, length and flags to one of the last few from the same side: the

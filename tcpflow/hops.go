@@ -65,6 +65,13 @@ func (s *TTLStats) Mode() (ttl uint8, n int64) {
 	return ttl, n
 }
 
+// Count returns how many packets had the TTL (0 for a value that did not
+// fit in the table).
+func (s *TTLStats) Count(ttl uint8) int64 { return s.count(ttl) }
+
+// Last returns the TTL of the latest packet counted.
+func (s *TTLStats) Last() uint8 { return s.last }
+
 // Total returns the number of packets counted.
 func (s *TTLStats) Total() int64 { return s.total }
 

@@ -237,6 +237,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		h.recent[h.nRecent%len(h.recent)] = k
 		h.nRecent++
 	}
+	pre := c.snapshotLoss(dir)
 	if peer.MSS > 0 && p.PayloadLen > int(peer.MSS) {
 		h.Oversized++
 	}
@@ -360,6 +361,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		h.LastData = at
 		h.MaxSegSize = max(h.MaxSegSize, p.PayloadLen)
 	}
+	c.noteLoss(dir, &seg, keepalive, &pre)
 	if important {
 		if len(c.Log) < t.opts.MaxSegLog {
 			c.Log = append(c.Log, seg)
