@@ -17,6 +17,13 @@ FIELDS = [
     "frame.number", "frame.time_relative", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst",
     "ip.ttl", "ipv6.hlim", "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.flags.syn",
     "tcp.flags.ack", "tcp.flags.fin", "tcp.flags.reset", "tcp.seq_raw", "tcp.len", "tcp.payload",
+    # Added for the network and TCP faults; read after the fields above so
+    # the first ones keep their positions.
+    "ip.id", "ip.flags.df", "frame.len", "tcp.ack_raw", "tcp.window_size_value",
+    "tcp.window_size", "tcp.options.wscale.shift", "tcp.options.mss_val",
+    "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
+    "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe",
+    "tcp.analysis.keep_alive", "tcp.analysis.bytes_in_flight",
 ]
 
 TRANSFER_COMMANDS = {"RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"}
@@ -38,6 +45,23 @@ class Packet:
     rst: bool
     seq: int
     payload: bytes
+    ip_id: int = None  # None for IPv6
+    df: bool = False
+    frame_len: int = 0
+    ack_no: int = 0
+    win: int = 0  # the header's window field, unscaled
+    win_bytes: int = 0  # tshark's scaled window (-1 or the raw value when unknown)
+    wscale: int = None  # window-scale option (SYNs only), None when absent
+    mss: int = None
+    retrans: bool = False  # tshark: retransmission or fast retransmission
+    zero_window: bool = False
+    zw_probe: bool = False
+    keepalive: bool = False
+    in_flight: int = None
+
+    @property
+    def tcp_len(self):
+        return len(self.payload)
 
 
 @dataclass
@@ -105,6 +129,12 @@ class Conn:
 
     def ttls(self, who):
         return sorted({p.ttl for p in self.packets if self.side(p) == who})
+
+    def of(self, who):
+        return [p for p in self.packets if self.side(p) == who]
+
+    def packet(self, frame):
+        return next(p for p in self.packets if p.frame == frame)
 
     def endpoint(self, who):
         ip, port = self.client if who == "client" else self.server
@@ -174,17 +204,134 @@ def read_packets(path, decode_as=()):
     for line in out.splitlines():
         v = line.split("\t")
         (frame, t, src4, src6, dst4, dst6, ttl, hlim, stream, sport, dport,
-         syn, ack, fin, rst, seq, _len, payload) = v + [""] * (len(FIELDS) - len(v))
+         syn, ack, fin, rst, seq, _len, payload, ip_id, df, flen, ack_no, win, win_bytes,
+         wscale, mss, retrans, fast, zw, zwp, ka, flight) = v + [""] * (len(FIELDS) - len(v))
         packets.append((int(stream), Packet(
             frame=int(frame), time=float(t), src=src4 or src6, sport=int(sport),
             dst=dst4 or dst6, dport=int(dport), ttl=int(ttl or hlim or 0),
             syn=flag(syn), ack=flag(ack), fin=flag(fin), rst=flag(rst),
-            seq=int(seq), payload=bytes.fromhex(payload.replace(":", "")))))
+            seq=int(seq), payload=bytes.fromhex(payload.replace(":", "")),
+            ip_id=int(ip_id, 0) if ip_id else None, df=flag(df), frame_len=int(flen or 0),
+            ack_no=int(ack_no or 0), win=int(win or 0), win_bytes=int(win_bytes or -1),
+            wscale=int(wscale) if wscale else None, mss=int(mss) if mss else None,
+            retrans=flag(retrans) or flag(fast), zero_window=flag(zw), zw_probe=flag(zwp),
+            keepalive=flag(ka), in_flight=int(flight) if flight else None)))
     return packets
 
 
 def flag(v):
     return v in ("1", "True", "true")
+
+
+@dataclass
+class Icmp:
+    """An ICMP/ICMPv6 error and the TCP header it quotes."""
+    frame: int
+    time: float
+    src: str
+    dst: str
+    ttl: int
+    ip_id: int  # None for IPv6
+    type: int
+    code: int
+    mtu: int  # next-hop MTU of frag-needed / packet-too-big, else None
+    quoted: tuple  # (src ip, src port, dst ip, dst port) of the quoted packet, or None
+
+    def quotes(self, conn):
+        if not self.quoted:
+            return False
+        a, ap, b, bp = self.quoted
+        ends = {(conn.client[0], conn.client[1]), (conn.server[0], conn.server[1])}
+        return {(a, ap), (b, bp)} == ends
+
+    def describe(self):
+        names = {(3, 0): "net unreachable", (3, 1): "host unreachable",
+                 (3, 3): "port unreachable", (3, 4): "fragmentation needed",
+                 (3, 13): "communication administratively prohibited",
+                 (1, 0): "no route", (1, 1): "administratively prohibited",
+                 (1, 3): "address unreachable", (2, 0): "packet too big"}
+        v6 = ":" in self.src
+        what = names.get((self.type, self.code), "")
+        return (f"ICMP{'v6' if v6 else ''} type {self.type} code {self.code}"
+                + (f" ({what})" if what else "") + (f", MTU {self.mtu}" if self.mtu else ""))
+
+
+ICMP_FIELDS = ["frame.number", "frame.time_relative", "ip.src", "ip.dst", "ip.ttl", "ip.id",
+               "ipv6.src", "ipv6.dst", "ipv6.hlim", "icmp.type", "icmp.code", "icmp.mtu",
+               "icmpv6.type", "icmpv6.code", "icmpv6.mtu", "tcp.srcport", "tcp.dstport"]
+
+
+def read_icmp(path):
+    """ICMP errors (not echo) with the addresses they quote."""
+    cmd = ["tshark", "-r", path, "-n", "-Y",
+           "(icmp && icmp.type != 0 && icmp.type != 8) || "
+           "(icmpv6 && icmpv6.type < 128)",
+           "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]
+    for f in ICMP_FIELDS:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    res = []
+    for line in out.splitlines():
+        v = line.split("\t")
+        (frame, t, src4, dst4, ttl4, id4, src6, dst6, hlim, t4, c4, mtu4, t6, c6, mtu6,
+         sport, dport) = v + [""] * (len(ICMP_FIELDS) - len(v))
+        first = lambda x: x.split(",")[0] if x else ""  # noqa: E731 (outer header)
+        second = lambda x: x.split(",")[1] if x.count(",") else ""  # noqa: E731 (quoted header)
+        v6 = bool(src6)
+        quoted = None
+        if sport and dport:
+            qs = second(src6) if v6 else second(src4)
+            qd = second(dst6) if v6 else second(dst4)
+            if qs and qd:
+                quoted = (qs, int(first(sport)), qd, int(first(dport)))
+        res.append(Icmp(
+            frame=int(frame), time=float(t), src=first(src6) if v6 else first(src4),
+            dst=first(dst6) if v6 else first(dst4),
+            ttl=int(first(hlim) if v6 else first(ttl4)),
+            ip_id=None if v6 else int(first(id4), 0),
+            type=int(first(t6) if v6 else first(t4)), code=int(first(c6) if v6 else first(c4)),
+            mtu=int(first(mtu6) or 0) if v6 else int(first(mtu4) or 0) or None,
+            quoted=quoted))
+    return res
+
+
+TLS_FIELDS = ["frame.number", "tcp.stream", "ip.src", "ipv6.src", "tcp.srcport",
+              "tls.record.content_type", "tls.handshake.type", "tls.alert_message.level",
+              "tls.alert_message.desc", "tls.record.version", "tls.handshake.version",
+              "tls.handshake.extensions.supported_version"]
+
+
+@dataclass
+class TlsRecord:
+    frame: int
+    stream: int
+    src: tuple
+    content_types: list  # one per record in the frame
+    handshake_types: list
+    alert: tuple  # (level, description) of the first alert, or None
+    versions: list  # record-layer versions
+    offered: list  # supported_versions the ClientHello offers
+
+
+def read_tls(path, ports):
+    """TLS records on the given TCP ports (AUTH TLS on a control port)."""
+    cmd = ["tshark", "-r", path, "-n", "-Y", "tls"]
+    for p in ports:
+        cmd += ["-d", f"tcp.port=={p},tls"]
+    cmd += ["-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]
+    for f in TLS_FIELDS:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    res = []
+    ints = lambda x: [int(y, 0) for y in x.split(",") if y]  # noqa: E731
+    for line in out.splitlines():
+        v = line.split("\t")
+        (frame, stream, src4, src6, sport, ctypes, htypes, alevel, adesc, rver, hver,
+         offered) = v + [""] * (len(TLS_FIELDS) - len(v))
+        alert = (int(alevel.split(",")[0]), int(adesc.split(",")[0])) if adesc else None
+        res.append(TlsRecord(int(frame), int(stream), (src4 or src6, int(sport)), ints(ctypes),
+                             ints(htypes), alert, ints(rver), ints(offered)))
+    return res
 
 
 def build_conns(packets):
@@ -203,17 +350,40 @@ def build_conns(packets):
 
 def lines_of(conn, who):
     """Complete CRLF/LF-terminated lines sent by who, as [(frame_of_last_byte, text)],
-    plus any unterminated tail (frame, text) at the end."""
-    out, buf, frame = [], b"", None
+    plus any unterminated tail (frame, text) at the end.
+
+    TLS records (after AUTH TLS/SSL) are skipped whole when they start at a
+    line boundary, so plaintext sent after a failed handshake (vsftpd's
+    '500 OOPS: ...') still reads as a reply."""
+    out, buf, frame, skip = [], b"", None, 0
     for f, chunk in conn.stream_bytes(who):
-        buf += chunk
         frame = f
-        while b"\n" in buf:
-            line, buf = buf.split(b"\n", 1)
-            out.append((frame, line.rstrip(b"\r").decode("latin-1")))
+        while chunk:
+            if skip:
+                n = min(skip, len(chunk))
+                skip -= n
+                chunk = chunk[n:]
+                continue
+            if not buf and is_tls_record(chunk):
+                skip = 5 + int.from_bytes(chunk[3:5], "big")
+                continue
+            cut = chunk.find(b"\n")
+            if cut < 0:
+                buf += chunk
+                break
+            buf += chunk[:cut]
+            chunk = chunk[cut + 1:]
+            out.append((frame, buf.rstrip(b"\r").decode("latin-1")))
+            buf = b""
     if buf:
         out.append((frame, buf.decode("latin-1")))
     return out
+
+
+def is_tls_record(data):
+    """Whether data starts with a TLS record header (content type 20-23,
+    version 3.x)."""
+    return len(data) >= 5 and data[0] in (20, 21, 22, 23) and data[1] == 3 and data[2] <= 4
 
 
 def dialogue(conn):

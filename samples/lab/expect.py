@@ -14,47 +14,8 @@ import json
 import sys
 
 from capmodel import Capture, status
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def require(cond, what):
-    if not cond:
-        raise CheckFailed(what)
-
-
-def brk(cls, cause, kind, session, conn, frames):
-    return {
-        "class": cls, "cause": cause, "kind": kind, "session": session,
-        "connection": {"client": conn.endpoint("client"), "server": conn.endpoint("server")},
-        "frames": sorted(set(frames)),
-    }
-
-
-# --- healthy-session predicates (causes.md: QUIT -> 221 -> FIN both ways) ---
-
-def quit_ok(s):
-    quits = s.commands("QUIT")
-    if not quits:
-        return False
-    return any(r.frame >= quits[-1].frame for r in s.replies("221"))
-
-
-def fin_both(conn):
-    closes = conn.closes()
-    kinds = {(who, kind) for _, who, kind in closes}
-    return ("client", "FIN") in kinds and ("server", "FIN") in kinds and not any(
-        kind == "RST" for _, _, kind in closes)
-
-
-def session_healthy(s):
-    return quit_ok(s) and fin_both(s.conn)
-
-
-def data_healthy(t):
-    return status(t) == "complete" and (t.data is None or fin_both(t.data))
+import checks_net
+from expectlib import CheckFailed, brk, capture_point, data_healthy, require, session_healthy
 
 
 def check_clean(cap, sessions=1, commands=(), family=None):
@@ -406,6 +367,7 @@ CHECKS = {
     "server-close": c_server_close,
     "server-reset": c_server_reset,
 }
+CHECKS.update(checks_net.CHECKS)
 
 
 def transfer_json(t):
@@ -456,6 +418,13 @@ def main(argv):
         for s in cap.sessions:
             print(f"  S{s.index}: {s.timeline()}", file=sys.stderr)
         return 1
+    point, ch, sh = capture_point(cap)
+    if point != a.capture_point:
+        print(f"expect {a.scenario}: captured at {a.capture_point}, but the packets say {point} "
+              f"(client's packets {ch} hops away, server's {sh})", file=sys.stderr)
+        return 1
+    notes.append(f"Capture point from hop distances: the client's packets arrive {ch} "
+                 f"router hop(s) away, the server's {sh if sh is not None else '(none seen)'}.")
     file_type, encap = cap.link_type()
     incidental = incidental_errors(cap, breaks)
     if incidental:
@@ -463,7 +432,7 @@ def main(argv):
                      + "; ".join(incidental) + ".")
     for s in cap.sessions:
         notes.append(f"S{s.index} {s.conn.endpoint('client')} -> {s.conn.endpoint('server')}: "
-                     f"{s.timeline()}.")
+                     f"{s.timeline() or 'no FTP message, FIN or RST'}.")
     doc = {
         "scenario": a.description,
         "made_by": a.made_by,

@@ -255,6 +255,60 @@ def watch_download(a):
     c.quit()
 
 
+def pause_then(a):
+    """Log in, PWD, say nothing for --sleep seconds, then send the given
+    commands, reporting (not raising) a reset or a timeout: used where the
+    path breaks while the session is idle."""
+    c = Control(a.host, a.port, timeout=a.timeout)
+    c.reply()
+    c.cmd(f"USER {a.user}")
+    c.cmd(f"PASS {a.password}")
+    c.cmd("PWD")
+    log(f"-- idle for {a.sleep}s")
+    time.sleep(a.sleep)
+    try:
+        for line in a.command:
+            code, _ = c.cmd(line)
+            if code is None:
+                break
+    except OSError as e:
+        log("-- control connection failed:", type(e).__name__, e)
+    c.sock.close()
+
+
+def stall_download(a):
+    """Passive download that stops reading after --after bytes, with a small
+    receive buffer so the window closes soon; then waits up to --wait seconds
+    for the server to say something on the control connection, and goes
+    away (closing the data socket with unread bytes)."""
+    c = Control(a.host, a.port, timeout=a.wait)
+    c.reply()
+    c.cmd(f"USER {a.user}")
+    c.cmd(f"PASS {a.password}")
+    c.cmd("TYPE I")
+    _, text = c.cmd("PASV")
+    nums = text[text.index("(") + 1:text.index(")")].split(",")
+    data = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Set before connect: the window scale offered in the SYN follows it.
+    data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf)
+    data.settimeout(30)
+    data.connect((".".join(nums[:4]), int(nums[4]) * 256 + int(nums[5])))
+    c.cmd(f"RETR {a.path}")
+    got = 0
+    while got < a.after:
+        chunk = data.recv(min(4096, a.after - got))
+        if not chunk:
+            break
+        got += len(chunk)
+    log(f"-- read {got} bytes; not reading any more")
+    try:
+        c.reply()
+    except OSError as e:
+        log("-- no reply:", type(e).__name__, e)
+    data.close()
+    c.sock.close()
+
+
 def upload(a):
     """Passive upload of --path as --name, at most --rate bytes/s (0 = as fast
     as TCP allows); the server may cut it short."""
@@ -308,6 +362,15 @@ def main(argv):
     s.add_argument("--after", type=int, required=True)
     s = sub.add_parser("watch-download")
     s.add_argument("--path", required=True)
+    s = sub.add_parser("pause-then")
+    s.add_argument("--sleep", type=float, required=True)
+    s.add_argument("--timeout", type=float, default=30, help="socket timeout, s")
+    s.add_argument("command", nargs="+")
+    s = sub.add_parser("stall-download")
+    s.add_argument("--path", required=True)
+    s.add_argument("--after", type=int, required=True)
+    s.add_argument("--rcvbuf", type=int, default=4096)
+    s.add_argument("--wait", type=float, default=30)
     s = sub.add_parser("upload")
     s.add_argument("--path", required=True)
     s.add_argument("--name", required=True)
@@ -324,6 +387,8 @@ def main(argv):
         "abort-download": abort_download,
         "watch-download": watch_download,
         "upload": upload,
+        "pause-then": pause_then,
+        "stall-download": stall_download,
     }[a.what](a)
 
 

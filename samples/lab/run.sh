@@ -4,15 +4,16 @@
 #   sudo samples/lab/run.sh [SCENARIO ...]     (no argument or "all": every scenario)
 #   sudo samples/lab/run.sh --list
 #
-# Builds three network namespaces (client, router, server; see lib/net.sh),
-# runs real FTP servers (vsftpd, pyftpdlib) and clients (curl, lftp, tnftp,
+# Builds network namespaces (client, one or two routers, server; see
+# lib/net.sh for the topologies), runs real FTP servers (vsftpd, pyftpdlib) and clients (curl, lftp, tnftp,
 # Python ftplib) in them, captures each scenario with tcpdump or dumpcap, and
 # writes samples/<scenario>.pcap[ng] with samples/<scenario>.expect.json.
 # The expect file is derived from the capture by expect.py (tshark), which
 # refuses to write one when the packets do not show the scenario; the old
 # sample is then left in place and the run fails.
 #
-# Needs root. Installs missing tools with apt-get. Touches nothing outside
+# Needs root. Installs missing tools with apt-get and builds the delay relay
+# (lab/delayrelay, Go) when a scenario needs it. Touches nothing outside
 # the ftpcap-* namespaces, its temporary directory, the local user ftplab
 # (created if missing) and samples/.
 
@@ -44,8 +45,11 @@ source "$LAB_DIR/lib/servers.sh"
 source "$LAB_DIR/lib/setup.sh"
 # shellcheck source=scenarios.sh
 source "$LAB_DIR/scenarios.sh"
+# shellcheck source=scenarios-net.sh
+source "$LAB_DIR/scenarios-net.sh"
 
 W=
+NET_DIRTY=
 cleanup() {
 	local rc=$? pid
 	trap - EXIT INT TERM
@@ -69,15 +73,26 @@ cleanup() {
 	exit "$rc"
 }
 
-# cap_on client|server|middle FORMAT: start this scenario's capture.
-# "middle" is the router's server-facing veth: both endpoints' packets pass
-# it, the client's already one hop old.
+# cap_on POINT FORMAT: start this scenario's capture. POINT is where:
+#   client      the client's veth
+#   rtr-client  the router's client-facing veth (same LAN as the client)
+#   rtr-server  the server-facing veth of the router next to the server
+#   server      the server's veth
+#   middle      r1's veth to r2 (topology "two" only): both endpoints'
+#               packets have crossed a router there
+# CAPTURE_POINT is what the packets can tell: an endpoint whose packets
+# arrive with no router hop is on the capture's LAN.
 cap_on() {
 	local where=$1 format=$2 ns dev ext=pcap
 	case $where in
 	client) ns=$CLI_NS dev=$CLI_IF CAPTURE_POINT=client-side ;;
+	rtr-client) ns=$RTR_NS dev=$RTR_CLI_IF CAPTURE_POINT=client-side ;;
+	rtr-server) ns=$EDGE_NS dev=$RTR_SRV_IF CAPTURE_POINT=server-side ;;
 	server) ns=$SRV_NS dev=$SRV_IF CAPTURE_POINT=server-side ;;
-	middle) ns=$RTR_NS dev=$RTR_SRV_IF CAPTURE_POINT=middle ;;
+	middle)
+		[[ $TOPOLOGY == two ]] || die "cap_on middle needs the two-router topology"
+		ns=$RTR_NS dev=$R12_IF CAPTURE_POINT=middle
+		;;
 	*) die "cap_on: unknown capture point $where" ;;
 	esac
 	[[ $format == pcapng ]] && ext=pcapng
@@ -109,6 +124,13 @@ expect_from_capture() {
 run_scenario() {
 	SCENARIO=$1
 	log "== $SCENARIO"
+	# A scenario that changed sysctls, MTUs or routes leaves NET_DIRTY set:
+	# the next one gets fresh namespaces.
+	if [[ -n $NET_DIRTY ]]; then
+		net_down
+		NET_DIRTY=
+	fi
+	net_use "${SCENARIO_TOPOLOGY[$SCENARIO]:-one}"
 	net_reset_state
 	reset_server_tree
 	"scn_${SCENARIO//-/_}"
@@ -137,7 +159,6 @@ main() {
 	trap 'exit 130' INT TERM
 	W=$(mktemp -d /tmp/ftpcap-lab.XXXXXX)
 	make_tree
-	net_up
 	for s in "${want[@]}"; do
 		run_scenario "$s"
 	done

@@ -46,7 +46,7 @@ scn_clean_epsv() {
 
 scn_clean_active_port() {
 	vsftpd_start clean-active-port
-	cap_on middle pcap
+	cap_on rtr-server pcap
 	in_cli lftp -c "$LFTP_BASE; set ftp:passive-mode off; open -u $LAB_USER,$LAB_PASS ftp://$SRV4;
 		get medium.bin -o $W/dl/medium.bin; bye"
 	capture_stop
@@ -65,7 +65,7 @@ scn_clean_active_eprt() {
 
 scn_ipv6() {
 	vsftpd_start ipv6 listen=NO listen_ipv6=YES
-	cap_on middle pcap
+	cap_on rtr-server pcap
 	in_cli lftp -c "$LFTP_BASE; open -u $LAB_USER,$LAB_PASS ftp://[$SRV6];
 		get small.bin -o $W/dl/small.bin; put $W/cli/upload.bin -o upload.bin;
 		set ftp:passive-mode off; get medium.bin -o $W/dl/medium.bin; bye"
@@ -154,7 +154,7 @@ scn_connection_refused() {
 
 scn_idle_timeout() {
 	vsftpd_start idle-timeout idle_session_timeout=5
-	cap_on middle pcap
+	cap_on rtr-server pcap
 	cli_py --host "$SRV4" --password "$LAB_PASS" idle --seconds 20
 	capture_stop
 	server_stop
@@ -220,7 +220,7 @@ scn_command_rejected() {
 
 scn_sequence_error() {
 	vsftpd_start sequence-error
-	cap_on middle pcap
+	cap_on rtr-server pcap
 	cli_py --host "$SRV4" --password "$LAB_PASS" pass-without-user
 	capture_stop
 	server_stop
@@ -240,7 +240,7 @@ scn_client_abort() {
 
 scn_client_killed() {
 	pyftpd_start client-killed --anonymous=elr --max-rate=25000
-	cap_on middle pcap
+	cap_on rtr-server pcap
 	spawn "$CLI_NS" lftp -c "$LFTP_BASE; open ftp://$SRV4; get slow.bin -o $W/dl/slow.bin; bye"
 	local lftp_pid=$SPAWNED
 	wait_data_transfer

@@ -23,6 +23,8 @@ declare -A LAB_PACKAGES=(
 	[sysctl]=procps
 	[useradd]=passwd
 	[chpasswd]=passwd
+	[sshd]=openssh-server
+	[openssl]=openssl
 )
 
 install_missing() {
@@ -38,9 +40,32 @@ install_missing() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	# Installing vsftpd may start a system-wide daemon on the host's port 21.
-	# The lab's servers run in their own namespace and do not collide with
-	# it; stopping a service is not the lab's business, so it is left alone.
+	# Installing vsftpd or openssh-server may start a system-wide daemon
+	# (port 21, port 22) where the machine's policy allows it. The lab's
+	# servers run in their own namespace and do not collide with them;
+	# stopping a service is not the lab's business, so it is left alone.
+}
+
+# build_delayrelay: compile lab/delayrelay once per run, into $W.
+DELAYRELAY_BIN=
+build_delayrelay() {
+	[[ -z $DELAYRELAY_BIN ]] || return 0
+	local go
+	go=$(command -v go || echo /usr/local/go/bin/go)
+	[[ -x $go ]] || die "the delay relay needs Go (not found in PATH or /usr/local/go/bin)"
+	(cd "$LAB_DIR/delayrelay" && "$go" build -o "$W/delayrelay" .) ||
+		die "could not build lab/delayrelay"
+	DELAYRELAY_BIN=$W/delayrelay
+}
+
+# make_cert NAME: a self-signed certificate and key for the FTPS scenarios,
+# in $W/etc/NAME.pem (both in one file, as vsftpd and pyftpdlib accept).
+make_cert() {
+	local pem="$W/etc/$1.pem"
+	[[ -s $pem ]] && return 0
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=ftp.example.net" \
+		-keyout "$pem" -out "$pem" 2>>"$W/log/openssl.out" || die "openssl could not make $pem"
+	chmod 600 "$pem"
 }
 
 ensure_user() {
@@ -111,4 +136,6 @@ collect_versions() {
 	V_TCPDUMP="tcpdump $(tcpdump --version 2>&1 | awk 'NR==1{print $3}')"
 	V_DUMPCAP="dumpcap $(pkg_version wireshark-common)"
 	V_KERNEL="Linux $(uname -r)"
+	V_OPENSSL="OpenSSL $(openssl version | awk '{print $2}')"
+	V_SSHD="OpenSSH sshd $(pkg_version openssh-server)"
 }
