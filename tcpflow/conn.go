@@ -201,11 +201,13 @@ type Half struct {
 	// AppWait sums the pauses in which this side, after its first payload,
 	// had everything it sent acknowledged and the peer's window open, and
 	// sent nothing new until the pause ended with new data; AppWaits counts
-	// them. A sender held back by the network or the window keeps data in
-	// flight; one paced by its application (a rate cap, a slow disk, a
-	// request to wait for) lets the pipe run dry.
+	// them and AppWaitMax is the longest. A sender held back by the
+	// network or the window keeps data in flight; one paced by its
+	// application (a rate cap, a slow disk, a request to wait for) lets
+	// the pipe run dry.
 	AppWait     int64 // nanoseconds
 	AppWaits    int64
+	AppWaitMax  int64
 	pipeEmptyTS int64
 	pipeEmpty   bool
 	// PMTU holds the path-MTU facts of this side's packets: ICMP

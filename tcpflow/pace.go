@@ -96,6 +96,7 @@ func (h *Half) resumeAfterWait(ts int64) {
 	if d := ts - h.pipeEmptyTS; d > 0 {
 		h.AppWait += d
 		h.AppWaits++
+		h.AppWaitMax = max(h.AppWaitMax, d)
 	}
 }
 

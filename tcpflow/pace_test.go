@@ -163,6 +163,9 @@ func TestAppWaitCountsPausesWithAnOpenWindow(t *testing.T) {
 	f.send(seg(cli, srv, FlagACK, 101, 9001, ""), 5*time.Second) // reopens
 	f.send(seg(srv, cli, FlagACK, 9001, 101, block), time.Millisecond)
 	h := r.opened[0].Half[FromServer]
+	if h.AppWaitMax != int64(2*time.Second) {
+		t.Errorf("longest pause %v, want 2s", time.Duration(h.AppWaitMax))
+	}
 	if h.AppWaits != 3 {
 		t.Errorf("%d pauses, want 3", h.AppWaits)
 	}
