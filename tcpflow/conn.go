@@ -250,7 +250,8 @@ type Half struct {
 	CaptureLoss   int64 // bytes the peer acknowledged that the capture never had
 	ZeroWindows   int64 // packets advertising a zero window
 	LastWin       uint16
-	MaxSegSize    int // largest payload seen in one segment
+	MaxWin        uint16 // largest raw window advertised after the SYN (no RST)
+	MaxSegSize    int    // largest payload seen in one segment
 	finSeq        uint32
 	holes         [4]seqRange // sequence ranges not (yet) seen below HighSeq
 	nHoles        int

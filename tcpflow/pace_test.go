@@ -65,6 +65,9 @@ func TestAckRTTSamplesSkipRetransmissions(t *testing.T) {
 	// Timed again: acked 50 ms later.
 	f.send(seg(srv, cli, FlagACK, 7001, 101, block), time.Millisecond)
 	f.send(seg(cli, srv, FlagACK, 101, 8001, ""), 50*time.Millisecond)
+	if w := r.opened[0].Half[FromClient].MaxWin; w != 65535 {
+		t.Errorf("client's largest window %d, want 65535", w)
+	}
 	h := r.opened[0].Half[FromServer]
 	if h.AckRTTSamples != 2 || h.AckRTTMin != int64(30*time.Millisecond) || h.AckRTTMax != int64(50*time.Millisecond) {
 		t.Errorf("samples %d min %v max %v, want 2, 30ms, 50ms", h.AckRTTSamples, time.Duration(h.AckRTTMin), time.Duration(h.AckRTTMax))

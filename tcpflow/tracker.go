@@ -322,6 +322,9 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		peer.PMTU.noteAck(p.Ack)
 	}
 	h.LastWin = p.Win
+	if p.Flags&(FlagSYN|FlagRST) == 0 {
+		h.MaxWin = max(h.MaxWin, p.Win)
+	}
 	if p.Win == 0 && p.Flags&(FlagRST|FlagSYN) == 0 {
 		h.ZeroWindows++
 		important = true
