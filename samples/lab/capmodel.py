@@ -23,7 +23,7 @@ FIELDS = [
     "tcp.window_size", "tcp.options.wscale.shift", "tcp.options.mss_val",
     "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
     "tcp.analysis.zero_window", "tcp.analysis.zero_window_probe",
-    "tcp.analysis.keep_alive", "tcp.analysis.bytes_in_flight",
+    "tcp.analysis.keep_alive", "tcp.analysis.bytes_in_flight", "tcp.analysis.window_full",
 ]
 
 TRANSFER_COMMANDS = {"RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"}
@@ -58,6 +58,7 @@ class Packet:
     zw_probe: bool = False
     keepalive: bool = False
     in_flight: int = None
+    window_full: bool = False  # tshark: the segment fills the peer's advertised window
 
     @property
     def tcp_len(self):
@@ -205,7 +206,7 @@ def read_packets(path, decode_as=()):
         v = line.split("\t")
         (frame, t, src4, src6, dst4, dst6, ttl, hlim, stream, sport, dport,
          syn, ack, fin, rst, seq, _len, payload, ip_id, df, flen, ack_no, win, win_bytes,
-         wscale, mss, retrans, fast, zw, zwp, ka, flight) = v + [""] * (len(FIELDS) - len(v))
+         wscale, mss, retrans, fast, zw, zwp, ka, flight, wfull) = v + [""] * (len(FIELDS) - len(v))
         packets.append((int(stream), Packet(
             frame=int(frame), time=float(t), src=src4 or src6, sport=int(sport),
             dst=dst4 or dst6, dport=int(dport), ttl=int(ttl or hlim or 0),
@@ -215,7 +216,8 @@ def read_packets(path, decode_as=()):
             ack_no=int(ack_no or 0), win=int(win or 0), win_bytes=int(win_bytes or -1),
             wscale=int(wscale) if wscale else None, mss=int(mss) if mss else None,
             retrans=flag(retrans) or flag(fast), zero_window=flag(zw), zw_probe=flag(zwp),
-            keepalive=flag(ka), in_flight=int(flight) if flight else None)))
+            keepalive=flag(ka), in_flight=int(flight) if flight else None,
+            window_full=flag(wfull))))
     return packets
 
 

@@ -436,7 +436,8 @@ def c_tls_handshake_failure(cap):
                 f"no longer reads: " if oops else "")
              + f"closes: {closes}. No login, no transfer."]
     return [brk("protocol", "tls-handshake-failure", "control", 1, c,
-                [auth.frame, r234.frame, hello.frame, a.frame])], [], notes
+                [auth.frame, r234.frame, hello.frame, a.frame] + [m.frame for m in oops])
+            ], [], notes
 
 
 @check("tls-handshake-failure-version")
@@ -549,8 +550,8 @@ def c_server_stall(cap):
     closes = lambda c: ", ".join(f"{k} from {w} frame {f}" for f, w, k in c.closes())  # noqa: E731
     notes = [f"RETR {t.path} (frame {t.frame}): the server sends {t.bytes} of {t.expected} "
              f"bytes (a throttled server: 128 KB in one burst), the last data segment in frame "
-             f"{last.frame}; the client acknowledges everything (ACK {end & 0xFFFFFFFF:#x} in "
-             f"frame {acks[0].frame if acks else '?'}) and its window stays open (at least "
+             f"{last.frame}; the client acknowledges every byte (frame "
+             f"{acks[0].frame if acks else '?'}) and its window stays open (at least "
              f"{window} bytes). Then nothing from the server for {gap:.1f} s: no data, no "
              f"retransmission, no window problem, no FIN: the server process was stopped. "
              f"The client gives up (curl: less than 1000 B/s for 6 s) and closes the data "
@@ -560,4 +561,389 @@ def c_server_stall(cap):
              f"Data: {closes(d)}; control: {closes(s.conn)}. No 226/426."]
     return [brk("server-policy", "server-stall", "data", 1, d, [last.frame, dfirst[0]]),
             brk("server-policy", "server-stall", "control", 1, s.conn, [last.frame, cfirst[0]])
+            ], [], notes
+
+
+@check("slow-server-reply")
+def c_slow_server_reply(cap):
+    s = only_session(cap)
+    require(session_healthy(s), f"the session did not end QUIT/221/FIN: {s.timeline()}")
+    for t in s.transfers:
+        require(data_healthy(t), f"{t.command} {t.path} not complete")
+    delays = reply_delays(s)
+    rtt = handshake_rtt(s.conn)
+    slow = [d for d in delays if d[2] > rtt + 0.2]
+    require(len(slow) >= 5 and len(slow) == len(delays), f"want every reply slow: {delays}")
+    banner = s.replies()[0]
+    synack = s.conn.packet(s.conn.synack)
+    notes = [f"Handshake RTT {ms(rtt)} (SYN to ACK, seen between the routers), and the banner "
+             f"'220 {banner.arg}' comes {ms(c_time(s, banner.frame) - synack.time)} after the "
+             f"SYN-ACK; but every command waits about 1 s for its reply: "
+             + "; ".join(f"'{m.show()}' (frame {m.frame}) -> {r.verb} (frame {r.frame}) "
+                         f"after {t:.3f} s" for m, r, t in delays) +
+             ". The server's TCP acknowledges each command at once (a bare ACK follows each "
+             "one): the host and the path are fast, the FTP server is slow. Nothing breaks: "
+             "the download completes and the session ends QUIT/221/FIN, so this is a finding."]
+    return [], [finding("server-policy", "slow-server-reply", "control", 1, s.conn,
+                        [m.frame for m, _, _ in slow] + [r.frame for _, r, _ in slow])], notes
+
+
+@check("middlebox-reset-data")
+def c_middlebox_reset_data(cap):
+    s = only_session(cap)
+    t = next((t for t in s.transfers if t.command == "RETR"), None)
+    require(t and t.data and t.expected and t.bytes < t.expected, "no cut download")
+    d = t.data
+    rsts = d.frames("server", "rst")
+    require(len(rsts) == 1, f"want one RST in the server's name on the data connection: {d.closes()}")
+    rst = d.packet(rsts[0])
+    earlier = [p for p in d.of("server") if p.frame < rst.frame]
+    require(hops(rst.ttl) < modal_hops(earlier), "the RST's hop distance matches the server's")
+    data = [p for p in earlier if p.payload]
+    r426 = next((r for r in t.replies if r.verb == "426"), None)
+    require(r426, "no 426")
+    trigger = [p for p in d.of("client") if p.frame < rst.frame][-1]
+    cfirst = s.conn.first_close()
+    require(cfirst and cfirst[1] == "client", "the client does not end the control connection")
+    notes = [f"RETR {t.path} (frame {t.frame}): {t.bytes} of {t.expected} bytes arrive, the "
+             f"last data segment in frame {data[-1].frame}. The server then replies "
+             f"'426 {r426.arg}' (frame {r426.frame}): its side of the data connection was reset "
+             f"by the router next to it (the RST towards the server does not cross this link). "
+             f"The client, still waiting for data, gives up later (curl --max-time) and sends "
+             f"{'FIN' if trigger.fin else 'a segment'} on the data connection (frame "
+             f"{trigger.frame}); it is answered by a reset: " + rst_vs_sender(d, rst, "server") +
+             f". Captured between the two routers, both endpoints are one hop away (TTL 63): "
+             f"a RST with TTL 64 was made by the router on the server's side of this link, "
+             f"not by the server. The client then resets the control connection ({cfirst[2]} "
+             f"frame {cfirst[0]}, with the 426 unread). The control connection ends because of "
+             f"the same reset, so it carries the same cause."]
+    return [brk("network", "middlebox-reset", "data", 1, d, [data[-1].frame, r426.frame, rst.frame]),
+            brk("network", "middlebox-reset", "control", 1, s.conn, [r426.frame, cfirst[0]])
+            ], [], notes
+
+
+# --- MTU ---------------------------------------------------------------------------
+
+@check("fragmentation-needed")
+def c_fragmentation_needed(cap):
+    s = only_session(cap)
+    require(session_healthy(s), f"the session did not end QUIT/221/FIN: {s.timeline()}")
+    t = next((t for t in s.transfers if t.command == "RETR"), None)
+    require(t and data_healthy(t), "the download is not complete")
+    d = t.data
+    icmps = [i for i in read_icmp(cap.path) if i.quotes(d)]
+    require(icmps and all((i.type, i.code) == (3, 4) for i in icmps), "no frag-needed for the data")
+    mtu = icmps[0].mtu
+    require(mtu == 1280, f"MTU {mtu}")
+    sender = "server" if d.client[0] == s.conn.client[0] else "client"
+    segs = [p for p in d.of(sender) if p.payload]
+    big = [p for p in segs if p.frame < icmps[0].frame]
+    small = [p for p in segs if p.frame > icmps[-1].frame]
+    require(big and max(p.frame_len for p in big) == 1514, "no full-size segment before the ICMP")
+    require(small and max(len(p.payload) for p in small) <= mtu - 52,
+            "segments after the ICMP still too big")
+    notes = [f"RETR {t.path}: the server's first data segments are full-size (1448 bytes of "
+             f"payload, 1500-byte IP packets with DF; frames {frames(big[:3])}...). The "
+             f"router at {icmps[0].src} cannot forward them onto its 1280-byte link and "
+             f"answers each with ICMP type 3 code 4 (fragmentation needed), next-hop MTU "
+             f"{mtu}: {len(icmps)} messages, frames {frames(icmps)}, TTL {icmps[0].ttl} (the "
+             f"router is on the server's LAN), {ipids(icmps)}, each quoting one of the "
+             f"server's segments. The server lowers its segment size at once: it resends the "
+             f"data as {max(len(p.payload) for p in small)}-byte segments ({mtu} - 20 IP - 32 "
+             f"TCP with timestamps; tshark marks them retransmissions), from frame "
+             f"{small[0].frame} on, and every later segment fits. The download completes "
+             f"({t.bytes} bytes, 226) and the session ends QUIT/221/FIN: PMTU discovery "
+             f"worked, so this is a finding, not a break. The client's packets arrive with "
+             f"TTL 62 (two routers away)."]
+    return [], [finding("network", "fragmentation-needed", "data", 1, d,
+                        [big[0].frame] + [i.frame for i in icmps] + [small[0].frame])], notes
+
+
+@check("mtu-blackhole")
+def c_mtu_blackhole(cap):
+    s = only_session(cap)
+    t = next((t for t in s.transfers if t.command == "STOR"), None)
+    require(t and t.data and t.expected and t.bytes < t.expected, "no cut upload")
+    d = t.data
+    require(not read_icmp(cap.path), "an ICMP error came back")
+    segs = [p for p in d.of("client") if p.payload]
+    require(all(p.frame_len == 1514 and p.df for p in segs), "not every data segment is full-size DF")
+    first_end = segs[0].seq + len(segs[0].payload)
+    require(not acked(d, "client", first_end), "a data segment was acknowledged")
+    rtx = [p for p in segs if p.seq == segs[0].seq]
+    require(len(rtx) >= 4, "the first segment is not retransmitted again and again")
+    cfirst = s.conn.first_close()
+    require(cfirst and cfirst[1] == "client" and not s.commands("QUIT"),
+            "want the client to give up without QUIT")
+    closes = lambda c: ", ".join(f"{k} from {w} frame {f}" for f, w, k in c.closes())  # noqa: E731
+    notes = [f"STOR {t.path} (frame {t.frame}): the client sends {len(set(p.seq for p in segs))} "
+             f"full-size segments (1448 bytes of payload, 1514-byte frames, DF set; frames "
+             f"{frames(segs[:len(set(p.seq for p in segs))])}) and none is ever acknowledged. "
+             f"The first is retransmitted {len(rtx) - 1} times, at "
+             f"{times(rtx)} (gaps {gaps(rtx)}): the RTO doubles, the segment stays "
+             f"1448 bytes (tcp_mtu_probing=0) and no ICMP comes back (the router's "
+             f"fragmentation-needed messages are dropped). Small packets on the same paths "
+             f"pass both ways: the data connection's handshake, the control connection's "
+             f"commands and replies, and at the end the server's FIN on the data connection "
+             f"(frame {[f for f, w, k in d.closes() if w == 'server'][0]}), which the client "
+             f"acknowledges. The client gives up (curl: less than 1000 B/s for 8 s) and closes "
+             f"the control connection without QUIT ({cfirst[2]} frame {cfirst[0]}); its "
+             f"data-connection FIN waits behind the unacknowledged data and never shows. Data: "
+             f"{closes(d)}; control: {closes(s.conn)}. The control connection ends because of "
+             f"the black hole, so it carries the same cause."]
+    return [brk("network", "mtu-blackhole", "data", 1, d, [p.frame for p in segs]),
+            brk("network", "mtu-blackhole", "control", 1, s.conn, [rtx[-1].frame, cfirst[0]])
+            ], [], notes
+
+
+@check("rate-limited")
+def c_rate_limited(cap):
+    s = only_session(cap)
+    require(session_healthy(s), f"the session did not end QUIT/221/FIN: {s.timeline()}")
+    t = next((t for t in s.transfers if t.command == "RETR"), None)
+    require(t and data_healthy(t), "the download is not complete")
+    d = t.data
+    sender = "server" if d.client[0] == s.conn.client[0] else "client"
+    receiver = "client" if sender == "server" else "server"
+    data = [p for p in d.of(sender) if p.payload]
+    require(not [p for p in d.packets if p.retrans], "retransmissions: loss-limited")
+    span = data[-1].time - data[0].time
+    rate = t.bytes / span
+    bursts, start = [], data[0]
+    for a, b in zip(data, data[1:]):
+        if b.time - a.time > 0.3:
+            bursts.append((start, a))
+            start = b
+    bursts.append((start, data[-1]))
+    require(len(bursts) >= 3, f"want the transfer paced in bursts, got {len(bursts)}")
+    win = min(p.win_bytes for p in d.of(receiver) if not p.syn and not p.fin)
+    full = [p for p in data if p.window_full]
+    require(win > 0 and not full, f"window-limited: smallest window {win}, {len(full)} "
+            f"segments fill it")
+    sizes = []
+    for a, b in bursts:
+        sizes.append(sum(len(p.payload) for p in data if a.frame <= p.frame <= b.frame))
+    notes = [f"RETR {t.path} (frame {t.frame}) completes: {t.bytes} bytes in {span:.2f} s "
+             f"(first data frame {data[0].frame} to last {data[-1].frame}), "
+             f"{rate / 1000:.1f} KB/s on average. The server sends in {len(bursts)} bursts "
+             "at " + ", ".join(f"{a.time - data[0].time:.2f}" for a, _ in bursts) +
+             " s, of " + ", ".join(str(n) for n in sizes) + " bytes, silent in between "
+             "(vsftpd writes 64 KB, then sleeps until its average is back at "
+             f"anon_max_rate=25000; it lets the first 128 KB go at once). Nothing else limits "
+             f"it: no retransmission, no loss, no segment fills the client's window (it never "
+             f"drops below {win} bytes), every segment acknowledged at once. The transfer and the session end well "
+             f"(226, QUIT/221/FIN): a finding, not a break."]
+    return [], [finding("server-policy", "rate-limited", "data", 1, d,
+                        [a.frame for a, _ in bursts] + [data[-1].frame])], notes
+
+
+def fin_sent(conn, who):
+    """Whether who's FIN is in the capture, or (lost before the capture point)
+    shown by a later segment of who's that counts it in the sequence space."""
+    mine = conn.of(who)
+    if any(p.fin for p in mine):
+        return True
+    data = [p for p in mine if p.payload]
+    syn = next((p for p in mine if p.syn), None)
+    end = (data[-1].seq + len(data[-1].payload)) if data else (syn.seq + 1 if syn else None)
+    return end is not None and any(((p.seq - end) & 0xFFFFFFFF) == 1 for p in mine)
+
+
+@check("clean-loss")
+def c_clean_loss(cap):
+    s = only_session(cap)
+    from expectlib import quit_ok
+    closes = s.conn.closes()
+    require(quit_ok(s) and not any(k == "RST" for _, _, k in closes)
+            and fin_sent(s.conn, "client") and fin_sent(s.conn, "server"),
+            f"the session did not end QUIT/221/FIN: {s.timeline()}")
+    require(len(s.transfers) == 2, "want a download and an upload")
+    for t in s.transfers:
+        require(data_healthy(t), f"{t.command} {t.path} not complete: {status(t)} {t.bytes}")
+    errors = [r for r in s.replies() if r.verb >= "400"]
+    require(not errors, f"error replies: {errors}")
+    rtx = [p for c in cap.conns for p in c.packets if p.retrans]
+    require(len(rtx) >= 3, "want some retransmissions")
+    per = {}
+    for c in cap.conns:
+        n = len([p for p in c.packets if p.retrans])
+        if n:
+            kind = "control" if c is s.conn else "data"
+            per[f"{kind} {c.endpoint('client')}->{c.endpoint('server')}"] = n
+    notes = [f"The first router drops 4 % of TCP segments at random, both ways; the capture "
+             f"point is after it for the client's packets (their losses show as gaps, 'previous "
+             f"segment not captured', and acknowledgements of unseen data) and before it for "
+             f"the server's (the lost segment and its retransmission are both here). "
+             f"{len(rtx)} retransmissions in all (tshark), frames {frames(rtx)}: "
+             + "; ".join(f"{k}: {v}" for k, v in per.items()) + ". Everything recovers: "
+             + "; ".join(f"{t.command} {t.path} {t.bytes} bytes, 226" for t in s.transfers) +
+             ", and the session ends QUIT/221/FIN"
+             + "".join(f" (the {w}'s FIN on the control connection was lost before the capture "
+                       f"point and is not here; its next segment counts it in the sequence space)"
+                       for w in ("client", "server") if not any(p.fin for p in s.conn.of(w)))
+             + ". Retransmissions alone are not a break: no verdict, no finding."]
+    return [], [], notes
+
+
+@check("route-change")
+def c_route_change(cap):
+    s = only_session(cap)
+    t = next((t for t in s.transfers if t.command == "RETR"), None)
+    require(t and t.data and t.expected and t.bytes < t.expected, "no cut download")
+    d = t.data
+    srv = d.of("server")
+    before = [p for p in srv if hops(p.ttl) == 1]
+    after = [p for p in srv if hops(p.ttl) > 1]
+    require(before and after and after[0].frame > before[-1].frame,
+            "want the server's hop distance to grow once, mid-connection")
+    require(after[-1].frame == srv[-1].frame, "the server's packets went back to the old path")
+    ctrl_late = [p for p in s.conn.of("client") if p.payload and p.time > after[-1].time]
+    require(len(ctrl_late) >= 3 and len({p.seq for p in ctrl_late}) == 1,
+            "want the client's next command retransmitted unanswered")
+    require(not [p for p in s.conn.of("server") if p.time > after[-1].time],
+            "the server answered on the control connection after the stall")
+    fins = [p for p in d.of("client") if p.fin]
+    cmd = next(m for m in s.commands() if m.frame == ctrl_late[0].frame)
+    gap = ctrl_late[0].time - after[-1].time
+    notes = [f"RETR {t.path} (frame {t.frame}): the server's packets arrive with TTL "
+             f"{before[0].ttl} (one router away) up to frame {before[-1].frame}; from frame "
+             f"{after[0].frame} ({after[0].time - before[-1].time:.2f} s later, the next burst "
+             f"of a throttled server) they arrive with TTL {after[0].ttl}: the path from the "
+             f"server grew by {after[0].ttl and before[0].ttl - after[0].ttl} hops (the router "
+             f"now sends them through a second router and back). {len(after)} segments come "
+             f"the new way (frames {after[0].frame}..{after[-1].frame}, "
+             f"{sum(len(p.payload) for p in after)} bytes) and then nothing more from the "
+             f"server on any connection: the new path drops everything. The client's own "
+             f"packets (TTL 64) keep their path. {t.bytes} of {t.expected} bytes arrive. After "
+             f"{gap:.1f} s without data the client gives up (tnftp -q 8) and sends "
+             f"'{cmd.show()}' (frame {cmd.frame}); it is retransmitted at "
+             f"{times(ctrl_late)} (gaps {gaps(ctrl_late)}) and never acknowledged"
+             + (f"; so is its FIN on the data connection (frames {frames(fins)})" if fins else "")
+             + ". The control connection shows no TTL change of its own (its last packet "
+             "from the server predates the change) but dies with the same path, so it "
+             "carries the same cause."]
+    return [brk("network", "route-change", "data", 1, d,
+                [before[-1].frame, after[0].frame, after[-1].frame] + [p.frame for p in fins]),
+            brk("network", "route-change", "control", 1, s.conn, [p.frame for p in ctrl_late])
+            ], [], notes
+
+
+@check("path-loss-timeout")
+def c_path_loss_timeout(cap):
+    s = only_session(cap)
+    t = next((t for t in s.transfers if t.command == "STOR"), None)
+    require(t and t.data and t.expected and t.bytes < t.expected, "no cut upload")
+    d = t.data
+    rtx = tail_retransmissions(d, "client")
+    require(len(rtx) >= 5, f"want the client to retransmit one segment 5+ times, got {len(rtx)}")
+    end = rtx[0].seq + len(rtx[0].payload)
+    require(not acked(d, "client", end), "the retransmitted segment was acknowledged")
+    last_srv = [p for p in d.of("server")]
+    quiet = [p for p in last_srv if p.time > rtx[0].time]
+    require(not quiet, "the server sent something on the data connection after the loss began")
+    require(not read_icmp(cap.path), "an ICMP error came back")
+    acked_bytes = max(((p.ack_no - (d.packet(d.syn).seq + 1)) & 0xFFFFFFFF)
+                      for p in last_srv if p.ack and not p.syn)
+    cfirst = s.conn.first_close()
+    later = [m for m in s.messages if m.frame > rtx[-1].frame]
+    closes = lambda c: ", ".join(f"{k} from {w} frame {f}" for f, w, k in c.closes())  # noqa: E731
+    notes = [f"STOR {t.path} (frame {t.frame}) runs at about 60 KB/s; the server acknowledges "
+             f"the first {acked_bytes} bytes, its last packet on the data connection being "
+             f"frame {last_srv[-1].frame}. From then on nothing comes back on that connection: "
+             f"no ACK, no RST, no ICMP. The client retransmits the first unacknowledged "
+             f"segment {len(rtx) - 1} times, frames {frames(rtx)}, at {times(rtx)} (gaps "
+             f"{gaps(rtx)}): the RTO doubles each time. After the last one the client's TCP "
+             f"gives up (tcp_retries2=5, about {rtx[-1].time - rtx[0].time:.0f} s) with no "
+             f"packet at all: the data connection just stops, no FIN and no RST on the wire. "
+             f"curl reports the send failure"
+             + (", then " + ", ".join(f"'{m.show() if m.who == 'client' else m.verb}' (frame "
+                                      f"{m.frame})" for m in later) if later else "")
+             + f"; the control connection, on another port, still works. Data: "
+             f"{closes(d) or 'no FIN or RST'}; control: {closes(s.conn)}."]
+    breaks = [brk("network", "path-loss-timeout", "data", 1, d, [p.frame for p in rtx])]
+    if not (s.commands("QUIT") and s.replies("221")):
+        breaks.append(brk("network", "path-loss-timeout", "control", 1, s.conn,
+                          [rtx[-1].frame] + ([cfirst[0]] if cfirst else [])))
+        notes.append("The control connection ends without QUIT/221 because the transfer died, "
+                     "so it carries the same cause.")
+    return breaks, [], notes
+
+
+def window_facts(d, sender):
+    receiver = "client" if sender == "server" else "server"
+    syns = [p for p in d.packets if p.syn]
+    data = [p for p in d.of(sender) if p.payload]
+    wins = [p.win for p in d.of(receiver) if not p.syn]
+    flights = [p.in_flight for p in data if p.in_flight]
+    return syns, data, max(wins) if wins else 0, max(flights) if flights else 0
+
+
+@check("no-window-scaling")
+def c_no_window_scaling(cap):
+    s = only_session(cap)
+    require(session_healthy(s), f"the session did not end QUIT/221/FIN: {s.timeline()}")
+    t = next((t for t in s.transfers if t.command == "STOR"), None)
+    require(t and data_healthy(t), "the upload is not complete")
+    d = t.data
+    syns, data, maxwin, flight = window_facts(d, "client")
+    require(all(p.wscale is None for p in syns), "a SYN carries the window-scale option")
+    require(maxwin <= 65535, f"window {maxwin} above 65535")
+    require(flight > 50000, f"bytes in flight never near the window ({flight})")
+    rtt = handshake_rtt(d)
+    span = data[-1].time - data[0].time
+    full = [p for p in data if p.window_full]
+    notes = [f"Neither SYN of any connection carries the window-scale option (the client's "
+             f"namespace has tcp_window_scaling=0; SYN frames {frames(syns)} on the data "
+             f"connection), so windows are capped at 65,535 bytes. With {ms(rtt)} of round "
+             f"trip (SYN to the third ACK on the data connection; the delay line holds each frame "
+             f"50 ms each way) the upload of {t.bytes} bytes takes {span:.2f} s: about "
+             f"{t.bytes / span / 1000:.0f} KB/s, one window per round trip. The server's "
+             f"advertised window tops out at {maxwin} bytes; tshark counts at most {flight} "
+             f"bytes in flight, and {len(full)} segments fill the window (TCP Window Full). No "
+             f"loss, no retransmission: the connection is window-limited. It completes (226) "
+             f"and the session ends QUIT/221/FIN, so this is a finding on every connection "
+             f"(none can scale its window), the data connection being the one it slows."]
+    findings = [finding("protocol", "no-window-scaling", "data", 1, d,
+                        [p.frame for p in syns] + ([full[0].frame] if full else []))]
+    findings.append(finding("protocol", "no-window-scaling", "control", 1, s.conn,
+                            [s.conn.syn, s.conn.synack]))
+    return [], findings, notes
+
+
+@check("no-window-scaling-timeout")
+def c_no_window_scaling_timeout(cap):
+    s = only_session(cap)
+    t = next((t for t in s.transfers if t.command == "STOR"), None)
+    require(t and t.data and t.expected and t.bytes < t.expected, "no cut upload")
+    d = t.data
+    syns, data, maxwin, flight = window_facts(d, "client")
+    require(all(p.wscale is None for p in syns), "a SYN carries the window-scale option")
+    require(maxwin <= 65535, f"window {maxwin} above 65535")
+    rtt = handshake_rtt(d)
+    cfirst = s.conn.first_close()
+    require(cfirst and cfirst[1] == "client" and not s.commands("QUIT"),
+            "want the client to give up without QUIT")
+    require(not [p for p in data if p.retrans and p.time < s.conn.packet(cfirst[0]).time],
+            "retransmissions before the client gave up: not only window-limited")
+    dfin = next(p for p in d.packets if p.fin or p.rst)
+    resets = [p for p in d.of("server") if p.rst]
+    steady = [p for p in data if data[0].time + 4 * rtt < p.time < s.conn.packet(cfirst[0]).time]
+    rate = sum(len(p.payload) for p in steady) / (steady[-1].time - steady[0].time)
+    notes = [f"No SYN carries the window-scale option (tcp_window_scaling=0 in the client's "
+             f"namespace; data connection SYNs in frames {frames(syns)}), so the server's "
+             f"window stays at most {maxwin} bytes. Round trip {ms(rtt)} (the delay line holds "
+             f"each frame 150 ms each way). After slow start the upload runs at "
+             f"{rate / 1000:.0f} KB/s, one window per round trip, no loss. Only {t.bytes} of "
+             f"{t.expected} bytes reach the server before the client's deadline: "
+             f"{s.conn.packet(cfirst[0]).time - s.conn.packet(t.frame).time:.1f} s after STOR "
+             f"(frame {t.frame}) curl gives up (--max-time 5) and closes the control connection "
+             f"without QUIT ({cfirst[2]} frame {cfirst[0]}). The server then closes the data "
+             f"connection ({'FIN' if dfin.fin else 'RST'} frame {dfin.frame}) and answers each "
+             f"of the client's segments still on their way with a RST ({len(resets)} RSTs, "
+             f"frames {resets[0].frame}..{resets[-1].frame}, TTL {resets[0].ttl}, the server "
+             f"itself). Those resets follow the client's abandonment; the transfer died of "
+             f"being window-limited on a long path, so both connections carry that cause."]
+    return [brk("protocol", "no-window-scaling", "data", 1, d,
+                [p.frame for p in syns] + [cfirst[0], dfin.frame]),
+            brk("protocol", "no-window-scaling", "control", 1, s.conn, [cfirst[0]])
             ], [], notes

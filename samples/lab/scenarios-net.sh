@@ -138,7 +138,7 @@ scn_middlebox_reset_control() {
 scn_middlebox_reset_data() {
 	pyftpd_start middlebox-reset-data --anonymous=elr --max-rate=40000
 	cap_on middle pcap
-	spawn "$CLI_NS" curl -sS --connect-timeout 5 --max-time 20 -o "$W/dl/slow.bin" \
+	spawn "$CLI_NS" curl -sS --connect-timeout 5 --max-time 8 -o "$W/dl/slow.bin" \
 		"ftp://$SRV4/slow.bin" 2>>"$W/log/curl.err"
 	local curl_pid=$SPAWNED
 	wait_data_transfer
@@ -380,12 +380,12 @@ scn_server_stall() {
 }
 
 scn_rate_limited() {
-	vsftpd_start rate-limited anon_max_rate=40000
+	vsftpd_start rate-limited anon_max_rate=25000
 	cap_on middle pcap
 	in_cli lftp -c "$LFTP_BASE; open ftp://$SRV4; get slow.bin -o $W/dl/slow.bin; bye"
 	capture_stop
 	server_stop
-	expect_from_capture "$V_LFTP downloads slow.bin anonymously from $V_VSFTPD (anon_max_rate=40000) across two routers; captured between the two routers with $V_TCPDUMP."
+	expect_from_capture "$V_LFTP downloads slow.bin anonymously from $V_VSFTPD (anon_max_rate=25000) across two routers; captured between the two routers with $V_TCPDUMP."
 }
 
 scn_clean_loss() {

@@ -43,7 +43,7 @@ func newLine(name string, in frameReader, out frameWriter, delay time.Duration, 
 }
 
 // run moves frames until ctx ends or a read or write fails. A read error
-// after ctx has ended (the port was closed to stop the relay) is not one.
+// after ctx has ended (the port was stopped to end the relay) is not one.
 func (l *line) run(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() { done <- l.send(ctx) }()

@@ -104,7 +104,7 @@ func TestLineStopsQuietlyWithContext(t *testing.T) {
 	go func() { errc <- l.run(ctx) }()
 	in.frames <- []byte{1} // held for an hour
 	cancel()
-	close(in.frames) // what closing the port does to a blocked read
+	close(in.frames) // a read that returns an error once the relay stops
 	if err := <-errc; err != nil {
 		t.Errorf("run after cancel returned %v, want nil", err)
 	}

@@ -85,10 +85,9 @@ func run(nameA, nameB string, delay time.Duration, queue int) error {
 	case <-ctx.Done():
 	case err = <-errs:
 	}
-	// Closing the sockets ends the blocked reads.
 	stop()
-	portA.Close()
-	portB.Close()
+	portA.Stop()
+	portB.Stop()
 	wg.Wait()
 	for _, l := range lines {
 		fmt.Printf("%s: %s\n", l.name, l.stats())

@@ -3,10 +3,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Linux constants the syscall package does not export.
@@ -16,12 +19,21 @@ const (
 	packetOutgoing       = 4   // PACKET_OUTGOING, sll_pkttype of our own frames
 )
 
+// errStopped ends a read once Stop has been called.
+var errStopped = errors.New("port stopped")
+
+// pollInterval bounds how long a blocked read takes to notice Stop:
+// closing a socket does not wake a thread blocked reading it, so reads
+// time out this often and look at the stop flag.
+const pollInterval = 100 * time.Millisecond
+
 // port is one interface opened for raw frames: reads return whole
 // Ethernet frames received on it, writes send whole frames out of it.
 type port struct {
-	name string
-	fd   int
-	once sync.Once
+	name    string
+	fd      int
+	stopped atomic.Bool
+	once    sync.Once
 }
 
 func openPort(name string) (*port, error) {
@@ -42,14 +54,22 @@ func openPort(name string) (*port, error) {
 	// writes to this port and send it back the other way. Older kernels
 	// lack the option; ReadFrame then skips outgoing frames itself.
 	_ = syscall.SetsockoptInt(fd, solPacket, packetIgnoreOutgoing, 1)
+	tv := syscall.NsecToTimeval(pollInterval.Nanoseconds())
+	if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("open %s: receive timeout: %w", name, err)
+	}
 	return &port{name: name, fd: fd}, nil
 }
 
 // ReadFrame reads one received frame into buf and returns its length.
 func (p *port) ReadFrame(buf []byte) (int, error) {
 	for {
+		if p.stopped.Load() {
+			return 0, errStopped
+		}
 		n, from, err := syscall.Recvfrom(p.fd, buf, 0)
-		if err == syscall.EINTR {
+		if err == syscall.EINTR || err == syscall.EAGAIN {
 			continue
 		}
 		if err != nil {
@@ -76,7 +96,11 @@ func (p *port) WriteFrame(frame []byte) error {
 	}
 }
 
-// Close closes the socket once; a second call is a no-op.
+// Stop makes reads return errStopped within pollInterval.
+func (p *port) Stop() { p.stopped.Store(true) }
+
+// Close closes the socket once; a second call is a no-op. Call it only
+// when no read or write is under way.
 func (p *port) Close() {
 	p.once.Do(func() { syscall.Close(p.fd) })
 }
