@@ -20,6 +20,7 @@ const rateFirstWidth = int64(10e6)
 // RateBins bins and at least half of them once it has grown.
 type RateSeries struct {
 	Start int64 // capture time the first bin begins (the first new payload)
+	Last  int64 // capture time of the last new payload
 	Width int64 // bin width in nanoseconds; 0 until the first payload
 	Bins  [RateBins]int64
 	Used  int // bins from the first to the last that received bytes
@@ -30,6 +31,7 @@ func (r *RateSeries) add(ts, n int64) {
 	if r.Width == 0 {
 		r.Start, r.Width = ts, rateFirstWidth
 	}
+	r.Last = max(r.Last, ts)
 	d := max(ts-r.Start, 0) // a capture's clock may step back: count it in the first bin
 	for d/r.Width >= RateBins {
 		for i := 0; i < RateBins/2; i++ {

@@ -26,6 +26,9 @@ func TestRateSeriesMergesAsItGrows(t *testing.T) {
 			for _, d := range tc.at {
 				r.add(1e18+int64(d), 1000)
 			}
+			if want := 1e18 + int64(tc.at[len(tc.at)-1]); r.Last != want {
+				t.Errorf("last %d, want %d", r.Last, want)
+			}
 			if r.Width != int64(tc.width) || r.Used != tc.used {
 				t.Errorf("width %v used %d, want %v %d", time.Duration(r.Width), r.Used, tc.width, tc.used)
 			}
