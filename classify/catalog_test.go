@@ -11,8 +11,7 @@ import (
 // with the path and TCP forensics (issue 3). The test fails when one of
 // them gets a rule (remove it here) or when any other cause lacks one.
 var notYetImplemented = []string{
-	"syn-unanswered", "handshake-incomplete", "icmp-unreachable", "middlebox-reset",
-	"fragmentation-needed", "mtu-blackhole", "data-channel-blocked", "pasv-address-mismatch",
+	"middlebox-reset",
 	"path-loss-timeout", "idle-state-loss", "route-change", "no-window-scaling",
 	"zero-window-stall", "tls-handshake-failure", "not-ftp", "slow-server-reply",
 	"server-stall", "rate-limited",

@@ -181,7 +181,16 @@ func findBreaks(s *dissect.Session) []*Case {
 		out = append(out, b)
 	}
 	for _, d := range s.Data {
-		if d.Transfer == nil && (!d.Conn.Half[0].RST.IsZero() || !d.Conn.Half[1].RST.IsZero()) {
+		if d.Transfer != nil {
+			continue
+		}
+		// A data connection no transfer command claimed: clients that
+		// connect to the PASV endpoint before sending RETR never send it
+		// when the connection fails, so the failed connection is the break.
+		switch {
+		case neverConnected(d.Conn):
+			out = append(out, &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Why: "data connection never established"})
+		case !d.Conn.Half[0].RST.IsZero() || !d.Conn.Half[1].RST.IsZero():
 			out = append(out, &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Why: "data connection reset"})
 		}
 	}
@@ -196,6 +205,9 @@ func controlBroke(s *dissect.Session) string {
 	switch {
 	case !established(c):
 		return "never established"
+	case handshakeStalled(c):
+		// A SYN-ACK and no ACK of it, nothing sent: the session never began.
+		return "handshake never completed"
 	case s.NotFTP != nil:
 		return "server does not speak FTP"
 	case loginFailed(s):

@@ -1,0 +1,122 @@
+package classify
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/ftpcap/ftpcap/dissect"
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// Facts about FTP data channels: which connection a break is about, how
+// its endpoint was negotiated (RFC 959 PASV/PORT, RFC 2428 EPSV/EPRT), and
+// whether the control connection kept working while it failed.
+
+// dataChannelOf returns the data connection a break is about: the break's
+// own connection when it is a data connection, else its transfer's.
+func dataChannelOf(b *Case) (*tcpflow.Conn, *dissect.DataConn) {
+	if b.Kind == KindData && b.Conn != nil {
+		d := b.Data
+		if d == nil && b.Transfer != nil {
+			d = b.Transfer.Data
+		}
+		return b.Conn, d
+	}
+	if t := b.Transfer; t != nil && t.Conn != nil {
+		return t.Conn, t.Data
+	}
+	return nil, nil
+}
+
+// negotiated returns the command that set up the data endpoint a
+// connection went to (the last PASV/EPSV/PORT/EPRT before it), and its
+// reply: for PASV/EPSV the 227/229 carrying the endpoint.
+func negotiated(s *dissect.Session, at tcpflow.Ref) (*dissect.Command, *dissect.Reply) {
+	var cmd *dissect.Command
+	var rep *dissect.Reply
+	for i := range s.Log {
+		e := &s.Log[i]
+		if e.Cmd == nil || before(at, e.Cmd.At) {
+			continue
+		}
+		switch e.Cmd.Verb {
+		case "PASV", "EPSV", "PORT", "EPRT", "LPSV", "LPRT":
+			cmd, rep = e.Cmd, nil
+			for j := range e.Replies {
+				if r := &e.Replies[j]; r.Valid && r.Code >= 200 {
+					rep = r
+					break
+				}
+			}
+		}
+	}
+	return cmd, rep
+}
+
+// negotiationText words how an endpoint was negotiated: "EPSV (229 at
+// frame 18)" or "PORT at frame 17".
+func negotiationText(cmd *dissect.Command, rep *dissect.Reply) string {
+	switch {
+	case cmd == nil:
+		return "no PASV/EPSV/PORT/EPRT seen: the default data port"
+	case rep != nil && (cmd.Verb == "PASV" || cmd.Verb == "EPSV" || cmd.Verb == "LPSV"):
+		return fmt.Sprintf("%s, %d at frame %d", cmd.Verb, rep.Code, rep.At.Frame)
+	}
+	return fmt.Sprintf("%s at frame %d", cmd.Verb, cmd.At.Frame)
+}
+
+// controlWorkedAfter returns the first reply the server sent on the
+// control connection after at: proof the control connection, between the
+// same two hosts, still worked.
+func controlWorkedAfter(s *dissect.Session, at tcpflow.Ref) (*dissect.Command, *dissect.Reply) {
+	var cmd *dissect.Command
+	var rep *dissect.Reply
+	replies(s, func(c *dissect.Command, r *dissect.Reply) bool {
+		if r.Valid && before(at, r.At) {
+			cmd, rep = c, r
+			return false
+		}
+		return true
+	})
+	return cmd, rep
+}
+
+// mismatchFor returns the address mismatch (227/PORT advertising an
+// address other than the host's) whose advertised endpoint a connection
+// went to, or nil.
+func mismatchFor(s *dissect.Session, dst netip.AddrPort) *dissect.AddrMismatch {
+	for i := range s.AddrMismatches {
+		m := &s.AddrMismatches[i]
+		if m.Advertised.Addr().Unmap() == dst.Addr().Unmap() && m.Advertised.Port() == dst.Port() {
+			return m
+		}
+	}
+	return nil
+}
+
+// resetByOther returns a RST answering dir's SYNs whose hop distance does
+// not match its purported sender's other packets in the capture (this
+// connection's, or the host's on other connections, such as the control
+// connection): a firewall's reset in the host's name (see causes.md, "How
+// to tell who sent a reset"). The text says what it was compared with.
+func resetByOther(b *Case, c *tcpflow.Conn) (tcpflow.Seg, string, bool) {
+	rst, ok := firstSeg(c, tcpflow.FromServer, tcpflow.FlagRST)
+	if !ok || b.Ctx == nil {
+		return tcpflow.Seg{}, "", false
+	}
+	ref := b.Ctx.Hosts.TTL(c.Server.Addr())
+	if ref == nil || ref.Total() == 0 {
+		return tcpflow.Seg{}, "", false
+	}
+	ttl, n := ref.Mode()
+	if tcpflow.Hops(ttl) == tcpflow.Hops(rst.TTL) {
+		return tcpflow.Seg{}, "", false
+	}
+	return rst, fmt.Sprintf("its TTL %d (%s) differs from the %d other packets of %s in the capture (TTL %d, %s)",
+		rst.TTL, plural(tcpflow.Hops(rst.TTL), "hop"), n, c.Server.Addr(), ttl, plural(tcpflow.Hops(ttl), "hop")), true
+}
+
+// isPassive reports whether the FTP client opened the data connection.
+func isPassive(dc *dissect.DataConn) bool {
+	return dc == nil || dc.FromFTPServer == tcpflow.FromServer
+}

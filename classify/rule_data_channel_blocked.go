@@ -1,0 +1,102 @@
+package classify
+
+import (
+	"fmt"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// data-channel-blocked: the data connection to the endpoint PASV/EPSV or
+// PORT/EPRT negotiated never got an answer: its SYNs went unanswered, or
+// were refused by ICMP unreachable or by a reset that did not come from
+// the host, while the control connection between the same two hosts kept
+// working. A firewall that lets port 21 through and not the data ports
+// (no FTP helper, a closed passive range, a client firewall refusing the
+// server's active-mode connection) looks exactly like this. Works both
+// ways: passive (the FTP client's SYNs to the server's port) and active
+// (the FTP server's SYNs to the client's PORT).
+func init() {
+	register(Rule{
+		Cause:      "data-channel-blocked",
+		Precedence: 5,
+		Needs:      "a negotiated data connection whose SYNs get no answer (or ICMP unreachable, or a reset whose TTL is not the host's) while the control connection still gets replies",
+		Example:    "The passive data connection 198.51.100.10:40002 → 203.0.113.20:30001 (EPSV, 229 at frame 18) got 4 SYNs (at 0 s, +1 s, +3 s, +7 s) and no answer, while the control connection kept working (221 at frame 40): something between the hosts blocks the data ports.",
+		Check: func(b *Case) *Finding {
+			c, dc := dataChannelOf(b)
+			if c == nil || dc == nil || dc.Inferred || !c.SynAck.IsZero() || !neverConnected(c) {
+				return nil
+			}
+			s := b.Session
+			cmd, rep := controlWorkedAfter(s, c.First)
+			if rep == nil {
+				return nil // the control connection went quiet too: not the data ports alone
+			}
+			conf, how, ev := blockEvidence(b, c)
+			if how == "" {
+				return nil
+			}
+			if m := mismatchFor(s, c.Server); m != nil {
+				// It went to an address the server does not have: the
+				// address, not a port filter, is the likelier fault.
+				conf -= 0.15
+			}
+			ncmd, nrep := negotiated(s, c.First)
+			opener, kind := "FTP client", "passive"
+			if !isPassive(dc) {
+				opener, kind = "FTP server", "active"
+			}
+			f := &Finding{
+				Confidence: conf,
+				Summary: fmt.Sprintf("The %s data connection %s → %s (%s; opened by the %s) %s, while the control connection kept working (%d at frame %d): something between the hosts blocks the data connection.",
+					kind, c.Client, c.Server, negotiationText(ncmd, nrep), opener, how, rep.Code, rep.At.Frame),
+			}
+			if ncmd != nil {
+				f.Evidence = append(f.Evidence, cmdEvidence(ncmd))
+				if nrep != nil {
+					f.Evidence = append(f.Evidence, replyEvidence(ncmd, nrep))
+				}
+			}
+			f.Evidence = append(f.Evidence, ev...)
+			f.Evidence = append(f.Evidence, replyEvidence(cmd, rep))
+			return f
+		},
+	})
+}
+
+// blockEvidence says how the data connection's SYNs were stopped: no
+// answer, an ICMP unreachable, or a reset not from the host. how is ""
+// when the host itself refused (then the port was closed, not blocked).
+func blockEvidence(b *Case, c *tcpflow.Conn) (conf float64, how string, ev []Evidence) {
+	syns := synsFrom(c, tcpflow.FromClient)
+	if len(syns) == 0 {
+		return 0, "", nil
+	}
+	sched := fmt.Sprintf("got %s (%s)", plural(len(syns), "SYN"), scheduleText(syns, 8))
+	if synsUnanswered(c) {
+		conf = 0.6
+		switch {
+		case len(syns) >= 3:
+			conf = 0.9
+		case len(syns) == 2:
+			conf = 0.85
+		}
+		where := "no answer in the capture"
+		if here, _ := sentHere(syns[0].TTL); here {
+			where = "no answer (captured at the opener's side)"
+		}
+		return conf, sched + " and " + where, synEvidence(c, syns)
+	}
+	if e := decisiveUnreachable(c); e != nil && quotedSYN(c, e) {
+		conf = 0.9
+		if isAdminProhibited(e) {
+			conf = 0.95
+		}
+		return conf, fmt.Sprintf("%s answered by %s from %s", sched, icmpName(e), icmpSender(c, e)),
+			append(synEvidence(c, syns[:1]), icmpEvidence(c, e))
+	}
+	if rst, why, ok := resetByOther(b, c); ok {
+		return 0.9, fmt.Sprintf("%s answered by a reset that did not come from %s: %s", sched, c.Server.Addr(), why),
+			append(synEvidence(c, syns[:1]), segEvidence(c, rst, "reset answering the SYN"))
+	}
+	return 0, "", nil
+}

@@ -1,0 +1,133 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Captured at the client's side: the client's packets leave with TTL 64,
+// the server's arrive with 62 (two routers).
+func TestDataChannelBlockedScripts(t *testing.T) {
+	const pasvData = "203.0.113.20:30001"
+	const cliData = "198.51.100.10:40400"
+	synsTo := func(n *netScript, from, to string, ttl uint8) {
+		for _, gap := range []time.Duration{time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second} {
+			n.send(pk{from: from, to: to, flags: fSYN, seq: 4000, ttl: ttl, mss: 1460, after: gap})
+		}
+	}
+	tests := []struct {
+		name      string
+		run       func(n *netScript, c *ctlScript)
+		wantCause string
+		wantConf  float64
+		wantKind  string
+		summary   []string
+	}{
+		{"passive: SYNs to the EPSV port unanswered, the client gives up and QUITs", func(n *netScript, c *ctlScript) {
+			c.cmd("EPSV")
+			c.reply("229 Entering Extended Passive Mode (|||30001|)")
+			synsTo(n, cliData, pasvData, 64)
+			c.quit()
+		}, "data-channel-blocked", 0.9, KindData, []string{"The passive data connection 198.51.100.10:40400 → 203.0.113.20:30001 (EPSV, 229 at frame",
+			"got 4 SYNs (at 0 s, +1 s, +3 s, +7 s) and no answer (captured at the opener's side)", "control connection kept working (221 at frame"}},
+		{"active: the server's SYNs to the PORT endpoint unanswered, then 425", func(n *netScript, c *ctlScript) {
+			c.cmd("PORT 198,51,100,10,157,208")
+			c.reply("200 PORT ok")
+			c.cmd("RETR small.bin")
+			synsTo(n, "203.0.113.20:20", cliData, 62)
+			c.reply("425 Failed to establish connection.")
+			c.quit()
+		}, "data-channel-blocked", 0.9, KindData, []string{"The active data connection 203.0.113.20:20 → 198.51.100.10:40400 (PORT at frame",
+			"opened by the FTP server", "got 4 SYNs", "no answer in the capture", "(425 at frame"}},
+		{"passive: a router rejects the SYN with admin-prohibited", func(n *netScript, c *ctlScript) {
+			c.cmd("EPSV")
+			c.reply("229 Entering Extended Passive Mode (|||30001|)")
+			n.send(pk{from: cliData, to: pasvData, flags: fSYN, seq: 4000, mss: 1460, after: time.Millisecond})
+			n.icmp(icmpErr{sender: "198.51.100.1", from: cliData, to: pasvData, seq: 4000, typ: 3, code: 13, after: time.Millisecond})
+			c.quit()
+		}, "data-channel-blocked", 0.95, KindData, []string{"answered by communication administratively prohibited (ICMP type 3 code 13) from router 198.51.100.1"}},
+		{"passive: a reset one hop closer than the server answers the SYN", func(n *netScript, c *ctlScript) {
+			c.cmd("EPSV")
+			c.reply("229 Entering Extended Passive Mode (|||30001|)")
+			n.send(pk{from: cliData, to: pasvData, flags: fSYN, seq: 4000, mss: 1460, after: time.Millisecond},
+				pk{from: pasvData, to: cliData, flags: fRST | fACK, ack: 4001, ttl: 63, after: time.Millisecond})
+			c.quit()
+		}, "data-channel-blocked", 0.9, KindData, []string{"answered by a reset that did not come from 203.0.113.20", "TTL 63 (1 hop)", "(TTL 62, 2 hops)"}},
+		{"passive: the server host itself refuses: a closed port, not a block", func(n *netScript, c *ctlScript) {
+			c.cmd("EPSV")
+			c.reply("229 Entering Extended Passive Mode (|||30001|)")
+			n.send(pk{from: cliData, to: pasvData, flags: fSYN, seq: 4000, mss: 1460, after: time.Millisecond},
+				pk{from: pasvData, to: cliData, flags: fRST | fACK, ack: 4001, ttl: 62, after: time.Millisecond})
+			c.quit()
+		}, "connection-refused", 0.9, KindData, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := newNetScript(t)
+			c := openControl(n, 64, 62)
+			c.login()
+			tc.run(n, c)
+			bs := breaksOf(n.finish())
+			if len(bs) != 1 {
+				t.Fatalf("%d breaks, want 1: %+v", len(bs), bs)
+			}
+			v := bs[0]
+			if v.Cause != tc.wantCause || v.Confidence != tc.wantConf || v.Kind != tc.wantKind {
+				t.Fatalf("verdict %s/%s %.2f (contributing %v), want %s/%s %.2f: %s", v.Kind, v.Cause, v.Confidence, v.Contributing, tc.wantKind, tc.wantCause, tc.wantConf, v.Summary)
+			}
+			for _, p := range tc.summary {
+				if !strings.Contains(v.Summary, p) {
+					t.Errorf("summary lacks %q: %s", p, v.Summary)
+				}
+			}
+			if tc.wantCause == "data-channel-blocked" && !evidenceHas(v.Evidence, "client sends ") {
+				t.Errorf("evidence lacks the negotiating command: %+v", v.Evidence)
+			}
+		})
+	}
+}
+
+// When the control connection went quiet too, the data ports are not
+// singled out: the whole path failed.
+func TestDataChannelBlockedNotWhenControlDiesToo(t *testing.T) {
+	n := newNetScript(t)
+	c := openControl(n, 64, 62)
+	c.login()
+	c.cmd("EPSV")
+	c.reply("229 Entering Extended Passive Mode (|||30001|)")
+	for _, gap := range []time.Duration{time.Millisecond, time.Second, 2 * time.Second} {
+		n.send(pk{from: "198.51.100.10:40400", to: "203.0.113.20:30001", flags: fSYN, seq: 4000, after: gap})
+	}
+	for _, v := range breaksOf(n.finish()) {
+		if v.Cause == "data-channel-blocked" || containsCause(v.Contributing, "data-channel-blocked") {
+			t.Errorf("data-channel-blocked with no control reply after the data SYNs: %s", v.Summary)
+		}
+	}
+}
+
+// The lab's captures: passive (tnftp, the router drops the passive port
+// range) and active (lftp PORT, the router drops the server's port 20).
+func TestDataChannelBlockedLabSamples(t *testing.T) {
+	for _, tc := range []struct{ sample, kind string }{
+		{"data-channel-blocked", "passive"},
+		{"data-channel-blocked-active", "active"},
+	} {
+		t.Run(tc.sample, func(t *testing.T) {
+			c := loadCapture(t, sampleFile(t, tc.sample))
+			found := false
+			for _, v := range breaksOf(c) {
+				if v.Kind != KindData {
+					continue
+				}
+				found = true
+				if v.Cause != "data-channel-blocked" || v.Confidence < 0.9 || !strings.Contains(v.Summary, "The "+tc.kind+" data connection") {
+					t.Errorf("data break %s %.2f: %s", v.Cause, v.Confidence, v.Summary)
+				}
+			}
+			if !found {
+				t.Errorf("no data-connection break: %+v", breaksOf(c))
+			}
+		})
+	}
+}

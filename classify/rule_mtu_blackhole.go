@@ -1,0 +1,135 @@
+package classify
+
+import (
+	"fmt"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// mtu-blackhole (inferred): a side's full-size segments (near the MSS,
+// DF set) are resent on a growing timeout and never acknowledged, while
+// smaller packets between the same two hosts keep getting through, and no
+// ICMP fragmentation-needed appears: a link with a smaller MTU drops the
+// big packets and the message that should say so never arrives (filtered
+// ICMP, RFC 2923 §2.1). No single packet proves it, so the summary says
+// it is inferred. When the sender then resends the same data in smaller
+// segments and they pass (RFC 4821 probing), the connection lived: that is
+// a finding, and the MSS the handshake announced is more than the path
+// carries.
+func init() {
+	register(Rule{
+		Cause:      "mtu-blackhole",
+		Precedence: 14,
+		Needs:      "full-size DF segments resent (2 or more times) and never acknowledged, smaller packets between the same hosts getting through meanwhile, and no ICMP fragmentation-needed / packet-too-big",
+		Example:    "Inferred MTU black hole: 198.51.100.10:40112's 1448-byte DF segments to 203.0.113.20:30001 were resent 5 times (at 0 s, +0.4 s, +1.2 s, +2.8 s, +6 s) and never acknowledged, while smaller packets between the same hosts got through (control connection, frame 48); no ICMP fragmentation-needed in the capture. The handshake's MSS of 1460 is more than this path carries (largest segment acknowledged: 66 bytes).",
+		Check: func(b *Case) *Finding {
+			c := b.Conn
+			if c == nil || !established(c) {
+				return nil
+			}
+			var best *Finding
+			for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
+				if f := blackholeFinding(b, c, d, false); f != nil && (best == nil || f.Confidence > best.Confidence) {
+					best = f
+				}
+			}
+			return best
+		},
+		Notice: func(cs *Case) *Finding {
+			c := cs.Conn
+			if c == nil || !established(c) {
+				return nil
+			}
+			for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
+				if f := blackholeFinding(cs, c, d, true); f != nil {
+					return f
+				}
+			}
+			return nil
+		},
+	})
+}
+
+// blackholeFinding looks at dir's segments. recovered selects the case: a
+// black hole the sender got around by sending smaller segments (a
+// finding), or one it never got past (a break cause).
+func blackholeFinding(b *Case, c *tcpflow.Conn, d tcpflow.Dir, recovered bool) *Finding {
+	h := &c.Half[d]
+	if !h.PMTU.ICMP.IsZero() || firstTooBig(c, d) != nil {
+		return nil // the ICMP is in the capture: fragmentation-needed, proven
+	}
+	st, ok := findStuckSegment(c, d)
+	if !ok || len(st.resends) < 2 || recovered != (!st.smaller.IsZero() && st.passed) {
+		return nil
+	}
+	from, to := endpoint(c, d), endpoint(c, d.Other())
+	df := " DF"
+	if c.Client.Addr().Is6() && !c.Client.Addr().Is4In6() {
+		df = "" // IPv6 routers never fragment
+	}
+	sched := fmt.Sprintf("resent %s (%s)", plural(len(st.resends), "time"), scheduleText(st.resends, 6))
+	if o := st.original; !o.IsZero() {
+		sched = fmt.Sprintf("sent (frame %d) and resent %s (%s)", o.Frame, plural(len(st.resends), "time"), offsetsFrom(o, st.resends, 6))
+	}
+	head := fmt.Sprintf("Inferred MTU black hole: %s's %d-byte%s segments to %s were %s and never acknowledged at that size",
+		from, st.size, df, to, sched)
+	show := st.resends
+	if len(show) > 5 {
+		show = append(append([]tcpflow.Seg{}, show[:4]...), show[len(show)-1])
+	}
+	var ev []Evidence
+	for _, s := range show {
+		t0 := st.resends[0].TS
+		if !st.original.IsZero() {
+			t0 = st.original.TS
+		}
+		ev = append(ev, segEvidence(c, s, fmt.Sprintf("full-size segment resent +%s s (%d bytes, seq %d, DF %v)",
+			seconds(s.TS-t0), s.Len, s.Seq, s.DF)))
+	}
+	carries := largestAckedBetween(b.Session, c, d)
+	mss := int(c.Half[d.Other()].MSS)
+	mssNote := ""
+	if mss > 0 && carries > 0 && carries < st.size {
+		mssNote = fmt.Sprintf(" The handshake's MSS of %d is more than this path carries (largest segment acknowledged from %s: %d bytes).",
+			mss, endpointAddr(c, d), carries)
+	}
+	if recovered {
+		sm := st.smaller
+		ev = append(ev, segEvidence(c, sm, fmt.Sprintf("the same data resent in a smaller segment (%d bytes), which was acknowledged", sm.Len)))
+		return &Finding{
+			Confidence: 0.8,
+			Summary: fmt.Sprintf("%s; resent in %d-byte segments it passed (frame %d): the sender probed its way around the black hole, no ICMP fragmentation-needed in the capture.%s",
+				head, sm.Len, sm.Frame, mssNote),
+			Evidence: ev,
+		}
+	}
+	stallStart := st.resends[0].Ref
+	conf := 0.55
+	during := ""
+	if at, o, ok := smallPassedDuring(b.Session, c, d, stallStart); ok {
+		conf = 0.85
+		during = fmt.Sprintf(", while smaller packets between the same hosts got through (%s connection, frame %d)", connRole(b, o), at.Frame)
+		ev = append(ev, Evidence{At: at, Text: fmt.Sprintf("meanwhile the %s connection %s ↔ %s still carries packets both ways", connRole(b, o), o.Client, o.Server)})
+	} else if carries > 0 && carries < st.size {
+		conf = 0.6
+		during = fmt.Sprintf(", while smaller segments (up to %d bytes) had got through before", carries)
+	}
+	if conf < 0.6 {
+		// Nothing smaller was seen passing: the same silence is plain
+		// path loss, which its own rule words better.
+		return nil
+	}
+	return &Finding{
+		Confidence: conf,
+		Summary:    fmt.Sprintf("%s%s; no ICMP fragmentation-needed in the capture.%s", head, during, mssNote),
+		Evidence:   ev,
+	}
+}
+
+// connRole says which of the session's connections o is.
+func connRole(b *Case, o *tcpflow.Conn) string {
+	if b.Session != nil && o == b.Session.Control {
+		return "control"
+	}
+	return "data"
+}

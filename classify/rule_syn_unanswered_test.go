@@ -1,0 +1,122 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	cliEP = "198.51.100.10:40112"
+	srvEP = "203.0.113.20:21"
+)
+
+func TestSynUnansweredScripts(t *testing.T) {
+	syn := func(ttl uint8, after time.Duration) pk {
+		return pk{from: cliEP, to: srvEP, flags: fSYN, seq: 1000, ttl: ttl, mss: 1460, after: after}
+	}
+	tests := []struct {
+		name      string
+		packets   []pk
+		icmp      *icmpErr
+		wantCause string
+		wantConf  float64
+		summary   []string // parts the summary must contain
+	}{
+		{"Linux schedule seen at the client",
+			[]pk{syn(64, 0), syn(64, time.Second), syn(64, 2*time.Second), syn(64, 4*time.Second)}, nil,
+			"syn-unanswered", 0.85, []string{"4 SYNs (at 0 s, +1 s, +3 s, +7 s)", "capture is at the sender's side"}},
+		{"one SYN seen two hops from the client",
+			[]pk{syn(62, 0)}, nil,
+			"syn-unanswered", 0.6, []string{"1 SYN (at 0 s)", "passed the capture point"}},
+		{"two SYNs",
+			[]pk{syn(64, 0), syn(64, 3*time.Second)}, nil,
+			"syn-unanswered", 0.8, []string{"2 SYNs (at 0 s, +3 s)"}},
+		{"a RST answers: refused, not unanswered",
+			[]pk{syn(64, 0), {from: srvEP, to: cliEP, flags: fRST | fACK, ack: 1001, ttl: 63, after: time.Millisecond}}, nil,
+			"connection-refused", 0.9, nil},
+		{"an ICMP answers: unreachable, not unanswered",
+			[]pk{syn(64, 0), syn(64, time.Second)},
+			&icmpErr{sender: "198.51.100.1", from: cliEP, to: srvEP, seq: 1000, typ: 3, code: 1, ttl: 64, after: 2 * time.Second},
+			"icmp-unreachable", 0.95, []string{"host unreachable (ICMP type 3 code 1)", "router 198.51.100.1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := newNetScript(t)
+			n.send(tc.packets...)
+			if tc.icmp != nil {
+				n.icmp(*tc.icmp)
+			}
+			bs := breaksOf(n.finish())
+			if len(bs) != 1 {
+				t.Fatalf("%d breaks, want 1: %+v", len(bs), bs)
+			}
+			v := bs[0]
+			if v.Cause != tc.wantCause || v.Confidence != tc.wantConf || v.Kind != KindControl {
+				t.Errorf("verdict %s/%s %.2f, want %s %.2f on the control connection: %s", v.Kind, v.Cause, v.Confidence, tc.wantCause, tc.wantConf, v.Summary)
+			}
+			for _, p := range tc.summary {
+				if !strings.Contains(v.Summary, p) {
+					t.Errorf("summary lacks %q: %s", p, v.Summary)
+				}
+			}
+			if tc.wantCause != "syn-unanswered" {
+				for _, c := range v.Contributing {
+					if c == "syn-unanswered" {
+						t.Errorf("syn-unanswered contributes although the SYN was answered")
+					}
+				}
+			}
+		})
+	}
+}
+
+// Real captures whose opener sent something besides SYNs, or got an
+// answer: the rule must stay silent.
+func TestSynUnansweredNotOnAnsweredOrMissedHandshakes(t *testing.T) {
+	rule := ruleFor(t, "syn-unanswered")
+	for _, tc := range []struct{ capture, why string }{
+		{"zeek/Traces/tcp/syn-then-rst.pcap", "the opener reset its own SYN: it gave up or never meant to connect"},
+		{"arkime/pcap/no-syn-ack.pcap", "the SYN-ACK was not captured, but the opener went on with ACKs and data"},
+		{"nDPI/pcap/tcp_scan.pcapng", "closed ports answered the SYNs with RST/ACK"},
+		{"zeek/Traces/tcp/syn-then-ack-then-rst.pcap", "the opener sent an ACK: it had an answer the capture missed"},
+	} {
+		c := loadCapture(t, corpusFile(t, tc.capture))
+		for _, conn := range c.conns {
+			if f := rule.Check(c.streamCase(conn, "test")); f != nil {
+				t.Errorf("%s %v→%v: syn-unanswered fired (%s), but %s", tc.capture, conn.Client, conn.Server, f.Summary, tc.why)
+			}
+		}
+	}
+}
+
+// zeek's fragmented-syn.pcap: one SYN (sent in two IPv4 fragments, whole
+// at frame 2) and nothing else: unanswered in the capture, with the
+// weakest confidence.
+func TestSynUnansweredSingleRealSYN(t *testing.T) {
+	c := loadCapture(t, corpusFile(t, "zeek/Traces/ipv4/fragmented-syn.pcap"))
+	if len(c.conns) != 1 {
+		t.Fatalf("%d connections, want 1", len(c.conns))
+	}
+	f := ruleFor(t, "syn-unanswered").Check(c.streamCase(c.conns[0], "never established"))
+	if f == nil || f.Confidence != 0.6 || !strings.Contains(f.Summary, "1 SYN (at 0 s)") || len(f.Evidence) != 1 || f.Evidence[0].At.Frame != 2 {
+		t.Fatalf("finding %+v", f)
+	}
+}
+
+// The lab's capture: curl's SYNs to port 21 dropped by a router rule,
+// captured on the client's veth.
+func TestSynUnansweredLabSample(t *testing.T) {
+	c := loadCapture(t, sampleFile(t, "syn-unanswered"))
+	bs := breaksOf(c)
+	if len(bs) != 1 || bs[0].Cause != "syn-unanswered" || bs[0].Kind != KindControl || bs[0].Confidence < 0.85 {
+		t.Fatalf("breaks %+v, want one control/syn-unanswered at 0.85 or more", bs)
+	}
+	v := bs[0]
+	if !strings.Contains(v.Summary, "at 0 s, +1") || !strings.Contains(v.Summary, "capture is at the sender's side") {
+		t.Errorf("summary: %s", v.Summary)
+	}
+	if !evidenceHas(v.Evidence, "first SYN (0 router hops from the capture point)", "TTL 64") {
+		t.Errorf("evidence lacks the first SYN with its TTL: %+v", v.Evidence)
+	}
+}
