@@ -200,7 +200,9 @@ type Half struct {
 	Sent RateSeries
 	// AppWait sums the pauses in which this side, after its first payload,
 	// had everything it sent acknowledged and the peer's window open, and
-	// sent nothing new until the pause ended with new data; AppWaits counts
+	// sent nothing new for longer than a round trip (the handshake's, or
+	// 10 ms when it was not captured) until the pause ended with new data;
+	// AppWaits counts
 	// them and AppWaitMax is the longest. A sender held back by the
 	// network or the window keeps data in flight; one paced by its
 	// application (a rate cap, a slow disk, a request to wait for) lets

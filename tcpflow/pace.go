@@ -89,17 +89,37 @@ func (h *Half) notePipe(ack uint32, win uint16, ts int64) {
 	}
 }
 
-// resumeAfterWait ends a pause when this side sends new data.
-func (h *Half) resumeAfterWait(ts int64) {
+// resumeAfterWait ends a pause when this side sends new data. Pauses
+// shorter than floor are not counted: beside the receiver every ACK
+// empties the pipe as seen there, and the next segment follows at the
+// path's pace, not the sender's choice.
+func (h *Half) resumeAfterWait(ts, floor int64) {
 	if !h.pipeEmpty {
 		return
 	}
 	h.pipeEmpty = false
-	if d := ts - h.pipeEmptyTS; d > 0 {
+	if d := ts - h.pipeEmptyTS; d >= floor {
 		h.AppWait += d
 		h.AppWaits++
 		h.AppWaitMax = max(h.AppWaitMax, d)
 	}
+}
+
+// Floors of a counted pause: the handshake's round trip (at least
+// minPauseFloor) when it was captured whole, else defaultPauseFloor.
+const (
+	minPauseFloor     = int64(1e6)  // 1 ms
+	defaultPauseFloor = int64(10e6) // 10 ms
+)
+
+// pauseFloor is the shortest pause that counts as the sender holding
+// back: longer than a round trip, which is what ACK clocking takes.
+func (c *Conn) pauseFloor() int64 {
+	syn := c.Half[FromClient].SYN
+	if c.HandshakeAck.IsZero() || syn.IsZero() || c.Half[FromClient].SYNCount != 1 || c.Half[FromServer].SYNCount != 1 {
+		return defaultPauseFloor
+	}
+	return max(c.HandshakeAck.TS-syn.TS, minPauseFloor)
 }
 
 // WindowClosed reports whether the last window this side advertised (on a

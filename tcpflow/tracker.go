@@ -305,7 +305,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		if n := h.span - span; n > 0 {
 			h.Sent.add(at.TS, n)
 			h.timeSegment(at.TS)
-			h.resumeAfterWait(at.TS)
+			h.resumeAfterWait(at.TS, c.pauseFloor())
 		}
 	}
 	if p.Flags&FlagACK != 0 {
