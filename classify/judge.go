@@ -208,7 +208,11 @@ func controlBroke(s *dissect.Session) string {
 	case handshakeStalled(c):
 		// A SYN-ACK and no ACK of it, nothing sent: the session never began.
 		return "handshake never completed"
-	case s.NotFTP != nil:
+	case tlsHandshakeFailed(s):
+		// Before the checks below: an alert answered by a FIN looks like
+		// an encrypted session's orderly end.
+		return "TLS handshake did not complete"
+	case s.NotFTP != nil && !implicitTLS(s):
 		return "server does not speak FTP"
 	case loginFailed(s):
 		// Checked before QUIT: a client that quits politely after its
@@ -216,7 +220,7 @@ func controlBroke(s *dissect.Session) string {
 		return "login failed"
 	case quitAnswered(s):
 		return ""
-	case s.TLS && encryptedOrderlyEnd(c):
+	case tlsAttempted(s) && encryptedOrderlyEnd(c):
 		return ""
 	}
 	if r := s.LastReply; r != nil && r.Valid && r.Code == 421 {
@@ -232,6 +236,9 @@ func controlBroke(s *dissect.Session) string {
 		}
 		if pendingCommand(s) != nil || transferInProgress(s, c.Half[tcpflow.FromClient].FIN) {
 			return "client closed mid-command"
+		}
+		if clientLeftUngreeted(s) {
+			return "client closed waiting for the greeting"
 		}
 		if _, r := lastFinalReply(s); r != nil && r.Code >= 400 {
 			return "client left after an error reply"

@@ -1,0 +1,104 @@
+package classify
+
+import (
+	"fmt"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// minWindowLimitedSegments: fewer data segments than this are too short a
+// transfer to call window-limited (slow start alone fills a window).
+const minWindowLimitedSegments = 20
+
+// no-window-scaling: a SYN without the window-scale option caps every
+// receive window of the connection at 65,535 bytes (RFC 7323 §1.1), so a
+// sender can have at most that much in flight per round trip. A finding
+// on any connection that carried more than one such window; the break
+// cause when the sender was pinned at the window and the connection then
+// broke. Connections whose handshake predates the capture say nothing:
+// their scaling is unknown, never assumed off.
+func init() {
+	register(Rule{
+		Cause:      "no-window-scaling",
+		Precedence: 55,
+		Needs:      "a SYN or SYN-ACK without the window-scale option on a connection that carried more than 65,535 bytes; the break cause when the sender was window-limited (bytes in flight pinned at the window, throughput ≈ window / round trip) and the connection then broke",
+		Example:    "The data connection of STOR big.bin was window-limited with window scaling off (the client's SYN carried no window-scale option): the client sent no more than the server's 65,535-byte window per 300.4 ms round trip (208.3 kB/s sustained), and the connection then broke (transfer truncated).",
+		Check:      checkNoWindowScaling,
+		Notice:     noticeNoWindowScaling,
+	})
+}
+
+func checkNoWindowScaling(b *Case) *Finding {
+	c := b.Conn
+	if c == nil {
+		return nil
+	}
+	if _, _, state := c.WindowScaling(); state != "off" {
+		return nil
+	}
+	sender := bulkSender(b)
+	w := measureWindow(c, sender)
+	if !w.pinned() {
+		return nil
+	}
+	f := &Finding{Confidence: 0.78,
+		Summary: fmt.Sprintf("%s was window-limited with window scaling off (%s): the %s sent no more than the %s's %s-byte window per %s round trip (%s sustained), and the connection then broke (%s).",
+			upperFirst(connName(b)), scalingWords(c), sideName(b, sender), sideName(b, sender.Other()), fmtInt(w.maxWin), fmtDur(w.rtt), fmtRate(w.sustained), b.Why),
+		Evidence: scalingEvidence(c),
+	}
+	f.Evidence = append(f.Evidence, rttEvidence(c), Evidence{At: c.Half[sender].FirstData, Text: fmt.Sprintf("%s's data from here on: %s", sideName(b, sender), w.words())})
+	f.Evidence = append(f.Evidence, endEvidence(c)...)
+	return f
+}
+
+func noticeNoWindowScaling(b *Case) *Finding {
+	c := b.Conn
+	if c == nil {
+		return nil
+	}
+	if _, _, state := c.WindowScaling(); state != "off" {
+		return nil
+	}
+	sender := bulkSender(b)
+	h := &c.Half[sender]
+	if h.SeqBytes() <= maxUnscaledWindow && h.WinLimited == 0 {
+		return nil // nothing that could have needed a larger window
+	}
+	w := measureWindow(c, sender)
+	f := &Finding{Confidence: 0.9, Evidence: scalingEvidence(c)}
+	f.Evidence = append(f.Evidence, rttEvidence(c), Evidence{At: h.FirstData, Text: fmt.Sprintf("%s's data from here on: %s", sideName(b, sender), w.words())})
+	if w.pinned() {
+		f.Summary = fmt.Sprintf("Window scaling was off on %s (%s): every receive window is capped at 65,535 bytes, and the transfer was window-limited: the %s sent no more than the %s's %s-byte window per %s round trip (%s sustained).",
+			connName(b), scalingWords(c), sideName(b, sender), sideName(b, sender.Other()), fmtInt(w.maxWin), fmtDur(w.rtt), fmtRate(w.sustained))
+		return f
+	}
+	f.Confidence = 0.8
+	f.Summary = fmt.Sprintf("Window scaling was off on %s (%s): every receive window is capped at 65,535 bytes; this connection's %s bytes were not held back by it (at most %s bytes in flight).",
+		connName(b), scalingWords(c), fmtInt(h.SeqBytes()), fmtInt(w.maxInFlight))
+	return f
+}
+
+// scalingEvidence shows the handshake's SYN and SYN-ACK with the
+// window-scale option each carried.
+func scalingEvidence(c *tcpflow.Conn) []Evidence {
+	var ev []Evidence
+	for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
+		flags := tcpflow.FlagSYN
+		what := "SYN"
+		if d == tcpflow.FromServer {
+			flags |= tcpflow.FlagACK
+			what = "SYN-ACK"
+		}
+		s, ok := firstSeg(c, d, flags)
+		if !ok {
+			continue
+		}
+		if ws := c.Half[d].WScale; ws >= 0 {
+			what += fmt.Sprintf(" with window scale %d", ws)
+		} else {
+			what += " without window scale"
+		}
+		ev = append(ev, segEvidence(c, s, what))
+	}
+	return ev
+}

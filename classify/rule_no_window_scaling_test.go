@@ -1,0 +1,167 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// finishTransfer ends a scripted transfer the healthy way: the sender
+// closes the data connection, the server replies 226, the client quits.
+func finishTransfer(ctl, data *sconn, sender tcpflow.Dir) {
+	data.closeBoth(sender, time.Millisecond)
+	ctl.send(tcpflow.FromServer, time.Millisecond, "226 Transfer complete.\r\n")
+	ctl.ack(tcpflow.FromClient, time.Millisecond)
+	ctl.exchange("QUIT", time.Millisecond, "221 Goodbye.")
+	ctl.closeBoth(tcpflow.FromServer, time.Millisecond)
+}
+
+// dataVerdict returns the verdict (break or finding) with cause on the
+// data connection.
+func dataVerdict(vs []Verdict, cause string, info bool) *Verdict {
+	for i := range vs {
+		if vs[i].Cause == cause && vs[i].Kind == KindData && vs[i].Info == info {
+			return &vs[i]
+		}
+	}
+	return nil
+}
+
+func TestNoWindowScaling(t *testing.T) {
+	const rtt = 100 * time.Millisecond
+	for _, tc := range []struct {
+		name    string
+		ws      int8
+		script  func(ctl, data *sconn)
+		finding string  // substring of the finding on the data connection
+		conf    float64 // the finding's confidence
+		broke   string  // the data connection's break cause
+	}{
+		{name: "window-limited upload", ws: tcpflow.WScaleNone, script: func(ctl, data *sconn) {
+			data.windowed(tcpflow.FromClient, 600000, 65535, rtt)
+			finishTransfer(ctl, data, tcpflow.FromClient)
+		}, finding: "the client sent no more than the server's 65,535-byte window per 100.1 ms round trip", conf: 0.9},
+		{name: "off but not limiting", ws: tcpflow.WScaleNone, script: func(ctl, data *sconn) {
+			data.bulk(tcpflow.FromClient, 600000, 10*time.Microsecond)
+			finishTransfer(ctl, data, tcpflow.FromClient)
+		}, finding: "600,000 bytes were not held back by it", conf: 0.8},
+		{name: "too small to matter", ws: tcpflow.WScaleNone, script: func(ctl, data *sconn) {
+			data.bulk(tcpflow.FromClient, 20000, 10*time.Microsecond)
+			finishTransfer(ctl, data, tcpflow.FromClient)
+		}},
+		{name: "scaling on", ws: 7, script: func(ctl, data *sconn) {
+			data.windowed(tcpflow.FromClient, 600000, 65535, rtt)
+			finishTransfer(ctl, data, tcpflow.FromClient)
+		}},
+		{name: "window-limited then the client gives up", ws: tcpflow.WScaleNone, script: func(ctl, data *sconn) {
+			data.windowed(tcpflow.FromClient, 400000, 65535, rtt)
+			data.rst(tcpflow.FromClient, time.Millisecond)
+			ctl.exchange("QUIT", time.Millisecond, "221 Goodbye.")
+			ctl.closeBoth(tcpflow.FromServer, time.Millisecond)
+		}, broke: "no-window-scaling"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScript(t)
+			ctl, data := ftpTransfer(s, "STOR big.bin", tc.ws, rtt)
+			tc.script(ctl, data)
+			vs := s.done().judge()
+			f := dataVerdict(vs, "no-window-scaling", true)
+			switch {
+			case tc.finding == "" && f != nil && tc.broke == "":
+				t.Errorf("unexpected finding: %s", f.Summary)
+			case tc.finding != "" && f == nil:
+				t.Fatalf("no no-window-scaling finding; verdicts %+v", vs)
+			case tc.finding != "" && (!strings.Contains(f.Summary, tc.finding) || f.Confidence != tc.conf):
+				t.Errorf("finding %.2f %q, want %.2f and %q", f.Confidence, f.Summary, tc.conf, tc.finding)
+			}
+			if f != nil && !strings.Contains(f.Summary, "the client's SYN carried no window-scale option") {
+				t.Errorf("finding does not say which SYN lacked the option: %s", f.Summary)
+			}
+			var brk *Verdict
+			for i := range vs {
+				if !vs[i].Info && vs[i].Kind == KindData {
+					brk = &vs[i]
+				}
+			}
+			switch {
+			case tc.broke == "" && brk != nil:
+				t.Errorf("unexpected data break %s: %s", brk.Cause, brk.Summary)
+			case tc.broke != "" && (brk == nil || brk.Cause != tc.broke):
+				t.Fatalf("data break %+v, want %s", brk, tc.broke)
+			case tc.broke != "":
+				if !hasContributing(brk, "client-abort") {
+					t.Errorf("client-abort should contribute: %v", brk.Contributing)
+				}
+				if !strings.Contains(brk.Summary, "window-limited with window scaling off") {
+					t.Errorf("summary %q", brk.Summary)
+				}
+			}
+		})
+	}
+}
+
+// Real handshakes without the option: the words say which SYN lacked it,
+// and small connections carry no finding.
+func TestNoWindowScalingCorpus(t *testing.T) {
+	for _, tc := range []struct {
+		file  string
+		words string
+	}{
+		{"arkime/pcap/http-basicauth.pcap", "the server's SYN-ACK carried no window-scale option (the client offered shift 3)"},
+		{"nDPI/pcap/ftp-start-tls.pcap", "the client's SYN carried no window-scale option"},
+		{"suricata-verify/tests/ftp-retr-bypass-realserver/input.pcap", "the client's SYN carried no window-scale option"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			c := loadCapture(t, corpusFile(t, tc.file))
+			conn := c.conns[0]
+			if got := scalingWords(conn); got != tc.words {
+				t.Errorf("scalingWords = %q, want %q", got, tc.words)
+			}
+			if f := noticeNoWindowScaling(c.streamCase(conn, "")); f != nil {
+				t.Errorf("finding on a connection of %d bytes: %s", conn.Half[1].Bytes, f.Summary)
+			}
+		})
+	}
+}
+
+// A connection picked up mid-stream has unknown scaling: never a finding,
+// and the words say why.
+func TestNoWindowScalingUnknown(t *testing.T) {
+	c := loadCapture(t, corpusFile(t, "zeek/Traces/smtp.pcap"))
+	for _, conn := range c.conns {
+		if !conn.Midstream {
+			continue
+		}
+		if f := noticeNoWindowScaling(c.streamCase(conn, "")); f != nil {
+			t.Errorf("finding on a mid-stream connection: %s", f.Summary)
+		}
+		if w := scalingWords(conn); !strings.Contains(w, "handshake predates the capture") {
+			t.Errorf("words %q", w)
+		}
+		return
+	}
+	t.Fatal("smtp.pcap has no mid-stream connection")
+}
+
+// zeek 206_example_b: an HTTP download of 1 MB with scaling off on both
+// SYNs, from a server across the Internet: a finding.
+func TestNoWindowScalingHTTPDownload(t *testing.T) {
+	c := loadCapture(t, corpusFile(t, "zeek/Traces/http/206_example_b.pcap"))
+	conn := c.connTo(t, 80)
+	f := noticeNoWindowScaling(c.streamCase(conn, ""))
+	if f == nil {
+		t.Fatal("no finding")
+	}
+	t.Logf("%.2f %s", f.Confidence, f.Summary)
+	for _, e := range f.Evidence {
+		t.Logf("  #%d %s", e.At.Frame, e.Text)
+	}
+	if !strings.Contains(f.Summary, "the client's SYN carried no window-scale option") {
+		t.Errorf("summary %q", f.Summary)
+	}
+	if len(f.Evidence) < 3 || f.Evidence[0].At.Frame != 1 || !strings.Contains(f.Evidence[0].Text, "SYN without window scale") {
+		t.Errorf("evidence should start with the SYN (frame 1): %+v", f.Evidence)
+	}
+}

@@ -1,0 +1,57 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+func TestNotFTP(t *testing.T) {
+	cl, sv := tcpflow.FromClient, tcpflow.FromServer
+	for _, tc := range []struct {
+		name    string
+		script  func(c *sconn)
+		cause   string
+		summary string
+		first   string // the evidence naming the first bytes
+	}{
+		{name: "an SSH server on port 21", script: func(c *sconn) {
+			c.send(sv, 5*time.Millisecond, sshBanner)
+			c.ack(cl, time.Millisecond)
+			c.closeBoth(cl, 2*time.Millisecond)
+		}, cause: "not-ftp",
+			summary: `The server at 203.0.113.20:21 does not speak FTP: it sent an SSH banner ("SSH-2.0-OpenSSH_9.2p1 De") where the 220 greeting belongs.`,
+			first:   `server's first bytes: "SSH-2.0-OpenSSH_9.2p1 De" (an SSH banner)`},
+		{name: "an HTTP server answering a command", script: func(c *sconn) {
+			c.send(cl, time.Second, "USER anonymous\r\n")
+			c.send(sv, time.Millisecond, "HTTP/1.1 400 Bad Request\r\n\r\n")
+			c.closeBoth(sv, time.Millisecond)
+		}, cause: "not-ftp", summary: "it sent an HTTP response", first: "(an HTTP response)"},
+		{name: "a TLS record where the greeting belongs", script: func(c *sconn) {
+			c.send(sv, 5*time.Millisecond, alertProtoVer)
+			c.closeBoth(sv, time.Millisecond)
+		}, cause: "not-ftp", summary: "it sent a TLS record", first: "(a TLS record)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScript(t)
+			tc.script(s.conn(cli21, srv21, 7, 7, 10*time.Millisecond))
+			vs := s.done().judge()
+			if len(vs) != 1 || vs[0].Info {
+				t.Fatalf("want one break, got %+v", vs)
+			}
+			v := vs[0]
+			if v.Cause != tc.cause || v.Class != ClassProtocol || v.Confidence != 0.95 || !strings.Contains(v.Summary, tc.summary) {
+				t.Errorf("%s/%s %.2f %q\nwant %s and %q", v.Class, v.Cause, v.Confidence, v.Summary, tc.cause, tc.summary)
+			}
+			found := false
+			for _, e := range v.Evidence {
+				found = found || strings.Contains(e.Text, tc.first)
+			}
+			if !found {
+				t.Errorf("no evidence %q in %+v", tc.first, v.Evidence)
+			}
+		})
+	}
+}

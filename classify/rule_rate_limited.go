@@ -1,0 +1,170 @@
+package classify
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// Thresholds of the rate-limited rule.
+const (
+	// minRateSpan: a cap shows over seconds; shorter transfers are mostly
+	// slow start.
+	minRateSpan = 2 * time.Second
+	// minRateBins: intervals the steady part must span.
+	minRateBins = 4
+	// maxRateCV: the intervals' rates may differ by this coefficient of
+	// variation and still count as one steady rate.
+	maxRateCV = 0.25
+	// minAppWaitShare: the sender sat with nothing in flight and an open
+	// window for at least this share of the transfer: it was holding back.
+	minAppWaitShare = 0.2
+	// maxWindowLimitedShare and maxRetransShare: more than this and the
+	// window or loss explains the rate.
+	maxWindowLimitedShare = 0.2
+	maxRetransShare       = 0.01
+)
+
+// rate-limited: a transfer's throughput held at a steady level that
+// neither the receive window nor loss explains, with the sender
+// repeatedly letting the pipe run dry (everything acknowledged, window
+// open) before sending more: its application, or a shaper in front of it,
+// paced it. A finding.
+func init() {
+	register(Rule{
+		Cause:      "rate-limited",
+		Precedence: 80,
+		Needs:      "a data connection whose sender's rate stays steady (±25 % over ≥4 intervals, or bursts between pauses of one length) for ≥2 s, with the pipe run dry (all acknowledged, window open) for ≥20 % of the time, ≤20 % of segments window-limited and ≤1 % retransmitted",
+		Example:    "The download on the data connection of RETR slow.bin ran at a steady 20.1 kB/s for 9.80 s (±6 % over 7 intervals of 1.28 s), the server leaving nothing in flight for 78 % of the time; not window-limited (0 of ~140 segments) and no retransmissions: a rate cap.",
+		Notice:     noticeRateLimited,
+	})
+}
+
+func noticeRateLimited(b *Case) *Finding {
+	c := b.Conn
+	if c == nil || b.Kind != KindData {
+		return nil
+	}
+	sender := bulkSender(b)
+	h := &c.Half[sender]
+	rate, span, ok := throughput(h)
+	if !ok || span < minRateSpan {
+		return nil
+	}
+	steady, ok := steadyRate(&h.Sent)
+	if !ok {
+		steady, ok = regularBursts(h, rate, span)
+	}
+	if !ok {
+		return nil
+	}
+	w := measureWindow(c, sender)
+	segs := max(w.segments, 1)
+	if w.limitedShare() > maxWindowLimitedShare || float64(h.Retransmits) > maxRetransShare*float64(segs) {
+		return nil
+	}
+	waitShare := float64(h.AppWait) / float64(span)
+	if waitShare < minAppWaitShare {
+		return nil
+	}
+	f := &Finding{Confidence: 0.8}
+	dir := "download"
+	if sender != b.ServerDir() {
+		dir = "upload"
+	}
+	retx := "no retransmissions"
+	if h.Retransmits > 0 {
+		retx = fmt.Sprintf("%d retransmissions", h.Retransmits)
+	}
+	f.Summary = fmt.Sprintf("The %s on %s ran at a steady %s for %s (%s), the %s leaving nothing in flight for %.0f %% of the time; not window-limited (%d of ~%d segments) and %s: a rate cap.",
+		dir, connName(b), fmtRate(steady.rate), fmtDur(span), steady.words(),
+		sideName(b, sender), 100*math.Min(waitShare, 1), w.limited, w.segments, retx)
+	f.Evidence = []Evidence{
+		{At: h.FirstData, Text: fmt.Sprintf("%s's first data", sideName(b, sender))},
+		{At: h.LastData, Text: fmt.Sprintf("%s's last data: %s bytes in %s, %s on average; %d pauses with nothing in flight and the window open, %s in all",
+			sideName(b, sender), fmtInt(h.SeqBytes()), fmtDur(span), fmtRate(rate), h.AppWaits, fmtDur(time.Duration(h.AppWait)))},
+		rttEvidence(c),
+	}
+	if _, _, state := c.WindowScaling(); state == "unknown" {
+		f.Confidence = 0.7
+		f.Evidence = append(f.Evidence, Evidence{At: c.First, Text: "window scaling unknown (the handshake predates the capture): windows read as raw values, so window use is an estimate"})
+	}
+	return f
+}
+
+// steadyLevel is a rate that held over several intervals, or a sender
+// that sent in bursts between pauses of one length.
+type steadyLevel struct {
+	rate   float64 // bytes per second
+	cv     float64 // the intervals' coefficient of variation
+	bins   int
+	width  time.Duration
+	bursts bool // measured from the pauses between bursts
+}
+
+func (l steadyLevel) words() string {
+	if l.bursts {
+		return fmt.Sprintf("in %d bursts with pauses of about %s between them", l.bins, fmtDur(l.width))
+	}
+	return fmt.Sprintf("±%.0f %% over %d intervals of %s", 100*l.cv, l.bins, fmtDur(l.width))
+}
+
+// regularBursts recognises a sender that paces itself in chunks too
+// coarse for the rate series to look steady (vsftpd's rate limit writes
+// 64 KiB, then sleeps): at least two pauses with nothing in flight, no
+// pause longer than 1.5 times their mean, and pauses taking at least half
+// of the transfer's time.
+func regularBursts(h *tcpflow.Half, rate float64, span time.Duration) (steadyLevel, bool) {
+	if h.AppWaits < 2 || span <= 0 {
+		return steadyLevel{}, false
+	}
+	mean := float64(h.AppWait) / float64(h.AppWaits)
+	if float64(h.AppWaitMax) > 1.5*mean || float64(h.AppWait) < 0.5*float64(span) {
+		return steadyLevel{}, false
+	}
+	return steadyLevel{rate: rate, bins: int(h.AppWaits) + 1, width: time.Duration(mean), bursts: true}, true
+}
+
+// steadyRate looks for one steady rate in a series: its interior bins
+// (the first holds slow start, the last a partial interval) at the finest
+// granularity where they agree within maxRateCV. Coarser bins smooth the
+// bursts of a sender that paces itself in chunks.
+func steadyRate(r *tcpflow.RateSeries) (steadyLevel, bool) {
+	var bins [tcpflow.RateBins]int64
+	n := copy(bins[:], r.Bins[:r.Used])
+	width := r.Width
+	for n-2 >= minRateBins {
+		mid := bins[1 : n-1]
+		var sum float64
+		for _, v := range mid {
+			sum += float64(v)
+		}
+		mean := sum / float64(len(mid))
+		if mean > 0 {
+			var sq float64
+			for _, v := range mid {
+				d := float64(v) - mean
+				sq += d * d
+			}
+			cv := math.Sqrt(sq/float64(len(mid))) / mean
+			if cv <= maxRateCV {
+				w := time.Duration(width)
+				return steadyLevel{rate: mean / w.Seconds(), cv: cv, bins: len(mid), width: w}, true
+			}
+		}
+		// Merge neighbours; an odd last bin stays alone (it is the
+		// partial tail, left out of the interior anyway).
+		m := 0
+		for i := 0; i < n; i += 2 {
+			bins[m] = bins[i]
+			if i+1 < n {
+				bins[m] += bins[i+1]
+			}
+			m++
+		}
+		n, width = m, width*2
+	}
+	return steadyLevel{}, false
+}

@@ -1,0 +1,89 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+func TestRateLimited(t *testing.T) {
+	sv := tcpflow.FromServer
+	for _, tc := range []struct {
+		name    string
+		script  func(data *sconn)
+		finding string // substring of the summary, "" for none
+	}{
+		{name: "paced in small chunks", script: func(data *sconn) {
+			for range 40 { // 8 KB every 250 ms: 32 kB/s
+				data.bulk(sv, 8192, 100*time.Microsecond)
+				data.send(sv, 250*time.Millisecond, "")
+			}
+		}, finding: "ran at a steady 32.9 kB/s for 9.80 s (±19 % over 14 intervals of 640.0 ms), the server leaving nothing in flight for 100 % of the time; not window-limited (0 of ~227 segments) and no retransmissions"},
+		{name: "64 KiB bursts like vsftpd's rate limit", script: func(data *sconn) {
+			for n := 200000; n > 0; n -= 65536 {
+				data.bulk(sv, min(n, 65536), 100*time.Microsecond)
+				if n > 65536 {
+					data.send(sv, 2600*time.Millisecond, "")
+				}
+			}
+		}, finding: "ran at a steady 25.5 kB/s for 7.83 s (in 4 bursts with pauses of about 2.60 s between them)"},
+		{name: "irregular pauses are no cap", script: func(data *sconn) {
+			for _, p := range []time.Duration{100, 4000, 300, 6000, 200, 50} {
+				data.bulk(sv, 30000, 100*time.Microsecond)
+				data.send(sv, p*time.Millisecond, "")
+			}
+		}},
+		{name: "a transfer held by the window is not capped", script: func(data *sconn) {
+			data.windowed(sv, 3000000, 65535, 50*time.Millisecond)
+		}},
+		{name: "short transfers say nothing", script: func(data *sconn) {
+			for range 4 {
+				data.bulk(sv, 8192, 100*time.Microsecond)
+				data.send(sv, 250*time.Millisecond, "")
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScript(t)
+			ctl, data := ftpTransfer(s, "RETR slow.bin", tcpflow.WScaleNone, 2*time.Millisecond)
+			tc.script(data)
+			finishTransfer(ctl, data, sv)
+			vs := s.done().judge()
+			for _, v := range vs {
+				if !v.Info {
+					t.Errorf("unexpected break %s: %s", v.Cause, v.Summary)
+				}
+			}
+			f := dataVerdict(vs, "rate-limited", true)
+			switch {
+			case tc.finding == "" && f != nil:
+				t.Errorf("unexpected finding: %s", f.Summary)
+			case tc.finding != "" && f == nil:
+				t.Errorf("no rate-limited finding; verdicts %+v", vs)
+			case tc.finding != "" && !strings.Contains(f.Summary, tc.finding):
+				t.Errorf("finding %q, want it to say %q", f.Summary, tc.finding)
+			}
+		})
+	}
+}
+
+func TestSteadyRateMergesBursts(t *testing.T) {
+	var r tcpflow.RateSeries
+	r.Width, r.Used = int64(100*time.Millisecond), 16
+	// Alternating bursts and silences: unsteady at 100 ms, steady at 200.
+	for i := range r.Bins {
+		if i%2 == 0 {
+			r.Bins[i] = 10000
+		}
+	}
+	l, ok := steadyRate(&r)
+	if !ok || l.bins != 6 || l.width != 200*time.Millisecond || l.rate != 50000 {
+		t.Errorf("steady %v %+v, want 6 intervals of 200 ms at 50,000 B/s", ok, l)
+	}
+	r.Bins[7] = 90000 // one burst far above the rest
+	if l, ok := steadyRate(&r); ok {
+		t.Errorf("steady despite an outlier: %+v", l)
+	}
+}

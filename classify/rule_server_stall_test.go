@@ -1,0 +1,114 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+func TestServerStall(t *testing.T) {
+	cl, sv := tcpflow.FromClient, tcpflow.FromServer
+	for _, tc := range []struct {
+		name    string
+		cmd     string
+		script  func(ctl, data *sconn)
+		cause   string // the data connection's break ("": any but server-stall)
+		conf    float64
+		summary string
+	}{
+		{name: "server goes quiet, client gives up", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
+			data.bulk(sv, 100000, 100*time.Microsecond)
+			data.rst(cl, 20*time.Second)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "server-stall", conf: 0.8,
+			summary: "The server stopped sending on the data connection of RETR big.bin after 100000 bytes: 20.00 s of silence with every byte acknowledged and the client's window open (8,388,480 bytes), no retransmissions; then the client reset the connection."},
+		{name: "server's keepalive shows it is there", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
+			data.bulk(sv, 100000, 100*time.Microsecond)
+			data.probe(sv, 10*time.Second) // a keepalive: no data
+			data.ack(cl, time.Millisecond)
+			data.rst(cl, 10*time.Second)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "server-stall", conf: 0.85, summary: "20.00 s of silence"},
+		{name: "server never starts sending", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
+			data.fin(cl, 30*time.Second)
+			data.fin(sv, time.Millisecond)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "server-stall", conf: 0.8, summary: "after 0 bytes: 30.07 s of silence"},
+		{name: "a short pause is not a stall", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
+			data.bulk(sv, 100000, 100*time.Microsecond)
+			data.rst(cl, 2*time.Second)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "client-abort"},
+		{name: "a pause like the ones before is pacing", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
+			for range 3 {
+				data.bulk(sv, 20000, 100*time.Microsecond)
+				data.ack(cl, 2*time.Millisecond)
+				data.send(sv, 3*time.Second, strings.Repeat("x", 100)) // after a pause of 3 s
+				data.ack(cl, time.Millisecond)
+			}
+			data.fin(sv, 6*time.Second) // killed in the next pause
+			data.fin(cl, time.Millisecond)
+			ctl.closeBoth(cl, time.Millisecond)
+		}},
+		{name: "unacknowledged data is loss, not a stall", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
+			data.bulk(sv, 100000, 100*time.Microsecond)
+			acked := data.next[sv]
+			data.send(sv, time.Millisecond, strings.Repeat("x", mss)) // never acknowledged
+			data.packetAck(cl, 20*time.Second, tcpflow.FlagRST|tcpflow.FlagACK, "", 0, acked)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "client-abort"},
+		{name: "a shut window is the client's doing", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
+			data.bulk(sv, 100000, 100*time.Microsecond)
+			data.shutWindow(cl, time.Millisecond)
+			data.rst(cl, 20*time.Second)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "client-abort"},
+		{name: "an upload's server is the receiver", cmd: "STOR big.bin", script: func(ctl, data *sconn) {
+			data.bulk(cl, 100000, 100*time.Microsecond)
+			data.rst(cl, 20*time.Second)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "client-abort"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScript(t)
+			ctl, data := ftpTransfer(s, tc.cmd, 7, 10*time.Millisecond)
+			data.win = [2]uint16{65535, 65535}
+			tc.script(ctl, data)
+			vs := s.done().judge()
+			var brk *Verdict
+			for i := range vs {
+				if !vs[i].Info && vs[i].Kind == KindData {
+					brk = &vs[i]
+				}
+			}
+			if brk == nil || (tc.cause != "" && brk.Cause != tc.cause) {
+				t.Fatalf("data break %+v, want %s", brk, tc.cause)
+			}
+			if tc.cause != "server-stall" {
+				if hasContributing(brk, "server-stall") {
+					t.Errorf("server-stall should not hold: %v", brk.Contributing)
+				}
+				return
+			}
+			if brk.Confidence != tc.conf || !strings.Contains(brk.Summary, tc.summary) {
+				t.Errorf("%.2f %q, want %.2f and %q", brk.Confidence, brk.Summary, tc.conf, tc.summary)
+			}
+			if brk.Class != ClassServerPolicy {
+				t.Errorf("class %s", brk.Class)
+			}
+		})
+	}
+}
+
+// The lab's server-close capture: pyftpdlib, throttled, killed with
+// SIGKILL a second into its first pause. A second's silence is a
+// throttle's pause, not a stall.
+func TestServerStallNotOnAKilledThrottledServer(t *testing.T) {
+	for _, v := range loadCapture(t, sampleFile(t, "server-close")).judge() {
+		if v.Cause == "server-stall" || hasContributing(&v, "server-stall") {
+			t.Errorf("server-stall on %s: %s", v.Kind, v.Summary)
+		}
+	}
+}

@@ -1,0 +1,161 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// ftpControl opens a scripted control connection with a 20 ms round
+// trip and the server's greeting after greet.
+func ftpControl(s *script, greet time.Duration) *sconn {
+	c := s.conn(cli21, srv21, 7, 7, 20*time.Millisecond)
+	c.send(tcpflow.FromServer, greet, "220 lab FTP\r\n")
+	c.ack(tcpflow.FromClient, time.Millisecond)
+	return c
+}
+
+// verdictsOf returns the verdicts and findings with a cause.
+func verdictsOf(vs []Verdict, cause string) (breaks, findings []Verdict) {
+	for _, v := range vs {
+		if v.Cause != cause {
+			continue
+		}
+		if v.Info {
+			findings = append(findings, v)
+		} else {
+			breaks = append(breaks, v)
+		}
+	}
+	return breaks, findings
+}
+
+func TestSlowServerReply(t *testing.T) {
+	const fast, slow = 2 * time.Millisecond, 1200 * time.Millisecond
+	for _, tc := range []struct {
+		name    string
+		script  func(c *sconn)
+		finding string // substring of the finding's summary, "" for none
+		cause   string // the control break's cause, "" for no break
+		conf    float64
+		contrib bool // slow-server-reply among the contributing causes
+	}{
+		{name: "every reply a second late", script: func(c *sconn) {
+			c.exchange("USER ftplab", slow, "331 Password please")
+			c.exchange("PASS secret", slow, "230 Logged in")
+			c.exchange("PWD", slow, `257 "/"`)
+			c.exchange("QUIT", fast, "221 Bye")
+			c.closeBoth(tcpflow.FromServer, time.Millisecond)
+		}, finding: "3 of 5 replies came 200.0 ms or more beyond the 20.1 ms round trip"},
+		{name: "one slow reply is no pattern", script: func(c *sconn) {
+			c.exchange("USER ftplab", fast, "331 Password please")
+			c.exchange("PASS secret", slow, "230 Logged in")
+			c.exchange("PWD", fast, `257 "/"`)
+			c.exchange("QUIT", fast, "221 Bye")
+			c.closeBoth(tcpflow.FromServer, time.Millisecond)
+		}},
+		{name: "delayed 530s are a login policy", script: func(c *sconn) {
+			c.exchange("USER ftplab", fast, "331 Password please")
+			c.exchange("PASS wrong", 3*time.Second, "530 Login incorrect.")
+			c.exchange("USER ftplab", fast, "331 Password please")
+			c.exchange("PASS wrong", 3*time.Second, "530 Login incorrect.")
+			c.exchange("QUIT", fast, "221 Bye")
+			c.closeBoth(tcpflow.FromServer, time.Millisecond)
+		}, cause: "login-failures", conf: 0.75},
+		{name: "client gives up after a long wait", script: func(c *sconn) {
+			c.exchange("USER ftplab", fast, "331 Password please")
+			c.exchange("PASS secret", fast, "230 Logged in")
+			c.exchange("PWD", 0, "")
+			c.closeBoth(tcpflow.FromClient, 30*time.Second)
+		}, cause: "slow-server-reply", conf: 0.8},
+		{name: "client gives up after slow replies", script: func(c *sconn) {
+			c.exchange("USER ftplab", 1500*time.Millisecond, "331 Password please")
+			c.exchange("PASS secret", 3*time.Second, "230 Logged in")
+			c.exchange("PWD", 0, "")
+			c.rst(tcpflow.FromClient, 4*time.Second)
+		}, finding: "", cause: "slow-server-reply", conf: 0.8},
+		{name: "a short wait may be a person", script: func(c *sconn) {
+			c.exchange("USER ftplab", fast, "331 Password please")
+			c.exchange("PWD", 0, "")
+			c.closeBoth(tcpflow.FromClient, 2*time.Second)
+		}, cause: "client-abort", conf: 0.75, contrib: true},
+		{name: "a quick give-up is not waiting", script: func(c *sconn) {
+			c.exchange("USER ftplab", fast, "331 Password please")
+			c.exchange("PWD", 0, "")
+			c.closeBoth(tcpflow.FromClient, 100*time.Millisecond)
+		}, cause: "client-abort", conf: 0.75},
+		{name: "an unacknowledged command may never have arrived", script: func(c *sconn) {
+			c.exchange("USER ftplab", fast, "331 Password please")
+			c.send(tcpflow.FromClient, 50*time.Millisecond, "PWD\r\n")
+			c.rst(tcpflow.FromClient, 30*time.Second)
+		}, cause: "client-abort", conf: 0.75},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScript(t)
+			tc.script(ftpControl(s, 5*time.Millisecond))
+			vs := s.done().judge()
+			_, findings := verdictsOf(vs, "slow-server-reply")
+			switch {
+			case tc.finding == "" && len(findings) > 0 && tc.cause == "":
+				t.Errorf("unexpected finding: %s", findings[0].Summary)
+			case tc.finding != "" && len(findings) != 1:
+				t.Errorf("%d slow-server-reply findings, want 1 (verdicts %+v)", len(findings), vs)
+			case tc.finding != "" && !strings.Contains(findings[0].Summary, tc.finding):
+				t.Errorf("finding %q, want it to say %q", findings[0].Summary, tc.finding)
+			}
+			var ctl *Verdict
+			for i := range vs {
+				if !vs[i].Info && vs[i].Kind == KindControl {
+					ctl = &vs[i]
+				}
+			}
+			switch {
+			case tc.cause == "" && ctl != nil:
+				t.Errorf("unexpected break %s: %s", ctl.Cause, ctl.Summary)
+			case tc.cause != "" && ctl == nil:
+				t.Errorf("no control break, want %s", tc.cause)
+			case tc.cause != "" && (ctl.Cause != tc.cause || ctl.Confidence != tc.conf):
+				t.Errorf("break %s %.2f (%s), want %s %.2f", ctl.Cause, ctl.Confidence, ctl.Summary, tc.cause, tc.conf)
+			}
+			if ctl != nil && tc.contrib != hasContributing(ctl, "slow-server-reply") {
+				t.Errorf("contributing %v, want slow-server-reply among them: %v", ctl.Contributing, tc.contrib)
+			}
+		})
+	}
+}
+
+func hasContributing(v *Verdict, cause string) bool {
+	for _, c := range v.Contributing {
+		if c == cause {
+			return true
+		}
+	}
+	return false
+}
+
+// The greeting counts: a server that takes its time to say 220 (reverse
+// DNS, an overloaded accept loop) and then to answer is slow.
+func TestSlowGreetingAndGiveUp(t *testing.T) {
+	s := newScript(t)
+	c := s.conn(cli21, srv21, 7, 7, 20*time.Millisecond)
+	c.closeBoth(tcpflow.FromClient, 10*time.Second)
+	vs := s.done().judge()
+	breaks, _ := verdictsOf(vs, "slow-server-reply")
+	if len(breaks) != 1 || breaks[0].Confidence != 0.8 {
+		t.Fatalf("want one slow-server-reply break at 0.80, got %+v", vs)
+	}
+	if want := "gave up waiting for the server's greeting after 10.00 s"; !strings.Contains(breaks[0].Summary, want) {
+		t.Errorf("summary %q, want %q", breaks[0].Summary, want)
+	}
+}
+
+// vsftpd's delay_failed_login makes every 530 take about 3 s: that is a
+// policy, not a slow server.
+func TestSlowServerReplyLoginFailuresSample(t *testing.T) {
+	vs := loadCapture(t, sampleFile(t, "login-failures")).judge()
+	if b, f := verdictsOf(vs, "slow-server-reply"); len(b)+len(f) > 0 {
+		t.Errorf("slow-server-reply on deliberately delayed 530s: %+v %+v", b, f)
+	}
+}

@@ -1,0 +1,143 @@
+package classify
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// zero-window-stall: a receiver stopped reading: its window went to zero
+// and stayed there, the sender probed it (RFC 9293 §3.8.6.1, RFC 1122
+// §4.2.2.17), and the connection was torn down before the window opened
+// again. A zero window that reopens is flow control doing its job, not a
+// break, whatever ends the connection later. A zero window is zero with
+// or without window scaling, so connections picked up mid-stream count
+// too.
+func init() {
+	register(Rule{
+		Cause:      "zero-window-stall",
+		Precedence: 25,
+		Needs:      "a side's advertised window at zero until the connection's FIN or RST, with the peer probing the shut window at least once",
+		Example:    "The client stopped reading the data connection of RETR big.iso: its window stayed at zero for 42.10 s while the server probed it 9 times, then the server reset the connection.",
+		Check: func(b *Case) *Finding {
+			c := b.Conn
+			if c == nil {
+				return nil
+			}
+			for _, r := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
+				if f := zeroWindowStall(b, r); f != nil {
+					return f
+				}
+			}
+			return nil
+		},
+	})
+}
+
+// zeroWindowStall checks whether receiver r's window was shut until the
+// connection was torn down.
+func zeroWindowStall(b *Case, r tcpflow.Dir) *Finding {
+	c := b.Conn
+	h := &c.Half[r]
+	if !h.WindowClosed() || h.ZeroWinProbes == 0 || h.ZeroWinSince.IsZero() {
+		return nil
+	}
+	end, ok := teardownAfter(c, h.ZeroWinSince)
+	if !ok {
+		return nil // still shut when the capture stopped seeing it: not torn down
+	}
+	stall := time.Duration(end.TS - h.ZeroWinSince.TS)
+	f := &Finding{Confidence: 0.75}
+	if h.ZeroWinProbes >= 2 && stall >= time.Second {
+		f.Confidence = 0.85
+	}
+	who, peer := sideName(b, r), sideName(b, r.Other())
+	ender := sideName(b, end.Dir)
+	how := "reset"
+	if end.Flags&tcpflow.FlagRST == 0 {
+		how = "closed"
+	}
+	f.Summary = fmt.Sprintf("The %s stopped reading %s: its window stayed at zero for %s while the %s probed it %s, then the %s %s the connection.",
+		who, connName(b), fmtDur(stall), peer, times(h.ZeroWinProbes), ender, how)
+	if b.Transfer != nil {
+		f.Summary = fmt.Sprintf("The %s stopped reading %s after %s: its window stayed at zero for %s while the %s probed it %s, then the %s %s the connection.",
+			who, connName(b), bytesOf(b.Transfer), fmtDur(stall), peer, times(h.ZeroWinProbes), ender, how)
+	}
+	f.Evidence = []Evidence{
+		{At: h.ZeroWinSince, Text: fmt.Sprintf("%s (%s) advertises a zero window", who, endpoint(c, r))},
+		{At: h.ZeroWinProbeLast, Text: fmt.Sprintf("%s's last window probe (%s in all); the window is still zero (%d zero-window packets from the %s)",
+			peer, times(h.ZeroWinProbes), h.ZeroWindows, who)},
+		endSegEvidence(c, end, "end of the connection"),
+	}
+	if !h.WinReopen.IsZero() && before(h.WinReopen, h.ZeroWinSince) {
+		f.Evidence = append(f.Evidence, Evidence{At: h.WinReopen, Text: "an earlier zero window had reopened"})
+	}
+	return f
+}
+
+// teardownAfter returns the connection's first FIN or RST at or after at,
+// from the per-side facts (which the capped packet log may have lost).
+func teardownAfter(c *tcpflow.Conn, at tcpflow.Ref) (tcpflow.Seg, bool) {
+	var best tcpflow.Ref
+	var dir tcpflow.Dir
+	var flags uint8
+	for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
+		h := &c.Half[d]
+		for _, e := range []struct {
+			ref  tcpflow.Ref
+			flag uint8
+		}{{h.FIN, tcpflow.FlagFIN}, {h.RST, tcpflow.FlagRST}} {
+			if e.ref.IsZero() || before(e.ref, at) {
+				continue
+			}
+			if best.IsZero() || before(e.ref, best) {
+				best, dir, flags = e.ref, d, e.flag
+			}
+		}
+	}
+	if best.IsZero() {
+		return tcpflow.Seg{}, false
+	}
+	if s, ok := loggedSeg(c, best); ok {
+		return s, true // with its TTL, IP ID and window for the evidence
+	}
+	return tcpflow.Seg{Ref: best, Dir: dir, Flags: flags}, true
+}
+
+// loggedSeg finds a packet in the connection's log or tail.
+func loggedSeg(c *tcpflow.Conn, at tcpflow.Ref) (tcpflow.Seg, bool) {
+	for _, s := range c.Log {
+		if s.Ref == at {
+			return s, true
+		}
+	}
+	for _, s := range c.LastSegs() {
+		if s.Ref == at {
+			return s, true
+		}
+	}
+	return tcpflow.Seg{}, false
+}
+
+// endSegEvidence describes a FIN or RST, with the packet's own facts when
+// the log kept them.
+func endSegEvidence(c *tcpflow.Conn, s tcpflow.Seg, what string) Evidence {
+	if s.TTL == 0 && s.Win == 0 && s.IPID == 0 {
+		if _, ok := loggedSeg(c, s.Ref); !ok {
+			return Evidence{At: s.Ref, Text: fmt.Sprintf("%s: %s from %s", what, flagNames(s.Flags), endpoint(c, s.Dir))}
+		}
+	}
+	return segEvidence(c, s, what)
+}
+
+// times spells a count: "once", "twice", "9 times".
+func times(n int64) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
+}

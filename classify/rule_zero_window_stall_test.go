@@ -1,0 +1,137 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// shutWindow makes the receiver r advertise a zero window.
+func (c *sconn) shutWindow(r tcpflow.Dir, dt time.Duration) {
+	c.win[r] = 0
+	c.ack(r, dt)
+}
+
+// linuxProbes sends n zero-window probes from the sender with the
+// exponential backoff of RFC 1122 §4.2.2.17 (from 200 ms), each answered
+// by the receiver with its still-zero window.
+func (c *sconn) linuxProbes(sender tcpflow.Dir, n int) {
+	for i := range n {
+		c.probe(sender, time.Duration(200<<i)*time.Millisecond)
+		c.ack(sender.Other(), time.Millisecond)
+	}
+}
+
+func TestZeroWindowStall(t *testing.T) {
+	cl, sv := tcpflow.FromClient, tcpflow.FromServer
+	for _, tc := range []struct {
+		name    string
+		script  func(ctl, data *sconn)
+		cause   string  // the data connection's break, "" for none
+		conf    float64 // of the zero-window-stall verdict
+		summary string
+	}{
+		{name: "client stops reading, then resets", script: func(ctl, data *sconn) {
+			data.bulk(sv, 30000, 100*time.Microsecond)
+			data.shutWindow(cl, time.Millisecond)
+			data.linuxProbes(sv, 7)
+			data.rst(cl, 5*time.Second)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "zero-window-stall", conf: 0.85,
+			summary: "The client stopped reading the data connection of RETR big.bin after 30000 bytes: its window stayed at zero for 30.41 s while the server probed it 7 times, then the client reset the connection."},
+		{name: "server gives up on a stalled client", script: func(ctl, data *sconn) {
+			data.bulk(sv, 30000, 100*time.Microsecond)
+			data.shutWindow(cl, time.Millisecond)
+			data.linuxProbes(sv, 3)
+			data.rst(sv, time.Second)
+			ctl.send(sv, time.Millisecond, "426 Data connection timed out.\r\n")
+			ctl.ack(cl, time.Millisecond)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "zero-window-stall", conf: 0.85,
+			summary: "then the server reset the connection"},
+		{name: "one probe, short", script: func(ctl, data *sconn) {
+			data.bulk(sv, 30000, 100*time.Microsecond)
+			data.shutWindow(cl, time.Millisecond)
+			data.linuxProbes(sv, 1)
+			data.rst(cl, 10*time.Millisecond)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "zero-window-stall", conf: 0.75, summary: "probed it once"},
+		{name: "no probe: not a stall", script: func(ctl, data *sconn) {
+			data.bulk(sv, 30000, 100*time.Microsecond)
+			data.shutWindow(cl, time.Millisecond)
+			data.rst(cl, 50*time.Millisecond)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "client-abort"},
+		{name: "the window reopens and the transfer completes", script: func(ctl, data *sconn) {
+			data.bulk(sv, 30000, 100*time.Microsecond)
+			data.shutWindow(cl, time.Millisecond)
+			data.linuxProbes(sv, 4)
+			data.win[cl] = 65535
+			data.ack(cl, time.Second)
+			data.bulk(sv, 20000, 100*time.Microsecond)
+			finishTransfer(ctl, data, sv)
+		}},
+		{name: "still shut when the capture ends", script: func(ctl, data *sconn) {
+			data.bulk(sv, 30000, 100*time.Microsecond)
+			data.shutWindow(cl, time.Millisecond)
+			data.linuxProbes(sv, 4)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScript(t)
+			ctl, data := ftpTransfer(s, "RETR big.bin", 7, 10*time.Millisecond)
+			tc.script(ctl, data)
+			vs := s.done().judge()
+			var brk *Verdict
+			for i := range vs {
+				if !vs[i].Info && vs[i].Kind == KindData {
+					brk = &vs[i]
+				}
+			}
+			switch {
+			case tc.cause == "" && brk != nil:
+				t.Fatalf("unexpected data break %s: %s", brk.Cause, brk.Summary)
+			case tc.cause == "":
+				return
+			case brk == nil || brk.Cause != tc.cause:
+				t.Fatalf("data break %+v, want %s", brk, tc.cause)
+			case tc.cause != "zero-window-stall":
+				if hasContributing(brk, "zero-window-stall") {
+					t.Errorf("zero-window-stall should not hold: %v", brk.Contributing)
+				}
+				return
+			}
+			if brk.Confidence != tc.conf || !strings.Contains(brk.Summary, tc.summary) {
+				t.Errorf("%.2f %q, want %.2f and %q", brk.Confidence, brk.Summary, tc.conf, tc.summary)
+			}
+			if brk.Class != ClassProtocol {
+				t.Errorf("class %s", brk.Class)
+			}
+			if len(brk.Evidence) < 3 || !strings.Contains(brk.Evidence[0].Text, "advertises a zero window") {
+				t.Errorf("evidence %+v", brk.Evidence)
+			}
+		})
+	}
+}
+
+// zeek 206_example_b: the client's window sits at zero 57 times and
+// reopens; what ends the connection a minute later is the server
+// retransmitting into silence. A zero window that reopened is no stall.
+func TestZeroWindowReopenedIsNoStall(t *testing.T) {
+	c := loadCapture(t, corpusFile(t, "zeek/Traces/http/206_example_b.pcap"))
+	conn := c.connTo(t, 80)
+	cl := &conn.Half[tcpflow.FromClient]
+	if cl.ZeroWindows == 0 || cl.WindowClosed() {
+		t.Fatalf("capture changed? %d zero windows, closed at the end %v", cl.ZeroWindows, cl.WindowClosed())
+	}
+	b := c.streamCase(conn, "reset")
+	for _, r := range rules {
+		if r.Cause == "zero-window-stall" {
+			if f := r.Check(b); f != nil {
+				t.Errorf("zero-window-stall on a reopened window: %s", f.Summary)
+			}
+		}
+	}
+}
