@@ -101,6 +101,11 @@ func checkServerStall(b *Case) *Finding {
 	}
 	f.Summary = fmt.Sprintf("The server stopped sending on %s %s: %s of silence with every byte acknowledged and the client's window open (%s), %s; then the %s %s the connection.",
 		connName(b), sent, fmtDur(silence), winText, retx, sideName(b, end.Dir), how)
+	if f.Confidence < 0.85 {
+		// Nothing at all came from the server's side: say what was seen.
+		f.Summary = fmt.Sprintf("Nothing arrived from the server on %s %s for %s, with every byte acknowledged and the client's window open (%s), %s; then the %s %s the connection.",
+			connName(b), sent, fmtDur(silence), winText, retx, sideName(b, end.Dir), how)
+	}
 	f.Evidence = []Evidence{
 		{At: start, Text: what},
 		{At: winAt, Text: fmt.Sprintf("client's last window before the end: %s; it acknowledges everything the server sent", winText)},

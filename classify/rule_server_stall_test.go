@@ -23,19 +23,19 @@ func TestServerStall(t *testing.T) {
 			data.rst(cl, 20*time.Second)
 			ctl.closeBoth(cl, time.Millisecond)
 		}, cause: "server-stall", conf: 0.8,
-			summary: "The server stopped sending on the data connection of RETR big.bin after 100000 bytes: 20.00 s of silence with every byte acknowledged and the client's window open (8,388,480 bytes), no retransmissions; then the client reset the connection."},
+			summary: "Nothing arrived from the server on the data connection of RETR big.bin after 100000 bytes for 20.00 s, with every byte acknowledged and the client's window open (8,388,480 bytes), no retransmissions; then the client reset the connection."},
 		{name: "server's keepalive shows it is there", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
 			data.bulk(sv, 100000, 100*time.Microsecond)
 			data.probe(sv, 10*time.Second) // a keepalive: no data
 			data.ack(cl, time.Millisecond)
 			data.rst(cl, 10*time.Second)
 			ctl.closeBoth(cl, time.Millisecond)
-		}, cause: "server-stall", conf: 0.85, summary: "20.00 s of silence"},
+		}, cause: "server-stall", conf: 0.85, summary: "The server stopped sending on the data connection of RETR big.bin after 100000 bytes: 20.00 s of silence"},
 		{name: "server never starts sending", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
 			data.fin(cl, 30*time.Second)
 			data.fin(sv, time.Millisecond)
 			ctl.closeBoth(cl, time.Millisecond)
-		}, cause: "server-stall", conf: 0.8, summary: "after 0 bytes: 30.07 s of silence"},
+		}, cause: "server-stall", conf: 0.8, summary: "after 0 bytes for 30.07 s"},
 		{name: "a short pause is not a stall", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
 			data.bulk(sv, 100000, 100*time.Microsecond)
 			data.rst(cl, 2*time.Second)

@@ -1,0 +1,74 @@
+package classify
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFormatters(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{fmtInt(0), "0"},
+		{fmtInt(999), "999"},
+		{fmtInt(65535), "65,535"},
+		{fmtInt(-1234567), "-1,234,567"},
+		{fmtDur(850 * time.Microsecond), "850 µs"},
+		{fmtDur(12345 * time.Microsecond), "12.3 ms"},
+		{fmtDur(4567 * time.Millisecond), "4.57 s"},
+		{fmtDur(125 * time.Second), "125 s"},
+		{fmtRate(512), "512 B/s"},
+		{fmtRate(25500), "25.5 kB/s"},
+		{fmtRate(1.25e6), "1.25 MB/s"},
+		{upperFirst("the data connection"), "The data connection"},
+		{times(1), "once"},
+		{times(2), "twice"},
+		{times(9), "9 times"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+// Round trips from real handshakes, whichever side the capture was on.
+func TestRoundTripFromRealHandshakes(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		port uint16
+		want time.Duration
+		how  string
+	}{
+		// A client-side capture: SYN out, SYN-ACK back 347 ms later.
+		{"zeek/Traces/smtp.pcap", 25, 346982 * time.Microsecond, "handshake"},
+		// The 206 download: 72.4 ms to a server across the Internet.
+		{"zeek/Traces/http/206_example_b.pcap", 80, 72356 * time.Microsecond, "handshake"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			c := loadCapture(t, corpusFile(t, tc.file))
+			d, how, ok := roundTrip(c.connTo(t, tc.port))
+			if !ok || how != tc.how || d != tc.want {
+				t.Errorf("round trip %v by %q (%v), want %v by %q", d, how, ok, tc.want, tc.how)
+			}
+		})
+	}
+}
+
+// Without a whole handshake the quickest data/ACK pairs of both sides add
+// up to the round trip; with neither side's there is none.
+func TestRoundTripWithoutHandshake(t *testing.T) {
+	c := loadCapture(t, corpusFile(t, "zeek/Traces/smtp.pcap"))
+	for _, conn := range c.conns {
+		if !conn.Midstream {
+			continue
+		}
+		d, how, ok := roundTrip(conn)
+		cl, sv := conn.Half[0].AckRTTSamples, conn.Half[1].AckRTTSamples
+		switch {
+		case cl > 0 && sv > 0:
+			if !ok || how != "data/ACK pairs" || d != time.Duration(conn.Half[0].AckRTTMin+conn.Half[1].AckRTTMin) {
+				t.Errorf("conn %d: %v %q %v", conn.ID, d, how, ok)
+			}
+		case ok:
+			t.Errorf("conn %d: a round trip %v from one side's samples only", conn.ID, d)
+		}
+	}
+}
