@@ -44,10 +44,12 @@ func (h *replayHandle) ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, e
 	return nil, gopacket.CaptureInfo{}, source.ErrReadTimeout
 }
 
-func (h *replayHandle) Counters() (source.CaptureCounters, error) { return source.CaptureCounters{}, nil }
-func (h *replayHandle) LinkType() layers.LinkType                 { return h.lt }
-func (h *replayHandle) SnapLen() int                              { return 262144 }
-func (h *replayHandle) Close()                                    {}
+func (h *replayHandle) Counters() (source.CaptureCounters, error) {
+	return source.CaptureCounters{}, nil
+}
+func (h *replayHandle) LinkType() layers.LinkType { return h.lt }
+func (h *replayHandle) SnapLen() int              { return 262144 }
+func (h *replayHandle) Close()                    {}
 
 func loadCapture(t *testing.T, path string) *replayHandle {
 	t.Helper()
