@@ -361,7 +361,16 @@ def c_zero_window_stall(cap):
     require(r421, "no 421")
     require(t.bytes < t.expected, "the whole file arrived")
     first = s.conn.first_close()
-    require(first and first[1] == "server", "the server does not end the session")
+    srv_fin = next((p for p in s.conn.of("server") if p.fin), None)
+    require(first and first[0] > r421[0].frame and srv_fin,
+            "the server does not end the session after its 421")
+    # The client may close at the same moment (it reads the 421 and goes):
+    # the server's FIN is its own when it does not acknowledge the client's.
+    cli_fin = next((p for p in s.conn.of("client") if p.fin), None)
+    require(cli_fin is None or srv_fin.frame < cli_fin.frame
+            or ((srv_fin.ack_no - cli_fin.seq) & 0xFFFFFFFF) == 0,
+            "the server only closes in answer to the client")
+    first = (srv_fin.frame, "server", "FIN")
     closes = ", ".join(f"{k} from {w} frame {f}" for f, w, k in d.closes())
     silent = [p for p, q in zip(probes, probes[1:] + [None]) if not any(
         x.frame > p.frame and (q is None or x.frame < q.frame) for x in d.of(who))]
@@ -381,7 +390,10 @@ def c_zero_window_stall(cap):
              f"{c_time(s, r421[0].frame) - zeros[0].time:.1f} s of zero window the server "
              f"replies '421 {r421[0].arg}' (frame {r421[0].frame}, pyftpdlib's 5 s data "
              f"timeout, checked twice) and closes the control connection ({first[2]} frame "
-             f"{first[0]}). Data connection closes: {closes} (the client resets it, with bytes "
+             f"{first[0]}"
+             + (f"; the client, reading the 421, closes at the same moment, frame "
+                f"{cli_fin.frame}, a simultaneous close" if cli_fin and cli_fin.frame < srv_fin.frame
+                else "") + f"). Data connection closes: {closes} (the client resets it, with bytes "
              f"unread; the server's FIN never leaves, queued behind unsent data). The control "
              f"connection ends because of the stall, so it carries the same cause."]
     return [brk("protocol", "zero-window-stall", "data", 1, d,
@@ -538,7 +550,8 @@ def c_server_stall(cap):
     require(not [p for p in data if p.retrans], "the server retransmitted")
     end = last.seq + len(last.payload)
     require(acked(d, "server", end), "the last data segment was not acknowledged")
-    acks = [p for p in d.of("client") if p.frame > last.frame]
+    acks = [p for p in d.of("client") if p.ack and p.frame > last.frame
+            and ((p.ack_no - end) & 0xFFFFFFFF) < 0x80000000]
     window = min(p.win_bytes for p in d.of("client") if p.frame >= last.frame and not p.syn)
     dfirst = d.first_close()
     cfirst = s.conn.first_close()
@@ -845,20 +858,24 @@ def c_path_loss_timeout(cap):
     acked_bytes = max(((p.ack_no - (d.packet(d.syn).seq + 1)) & 0xFFFFFFFF)
                       for p in last_srv if p.ack and not p.syn)
     cfirst = s.conn.first_close()
-    later = [m for m in s.messages if m.frame > rtx[-1].frame]
     closes = lambda c: ", ".join(f"{k} from {w} frame {f}" for f, w, k in c.closes())  # noqa: E731
-    notes = [f"STOR {t.path} (frame {t.frame}) runs at about 60 KB/s; the server acknowledges "
-             f"the first {acked_bytes} bytes, its last packet on the data connection being "
-             f"frame {last_srv[-1].frame}. From then on nothing comes back on that connection: "
-             f"no ACK, no RST, no ICMP. The client retransmits the first unacknowledged "
-             f"segment {len(rtx) - 1} times, frames {frames(rtx)}, at {times(rtx)} (gaps "
-             f"{gaps(rtx)}): the RTO doubles each time. After the last one the client's TCP "
-             f"gives up (tcp_retries2=5, about {rtx[-1].time - rtx[0].time:.0f} s) with no "
-             f"packet at all: the data connection just stops, no FIN and no RST on the wire. "
-             f"curl reports the send failure"
-             + (", then " + ", ".join(f"'{m.show() if m.who == 'client' else m.verb}' (frame "
-                                      f"{m.frame})" for m in later) if later else "")
-             + f"; the control connection, on another port, still works. Data: "
+    tlp = [p for p in d.of("client") if p.retrans and p.seq != rtx[0].seq and p.frame < rtx[1].frame]
+    give_up = s.conn.packet(cfirst[0]).time if cfirst else None
+    notes = [f"STOR {t.path} (frame {t.frame}) runs in bursts (curl --limit-rate 60k); the "
+             f"server acknowledges the first {acked_bytes} bytes, its last packet on the data "
+             f"connection being frame {last_srv[-1].frame}. From then on nothing comes back on "
+             f"that connection: no ACK, no RST, no ICMP. The client's next burst (from frame "
+             f"{rtx[0].frame}) is never acknowledged"
+             + (f"; a tail-loss probe resends its last segment (frame {tlp[0].frame})" if tlp
+                else "")
+             + f"; the first unacknowledged segment is retransmitted {len(rtx) - 1} times, "
+             f"frames {frames(rtx)}, at {times(rtx)} (gaps {gaps(rtx)}): the RTO doubles each "
+             f"time. The client's TCP then gives up (tcp_retries2=5) without a packet on the "
+             f"wire: no FIN, no RST on the data connection"
+             + (f"; {give_up - rtx[0].time:.1f} s after the segment was first sent (one more "
+                f"RTO after the last retransmission) curl learns of it and closes the control "
+                f"connection without QUIT ({cfirst[2]} frame {cfirst[0]})" if cfirst else "")
+             + f". The control connection, on another port, works throughout. Data: "
              f"{closes(d) or 'no FIN or RST'}; control: {closes(s.conn)}."]
     breaks = [brk("network", "path-loss-timeout", "data", 1, d, [p.frame for p in rtx])]
     if not (s.commands("QUIT") and s.replies("221")):

@@ -49,7 +49,6 @@ source "$LAB_DIR/scenarios.sh"
 source "$LAB_DIR/scenarios-net.sh"
 
 W=
-NET_DIRTY=
 cleanup() {
 	local rc=$? pid
 	trap - EXIT INT TERM
@@ -124,12 +123,11 @@ expect_from_capture() {
 run_scenario() {
 	SCENARIO=$1
 	log "== $SCENARIO"
-	# A scenario that changed sysctls, MTUs or routes leaves NET_DIRTY set:
-	# the next one gets fresh namespaces.
-	if [[ -n $NET_DIRTY ]]; then
-		net_down
-		NET_DIRTY=
-	fi
+	# Fresh namespaces for every scenario: a fault scenario leaves sysctls,
+	# MTUs, routes, path MTU caches, conntrack entries and half-dead sockets
+	# behind (a client's FIN still being retransmitted into the next
+	# capture, for one).
+	[[ -z $TOPOLOGY ]] || net_down
 	net_use "${SCENARIO_TOPOLOGY[$SCENARIO]:-one}"
 	net_reset_state
 	reset_server_tree

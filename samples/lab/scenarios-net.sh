@@ -4,9 +4,9 @@
 # conntrack), link MTUs, sysctls in one namespace, a detour through a second
 # router, the delay relay, and server processes stopped or slowed down.
 #
-# A scenario that changes sysctls, MTUs or routes sets NET_DIRTY so the next
-# scenario gets fresh namespaces. Rules go into table "inet ftpcap_lab" of
-# the namespace that applies them (net_reset_state flushes them).
+# Every scenario starts in fresh namespaces (run.sh), so what one changes
+# (sysctls, MTUs, routes, rules) cannot leak into the next. Rules go into
+# table "inet ftpcap_lab" of the namespace that applies them.
 
 SCENARIOS+=(
 	syn-unanswered handshake-incomplete icmp-unreachable middlebox-reset-control
@@ -26,13 +26,11 @@ declare -A SCENARIO_TOPOLOGY=(
 # nft_in NS: load the nftables ruleset read from stdin into namespace NS.
 nft_in() { ip netns exec "$1" nft -f -; }
 
-# sysctl_in NS KEY=VALUE...: set sysctls in one namespace (and mark the
-# network dirty so they do not leak into the next scenario).
+# sysctl_in NS KEY=VALUE...: set sysctls in one namespace.
 sysctl_in() {
 	local ns=$1
 	shift
 	ip netns exec "$ns" sysctl -qw "$@"
-	NET_DIRTY=1
 }
 
 # wait_ctrl_established: until the client has an established connection to
@@ -209,7 +207,6 @@ scn_pasv_address_mismatch() {
 	# it (a blackhole route): the advertised address goes nowhere.
 	in_cli ip route add 192.0.2.0/24 via "$RTR_CLI4"
 	in_rtr ip route add blackhole 192.0.2.0/24
-	NET_DIRTY=1
 	cap_on client pcapng
 	in_cli lftp -c "$LFTP_BASE; set net:timeout 8; open ftp://$SRV4; get small.bin -o $W/dl/small.bin; bye" \
 		>>"$W/log/lftp.out" 2>&1 && die "pasv-address-mismatch: lftp succeeded"
@@ -413,7 +410,6 @@ scn_clean_loss() {
 link_mtu_r12() {
 	in_rtr ip link set "$R12_IF" mtu "$1"
 	in_rtr2 ip link set "$R21_IF" mtu "$1"
-	NET_DIRTY=1
 }
 
 scn_fragmentation_needed() {
@@ -465,7 +461,6 @@ scn_route_change() {
 			}
 		}
 	EOF
-	NET_DIRTY=1
 	cap_on client pcap
 	printf 'user anonymous lab@example.com\nbinary\nget slow.bin %s\nbye\n' "$W/dl/slow.bin" \
 		>"$W/cli/route-change.tnftp"
