@@ -64,7 +64,8 @@ func (d replyDelay) text() string {
 // whichever is later (a pipelining client queues commands). Left out,
 // because their first reply waits for something else: transfer commands
 // (the data connection), ABOR (the transfer's end), commands sent while a
-// transfer ran, and 530 replies (servers delay failed logins on purpose).
+// transfer ran, 530 replies (servers delay failed logins on purpose), and
+// commands the client had to retransmit (the path delayed them).
 // Without a round trip nothing is measured: on a long path every reply
 // would look slow.
 func replyDelays(s *dissect.Session) (out []replyDelay, rtt time.Duration) {
@@ -84,7 +85,8 @@ func replyDelays(s *dissect.Session) (out []replyDelay, rtt time.Duration) {
 		switch {
 		case e.Cmd == nil && i == 0 && s.Banner != "" && r.Valid && (r.Code == 220 || r.Code == 120):
 			from = dataConnOpen(c)
-		case e.Cmd != nil && !waitsForOtherThings(s, e.Cmd) && !(r.Valid && r.Code == 530):
+		case e.Cmd != nil && !waitsForOtherThings(s, e.Cmd) && !(r.Valid && r.Code == 530) &&
+			!retransmittedBetween(c, tcpflow.FromClient, e.Cmd.At, r.At):
 			from = e.Cmd.At
 			if !prevEnd.IsZero() && before(from, prevEnd) {
 				from = prevEnd
@@ -97,6 +99,17 @@ func replyDelays(s *dissect.Session) (out []replyDelay, rtt time.Duration) {
 		out = append(out, replyDelay{cmd: e.Cmd, from: from, reply: r, excess: time.Duration(r.At.TS-from.TS) - rtt})
 	}
 	return out, rtt
+}
+
+// retransmittedBetween reports a retransmission from d in [from, to): a
+// command the client had to send again was late because of the path.
+func retransmittedBetween(c *tcpflow.Conn, d tcpflow.Dir, from, to tcpflow.Ref) bool {
+	for _, s := range c.Log {
+		if s.Dir == d && s.Retrans && !before(s.Ref, from) && before(s.Ref, to) {
+			return true
+		}
+	}
+	return false
 }
 
 // waitsForOtherThings: the command's first reply waits for something
@@ -198,6 +211,9 @@ func checkSlowServerReply(b *Case) *Finding {
 	cl, sv := &c.Half[cd], &c.Half[cd.Other()]
 	if cl.Bytes > 0 && seqBelow(sv.AckedHigh, cl.HighSeq) {
 		return nil
+	}
+	if retransmittedBetween(c, cd, waitFrom, end.Ref) {
+		return nil // the client was resending: the path's doing (path-loss-timeout)
 	}
 	slow, measured, _ := slowReplies(s)
 	f := &Finding{Confidence: 0.7}

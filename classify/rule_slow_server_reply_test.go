@@ -159,3 +159,31 @@ func TestSlowServerReplyLoginFailuresSample(t *testing.T) {
 		t.Errorf("slow-server-reply on deliberately delayed 530s: %+v %+v", b, f)
 	}
 }
+
+// A real vsftpd 2.3.5 session (suricata-verify bug-3519, captured beside
+// the client): the greeting takes 1.46 s (vsftpd resolving the client's
+// name) and PASS 305 ms on a 7.3 ms round trip. The first PORT's reply
+// comes 4.1 s late too, but the client retransmitted PORT four times
+// before the server acknowledged it: the path's delay, not the server's.
+func TestSlowServerReplyVsftpdGreeting(t *testing.T) {
+	c := loadCapture(t, corpusFile(t, "suricata-verify/tests/bug-3519/input.pcap"))
+	_, findings := verdictsOf(c.judge(), "slow-server-reply")
+	if len(findings) != 1 {
+		t.Fatalf("%d findings, want 1", len(findings))
+	}
+	f := findings[0]
+	want := "The server answered slowly: 2 of 5 replies came 200.0 ms or more beyond the 7.3 ms round trip (slowest the greeting: 220 after 1.46 s)."
+	if f.Summary != want || f.Class != ClassServerPolicy || !f.Info {
+		t.Errorf("%s %q\nwant %q", f.Class, f.Summary, want)
+	}
+	var frames []int64
+	for _, e := range f.Evidence {
+		frames = append(frames, e.At.Frame)
+		if strings.Contains(e.Text, "PORT") {
+			t.Errorf("the retransmitted PORT counted: %s", e.Text)
+		}
+	}
+	if len(frames) != 3 || frames[1] != 4 || frames[2] != 14 {
+		t.Errorf("evidence frames %v, want the round trip, then #4 (220) and #14 (230)", frames)
+	}
+}
