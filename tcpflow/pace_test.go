@@ -186,3 +186,21 @@ func TestAppWaitCountsPausesWithAnOpenWindow(t *testing.T) {
 		t.Errorf("waited %v, want %v", time.Duration(h.AppWait), time.Duration(want))
 	}
 }
+
+// The lab's zero-window capture ends with the stalled client's RST, whose
+// window field says 2,896: that does not reopen the window.
+func TestResetDoesNotReopenAWindow(t *testing.T) {
+	r := &recorder{}
+	f := &feeder{t: NewTracker(Options{}, r), ts: 1e18}
+	handshake(f, 100, 5000)
+	f.send(seg(srv, cli, FlagACK, 5001, 101, strings.Repeat("x", 1000)), time.Millisecond)
+	f.send(closed(seg(cli, srv, FlagACK, 101, 6001, "")), time.Millisecond)
+	f.send(seg(srv, cli, FlagACK, 6000, 101, ""), 200*time.Millisecond)
+	rst := seg(cli, srv, FlagRST|FlagACK, 101, 6001, "")
+	rst.Win = 2896
+	f.send(rst, 10*time.Second)
+	h := r.opened[0].Half[FromClient]
+	if !h.WindowClosed() || !h.WinReopen.IsZero() {
+		t.Errorf("window closed %v, reopened at frame %d: a RST reopened it", h.WindowClosed(), h.WinReopen.Frame)
+	}
+}

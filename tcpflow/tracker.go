@@ -333,7 +333,9 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 			h.ZeroWinFirst = at
 		}
 		h.ZeroWinLast = at
-	} else if p.Win != 0 && !h.ZeroWinLast.IsZero() && (h.WinReopen.IsZero() || before(h.WinReopen, h.ZeroWinLast)) {
+	} else if p.Win != 0 && p.Flags&(FlagRST|FlagSYN) == 0 && h.WindowClosed() {
+		// Only a packet whose window counts reopens it: a RST's window
+		// means nothing (Linux fills in its current buffer space).
 		h.WinReopen = at
 		important = true
 	}
