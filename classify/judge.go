@@ -253,6 +253,11 @@ func controlBroke(s *dissect.Session) string {
 	if !c.Half[tcpflow.FromClient].FIN.IsZero() && pendingCommand(s) != nil {
 		return "client closed mid-command"
 	}
+	if unackedAtEnd(c) {
+		// Still retransmitting into silence when the capture ends: the
+		// connection is lost whether or not its sender gave up in view.
+		return "segments never acknowledged"
+	}
 	return ""
 }
 

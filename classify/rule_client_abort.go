@@ -8,7 +8,9 @@ import (
 
 // client-abort: the client gave up: ABOR, or the client's RST (or FIN on
 // a control connection with a command pending) in the middle of a transfer
-// or command, with no server error before it.
+// or command, with no server error before it. A RST evidently forged in
+// the client's name is not the client's (middlebox-reset): it is skipped,
+// and when a forged RST ended the connection this rule steps aside.
 func init() {
 	register(Rule{
 		Cause:      "client-abort",
@@ -27,8 +29,8 @@ func init() {
 				return nil
 			}
 			cd := b.ServerDir().Other()
-			end, ok := firstSeg(c, cd, tcpflow.FlagRST)
-			what := "reset"
+			origin, ok := endpointReset(b, cd)
+			end, what := origin.rst, "reset"
 			if !ok {
 				// A FIN from the client is an abort on a data connection
 				// (the receiver hung up before the sender finished, or
@@ -38,15 +40,24 @@ func init() {
 				if end, ok = firstSeg(c, cd, tcpflow.FlagFIN); !ok {
 					return nil
 				}
+				if forgedEndedBefore(b, end.Ref) {
+					return nil // a forged reset had ended the connection: the close follows from it
+				}
 				what = "closed"
 			}
 			if sawErrorBefore(b, end.Ref) || endedCleanlyBefore(b, end.Ref) {
 				return nil
 			}
-			if first, ok := firstEnd(c, cd.Other()); ok && before(first.Ref, end.Ref) {
+			if first, ok := firstEnd(c, cd.Other()); ok && before(first.Ref, end.Ref) && !forgedReset(b, first) {
 				return nil // the server closed or reset first
 			}
-			f := &Finding{Confidence: 0.75, Evidence: []Evidence{segEvidence(c, end, "client "+what)}}
+			ev := segEvidence(c, end, "client "+what)
+			ev.Text += origin.endpointNote(c)
+			f := &Finding{Confidence: 0.75, Evidence: []Evidence{ev}}
+			if s, ok := endsAfterLoss(c, cd, end.Ref); ok {
+				f.Confidence = endAfterLossConfidence
+				f.Evidence[0].Text += fmt.Sprintf("; it came after the client's %s went unacknowledged (%s)", s.segmentWords(c), s.series())
+			}
 			switch t := b.Transfer; {
 			case t != nil:
 				f.Summary = fmt.Sprintf("The client %s the data connection of %s %s after %s, with no error from the server.", what, t.Cmd, t.Path, bytesOf(t))
@@ -59,7 +70,7 @@ func init() {
 					if what == "closed" {
 						return nil // leaving without QUIT when nothing is pending is not a break
 					}
-					f.Confidence = 0.6
+					f.Confidence = min(f.Confidence, 0.6)
 					f.Summary = "The client reset the control connection without QUIT."
 					return f
 				}

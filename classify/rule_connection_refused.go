@@ -9,8 +9,10 @@ import (
 // connection-refused: the SYN was answered by a RST/ACK from the server's
 // side and no SYN-ACK: nothing listens there, or the host refuses. Who
 // really sent that RST (the host or a firewall in between) is judged from
-// TTLs by the middlebox-reset rule; without other packets from the server
-// to compare with, the host is the likelier sender.
+// TTLs (facts_reset.go): with none of the server's packets on this
+// connection, its packets on other connections are the reference; a RST
+// evidently forged is middlebox-reset's and this rule steps aside; with
+// nothing to compare with, the host is the likelier sender.
 func init() {
 	register(Rule{
 		Cause:      "connection-refused",
@@ -32,28 +34,24 @@ func init() {
 			if !ok {
 				return nil
 			}
-			var rst tcpflow.Seg
-			found := false
-			for _, s := range c.Log {
-				if s.Dir == tcpflow.FromServer && s.Flags&tcpflow.FlagRST != 0 && !before(s.Ref, syn.Ref) {
-					rst, found = s, true
-					break
-				}
-			}
-			if !found {
+			origin, found := endpointReset(b, tcpflow.FromServer)
+			rst := origin.rst
+			if !found || before(rst.Ref, syn.Ref) {
 				return nil
 			}
 			conf := 0.85
 			if rst.Flags&tcpflow.FlagACK != 0 && rst.Ack == syn.Seq+1 {
 				conf = 0.9 // the RST acknowledges exactly this SYN, as RFC 793 has a closed port do
 			}
+			refusal := segEvidence(c, rst, "refusal")
+			refusal.Text += origin.endpointNote(c)
 			return &Finding{
 				Confidence: conf,
 				Summary: fmt.Sprintf("%s → %s: the SYN was answered by %s (TTL %d): nothing accepts connections on that port.",
 					c.Client, c.Server, flagNames(rst.Flags), rst.TTL),
 				Evidence: []Evidence{
 					segEvidence(c, syn, "connection attempt"),
-					segEvidence(c, rst, "refusal"),
+					refusal,
 				},
 			}
 		},

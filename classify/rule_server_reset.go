@@ -7,9 +7,9 @@ import (
 )
 
 // server-reset: the FTP server's side reset the connection mid-session or
-// mid-transfer with no error reply before it. (Whether the host or a
-// middlebox sent the RST is for the middlebox-reset rule to contest from
-// TTL and IP ID.)
+// mid-transfer with no error reply before it. A RST evidently forged in the
+// server's name is not the server's (middlebox-reset, facts_reset.go): it
+// is skipped, and when it ended the connection this rule steps aside.
 func init() {
 	register(Rule{
 		Cause:      "server-reset",
@@ -22,7 +22,8 @@ func init() {
 				return nil
 			}
 			sd := b.ServerDir()
-			rst, ok := firstSeg(c, sd, tcpflow.FlagRST)
+			origin, ok := endpointReset(b, sd)
+			rst := origin.rst
 			if !ok || sawErrorBefore(b, rst.Ref) || endedCleanlyBefore(b, rst.Ref) {
 				return nil
 			}
@@ -32,7 +33,13 @@ func init() {
 				// a consequence of the close (server-close), not the cause.
 				return nil
 			}
-			f := &Finding{Confidence: 0.8, Evidence: []Evidence{segEvidence(c, rst, "reset")}}
+			ev := segEvidence(c, rst, "reset")
+			ev.Text += origin.endpointNote(c)
+			f := &Finding{Confidence: 0.8, Evidence: []Evidence{ev}}
+			if s, ok := endsAfterLoss(c, sd, rst.Ref); ok {
+				f.Confidence = endAfterLossConfidence
+				f.Evidence[0].Text += fmt.Sprintf("; it came after the server's %s went unacknowledged (%s)", s.segmentWords(c), s.series())
+			}
 			switch {
 			case b.Transfer != nil:
 				t := b.Transfer

@@ -1,0 +1,183 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+func TestIdleStateLoss(t *testing.T) {
+	ms := time.Millisecond
+	// session: a working control connection that falls silent for idle,
+	// then the client sends a command.
+	session := func(w *wire, idle time.Duration) (*wconn, uint32) {
+		c := w.open(cli, srv, 64, 63)
+		for range 4 {
+			c.data(tcpflow.FromClient, ms, 10)
+			c.data(tcpflow.FromServer, ms, 30)
+			c.ack(tcpflow.FromClient, ms)
+		}
+		seq := c.next[tcpflow.FromClient]
+		c.data(tcpflow.FromClient, idle, 5)
+		return c, seq
+	}
+	cases := []struct {
+		name    string
+		build   func(w *wire)
+		cause   string // "" when idle-state-loss must not hold
+		conf    float64
+		also    string // a cause that must be contributing
+		summary []string
+		ev      []string
+	}{
+		{
+			name: "unanswered after five minutes",
+			build: func(w *wire) {
+				c, seq := session(w, 5*time.Minute)
+				c.resend(tcpflow.FromClient, seq, 5, backoff(5)...)
+				c.pkt(tcpflow.FromClient, time.Second, tcpflow.FlagFIN|tcpflow.FlagACK, 0, nil)
+			},
+			cause: "idle-state-loss", conf: 0.85, also: "path-loss-timeout",
+			summary: []string{"After 5.0 minutes with no packet either way", "client's next packet (frame 16) was never answered",
+				"retransmitted 5 times at +0.20, +0.60, +1.40, +3.00, +6.20 s", "No TCP keepalive was sent during the silence (none on the whole connection)."},
+		},
+		{
+			name: "unanswered after two minutes: below the common timeouts, less sure",
+			build: func(w *wire) {
+				c, seq := session(w, 2*time.Minute)
+				c.resend(tcpflow.FromClient, seq, 5, backoff(4)...)
+			},
+			cause: "idle-state-loss", conf: 0.8, also: "path-loss-timeout",
+		},
+		{
+			name: "after 30 s it is plain loss",
+			build: func(w *wire) {
+				c, seq := session(w, 30*time.Second)
+				c.resend(tcpflow.FromClient, seq, 5, backoff(5)...)
+				c.pkt(tcpflow.FromClient, time.Second, tcpflow.FlagFIN|tcpflow.FlagACK, 0, nil)
+			},
+			also: "path-loss-timeout",
+		},
+		{
+			name: "reset by a box that forgot the connection",
+			build: func(w *wire) {
+				c, _ := session(w, 10*time.Minute)
+				c.rst(tcpflow.FromServer, ms, withTTL(64))
+			},
+			cause: "idle-state-loss", conf: forgedConnMany + 0.03, also: "middlebox-reset",
+			summary: []string{"After 10.0 minutes", "answered by a RST in the server's name that the server did not send (TTL 64 (0 hops) against TTL 63 (1 hop))"},
+			ev:      []string{"5 other packets on this connection arrived with TTL 63 (1 hop)"},
+		},
+		{
+			name: "reset by the server itself",
+			build: func(w *wire) {
+				c, _ := session(w, 10*time.Minute)
+				c.rst(tcpflow.FromServer, ms)
+			},
+		},
+		{
+			name: "answered after the silence",
+			build: func(w *wire) {
+				c, _ := session(w, 10*time.Minute)
+				c.data(tcpflow.FromServer, ms, 30)
+				c.rst(tcpflow.FromClient, ms)
+			},
+		},
+		{
+			// Keepalives after two hours of silence: the probes go
+			// unanswered (the peer's state was gone long before).
+			name: "keepalive probes unanswered",
+			build: func(w *wire) {
+				c := w.open(cli, srv, 64, 63)
+				c.data(tcpflow.FromClient, ms, 10)
+				c.data(tcpflow.FromServer, ms, 30)
+				c.ack(tcpflow.FromClient, ms)
+				for i := range 3 {
+					wait := 75 * time.Second
+					if i == 0 {
+						wait = 2 * time.Hour
+					}
+					c.pkt(tcpflow.FromClient, wait, tcpflow.FlagACK, 0, []over{withSeq(c.next[tcpflow.FromClient] - 1)})
+				}
+			},
+			cause: "idle-state-loss", conf: 0.85,
+			summary: []string{"After 2.0 hours", "followed by keepalive probes until frame 9", "was 198.51.100.10:40000's TCP keepalive probe"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWire(t)
+			tc.build(w)
+			b := w.cases()[0]
+			b.Kind = KindControl
+			f := ruleNamed(t, "idle-state-loss").Check(b)
+			v := decide(b)
+			if tc.also != "" && v.Cause != tc.also && !contains(v.Contributing, tc.also) {
+				t.Errorf("%s neither the verdict nor contributing (verdict %s, contributing %v)", tc.also, v.Cause, v.Contributing)
+			}
+			if tc.cause == "" {
+				if f != nil {
+					t.Fatalf("idle-state-loss holds: %s", f.Summary)
+				}
+				return
+			}
+			if f == nil {
+				t.Fatalf("idle-state-loss does not hold (verdict %s: %s)", v.Cause, v.Summary)
+			}
+			if v.Cause != tc.cause {
+				t.Errorf("verdict %s (%s), want %s", v.Cause, v.Summary, tc.cause)
+			}
+			if !near(f.Confidence, tc.conf) {
+				t.Errorf("confidence %.2f, want %.2f", f.Confidence, tc.conf)
+			}
+			for _, want := range tc.summary {
+				if !strings.Contains(f.Summary, want) {
+					t.Errorf("summary lacks %q: %s", want, f.Summary)
+				}
+			}
+			ev := evidenceText(f)
+			for _, want := range tc.ev {
+				if !strings.Contains(ev, want) {
+					t.Errorf("evidence lacks %q:\n%s", want, ev)
+				}
+			}
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// The lab's idle-state-loss capture: a firewall with an 8 s conntrack
+// timeout forgets the control connection during a 15 s silence; the
+// client's PWD is retransmitted 6 times and never answered. 15 s is far
+// below any deployed NAT or firewall timeout (idleStateMinGap), so the
+// capture cannot tell a lost state from a path that died during the
+// silence: the verdict is path-loss-timeout, and idle-state-loss must not
+// claim it.
+func TestIdleStateLossLabCaptureBelowRealTimeouts(t *testing.T) {
+	c := loadCapture(t, sampleFile(t, "idle-state-loss"))
+	var ctl *Verdict
+	for _, v := range c.judge() {
+		if !v.Info && v.Kind == KindControl {
+			ctl = &v
+		}
+	}
+	if ctl == nil {
+		t.Fatal("no break on the control connection: a command retransmitted into silence until the capture ends is one")
+	}
+	if ctl.Cause != "path-loss-timeout" || contains(ctl.Contributing, "idle-state-loss") {
+		t.Errorf("verdict %s (contributing %v), want path-loss-timeout without idle-state-loss", ctl.Cause, ctl.Contributing)
+	}
+	if !strings.Contains(ctl.Summary, "retransmitted 6 times at +0.21, +0.41, +0.85, +1.68, +3.35, +6.74 s") {
+		t.Errorf("summary lacks the retransmission series: %s", ctl.Summary)
+	}
+}

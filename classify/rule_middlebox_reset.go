@@ -1,0 +1,175 @@
+package classify
+
+import (
+	"fmt"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// middlebox-reset: a RST in an endpoint's name that the endpoint did not
+// send: its hop distance is not the endpoint's (judgeReset, facts_reset.go),
+// backed by the other signs of an injected reset. As a break cause it
+// needs the RST to have ended the connection; a forged RST the connection
+// survived (out of window, or ignored by a stack that checks) is a
+// finding.
+func init() {
+	register(Rule{
+		Cause:      "middlebox-reset",
+		Precedence: 28,
+		Needs:      "a RST whose TTL / hop distance differs from its purported sender's other packets on the connection (or, for a RST answering a SYN, on its other connections), with the other signs of injection (out-of-window sequence number, the sender carrying on, a copied IP ID, stepped bursts) raising confidence",
+		Example:    "A RST in the server's name (frame 88) came from 1 hop nearer the capture point than the server: TTL 64 (0 hops) against TTL 63 (1 hop) on its 14 other packets. A firewall, load balancer or IPS on the path reset the control connection.",
+		Check: func(b *Case) *Finding {
+			if b.Conn == nil {
+				return nil
+			}
+			for _, o := range forgedResets(b) {
+				if o.forged && tookEffect(b.Conn, o.rst) {
+					return middleboxFinding(b, &o, "")
+				}
+			}
+			if b.Kind == KindControl {
+				return controlAfterForgedData(b)
+			}
+			return nil
+		},
+		Notice: func(c *Case) *Finding {
+			if c.Conn == nil {
+				return nil
+			}
+			for _, o := range forgedResets(c) {
+				if !o.sure() {
+					continue
+				}
+				if tookEffect(c.Conn, o.rst) {
+					return middleboxFinding(c, &o, "")
+				}
+				victim := o.rst.Dir.Other()
+				return middleboxFinding(c, &o, fmt.Sprintf(" It did not end the connection: %s went on (its last packet: frame %d).",
+					endpoint(c.Conn, victim), c.Conn.Half[victim].LastSent.Frame))
+			}
+			return nil
+		},
+	})
+}
+
+// controlAfterForgedData: the control connection ended right after a
+// forged RST ended a data connection of the session, with no command in
+// between: the client or server gave the session up because of it, so the
+// control connection's break has the data connection's cause, a little
+// less directly.
+func controlAfterForgedData(b *Case) *Finding {
+	ctl := b.Conn
+	end, ok := firstEndAfter(ctl, ctl.First)
+	if !ok || b.Session == nil {
+		return nil
+	}
+	for _, d := range b.Session.Data {
+		dc := &Case{Session: b.Session, Kind: KindData, Conn: d.Conn, Data: d, Transfer: d.Transfer, Ctx: b.Ctx}
+		for _, o := range forgedResets(dc) {
+			if !o.sure() || !tookEffect(d.Conn, o.rst) || before(end.Ref, o.rst.Ref) || commandBetween(b, o.rst.Ref, end.Ref) {
+				continue
+			}
+			f := middleboxFinding(dc, &o, "")
+			return &Finding{
+				Confidence: f.Confidence - 0.05,
+				Summary: fmt.Sprintf("The %s ended the control connection (frame %d) %s after a RST forged in the %s's name ended %s. %s",
+					ftpRole(b, end.Dir), end.Frame, secs(end.TS-o.rst.TS), ftpRole(dc, o.rst.Dir), connWords(dc), f.Summary),
+				Evidence: append(f.Evidence, segEvidence(ctl, end, "the control connection ends")),
+			}
+		}
+	}
+	return nil
+}
+
+// commandBetween reports whether the client sent a command after from and
+// before to: the session went on.
+func commandBetween(b *Case, from, to tcpflow.Ref) bool {
+	for i := range b.Session.Log {
+		if cmd := b.Session.Log[i].Cmd; cmd != nil && before(from, cmd.At) && before(cmd.At, to) {
+			return true
+		}
+	}
+	return false
+}
+
+// middlebox names what forges resets, for summaries.
+const middlebox = "a firewall, load balancer or IPS on the path"
+
+// middleboxFinding words a forged RST; after is appended to the summary.
+func middleboxFinding(b *Case, o *resetOrigin, after string) *Finding {
+	c, rst := b.Conn, o.rst
+	role := ftpRole(b, rst.Dir)
+	var sum string
+	if o.ttl.verdict == ttlDiffers {
+		sum = fmt.Sprintf("A RST in the %s's name (frame %d) came from %s: %s against %s on the %s's %s.",
+			role, rst.Frame, distanceWords(rst.TTL, o.ttl.refTTL, role), hopsText(rst.TTL), hopsText(o.ttl.refTTL), role, refWords(o.ttl))
+	} else {
+		sum = fmt.Sprintf("A RST in the %s's name (frame %d) shows %d signs of a forged reset.", role, rst.Frame, len(o.signs))
+	}
+	if after == "" {
+		sum += fmt.Sprintf(" %s reset %s.", upperFirstLetter(middlebox), connWords(b))
+	} else {
+		sum += after
+	}
+	ev := segEvidence(c, rst, "reset")
+	ev.Text += ": " + o.ttlText(c)
+	f := &Finding{Confidence: o.confidence, Summary: sum, Evidence: []Evidence{ev}}
+	for _, s := range o.signs {
+		f.Evidence = append(f.Evidence, Evidence{At: rst.Ref, Text: s.text})
+	}
+	return f
+}
+
+// distanceWords says where a RST came from relative to its purported
+// sender, as the capture point sees it.
+func distanceWords(rstTTL, refTTL uint8, role string) string {
+	d := tcpflow.Hops(refTTL) - tcpflow.Hops(rstTTL)
+	switch {
+	case d == 1:
+		return fmt.Sprintf("1 hop nearer the capture point than the %s", role)
+	case d > 1:
+		return fmt.Sprintf("%d hops nearer the capture point than the %s", d, role)
+	case d == -1:
+		return fmt.Sprintf("another hop distance (1 hop more than the %s's)", role)
+	}
+	return fmt.Sprintf("another hop distance (%d hops more than the %s's)", -d, role)
+}
+
+// refWords names what a RST's TTL was compared with: "14 other packets
+// on this connection", "12 packets on other connections".
+func refWords(t ttlComparison) string {
+	switch {
+	case t.acrossConns && t.total == 1:
+		return "1 packet on other connections"
+	case t.acrossConns:
+		return fmt.Sprintf("%d packets on other connections", t.total)
+	}
+	return packetsWord(t.total) + " on this connection"
+}
+
+// ftpRole names a side of a case's connection by its FTP role.
+func ftpRole(b *Case, d tcpflow.Dir) string {
+	if d == b.ServerDir() {
+		return "server"
+	}
+	return "client"
+}
+
+// connWords names a case's connection for a summary.
+func connWords(b *Case) string {
+	switch {
+	case b.Kind == KindControl:
+		return "the control connection"
+	case b.Transfer != nil:
+		return fmt.Sprintf("the data connection of %s", cmdText(transferCommand(b.Transfer)))
+	}
+	return "a data connection"
+}
+
+// upperFirstLetter capitalises a sentence's first letter.
+func upperFirstLetter(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}

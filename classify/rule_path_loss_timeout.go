@@ -1,0 +1,185 @@
+package classify
+
+import (
+	"fmt"
+
+	"github.com/ftpcap/ftpcap/dissect"
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// path-loss-timeout: on an established connection one side sends the same
+// segment again and again, each time waiting longer (its retransmission
+// timer backing off, RFC 6298 5.5), and nothing acknowledges it, until it
+// gives up (RST or FIN) or the capture ends: the path stopped delivering.
+// A peer that answered with a RST, or that had closed its window, is
+// another story (the reset rules, zero-window-stall). Bytes the capture
+// itself missed (Half.CaptureLoss) are said in the evidence and lower the
+// confidence, never counted as loss.
+func init() {
+	register(Rule{
+		Cause:      "path-loss-timeout",
+		Precedence: 42,
+		Needs:      "an established connection where one side retransmits the same segment with growing waits and nothing acknowledges it until that side gives up (RST/FIN) or the capture ends",
+		Example:    "The server's segment at byte 58,240 of the data connection of RETR slow.bin was retransmitted 5 times at +0.21, +0.63, +1.47, +3.15, +6.51 s and no packet came back from the client, until the server gave up with a RST: the path stopped delivering.",
+		Check: func(b *Case) *Finding {
+			c := b.Conn
+			if c == nil || !established(c) {
+				return nil
+			}
+			if f := pathLoss(b, c); f != nil {
+				return f
+			}
+			if b.Kind == KindControl {
+				return controlAfterDataLoss(b)
+			}
+			return nil
+		},
+	})
+}
+
+// pathLoss checks one connection of b's session for a segment retransmitted
+// into silence.
+func pathLoss(b *Case, c *tcpflow.Conn) *Finding {
+	s, ok := latestStuckRun(c)
+	if !ok || s.run.Count < 2 {
+		return nil
+	}
+	h, peer := &c.Half[s.dir], &c.Half[s.dir.Other()]
+	if !peer.RST.IsZero() && peer.RST.TS >= s.run.Times[0] {
+		return nil // the peer answered with a reset: the reset rules say whose
+	}
+	if peer.LastWin == 0 {
+		return nil // a closed window holds the sender back: flow control, not loss
+	}
+	if before(s.run.Last, h.LastData) {
+		return nil // the sender went on with new data: it was not stuck
+	}
+	conf := 0.65
+	switch {
+	case s.run.PeerPackets > 0:
+		conf = 0.6
+	case s.run.Count >= 3 && s.backsOff():
+		conf = 0.75
+	}
+	role := ftpRole(b, s.dir)
+	if c != b.Conn {
+		role = dataRole(b, c, s.dir)
+	}
+	until := "until the capture ends"
+	if c.Closed == tcpflow.ClosedIdle {
+		until = "until the connection went quiet for good"
+	}
+	ev := []Evidence{{At: s.run.Last, Text: fmt.Sprintf("the %s's %s: %s; %s%s",
+		role, s.segmentWords(c), s.seriesText(c), s.peerWords(c), captureLossText(c))}}
+	if end, ok := s.gaveUp(c); ok {
+		conf += 0.05
+		what := "closing the connection (FIN)"
+		if end.Flags&tcpflow.FlagRST != 0 {
+			what = "a RST"
+		}
+		until = fmt.Sprintf("until the %s gave up with %s (frame %d)", role, what, end.Frame)
+		ev = append(ev, segEvidence(c, end, "gives up"))
+	} else if later, ok := silentGiveUp(b, c, &s); ok {
+		// RFC 1122 4.2.3.5: after enough retransmissions TCP closes the
+		// connection; Linux does so without sending anything.
+		conf += 0.05
+		until = fmt.Sprintf("after which the %s sent nothing more on it although the capture went on (frame %d, %s later): its TCP gave up without a RST",
+			role, later.Frame, secs(later.TS-s.run.Last.TS))
+	}
+	if captureLossText(c) != "" {
+		conf -= 0.05
+	}
+	return &Finding{
+		Confidence: conf,
+		Summary: fmt.Sprintf("On %s the %s's %s was %s and %s, %s: the path stopped delivering.",
+			connWords(b), role, s.segmentWords(c), s.series(), s.peerWords(c), until),
+		Evidence: ev,
+	}
+}
+
+// silentGiveUp: the run's last retransmission is the connection's last
+// packet, and the session's other connections show the capture going on
+// for more than twice the last wait: the sender stopped retrying, it was
+// not the capture that stopped.
+func silentGiveUp(b *Case, c *tcpflow.Conn, s *stuckRun) (tcpflow.Ref, bool) {
+	if c.Last != s.run.Last || b.Session == nil || len(s.points) < 2 {
+		return tcpflow.Ref{}, false
+	}
+	wait := s.points[len(s.points)-1] - s.points[len(s.points)-2]
+	later := c.Last
+	for _, o := range sessionConns(b.Session) {
+		if before(later, o.Last) {
+			later = o.Last
+		}
+	}
+	return later, later.TS-s.run.Last.TS > 2*wait
+}
+
+// sessionConns lists a session's connections.
+func sessionConns(s *dissect.Session) []*tcpflow.Conn {
+	out := []*tcpflow.Conn{s.Control}
+	for _, d := range s.Data {
+		out = append(out, d.Conn)
+	}
+	return out
+}
+
+// controlAfterDataLoss: the control connection ended (no final reply) after
+// the data connection of a transfer still running stopped delivering: the
+// client or server gave the session up because of it, so the control
+// connection's break has the data connection's cause.
+func controlAfterDataLoss(b *Case) *Finding {
+	ctl := b.Conn
+	end, ok := firstEndAfter(ctl, ctl.First)
+	if !ok || b.Session == nil {
+		return nil
+	}
+	for _, d := range b.Session.Data {
+		t := d.Transfer
+		if t == nil || t.Status() == dissect.StatusComplete || (t.Final != nil && before(t.Final.At, end.Ref)) {
+			continue
+		}
+		dc := &Case{Session: b.Session, Kind: KindData, Conn: d.Conn, Data: d, Transfer: t, Ctx: b.Ctx}
+		f := pathLoss(dc, d.Conn)
+		if f == nil {
+			continue
+		}
+		s, _ := latestStuckRun(d.Conn)
+		if end.TS < s.run.Times[0] {
+			continue // the control connection ended first
+		}
+		return &Finding{
+			Confidence: f.Confidence,
+			Summary: fmt.Sprintf("The %s ended the control connection (frame %d) while %s was still waiting for its reply, %s after the data connection's first unanswered retransmission. %s",
+				ftpRole(b, end.Dir), end.Frame, cmdText(transferCommand(t)), secs(end.TS-s.run.Times[0]), f.Summary),
+			Evidence: append(f.Evidence, segEvidence(ctl, end, "the control connection ends")),
+		}
+	}
+	return nil
+}
+
+// dataRole names a side of a session's data connection by its FTP role.
+func dataRole(b *Case, c *tcpflow.Conn, d tcpflow.Dir) string {
+	if b.Session != nil {
+		for _, dc := range b.Session.Data {
+			if dc.Conn == c && d != dc.FromFTPServer {
+				return "client"
+			}
+		}
+	}
+	return "server"
+}
+
+// latestStuckRun returns the unacknowledged retransmission run that went
+// on the longest into the connection, of either side.
+func latestStuckRun(c *tcpflow.Conn) (stuckRun, bool) {
+	a, aok := unacknowledgedRun(c, tcpflow.FromClient)
+	b, bok := unacknowledgedRun(c, tcpflow.FromServer)
+	switch {
+	case aok && bok && before(a.run.Last, b.run.Last):
+		return b, true
+	case aok:
+		return a, true
+	}
+	return b, bok
+}

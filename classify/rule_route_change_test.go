@@ -1,0 +1,133 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+func TestRouteChange(t *testing.T) {
+	ms := time.Millisecond
+	cases := []struct {
+		name    string
+		build   func(w *wire)
+		holds   bool
+		conf    float64
+		summary []string
+		ev      []string
+	}{
+		{
+			// As the lab's detour: the server's packets come two hops
+			// longer, a little data gets through, then nothing; the
+			// client gives up 8 s later.
+			name: "detour, then the data stops",
+			build: func(w *wire) {
+				c := w.open(cli, "203.0.113.20:30000", 64, 63)
+				c.exchange(10, ms)
+				c.ttl[tcpflow.FromServer] = 61
+				c.exchange(5, ms)
+				c.rst(tcpflow.FromClient, 8*time.Second)
+			},
+			holds: true, conf: 0.85,
+			summary: []string{"changed route mid-connection (TTL 63 (1 hop) before frame 24, TTL 61 (3 hops) from it on)",
+				"the server's data stopped (frame 32)", "nothing more came from it for 8.00 s"},
+			ev: []string{"11 packets", "5 packets from here on", "2 more hops on the path", "the connection ends: RST/ACK"},
+		},
+		{
+			name: "detour, then unanswered retransmissions",
+			build: func(w *wire) {
+				c := w.open(cli, "203.0.113.20:30000", 64, 63)
+				c.exchange(10, ms)
+				c.ttl[tcpflow.FromServer] = 62
+				c.exchange(2, ms)
+				seq := c.next[tcpflow.FromServer]
+				c.data(tcpflow.FromServer, ms, 1448)
+				c.resend(tcpflow.FromServer, seq, 1448, backoff(4)...)
+				c.rst(tcpflow.FromServer, time.Second)
+			},
+			holds: true, conf: 0.85,
+			summary: []string{"TTL 62 (2 hops) from it on", "was retransmitted 4 times"},
+		},
+		{
+			name: "trouble long after the change",
+			build: func(w *wire) {
+				c := w.open(cli, "203.0.113.20:30000", 64, 63)
+				c.exchange(10, ms)
+				c.ttl[tcpflow.FromServer] = 61
+				c.exchange(5, 30*time.Second)
+				c.rst(tcpflow.FromClient, 8*time.Second)
+			},
+			holds: true, conf: 0.7,
+		},
+		{
+			// Another initial TTL is another sender (a proxy taking
+			// over), not another route.
+			name: "another sender, not another route",
+			build: func(w *wire) {
+				c := w.open(cli, "203.0.113.20:30000", 64, 63)
+				c.exchange(10, ms)
+				c.ttl[tcpflow.FromServer] = 126
+				c.exchange(5, ms)
+				c.rst(tcpflow.FromClient, 8*time.Second)
+			},
+		},
+		{
+			name: "one odd packet is not a route",
+			build: func(w *wire) {
+				c := w.open(cli, "203.0.113.20:30000", 64, 63)
+				c.exchange(10, ms)
+				c.data(tcpflow.FromServer, ms, 1448, withTTL(61))
+				c.exchange(5, ms)
+				c.rst(tcpflow.FromClient, 8*time.Second)
+			},
+		},
+		{
+			// The data kept flowing until the client reset: the new
+			// route worked.
+			name: "new route, no trouble",
+			build: func(w *wire) {
+				c := w.open(cli, "203.0.113.20:30000", 64, 63)
+				c.exchange(10, ms)
+				c.ttl[tcpflow.FromServer] = 61
+				c.exchange(5, ms)
+				c.rst(tcpflow.FromClient, ms)
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWire(t)
+			tc.build(w)
+			b := w.cases()[0]
+			f := ruleNamed(t, "route-change").Check(b)
+			if !tc.holds {
+				if f != nil {
+					t.Fatalf("route-change holds: %s", f.Summary)
+				}
+				return
+			}
+			if f == nil {
+				t.Fatal("route-change does not hold")
+			}
+			if !near(f.Confidence, tc.conf) {
+				t.Errorf("confidence %.2f, want %.2f", f.Confidence, tc.conf)
+			}
+			for _, want := range tc.summary {
+				if !strings.Contains(f.Summary, want) {
+					t.Errorf("summary lacks %q: %s", want, f.Summary)
+				}
+			}
+			ev := evidenceText(f)
+			for _, want := range tc.ev {
+				if !strings.Contains(ev, want) {
+					t.Errorf("evidence lacks %q:\n%s", want, ev)
+				}
+			}
+			if v := decide(b); tc.conf >= 0.85 && v.Cause != "route-change" {
+				t.Errorf("verdict %s (%s), want route-change", v.Cause, v.Summary)
+			}
+		})
+	}
+}
