@@ -29,6 +29,9 @@ func init() {
 					return f
 				}
 			}
+			if b.Kind == KindControl {
+				return controlOnChangedRoute(b)
+			}
 			return nil
 		},
 	})
@@ -82,6 +85,55 @@ func routeChange(b *Case, d tcpflow.Dir) *Finding {
 		f.Evidence = append(f.Evidence, segEvidence(c, end, "the connection ends"))
 	}
 	return f
+}
+
+// controlOnChangedRoute: a data connection of the session shows the route
+// change and its trouble, and the control connection, between the same two
+// hosts and so on the same path, then lost what it sent too (its last
+// command retransmitted unanswered, or never answered): it carries the
+// data connection's cause, a little less directly.
+func controlOnChangedRoute(b *Case) *Finding {
+	ctl := b.Conn
+	if b.Session == nil {
+		return nil
+	}
+	for _, dc := range b.Session.Data {
+		c := dc.Conn
+		if !sameHosts(c, ctl) {
+			continue // another host pair, another path
+		}
+		data := &Case{Session: b.Session, Kind: KindData, Conn: c, Data: dc, Transfer: dc.Transfer, Ctx: b.Ctx}
+		for _, d := range []tcpflow.Dir{tcpflow.FromServer, tcpflow.FromClient} {
+			f := routeChange(data, d)
+			if f == nil {
+				continue
+			}
+			shift := c.Half[d].TTL.Shift
+			var lost string
+			var at tcpflow.Ref
+			if s, ok := latestStuckRun(ctl); ok && s.run.Count >= 2 && before(shift, s.run.Last) {
+				lost = fmt.Sprintf("the %s's %s was %s and %s", ftpRole(b, s.dir), s.segmentWords(ctl), s.series(), s.peerWords(ctl))
+				at = s.run.Last
+			} else if cmd := pendingCommand(b.Session); cmd != nil && before(shift, cmd.At) {
+				lost = fmt.Sprintf("the client's %s (frame %d) was never answered", cmdText(cmd), cmd.At.Frame)
+				at = cmd.At
+			} else {
+				continue
+			}
+			return &Finding{
+				Confidence: f.Confidence - 0.05,
+				Summary:    fmt.Sprintf("On the control connection, on the same path, %s. %s", lost, f.Summary),
+				Evidence:   append(f.Evidence, Evidence{At: at, Text: "on the control connection " + lost}),
+			}
+		}
+	}
+	return nil
+}
+
+// sameHosts reports whether two connections join the same two hosts.
+func sameHosts(a, b *tcpflow.Conn) bool {
+	ac, as, bc, bs := a.Client.Addr(), a.Server.Addr(), b.Client.Addr(), b.Server.Addr()
+	return (ac == bc && as == bs) || (ac == bs && as == bc)
 }
 
 // routeStall is a sender's data stopping for good.

@@ -131,3 +131,43 @@ func TestRouteChange(t *testing.T) {
 		})
 	}
 }
+
+// The lab's route-change capture (client side): 1.5 s into a download the
+// router sends the server's packets through a second router (TTL 63 → 61
+// from frame 155), which passes 13 segments and then drops everything; the
+// client's QUIT on the control connection, on the same path, is
+// retransmitted unanswered.
+func TestRouteChangeLabCapture(t *testing.T) {
+	c := loadCapture(t, sampleFile(t, "route-change"))
+	got := map[string]*Verdict{}
+	for _, v := range c.judge() {
+		if !v.Info {
+			got[v.Kind] = &v
+		}
+	}
+	data, ctl := got[KindData], got[KindControl]
+	if data == nil || data.Cause != "route-change" || !near(data.Confidence, 0.85) {
+		t.Fatalf("data break %+v, want route-change at 0.85", data)
+	}
+	for _, want := range []string{"TTL 63 (1 hop) before frame 155, TTL 61 (3 hops) from it on", "the server's data stopped (frame 179)"} {
+		if !strings.Contains(data.Summary, want) {
+			t.Errorf("data summary lacks %q: %s", want, data.Summary)
+		}
+	}
+	if ctl == nil || ctl.Cause != "route-change" || !contains(ctl.Contributing, "path-loss-timeout") {
+		t.Fatalf("control break %+v, want route-change with path-loss-timeout contributing", ctl)
+	}
+	if !strings.Contains(ctl.Summary, "On the control connection, on the same path, the client's segment at byte 94 of its stream (6 bytes") {
+		t.Errorf("control summary: %s", ctl.Summary)
+	}
+}
+
+func TestSameHosts(t *testing.T) {
+	w := newWire(t)
+	a := w.open(cli, srv, 64, 63)
+	b := w.open("203.0.113.20:20", "198.51.100.10:50000", 63, 64) // active mode: the server connects back
+	o := w.open("198.51.100.11:40000", srv, 64, 63)
+	if !sameHosts(a.conn, b.conn) || sameHosts(a.conn, o.conn) {
+		t.Errorf("sameHosts: control/active data %v, control/other client %v", sameHosts(a.conn, b.conn), sameHosts(a.conn, o.conn))
+	}
+}
