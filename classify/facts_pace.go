@@ -1,8 +1,10 @@
 package classify
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -245,6 +247,58 @@ func sideName(b *Case, d tcpflow.Dir) string {
 		return "server"
 	}
 	return "client"
+}
+
+// controlOverStall decides a control connection's break by a stall on
+// one of the session's data connections: when a transfer's data stalled
+// (check holds on it) and the control connection ended after the stall
+// began, the control connection ended over it and carries the same cause
+// (the client giving up, or the server's timeout reply and close). A
+// break about one transfer looks at that transfer's data connection only.
+func controlOverStall(b *Case, check func(*Case) (*Finding, tcpflow.Ref)) *Finding {
+	s := b.Session
+	if s == nil || b.Kind != KindControl || s.Control == nil {
+		return nil
+	}
+	ctlEnd, ok := teardownAfter(s.Control, s.Control.First)
+	if !ok {
+		return nil
+	}
+	for _, d := range s.Data {
+		t := d.Transfer
+		if t == nil || (b.Transfer != nil && b.Transfer != t) {
+			continue
+		}
+		dc := &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Transfer: t, Why: b.Why, Ctx: b.Ctx}
+		f, since := check(dc)
+		if f == nil || before(ctlEnd.Ref, since) {
+			continue
+		}
+		out := &Finding{Confidence: f.Confidence,
+			Summary:  "The control connection ended over a stalled transfer: " + lowerFirst(f.Summary),
+			Evidence: append(append([]Evidence(nil), f.Evidence...), endSegEvidence(s.Control, ctlEnd, "control connection ends"))}
+		if cmd, r := lastFinalReply(s); r != nil && r.Code >= 400 && !before(r.At, since) {
+			out.Evidence = append(out.Evidence, replyEvidence(cmd, r))
+		}
+		sortEvidence(out.Evidence)
+		return out
+	}
+	return nil
+}
+
+// sortEvidence puts evidence in capture order.
+func sortEvidence(ev []Evidence) {
+	slices.SortStableFunc(ev, func(x, y Evidence) int {
+		return cmp.Or(cmp.Compare(x.At.TS, y.At.TS), cmp.Compare(x.At.Input, y.At.Input), cmp.Compare(x.At.Frame, y.At.Frame))
+	})
+}
+
+// lowerFirst lowers a sentence's first letter, to continue another.
+func lowerFirst(s string) string {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return s
+	}
+	return string(s[0]-'A'+'a') + s[1:]
 }
 
 // upperFirst capitalises a sentence's first letter.

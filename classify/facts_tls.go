@@ -133,8 +133,10 @@ func tlsProgress(f *dissect.TLSFacts) string {
 				p += " and ChangeCipherSpec"
 			}
 			parts = append(parts, p)
+		case f.Records[d] == 1:
+			parts = append(parts, fmt.Sprintf("the %s sent no handshake message, one record", d))
 		default:
-			parts = append(parts, fmt.Sprintf("the %s sent %d records", d, f.Records[d]))
+			parts = append(parts, fmt.Sprintf("the %s sent no handshake message, %d records", d, f.Records[d]))
 		}
 	}
 	return strings.Join(parts, "; ")

@@ -174,7 +174,10 @@ func findBreaks(s *dissect.Session) []*Case {
 		// A transfer the server refused with a reply broke on the control
 		// connection (its data connection, if any, was fine); one whose
 		// data connection failed, was cut or aborted broke there.
-		refused := t.Status() == dissect.StatusFailed && t.Final != nil && t.Final.Valid && t.Final.Code != 425
+		// A transfer whose data connection carried bytes was not refused,
+		// whatever its final reply (a 421 or 451 after a stall).
+		refused := t.Status() == dissect.StatusFailed && t.Final != nil && t.Final.Valid && t.Final.Code != 425 &&
+			t.Bytes() == 0
 		if t.Conn != nil && !refused {
 			b.Kind, b.Conn, b.Data = KindData, t.Conn, t.Data
 		}

@@ -35,6 +35,9 @@ func init() {
 			}
 			c := s.Control
 			if cmd, r := lastReplyWith(s, 421); r != nil && isTimeoutText(r.Text) {
+				if duringTransfer(s, r) {
+					return nil // "421 Data connection timed out.": a transfer ran, the session was not idle
+				}
 				idle := time.Duration(r.At.TS - lastCommandBefore(s, r.At).TS)
 				f := &Finding{Confidence: 0.9,
 					Summary:  fmt.Sprintf("The server ended the idle session after %.1f s without a command: 421 %s.", idle.Seconds(), quote(r.Text)),
@@ -64,6 +67,16 @@ func init() {
 			}
 		},
 	})
+}
+
+// duringTransfer: the reply ended a transfer or came while one ran.
+func duringTransfer(s *dissect.Session, r *dissect.Reply) bool {
+	for _, t := range s.Transfers {
+		if t.Final != nil && t.Final.At == r.At {
+			return true
+		}
+	}
+	return transferInProgress(s, r.At)
 }
 
 // lastCommandBefore returns when the client last spoke before at: its

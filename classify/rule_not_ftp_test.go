@@ -55,3 +55,16 @@ func TestNotFTP(t *testing.T) {
 		})
 	}
 }
+
+// The lab's capture: sshd on port 21 sends its banner (frame 6); curl
+// waits for a 220 and closes 5 s later (frame 8).
+func TestNotFTPSample(t *testing.T) {
+	vs := loadCapture(t, sampleFile(t, "not-ftp")).judge()
+	v := sampleVerdict(t, vs, KindControl, "not-ftp")
+	if len(vs) != 1 || !strings.Contains(v.Summary, `it sent an SSH banner ("SSH-2.0-OpenSSH_9.2p1`) {
+		t.Errorf("%d verdicts; %s", len(vs), v.Summary)
+	}
+	if f := framesOf(v); !f[6] || !f[8] {
+		t.Errorf("evidence %+v, want frames 6 and 8", v.Evidence)
+	}
+}

@@ -25,26 +25,34 @@ const (
 // a zero window). Only the server's application was left to send, and it
 // did not, until one side gave up. Seen from beside the client, a path
 // that drops everything from the server looks the same, so the confidence
-// is lower when no packet from the server arrived during the silence or at
-// its end.
+// is lower when no packet from the server's side arrived after its last
+// data (not even its kernel's ACK of the client's FIN).
 func init() {
 	register(Rule{
 		Cause:      "server-stall",
 		Precedence: 35,
 		Needs:      "on a download's data connection, the server's data stops for ≥5 s, ≥10 round trips and ≥4 times its longest earlier pause with every byte acknowledged and the client's window open, until a FIN or RST ends the connection",
 		Example:    "The server stopped sending on the data connection of RETR big.iso after 524,288 of 1,048,576 bytes: 30.02 s of silence with every byte acknowledged and the client's window open (64,128 bytes), no retransmissions; then the client reset the connection.",
-		Check:      checkServerStall,
+		Check: func(b *Case) *Finding {
+			if b.Kind == KindControl {
+				return controlOverStall(b, serverStall)
+			}
+			f, _ := serverStall(b)
+			return f
+		},
 	})
 }
 
-func checkServerStall(b *Case) *Finding {
+// serverStall checks a data connection and returns the finding with
+// when the silence began.
+func serverStall(b *Case) (*Finding, tcpflow.Ref) {
 	c := b.Conn
 	if c == nil || b.Kind != KindData || !established(c) {
-		return nil
+		return nil, tcpflow.Ref{}
 	}
 	sd := b.ServerDir()
 	if senderDir(b) != sd {
-		return nil // an upload: the server is the receiver
+		return nil, tcpflow.Ref{} // an upload: the server is the receiver
 	}
 	srv, cli := &c.Half[sd], &c.Half[sd.Other()]
 	start, what := srv.LastData, "the server's last data"
@@ -53,29 +61,35 @@ func checkServerStall(b *Case) *Finding {
 	}
 	end, ok := teardownAfter(c, start)
 	if !ok {
-		return nil
+		return nil, tcpflow.Ref{}
 	}
 	silence := time.Duration(end.TS - start.TS)
+	if t := b.Transfer; t != nil && t.Final != nil && t.Final.Valid && before(start, t.Final.At) && before(t.Final.At, end.Ref) &&
+		(t.Final.Code == 426 || time.Duration(t.Final.At.TS-start.TS) < minStall) {
+		// The server's application spoke up during the silence: its side
+		// of the data connection ended (426: closed), it did not stall.
+		return nil, tcpflow.Ref{}
+	}
 	rtt, _, haveRTT := roundTrip(c)
 	if silence < minStall || (haveRTT && silence < minStallRoundTrip*rtt) || silence < minStallPauses*time.Duration(srv.AppWaitMax) {
-		return nil
+		return nil, tcpflow.Ref{}
 	}
 	if cli.WindowClosed() {
-		return nil // a zero window: the client stopped reading
+		return nil, tcpflow.Ref{} // a zero window: the client stopped reading
 	}
 	last, ok := lastWindow(c, sd.Other(), end.Ref)
 	if !ok {
-		return nil
+		return nil, tcpflow.Ref{}
 	}
 	if !srv.FirstData.IsZero() && seqBelow(last.Ack, srv.HighSeq) {
-		return nil // bytes unacknowledged: loss, not a stall
+		return nil, tcpflow.Ref{} // bytes unacknowledged: loss, not a stall
 	}
 	win, winAt := last.Win, last.Ref
 	winLen, scaleKnown := windowBytes(c, sd.Other(), win)
 	if winLen == 0 {
-		return nil
+		return nil, tcpflow.Ref{}
 	}
-	alive, aliveAt := serverSpokeDuring(c, sd, start, end)
+	alive, aliveAt := serverSpokeAfter(c, sd, start)
 	f := &Finding{Confidence: 0.8}
 	switch {
 	case end.Dir == sd || alive:
@@ -111,13 +125,13 @@ func checkServerStall(b *Case) *Finding {
 		{At: winAt, Text: fmt.Sprintf("client's last window before the end: %s; it acknowledges everything the server sent", winText)},
 	}
 	if alive {
-		f.Evidence = append(f.Evidence, Evidence{At: aliveAt, Text: "the server's packets still arrive during the silence, with no data"})
+		f.Evidence = append(f.Evidence, Evidence{At: aliveAt, Text: "a packet from the server's side without data: its host and the path from it still work"})
 	}
 	f.Evidence = append(f.Evidence, endSegEvidence(c, end, fmt.Sprintf("end after %s of silence", fmtDur(silence))))
 	if b.Transfer != nil {
 		f.Evidence = append([]Evidence{cmdEvidence(transferCommand(b.Transfer))}, f.Evidence...)
 	}
-	return f
+	return f, start
 }
 
 // dataConnOpen is when a connection was established, as far as the
@@ -150,11 +164,13 @@ func lastWindow(c *tcpflow.Conn, d tcpflow.Dir, at tcpflow.Ref) (tcpflow.Seg, bo
 	return tcpflow.Seg{}, false
 }
 
-// serverSpokeDuring reports a packet from the server's side strictly
-// inside the silence (an ACK, a keepalive), from the last packets.
-func serverSpokeDuring(c *tcpflow.Conn, sd tcpflow.Dir, start tcpflow.Ref, end tcpflow.Seg) (bool, tcpflow.Ref) {
+// serverSpokeAfter returns the first packet from the server's side after
+// start (an ACK, a keepalive, the kernel answering the client's FIN),
+// from the last packets: it shows the server's host and the path from it
+// working, so the silence was the server application's.
+func serverSpokeAfter(c *tcpflow.Conn, sd tcpflow.Dir, start tcpflow.Ref) (bool, tcpflow.Ref) {
 	for _, s := range c.LastSegs() {
-		if s.Dir == sd && before(start, s.Ref) && before(s.Ref, end.Ref) {
+		if s.Dir == sd && before(start, s.Ref) {
 			return true, s.Ref
 		}
 	}

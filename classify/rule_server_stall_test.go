@@ -35,7 +35,7 @@ func TestServerStall(t *testing.T) {
 			data.fin(cl, 30*time.Second)
 			data.fin(sv, time.Millisecond)
 			ctl.closeBoth(cl, time.Millisecond)
-		}, cause: "server-stall", conf: 0.8, summary: "after 0 bytes for 30.07 s"},
+		}, cause: "server-stall", conf: 0.85, summary: "after 0 bytes: 30.07 s of silence"},
 		{name: "a short pause is not a stall", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
 			data.bulk(sv, 100000, 100*time.Microsecond)
 			data.rst(cl, 2*time.Second)
@@ -107,6 +107,40 @@ func TestServerStall(t *testing.T) {
 // throttle's pause, not a stall.
 func TestServerStallNotOnAKilledThrottledServer(t *testing.T) {
 	for _, v := range loadCapture(t, sampleFile(t, "server-close")).judge() {
+		if v.Cause == "server-stall" || hasContributing(&v, "server-stall") {
+			t.Errorf("server-stall on %s: %s", v.Kind, v.Summary)
+		}
+	}
+}
+
+// The lab's capture (beside the client): pyftpdlib is stopped with
+// SIGSTOP after 131,072 bytes (last data frame 142); 12 s later curl gives
+// up and closes the data (169) and control (170) connections; the
+// server's kernel still acknowledges both.
+func TestServerStallSample(t *testing.T) {
+	vs := loadCapture(t, sampleFile(t, "server-stall")).judge()
+	data := sampleVerdict(t, vs, KindData, "server-stall")
+	want := "The server stopped sending on the data connection of RETR slow.bin after 131072 of 200000 bytes: 12.00 s of silence with every byte acknowledged and the client's window open (178,176 bytes), no retransmissions; then the client closed the connection."
+	if data.Confidence != 0.85 || data.Summary != want || !hasContributing(data, "client-abort") {
+		t.Errorf("data: %.2f %s (contributing %v)", data.Confidence, data.Summary, data.Contributing)
+	}
+	for _, f := range []int64{142, 169} {
+		if !framesOf(data)[f] {
+			t.Errorf("data evidence lacks frame %d", f)
+		}
+	}
+	ctl := sampleVerdict(t, vs, KindControl, "server-stall")
+	if !framesOf(ctl)[170] || !strings.HasPrefix(ctl.Summary, "The control connection ended over a stalled transfer") {
+		t.Errorf("control: %s %+v", ctl.Summary, ctl.Evidence)
+	}
+}
+
+// The lab's middlebox-reset-data capture: the data stops, and 2 s later
+// the server says 426: its side of the data connection was reset (by a
+// router, out of this capture's sight). The server's application spoke:
+// no stall, whatever the client's wait afterwards.
+func TestServerStallNotWhenTheServerReplies426(t *testing.T) {
+	for _, v := range loadCapture(t, sampleFile(t, "middlebox-reset-data")).judge() {
 		if v.Cause == "server-stall" || hasContributing(&v, "server-stall") {
 			t.Errorf("server-stall on %s: %s", v.Kind, v.Summary)
 		}

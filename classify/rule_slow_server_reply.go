@@ -64,8 +64,9 @@ func (d replyDelay) text() string {
 // whichever is later (a pipelining client queues commands). Left out,
 // because their first reply waits for something else: transfer commands
 // (the data connection), ABOR (the transfer's end), commands sent while a
-// transfer ran, 530 replies (servers delay failed logins on purpose), and
-// commands the client had to retransmit (the path delayed them).
+// transfer ran, 530 replies to USER, PASS and ACCT (servers delay failed
+// logins on purpose), and commands the client had to retransmit (the path
+// delayed them).
 // Without a round trip nothing is measured: on a long path every reply
 // would look slow.
 func replyDelays(s *dissect.Session) (out []replyDelay, rtt time.Duration) {
@@ -85,7 +86,7 @@ func replyDelays(s *dissect.Session) (out []replyDelay, rtt time.Duration) {
 		switch {
 		case e.Cmd == nil && i == 0 && s.Banner != "" && r.Valid && (r.Code == 220 || r.Code == 120):
 			from = dataConnOpen(c)
-		case e.Cmd != nil && !waitsForOtherThings(s, e.Cmd) && !(r.Valid && r.Code == 530) &&
+		case e.Cmd != nil && !waitsForOtherThings(s, e.Cmd) && !failedLogin(e.Cmd, r) &&
 			!retransmittedBetween(c, tcpflow.FromClient, e.Cmd.At, r.At):
 			from = e.Cmd.At
 			if !prevEnd.IsZero() && before(from, prevEnd) {
@@ -99,6 +100,15 @@ func replyDelays(s *dissect.Session) (out []replyDelay, rtt time.Duration) {
 		out = append(out, replyDelay{cmd: e.Cmd, from: from, reply: r, excess: time.Duration(r.At.TS-from.TS) - rtt})
 	}
 	return out, rtt
+}
+
+// failedLogin: a login command refused with 530.
+func failedLogin(cmd *dissect.Command, r *dissect.Reply) bool {
+	switch cmd.Verb {
+	case "USER", "PASS", "ACCT":
+		return r.Valid && r.Code == 530
+	}
+	return false
 }
 
 // retransmittedBetween reports a retransmission from d in [from, to): a
@@ -145,13 +155,19 @@ func slowWords(slow []replyDelay, measured int, rtt time.Duration) string {
 		len(slow), measured, fmtDur(slowReplyExcess), fmtDur(rtt), slow[0].text())
 }
 
+// slowEvidence lists the slowest replies (at most maxSlowEvidence), in
+// capture order.
 func slowEvidence(slow []replyDelay) []Evidence {
 	var ev []Evidence
-	for _, d := range slow[:min(len(slow), 3)] {
+	for _, d := range slow[:min(len(slow), maxSlowEvidence)] {
 		ev = append(ev, Evidence{At: d.reply.At, Text: "slow: " + d.text()})
 	}
+	sortEvidence(ev)
 	return ev
 }
+
+// maxSlowEvidence caps the slow replies listed as evidence.
+const maxSlowEvidence = 5
 
 func noticeSlowServerReply(b *Case) *Finding {
 	if b.Kind != KindControl || b.Session == nil {
@@ -234,6 +250,7 @@ func checkSlowServerReply(b *Case) *Finding {
 		ev = append(ev, slowEvidence(slow)...)
 	}
 	ev = append(ev, segEvidence(c, end, "client "+how+" after waiting "+fmtDur(wait)))
+	sortEvidence(ev)
 	f.Evidence = ev
 	return f
 }

@@ -187,3 +187,23 @@ func TestSlowServerReplyVsftpdGreeting(t *testing.T) {
 		t.Errorf("evidence frames %v, want the round trip, then #4 (220) and #14 (230)", frames)
 	}
 }
+
+// The lab's captures: pyftpdlib waiting 1 s before every reply (a
+// finding; the session ends well), and waiting 1.5 s more for each reply
+// until lftp (net:timeout 4) gives up on USER (frame 17, FIN frame 19).
+func TestSlowServerReplySamples(t *testing.T) {
+	vs := loadCapture(t, sampleFile(t, "slow-server-reply")).judge()
+	_, findings := verdictsOf(vs, "slow-server-reply")
+	if len(vs) != 1 || len(findings) != 1 || !strings.HasPrefix(findings[0].Summary, "The server answered slowly: 9 of 10 replies came 200.0 ms or more beyond the 38 µs round trip") {
+		t.Errorf("slow-server-reply: %+v", vs)
+	}
+	vs = loadCapture(t, sampleFile(t, "slow-server-reply-timeout")).judge()
+	v := sampleVerdict(t, vs, KindControl, "slow-server-reply")
+	want := "The client gave up waiting for the reply to USER ftplab after 4.00 s (the server had acknowledged the command) and closed the connection; 2 of 3 replies came 200.0 ms or more beyond the 43 µs round trip (slowest the reply to OPTS UTF8 ON: 530 after 3.00 s)."
+	if v.Confidence != 0.8 || v.Summary != want {
+		t.Errorf("%.2f %s", v.Confidence, v.Summary)
+	}
+	if f := framesOf(v); !f[17] || !f[19] || !f[10] || !f[16] {
+		t.Errorf("evidence %+v, want frames 10, 16, 17, 19", v.Evidence)
+	}
+}

@@ -21,7 +21,7 @@ func init() {
 		Cause:      "tls-handshake-failure",
 		Precedence: 22,
 		Needs:      "AUTH TLS answered 234 (or a ClientHello as the control connection's first bytes), then a TLS alert or a FIN/RST before both sides finished the handshake",
-		Example:    "The TLS handshake after AUTH TLS failed: the server sent a fatal protocol_version alert (the client sent ClientHello; the server sent no handshake message); record-layer versions TLS 1.0; then the server closed the connection.",
+		Example:    "The TLS handshake after AUTH TLS failed: the server sent a fatal protocol_version alert (70); the client sent ClientHello; the server sent no handshake message, one record; record-layer versions TLS 1.0; then the client closed the connection.",
 		Check:      checkTLSHandshakeFailure,
 	})
 }
@@ -39,10 +39,13 @@ func checkTLSHandshakeFailure(b *Case) *Finding {
 		what = "The TLS handshake after AUTH TLS"
 		if cmd, r := lastReplyWith(s, 234); r != nil {
 			ev = append(ev, replyEvidence(cmd, r))
+			if cmd != nil {
+				what = "The TLS handshake after " + cmdText(cmd)
+			}
 		}
 	}
 	if !f.First[tcpflow.FromClient].IsZero() {
-		ev = append(ev, Evidence{At: f.First[tcpflow.FromClient], Text: fmt.Sprintf("client's first TLS record (%s)", versionWords(f))})
+		ev = append(ev, Evidence{At: f.First[tcpflow.FromClient], Text: "client's first TLS record"})
 	}
 	if !f.First[tcpflow.FromServer].IsZero() {
 		ev = append(ev, Evidence{At: f.First[tcpflow.FromServer], Text: "server's first TLS record"})
@@ -61,7 +64,7 @@ func checkTLSHandshakeFailure(b *Case) *Finding {
 	case ok:
 		fin.Confidence = 0.9
 		ev = append(ev, alertEvidence(a))
-		fin.Summary = fmt.Sprintf("%s failed: the %s sent %s (%s); %s%s.",
+		fin.Summary = fmt.Sprintf("%s failed: the %s sent %s; %s; %s%s.",
 			what, a.From, alertWords(a), tlsProgress(f), versionWords(f), endWords)
 	case greetedInPlain(s):
 		_, greet := firstReply(s)
@@ -70,12 +73,22 @@ func checkTLSHandshakeFailure(b *Case) *Finding {
 		}
 		fin.Summary = fmt.Sprintf("%s could not start: the client opened with a TLS ClientHello, but the server greets in plain FTP (explicit FTPS or none)%s.", what, endWords)
 	default:
-		fin.Summary = fmt.Sprintf("%s did not complete: no alert, the connection ended first (%s; %s)%s.",
+		fin.Summary = fmt.Sprintf("%s did not complete: the connection ended with no alert; %s; %s%s.",
 			what, tlsProgress(f), versionWords(f), endWords)
 	}
+	// A server that falls back to plain text says why in its own words
+	// (vsftpd: "500 OOPS: error:0A000418:SSL routines::tlsv1 alert
+	// unknown ca").
+	replies(s, func(cmd *dissect.Command, r *dissect.Reply) bool {
+		if r.Valid && r.Code >= 400 && before(f.First[tcpflow.FromClient], r.At) {
+			ev = append(ev, replyEvidence(cmd, r))
+		}
+		return true
+	})
 	if ended {
 		ev = append(ev, endSegEvidence(c, end, "end of the connection"))
 	}
+	sortEvidence(ev)
 	fin.Evidence = ev
 	return fin
 }

@@ -47,14 +47,14 @@ func TestTLSHandshakeFailure(t *testing.T) {
 			c.send(cl, time.Millisecond, alertUnknownCA)
 			c.closeBoth(cl, time.Millisecond)
 		}, cause: "tls-handshake-failure", conf: 0.9,
-			summary: "The TLS handshake after AUTH TLS failed: the client sent a fatal unknown_ca alert (48) (the client sent ClientHello; the server sent ServerHello, Certificate, ServerHelloDone); record-layer versions TLS 1.0, TLS 1.2 (also what TLS 1.3 records carry); then the client closed the connection."},
+			summary: "The TLS handshake after AUTH TLS failed: the client sent a fatal unknown_ca alert (48); the client sent ClientHello; the server sent ServerHello, Certificate, ServerHelloDone; record-layer versions TLS 1.0, TLS 1.2 (also what TLS 1.3 records carry); then the client closed the connection."},
 		{name: "no common protocol version", script: func(c *sconn) {
 			tlsAuthExchange(c)
 			c.send(cl, time.Millisecond, clientHello)
 			c.send(sv, time.Millisecond, alertProtoVer)
 			c.closeBoth(sv, time.Millisecond)
 		}, cause: "tls-handshake-failure", conf: 0.9,
-			summary: "the server sent a fatal protocol_version alert (70) (the client sent ClientHello; the server sent 1 records)"},
+			summary: "the server sent a fatal protocol_version alert (70); the client sent ClientHello; the server sent no handshake message, one record; record-layer versions TLS 1.0;"},
 		{name: "an encrypted alert before the handshake ends", script: func(c *sconn) {
 			tlsAuthExchange(c)
 			c.send(cl, time.Millisecond, clientHello)
@@ -68,7 +68,7 @@ func TestTLSHandshakeFailure(t *testing.T) {
 			c.send(cl, time.Millisecond, clientHello)
 			c.closeBoth(sv, time.Second)
 		}, cause: "tls-handshake-failure", conf: 0.85,
-			summary: "did not complete: no alert, the connection ended first (the client sent ClientHello; the server sent no TLS record"},
+			summary: "did not complete: the connection ended with no alert; the client sent ClientHello; the server sent no TLS record;"},
 		{name: "a completed handshake and an orderly end", script: func(c *sconn) {
 			tlsAuthExchange(c)
 			c.send(cl, time.Millisecond, clientHello)
@@ -157,6 +157,33 @@ func TestTLSHandshakeFailureCorpus(t *testing.T) {
 			for _, v := range c.judge() {
 				if v.Cause == "tls-handshake-failure" || hasContributing(&v, "tls-handshake-failure") {
 					t.Errorf("%s: %s", v.Cause, v.Summary)
+				}
+			}
+		})
+	}
+}
+
+// The lab's captures: curl rejecting vsftpd's self-signed certificate
+// (unknown_ca from the client, frame 14; vsftpd's plaintext 500 OOPS
+// after it), and curl offering only TLS 1.3 to pyftpdlib limited to 1.2
+// (protocol_version from the server, frame 12).
+func TestTLSHandshakeFailureSamples(t *testing.T) {
+	for _, tc := range []struct {
+		sample  string
+		summary string
+		frames  []int64
+	}{
+		{"tls-handshake-failure", "The TLS handshake after AUTH SSL failed: the client sent a fatal unknown_ca alert (48); the client sent ClientHello; the server sent ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone;", []int64{11, 12, 14, 18}},
+		{"tls-handshake-failure-version", "The TLS handshake after AUTH SSL failed: the server sent a fatal protocol_version alert (70); the client sent ClientHello; the server sent no handshake message, one record;", []int64{10, 11, 12, 13}},
+	} {
+		t.Run(tc.sample, func(t *testing.T) {
+			v := sampleVerdict(t, loadCapture(t, sampleFile(t, tc.sample)).judge(), KindControl, "tls-handshake-failure")
+			if v.Confidence != 0.9 || !strings.HasPrefix(v.Summary, tc.summary) {
+				t.Errorf("%.2f %s", v.Confidence, v.Summary)
+			}
+			for _, f := range tc.frames {
+				if !framesOf(v)[f] {
+					t.Errorf("evidence lacks frame %d: %+v", f, v.Evidence)
 				}
 			}
 		})

@@ -21,23 +21,34 @@ func init() {
 		Needs:      "a side's advertised window at zero until the connection's FIN or RST, with the peer probing the shut window at least once",
 		Example:    "The client stopped reading the data connection of RETR big.iso: its window stayed at zero for 42.10 s while the server probed it 9 times, then the server reset the connection.",
 		Check: func(b *Case) *Finding {
-			c := b.Conn
-			if c == nil {
-				return nil
+			if f, _ := zeroWindowStall(b); f != nil {
+				return f // on the connection itself (a control connection's too)
 			}
-			for _, r := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
-				if f := zeroWindowStall(b, r); f != nil {
-					return f
-				}
+			if b.Kind == KindControl {
+				return controlOverStall(b, zeroWindowStall)
 			}
 			return nil
 		},
 	})
 }
 
-// zeroWindowStall checks whether receiver r's window was shut until the
+// zeroWindowStall checks both sides of a case's connection and returns
+// the finding with when the window shut.
+func zeroWindowStall(b *Case) (*Finding, tcpflow.Ref) {
+	if b.Conn == nil {
+		return nil, tcpflow.Ref{}
+	}
+	for _, r := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
+		if f := zeroWindowStallBy(b, r); f != nil {
+			return f, b.Conn.Half[r].ZeroWinSince
+		}
+	}
+	return nil, tcpflow.Ref{}
+}
+
+// zeroWindowStallBy checks whether receiver r's window was shut until the
 // connection was torn down.
-func zeroWindowStall(b *Case, r tcpflow.Dir) *Finding {
+func zeroWindowStallBy(b *Case, r tcpflow.Dir) *Finding {
 	c := b.Conn
 	h := &c.Half[r]
 	if !h.WindowClosed() || h.ZeroWinProbes == 0 || h.ZeroWinSince.IsZero() {

@@ -135,3 +135,53 @@ func TestZeroWindowReopenedIsNoStall(t *testing.T) {
 		}
 	}
 }
+
+// framesOf lists the frames of a verdict's evidence.
+func framesOf(v *Verdict) map[int64]bool {
+	out := map[int64]bool{}
+	for _, e := range v.Evidence {
+		out[e.At.Frame] = true
+	}
+	return out
+}
+
+// sampleVerdict returns the break with cause on the kind of connection.
+func sampleVerdict(t *testing.T, vs []Verdict, kind, cause string) *Verdict {
+	t.Helper()
+	for i := range vs {
+		if !vs[i].Info && vs[i].Kind == kind {
+			if vs[i].Cause != cause {
+				t.Fatalf("%s break is %s (%s), want %s", kind, vs[i].Cause, vs[i].Summary, cause)
+			}
+			return &vs[i]
+		}
+	}
+	t.Fatalf("no %s break, want %s", kind, cause)
+	return nil
+}
+
+// The lab's capture (server side): the client reads 30,000 bytes and
+// stops; its window is zero from frame 62, the server probes in frames
+// 63–70, pyftpdlib's data timeout answers 421 (frame 72) and closes the
+// control connection (74), the client resets the data connection (75).
+func TestZeroWindowStallSample(t *testing.T) {
+	vs := loadCapture(t, sampleFile(t, "zero-window-stall")).judge()
+	data := sampleVerdict(t, vs, KindData, "zero-window-stall")
+	if data.Confidence != 0.85 || !strings.Contains(data.Summary, "its window stayed at zero for 9.92 s while the server probed it 5 times, then the client reset the connection") {
+		t.Errorf("data: %.2f %s", data.Confidence, data.Summary)
+	}
+	for _, f := range []int64{62, 70, 75} {
+		if !framesOf(data)[f] {
+			t.Errorf("data evidence lacks frame %d: %+v", f, data.Evidence)
+		}
+	}
+	ctl := sampleVerdict(t, vs, KindControl, "zero-window-stall")
+	if !strings.HasPrefix(ctl.Summary, "The control connection ended over a stalled transfer: the client stopped reading") {
+		t.Errorf("control: %s", ctl.Summary)
+	}
+	for _, f := range []int64{72, 74} {
+		if !framesOf(ctl)[f] {
+			t.Errorf("control evidence lacks frame %d: %+v", f, ctl.Evidence)
+		}
+	}
+}
