@@ -155,3 +155,14 @@ func TestTTLStatsCountAndLast(t *testing.T) {
 		t.Errorf("shift #%d %d→%d, want #4 63→61", s.Shift.Frame, s.ShiftFrom, s.ShiftTo)
 	}
 }
+
+func TestRSTTimesNoRoundTrip(t *testing.T) {
+	r := &recorder{}
+	f := &feeder{t: NewTracker(Options{}, r), ts: 1e18}
+	handshake(f, 1000, 5000)
+	f.send(seg(cli, srv, FlagACK|FlagPSH, 1001, 5001, "PWD\r\n"), time.Millisecond)
+	f.send(seg(srv, cli, FlagACK|FlagRST, 5001, 1006, ""), 30*time.Microsecond)
+	if h := r.opened[0].Half[FromClient]; h.AckRTTSamples != 0 {
+		t.Errorf("%d round-trip samples from a RST/ACK (min %d ns), want none", h.AckRTTSamples, h.AckRTTMin)
+	}
+}

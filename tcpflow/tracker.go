@@ -317,7 +317,11 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 			c.HandshakeAck = at
 		}
 		t.noteCaptureLoss(c, dir, p.Ack)
-		peer.ackTimed(p.Ack, at.TS)
+		if p.Flags&FlagRST == 0 {
+			// A RST's ACK times no round trip: it may not come from the
+			// peer at all (a middlebox forging it answers from nearer).
+			peer.ackTimed(p.Ack, at.TS)
+		}
 		peer.notePipe(p.Ack, p.Win, at.TS)
 		peer.PMTU.noteAck(p.Ack)
 	}
