@@ -265,12 +265,14 @@ func resetSigns(c *tcpflow.Conn, rst tcpflow.Seg) []resetSign {
 		}
 	}
 	// Sooner than the round trip allows: the purported sender cannot have
-	// seen the packet the RST answers and replied in less time than its
-	// packets take to come back.
-	if answeredExact && answered.Frame != 0 {
-		if rtt, ok := minRoundTrip(c, rst.Dir); ok && rtt >= minRTTForTiming && rst.TS-answered.TS < rtt/2 {
-			add(true, "it came %s after the packet it answers (frame %d), while %s's packets take at least %s to come back to the capture point",
-				secs(rst.TS-answered.TS), answered.Frame, sender, secs(rtt))
+	// answered a packet in less time than its packets take to come back.
+	// Timed from the earliest packet the RST can answer (the one that
+	// first told the sender what the RST carries), so a RST answering an
+	// earlier packet of a burst is never timed short.
+	if trigger, ok := earliestTrigger(segs, completeFrom, rst); ok {
+		if rtt, ok := minRoundTrip(c, rst.Dir); ok && rtt >= minRTTForTiming && rst.TS-trigger.TS < rtt/2 {
+			add(true, "it came %s after the earliest packet it can answer (frame %d), while %s's packets take at least %s to come back to the capture point",
+				secs(rst.TS-trigger.TS), trigger.Frame, sender, secs(rtt))
 		}
 	}
 	v4 := c.Client.Addr().Unmap().Is4()
@@ -298,6 +300,47 @@ func resetSigns(c *tcpflow.Conn, rst tcpflow.Seg) []resetSign {
 		add(false, "its window %d is the window of the packet it answers (frame %d), not %s's own", rst.Win, answered.Frame, sender)
 	}
 	return out
+}
+
+// earliestTrigger returns the receiver's first packet that could have
+// prompted the RST: for a RST/ACK, the first that carried the byte (or
+// SYN/FIN) its ACK acknowledges; for a bare RST, whose sequence number
+// echoes the ACK of the packet it answers, the first that carried that
+// ACK. ok is false when an earlier one may be missing from what the
+// tracker kept: for a RST/ACK when the packet found is a retransmission
+// (its original went by earlier), for a bare RST unless every packet of the
+// connection was kept.
+func earliestTrigger(segs []tcpflow.Seg, completeFrom tcpflow.Ref, rst tcpflow.Seg) (tcpflow.Seg, bool) {
+	var first tcpflow.Seg // the receiver's first packet
+	for _, s := range segs {
+		if first.Frame == 0 && s.Dir != rst.Dir && before(s.Ref, rst.Ref) {
+			first = s
+		}
+		if !before(s.Ref, rst.Ref) {
+			break
+		}
+		if s.Dir == rst.Dir || s.Flags&tcpflow.FlagRST != 0 {
+			continue
+		}
+		end := s.Seq + uint32(s.Len)
+		if s.Flags&(tcpflow.FlagSYN|tcpflow.FlagFIN) != 0 {
+			end++
+		}
+		if rst.Flags&tcpflow.FlagACK != 0 {
+			if seqBelow32(s.Seq, rst.Ack) && !seqBelow32(end, rst.Ack) {
+				return s, !s.Retrans
+			}
+		} else if s.Flags&tcpflow.FlagACK != 0 && s.Ack == rst.Seq {
+			return s, completeFrom.IsZero()
+		}
+	}
+	// An ACK that acknowledges nothing the receiver sent answers nothing
+	// in particular: the earliest it can follow is the receiver's first
+	// packet, when that is its SYN (the connection's start is known).
+	if rst.Flags&tcpflow.FlagACK != 0 && first.Flags&tcpflow.FlagSYN != 0 {
+		return first, true
+	}
+	return tcpflow.Seg{}, false
 }
 
 // minRTTForTiming: below a millisecond of round trip between the capture

@@ -495,3 +495,58 @@ func signsHave(signs []resetSign, want string) bool {
 }
 
 func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+
+// A RST can only answer a packet a round trip after it passed the capture
+// point (client side here: 40 ms to the server and back). Timed from the
+// earliest packet it can answer, a genuine RST answering the start of a
+// burst is not taken for one too fast.
+func TestResetTiming(t *testing.T) {
+	ms := time.Millisecond
+	cases := []struct {
+		name string
+		tail func(c *wconn)
+		sign bool
+	}{
+		{
+			name: "answers 1 ms after the client's segment",
+			tail: func(c *wconn) {
+				c.data(tcpflow.FromClient, ms, 100)
+				c.rst(tcpflow.FromServer, ms)
+			},
+			sign: true,
+		},
+		{
+			name: "answers the first of a burst a round trip later",
+			tail: func(c *wconn) {
+				c.data(tcpflow.FromClient, ms, 1448)
+				acked := c.next[tcpflow.FromClient]
+				for range 9 {
+					c.data(tcpflow.FromClient, 4*ms, 1448)
+				}
+				c.rst(tcpflow.FromServer, 5*ms, withAck(acked))
+			},
+		},
+		{
+			name: "a bare RST echoing an ACK the client sent long before",
+			tail: func(c *wconn) {
+				c.ack(tcpflow.FromClient, ms)
+				c.ack(tcpflow.FromClient, 100*ms)
+				c.pkt(tcpflow.FromServer, ms, tcpflow.FlagRST, 0, nil)
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWire(t)
+			c := w.start(cli, srv, 64, 63)
+			c.pkt(tcpflow.FromServer, 40*ms, tcpflow.FlagSYN|tcpflow.FlagACK, 0, nil)
+			c.pkt(tcpflow.FromClient, 0, tcpflow.FlagACK, 0, nil)
+			tc.tail(c)
+			b := w.cases()[0]
+			o := judgeReset(b, rstOf(t, b))
+			if got := signsHave(o.signs, "while 203.0.113.20:21's packets take at least 40.0 ms to come back"); got != tc.sign {
+				t.Errorf("timing sign %v, want %v (signs %v)", got, tc.sign, o.signs)
+			}
+		})
+	}
+}

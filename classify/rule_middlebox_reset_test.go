@@ -105,7 +105,7 @@ func TestMiddleboxResetInjectedThenIgnored(t *testing.T) {
 	}
 	for _, want := range []string{"TTL 46 (18 hops)", "TTL 49 (15 hops)", "2 other packets", "3 hops more than the server's",
 		"IP ID 0x1555", "accepted the very SYN", "does not acknowledge the SYN", "did not end the connection",
-		"came 233.7 ms after the packet it answers (frame 1), while 1.2.0.3:6649's packets take at least 1.27 s"} {
+		"came 233.7 ms after the earliest packet it can answer (frame 1), while 1.2.0.3:6649's packets take at least 1.27 s"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("finding lacks %q:\n%s", want, text)
 		}
