@@ -65,10 +65,11 @@ func negotiationText(cmd *dissect.Command, rep *dissect.Reply) string {
 	return fmt.Sprintf("%s at frame %d", cmd.Verb, cmd.At.Frame)
 }
 
-// controlWorkedAfter returns the first reply the server sent on the
-// control connection after at: proof the control connection, between the
-// same two hosts, still worked.
-func controlWorkedAfter(s *dissect.Session, at tcpflow.Ref) (*dissect.Command, *dissect.Reply) {
+// controlAliveAfter says whether the control connection, between the same
+// two hosts, still worked after at: the server's first reply after it, or
+// else packets both ways (a close answered by a close). text words it for
+// a summary: "the server's 221 at frame 40".
+func controlAliveAfter(s *dissect.Session, at tcpflow.Ref) (text string, ev Evidence, ok bool) {
 	var cmd *dissect.Command
 	var rep *dissect.Reply
 	replies(s, func(c *dissect.Command, r *dissect.Reply) bool {
@@ -78,7 +79,87 @@ func controlWorkedAfter(s *dissect.Session, at tcpflow.Ref) (*dissect.Command, *
 		}
 		return true
 	})
-	return cmd, rep
+	if rep != nil {
+		return fmt.Sprintf("the server's %d at frame %d", rep.Code, rep.At.Frame), replyEvidence(cmd, rep), true
+	}
+	ctl := s.Control
+	lc, ok1 := lastFrom(ctl, tcpflow.FromClient)
+	ls, ok2 := lastFrom(ctl, tcpflow.FromServer)
+	if !ok1 || !ok2 || !before(at, lc) || !before(at, ls) {
+		return "", Evidence{}, false
+	}
+	last := ls
+	if before(ls, lc) {
+		last = lc
+	}
+	return fmt.Sprintf("packets both ways until frame %d", last.Frame),
+		Evidence{At: last, Text: fmt.Sprintf("the control connection %s ↔ %s still carries packets both ways", ctl.Client, ctl.Server)}, true
+}
+
+// controlEnd returns the first FIN or RST of the control connection.
+func controlEnd(ctl *tcpflow.Conn) (tcpflow.Seg, bool) {
+	end, ok := firstEnd(ctl, tcpflow.FromClient)
+	if e2, ok2 := firstEnd(ctl, tcpflow.FromServer); ok2 && (!ok || before(e2.Ref, end.Ref)) {
+		end, ok = e2, true
+	}
+	return end, ok
+}
+
+// lastDataBefore returns the session's last data connection opened before
+// at.
+func lastDataBefore(s *dissect.Session, at tcpflow.Ref) *dissect.DataConn {
+	var last *dissect.DataConn
+	for _, d := range s.Data {
+		if before(d.Conn.First, at) && (last == nil || before(last.Conn.First, d.Conn.First)) {
+			last = d
+		}
+	}
+	return last
+}
+
+// dataConnFailedBefore: the session's last data connection before at
+// never got through its handshake. A client that leaves without QUIT then
+// gave up on the session because of it.
+func dataConnFailedBefore(s *dissect.Session, at tcpflow.Ref) bool {
+	d := lastDataBefore(s, at)
+	return d != nil && neverConnected(d.Conn)
+}
+
+// abandonedData: b is a control-connection break with no transfer of its
+// own, ended after a data connection that never connected. It returns
+// that data connection as a case, and the control connection's end.
+func abandonedData(b *Case) (*Case, tcpflow.Seg, bool) {
+	if b.Kind != KindControl || b.Transfer != nil || b.Session == nil || b.Conn == nil {
+		return nil, tcpflow.Seg{}, false
+	}
+	end, ok := controlEnd(b.Conn)
+	if !ok {
+		return nil, tcpflow.Seg{}, false
+	}
+	d := lastDataBefore(b.Session, end.Ref)
+	if d == nil || !neverConnected(d.Conn) {
+		return nil, tcpflow.Seg{}, false
+	}
+	return &Case{Session: b.Session, Kind: KindData, Conn: d.Conn, Data: d, Transfer: d.Transfer, Ctx: b.Ctx, Why: "data connection never established"}, end, true
+}
+
+// carriedOver words a data connection's finding for the control
+// connection that ended because of it.
+func carriedOver(b *Case, end tcpflow.Seg, data *Case, f *Finding) *Finding {
+	who := "client"
+	if end.Dir == tcpflow.FromServer {
+		who = "server"
+	}
+	how := "closed"
+	if end.Flags&tcpflow.FlagRST != 0 {
+		how = "reset"
+	}
+	return &Finding{
+		Confidence: f.Confidence,
+		Summary: fmt.Sprintf("The %s %s the control connection without QUIT (frame %d), %s s after its data connection's first SYN: %s",
+			who, how, end.Frame, seconds(end.TS-data.Conn.First.TS), f.Summary),
+		Evidence: append(f.Evidence, segEvidence(b.Conn, end, "the control connection ends")),
+	}
 }
 
 // mismatchFor returns the address mismatch (227/PORT advertising an

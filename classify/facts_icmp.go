@@ -136,22 +136,17 @@ func quotedSYN(c *tcpflow.Conn, e *tcpflow.ICMPError) bool {
 	return e.HasSeq && h.SawSYN && e.QuotedSeq == h.ISN
 }
 
-// lastFrom returns the last packet dir sent, as the connection's tail
-// shows it, and whether there is one. A side that sent nothing has none;
-// the tail holds the last 8 packets, so a side silent for longer falls
-// back to its last payload, FIN or RST.
+// lastFrom returns the last packet dir sent (its last non-RST packet, or
+// a later RST in the connection's tail), and whether it sent any.
 func lastFrom(c *tcpflow.Conn, dir tcpflow.Dir) (tcpflow.Ref, bool) {
+	last := c.Half[dir].LastSent
 	segs := c.LastSegs()
 	for i := len(segs) - 1; i >= 0; i-- {
 		if segs[i].Dir == dir {
-			return segs[i].Ref, true
-		}
-	}
-	h := &c.Half[dir]
-	var last tcpflow.Ref
-	for _, r := range []tcpflow.Ref{h.SYN, h.LastData, h.FIN, h.RST} {
-		if !r.IsZero() && (last.IsZero() || before(last, r)) {
-			last = r
+			if last.IsZero() || before(last, segs[i].Ref) {
+				last = segs[i].Ref
+			}
+			break
 		}
 	}
 	return last, !last.IsZero()

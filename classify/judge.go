@@ -243,6 +243,10 @@ func controlBroke(s *dissect.Session) string {
 		if clientLeftUngreeted(s) {
 			return "client closed waiting for the greeting"
 		}
+		if dataConnFailedBefore(s, c.Half[tcpflow.FromClient].FIN) {
+			// It gave up on the session when its data connection failed.
+			return "client left after its data connection failed"
+		}
 		if _, r := lastFinalReply(s); r != nil && r.Code >= 400 {
 			return "client left after an error reply"
 		}

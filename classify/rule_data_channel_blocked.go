@@ -19,48 +19,59 @@ func init() {
 	register(Rule{
 		Cause:      "data-channel-blocked",
 		Precedence: 5,
-		Needs:      "a negotiated data connection whose SYNs get no answer (or ICMP unreachable, or a reset whose TTL is not the host's) while the control connection still gets replies",
-		Example:    "The passive data connection 198.51.100.10:40002 → 203.0.113.20:30001 (EPSV, 229 at frame 18) got 4 SYNs (at 0 s, +1 s, +3 s, +7 s) and no answer, while the control connection kept working (221 at frame 40): something between the hosts blocks the data ports.",
+		Needs:      "a negotiated data connection whose SYNs get no answer (or ICMP unreachable, or a reset whose TTL is not the host's) while the control connection between the same hosts still works (a reply, or packets both ways, after the data SYN)",
+		Example:    "The passive data connection 198.51.100.10:40002 → 203.0.113.20:30001 (EPSV, 229 at frame 18) got 4 SYNs (at 0 s, +1 s, +3 s, +7 s) and no answer (captured at the opener's side), while the control connection still worked (the server's 221 at frame 40): something between the hosts blocks the data connection.",
 		Check: func(b *Case) *Finding {
-			c, dc := dataChannelOf(b)
-			if c == nil || dc == nil || dc.Inferred || !c.SynAck.IsZero() || !neverConnected(c) {
-				return nil
-			}
-			s := b.Session
-			cmd, rep := controlWorkedAfter(s, c.First)
-			if rep == nil {
-				return nil // the control connection went quiet too: not the data ports alone
-			}
-			conf, how, ev := blockEvidence(b, c)
-			if how == "" {
-				return nil
-			}
-			if m := mismatchFor(s, c.Server); m != nil {
-				// It went to an address the server does not have: the
-				// address, not a port filter, is the likelier fault.
-				conf -= 0.15
-			}
-			ncmd, nrep := negotiated(s, c.First)
-			opener, kind := "FTP client", "passive"
-			if !isPassive(dc) {
-				opener, kind = "FTP server", "active"
-			}
-			f := &Finding{
-				Confidence: conf,
-				Summary: fmt.Sprintf("The %s data connection %s → %s (%s; opened by the %s) %s, while the control connection kept working (%d at frame %d): something between the hosts blocks the data connection.",
-					kind, c.Client, c.Server, negotiationText(ncmd, nrep), opener, how, rep.Code, rep.At.Frame),
-			}
-			if ncmd != nil {
-				f.Evidence = append(f.Evidence, cmdEvidence(ncmd))
-				if nrep != nil {
-					f.Evidence = append(f.Evidence, replyEvidence(ncmd, nrep))
+			if data, end, ok := abandonedData(b); ok {
+				if f := dataChannelBlocked(data); f != nil {
+					return carriedOver(b, end, data, f)
 				}
+				return nil
 			}
-			f.Evidence = append(f.Evidence, ev...)
-			f.Evidence = append(f.Evidence, replyEvidence(cmd, rep))
-			return f
+			return dataChannelBlocked(b)
 		},
 	})
+}
+
+// dataChannelBlocked is the rule on a break about a data connection.
+func dataChannelBlocked(b *Case) *Finding {
+	c, dc := dataChannelOf(b)
+	if c == nil || dc == nil || dc.Inferred || !c.SynAck.IsZero() || !neverConnected(c) {
+		return nil
+	}
+	s := b.Session
+	alive, aliveEv, ok := controlAliveAfter(s, c.First)
+	if !ok {
+		return nil // the control connection went quiet too: not the data ports alone
+	}
+	conf, how, ev := blockEvidence(b, c)
+	if how == "" {
+		return nil
+	}
+	if m := mismatchFor(s, c.Server); m != nil {
+		// It went to an address the server does not have: the
+		// address, not a port filter, is the likelier fault.
+		conf -= 0.15
+	}
+	ncmd, nrep := negotiated(s, c.First)
+	opener, kind := "FTP client", "passive"
+	if !isPassive(dc) {
+		opener, kind = "FTP server", "active"
+	}
+	f := &Finding{
+		Confidence: conf,
+		Summary: fmt.Sprintf("The %s data connection %s → %s (%s; opened by the %s) %s, while the control connection still worked (%s): something between the hosts blocks the data connection.",
+			kind, c.Client, c.Server, negotiationText(ncmd, nrep), opener, how, alive),
+	}
+	if ncmd != nil {
+		f.Evidence = append(f.Evidence, cmdEvidence(ncmd))
+		if nrep != nil {
+			f.Evidence = append(f.Evidence, replyEvidence(ncmd, nrep))
+		}
+	}
+	f.Evidence = append(f.Evidence, ev...)
+	f.Evidence = append(f.Evidence, aliveEv)
+	return f
 }
 
 // blockEvidence says how the data connection's SYNs were stopped: no

@@ -30,7 +30,7 @@ func TestDataChannelBlockedScripts(t *testing.T) {
 			synsTo(n, cliData, pasvData, 64)
 			c.quit()
 		}, "data-channel-blocked", 0.9, KindData, []string{"The passive data connection 198.51.100.10:40400 → 203.0.113.20:30001 (EPSV, 229 at frame",
-			"got 4 SYNs (at 0 s, +1 s, +3 s, +7 s) and no answer (captured at the opener's side)", "control connection kept working (221 at frame"}},
+			"got 4 SYNs (at 0 s, +1 s, +3 s, +7 s) and no answer (captured at the opener's side)", "control connection still worked (the server's 221 at frame"}},
 		{"active: the server's SYNs to the PORT endpoint unanswered, then 425", func(n *netScript, c *ctlScript) {
 			c.cmd("PORT 198,51,100,10,157,208")
 			c.reply("200 PORT ok")
@@ -39,7 +39,7 @@ func TestDataChannelBlockedScripts(t *testing.T) {
 			c.reply("425 Failed to establish connection.")
 			c.quit()
 		}, "data-channel-blocked", 0.9, KindData, []string{"The active data connection 203.0.113.20:20 → 198.51.100.10:40400 (PORT at frame",
-			"opened by the FTP server", "got 4 SYNs", "no answer in the capture", "(425 at frame"}},
+			"opened by the FTP server", "got 4 SYNs", "no answer in the capture", "(the server's 425 at frame"}},
 		{"passive: a router rejects the SYN with admin-prohibited", func(n *netScript, c *ctlScript) {
 			c.cmd("EPSV")
 			c.reply("229 Entering Extended Passive Mode (|||30001|)")
@@ -129,5 +129,39 @@ func TestDataChannelBlockedLabSamples(t *testing.T) {
 				t.Errorf("no data-connection break: %+v", breaksOf(c))
 			}
 		})
+	}
+}
+
+// A client that gives up on the session when its data connection fails
+// closes the control connection without QUIT: that break has the data
+// connection's cause.
+func TestDataChannelBlockedCarriesToTheControlConnection(t *testing.T) {
+	n := newNetScript(t)
+	c := openControl(n, 64, 62)
+	c.login()
+	c.cmd("EPSV")
+	c.reply("229 Entering Extended Passive Mode (|||30001|)")
+	for _, gap := range []time.Duration{time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second} {
+		n.send(pk{from: "198.51.100.10:40400", to: "203.0.113.20:30001", flags: fSYN, seq: 4000, after: gap})
+	}
+	n.send(
+		pk{from: cliEP, to: srvEP, flags: fFIN | fACK, seq: c.cseq, ack: c.sseq, after: 8 * time.Second},
+		pk{from: srvEP, to: cliEP, flags: fFIN | fACK, seq: c.sseq, ack: c.cseq + 1, ttl: 62, after: time.Millisecond},
+		pk{from: cliEP, to: srvEP, flags: fACK, seq: c.cseq + 1, ack: c.sseq + 1, after: time.Millisecond},
+	)
+	bs := breaksOf(n.finish())
+	if len(bs) != 2 {
+		t.Fatalf("%d breaks, want 2: %+v", len(bs), bs)
+	}
+	for _, v := range bs {
+		if v.Cause != "data-channel-blocked" || v.Confidence != 0.9 {
+			t.Errorf("%s break %s %.2f: %s", v.Kind, v.Cause, v.Confidence, v.Summary)
+		}
+		if !strings.Contains(v.Summary, "still worked (packets both ways until frame") {
+			t.Errorf("%s break does not say how the control connection still worked: %s", v.Kind, v.Summary)
+		}
+		if v.Kind == KindControl && !strings.HasPrefix(v.Summary, "The client closed the control connection without QUIT") {
+			t.Errorf("control break: %s", v.Summary)
+		}
 	}
 }

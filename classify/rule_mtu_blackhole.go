@@ -3,6 +3,7 @@ package classify
 import (
 	"fmt"
 
+	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -27,13 +28,13 @@ func init() {
 			if c == nil || !established(c) {
 				return nil
 			}
-			var best *Finding
-			for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
-				if f := blackholeFinding(b, c, d, false); f != nil && (best == nil || f.Confidence > best.Confidence) {
-					best = f
-				}
+			if f := stuckBlackhole(b, c); f != nil {
+				return f
 			}
-			return best
+			if b.Kind == KindControl {
+				return controlAfterBlackhole(b)
+			}
+			return nil
 		},
 		Notice: func(cs *Case) *Finding {
 			c := cs.Conn
@@ -50,6 +51,58 @@ func init() {
 	})
 }
 
+// stuckBlackhole is the stronger of the two directions' black-hole
+// findings on c, or nil.
+func stuckBlackhole(b *Case, c *tcpflow.Conn) *Finding {
+	var best *Finding
+	for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
+		if f := blackholeFinding(b, c, d, false); f != nil && (best == nil || f.Confidence > best.Confidence) {
+			best = f
+		}
+	}
+	return best
+}
+
+// controlAfterBlackhole: the control connection ended while a transfer
+// waited for its reply and that transfer's data connection was stuck in a
+// black hole: the client gave up on the stalled transfer (or the server
+// on its client), so the control connection's end has the same cause.
+func controlAfterBlackhole(b *Case) *Finding {
+	s, ctl := b.Session, b.Conn
+	if s == nil {
+		return nil
+	}
+	end, ok := firstEnd(ctl, tcpflow.FromClient)
+	if e2, ok2 := firstEnd(ctl, tcpflow.FromServer); ok2 && (!ok || before(e2.Ref, end.Ref)) {
+		end, ok = e2, true
+	}
+	if !ok {
+		return nil
+	}
+	for _, d := range s.Data {
+		t := d.Transfer
+		if t == nil || t.Status() == dissect.StatusComplete || (t.Final != nil && before(t.Final.At, end.Ref)) {
+			continue
+		}
+		dc := &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Transfer: t, Ctx: b.Ctx}
+		f := stuckBlackhole(dc, d.Conn)
+		if f == nil || len(f.Evidence) == 0 || before(end.Ref, f.Evidence[0].At) {
+			continue // none, or the control connection ended before the stall
+		}
+		who := "client"
+		if end.Dir == tcpflow.FromServer {
+			who = "server"
+		}
+		return &Finding{
+			Confidence: f.Confidence,
+			Summary: fmt.Sprintf("The %s ended the control connection (frame %d) while %s waited for its reply, %s s after its data connection's first full-size resend. %s",
+				who, end.Frame, cmdText(transferCommand(t)), seconds(end.TS-f.Evidence[0].At.TS), f.Summary),
+			Evidence: append(f.Evidence, segEvidence(ctl, end, "the control connection ends")),
+		}
+	}
+	return nil
+}
+
 // blackholeFinding looks at dir's segments. recovered selects the case: a
 // black hole the sender got around by sending smaller segments (a
 // finding), or one it never got past (a break cause).
@@ -60,6 +113,13 @@ func blackholeFinding(b *Case, c *tcpflow.Conn, d tcpflow.Dir, recovered bool) *
 	}
 	st, ok := findStuckSegment(c, d)
 	if !ok || len(st.resends) < 2 || recovered != (!st.smaller.IsZero() && st.passed) {
+		return nil
+	}
+	carries := largestAckedBetween(b.Session, c, d)
+	if carries >= st.size {
+		// Segments this big got through between these hosts: the path
+		// carries them, so these were lost for another reason (the
+		// path-loss rule's silence, or a route change).
 		return nil
 	}
 	from, to := endpoint(c, d), endpoint(c, d.Other())
@@ -86,7 +146,6 @@ func blackholeFinding(b *Case, c *tcpflow.Conn, d tcpflow.Dir, recovered bool) *
 		ev = append(ev, segEvidence(c, s, fmt.Sprintf("full-size segment resent +%s s (%d bytes, seq %d, DF %v)",
 			seconds(s.TS-t0), s.Len, s.Seq, s.DF)))
 	}
-	carries := largestAckedBetween(b.Session, c, d)
 	mss := int(c.Half[d.Other()].MSS)
 	mssNote := ""
 	if mss > 0 && carries > 0 && carries < st.size {

@@ -157,17 +157,33 @@ func TestMTUBlackholeNotOnOrdinaryLoss(t *testing.T) {
 	}
 }
 
-// The lab's capture: an upload across a 1280-byte link whose router's
-// fragmentation-needed messages are dropped; captured at the client.
+// The lab's capture: curl uploads across a 1280-byte link whose router's
+// fragmentation-needed messages are dropped, captured at the client. The
+// 1448-byte segments never pass, the control connection's small packets
+// do; curl gives up and closes the control connection, which carries the
+// same cause.
 func TestMTUBlackholeLabSample(t *testing.T) {
 	c := loadCapture(t, sampleFile(t, "mtu-blackhole"))
-	var got *Verdict
-	for _, v := range breaksOf(c) {
-		if v.Kind == KindData {
-			got = &v
+	bs := breaksOf(c)
+	if len(bs) != 2 {
+		t.Fatalf("%d breaks, want 2 (data and control): %+v", len(bs), bs)
+	}
+	for _, v := range bs {
+		if v.Cause != "mtu-blackhole" || v.Confidence != 0.85 || !strings.Contains(v.Summary, "Inferred MTU black hole") ||
+			!strings.Contains(v.Summary, "1448-byte DF segments") || !strings.Contains(v.Summary, "MSS of 1460 is more than this path carries") {
+			t.Errorf("%s break %s %.2f: %s", v.Kind, v.Cause, v.Confidence, v.Summary)
 		}
 	}
-	if got == nil || got.Cause != "mtu-blackhole" || got.Confidence < 0.85 || !strings.Contains(got.Summary, "Inferred MTU black hole") {
-		t.Fatalf("data break %+v, want mtu-blackhole at 0.85", got)
+}
+
+// The lab's path-loss capture: the data connection's packets are all
+// dropped after 131072 bytes of full-size segments got through. Segments
+// of that size passed, so the path carries them: not a black hole.
+func TestMTUBlackholeNotOnPathLoss(t *testing.T) {
+	c := loadCapture(t, sampleFile(t, "path-loss-timeout"))
+	for _, v := range c.judge() {
+		if v.Cause == "mtu-blackhole" || containsCause(v.Contributing, "mtu-blackhole") {
+			t.Errorf("mtu-blackhole on %s: %s", v.Kind, v.Summary)
+		}
 	}
 }

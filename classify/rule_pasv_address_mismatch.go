@@ -27,6 +27,12 @@ func init() {
 			if s == nil || len(s.AddrMismatches) == 0 {
 				return nil
 			}
+			if data, end, ok := abandonedData(b); ok {
+				if m := mismatchFor(s, data.Conn.Server); m != nil {
+					return carriedOver(b, end, data, mismatchFailed(s, data.Conn, m))
+				}
+				return nil
+			}
 			if c, _ := dataChannelOf(b); c != nil {
 				m := mismatchFor(s, c.Server)
 				if m == nil || !neverConnected(c) {
