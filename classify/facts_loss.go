@@ -107,10 +107,17 @@ func (s *stuckRun) seriesText(c *tcpflow.Conn) string {
 
 // segmentWords names the retransmitted segment: "segment at byte 58,240
 // of its stream (1,448 bytes, seq 3052207873)".
-func (s *stuckRun) segmentWords(c *tcpflow.Conn) string {
+func (s *stuckRun) segmentWords(c *tcpflow.Conn) string { return s.segmentCarrying(c, "") }
+
+// segmentCarrying is segmentWords naming what the segment carried:
+// "segment carrying PWD at byte 36 of its stream (5 bytes, seq 710854559)".
+func (s *stuckRun) segmentCarrying(c *tcpflow.Conn, what string) string {
 	h := &c.Half[s.dir]
-	return fmt.Sprintf("segment at byte %s of its stream (%s bytes, seq %d)",
-		commaInt(int64(s.run.Seq-h.Base)), commaInt(int64(s.run.Len)), s.run.Seq)
+	if what != "" {
+		what = "carrying " + what + " "
+	}
+	return fmt.Sprintf("segment %sat byte %s of its stream (%s bytes, seq %d)",
+		what, commaInt(int64(s.run.Seq-h.Base)), commaInt(int64(s.run.Len)), s.run.Seq)
 }
 
 // peerWords says what came back from the peer during the run.

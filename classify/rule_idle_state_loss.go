@@ -52,20 +52,9 @@ const (
 // idleStateLoss checks side d's longest silence.
 func idleStateLoss(b *Case, d tcpflow.Dir) *Finding {
 	c := b.Conn
-	h, peer := &c.Half[d], &c.Half[d.Other()]
-	if time.Duration(h.MaxIdle) < idleStateMinGap || peer.LastSent.IsZero() {
-		return nil
-	}
-	next := h.MaxIdleEnd // the first packet after the silence
-	start := next.TS - h.MaxIdle
-	switch {
-	case !before(peer.LastSent, next):
-		return nil // the peer answered (something other than a RST) after it
-	case peer.LastSent.TS > start:
-		start = peer.LastSent.TS // the peer spoke during d's silence: the two-way silence is shorter
-	}
-	gap := time.Duration(next.TS - start)
-	if gap < idleStateMinGap {
+	h := &c.Half[d]
+	next, gap, ok := unansweredAfterSilence(c, d)
+	if !ok || gap < idleStateMinGap {
 		return nil
 	}
 	role, peerRole := ftpRole(b, d), ftpRole(b, d.Other())
@@ -123,6 +112,26 @@ func idleStateLoss(b *Case, d tcpflow.Dir) *Finding {
 			minutesText(gap), role, next.Frame, tried, ka),
 		Evidence: []Evidence{first, {At: last, Text: fmt.Sprintf("the %s's last try: %s", role, tried)}},
 	}
+}
+
+// unansweredAfterSilence returns the packet from d that ended its longest
+// silence, and how long the connection had then been silent both ways,
+// when the peer sent nothing but resets from that packet on (it was never
+// answered).
+func unansweredAfterSilence(c *tcpflow.Conn, d tcpflow.Dir) (tcpflow.Ref, time.Duration, bool) {
+	h, peer := &c.Half[d], &c.Half[d.Other()]
+	if h.MaxIdle == 0 || peer.LastSent.IsZero() {
+		return tcpflow.Ref{}, 0, false
+	}
+	next := h.MaxIdleEnd
+	start := next.TS - h.MaxIdle
+	switch {
+	case !before(peer.LastSent, next):
+		return tcpflow.Ref{}, 0, false // the peer answered (something other than a RST) after it
+	case peer.LastSent.TS > start:
+		start = peer.LastSent.TS // the peer spoke during d's silence: the two-way silence is shorter
+	}
+	return next, time.Duration(next.TS - start), true
 }
 
 // firstResetFrom returns the first RST from d at or after at.

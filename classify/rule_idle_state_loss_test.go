@@ -177,7 +177,15 @@ func TestIdleStateLossLabCaptureBelowRealTimeouts(t *testing.T) {
 	if ctl.Cause != "path-loss-timeout" || contains(ctl.Contributing, "idle-state-loss") {
 		t.Errorf("verdict %s (contributing %v), want path-loss-timeout without idle-state-loss", ctl.Cause, ctl.Contributing)
 	}
-	if !strings.Contains(ctl.Summary, "retransmitted 6 times at +0.21, +0.41, +0.85, +1.68, +3.35, +6.74 s") {
-		t.Errorf("summary lacks the retransmission series: %s", ctl.Summary)
+	if !strings.Contains(ctl.Summary, "the client's segment carrying PWD at byte 36 of its stream (5 bytes") ||
+		!strings.Contains(ctl.Summary, "retransmitted 6 times at +0.21, +0.41, +0.85, +1.68, +3.35, +6.74 s") {
+		t.Errorf("summary lacks the command or the retransmission series: %s", ctl.Summary)
+	}
+	var ev []string
+	for _, e := range ctl.Evidence {
+		ev = append(ev, e.Text)
+	}
+	if !strings.Contains(strings.Join(ev, "\n"), "its first transmission was the first packet after 15.0 s with no packet either way") {
+		t.Errorf("evidence does not mention the silence before the command:\n%s", strings.Join(ev, "\n"))
 	}
 }

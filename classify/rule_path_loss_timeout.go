@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/tcpflow"
@@ -69,8 +70,15 @@ func pathLoss(b *Case, c *tcpflow.Conn) *Finding {
 	if c.Closed == tcpflow.ClosedIdle {
 		until = "until the connection went quiet for good"
 	}
+	what := s.segmentWords(c)
+	if cmd := commandSentAt(b.Session, s.run.Since); cmd != nil && !s.run.SinceAck {
+		what = s.segmentCarrying(c, cmdText(cmd))
+	}
 	ev := []Evidence{{At: s.run.Last, Text: fmt.Sprintf("the %s's %s: %s; %s%s",
-		role, s.segmentWords(c), s.seriesText(c), s.peerWords(c), captureLossText(c))}}
+		role, what, s.seriesText(c), s.peerWords(c), captureLossText(c))}}
+	if next, gap, ok := unansweredAfterSilence(c, s.dir); ok && next == s.run.Since && gap >= silenceWorthSaying {
+		ev = append(ev, Evidence{At: next, Text: fmt.Sprintf("its first transmission was the first packet after %s with no packet either way", secs(int64(gap)))})
+	}
 	if end, ok := s.gaveUp(c); ok {
 		conf += 0.05
 		what := "closing the connection (FIN)"
@@ -92,9 +100,27 @@ func pathLoss(b *Case, c *tcpflow.Conn) *Finding {
 	return &Finding{
 		Confidence: conf,
 		Summary: fmt.Sprintf("On %s the %s's %s was %s and %s, %s: the path stopped delivering.",
-			connWords(b), role, s.segmentWords(c), s.series(), s.peerWords(c), until),
+			connWords(b), role, what, s.series(), s.peerWords(c), until),
 		Evidence: ev,
 	}
+}
+
+// silenceWorthSaying: a silence before the lost segment this long is
+// worth a line of evidence (below idle-state-loss's minimum it is no
+// verdict, but a reader may know of a short state timeout).
+const silenceWorthSaying = 10 * time.Second
+
+// commandSentAt returns the command whose first packet is at, if any.
+func commandSentAt(s *dissect.Session, at tcpflow.Ref) *dissect.Command {
+	if s == nil || at.IsZero() {
+		return nil
+	}
+	for i := range s.Log {
+		if cmd := s.Log[i].Cmd; cmd != nil && cmd.At == at {
+			return cmd
+		}
+	}
+	return nil
 }
 
 // silentGiveUp: the run's last retransmission is the connection's last

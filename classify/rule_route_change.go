@@ -18,7 +18,7 @@ func init() {
 		Cause:      "route-change",
 		Precedence: 26,
 		Needs:      "an endpoint's TTL shifts mid-connection to another hop distance (same initial TTL) and stays there, followed by unacknowledged retransmissions or by its data stopping while the peer's window is open, until the connection breaks",
-		Example:    "The server's packets changed route mid-connection (TTL 63 (1 hop) before frame 310, TTL 61 (3 hops) from it on), then 0.52 s later the server's data stopped (frame 329) with the client's window open (64240), and nothing more came from it for 8.00 s: the new path lost packets.",
+		Example:    "The server's packets changed route mid-connection (TTL 63 (1 hop) before frame 310, TTL 61 (3 hops) from it on), then after 13 packets on the new route the server's data stopped (frame 329, 0.52 s after the change) with the client's window open (64240), and nothing more came from it for 8.00 s: the new path lost packets.",
 		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil || !established(c) {
@@ -56,8 +56,8 @@ func routeChange(b *Case, d tcpflow.Dir) *Finding {
 		return nil
 	}
 	role, peerRole := ftpRole(b, d), ftpRole(b, d.Other())
-	shift := Evidence{At: s.Shift, Text: fmt.Sprintf("the %s's packets arrived with %s (%d packets) until this one, which came with %s (%d packets from here on): %s on the path",
-		role, hopsText(from), s.Count(from), hopsText(to), s.Count(to), hopWord(tcpflow.Hops(to)-tcpflow.Hops(from)))}
+	shift := Evidence{At: s.Shift, Text: fmt.Sprintf("the %s's packets had arrived with %s, %d of them; this one came with %s, as did the %d after it: %s on the path",
+		role, hopsText(from), s.Count(from), hopsText(to), s.Count(to)-1, hopWord(tcpflow.Hops(to)-tcpflow.Hops(from)))}
 
 	var trouble string
 	var at tcpflow.Ref
@@ -65,8 +65,8 @@ func routeChange(b *Case, d tcpflow.Dir) *Finding {
 		trouble = fmt.Sprintf("the %s's %s was %s and %s", ftpRole(b, run.dir), run.segmentWords(c), run.series(), run.peerWords(c))
 		at = run.run.Last
 	} else if stall, ok := stalledAfter(b, d, s.Shift); ok {
-		trouble = fmt.Sprintf("%s later the %s's data stopped (frame %d) with the %s's window open (%d), and nothing more came from it for %s",
-			secs(stall.stop.TS-s.Shift.TS), role, stall.stop.Frame, peerRole, peer.LastWin, secs(stall.quiet))
+		trouble = fmt.Sprintf("after %d packets on the new route the %s's data stopped (frame %d, %s after the change) with the %s's window open (%d), and nothing more came from it for %s",
+			s.Count(to), role, stall.stop.Frame, secs(stall.stop.TS-s.Shift.TS), peerRole, peer.LastWin, secs(stall.quiet))
 		at = stall.stop
 	} else {
 		return nil

@@ -32,8 +32,8 @@ func TestRouteChange(t *testing.T) {
 			},
 			holds: true, conf: 0.85,
 			summary: []string{"changed route mid-connection (TTL 63 (1 hop) before frame 24, TTL 61 (3 hops) from it on)",
-				"the server's data stopped (frame 32)", "nothing more came from it for 8.00 s"},
-			ev: []string{"11 packets", "5 packets from here on", "2 more hops on the path", "the connection ends: RST/ACK"},
+				"after 5 packets on the new route the server's data stopped (frame 32, 8.0 ms after the change)", "nothing more came from it for 8.00 s"},
+			ev: []string{"had arrived with TTL 63 (1 hop), 11 of them; this one came with TTL 61 (3 hops), as did the 4 after it: 2 more hops on the path", "the connection ends: RST/ACK"},
 		},
 		{
 			name: "detour, then unanswered retransmissions",
@@ -149,7 +149,7 @@ func TestRouteChangeLabCapture(t *testing.T) {
 	if data == nil || data.Cause != "route-change" || !near(data.Confidence, 0.85) {
 		t.Fatalf("data break %+v, want route-change at 0.85", data)
 	}
-	for _, want := range []string{"TTL 63 (1 hop) before frame 155, TTL 61 (3 hops) from it on", "the server's data stopped (frame 179)"} {
+	for _, want := range []string{"TTL 63 (1 hop) before frame 155, TTL 61 (3 hops) from it on", "after 13 packets on the new route the server's data stopped (frame 179, 47 µs after the change)"} {
 		if !strings.Contains(data.Summary, want) {
 			t.Errorf("data summary lacks %q: %s", want, data.Summary)
 		}
