@@ -206,6 +206,18 @@ func (o *resetOrigin) ttlText(c *tcpflow.Conn) string {
 		hopsText(o.rst.TTL), who, refWords(t), hopsText(t.refTTL), allOrMost(t))
 }
 
+// refWords names what a RST's TTL was compared with: "14 other packets
+// on this connection", "12 packets on other connections".
+func refWords(t ttlComparison) string {
+	switch {
+	case t.acrossConns && t.total == 1:
+		return "1 packet on other connections"
+	case t.acrossConns:
+		return fmt.Sprintf("%d packets on other connections", t.total)
+	}
+	return packetsWord(t.total) + " on this connection"
+}
+
 func allOrMost(t ttlComparison) string {
 	if t.refN == t.total {
 		if t.total == 1 {

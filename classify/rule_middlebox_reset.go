@@ -135,18 +135,6 @@ func distanceWords(rstTTL, refTTL uint8, role string) string {
 	return fmt.Sprintf("another hop distance (%d hops more than the %s's)", -d, role)
 }
 
-// refWords names what a RST's TTL was compared with: "14 other packets
-// on this connection", "12 packets on other connections".
-func refWords(t ttlComparison) string {
-	switch {
-	case t.acrossConns && t.total == 1:
-		return "1 packet on other connections"
-	case t.acrossConns:
-		return fmt.Sprintf("%d packets on other connections", t.total)
-	}
-	return packetsWord(t.total) + " on this connection"
-}
-
 // ftpRole names a side of a case's connection by its FTP role.
 func ftpRole(b *Case, d tcpflow.Dir) string {
 	if d == b.ServerDir() {
