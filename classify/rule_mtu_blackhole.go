@@ -72,10 +72,7 @@ func controlAfterBlackhole(b *Case) *Finding {
 	if s == nil {
 		return nil
 	}
-	end, ok := firstEnd(ctl, tcpflow.FromClient)
-	if e2, ok2 := firstEnd(ctl, tcpflow.FromServer); ok2 && (!ok || before(e2.Ref, end.Ref)) {
-		end, ok = e2, true
-	}
+	end, ok := controlEnd(ctl)
 	if !ok {
 		return nil
 	}
