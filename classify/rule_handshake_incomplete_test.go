@@ -23,7 +23,7 @@ func TestHandshakeIncompleteScripts(t *testing.T) {
 	}{
 		{"server side: SYN-ACK resent, the client's ACK never arrives",
 			[]pk{syn(63, 0), synAck(64, time.Millisecond), synAck(64, time.Second), synAck(64, 2*time.Second), synAck(64, 4*time.Second)},
-			0.9, []string{"resent 3 times: at 0 s, +1 s, +3 s, +7 s", "did not resend its SYN, so the SYN-ACK reached it", "capture is at the responder's side"}},
+			0.9, []string{"SYN-ACK, sent 4 times (at 0 s, +1 s, +3 s, +7 s), and no ACK", "did not resend its SYN, so the SYN-ACK reached it", "capture is at the responder's side"}},
 		{"server side: the client resends its SYN after the SYN-ACK",
 			[]pk{syn(63, 0), synAck(64, time.Millisecond), syn(63, time.Second), synAck(64, time.Millisecond), syn(63, 2*time.Second)},
 			0.9, []string{"resent its SYN 2 times after the SYN-ACK, so the SYN-ACK never reached it", "lost between here and the opener"}},
