@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
@@ -24,48 +25,80 @@ const maxUnscaledWindow = 65535
 // server: SYN-ACK out, ACK back; in between: a part of each). A
 // retransmitted SYN or SYN-ACK would stretch it, so then there is none.
 func handshakeRTT(c *tcpflow.Conn) (time.Duration, bool) {
+	toServer, toClient, ok := handshakeLegs(c)
+	return toServer + toClient, ok
+}
+
+// handshakeLegs splits the handshake's round trip at the capture point:
+// SYN to SYN-ACK is the way from the capture point to the server and
+// back, SYN-ACK to ACK the way to the client and back.
+func handshakeLegs(c *tcpflow.Conn) (toServer, toClient time.Duration, ok bool) {
 	cl, sv := &c.Half[tcpflow.FromClient], &c.Half[tcpflow.FromServer]
 	if c.SynAck.IsZero() || c.HandshakeAck.IsZero() || cl.SYN.IsZero() || cl.SYNCount != 1 || sv.SYNCount != 1 {
-		return 0, false
+		return 0, 0, false
 	}
-	d := time.Duration(c.HandshakeAck.TS - cl.SYN.TS)
-	return d, d >= 0
+	toServer = time.Duration(c.SynAck.TS - cl.SYN.TS)
+	toClient = time.Duration(c.HandshakeAck.TS - c.SynAck.TS)
+	return toServer, toClient, toServer >= 0 && toClient >= 0
 }
 
 // roundTrip is the best estimate of a connection's round trip and how it
-// was measured: the handshake, else the quickest data/ACK pair of each
-// side added up (each spans the capture point to that side's peer and
-// back, so together they span the path).
+// was measured. Each leg, from the capture point to one side and back, is
+// measured twice: by the handshake, and by that side acknowledging the
+// other side's data (the quickest data/ACK pair). Both can only be
+// stretched (a server slow to answer its SYN, a delayed ACK), never
+// shortened, so each leg takes the smaller; the legs add up to the path.
+// Without a leg from the handshake or from data there is no estimate.
 func roundTrip(c *tcpflow.Conn) (time.Duration, string, bool) {
-	if d, ok := handshakeRTT(c); ok {
-		return d, "handshake", true
+	toServer, toClient, hs := handshakeLegs(c)
+	haveServer, haveClient := hs, hs
+	usedData := false
+	leg := func(d *time.Duration, have *bool, h *tcpflow.Half) {
+		if h.AckRTTSamples == 0 {
+			return
+		}
+		if m := time.Duration(h.AckRTTMin); !*have || m < *d {
+			*d, *have, usedData = m, true, true
+		}
 	}
-	cl, sv := &c.Half[tcpflow.FromClient], &c.Half[tcpflow.FromServer]
-	if cl.AckRTTSamples > 0 && sv.AckRTTSamples > 0 {
-		return time.Duration(cl.AckRTTMin + sv.AckRTTMin), "data/ACK pairs", true
+	// The client's data is acknowledged by the server: the server's leg.
+	leg(&toServer, &haveServer, &c.Half[tcpflow.FromClient])
+	leg(&toClient, &haveClient, &c.Half[tcpflow.FromServer])
+	if !haveServer || !haveClient {
+		return 0, "", false
 	}
-	return 0, "", false
+	how := "handshake"
+	switch {
+	case usedData && hs:
+		how = "handshake and data/ACK pairs"
+	case usedData:
+		how = "data/ACK pairs"
+	}
+	return toServer + toClient, how, true
 }
 
 // rttEvidence describes the round-trip measurements of a connection.
 func rttEvidence(c *tcpflow.Conn) Evidence {
 	at := c.HandshakeAck
-	text := ""
-	if d, ok := handshakeRTT(c); ok {
-		text = fmt.Sprintf("round trip %s from the handshake (SYN to the client's ACK of the SYN-ACK)", fmtDur(d))
+	var parts []string
+	if d, how, ok := roundTrip(c); ok {
+		parts = append(parts, fmt.Sprintf("round trip %s (from the %s)", fmtDur(d), how))
+	}
+	if toServer, toClient, ok := handshakeLegs(c); ok {
+		parts = append(parts, fmt.Sprintf("handshake %s (SYN to SYN-ACK %s, SYN-ACK to ACK %s)", fmtDur(toServer+toClient), fmtDur(toServer), fmtDur(toClient)))
 	} else {
 		at = c.First
-		text = "no round trip from the handshake (not captured whole, or retransmitted)"
+		parts = append(parts, "no round trip from the handshake (not captured whole, or retransmitted)")
 	}
 	for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
 		h := &c.Half[d]
 		if h.AckRTTSamples == 0 {
 			continue
 		}
-		text += fmt.Sprintf("; %s's data acknowledged %s–%s after passing the capture point (%d samples)",
-			d, fmtDur(time.Duration(h.AckRTTMin)), fmtDur(time.Duration(h.AckRTTMax)), h.AckRTTSamples)
+		parts = append(parts, fmt.Sprintf("%s's data acknowledged %s–%s after passing the capture point (%d samples)",
+			d, fmtDur(time.Duration(h.AckRTTMin)), fmtDur(time.Duration(h.AckRTTMax)), h.AckRTTSamples))
 	}
-	return Evidence{At: at, Text: text}
+	return Evidence{At: at, Text: strings.Join(parts, "; ")}
 }
 
 // scalingWords says which SYN left window scaling off, or why nobody can
@@ -249,13 +282,20 @@ func sideName(b *Case, d tcpflow.Dir) string {
 	return "client"
 }
 
-// controlOverStall decides a control connection's break by a stall on
-// one of the session's data connections: when a transfer's data stalled
-// (check holds on it) and the control connection ended after the stall
-// began, the control connection ended over it and carries the same cause
-// (the client giving up, or the server's timeout reply and close). A
-// break about one transfer looks at that transfer's data connection only.
-func controlOverStall(b *Case, check func(*Case) (*Finding, tcpflow.Ref)) *Finding {
+// overStallSlack: a control connection that ended this long after the
+// data connection's last packet ended over something else.
+const overStallSlack = 10 * time.Second
+
+// controlOverStall decides a control connection's break by what killed
+// one of the session's transfers: when check holds on a transfer's data
+// connection (a stall, a window-limited crawl) and the control connection
+// ended after that began and not long after the data connection's end,
+// the control connection ended over it and
+// carries the same cause (the client giving up on the whole session, or
+// the server's timeout reply and close). what names it for the summary
+// ("a stalled transfer"). A break about one transfer looks at that
+// transfer's data connection only.
+func controlOverStall(b *Case, check func(*Case) (*Finding, tcpflow.Ref), what string) *Finding {
 	s := b.Session
 	if s == nil || b.Kind != KindControl || s.Control == nil {
 		return nil
@@ -271,11 +311,11 @@ func controlOverStall(b *Case, check func(*Case) (*Finding, tcpflow.Ref)) *Findi
 		}
 		dc := &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Transfer: t, Why: b.Why, Ctx: b.Ctx}
 		f, since := check(dc)
-		if f == nil || before(ctlEnd.Ref, since) {
+		if f == nil || before(ctlEnd.Ref, since) || ctlEnd.TS > d.Conn.Last.TS+int64(overStallSlack) {
 			continue
 		}
 		out := &Finding{Confidence: f.Confidence,
-			Summary:  "The control connection ended over a stalled transfer: " + lowerFirst(f.Summary),
+			Summary:  fmt.Sprintf("The control connection ended over %s: %s", what, lowerFirst(f.Summary)),
 			Evidence: append(append([]Evidence(nil), f.Evidence...), endSegEvidence(s.Control, ctlEnd, "control connection ends"))}
 		if cmd, r := lastFinalReply(s); r != nil && r.Code >= 400 && !before(r.At, since) {
 			out.Evidence = append(out.Evidence, replyEvidence(cmd, r))

@@ -58,6 +58,7 @@ func TestNoWindowScaling(t *testing.T) {
 		{name: "window-limited then the client gives up", ws: tcpflow.WScaleNone, script: func(ctl, data *sconn) {
 			data.windowed(tcpflow.FromClient, 400000, 65535, rtt)
 			data.rst(tcpflow.FromClient, time.Millisecond)
+			ctl.send(tcpflow.FromServer, time.Millisecond, "426 Connection closed; transfer aborted.\r\n")
 			ctl.exchange("QUIT", time.Millisecond, "221 Goodbye.")
 			ctl.closeBoth(tcpflow.FromServer, time.Millisecond)
 		}, broke: "no-window-scaling"},
@@ -78,6 +79,17 @@ func TestNoWindowScaling(t *testing.T) {
 			}
 			if f != nil && !strings.Contains(f.Summary, "the client's SYN carried no window-scale option") {
 				t.Errorf("finding does not say which SYN lacked the option: %s", f.Summary)
+			}
+			// The control connection always says it, once.
+			_, all := verdictsOf(vs, "no-window-scaling")
+			onControl := 0
+			for _, v := range all {
+				if v.Kind == KindControl {
+					onControl++
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tc.ws == tcpflow.WScaleNone]; onControl != want {
+				t.Errorf("%d control-connection findings, want %d", onControl, want)
 			}
 			var brk *Verdict
 			for i := range vs {
@@ -163,5 +175,37 @@ func TestNoWindowScalingHTTPDownload(t *testing.T) {
 	}
 	if len(f.Evidence) < 3 || f.Evidence[0].At.Frame != 1 || !strings.Contains(f.Evidence[0].Text, "SYN without window scale") {
 		t.Errorf("evidence should start with the SYN (frame 1): %+v", f.Evidence)
+	}
+}
+
+// The lab's captures: lftp uploading 600,000 bytes with scaling off in
+// the client's namespace across a 50 ms delay line (beside the client:
+// a finding on the control and the data connection), and curl giving up
+// on the same upload across 150 ms each way (beside the server: the data
+// connection dies window-limited, the control connection with it).
+func TestNoWindowScalingSamples(t *testing.T) {
+	vs := loadCapture(t, sampleFile(t, "no-window-scaling")).judge()
+	_, findings := verdictsOf(vs, "no-window-scaling")
+	if len(vs) != 2 || len(findings) != 2 {
+		t.Fatalf("want two findings and nothing else, got %+v", vs)
+	}
+	data := dataVerdict(vs, "no-window-scaling", true)
+	if data == nil || !strings.Contains(data.Summary, "the transfer was window-limited: the client sent no more than the server's 65,535-byte window per 101.0 ms round trip (483.9 kB/s sustained)") {
+		t.Errorf("data finding: %+v", data)
+	} else if f := framesOf(data); !f[30] || !f[32] {
+		t.Errorf("data evidence lacks the SYN and SYN-ACK (30, 32): %+v", data.Evidence)
+	}
+
+	vs = loadCapture(t, sampleFile(t, "no-window-scaling-timeout")).judge()
+	d := sampleVerdict(t, vs, KindData, "no-window-scaling")
+	if d.Confidence != 0.78 || !strings.Contains(d.Summary, "per 300.8 ms round trip (178.9 kB/s sustained), and the connection then broke (transfer truncated)") {
+		t.Errorf("data break: %.2f %s", d.Confidence, d.Summary)
+	}
+	if f := framesOf(d); !f[17] || !f[18] {
+		t.Errorf("data evidence lacks the SYN and SYN-ACK (17, 18): %+v", d.Evidence)
+	}
+	c := sampleVerdict(t, vs, KindControl, "no-window-scaling")
+	if !framesOf(c)[410] || !hasContributing(c, "client-abort") {
+		t.Errorf("control break lacks the client's FIN (410) or client-abort: %+v", c)
 	}
 }

@@ -37,7 +37,7 @@ func init() {
 		Cause:      "rate-limited",
 		Precedence: 80,
 		Needs:      "a data connection whose sender's rate stays steady (±25 % over ≥4 intervals, or bursts between pauses of one length) for ≥2 s, with the pipe run dry (all acknowledged, window open) for ≥20 % of the time, ≤20 % of segments window-limited and ≤1 % retransmitted",
-		Example:    "The download on the data connection of RETR slow.bin ran at a steady 20.1 kB/s for 9.80 s (±6 % over 7 intervals of 1.28 s), the server leaving nothing in flight for 78 % of the time; not window-limited (0 of ~140 segments) and no retransmissions: a rate cap.",
+		Example:    "The download on the data connection of RETR slow.bin ran at a steady 25.0 kB/s for 5.24 s (in 3 bursts, one every 2.62 s), the server leaving nothing in flight for 100 % of the time; not window-limited (4 of ~139 segments) and no retransmissions: a rate cap.",
 		Notice:     noticeRateLimited,
 	})
 }
@@ -91,6 +91,7 @@ func noticeRateLimited(b *Case) *Finding {
 		f.Confidence = 0.7
 		f.Evidence = append(f.Evidence, Evidence{At: c.First, Text: "window scaling unknown (the handshake predates the capture): windows read as raw values, so window use is an estimate"})
 	}
+	sortEvidence(f.Evidence)
 	return f
 }
 
@@ -106,7 +107,7 @@ type steadyLevel struct {
 
 func (l steadyLevel) words() string {
 	if l.bursts {
-		return fmt.Sprintf("in %d bursts with pauses of about %s between them", l.bins, fmtDur(l.width))
+		return fmt.Sprintf("in %d bursts, one every %s", l.bins, fmtDur(l.width))
 	}
 	return fmt.Sprintf("±%.0f %% over %d intervals of %s", 100*l.cv, l.bins, fmtDur(l.width))
 }
@@ -115,7 +116,10 @@ func (l steadyLevel) words() string {
 // coarse for the rate series to look steady (vsftpd's rate limit writes
 // 64 KiB, then sleeps): at least two pauses with nothing in flight, no
 // pause longer than 1.5 times their mean, and pauses taking at least half
-// of the transfer's time.
+// of the transfer's time. The cap is what the bursts between the first
+// (servers let a first burst go at once) and the last (the file's end)
+// carry per period, when the rate series shows the bursts apart; else the
+// average.
 func regularBursts(h *tcpflow.Half, rate float64, span time.Duration) (steadyLevel, bool) {
 	if h.AppWaits < 2 || span <= 0 {
 		return steadyLevel{}, false
@@ -124,7 +128,21 @@ func regularBursts(h *tcpflow.Half, rate float64, span time.Duration) (steadyLev
 	if float64(h.AppWaitMax) > 1.5*mean || float64(h.AppWait) < 0.5*float64(span) {
 		return steadyLevel{}, false
 	}
-	return steadyLevel{rate: rate, bins: int(h.AppWaits) + 1, width: time.Duration(mean), bursts: true}, true
+	period := span / time.Duration(h.AppWaits) // N bursts span N-1 periods
+	var bursts []int64
+	for _, b := range h.Sent.Bins[:h.Sent.Used] {
+		if b > 0 {
+			bursts = append(bursts, b)
+		}
+	}
+	if len(bursts) == int(h.AppWaits)+1 && len(bursts) >= 3 {
+		var mid int64
+		for _, b := range bursts[1 : len(bursts)-1] {
+			mid += b
+		}
+		rate = float64(mid) / (period * time.Duration(len(bursts)-2)).Seconds()
+	}
+	return steadyLevel{rate: rate, bins: int(h.AppWaits) + 1, width: period, bursts: true}, true
 }
 
 // steadyRate looks for one steady rate in a series: its interior bins

@@ -28,7 +28,7 @@ func TestRateLimited(t *testing.T) {
 					data.send(sv, 2600*time.Millisecond, "")
 				}
 			}
-		}, finding: "ran at a steady 25.5 kB/s for 7.83 s (in 4 bursts with pauses of about 2.60 s between them)"},
+		}, finding: "ran at a steady 25.1 kB/s for 7.83 s (in 4 bursts, one every 2.61 s)"},
 		{name: "irregular pauses are no cap", script: func(data *sconn) {
 			for _, p := range []time.Duration{100, 4000, 300, 6000, 200, 50} {
 				data.bulk(sv, 30000, 100*time.Microsecond)
@@ -85,5 +85,23 @@ func TestSteadyRateMergesBursts(t *testing.T) {
 	r.Bins[7] = 90000 // one burst far above the rest
 	if l, ok := steadyRate(&r); ok {
 		t.Errorf("steady despite an outlier: %+v", l)
+	}
+}
+
+// The lab's capture: vsftpd with anon_max_rate=25000 sends slow.bin in
+// three bursts (131,072 bytes at once, 65,536 after 2.62 s, the last
+// 3,392 after 5.24 s): the cap is 25.0 kB/s, the average 38.1.
+func TestRateLimitedSample(t *testing.T) {
+	vs := loadCapture(t, sampleFile(t, "rate-limited")).judge()
+	f := dataVerdict(vs, "rate-limited", true)
+	if len(vs) != 1 || f == nil {
+		t.Fatalf("want one rate-limited finding, got %+v", vs)
+	}
+	want := "The download on the data connection of RETR slow.bin ran at a steady 25.0 kB/s for 5.24 s (in 3 bursts, one every 2.62 s)"
+	if !strings.HasPrefix(f.Summary, want) || f.Class != ClassServerPolicy {
+		t.Errorf("%s %s", f.Class, f.Summary)
+	}
+	if fr := framesOf(f); !fr[37] || !fr[268] {
+		t.Errorf("evidence lacks the first and last data (37, 268): %+v", f.Evidence)
 	}
 }

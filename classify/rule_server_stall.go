@@ -35,7 +35,7 @@ func init() {
 		Example:    "The server stopped sending on the data connection of RETR big.iso after 524,288 of 1,048,576 bytes: 30.02 s of silence with every byte acknowledged and the client's window open (64,128 bytes), no retransmissions; then the client reset the connection.",
 		Check: func(b *Case) *Finding {
 			if b.Kind == KindControl {
-				return controlOverStall(b, serverStall)
+				return controlOverStall(b, serverStall, "a stalled transfer")
 			}
 			f, _ := serverStall(b)
 			return f

@@ -25,7 +25,7 @@ func init() {
 				return f // on the connection itself (a control connection's too)
 			}
 			if b.Kind == KindControl {
-				return controlOverStall(b, zeroWindowStall)
+				return controlOverStall(b, zeroWindowStall, "a stalled transfer")
 			}
 			return nil
 		},
