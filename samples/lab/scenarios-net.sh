@@ -258,12 +258,12 @@ scn_idle_state_loss() {
 			}
 		}
 	EOF
-	in_rtr sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=8
+	in_rtr sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=50
 	cap_on client pcap
-	cli_py --host "$SRV4" --password "$LAB_PASS" pause-then --sleep 15 --timeout 10 PWD
+	cli_py --host "$SRV4" --password "$LAB_PASS" pause-then --sleep 65 --timeout 10 PWD
 	capture_stop
 	server_stop
-	expect_from_capture "$V_PYTHON logs in to $V_PYFTPDLIB through a stateful nftables firewall on the router (conntrack established timeout 8 s, tcp_loose=0, only SYNs may start a connection), idles 15 s without keepalives, then sends PWD and waits 10 s for the reply before closing; captured on the client's veth with $V_TCPDUMP."
+	expect_from_capture "$V_PYTHON logs in to $V_PYFTPDLIB through a stateful nftables firewall on the router (conntrack established timeout 50 s, tcp_loose=0, only SYNs may start a connection), idles 65 s without keepalives, then sends PWD and waits 10 s for the reply before closing; captured on the client's veth with $V_TCPDUMP."
 }
 
 scn_zero_window_stall() {
