@@ -23,10 +23,12 @@ const usage = `ftpcap — why did the FTP connection break, and whose fault was 
 
 Usage:
   ftpcap analyze [flags] FILE...   analyse capture files (pcap, pcapng, gzip; - for stdin)
+  ftpcap live -i IFACE [flags]     sniff an interface: breaks as they happen, evidence files, metrics
+  ftpcap interfaces                list the interfaces live can capture on (as tcpdump -D)
   ftpcap rules                     list the rules: cause, class, what the packets must show
   ftpcap version                   print the version
 
-Run 'ftpcap analyze --help' for the flags.
+Run 'ftpcap analyze --help' or 'ftpcap live --help' for the flags.
 `
 
 // run is the whole CLI: main only builds the context and exits with its
@@ -39,6 +41,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "analyze", "analyse":
 		return runAnalyze(ctx, args[1:], stdout, stderr)
+	case "live":
+		return runLive(ctx, args[1:], stdout, stderr)
+	case "interfaces":
+		return runInterfaces(stdout, stderr)
 	case "rules":
 		return runRules(stdout)
 	case "version", "--version":

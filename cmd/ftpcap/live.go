@@ -1,0 +1,586 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/live"
+	"github.com/ftpcap/ftpcap/report"
+	"github.com/ftpcap/ftpcap/source"
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// liveFlags are the options of `ftpcap live`.
+type liveFlags struct {
+	iface      string
+	filter     string
+	ports      []string
+	snaplen    int
+	noPromisc  bool
+	immediate  bool
+	bufferKiB  int
+	duration   time.Duration
+	count      int64
+	listIfaces bool
+
+	write     string
+	fileSizeM int64
+	rotate    secondsValue
+	fileCount int
+
+	format        string
+	output        string
+	verbose       bool
+	color         string
+	showPasswords bool
+	failOn        []string
+
+	maxConns    int
+	maxReported int
+	connIdle    time.Duration
+
+	metricsAddr   string
+	alertBreaks   int
+	alertLifetime time.Duration
+	alertDominant float64
+	alertWindow   time.Duration
+	alertMin      int
+}
+
+// defaultBufferKiB is the kernel capture buffer: a third of a second of
+// 50 MB/s, so that a pause of the analysis (a garbage collection, a big
+// session being judged) does not drop packets. libpcap's own default is
+// 2 MiB.
+const defaultBufferKiB = 16 << 10
+
+// failOnAlert is the --fail-on word for "an alert fired".
+const failOnAlert = "alert"
+
+func newLiveFlagSet(f *liveFlags, stderr io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("live", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.SortFlags = false
+	def := live.DefaultAlertOptions()
+	fs.StringVarP(&f.iface, "interface", "i", "", "interface to capture on (\"any\" for all; a number picks from ftpcap interfaces)")
+	fs.StringVarP(&f.filter, "filter", "f", source.DefaultLiveFilter, "BPF capture filter, run in the kernel (tcpdump syntax)")
+	fs.StringSliceVar(&f.ports, "ports", nil, "extra FTP control ports besides 21 (comma-separated)")
+	fs.IntVarP(&f.snaplen, "snaplen", "s", source.DefaultLiveSnaplen, "bytes kept of each packet")
+	fs.BoolVarP(&f.noPromisc, "no-promiscuous-mode", "p", false, "do not put the interface in promiscuous mode (as tcpdump -p)")
+	fs.BoolVar(&f.immediate, "immediate-mode", false, "hand over each packet at once instead of in blocks (up to 250 ms later); costs CPU at high rates")
+	fs.IntVarP(&f.bufferKiB, "buffer-size", "B", defaultBufferKiB, "kernel capture buffer in KiB (as tcpdump -B)")
+	fs.DurationVar(&f.duration, "duration", 0, "stop after this long (e.g. 10m); 0: until Ctrl-C or SIGTERM")
+	fs.Int64VarP(&f.count, "count", "c", 0, "stop after this many packets; 0: no limit")
+	fs.BoolVarP(&f.listIfaces, "list-interfaces", "D", false, "list the interfaces and exit (as ftpcap interfaces)")
+	fs.StringVarP(&f.write, "write", "w", "", "write the captured packets to this pcapng file; verdicts cite its frames")
+	fs.Int64VarP(&f.fileSizeM, "file-size", "C", 0, "with -w: start a new file when the current one reaches this many million bytes (as tcpdump -C)")
+	fs.VarP(&f.rotate, "rotate-seconds", "G", "with -w: start a new file every so many seconds of capture (as tcpdump -G; a duration like 15m also works)")
+	fs.IntVarP(&f.fileCount, "file-count", "W", 0, "with -C or -G: keep only this many files, removing the oldest")
+	fs.StringVarP(&f.format, "format", "F", "table", "report format: "+strings.Join(report.Formats(), ", ")+" (breaks are printed as they happen: one line, or NDJSON with json and ndjson)")
+	fs.StringVarP(&f.output, "output", "o", "", "write the final report to this file instead of stdout")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "table report: also every connection and every evidence line")
+	fs.StringVar(&f.color, "color", "auto", "colour in tables and lines: auto, always, never")
+	fs.BoolVar(&f.showPasswords, "show-passwords", false, "show PASS arguments (redacted by default)")
+	fs.StringSliceVar(&f.failOn, "fail-on", nil, "exit 3 when a break of these classes was found, or \"alert\" when an alert fired (comma-separated)")
+	fs.IntVar(&f.maxConns, "max-conns", tcpflow.DefaultOptions().MaxConns, "cap on connections tracked at once (the oldest idle is evicted, and counted)")
+	fs.IntVar(&f.maxReported, "max-reported", analysis.DefaultMaxReported, "list at most this many sessions, breaks, findings and connections in the report")
+	fs.DurationVar(&f.connIdle, "conn-idle", tcpflow.DefaultOptions().ConnIdle, "forget an established connection after this much time without a packet")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. :9310)")
+	fs.IntVar(&f.alertBreaks, "alert-breaks", def.MaxBreaks, "alert when the alert window holds more breaks than this (0: off)")
+	fs.DurationVar(&f.alertLifetime, "alert-lifetime", def.MinLifetime, "alert when control connections ending in the window live less than this on average (0: off)")
+	fs.Float64Var(&f.alertDominant, "alert-dominant", def.DominantShare, "alert when one cause makes at least this share of the window's breaks (0: off)")
+	fs.DurationVar(&f.alertWindow, "alert-window", def.Window, "the sliding window of capture time the alerts look at")
+	fs.IntVar(&f.alertMin, "alert-min", def.MinSample, "the lifetime and cause alerts judge windows with at least this many sessions or breaks")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: ftpcap live -i IFACE [flags]\n\nFlags:\n%s\nExit status: 0 captured and reported, 1 error, 3 --fail-on matched; a second Ctrl-C exits at once (130).\n", fs.FlagUsages())
+	}
+	return fs
+}
+
+// secondsValue is -G: seconds as tcpdump takes them ("3600"), or a Go
+// duration ("1h").
+type secondsValue struct{ d time.Duration }
+
+func (s *secondsValue) String() string {
+	if s.d == 0 {
+		return "0"
+	}
+	return s.d.String()
+}
+
+func (s *secondsValue) Set(v string) error {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		s.d = time.Duration(n) * time.Second
+	} else if d, err := time.ParseDuration(v); err == nil {
+		s.d = d
+	} else {
+		return fmt.Errorf("%q is neither seconds nor a duration", v)
+	}
+	if s.d < 0 {
+		return fmt.Errorf("%q is negative", v)
+	}
+	return nil
+}
+
+func (s *secondsValue) Type() string { return "seconds" }
+
+// liveConfig is everything the flags decide.
+type liveConfig struct {
+	capture     source.LiveOptions
+	analysis    analysis.Options
+	rotation    live.Rotation
+	alerts      live.AlertOptions
+	failClasses map[string]bool
+	failOnAlert bool
+	lineNDJSON  bool
+}
+
+// config checks the flags and turns them into options.
+func (f *liveFlags) config() (*liveConfig, error) {
+	if f.iface == "" {
+		return nil, errors.New("live: no interface: ftpcap live -i IFACE (ftpcap interfaces lists them)")
+	}
+	format := strings.ToLower(f.format)
+	if !slices.Contains(report.Formats(), format) {
+		return nil, fmt.Errorf("unknown --format %q (want %s)", f.format, strings.Join(report.Formats(), ", "))
+	}
+	switch {
+	case f.snaplen < 1 || f.snaplen > source.DefaultLiveSnaplen:
+		return nil, fmt.Errorf("--snaplen must be between 1 and %d", source.DefaultLiveSnaplen)
+	case f.bufferKiB < 0:
+		return nil, errors.New("--buffer-size must not be negative")
+	case f.count < 0:
+		return nil, errors.New("--count must not be negative")
+	case f.duration < 0:
+		return nil, errors.New("--duration must not be negative")
+	case f.write == "" && (f.fileSizeM != 0 || f.rotate.d != 0 || f.fileCount != 0):
+		return nil, errors.New("-C, -G and -W need -w FILE")
+	}
+	cfg := &liveConfig{lineNDJSON: format == report.FormatNDJSON || format == report.FormatJSON}
+	cfg.rotation = live.Rotation{MaxBytes: f.fileSizeM * 1_000_000, MaxAge: f.rotate.d, MaxFiles: f.fileCount}
+	if err := cfg.rotation.Check(); err != nil {
+		return nil, err
+	}
+	cfg.alerts = live.AlertOptions{Window: f.alertWindow, MaxBreaks: f.alertBreaks, MinLifetime: f.alertLifetime,
+		DominantShare: f.alertDominant, MinSample: f.alertMin}
+	if err := cfg.alerts.Check(); err != nil {
+		return nil, err
+	}
+	var classes []string
+	for _, c := range f.failOn {
+		if strings.EqualFold(strings.TrimSpace(c), failOnAlert) {
+			cfg.failOnAlert = true
+			continue
+		}
+		classes = append(classes, c)
+	}
+	var err error
+	if cfg.failClasses, err = parseFailOn(classes); err != nil {
+		return nil, err
+	}
+	// The analysis options are analyze's: the same flags mean the same,
+	// and `ftpcap analyze` with them on the evidence files replays the run.
+	af := analyzeFlags{ports: f.ports, showPasswords: f.showPasswords, maxConns: f.maxConns,
+		maxReported: f.maxReported, connIdle: f.connIdle}
+	if cfg.analysis, err = af.options(); err != nil {
+		return nil, err
+	}
+	cfg.capture = source.LiveOptions{
+		Interface: f.iface, Filter: f.filter, Snaplen: f.snaplen, Promiscuous: !f.noPromisc,
+		Immediate: f.immediate, BufferSize: f.bufferKiB << 10, Count: f.count, Clock: time.Now,
+	}
+	return cfg, nil
+}
+
+// Why the capture stopped.
+var (
+	errInterrupted     = errors.New("interrupted")
+	errDurationReached = errors.New("--duration reached")
+)
+
+func runLive(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var f liveFlags
+	fs := newLiveFlagSet(&f, stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		// pflag returns the error unprinted with ContinueOnError.
+		fmt.Fprintf(stderr, "ftpcap: live: %v (ftpcap live --help lists the flags)\n", err)
+		return exitError
+	}
+	if f.listIfaces {
+		return runInterfaces(stdout, stderr)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "ftpcap: live: unexpected argument %q (a filter goes in -f)\n", fs.Arg(0))
+		return exitError
+	}
+	cfg, err := f.config()
+	if err != nil {
+		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
+		return exitError
+	}
+	return (&liveRun{flags: &f, cfg: cfg, stdout: stdout, stderr: stderr}).run(ctx)
+}
+
+// liveRun is one `ftpcap live`.
+type liveRun struct {
+	flags          *liveFlags
+	cfg            *liveConfig
+	stdout, stderr io.Writer
+
+	capture  *source.Live
+	recorder *live.Recorder
+	progress analysis.Progress
+	console  *live.Console
+	monitor  *live.Monitor
+	started  time.Time
+}
+
+func (lr *liveRun) run(ctx context.Context) int {
+	f, cfg := lr.flags, lr.cfg
+
+	// The capture stops on the first signal, at --duration or at -c; the
+	// pipeline itself is never cut short: it ends when the capture does,
+	// and judges what is still open.
+	capCtx, stopCapture := context.WithCancelCause(ctx)
+	defer stopCapture(nil)
+	if f.duration > 0 {
+		var cancel context.CancelFunc
+		capCtx, cancel = context.WithTimeoutCause(capCtx, f.duration, errDurationReached)
+		defer cancel()
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	watching := make(chan struct{})
+	defer close(watching)
+	go live.Shutdown{
+		Stop: func(sig os.Signal) {
+			fmt.Fprintf(lr.stderr, "\nftpcap: %v: stopping the capture and judging what is still open (again to exit at once)\n", sig)
+			stopCapture(errInterrupted)
+		},
+		Exit: os.Exit,
+	}.Watch(sigs, watching)
+
+	var metrics *live.Metrics
+	var server *live.MetricsServer
+	if f.metricsAddr != "" {
+		metrics = live.NewMetrics(live.MetricsSources{Capture: lr.captureStats, Progress: &lr.progress, Evidence: lr.evidenceStats})
+		var err error
+		if server, err = live.ServeMetrics(f.metricsAddr, metrics.Handler()); err != nil {
+			fmt.Fprintf(lr.stderr, "ftpcap: %v\n", err)
+			return exitError
+		}
+		defer server.Close()
+	}
+
+	capture, err := source.OpenLive(capCtx, cfg.capture)
+	if err != nil {
+		fmt.Fprintf(lr.stderr, "ftpcap: %s\n", captureErrorLine(err))
+		return exitError
+	}
+	lr.capture = capture
+	var src interface {
+		source.Reader
+		Inputs() []source.InputInfo
+	} = capture
+	if f.write != "" {
+		lr.recorder, err = live.NewRecorder(capture, live.EvidenceOptions{
+			Path: f.write, Rotation: cfg.rotation,
+			LinkType: capture.LinkType(), LinkTypeName: capture.LinkTypeName(),
+			Interface: capture.Interface(), Filter: f.filter, Snaplen: capture.Snaplen(),
+			Application: "ftpcap " + version,
+			OnRemove: func(path string, err error) {
+				if err != nil {
+					fmt.Fprintf(lr.stderr, "ftpcap: evidence: %v\n", err)
+				}
+			},
+		})
+		if err != nil {
+			capture.Close()
+			fmt.Fprintf(lr.stderr, "ftpcap: %v\n", err)
+			return exitError
+		}
+		src = lr.recorder
+	}
+	defer src.Close()
+
+	color := useColor(f.color, true, lr.stdout)
+	var statusOut io.Writer
+	if isTerminal(lr.stderr) {
+		statusOut = lr.stderr
+	}
+	lr.console = live.NewConsole(lr.stdout, statusOut)
+	popts := live.PrinterOptions{NDJSON: cfg.lineNDJSON, Color: color}
+	if lr.recorder != nil {
+		popts.FileOf = lr.recorder.FileOf
+	}
+	printer := live.NewPrinter(lr.console, popts)
+	var alerts *live.Alerts
+	if cfg.alerts.MaxBreaks > 0 || cfg.alerts.MinLifetime > 0 || cfg.alerts.DominantShare > 0 {
+		alerts, _ = live.NewAlerts(cfg.alerts) // checked in config
+	}
+	lineErr := false
+	lr.monitor = live.NewMonitor(live.MonitorOptions{
+		Printer: printer, Metrics: metrics, Alerts: alerts, Capture: lr.captureStats,
+		OnError: func(err error) {
+			if !lineErr {
+				lineErr = true
+				fmt.Fprintf(lr.stderr, "ftpcap: %v (the capture goes on)\n", err)
+			}
+		},
+	})
+	opts := cfg.analysis
+	opts.Version = version
+	opts.OnBreak = lr.monitor.Break
+	opts.OnSession = lr.monitor.Session
+	opts.Progress = &lr.progress
+
+	lr.started = time.Now()
+	fmt.Fprintln(lr.stderr, lr.startLine())
+	stopStatus := lr.showStatus(statusOut != nil)
+	res, err := analysis.Run(context.WithoutCancel(ctx), lr.monitor.Watch(src), src.Inputs, opts)
+	stopStatus()
+	lr.console.Clear()
+	if err != nil {
+		fmt.Fprintf(lr.stderr, "ftpcap: %v\n", err)
+		return exitError
+	}
+	lr.reportStop(printer, context.Cause(capCtx))
+	return lr.finish(res)
+}
+
+// startLine says what is being captured, and how to stop.
+func (lr *liveRun) startLine() string {
+	c := lr.capture
+	var b strings.Builder
+	fmt.Fprintf(&b, "ftpcap: capturing on %s (%s, snaplen %d), filter %q", c.Interface(), c.LinkTypeName(), c.Snaplen(), lr.flags.filter)
+	if lr.recorder != nil {
+		fmt.Fprintf(&b, ", writing %s", lr.recorder.Stats().Current)
+	}
+	if lr.flags.metricsAddr != "" {
+		fmt.Fprintf(&b, ", metrics on %s/metrics", lr.flags.metricsAddr)
+	}
+	b.WriteString("; Ctrl-C stops and prints the report")
+	return b.String()
+}
+
+// showStatus refreshes the status line every second until the returned
+// function is called.
+func (lr *liveRun) showStatus(on bool) func() {
+	if !on {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var st live.Status
+		width := terminalWidth()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				lr.console.Status(st.Line(lr.statusSnapshot(), width))
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+func (lr *liveRun) statusSnapshot() live.StatusSnapshot {
+	cs := lr.capture.Stats()
+	s := live.StatusSnapshot{
+		Interface: lr.capture.Interface(), Elapsed: time.Since(lr.started),
+		Packets: cs.Packets, Bytes: cs.Bytes, Dropped: cs.Dropped(),
+		OpenConns: lr.progress.OpenConns.Load(), Sessions: lr.progress.Sessions.Load(),
+		Breaks: lr.progress.Breaks.Load(), Alerts: lr.monitor.AlertsActive(),
+	}
+	if lr.recorder != nil {
+		s.File = lr.recorder.Stats().Current
+	}
+	return s
+}
+
+func (lr *liveRun) captureStats() source.LiveStats {
+	if lr.capture == nil {
+		return source.LiveStats{}
+	}
+	return lr.capture.Stats()
+}
+
+func (lr *liveRun) evidenceStats() live.EvidenceStats {
+	if lr.recorder == nil {
+		return live.EvidenceStats{}
+	}
+	return lr.recorder.Stats()
+}
+
+// reportStop says why the capture stopped and what that means for the
+// verdicts, on stderr and in the live lines.
+func (lr *liveRun) reportStop(printer *live.Printer, cause error) {
+	st := lr.capture.Stats()
+	why := "the capture ended"
+	switch {
+	case errors.Is(cause, errDurationReached):
+		why = "--duration " + lr.flags.duration.String() + " reached"
+	case errors.Is(cause, errInterrupted), errors.Is(cause, context.Canceled):
+		why = "interrupted"
+	case lr.flags.count > 0 && st.Packets >= lr.flags.count:
+		why = fmt.Sprintf("-c %d packets captured", lr.flags.count)
+	}
+	open := lr.monitor.JudgedAtStop()
+	info := live.StopInfo{Reason: why, Elapsed: time.Since(lr.started).Round(time.Second), JudgedAtStop: open, Capture: st}
+	if lr.recorder != nil {
+		ev := lr.recorder.Stats()
+		info.Files, info.FilesRemoved = ev.Files, ev.Removed
+	}
+	if err := printer.Stopped(lr.monitor.Now(), info); err != nil {
+		fmt.Fprintf(lr.stderr, "ftpcap: %v\n", err)
+	}
+	if !isTerminal(lr.stdout) {
+		// On a terminal the live line above already said it.
+		fmt.Fprintf(lr.stderr, "ftpcap: %s\n", info.Sentence())
+	}
+	if lr.recorder != nil {
+		lr.evidenceNote()
+	}
+}
+
+// evidenceNote names the evidence files and how to replay them.
+func (lr *liveRun) evidenceNote() {
+	ev := lr.recorder.Stats()
+	inputs := lr.recorder.Inputs()
+	first := inputs[0].Path
+	if ev.Removed > 0 {
+		first = inputs[ev.Removed].Path
+	}
+	files := first
+	if len(inputs) > 1 {
+		files = first + " … " + filepath.Base(inputs[len(inputs)-1].Path)
+	}
+	fmt.Fprintf(lr.stderr, "ftpcap: evidence in %s (%d files", files, ev.Files-ev.Removed)
+	if ev.Removed > 0 {
+		fmt.Fprintf(lr.stderr, "; %d older removed by -W %d: verdicts citing them point at packets no longer on disk", ev.Removed, lr.flags.fileCount)
+	}
+	replay := lr.flags.write
+	if lr.cfg.rotation.Rotating() {
+		ext := filepath.Ext(replay)
+		replay = strings.TrimSuffix(replay, ext) + "-*" + ext
+	}
+	fmt.Fprintf(lr.stderr, "); replay: ftpcap analyze %s\n", replay)
+}
+
+// finish writes the full report and picks the exit status.
+func (lr *liveRun) finish(res *analysis.Result) int {
+	f := lr.flags
+	out, closeOut, err := openOutput(f.output, lr.stdout)
+	if err != nil {
+		fmt.Fprintf(lr.stderr, "ftpcap: %v\n", err)
+		return exitError
+	}
+	ropts := report.Options{Format: f.format, Verbose: f.verbose, Color: useColor(f.color, f.output == "", lr.stdout)}
+	werr := report.Write(out, res, ropts)
+	if cerr := closeOut(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		fmt.Fprintf(lr.stderr, "ftpcap: write report: %v\n", werr)
+		return exitError
+	}
+	code := exitOK
+	for _, e := range res.Errors {
+		fmt.Fprintf(lr.stderr, "ftpcap: %s\n", e.Error)
+		code = exitError
+	}
+	if code == exitOK && (breaksMatch(res, lr.cfg.failClasses) || (lr.cfg.failOnAlert && lr.monitor.AlertsFired() > 0)) {
+		code = exitFound
+	}
+	return code
+}
+
+// captureErrorLine turns a capture that could not be opened into one line
+// that says what to do.
+func captureErrorLine(err error) string {
+	var ce *source.CaptureError
+	if !errors.As(err, &ce) {
+		return err.Error()
+	}
+	switch ce.Kind {
+	case source.CapturePermission:
+		bin, berr := os.Executable()
+		if berr != nil {
+			bin = "$(command -v ftpcap)"
+		}
+		return fmt.Sprintf("live: no permission to capture on %s: run as root, or give the binary CAP_NET_RAW and CAP_NET_ADMIN once: sudo setcap cap_net_raw,cap_net_admin=eip %s",
+			ce.Interface, bin)
+	case source.CaptureNoSuchInterface:
+		if ce.Interface == "" {
+			return "live: no interface: ftpcap live -i IFACE (ftpcap interfaces lists them)"
+		}
+		return fmt.Sprintf("live: no interface %q; the interfaces are: %s", ce.Interface, strings.Join(ce.Available, ", "))
+	case source.CaptureInterfaceDown:
+		return fmt.Sprintf("live: interface %s is down (ip link set %s up)", ce.Interface, ce.Interface)
+	}
+	return "live: " + err.Error()
+}
+
+// runInterfaces lists the interfaces as tcpdump -D does, with their
+// addresses.
+func runInterfaces(stdout, stderr io.Writer) int {
+	ifs, err := source.Interfaces()
+	if err != nil {
+		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
+		return exitError
+	}
+	for _, in := range ifs {
+		line := fmt.Sprintf("%d.%s", in.Number, in.Name)
+		if in.Description != "" {
+			line += " (" + in.Description + ")"
+		}
+		if len(in.Flags) > 0 {
+			line += " [" + strings.Join(in.Flags, ", ") + "]"
+		}
+		if len(in.Addresses) > 0 {
+			line += "  " + strings.Join(in.Addresses, ", ")
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	return exitOK
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	file, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := file.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// terminalWidth is $COLUMNS, or 80: the status line must fit one line,
+// or the carriage return that redraws it would leave its head behind.
+func terminalWidth() int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 10 {
+		return n - 1
+	}
+	return 79
+}
