@@ -22,8 +22,8 @@ func TestNotFTP(t *testing.T) {
 			c.ack(cl, time.Millisecond)
 			c.closeBoth(cl, 2*time.Millisecond)
 		}, cause: "not-ftp",
-			summary: `The server at 203.0.113.20:21 does not speak FTP: it sent an SSH banner ("SSH-2.0-OpenSSH_9.2p1 De") where the 220 greeting belongs.`,
-			first:   `server's first bytes: "SSH-2.0-OpenSSH_9.2p1 De" (an SSH banner)`},
+			summary: `The server at 203.0.113.20:21 does not speak FTP: it sent an SSH banner ("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3") where the 220 greeting belongs.`,
+			first:   `server's first bytes: "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3" (an SSH banner)`},
 		{name: "an HTTP server answering a command", script: func(c *sconn) {
 			c.send(cl, time.Second, "USER anonymous\r\n")
 			c.send(sv, time.Millisecond, "HTTP/1.1 400 Bad Request\r\n\r\n")

@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
@@ -165,7 +166,11 @@ func (ctl *control) growNotFTP(data []byte) {
 	if room := maxNotFTPPrefix - len(ctl.notFTP); room > 0 {
 		ctl.notFTP = append(ctl.notFTP, data[:min(room, len(data))]...)
 		ctl.s.NotFTP.Kind = NotFTPKind(ctl.notFTP)
-		ctl.s.NotFTP.Prefix = quote(ctl.notFTP)
+		first := ctl.notFTP
+		if i := bytes.IndexAny(first, "\r\n"); i >= 0 {
+			first = first[:i] // a text banner: its first line says it all
+		}
+		ctl.s.NotFTP.Prefix = quote(first)
 	}
 }
 

@@ -2,8 +2,9 @@ package dissect
 
 import "bytes"
 
-// maxNotFTPPrefix is how many of the server's first bytes a NotFTP keeps.
-const maxNotFTPPrefix = 24
+// maxNotFTPPrefix is how many of the server's first bytes a NotFTP keeps:
+// enough for a whole SSH or SMTP banner line.
+const maxNotFTPPrefix = 80
 
 // greetingVerdict says whether a server's first bytes are an FTP reply.
 type greetingVerdict uint8

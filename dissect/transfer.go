@@ -104,18 +104,19 @@ func (t *Transfer) want() int64 {
 //     transfer aborted" is the server's answer to the aborted command
 //     (followed by 226 to ABOR itself); a 426 without ABOR is the server
 //     cutting the transfer.
-//  2. failed: the final reply is 4xx or 5xx (425 could not open the data
-//     connection, 450/550 file unavailable, 451 local error, 452/552
+//  2. failed: the final reply is 4xx or 5xx and no data moved (425 could
+//     not open the data connection, 450/550 file unavailable, 452/552
 //     storage…). RFC 959 §4.2: 4yz and 5yz mean the action did not take
-//     place.
+//     place. When data did move before the error (421 data connection
+//     timed out, 451 local error), the transfer was cut short: truncated.
 //  3. truncated: the data connection was established and either was reset
 //     before the sender's FIN, or ended (FIN or RST in the capture) having
 //     carried fewer bytes than announced — even when the server replied
-//  226. In stream mode (RFC 959 §3.4.1) the end
-//     of the file is the sender closing the connection: a reset before that
-//     FIN, or a FIN before the announced size, means the receiver did not
-//     get the whole file, whatever the 226 says (226 only says the server
-//     closed its end). A reset after the sender's FIN is teardown noise.
+//  226. In stream mode (RFC 959 §3.4.1) the end of the file is the
+//     sender closing the connection: a reset before that FIN, or a FIN
+//     before the announced size, means the receiver did not get the whole
+//     file, whatever the 226 says (226 only says the server closed its
+//     end). A reset after the sender's FIN is teardown noise.
 //  4. complete: the final reply is 2xx (and rule 3 did not fire). A
 //     capture filtered to the control port shows no data connection; the
 //     server's 226 is then the only word on the transfer and is taken.
@@ -136,10 +137,16 @@ func (t *Transfer) Status() string {
 	if t.Aborted || (final != nil && final.Code == 426) {
 		return StatusAborted
 	}
+	data := t.Conn != nil && established(t.Conn)
 	if final != nil && final.Code >= 400 && final.Code < 600 {
+		if data && t.Bytes() > 0 {
+			// Part of the file moved before the server gave up (421
+			// data connection timed out, 451 local error): the transfer
+			// was cut short, not refused.
+			return StatusTruncated
+		}
 		return StatusFailed
 	}
-	data := t.Conn != nil && established(t.Conn)
 	want := t.want()
 	if data && (t.resetBeforeEOF() || (want >= 0 && t.Bytes() < want && t.endSeen())) {
 		return StatusTruncated
