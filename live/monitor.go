@@ -55,9 +55,8 @@ func (m *Monitor) Break(v *analysis.Verdict) {
 	}
 }
 
-// Session counts a judged session. Control connections the capture's end
-// cut (judged at the stop) or the connection cap evicted did not live
-// their lifetime, so the lifetime alert leaves them out.
+// Session counts a judged session, and feeds the lifetime alert with its
+// control connection if it lived a lifetime (see lived).
 func (m *Monitor) Session(s *dissect.Session) {
 	if m.opts.Metrics != nil {
 		m.opts.Metrics.Session(s)
@@ -74,9 +73,19 @@ func (m *Monitor) Session(s *dissect.Session) {
 			m.judgedAtStop++
 		}
 	}
-	if m.opts.Alerts != nil && c.Closed != tcpflow.ClosedEOF && c.Closed != tcpflow.ClosedEvicted {
+	if m.opts.Alerts != nil && lived(c) {
 		m.alerts(m.opts.Alerts.ControlClosed(c.First.Time(), c.Last.Time()))
 	}
+}
+
+// lived reports whether a control connection's span is its lifetime: the
+// capture saw it begin (SYN and SYN-ACK: a refused or unanswered attempt
+// is a break of its own, counted by the break alerts, and a connection
+// picked up mid-stream began earlier) and end on its own (not cut by the
+// capture's end or evicted by the connection cap).
+func lived(c *tcpflow.Conn) bool {
+	begun := !c.Half[tcpflow.FromClient].SYN.IsZero() && !c.Half[tcpflow.FromServer].SYN.IsZero()
+	return begun && c.Closed != tcpflow.ClosedEOF && c.Closed != tcpflow.ClosedEvicted
 }
 
 func (m *Monitor) alerts(list []Alert) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ftpcap/ftpcap/analysis"
 	"github.com/ftpcap/ftpcap/source"
+	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
 // liveRun runs a sample through the recorder and the monitor as `ftpcap
@@ -181,3 +182,37 @@ func TestPrinterStopped(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Only control connections whose whole life the capture saw count for
+// the lifetime alert.
+func TestLived(t *testing.T) {
+	syn := tcpflow.Ref{Frame: 1}
+	conn := func(clientSYN, serverSYN bool, closed tcpflow.CloseReason) *tcpflow.Conn {
+		c := &tcpflow.Conn{Closed: closed}
+		if clientSYN {
+			c.Half[tcpflow.FromClient].SYN = syn
+		}
+		if serverSYN {
+			c.Half[tcpflow.FromServer].SYN = syn
+		}
+		return c
+	}
+	cases := []struct {
+		name string
+		c    *tcpflow.Conn
+		want bool
+	}{
+		{"closed with FINs", conn(true, true, tcpflow.ClosedFIN), true},
+		{"reset", conn(true, true, tcpflow.ClosedRST), true},
+		{"idle", conn(true, true, tcpflow.ClosedIdle), true},
+		{"refused", conn(true, false, tcpflow.ClosedRST), false},
+		{"picked up mid-stream", conn(false, false, tcpflow.ClosedFIN), false},
+		{"cut by the capture's end", conn(true, true, tcpflow.ClosedEOF), false},
+		{"evicted", conn(true, true, tcpflow.ClosedEvicted), false},
+	}
+	for _, c := range cases {
+		if got := lived(c.c); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}

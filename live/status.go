@@ -69,6 +69,9 @@ func megabytes(bps float64) string {
 	return strconv.FormatFloat(bps/1e6, 'f', 1, 64) + " MB"
 }
 
+// Plural writes a count with its noun: "1 file", "3 files", "1,024 files".
+func Plural(n int64, one, many string) string { return plural(n, one, many) }
+
 func plural(n int64, one, many string) string {
 	if n == 1 {
 		return "1 " + one
