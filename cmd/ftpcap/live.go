@@ -476,7 +476,7 @@ func (lr *liveRun) evidenceNote() {
 	if len(inputs) > 1 {
 		files = first + " … " + filepath.Base(inputs[len(inputs)-1].Path)
 	}
-	fmt.Fprintf(lr.stderr, "ftpcap: evidence in %s (%d files", files, ev.Files-ev.Removed)
+	fmt.Fprintf(lr.stderr, "ftpcap: evidence in %s (%s", files, live.Plural(ev.Files-ev.Removed, "file", "files"))
 	if ev.Removed > 0 {
 		fmt.Fprintf(lr.stderr, "; %d older removed by -W %d: verdicts citing them point at packets no longer on disk", ev.Removed, lr.flags.fileCount)
 	}
