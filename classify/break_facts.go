@@ -15,11 +15,11 @@ func sawErrorBefore(b *Case, at tcpflow.Ref) bool {
 		return false
 	}
 	if t := b.Transfer; t != nil {
-		return t.Final != nil && t.Final.Valid && t.Final.Code >= 400 && before(t.Final.At, at)
+		return t.Final != nil && t.Final.Valid && t.Final.Code >= 400 && t.Final.At.Before(at)
 	}
 	found := false
 	replies(b.Session, func(_ *dissect.Command, r *dissect.Reply) bool {
-		if before(at, r.At) {
+		if at.Before(r.At) {
 			return false
 		}
 		found = r.Valid && r.Code >= 400
@@ -34,7 +34,7 @@ func sawErrorBefore(b *Case, at tcpflow.Ref) bool {
 func endedCleanlyBefore(b *Case, at tcpflow.Ref) bool {
 	if b.Transfer != nil || b.Kind == KindData {
 		fin := b.Conn.Half[senderDir(b)].FIN
-		return !fin.IsZero() && before(fin, at)
+		return !fin.IsZero() && fin.Before(at)
 	}
 	return quitAnswered(b.Session)
 }

@@ -36,7 +36,7 @@ func negotiated(s *dissect.Session, at tcpflow.Ref) (*dissect.Command, *dissect.
 	var rep *dissect.Reply
 	for i := range s.Log {
 		e := &s.Log[i]
-		if e.Cmd == nil || before(at, e.Cmd.At) {
+		if e.Cmd == nil || at.Before(e.Cmd.At) {
 			continue
 		}
 		switch e.Cmd.Verb {
@@ -73,7 +73,7 @@ func controlAliveAfter(s *dissect.Session, at tcpflow.Ref) (text string, ev Evid
 	var cmd *dissect.Command
 	var rep *dissect.Reply
 	replies(s, func(c *dissect.Command, r *dissect.Reply) bool {
-		if r.Valid && before(at, r.At) {
+		if r.Valid && at.Before(r.At) {
 			cmd, rep = c, r
 			return false
 		}
@@ -85,11 +85,11 @@ func controlAliveAfter(s *dissect.Session, at tcpflow.Ref) (text string, ev Evid
 	ctl := s.Control
 	lc, ok1 := lastFrom(ctl, tcpflow.FromClient)
 	ls, ok2 := lastFrom(ctl, tcpflow.FromServer)
-	if !ok1 || !ok2 || !before(at, lc) || !before(at, ls) {
+	if !ok1 || !ok2 || !at.Before(lc) || !at.Before(ls) {
 		return "", Evidence{}, false
 	}
 	last := ls
-	if before(ls, lc) {
+	if ls.Before(lc) {
 		last = lc
 	}
 	return fmt.Sprintf("packets both ways until frame %d", last.Frame),
@@ -99,7 +99,7 @@ func controlAliveAfter(s *dissect.Session, at tcpflow.Ref) (text string, ev Evid
 // controlEnd returns the first FIN or RST of the control connection.
 func controlEnd(ctl *tcpflow.Conn) (tcpflow.Seg, bool) {
 	end, ok := firstEnd(ctl, tcpflow.FromClient)
-	if e2, ok2 := firstEnd(ctl, tcpflow.FromServer); ok2 && (!ok || before(e2.Ref, end.Ref)) {
+	if e2, ok2 := firstEnd(ctl, tcpflow.FromServer); ok2 && (!ok || e2.Ref.Before(end.Ref)) {
 		end, ok = e2, true
 	}
 	return end, ok
@@ -110,7 +110,7 @@ func controlEnd(ctl *tcpflow.Conn) (tcpflow.Seg, bool) {
 func lastDataBefore(s *dissect.Session, at tcpflow.Ref) *dissect.DataConn {
 	var last *dissect.DataConn
 	for _, d := range s.Data {
-		if before(d.Conn.First, at) && (last == nil || before(last.Conn.First, d.Conn.First)) {
+		if d.Conn.First.Before(at) && (last == nil || last.Conn.First.Before(d.Conn.First)) {
 			last = d
 		}
 	}

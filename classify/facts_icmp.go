@@ -143,7 +143,7 @@ func lastFrom(c *tcpflow.Conn, dir tcpflow.Dir) (tcpflow.Ref, bool) {
 	segs := c.LastSegs()
 	for i := len(segs) - 1; i >= 0; i-- {
 		if segs[i].Dir == dir {
-			if last.IsZero() || before(last, segs[i].Ref) {
+			if last.IsZero() || last.Before(segs[i].Ref) {
 				last = segs[i].Ref
 			}
 			break

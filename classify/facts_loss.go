@@ -189,7 +189,7 @@ const endAfterLossConfidence = 0.55
 // acknowledged.
 func endsAfterLoss(c *tcpflow.Conn, d tcpflow.Dir, at tcpflow.Ref) (stuckRun, bool) {
 	s, ok := unacknowledgedRun(c, d)
-	if !ok || s.run.Count < 2 || before(at, s.run.Last) {
+	if !ok || s.run.Count < 2 || at.Before(s.run.Last) {
 		return stuckRun{}, false
 	}
 	return s, true
@@ -201,7 +201,7 @@ func endsAfterLoss(c *tcpflow.Conn, d tcpflow.Dir, at tcpflow.Ref) (stuckRun, bo
 func unackedAtEnd(c *tcpflow.Conn) bool {
 	for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
 		s, ok := unacknowledgedRun(c, d)
-		if ok && s.run.Count >= 2 && !before(s.run.Last, c.Half[d].LastSent) && c.Half[d.Other()].RST.IsZero() {
+		if ok && s.run.Count >= 2 && !s.run.Last.Before(c.Half[d].LastSent) && c.Half[d.Other()].RST.IsZero() {
 			return true
 		}
 	}

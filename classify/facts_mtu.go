@@ -123,8 +123,8 @@ func smallPassedDuring(s *dissect.Session, c *tcpflow.Conn, d tcpflow.Dir, at tc
 		}
 		l1, ok1 := lastFrom(o, from)
 		l2, ok2 := lastFrom(o, to)
-		if ok1 && ok2 && before(at, l1) && before(at, l2) {
-			if before(l1, l2) {
+		if ok1 && ok2 && at.Before(l1) && at.Before(l2) {
+			if l1.Before(l2) {
 				return l2, o, true
 			}
 			return l1, o, true

@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -311,13 +310,13 @@ func controlOverStall(b *Case, check func(*Case) (*Finding, tcpflow.Ref), what s
 		}
 		dc := &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Transfer: t, Why: b.Why, Ctx: b.Ctx}
 		f, since := check(dc)
-		if f == nil || before(ctlEnd.Ref, since) || ctlEnd.TS > d.Conn.Last.TS+int64(overStallSlack) {
+		if f == nil || ctlEnd.Ref.Before(since) || ctlEnd.TS > d.Conn.Last.TS+int64(overStallSlack) {
 			continue
 		}
 		out := &Finding{Confidence: f.Confidence,
 			Summary:  fmt.Sprintf("The control connection ended over %s: %s", what, lowerFirst(f.Summary)),
 			Evidence: append(append([]Evidence(nil), f.Evidence...), endSegEvidence(s.Control, ctlEnd, "control connection ends"))}
-		if cmd, r := lastFinalReply(s); r != nil && r.Code >= 400 && !before(r.At, since) {
+		if cmd, r := lastFinalReply(s); r != nil && r.Code >= 400 && !r.At.Before(since) {
 			out.Evidence = append(out.Evidence, replyEvidence(cmd, r))
 		}
 		sortEvidence(out.Evidence)
@@ -329,7 +328,7 @@ func controlOverStall(b *Case, check func(*Case) (*Finding, tcpflow.Ref), what s
 // sortEvidence puts evidence in capture order.
 func sortEvidence(ev []Evidence) {
 	slices.SortStableFunc(ev, func(x, y Evidence) int {
-		return cmp.Or(cmp.Compare(x.At.TS, y.At.TS), cmp.Compare(x.At.Input, y.At.Input), cmp.Compare(x.At.Frame, y.At.Frame))
+		return x.At.Compare(y.At)
 	})
 }
 

@@ -252,7 +252,7 @@ func resetSigns(c *tcpflow.Conn, rst tcpflow.Seg) []resetSign {
 
 	// The purported sender carried on: a stack that reset a connection
 	// has nothing left to send on it.
-	if a := h.AfterRST; !a.IsZero() && before(rst.Ref, a.Ref) {
+	if a := h.AfterRST; !a.IsZero() && rst.Ref.Before(a.Ref) {
 		switch {
 		case a.Flags&(tcpflow.FlagSYN|tcpflow.FlagACK) == tcpflow.FlagSYN|tcpflow.FlagACK && answeredSYN(c, rst):
 			add(true, "%s then accepted the very SYN the RST refused: SYN-ACK in frame %d", sender, a.Frame)
@@ -325,10 +325,10 @@ func resetSigns(c *tcpflow.Conn, rst tcpflow.Seg) []resetSign {
 func earliestTrigger(segs []tcpflow.Seg, completeFrom tcpflow.Ref, rst tcpflow.Seg) (tcpflow.Seg, bool) {
 	var first tcpflow.Seg // the receiver's first packet
 	for _, s := range segs {
-		if first.Frame == 0 && s.Dir != rst.Dir && before(s.Ref, rst.Ref) {
+		if first.Frame == 0 && s.Dir != rst.Dir && s.Ref.Before(rst.Ref) {
 			first = s
 		}
-		if !before(s.Ref, rst.Ref) {
+		if !s.Ref.Before(rst.Ref) {
 			break
 		}
 		if s.Dir == rst.Dir || s.Flags&tcpflow.FlagRST != 0 {
@@ -390,7 +390,7 @@ func answeredSYN(c *tcpflow.Conn, rst tcpflow.Seg) bool {
 		return false
 	}
 	syn := c.Half[tcpflow.FromClient].SYN
-	return !syn.IsZero() && before(syn, rst.Ref) && (c.SynAck.IsZero() || before(rst.Ref, c.SynAck))
+	return !syn.IsZero() && syn.Before(rst.Ref) && (c.SynAck.IsZero() || rst.Ref.Before(c.SynAck))
 }
 
 // synchronizedAt: the RST's sender had completed the handshake when it
@@ -401,9 +401,9 @@ func synchronizedAt(c *tcpflow.Conn, rst tcpflow.Seg) bool {
 		return true
 	}
 	if rst.Dir == tcpflow.FromServer {
-		return !c.HandshakeAck.IsZero() && before(c.HandshakeAck, rst.Ref)
+		return !c.HandshakeAck.IsZero() && c.HandshakeAck.Before(rst.Ref)
 	}
-	return !c.SynAck.IsZero() && before(c.SynAck, rst.Ref)
+	return !c.SynAck.IsZero() && c.SynAck.Before(rst.Ref)
 }
 
 // isFirstRST: rst is its side's first RST (later ones from a genuine
@@ -439,7 +439,7 @@ func steppedBurst(segs []tcpflow.Seg, rst tcpflow.Seg) string {
 	var seqs []uint32
 	var last tcpflow.Ref
 	for _, s := range segs {
-		if s.Dir != rst.Dir || s.Flags&tcpflow.FlagRST == 0 || before(s.Ref, rst.Ref) || s.TS-rst.TS > 1e9 {
+		if s.Dir != rst.Dir || s.Flags&tcpflow.FlagRST == 0 || s.Ref.Before(rst.Ref) || s.TS-rst.TS > 1e9 {
 			continue
 		}
 		if n := len(seqs); n > 0 {
@@ -542,15 +542,7 @@ func endpointReset(b *Case, d tcpflow.Dir) (resetOrigin, bool) {
 func knownSegs(c *tcpflow.Conn) ([]tcpflow.Seg, tcpflow.Ref) {
 	tail := c.LastSegs()
 	segs := append(slices.Clone(c.Log), tail...)
-	slices.SortStableFunc(segs, func(a, b tcpflow.Seg) int {
-		switch {
-		case before(a.Ref, b.Ref):
-			return -1
-		case before(b.Ref, a.Ref):
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(segs, func(a, b tcpflow.Seg) int { return a.Ref.Compare(b.Ref) })
 	segs = slices.CompactFunc(segs, func(a, b tcpflow.Seg) bool { return a.Ref == b.Ref })
 	total := c.Half[0].Packets + c.Half[1].Packets
 	if int64(len(segs)) >= total || len(tail) == 0 {
@@ -565,10 +557,10 @@ func knownSegs(c *tcpflow.Conn) ([]tcpflow.Seg, tcpflow.Ref) {
 func lastSegBefore(segs []tcpflow.Seg, completeFrom tcpflow.Ref, d tcpflow.Dir, at tcpflow.Ref, skipRST bool) (tcpflow.Seg, bool) {
 	for i := len(segs) - 1; i >= 0; i-- {
 		s := segs[i]
-		if !before(s.Ref, at) || s.Dir != d || (skipRST && s.Flags&tcpflow.FlagRST != 0) {
+		if !s.Ref.Before(at) || s.Dir != d || (skipRST && s.Flags&tcpflow.FlagRST != 0) {
 			continue
 		}
-		return s, completeFrom.IsZero() || !before(s.Ref, completeFrom)
+		return s, completeFrom.IsZero() || !s.Ref.Before(completeFrom)
 	}
 	return tcpflow.Seg{}, completeFrom.IsZero()
 }
@@ -607,7 +599,7 @@ func forgedReset(b *Case, s tcpflow.Seg) bool {
 // connection before at.
 func forgedEndedBefore(b *Case, at tcpflow.Ref) bool {
 	for _, o := range forgedResets(b) {
-		if before(o.rst.Ref, at) && o.sure() && tookEffect(b.Conn, o.rst) {
+		if o.rst.Ref.Before(at) && o.sure() && tookEffect(b.Conn, o.rst) {
 			return true
 		}
 	}

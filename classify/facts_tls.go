@@ -23,7 +23,7 @@ func implicitTLS(s *dissect.Session) bool {
 	if s.NotFTP == nil {
 		return true // the server said nothing, or only TLS
 	}
-	return s.NotFTP.Kind == "tls" && before(f.First[tcpflow.FromClient], s.NotFTP.At)
+	return s.NotFTP.Kind == "tls" && f.First[tcpflow.FromClient].Before(s.NotFTP.At)
 }
 
 // tlsAttempted: the control connection was to carry TLS: AUTH TLS/SSL was

@@ -150,7 +150,7 @@ type ruleFinding struct {
 func breakTime(b *Case, f *Finding) tcpflow.Ref {
 	var t tcpflow.Ref
 	for _, e := range f.Evidence {
-		if e.At.TS > t.TS || t.IsZero() {
+		if t.IsZero() || t.Before(e.At) {
 			t = e.At
 		}
 	}
@@ -277,18 +277,10 @@ func established(c *tcpflow.Conn) bool {
 
 func firstFIN(c *tcpflow.Conn) tcpflow.Dir {
 	cf, sf := c.Half[tcpflow.FromClient].FIN, c.Half[tcpflow.FromServer].FIN
-	if cf.IsZero() || (!sf.IsZero() && before(sf, cf)) {
+	if cf.IsZero() || (!sf.IsZero() && sf.Before(cf)) {
 		return tcpflow.FromServer
 	}
 	return tcpflow.FromClient
-}
-
-// before orders two packets of the capture by time, then frame.
-func before(a, b tcpflow.Ref) bool {
-	if a.TS != b.TS {
-		return a.TS < b.TS
-	}
-	return a.Frame < b.Frame
 }
 
 // quitAnswered: the client sent QUIT and the server answered it with 2xx.
@@ -349,7 +341,7 @@ func pendingCommand(s *dissect.Session) *dissect.Command {
 // transferInProgress: a transfer had no final reply when at happened.
 func transferInProgress(s *dissect.Session, at tcpflow.Ref) bool {
 	for _, t := range s.Transfers {
-		if before(t.At, at) && (t.Final == nil || before(at, t.Final.At)) {
+		if t.At.Before(at) && (t.Final == nil || at.Before(t.Final.At)) {
 			return true
 		}
 	}

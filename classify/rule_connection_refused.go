@@ -36,7 +36,7 @@ func init() {
 			}
 			origin, found := endpointReset(b, tcpflow.FromServer)
 			rst := origin.rst
-			if !found || before(rst.Ref, syn.Ref) {
+			if !found || rst.Ref.Before(syn.Ref) {
 				return nil
 			}
 			conf := 0.85

@@ -53,7 +53,7 @@ func init() {
 // first that fitted (a few already in flight when the message arrived are
 // sent before it, in capture time, or within a round trip of it).
 func pmtuHeeded(p *tcpflow.PathMTU) bool {
-	return !p.FitFirst.IsZero() && (p.TooBig == 0 || before(p.TooBigLast, p.FitFirst))
+	return !p.FitFirst.IsZero() && (p.TooBig == 0 || p.TooBigLast.Before(p.FitFirst))
 }
 
 // firstTooBig returns the first fragmentation-needed / packet-too-big

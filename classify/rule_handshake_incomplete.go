@@ -39,7 +39,7 @@ func handshakeFinding(c *tcpflow.Conn) *Finding {
 	}
 	var synsAfter []tcpflow.Seg
 	for _, s := range syns {
-		if before(synAcks[0].Ref, s.Ref) {
+		if synAcks[0].Ref.Before(s.Ref) {
 			synsAfter = append(synsAfter, s)
 		}
 	}

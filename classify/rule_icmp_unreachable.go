@@ -47,7 +47,7 @@ func decisiveUnreachable(c *tcpflow.Conn) *tcpflow.ICMPError {
 		if quotedSYN(c, e) && c.Half[dest].Packets == 0 {
 			return e
 		}
-		if last, ok := lastFrom(c, dest); !ok || before(last, e.Ref) {
+		if last, ok := lastFrom(c, dest); !ok || last.Before(e.Ref) {
 			return e
 		}
 	}
@@ -97,7 +97,7 @@ func quotedSeg(c *tcpflow.Conn, e *tcpflow.ICMPError) (tcpflow.Seg, bool) {
 	var out tcpflow.Seg
 	found := false
 	for _, s := range c.Log {
-		if s.Dir == e.QuotedBy && (!e.HasSeq || s.Seq == e.QuotedSeq) && !before(e.Ref, s.Ref) {
+		if s.Dir == e.QuotedBy && (!e.HasSeq || s.Seq == e.QuotedSeq) && !e.Ref.Before(s.Ref) {
 			out, found = s, true
 		}
 	}

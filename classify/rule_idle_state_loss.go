@@ -93,10 +93,10 @@ func idleStateLoss(b *Case, d tcpflow.Dir) *Finding {
 	// keepalives.
 	var tried string
 	var last tcpflow.Ref
-	if s, ok := unacknowledgedRun(c, d); ok && !before(s.run.Last, next) && (s.run.Since.IsZero() || !before(s.run.Since, next)) {
+	if s, ok := unacknowledgedRun(c, d); ok && !s.run.Last.Before(next) && (s.run.Since.IsZero() || !s.run.Since.Before(next)) {
 		tried = fmt.Sprintf("%s, and %s", s.series(), s.peerWords(c))
 		last = s.run.Last
-	} else if h.Keepalives > 0 && before(next, h.LastKeepalive) {
+	} else if h.Keepalives > 0 && next.Before(h.LastKeepalive) {
 		tried = fmt.Sprintf("followed by keepalive probes until frame %d, and no packet came back from %s", h.LastKeepalive.Frame, endpoint(c, d.Other()))
 		last = h.LastKeepalive
 	} else {
@@ -126,7 +126,7 @@ func unansweredAfterSilence(c *tcpflow.Conn, d tcpflow.Dir) (tcpflow.Ref, time.D
 	next := h.MaxIdleEnd
 	start := next.TS - h.MaxIdle
 	switch {
-	case !before(peer.LastSent, next):
+	case !peer.LastSent.Before(next):
 		return tcpflow.Ref{}, 0, false // the peer answered (something other than a RST) after it
 	case peer.LastSent.TS > start:
 		start = peer.LastSent.TS // the peer spoke during d's silence: the two-way silence is shorter
@@ -138,7 +138,7 @@ func unansweredAfterSilence(c *tcpflow.Conn, d tcpflow.Dir) (tcpflow.Ref, time.D
 func firstResetFrom(c *tcpflow.Conn, d tcpflow.Dir, at tcpflow.Ref) (tcpflow.Seg, bool) {
 	segs, _ := knownSegs(c)
 	for _, s := range segs {
-		if s.Dir == d && s.Flags&tcpflow.FlagRST != 0 && !before(s.Ref, at) {
+		if s.Dir == d && s.Flags&tcpflow.FlagRST != 0 && !s.Ref.Before(at) {
 			return s, true
 		}
 	}
@@ -161,7 +161,7 @@ func loggedPacket(c *tcpflow.Conn, at tcpflow.Ref) (tcpflow.Seg, bool) {
 func isKeepaliveSeg(c *tcpflow.Conn, s tcpflow.Seg) bool {
 	h := &c.Half[s.Dir]
 	return s.Len <= 1 && s.Flags&(tcpflow.FlagSYN|tcpflow.FlagFIN|tcpflow.FlagRST) == 0 &&
-		h.Keepalives > 0 && !before(h.LastKeepalive, s.Ref)
+		h.Keepalives > 0 && !h.LastKeepalive.Before(s.Ref)
 }
 
 // keepaliveText says whether TCP keepalives were sent during the silence

@@ -84,7 +84,7 @@ func duringTransfer(s *dissect.Session, r *dissect.Reply) bool {
 func lastCommandBefore(s *dissect.Session, at tcpflow.Ref) tcpflow.Ref {
 	last := s.Control.First
 	for i := range s.Log {
-		if c := s.Log[i].Cmd; c != nil && before(c.At, at) {
+		if c := s.Log[i].Cmd; c != nil && c.At.Before(at) {
 			last = c.At
 		}
 	}

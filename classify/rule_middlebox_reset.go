@@ -66,7 +66,7 @@ func controlAfterForgedData(b *Case) *Finding {
 	for _, d := range b.Session.Data {
 		dc := &Case{Session: b.Session, Kind: KindData, Conn: d.Conn, Data: d, Transfer: d.Transfer, Ctx: b.Ctx}
 		for _, o := range forgedResets(dc) {
-			if !o.sure() || !tookEffect(d.Conn, o.rst) || before(end.Ref, o.rst.Ref) || commandBetween(b, o.rst.Ref, end.Ref) {
+			if !o.sure() || !tookEffect(d.Conn, o.rst) || end.Ref.Before(o.rst.Ref) || commandBetween(b, o.rst.Ref, end.Ref) {
 				continue
 			}
 			f := middleboxFinding(dc, &o, "")
@@ -85,7 +85,7 @@ func controlAfterForgedData(b *Case) *Finding {
 // before to: the session went on.
 func commandBetween(b *Case, from, to tcpflow.Ref) bool {
 	for i := range b.Session.Log {
-		if cmd := b.Session.Log[i].Cmd; cmd != nil && before(from, cmd.At) && before(cmd.At, to) {
+		if cmd := b.Session.Log[i].Cmd; cmd != nil && from.Before(cmd.At) && cmd.At.Before(to) {
 			return true
 		}
 	}

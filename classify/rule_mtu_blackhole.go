@@ -78,12 +78,12 @@ func controlAfterBlackhole(b *Case) *Finding {
 	}
 	for _, d := range s.Data {
 		t := d.Transfer
-		if t == nil || t.Status() == dissect.StatusComplete || (t.Final != nil && before(t.Final.At, end.Ref)) {
+		if t == nil || t.Status() == dissect.StatusComplete || (t.Final != nil && t.Final.At.Before(end.Ref)) {
 			continue
 		}
 		dc := &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Transfer: t, Ctx: b.Ctx}
 		f := stuckBlackhole(dc, d.Conn)
-		if f == nil || len(f.Evidence) == 0 || before(end.Ref, f.Evidence[0].At) {
+		if f == nil || len(f.Evidence) == 0 || end.Ref.Before(f.Evidence[0].At) {
 			continue // none, or the control connection ended before the stall
 		}
 		who := "client"

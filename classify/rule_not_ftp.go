@@ -28,7 +28,7 @@ func init() {
 			// the other protocol was answering (an HTTP server waits for a
 			// request).
 			for i := range s.Log {
-				if cmd := s.Log[i].Cmd; cmd != nil && before(cmd.At, n.At) {
+				if cmd := s.Log[i].Cmd; cmd != nil && cmd.At.Before(n.At) {
 					f.Evidence = append(f.Evidence, cmdEvidence(cmd))
 				}
 			}

@@ -52,7 +52,7 @@ func pathLoss(b *Case, c *tcpflow.Conn) *Finding {
 	if peer.LastWin == 0 {
 		return nil // a closed window holds the sender back: flow control, not loss
 	}
-	if before(s.run.Last, h.LastData) {
+	if s.run.Last.Before(h.LastData) {
 		return nil // the sender went on with new data: it was not stuck
 	}
 	conf := 0.65
@@ -134,7 +134,7 @@ func silentGiveUp(b *Case, c *tcpflow.Conn, s *stuckRun) (tcpflow.Ref, bool) {
 	wait := s.points[len(s.points)-1] - s.points[len(s.points)-2]
 	later := c.Last
 	for _, o := range sessionConns(b.Session) {
-		if before(later, o.Last) {
+		if later.Before(o.Last) {
 			later = o.Last
 		}
 	}
@@ -162,7 +162,7 @@ func controlAfterDataLoss(b *Case) *Finding {
 	}
 	for _, d := range b.Session.Data {
 		t := d.Transfer
-		if t == nil || t.Status() == dissect.StatusComplete || (t.Final != nil && before(t.Final.At, end.Ref)) {
+		if t == nil || t.Status() == dissect.StatusComplete || (t.Final != nil && t.Final.At.Before(end.Ref)) {
 			continue
 		}
 		dc := &Case{Session: b.Session, Kind: KindData, Conn: d.Conn, Data: d, Transfer: t, Ctx: b.Ctx}
@@ -202,7 +202,7 @@ func latestStuckRun(c *tcpflow.Conn) (stuckRun, bool) {
 	a, aok := unacknowledgedRun(c, tcpflow.FromClient)
 	b, bok := unacknowledgedRun(c, tcpflow.FromServer)
 	switch {
-	case aok && bok && before(a.run.Last, b.run.Last):
+	case aok && bok && a.run.Last.Before(b.run.Last):
 		return b, true
 	case aok:
 		return a, true

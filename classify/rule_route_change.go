@@ -61,7 +61,7 @@ func routeChange(b *Case, d tcpflow.Dir) *Finding {
 
 	var trouble string
 	var at tcpflow.Ref
-	if run, ok := latestStuckRun(c); ok && before(s.Shift, run.run.Last) {
+	if run, ok := latestStuckRun(c); ok && s.Shift.Before(run.run.Last) {
 		trouble = fmt.Sprintf("the %s's %s was %s and %s", ftpRole(b, run.dir), run.segmentWords(c), run.series(), run.peerWords(c))
 		at = run.run.Last
 	} else if stall, ok := stalledAfter(b, d, s.Shift); ok {
@@ -111,10 +111,10 @@ func controlOnChangedRoute(b *Case) *Finding {
 			shift := c.Half[d].TTL.Shift
 			var lost string
 			var at tcpflow.Ref
-			if s, ok := latestStuckRun(ctl); ok && s.run.Count >= 2 && before(shift, s.run.Last) {
+			if s, ok := latestStuckRun(ctl); ok && s.run.Count >= 2 && shift.Before(s.run.Last) {
 				lost = fmt.Sprintf("the %s's %s was %s and %s", ftpRole(b, s.dir), s.segmentWords(ctl), s.series(), s.peerWords(ctl))
 				at = s.run.Last
-			} else if cmd := pendingCommand(b.Session); cmd != nil && before(shift, cmd.At) {
+			} else if cmd := pendingCommand(b.Session); cmd != nil && shift.Before(cmd.At) {
 				lost = fmt.Sprintf("the client's %s (frame %d) was never answered", cmdText(cmd), cmd.At.Frame)
 				at = cmd.At
 			} else {
@@ -153,7 +153,7 @@ func stalledAfter(b *Case, d tcpflow.Dir, shift tcpflow.Ref) (routeStall, bool) 
 	}
 	// The data that stopped must have been flowing around the change: its
 	// last segment after it, or close before it.
-	if before(h.LastData, shift) && shift.TS-h.LastData.TS > int64(routeStallMin) {
+	if h.LastData.Before(shift) && shift.TS-h.LastData.TS > int64(routeStallMin) {
 		return routeStall{}, false
 	}
 	// Whose data is expected: the transfer's sender, or the server with a
@@ -177,7 +177,7 @@ func stalledAfter(b *Case, d tcpflow.Dir, shift tcpflow.Ref) (routeStall, bool) 
 func firstEndAfter(c *tcpflow.Conn, at tcpflow.Ref) (tcpflow.Seg, bool) {
 	segs, _ := knownSegs(c)
 	for _, s := range segs {
-		if s.Flags&(tcpflow.FlagFIN|tcpflow.FlagRST) != 0 && before(at, s.Ref) {
+		if s.Flags&(tcpflow.FlagFIN|tcpflow.FlagRST) != 0 && at.Before(s.Ref) {
 			return s, true
 		}
 	}

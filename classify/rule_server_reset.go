@@ -27,7 +27,7 @@ func init() {
 			if !ok || sawErrorBefore(b, rst.Ref) || endedCleanlyBefore(b, rst.Ref) {
 				return nil
 			}
-			if fin, ok := firstSeg(c, sd, tcpflow.FlagFIN); ok && before(fin.Ref, rst.Ref) {
+			if fin, ok := firstSeg(c, sd, tcpflow.FlagFIN); ok && fin.Ref.Before(rst.Ref) {
 				// The server had already closed: a RST after its FIN is its
 				// kernel answering data that arrived for a closed socket,
 				// a consequence of the close (server-close), not the cause.

@@ -64,7 +64,7 @@ func serverStall(b *Case) (*Finding, tcpflow.Ref) {
 		return nil, tcpflow.Ref{}
 	}
 	silence := time.Duration(end.TS - start.TS)
-	if t := b.Transfer; t != nil && t.Final != nil && t.Final.Valid && before(start, t.Final.At) && before(t.Final.At, end.Ref) &&
+	if t := b.Transfer; t != nil && t.Final != nil && t.Final.Valid && start.Before(t.Final.At) && t.Final.At.Before(end.Ref) &&
 		(t.Final.Code == 426 || time.Duration(t.Final.At.TS-start.TS) < minStall) {
 		// The server's application spoke up during the silence: its side
 		// of the data connection ended (426: closed), it did not stall.
@@ -153,7 +153,7 @@ func lastWindow(c *tcpflow.Conn, d tcpflow.Dir, at tcpflow.Ref) (tcpflow.Seg, bo
 	segs := c.LastSegs()
 	for i := len(segs) - 1; i >= 0; i-- {
 		s := segs[i]
-		if s.Dir == d && s.Flags&tcpflow.FlagRST == 0 && !before(at, s.Ref) {
+		if s.Dir == d && s.Flags&tcpflow.FlagRST == 0 && !at.Before(s.Ref) {
 			return s, true
 		}
 	}
@@ -170,7 +170,7 @@ func lastWindow(c *tcpflow.Conn, d tcpflow.Dir, at tcpflow.Ref) (tcpflow.Seg, bo
 // working, so the silence was the server application's.
 func serverSpokeAfter(c *tcpflow.Conn, sd tcpflow.Dir, start tcpflow.Ref) (bool, tcpflow.Ref) {
 	for _, s := range c.LastSegs() {
-		if s.Dir == sd && before(start, s.Ref) {
+		if s.Dir == sd && start.Before(s.Ref) {
 			return true, s.Ref
 		}
 	}

@@ -89,12 +89,12 @@ func replyDelays(s *dissect.Session) (out []replyDelay, rtt time.Duration) {
 		case e.Cmd != nil && !waitsForOtherThings(s, e.Cmd) && !failedLogin(e.Cmd, r) &&
 			!retransmittedBetween(c, tcpflow.FromClient, e.Cmd.At, r.At):
 			from = e.Cmd.At
-			if !prevEnd.IsZero() && before(from, prevEnd) {
+			if !prevEnd.IsZero() && from.Before(prevEnd) {
 				from = prevEnd
 			}
 		}
 		prevEnd = e.Replies[len(e.Replies)-1].At
-		if from.IsZero() || before(r.At, from) {
+		if from.IsZero() || r.At.Before(from) {
 			continue
 		}
 		out = append(out, replyDelay{cmd: e.Cmd, from: from, reply: r, excess: time.Duration(r.At.TS-from.TS) - rtt})
@@ -115,7 +115,7 @@ func failedLogin(cmd *dissect.Command, r *dissect.Reply) bool {
 // command the client had to send again was late because of the path.
 func retransmittedBetween(c *tcpflow.Conn, d tcpflow.Dir, from, to tcpflow.Ref) bool {
 	for _, s := range c.Log {
-		if s.Dir == d && s.Retrans && !before(s.Ref, from) && before(s.Ref, to) {
+		if s.Dir == d && s.Retrans && !s.Ref.Before(from) && s.Ref.Before(to) {
 			return true
 		}
 	}
@@ -197,7 +197,7 @@ func checkSlowServerReply(b *Case) *Finding {
 	if !ok {
 		return nil
 	}
-	if first, ok := firstEnd(c, cd.Other()); ok && before(first.Ref, end.Ref) {
+	if first, ok := firstEnd(c, cd.Other()); ok && first.Ref.Before(end.Ref) {
 		return nil // the server ended it first
 	}
 	// What the client was waiting for: a command's final reply, or the

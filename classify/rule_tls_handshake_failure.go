@@ -80,7 +80,7 @@ func checkTLSHandshakeFailure(b *Case) *Finding {
 	// (vsftpd: "500 OOPS: error:0A000418:SSL routines::tlsv1 alert
 	// unknown ca").
 	replies(s, func(cmd *dissect.Command, r *dissect.Reply) bool {
-		if r.Valid && r.Code >= 400 && before(f.First[tcpflow.FromClient], r.At) {
+		if r.Valid && r.Code >= 400 && f.First[tcpflow.FromClient].Before(r.At) {
 			ev = append(ev, replyEvidence(cmd, r))
 		}
 		return true

@@ -81,7 +81,7 @@ func zeroWindowStallBy(b *Case, r tcpflow.Dir) *Finding {
 			peer, times(h.ZeroWinProbes), h.ZeroWindows, who)},
 		endSegEvidence(c, end, "end of the connection"),
 	}
-	if !h.WinReopen.IsZero() && before(h.WinReopen, h.ZeroWinSince) {
+	if !h.WinReopen.IsZero() && h.WinReopen.Before(h.ZeroWinSince) {
 		f.Evidence = append(f.Evidence, Evidence{At: h.WinReopen, Text: "an earlier zero window had reopened"})
 	}
 	return f
@@ -99,10 +99,10 @@ func teardownAfter(c *tcpflow.Conn, at tcpflow.Ref) (tcpflow.Seg, bool) {
 			ref  tcpflow.Ref
 			flag uint8
 		}{{h.FIN, tcpflow.FlagFIN}, {h.RST, tcpflow.FlagRST}} {
-			if e.ref.IsZero() || before(e.ref, at) {
+			if e.ref.IsZero() || e.ref.Before(at) {
 				continue
 			}
-			if best.IsZero() || before(e.ref, best) {
+			if best.IsZero() || e.ref.Before(best) {
 				best, dir, flags = e.ref, d, e.flag
 			}
 		}

@@ -207,7 +207,7 @@ func endEvidence(c *tcpflow.Conn) []Evidence {
 // connection after the packet at.
 func serverEndsAfter(c *tcpflow.Conn, d tcpflow.Dir, at tcpflow.Ref) (tcpflow.Seg, bool) {
 	for _, s := range c.Log {
-		if s.Dir == d && s.Flags&(tcpflow.FlagFIN|tcpflow.FlagRST) != 0 && !before(s.Ref, at) {
+		if s.Dir == d && s.Flags&(tcpflow.FlagFIN|tcpflow.FlagRST) != 0 && !s.Ref.Before(at) {
 			return s, true
 		}
 	}

@@ -207,19 +207,11 @@ func (t *Transfer) resetBeforeEOF() bool {
 	fin := t.Conn.Half[sender].FIN
 	for d := range t.Conn.Half {
 		rst := t.Conn.Half[d].RST
-		if !rst.IsZero() && (fin.IsZero() || refBefore(rst, fin)) {
+		if !rst.IsZero() && (fin.IsZero() || rst.Before(fin)) {
 			return true
 		}
 	}
 	return false
-}
-
-// refBefore orders two packets of one capture: by input file, then frame.
-func refBefore(a, b tcpflow.Ref) bool {
-	if a.Input != b.Input {
-		return a.Input < b.Input
-	}
-	return a.Frame < b.Frame
 }
 
 // transferVerbs maps the data-transfer commands to their direction.

@@ -6,6 +6,7 @@
 package tcpflow
 
 import (
+	"cmp"
 	"net/netip"
 	"time"
 
@@ -48,6 +49,22 @@ func (r Ref) Time() time.Time { return time.Unix(0, r.TS).UTC() }
 
 // IsZero reports whether r names no packet.
 func (r Ref) IsZero() bool { return r.Frame == 0 }
+
+// Before reports whether r comes before o in the capture: by capture time,
+// then input file, then frame. Every package orders packets this one way.
+func (r Ref) Before(o Ref) bool { return r.Compare(o) < 0 }
+
+// Compare orders r and o as Before does: -1 when r comes first, +1 when o
+// does, 0 for the same packet. For sorting.
+func (r Ref) Compare(o Ref) int {
+	switch {
+	case r.TS != o.TS:
+		return cmp.Compare(r.TS, o.TS)
+	case r.Input != o.Input:
+		return cmp.Compare(r.Input, o.Input)
+	}
+	return cmp.Compare(r.Frame, o.Frame)
+}
 
 // WScale values with special meaning.
 const (

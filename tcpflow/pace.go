@@ -125,7 +125,7 @@ func (c *Conn) pauseFloor() int64 {
 // WindowClosed reports whether the last window this side advertised (on a
 // packet that counts: not SYN, not RST) was zero.
 func (h *Half) WindowClosed() bool {
-	return !h.ZeroWinLast.IsZero() && (h.WinReopen.IsZero() || before(h.WinReopen, h.ZeroWinLast))
+	return !h.ZeroWinLast.IsZero() && (h.WinReopen.IsZero() || h.WinReopen.Before(h.ZeroWinLast))
 }
 
 // noteZeroWindow records a zero window advertised by h at at, starting a

@@ -469,17 +469,6 @@ func (h *Half) noteIPID(id uint16) {
 	h.ipidPrev, h.ipidHavePrev = id, true
 }
 
-// before orders two packets by capture time, then input and frame.
-func before(a, b Ref) bool {
-	if a.TS != b.TS {
-		return a.TS < b.TS
-	}
-	if a.Input != b.Input {
-		return a.Input < b.Input
-	}
-	return a.Frame < b.Frame
-}
-
 // noteCaptureLoss: an ACK from dir covering bytes of the peer's that are
 // still holes means the peer sent them and the capture missed them.
 func (t *Tracker) noteCaptureLoss(c *Conn, dir Dir, ack uint32) {
