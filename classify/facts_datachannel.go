@@ -146,18 +146,10 @@ func abandonedData(b *Case) (*Case, tcpflow.Seg, bool) {
 // carriedOver words a data connection's finding for the control
 // connection that ended because of it.
 func carriedOver(b *Case, end tcpflow.Seg, data *Case, f *Finding) *Finding {
-	who := "client"
-	if end.Dir == tcpflow.FromServer {
-		who = "server"
-	}
-	how := "closed"
-	if end.Flags&tcpflow.FlagRST != 0 {
-		how = "reset"
-	}
 	return &Finding{
 		Confidence: f.Confidence,
 		Summary: fmt.Sprintf("The %s %s the control connection without QUIT (frame %d), %s s after its data connection's first SYN: %s",
-			who, how, end.Frame, seconds(end.TS-data.Conn.First.TS), f.Summary),
+			ftpRole(b, end.Dir), endedHow(end), end.Frame, seconds(end.TS-data.Conn.First.TS), f.Summary),
 		Evidence: append(f.Evidence, segEvidence(b.Conn, end, "the control connection ends")),
 	}
 }

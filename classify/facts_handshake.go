@@ -2,8 +2,6 @@ package classify
 
 import (
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
@@ -65,24 +63,6 @@ func offsetsFrom(first tcpflow.Seg, segs []tcpflow.Seg, max int) string {
 		fmt.Fprintf(&b, "+%s s", seconds(s.TS-first.TS))
 	}
 	return b.String()
-}
-
-// seconds spells a duration in nanoseconds as seconds, to the millisecond
-// below 10 s and to the tenth above.
-func seconds(ns int64) string {
-	s := float64(ns) / 1e9
-	if s < 10 {
-		return strconv.FormatFloat(math.Round(s*1000)/1000, 'f', -1, 64)
-	}
-	return strconv.FormatFloat(math.Round(s*10)/10, 'f', -1, 64)
-}
-
-// plural returns "n thing" or "n things".
-func plural(n int, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	return strconv.Itoa(n) + " " + thing + "s"
 }
 
 // sentHere reports whether a packet left its sender at the capture point

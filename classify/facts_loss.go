@@ -63,7 +63,7 @@ func (s *stuckRun) backsOff() bool {
 func (s *stuckRun) series() string {
 	r := &s.run
 	var b strings.Builder
-	fmt.Fprintf(&b, "retransmitted %s", times64(int64(r.Count)))
+	fmt.Fprintf(&b, "retransmitted %s", times(int64(r.Count)))
 	start := s.points[0]
 	offsets := s.points
 	if s.anchored {
@@ -117,7 +117,7 @@ func (s *stuckRun) segmentCarrying(c *tcpflow.Conn, what string) string {
 		what = "carrying " + what + " "
 	}
 	return fmt.Sprintf("segment %sat byte %s of its stream (%s bytes, seq %d)",
-		what, commaInt(int64(s.run.Seq-h.Base)), commaInt(int64(s.run.Len)), s.run.Seq)
+		what, fmtInt(int64(s.run.Seq-h.Base)), fmtInt(int64(s.run.Len)), s.run.Seq)
 }
 
 // peerWords says what came back from the peer during the run.
@@ -151,30 +151,7 @@ func captureLossText(c *tcpflow.Conn) string {
 		return ""
 	}
 	return fmt.Sprintf("; the capture itself missed %s bytes that the endpoints acknowledged (%s from %s, %s from %s): packets the capture point dropped, not the network",
-		commaInt(cl+sv), commaInt(cl), endpoint(c, tcpflow.FromClient), commaInt(sv), endpoint(c, tcpflow.FromServer))
-}
-
-// times64 spells a count: "once", "twice", "9 times".
-func times64(n int64) string {
-	switch n {
-	case 1:
-		return "once"
-	case 2:
-		return "twice"
-	}
-	return fmt.Sprintf("%d times", n)
-}
-
-// commaInt prints an integer with thousands separators.
-func commaInt(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + commaInt(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+		fmtInt(cl+sv), fmtInt(cl), endpoint(c, tcpflow.FromClient), fmtInt(sv), endpoint(c, tcpflow.FromServer))
 }
 
 // endAfterLossConfidence is what the endpoint's own rules (server-reset,

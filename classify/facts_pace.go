@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -261,26 +260,6 @@ func bulkSender(b *Case) tcpflow.Dir {
 	return tcpflow.FromServer
 }
 
-// connName names a case's connection for a summary: "the data connection
-// of RETR big.iso", "a data connection", "the control connection".
-func connName(b *Case) string {
-	switch {
-	case b.Kind == KindControl:
-		return "the control connection"
-	case b.Transfer != nil:
-		return fmt.Sprintf("the data connection of %s", cmdText(transferCommand(b.Transfer)))
-	}
-	return "a data connection"
-}
-
-// sideName names a side of a case's connection by its FTP role.
-func sideName(b *Case, d tcpflow.Dir) string {
-	if d == b.ServerDir() {
-		return "server"
-	}
-	return "client"
-}
-
 // overStallSlack: a control connection that ended this long after the
 // data connection's last packet ended over something else.
 const overStallSlack = 10 * time.Second
@@ -330,64 +309,4 @@ func sortEvidence(ev []Evidence) {
 	slices.SortStableFunc(ev, func(x, y Evidence) int {
 		return x.At.Compare(y.At)
 	})
-}
-
-// lowerFirst lowers a sentence's first letter, to continue another.
-func lowerFirst(s string) string {
-	if s == "" || s[0] < 'A' || s[0] > 'Z' {
-		return s
-	}
-	return string(s[0]-'A'+'a') + s[1:]
-}
-
-// upperFirst capitalises a sentence's first letter.
-func upperFirst(s string) string {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return s
-	}
-	return string(s[0]-'a'+'A') + s[1:]
-}
-
-// fmtDur prints a duration for people: 850 µs, 12.3 ms, 4.56 s, 95 s.
-func fmtDur(d time.Duration) string {
-	switch {
-	case d < time.Millisecond:
-		return fmt.Sprintf("%d µs", d.Microseconds())
-	case d < time.Second:
-		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-	case d < 100*time.Second:
-		return fmt.Sprintf("%.2f s", d.Seconds())
-	}
-	return fmt.Sprintf("%.0f s", d.Seconds())
-}
-
-// fmtRate prints bytes per second in decimal units.
-func fmtRate(bps float64) string {
-	switch {
-	case bps >= 1e6:
-		return fmt.Sprintf("%.2f MB/s", bps/1e6)
-	case bps >= 1e3:
-		return fmt.Sprintf("%.1f kB/s", bps/1e3)
-	}
-	return fmt.Sprintf("%.0f B/s", bps)
-}
-
-// fmtInt prints an integer with thousands separators.
-func fmtInt(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := n < 0
-	if neg {
-		s = s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3)
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
 }

@@ -5,30 +5,6 @@ import (
 	"time"
 )
 
-func TestFormatters(t *testing.T) {
-	for _, tc := range []struct{ got, want string }{
-		{fmtInt(0), "0"},
-		{fmtInt(999), "999"},
-		{fmtInt(65535), "65,535"},
-		{fmtInt(-1234567), "-1,234,567"},
-		{fmtDur(850 * time.Microsecond), "850 µs"},
-		{fmtDur(12345 * time.Microsecond), "12.3 ms"},
-		{fmtDur(4567 * time.Millisecond), "4.57 s"},
-		{fmtDur(125 * time.Second), "125 s"},
-		{fmtRate(512), "512 B/s"},
-		{fmtRate(25500), "25.5 kB/s"},
-		{fmtRate(1.25e6), "1.25 MB/s"},
-		{upperFirst("the data connection"), "The data connection"},
-		{times(1), "once"},
-		{times(2), "twice"},
-		{times(9), "9 times"},
-	} {
-		if tc.got != tc.want {
-			t.Errorf("got %q, want %q", tc.got, tc.want)
-		}
-	}
-}
-
 // Round trips from real connections, whichever side the capture was on:
 // each leg the smaller of the handshake's and the data's measure.
 func TestRoundTripFromRealHandshakes(t *testing.T) {

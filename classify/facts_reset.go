@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
@@ -169,28 +170,6 @@ func endpointAddress(c *tcpflow.Conn, d tcpflow.Dir) netip.Addr {
 	return c.Server.Addr()
 }
 
-// hopsText spells a TTL with its hop distance: "TTL 63 (1 hop)".
-func hopsText(ttl uint8) string {
-	return fmt.Sprintf("TTL %d (%s)", ttl, hopCount(tcpflow.Hops(ttl)))
-}
-
-// hopCount spells a hop count: "0 hops", "1 hop".
-func hopCount(n int) string {
-	if n == 1 {
-		return "1 hop"
-	}
-	return fmt.Sprintf("%d hops", n)
-}
-
-// packetsWord spells a count of other packets: "1 other packet", "14
-// other packets".
-func packetsWord(n int64) string {
-	if n == 1 {
-		return "1 other packet"
-	}
-	return fmt.Sprintf("%d other packets", n)
-}
-
 // ttlText says what the RST's TTL was compared with, for evidence.
 func (o *resetOrigin) ttlText(c *tcpflow.Conn) string {
 	t := o.ttl
@@ -215,7 +194,7 @@ func refWords(t ttlComparison) string {
 	case t.acrossConns:
 		return fmt.Sprintf("%d packets on other connections", t.total)
 	}
-	return packetsWord(t.total) + " on this connection"
+	return plural(int(t.total), "other packet") + " on this connection"
 }
 
 func allOrMost(t ttlComparison) string {
@@ -235,7 +214,7 @@ func (o *resetOrigin) endpointNote(c *tcpflow.Conn) string {
 		return ""
 	}
 	return fmt.Sprintf("; the same hop distance as its %s (TTL %d, %s): the host itself sent it",
-		refWords(o.ttl), o.ttl.refTTL, hopCount(tcpflow.Hops(o.ttl.refTTL)))
+		refWords(o.ttl), o.ttl.refTTL, plural(tcpflow.Hops(o.ttl.refTTL), "hop"))
 }
 
 // resetSigns collects the supporting signs of an injected RST.
@@ -284,7 +263,7 @@ func resetSigns(c *tcpflow.Conn, rst tcpflow.Seg) []resetSign {
 	if trigger, ok := earliestTrigger(segs, completeFrom, rst); ok {
 		if rtt, ok := minRoundTrip(c, rst.Dir); ok && rtt >= minRTTForTiming && rst.TS-trigger.TS < rtt/2 {
 			add(true, "it came %s after the earliest packet it can answer (frame %d), while %s's packets take at least %s to come back to the capture point",
-				secs(rst.TS-trigger.TS), trigger.Frame, sender, secs(rtt))
+				fmtDur(time.Duration(rst.TS-trigger.TS)), trigger.Frame, sender, fmtDur(time.Duration(rtt)))
 		}
 	}
 	v4 := c.Client.Addr().Unmap().Is4()
@@ -454,7 +433,7 @@ func steppedBurst(segs []tcpflow.Seg, rst tcpflow.Seg) string {
 		return ""
 	}
 	return fmt.Sprintf("%d RSTs within %s (frames %d–%d) with sequence numbers %v: a burst stepped across the receiver's window",
-		len(seqs), secs(last.TS-rst.TS), rst.Frame, last.Frame, seqs)
+		len(seqs), fmtDur(time.Duration(last.TS-rst.TS)), rst.Frame, last.Frame, seqs)
 }
 
 // dfUnlike says when a RST's DF bit is unlike all of its sender's other
@@ -567,23 +546,6 @@ func lastSegBefore(segs []tcpflow.Seg, completeFrom tcpflow.Ref, d tcpflow.Dir, 
 
 // seqBelow32 compares TCP sequence numbers modulo 2^32 (RFC 9293 3.4).
 func seqBelow32(a, b uint32) bool { return int32(a-b) < 0 }
-
-// secs prints a capture-time span for evidence: "28 µs", "233.7 ms",
-// "1.27 s", "15.0 s", "924 s".
-func secs(ns int64) string {
-	s := float64(ns) / 1e9
-	switch {
-	case ns < 1e6:
-		return fmt.Sprintf("%d µs", ns/1e3)
-	case ns < 1e9:
-		return fmt.Sprintf("%.1f ms", float64(ns)/1e6)
-	case s < 10:
-		return fmt.Sprintf("%.2f s", s)
-	case s < 100:
-		return fmt.Sprintf("%.1f s", s)
-	}
-	return fmt.Sprintf("%.0f s", s)
-}
 
 // forgedReset reports whether s is a RST evidently not sent by its
 // purported sender.

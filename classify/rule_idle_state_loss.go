@@ -176,14 +176,3 @@ func keepaliveText(c *tcpflow.Conn, d tcpflow.Dir, next tcpflow.Ref, nextIsKeepa
 	}
 	return fmt.Sprintf("No TCP keepalive was sent during the silence (%d on the whole connection, at other times).", n)
 }
-
-// minutesText spells a long span: "95 s", "6.2 minutes", "2.1 hours".
-func minutesText(d time.Duration) string {
-	switch {
-	case d < 2*time.Minute:
-		return fmt.Sprintf("%.0f s", d.Seconds())
-	case d < 2*time.Hour:
-		return fmt.Sprintf("%.1f minutes", d.Minutes())
-	}
-	return fmt.Sprintf("%.1f hours", d.Hours())
-}

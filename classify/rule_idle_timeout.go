@@ -27,7 +27,7 @@ func init() {
 		Cause:      "idle-timeout",
 		Precedence: 15,
 		Needs:      "a 421 reply whose text names a timeout then the server's close; or the server's FIN after ≥30 s of silence with no command pending",
-		Example:    "The server ended the idle session after 60.2 s without a command: 421 \"Timeout.\", then closed.",
+		Example:    "The server ended the idle session after 60.20 s without a command: 421 \"Timeout.\", then closed.",
 		Check: func(b *Case) *Finding {
 			s := b.Session
 			if s == nil || b.Transfer != nil {
@@ -40,7 +40,7 @@ func init() {
 				}
 				idle := time.Duration(r.At.TS - lastCommandBefore(s, r.At).TS)
 				f := &Finding{Confidence: 0.9,
-					Summary:  fmt.Sprintf("The server ended the idle session after %.1f s without a command: 421 %s.", idle.Seconds(), quote(r.Text)),
+					Summary:  fmt.Sprintf("The server ended the idle session after %s without a command: 421 %s.", fmtDur(idle), quote(r.Text)),
 					Evidence: []Evidence{replyEvidence(cmd, r)},
 				}
 				if e, ok := serverEndsAfter(c, tcpflow.FromServer, r.At); ok {
@@ -59,7 +59,7 @@ func init() {
 			}
 			seg, _ := firstSeg(c, tcpflow.FromServer, tcpflow.FlagFIN)
 			return &Finding{Confidence: 0.6,
-				Summary: fmt.Sprintf("The server closed the session after %.0f s in which the client sent nothing, with no reply: an idle timeout.", idle.Seconds()),
+				Summary: fmt.Sprintf("The server closed the session after %s in which the client sent nothing, with no reply: an idle timeout.", fmtDur(idle)),
 				Evidence: []Evidence{
 					{At: last, Text: "client's last command before the silence"},
 					segEvidence(c, seg, "close after the silence"),

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
@@ -73,7 +74,7 @@ func controlAfterForgedData(b *Case) *Finding {
 			return &Finding{
 				Confidence: f.Confidence - 0.05,
 				Summary: fmt.Sprintf("The %s ended the control connection (frame %d) %s after a RST forged in the %s's name ended %s. %s",
-					ftpRole(b, end.Dir), end.Frame, secs(end.TS-o.rst.TS), ftpRole(dc, o.rst.Dir), connWords(dc), f.Summary),
+					ftpRole(b, end.Dir), end.Frame, fmtDur(time.Duration(end.TS-o.rst.TS)), ftpRole(dc, o.rst.Dir), connName(dc), f.Summary),
 				Evidence: append(f.Evidence, segEvidence(ctl, end, "the control connection ends")),
 			}
 		}
@@ -107,7 +108,7 @@ func middleboxFinding(b *Case, o *resetOrigin, after string) *Finding {
 		sum = fmt.Sprintf("A RST in the %s's name (frame %d) shows %d signs of a forged reset.", role, rst.Frame, len(o.signs))
 	}
 	if after == "" {
-		sum += fmt.Sprintf(" %s reset %s.", upperFirstLetter(middlebox), connWords(b))
+		sum += fmt.Sprintf(" %s reset %s.", upperFirst(middlebox), connName(b))
 	} else {
 		sum += after
 	}
@@ -133,31 +134,4 @@ func distanceWords(rstTTL, refTTL uint8, role string) string {
 		return fmt.Sprintf("another hop distance (1 hop more than the %s's)", role)
 	}
 	return fmt.Sprintf("another hop distance (%d hops more than the %s's)", -d, role)
-}
-
-// ftpRole names a side of a case's connection by its FTP role.
-func ftpRole(b *Case, d tcpflow.Dir) string {
-	if d == b.ServerDir() {
-		return "server"
-	}
-	return "client"
-}
-
-// connWords names a case's connection for a summary.
-func connWords(b *Case) string {
-	switch {
-	case b.Kind == KindControl:
-		return "the control connection"
-	case b.Transfer != nil:
-		return fmt.Sprintf("the data connection of %s", cmdText(transferCommand(b.Transfer)))
-	}
-	return "a data connection"
-}
-
-// upperFirstLetter capitalises a sentence's first letter.
-func upperFirstLetter(s string) string {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return s
-	}
-	return string(s[0]-'a'+'A') + s[1:]
 }

@@ -86,14 +86,10 @@ func controlAfterBlackhole(b *Case) *Finding {
 		if f == nil || len(f.Evidence) == 0 || end.Ref.Before(f.Evidence[0].At) {
 			continue // none, or the control connection ended before the stall
 		}
-		who := "client"
-		if end.Dir == tcpflow.FromServer {
-			who = "server"
-		}
 		return &Finding{
 			Confidence: f.Confidence,
 			Summary: fmt.Sprintf("The %s ended the control connection (frame %d) while %s waited for its reply, %s s after its data connection's first full-size resend. %s",
-				who, end.Frame, cmdText(transferCommand(t)), seconds(end.TS-f.Evidence[0].At.TS), f.Summary),
+				ftpRole(b, end.Dir), end.Frame, cmdText(transferCommand(t)), seconds(end.TS-f.Evidence[0].At.TS), f.Summary),
 			Evidence: append(f.Evidence, segEvidence(ctl, end, "the control connection ends")),
 		}
 	}

@@ -55,10 +55,10 @@ func windowLimitedBreak(b *Case) (*Finding, tcpflow.Ref) {
 	first := c.Half[sender].FirstData
 	f := &Finding{Confidence: 0.78,
 		Summary: fmt.Sprintf("%s was window-limited with window scaling off (%s): the %s sent no more than the %s's %s-byte window per %s round trip (%s sustained), and the connection then broke (%s).",
-			upperFirst(connName(b)), scalingWords(c), sideName(b, sender), sideName(b, sender.Other()), fmtInt(w.maxWin), fmtDur(w.rtt), fmtRate(w.sustained), b.Why),
+			upperFirst(connName(b)), scalingWords(c), ftpRole(b, sender), ftpRole(b, sender.Other()), fmtInt(w.maxWin), fmtDur(w.rtt), fmtRate(w.sustained), b.Why),
 		Evidence: scalingEvidence(c),
 	}
-	f.Evidence = append(f.Evidence, rttEvidence(c), Evidence{At: first, Text: fmt.Sprintf("%s's data from here on: %s", sideName(b, sender), w.words())})
+	f.Evidence = append(f.Evidence, rttEvidence(c), Evidence{At: first, Text: fmt.Sprintf("%s's data from here on: %s", ftpRole(b, sender), w.words())})
 	f.Evidence = append(f.Evidence, endEvidence(c)...)
 	return f, first
 }
@@ -86,10 +86,10 @@ func noticeNoWindowScaling(b *Case) *Finding {
 	}
 	w := measureWindow(c, sender)
 	f := &Finding{Confidence: 0.9, Evidence: scalingEvidence(c)}
-	f.Evidence = append(f.Evidence, rttEvidence(c), Evidence{At: h.FirstData, Text: fmt.Sprintf("%s's data from here on: %s", sideName(b, sender), w.words())})
+	f.Evidence = append(f.Evidence, rttEvidence(c), Evidence{At: h.FirstData, Text: fmt.Sprintf("%s's data from here on: %s", ftpRole(b, sender), w.words())})
 	if w.pinned() {
 		f.Summary = fmt.Sprintf("Window scaling was off on %s (%s): every receive window is capped at 65,535 bytes, and the transfer was window-limited: the %s sent no more than the %s's %s-byte window per %s round trip (%s sustained).",
-			connName(b), scalingWords(c), sideName(b, sender), sideName(b, sender.Other()), fmtInt(w.maxWin), fmtDur(w.rtt), fmtRate(w.sustained))
+			connName(b), scalingWords(c), ftpRole(b, sender), ftpRole(b, sender.Other()), fmtInt(w.maxWin), fmtDur(w.rtt), fmtRate(w.sustained))
 		return f
 	}
 	f.Confidence = 0.8

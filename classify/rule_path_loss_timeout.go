@@ -77,7 +77,7 @@ func pathLoss(b *Case, c *tcpflow.Conn) *Finding {
 	ev := []Evidence{{At: s.run.Last, Text: fmt.Sprintf("the %s's %s: %s; %s%s",
 		role, what, s.seriesText(c), s.peerWords(c), captureLossText(c))}}
 	if next, gap, ok := unansweredAfterSilence(c, s.dir); ok && next == s.run.Since && gap >= silenceWorthSaying {
-		ev = append(ev, Evidence{At: next, Text: fmt.Sprintf("its first transmission was the first packet after %s with no packet either way", secs(int64(gap)))})
+		ev = append(ev, Evidence{At: next, Text: fmt.Sprintf("its first transmission was the first packet after %s with no packet either way", fmtDur(gap))})
 	}
 	if end, ok := s.gaveUp(c); ok {
 		conf += 0.05
@@ -92,7 +92,7 @@ func pathLoss(b *Case, c *tcpflow.Conn) *Finding {
 		// connection; Linux does so without sending anything.
 		conf += 0.05
 		until = fmt.Sprintf("after which the %s sent nothing more on it although the capture went on (frame %d, %s later): its TCP gave up without a RST",
-			role, later.Frame, secs(later.TS-s.run.Last.TS))
+			role, later.Frame, fmtDur(time.Duration(later.TS-s.run.Last.TS)))
 	}
 	if captureLossText(c) != "" {
 		conf -= 0.05
@@ -100,7 +100,7 @@ func pathLoss(b *Case, c *tcpflow.Conn) *Finding {
 	return &Finding{
 		Confidence: conf,
 		Summary: fmt.Sprintf("On %s the %s's %s was %s and %s, %s: the path stopped delivering.",
-			connWords(b), role, what, s.series(), s.peerWords(c), until),
+			connName(b), role, what, s.series(), s.peerWords(c), until),
 		Evidence: ev,
 	}
 }
@@ -177,7 +177,7 @@ func controlAfterDataLoss(b *Case) *Finding {
 		return &Finding{
 			Confidence: f.Confidence,
 			Summary: fmt.Sprintf("The %s ended the control connection (frame %d) while %s was still waiting for its reply, %s after the data connection's first unanswered retransmission. %s",
-				ftpRole(b, end.Dir), end.Frame, cmdText(transferCommand(t)), secs(end.TS-s.run.Times[0]), f.Summary),
+				ftpRole(b, end.Dir), end.Frame, cmdText(transferCommand(t)), fmtDur(time.Duration(end.TS-s.run.Times[0])), f.Summary),
 			Evidence: append(f.Evidence, segEvidence(ctl, end, "the control connection ends")),
 		}
 	}

@@ -80,11 +80,11 @@ func noticeRateLimited(b *Case) *Finding {
 	}
 	f.Summary = fmt.Sprintf("The %s on %s ran at a steady %s for %s (%s), the %s leaving nothing in flight for %.0f %% of the time; not window-limited (%d of ~%d segments) and %s: a rate cap.",
 		dir, connName(b), fmtRate(steady.rate), fmtDur(span), steady.words(),
-		sideName(b, sender), 100*math.Min(waitShare, 1), w.limited, w.segments, retx)
+		ftpRole(b, sender), 100*math.Min(waitShare, 1), w.limited, w.segments, retx)
 	f.Evidence = []Evidence{
-		{At: h.FirstData, Text: fmt.Sprintf("%s's first data", sideName(b, sender))},
+		{At: h.FirstData, Text: fmt.Sprintf("%s's first data", ftpRole(b, sender))},
 		{At: h.LastData, Text: fmt.Sprintf("%s's last data: %s bytes in %s, %s on average; %d pauses with nothing in flight and the window open, %s in all",
-			sideName(b, sender), fmtInt(h.SeqBytes()), fmtDur(span), fmtRate(rate), h.AppWaits, fmtDur(time.Duration(h.AppWait)))},
+			ftpRole(b, sender), fmtInt(h.SeqBytes()), fmtDur(span), fmtRate(rate), h.AppWaits, fmtDur(time.Duration(h.AppWait)))},
 		rttEvidence(c),
 	}
 	if _, _, state := c.WindowScaling(); state == "unknown" {

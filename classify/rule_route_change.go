@@ -18,7 +18,7 @@ func init() {
 		Cause:      "route-change",
 		Precedence: 26,
 		Needs:      "an endpoint's TTL shifts mid-connection to another hop distance (same initial TTL) and stays there, followed by unacknowledged retransmissions or by its data stopping while the peer's window is open, until the connection breaks",
-		Example:    "The server's packets changed route mid-connection (TTL 63 (1 hop) before frame 310, TTL 61 (3 hops) from it on), then after 13 packets on the new route the server's data stopped (frame 329, 0.52 s after the change) with the client's window open (64240), and nothing more came from it for 8.00 s: the new path lost packets.",
+		Example:    "The server's packets changed route mid-connection (TTL 63 (1 hop) before frame 310, TTL 61 (3 hops) from it on), then after 13 packets on the new route the server's data stopped (frame 329, 520.0 ms after the change) with the client's window open (64240), and nothing more came from it for 8.00 s: the new path lost packets.",
 		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil || !established(c) {
@@ -66,7 +66,7 @@ func routeChange(b *Case, d tcpflow.Dir) *Finding {
 		at = run.run.Last
 	} else if stall, ok := stalledAfter(b, d, s.Shift); ok {
 		trouble = fmt.Sprintf("after %d packets on the new route the %s's data stopped (frame %d, %s after the change) with the %s's window open (%d), and nothing more came from it for %s",
-			s.Count(to), role, stall.stop.Frame, secs(stall.stop.TS-s.Shift.TS), peerRole, peer.LastWin, secs(stall.quiet))
+			s.Count(to), role, stall.stop.Frame, fmtDur(time.Duration(stall.stop.TS-s.Shift.TS)), peerRole, peer.LastWin, fmtDur(time.Duration(stall.quiet)))
 		at = stall.stop
 	} else {
 		return nil

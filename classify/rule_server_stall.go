@@ -105,20 +105,17 @@ func serverStall(b *Case) (*Finding, tcpflow.Ref) {
 	if srv.Retransmits > 0 {
 		retx = fmt.Sprintf("%d retransmissions earlier, none during the silence", srv.Retransmits)
 	}
-	how := "reset"
-	if end.Flags&tcpflow.FlagRST == 0 {
-		how = "closed"
-	}
+	how := endedHow(end)
 	sent := fmt.Sprintf("after %s bytes", fmtInt(srv.SeqBytes()))
 	if b.Transfer != nil {
 		sent = "after " + bytesOf(b.Transfer)
 	}
 	f.Summary = fmt.Sprintf("The server stopped sending on %s %s: %s of silence with every byte acknowledged and the client's window open (%s), %s; then the %s %s the connection.",
-		connName(b), sent, fmtDur(silence), winText, retx, sideName(b, end.Dir), how)
+		connName(b), sent, fmtDur(silence), winText, retx, ftpRole(b, end.Dir), how)
 	if f.Confidence < 0.85 {
 		// Nothing at all came from the server's side: say what was seen.
 		f.Summary = fmt.Sprintf("Nothing arrived from the server on %s %s for %s, with every byte acknowledged and the client's window open (%s), %s; then the %s %s the connection.",
-			connName(b), sent, fmtDur(silence), winText, retx, sideName(b, end.Dir), how)
+			connName(b), sent, fmtDur(silence), winText, retx, ftpRole(b, end.Dir), how)
 	}
 	f.Evidence = []Evidence{
 		{At: start, Text: what},

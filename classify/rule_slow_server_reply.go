@@ -236,10 +236,7 @@ func checkSlowServerReply(b *Case) *Finding {
 	if wait >= longWait || repeatedlySlow(slow, measured) {
 		f.Confidence = 0.8
 	}
-	how := "reset"
-	if end.Flags&tcpflow.FlagRST == 0 {
-		how = "closed"
-	}
+	how := endedHow(end)
 	acked := " (the server had acknowledged the command)"
 	if s.Replies == 0 {
 		acked = ""

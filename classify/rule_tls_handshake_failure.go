@@ -53,11 +53,7 @@ func checkTLSHandshakeFailure(b *Case) *Finding {
 	end, ended := firstTeardown(c)
 	endWords := ""
 	if ended {
-		how := "reset"
-		if end.Flags&tcpflow.FlagRST == 0 {
-			how = "closed"
-		}
-		endWords = fmt.Sprintf("; then the %s %s the connection", end.Dir, how)
+		endWords = fmt.Sprintf("; then the %s %s the connection", end.Dir, endedHow(end))
 	}
 	fin := &Finding{Confidence: 0.85}
 	switch a, ok := fatalAlert(f); {

@@ -63,12 +63,9 @@ func zeroWindowStallBy(b *Case, r tcpflow.Dir) *Finding {
 	if h.ZeroWinProbes >= 2 && stall >= time.Second {
 		f.Confidence = 0.85
 	}
-	who, peer := sideName(b, r), sideName(b, r.Other())
-	ender := sideName(b, end.Dir)
-	how := "reset"
-	if end.Flags&tcpflow.FlagRST == 0 {
-		how = "closed"
-	}
+	who, peer := ftpRole(b, r), ftpRole(b, r.Other())
+	ender := ftpRole(b, end.Dir)
+	how := endedHow(end)
 	f.Summary = fmt.Sprintf("The %s stopped reading %s: its window stayed at zero for %s while the %s probed it %s, then the %s %s the connection.",
 		who, connName(b), fmtDur(stall), peer, times(h.ZeroWinProbes), ender, how)
 	if b.Transfer != nil {
@@ -140,15 +137,4 @@ func endSegEvidence(c *tcpflow.Conn, s tcpflow.Seg, what string) Evidence {
 		}
 	}
 	return segEvidence(c, s, what)
-}
-
-// times spells a count: "once", "twice", "9 times".
-func times(n int64) string {
-	switch n {
-	case 1:
-		return "once"
-	case 2:
-		return "twice"
-	}
-	return fmt.Sprintf("%d times", n)
 }
