@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build demo test deps test-deps samples golden accuracy bench clean
+.PHONY: all build demo test deps test-deps samples golden accuracy bench bench-data clean
 
 all: build
 
@@ -56,6 +56,15 @@ clean:
 accuracy:
 	$(GO) test ./cmd/ftpcap -run 'TestAccuracy$$' -count=1 -v | sed -n '/capture /,/false breaks/p'
 
-# bench runs the Go benchmarks.
-bench:
+# bench-data writes the benchmark captures into bench-data/ (git-ignored,
+# about 1.4 GB, the same bytes on every run); a capture whose manifest
+# matches the generator is kept. See bench/README.md.
+bench-data:
+	$(GO) run ./bench/cmd/ftpgen -o bench-data
+
+# bench runs the Go benchmarks, then times ftpcap against tcpdump, tshark
+# and tcptrace on the generated captures and prints medians, peak RSS and
+# ratios (BENCH_RUNS=N measured runs, default 3).
+bench: build bench-data
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	bash bench/run.sh
