@@ -1,0 +1,53 @@
+// Package bench_test profiles ftpcap's whole pipeline on the generated
+// benchmark captures (make bench-data). It runs only when told where they
+// are, so `go test ./...` stays quick:
+//
+//	FTPCAP_BENCH_DATA=$PWD/bench-data go test ./bench -run '^$' \
+//	    -bench 'AnalyzeCapture/many$' -benchtime 3x -cpuprofile /tmp/cpu.out
+//	go tool pprof -top /tmp/cpu.out
+package bench_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/report"
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// BenchmarkAnalyzeCapture does what `ftpcap analyze -F json F > /dev/null`
+// does with default flags: the analysis, then the JSON report.
+func BenchmarkAnalyzeCapture(b *testing.B) {
+	dir := os.Getenv("FTPCAP_BENCH_DATA")
+	if dir == "" {
+		b.Skip("FTPCAP_BENCH_DATA is not set (the directory make bench-data writes)")
+	}
+	for _, name := range []string{"large", "large-100m", "many", "synflood"} {
+		path := filepath.Join(dir, name+".pcap")
+		b.Run(name, func(b *testing.B) {
+			st, err := os.Stat(path)
+			if err != nil {
+				b.Skipf("%v (make bench-data)", err)
+			}
+			opts := analysis.Options{Version: "bench", Tracker: tcpflow.DefaultOptions()}
+			b.SetBytes(st.Size())
+			b.ReportAllocs()
+			var packets int64
+			for b.Loop() {
+				res, err := analysis.Files(context.Background(), []string{path}, opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := report.Write(io.Discard, res, report.Options{Format: report.FormatJSON}); err != nil {
+					b.Fatal(err)
+				}
+				packets += res.Stats.Packets
+			}
+			b.ReportMetric(float64(packets)/b.Elapsed().Seconds(), "packets/s")
+		})
+	}
+}
