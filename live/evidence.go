@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,7 +39,8 @@ type EvidenceOptions struct {
 	// capture time (default 1 s).
 	FlushEvery time.Duration
 	// OnRemove, when set, is told of each file removed to keep
-	// Rotation.MaxFiles, and of a removal that failed.
+	// Rotation.MaxFiles, and of a removal that failed. It is called from
+	// the goroutine that writes the files.
 	OnRemove func(path string, err error)
 }
 
@@ -65,6 +65,7 @@ type Recorder struct {
 	opts EvidenceOptions
 	head fileHeader
 
+	disk    *diskWriter
 	files   []*evidenceFile // every file of the run, in order
 	cur     *evidenceFile
 	kept    []int // indexes of the files on disk, oldest first (for MaxFiles)
@@ -73,8 +74,7 @@ type Recorder struct {
 	mu      sync.Mutex // guards current
 	current string
 	opened  atomic.Int64
-	removed atomic.Int64
-	written atomic.Int64 // packets written
+	written atomic.Int64 // packets handed to the disk writer
 }
 
 // NewRecorder creates the first evidence file and returns the recorder.
@@ -94,8 +94,10 @@ func NewRecorder(src Capture, opts EvidenceOptions) (*Recorder, error) {
 		linkType: opts.LinkType, ifName: opts.Interface, filter: opts.Filter,
 		snaplen: opts.Snaplen, application: opts.Application,
 	}}
+	r.disk = newDiskWriter(opts.OnRemove)
 	r.open()
 	if err := r.cur.info.Err; err != nil {
+		r.disk.stop()
 		var we *WriteError
 		if errors.As(err, &we) {
 			err = we.Err
@@ -137,26 +139,22 @@ func (r *Recorder) Next(p *source.Packet) error {
 func (r *Recorder) open() {
 	n := len(r.files) + 1
 	path := r.opts.Rotation.FileName(r.opts.Path, n)
-	ef := createEvidenceFile(path, len(r.files), r.head, r.src.PollStats(), r.opts.LinkTypeName)
+	ef := createEvidenceFile(r.disk, path, len(r.files), r.head, r.src.PollStats(), r.opts.LinkTypeName)
 	r.files = append(r.files, ef)
 	r.cur = ef
 	r.opened.Add(1)
 	r.mu.Lock()
 	r.current = path
 	r.mu.Unlock()
-	if ef.f != nil {
+	if ef.disk != nil {
 		r.kept = append(r.kept, ef.index)
 	}
 	for keep := r.opts.Rotation.MaxFiles; keep > 0 && len(r.kept) > keep; {
+		// Removing a big file can take the disk a while: the writer's
+		// goroutine does it, after the file's own writes.
 		old := r.files[r.kept[0]]
 		r.kept = r.kept[1:]
-		err := os.Remove(old.info.Path)
-		if err == nil {
-			r.removed.Add(1)
-		}
-		if r.opts.OnRemove != nil {
-			r.opts.OnRemove(old.info.Path, err)
-		}
+		r.disk.queue <- diskOp{kind: opRemove, path: old.info.Path}
 	}
 }
 
@@ -175,6 +173,10 @@ func (r *Recorder) stop() {
 	}
 	r.stopped = true
 	r.cur.close(r.src.PollStats())
+	r.disk.stop()
+	for _, ef := range r.files {
+		ef.settle()
+	}
 	for _, in := range r.src.Inputs() {
 		if in.Err != nil && r.cur.info.Err == nil {
 			r.cur.info.Err = in.Err
@@ -191,12 +193,18 @@ func (r *Recorder) Close() error {
 
 // Inputs describes each file: its packets, times, the drops the capture
 // reported while it was open (also written in its statistics block), and
-// a write failure as its error. Files removed to keep MaxFiles are still
-// listed: verdicts may cite them.
+// a write failure as its error (known for sure once the capture has
+// ended and the disk writer has written everything). Files removed to
+// keep MaxFiles are still listed: verdicts may cite them.
 func (r *Recorder) Inputs() []source.InputInfo {
 	out := make([]source.InputInfo, len(r.files))
 	for i, ef := range r.files {
 		out[i] = ef.info
+		if out[i].Err == nil && ef.disk != nil {
+			if err := ef.disk.failure(); err != nil {
+				out[i].Err = err
+			}
+		}
 		out[i].LinkTypes = append([]string(nil), ef.info.LinkTypes...)
 		if !ef.closed {
 			// Still being written: the drops so far.
@@ -228,9 +236,13 @@ func (r *Recorder) FileOf(frame int64, t time.Time) string {
 
 // EvidenceStats are the recorder's running counts.
 type EvidenceStats struct {
-	Files   int64  // files opened
-	Removed int64  // files removed to keep MaxFiles
-	Packets int64  // packets written
+	Files   int64 // files opened
+	Removed int64 // files removed to keep MaxFiles
+	Packets int64 // packets written
+	// Stalls counts the times the capture waited for the disk: every
+	// chunk of the writer's queue was full. The kernel's capture buffer
+	// holds packets meanwhile; drops then say it was not enough.
+	Stalls  int64
 	Current string // the file being written
 }
 
@@ -239,5 +251,6 @@ func (r *Recorder) Stats() EvidenceStats {
 	r.mu.Lock()
 	cur := r.current
 	r.mu.Unlock()
-	return EvidenceStats{Files: r.opened.Load(), Removed: r.removed.Load(), Packets: r.written.Load(), Current: cur}
+	return EvidenceStats{Files: r.opened.Load(), Removed: r.disk.removed.Load(), Packets: r.written.Load(),
+		Stalls: r.disk.stalls.Load(), Current: cur}
 }

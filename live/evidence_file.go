@@ -2,8 +2,8 @@ package live
 
 import (
 	"bufio"
+	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -14,11 +14,11 @@ import (
 	"github.com/ftpcap/ftpcap/source"
 )
 
-// fileBuffer is the write buffer of an evidence file: at 50 MB/s a write
-// system call every 20 ms. pcapgo's writer uses it as its own buffer
-// (bufio.NewWriter returns a large enough *bufio.Writer unchanged), so
-// packets are copied once.
-const fileBuffer = 1 << 20
+// headerBuffer is the buffer pcapgo writes the file's header and
+// statistics blocks into (bufio.NewWriter returns a large enough
+// *bufio.Writer unchanged); it is flushed into the chunks right after
+// each, so packets, written straight into the chunks, stay in order.
+const headerBuffer = 4096
 
 // fileHeader describes the capture in each file's interface block.
 type fileHeader struct {
@@ -32,29 +32,29 @@ type fileHeader struct {
 // evidenceFile is one pcapng file being written: a section header, one
 // interface, the packets, and at the end an interface statistics block
 // with the drops of the file's own time, so that `ftpcap analyze` on the
-// file reports them as the live run did.
+// file reports them as the live run did. Its bytes go through the disk
+// writer's goroutine.
 type evidenceFile struct {
 	index int // the file's input index
 	info  source.InputInfo
 
-	f       *os.File
+	disk    *diskFile // nil when the file could not be created
+	stream  *chunkStream
 	counter countingWriter
-	buf     *bufio.Writer
+	hdr     *bufio.Writer // pcapgo's, for the header and statistics blocks
 	ng      *pcapgo.NgWriter
+	epb     [28]byte // a packet block's header
 	closed  bool
 
 	firstTS, lastTS int64 // capture times of its packets, Unix ns
-	// blockBytes is the size of the packet blocks given to the file,
-	// written or not: a file that failed still rotates on size.
-	blockBytes int64
-	lastFlush  int64
+	lastFlush       int64
 	// The capture's counters when the file was opened.
 	droppedAtOpen, receivedAtOpen int64
 }
 
-// countingWriter counts the bytes that reach the file.
+// countingWriter counts the bytes handed on.
 type countingWriter struct {
-	w io.Writer
+	w *chunkStream
 	n int64
 }
 
@@ -67,17 +67,19 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // createEvidenceFile creates path and writes the headers. On failure the
 // returned file carries the error in info.Err and counts packets without
 // writing them.
-func createEvidenceFile(path string, index int, h fileHeader, st source.LiveStats, linkTypeName string) *evidenceFile {
+func createEvidenceFile(w *diskWriter, path string, index int, h fileHeader, st source.LiveStats, linkTypeName string) *evidenceFile {
 	ef := &evidenceFile{index: index, droppedAtOpen: st.Dropped(), receivedAtOpen: st.Received}
 	ef.info = source.InputInfo{Path: path, Format: "pcapng", LinkTypes: []string{linkTypeName}, Snaplen: h.snaplen}
 	f, err := os.Create(path)
 	if err != nil {
-		ef.fail(1, err)
+		ef.info.Err = &WriteError{Path: path, Frame: 1, Err: err}
 		return ef
 	}
-	ef.f = f
-	ef.counter.w = f
-	ef.buf = bufio.NewWriterSize(&ef.counter, fileBuffer)
+	ef.disk = &diskFile{f: f, path: path}
+	// Header bytes that never reach the disk take every packet with them.
+	ef.stream = &chunkStream{w: w, file: ef.disk, frame: 1}
+	ef.counter.w = ef.stream
+	ef.hdr = bufio.NewWriterSize(&ef.counter, headerBuffer)
 	intf := pcapgo.NgInterface{
 		Name:                h.ifName,
 		Filter:              h.filter,
@@ -88,23 +90,15 @@ func createEvidenceFile(path string, index int, h fileHeader, st source.LiveStat
 	}
 	sec := pcapgo.DefaultNgWriterOptions
 	sec.SectionInfo.Application = h.application
-	ng, err := pcapgo.NewNgWriterInterface(ef.buf, intf, sec)
-	if err != nil {
-		ef.fail(1, err)
-		return ef
-	}
-	ef.ng = ng
+	// Writing into memory does not fail.
+	ef.ng, _ = pcapgo.NewNgWriterInterface(ef.hdr, intf, sec)
+	ef.hdr.Flush()
 	return ef
 }
 
-// size is the file's length so far, buffered bytes included; for a file
-// that failed, the length it would have.
-func (ef *evidenceFile) size() int64 {
-	if ef.buf == nil || ef.info.Err != nil {
-		return ef.blockBytes
-	}
-	return ef.counter.n + int64(ef.buf.Buffered())
-}
+// size is the file's length so far; for a file that could not be
+// created, the length it would have.
+func (ef *evidenceFile) size() int64 { return ef.counter.n }
 
 // packetBlockSize is the length of an enhanced packet block without
 // options: 28 bytes of header, the data padded to 4 bytes, a 4-byte
@@ -115,11 +109,10 @@ func packetBlockSize(captured int) int64 {
 
 // write appends one packet and counts it; it returns the packet's frame
 // number in this file and whether the packet is on its way to disk. A
-// file that failed counts packets without writing them, so frame numbers
-// go on meaning the same thing.
+// file that could not be created counts packets without writing them, so
+// frame numbers go on meaning the same thing.
 func (ef *evidenceFile) write(ci gopacket.CaptureInfo, data []byte, flushEvery time.Duration) (int64, bool) {
 	ef.info.Packets++
-	ef.blockBytes += packetBlockSize(len(data))
 	frame := ef.info.Packets
 	ts := ci.Timestamp.UnixNano()
 	ef.info.Bytes += int64(ci.Length)
@@ -131,35 +124,52 @@ func (ef *evidenceFile) write(ci gopacket.CaptureInfo, data []byte, flushEvery t
 	}
 	ef.firstTS = min(ef.firstTS, ts)
 	ef.lastTS = max(ef.lastTS, ts)
-	if ef.info.Err != nil || ef.ng == nil {
+	if ef.disk == nil {
+		ef.counter.n += packetBlockSize(len(data))
 		return frame, false
 	}
-	ci.InterfaceIndex = 0 // the file's one interface
-	ci.AncillaryData = nil
-	if err := ef.ng.WritePacket(ci, data); err != nil {
-		ef.fail(frame, err)
-		return frame, false
-	}
+	ef.stream.frame = frame
+	ef.writePacketBlock(ts, data, ci.Length)
 	ef.flushIfDue(ts, flushEvery)
-	return frame, ef.info.Err == nil
+	return frame, true
 }
 
-// flushIfDue hands buffered packets to the system once a second of
+// writePacketBlock writes an enhanced packet block (pcapng §4.3) for the
+// file's one interface, little-endian as the section header says, with
+// nanosecond timestamps as its interface block says, and no options:
+// pcapgo's own layout, written straight into the chunks.
+func (ef *evidenceFile) writePacketBlock(ts int64, data []byte, length int) {
+	total := uint32(packetBlockSize(len(data)))
+	b := ef.epb[:]
+	binary.LittleEndian.PutUint32(b[0:], 6) // enhanced packet block
+	binary.LittleEndian.PutUint32(b[4:], total)
+	binary.LittleEndian.PutUint32(b[8:], 0) // interface 0
+	binary.LittleEndian.PutUint32(b[12:], uint32(uint64(ts)>>32))
+	binary.LittleEndian.PutUint32(b[16:], uint32(ts))
+	binary.LittleEndian.PutUint32(b[20:], uint32(len(data)))
+	binary.LittleEndian.PutUint32(b[24:], uint32(max(length, len(data))))
+	ef.counter.Write(b)
+	ef.counter.Write(data)
+	var tail [8]byte // padding to 4 bytes, then the total length again
+	pad := (4 - len(data)%4) % 4
+	binary.LittleEndian.PutUint32(tail[pad:], total)
+	ef.counter.Write(tail[:pad+4])
+}
+
+// flushIfDue hands buffered packets to the disk writer once a second of
 // capture time, so that the file on disk is never far behind (a reader
 // can follow it, a crash loses little).
 func (ef *evidenceFile) flushIfDue(ts int64, every time.Duration) {
-	if ef.buf == nil || ef.info.Err != nil || ts-ef.lastFlush < int64(every) {
+	if ef.disk == nil || ts-ef.lastFlush < int64(every) {
 		return
 	}
 	ef.lastFlush = ts
-	if err := ef.buf.Flush(); err != nil {
-		ef.fail(ef.info.Packets, err)
-	}
+	ef.stream.flush()
 }
 
-// close writes the statistics block and closes the file. st is the
-// capture's counters now: the file's drops are their growth since it
-// was opened.
+// close writes the statistics block and queues the file's closing. st is
+// the capture's counters now: the file's drops are their growth since
+// it was opened.
 func (ef *evidenceFile) close(st source.LiveStats) {
 	if ef.closed {
 		return
@@ -171,44 +181,42 @@ func (ef *evidenceFile) close(st source.LiveStats) {
 		ef.info.First = time.Unix(0, ef.firstTS).UTC()
 		ef.info.Last = time.Unix(0, ef.lastTS).UTC()
 	}
-	if ef.f == nil {
+	if ef.disk == nil {
 		return
 	}
-	if ef.info.Err == nil && ef.ng != nil {
-		stats := pcapgo.NgInterfaceStatistics{
-			LastUpdate:      ef.info.Last,
-			StartTime:       ef.info.First,
-			EndTime:         ef.info.Last,
-			PacketsReceived: uint64(max(st.Received-ef.receivedAtOpen, 0)),
-			PacketsDropped:  uint64(dropped),
-		}
-		err := ef.ng.WriteInterfaceStats(0, stats)
-		if err == nil {
-			err = ef.buf.Flush()
-		}
-		if err != nil {
-			ef.fail(ef.info.Packets+1, err)
-		}
-	}
-	if err := ef.f.Close(); err != nil && ef.info.Err == nil {
-		ef.fail(ef.info.Packets+1, err)
-	}
-	if ef.info.Err == nil {
-		ef.info.EOF = true
-	}
+	ef.stream.frame = ef.info.Packets + 1
+	ef.ng.WriteInterfaceStats(0, pcapgo.NgInterfaceStatistics{
+		LastUpdate:      ef.info.Last,
+		StartTime:       ef.info.First,
+		EndTime:         ef.info.Last,
+		PacketsReceived: uint64(max(st.Received-ef.receivedAtOpen, 0)),
+		PacketsDropped:  uint64(dropped),
+	})
+	ef.hdr.Flush()
+	ef.stream.close()
 }
 
-// fail records the first write error; frame is the first packet that is
-// not in the file.
-func (ef *evidenceFile) fail(frame int64, err error) {
-	if ef.info.Err == nil {
-		ef.info.Err = &WriteError{Path: ef.info.Path, Frame: frame, Err: err}
+// settle takes the disk writer's verdict on the file once it has written
+// it: a failure becomes the input's error, else the input ends cleanly.
+func (ef *evidenceFile) settle() {
+	if ef.info.Err != nil {
+		return
 	}
+	if ef.disk != nil {
+		if err := ef.disk.failure(); err != nil {
+			if err.Frame == 0 { // the close failed: everything may be lost
+				err.Frame = 1
+			}
+			ef.info.Err = err
+			return
+		}
+	}
+	ef.info.EOF = ef.closed && ef.disk != nil
 }
 
 // WriteError is an evidence file that could not be written to its end:
 // packets from Frame on are counted (verdicts may cite them) but are not
-// in the file.
+// (all) in the file.
 type WriteError struct {
 	Path  string
 	Frame int64

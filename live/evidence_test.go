@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -236,8 +237,8 @@ func TestRecorderRotation(t *testing.T) {
 const isbSize = 28 + 12 + 12 + 12 + 12 + 4
 
 // Ticks pass through unwritten, keep their place in the numbering, and
-// hand buffered packets to the system, so the file on disk follows the
-// capture during a quiet spell.
+// hand buffered packets to the disk writer, so the file on disk follows
+// the capture during a quiet spell.
 func TestRecorderTicksFlush(t *testing.T) {
 	start := time.Date(2024, 5, 6, 7, 0, 0, 0, time.UTC)
 	capture := synthetic(3, 100, start, 10*time.Millisecond)
@@ -256,7 +257,17 @@ func TestRecorderTicksFlush(t *testing.T) {
 	if p.Data != nil {
 		t.Fatal("want the tick third")
 	}
-	back, _ := readBack(t, []string{path})
+	// The writer's goroutine writes the chunk soon after.
+	var back []delivered
+	for range 200 {
+		if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+			back, _ = readBack(t, []string{path})
+			if len(back) == 2 {
+				break
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if len(back) != 2 {
 		t.Errorf("the file holds %d packets after a quiet second, want the 2 before the tick", len(back))
 	}
@@ -293,13 +304,59 @@ func TestRecorderWriteFailure(t *testing.T) {
 	if !errors.As(in.Err, &we) {
 		t.Fatalf("input error %v, want a WriteError", in.Err)
 	}
-	// Packets are handed to the system once a second of capture time:
-	// the first flush, after 1 s, fails with frame 11.
-	if we.Frame != 11 || !strings.Contains(we.Error(), "/dev/full") || in.EOF || in.Packets != 40 {
+	// The first chunk (the headers and the first second of packets)
+	// failed: nothing from frame 1 on is on disk.
+	if we.Frame != 1 || !strings.Contains(we.Error(), "/dev/full") || !strings.Contains(we.Error(), "no space") || in.EOF || in.Packets != 40 {
 		t.Errorf("error %v (frame %d), input %+v", we, we.Frame, in)
 	}
-	if rec.Stats().Packets != 10 {
-		t.Errorf("%d packets counted as written, want the 10 before the failure", rec.Stats().Packets)
+}
+
+// A disk slower than the capture makes the capture wait once the writer's
+// queue is full (counted as stalls) and loses nothing: the file read back
+// holds every packet, in order.
+func TestRecorderSlowDisk(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "slow.pcapng")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	start := time.Date(2024, 5, 6, 7, 0, 0, 0, time.UTC)
+	const n = 40000 // 40 MB: more than the writer's queue
+	capture := synthetic(n, 968, start, 10*time.Microsecond)
+	rec, err := NewRecorder(capture, evidenceOptions(fifo, Rotation{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The reader, the "disk", starts once the capture had to wait for it.
+	got := make(chan []byte)
+	go func() {
+		for deadline := time.Now().Add(10 * time.Second); rec.Stats().Stalls == 0 && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		f, err := os.Open(fifo)
+		if err != nil {
+			got <- nil
+			return
+		}
+		b, _ := io.ReadAll(f)
+		f.Close()
+		got <- b
+	}()
+	drain(t, rec)
+	rec.Close()
+	b := <-got
+	if st := rec.Stats(); st.Stalls == 0 {
+		t.Errorf("stats %+v: the capture should have waited for the disk", st)
+	}
+	path := filepath.Join(t.TempDir(), "copy.pcapng")
+	os.WriteFile(path, b, 0o644)
+	back, ins := readBack(t, []string{path})
+	if len(back) != n || ins[0].Err != nil {
+		t.Fatalf("read back %d packets (%v), want %d", len(back), ins[0].Err, n)
+	}
+	for i, d := range back {
+		if d.frame != int64(i+1) || d.data[0] != byte(i) {
+			t.Fatalf("packet %d read back as frame %d", i, d.frame)
+		}
 	}
 }
 

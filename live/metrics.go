@@ -166,6 +166,7 @@ var (
 	descEvidenceFiles = prometheus.NewDesc("ftpcap_evidence_files_total", "Evidence files opened (-w).", nil, nil)
 	descEvidenceGone  = prometheus.NewDesc("ftpcap_evidence_files_removed_total", "Evidence files removed to keep the file count (-W).", nil, nil)
 	descEvidencePkts  = prometheus.NewDesc("ftpcap_evidence_packets_total", "Packets written to evidence files.", nil, nil)
+	descEvidenceStall = prometheus.NewDesc("ftpcap_evidence_writer_stalls_total", "Times the capture waited for the disk: the evidence writer's queue was full.", nil, nil)
 )
 
 func (c *runCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -176,6 +177,7 @@ func (c *runCollector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- descEvidenceFiles
 		ch <- descEvidenceGone
 		ch <- descEvidencePkts
+		ch <- descEvidenceStall
 	}
 }
 
@@ -196,5 +198,6 @@ func (c *runCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descEvidenceFiles, ev.Files)
 		counter(descEvidenceGone, ev.Removed)
 		counter(descEvidencePkts, ev.Packets)
+		counter(descEvidenceStall, ev.Stalls)
 	}
 }

@@ -131,6 +131,7 @@ func TestMonitorLinesAndMetrics(t *testing.T) {
 		`ftpcap_connections_total 2`,
 		`ftpcap_evidence_files_total 1`,
 		`ftpcap_evidence_packets_total ` + itoa(int64(len(r.capture.pkts))),
+		`ftpcap_evidence_writer_stalls_total 0`,
 		`ftpcap_connection_duration_seconds_count{kind="control"} 1`,
 		`process_resident_memory_bytes`,
 	} {
