@@ -54,13 +54,3 @@ func bytesOf(t *dissect.Transfer) string {
 	}
 	return fmt.Sprintf("%d bytes", t.Bytes())
 }
-
-// firstEnd returns the first FIN or RST from dir.
-func firstEnd(c *tcpflow.Conn, dir tcpflow.Dir) (tcpflow.Seg, bool) {
-	for _, s := range c.Log {
-		if s.Dir == dir && s.Flags&(tcpflow.FlagFIN|tcpflow.FlagRST) != 0 {
-			return s, true
-		}
-	}
-	return tcpflow.Seg{}, false
-}

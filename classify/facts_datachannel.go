@@ -96,15 +96,6 @@ func controlAliveAfter(s *dissect.Session, at tcpflow.Ref) (text string, ev Evid
 		Evidence{At: last, Text: fmt.Sprintf("the control connection %s ↔ %s still carries packets both ways", ctl.Client, ctl.Server)}, true
 }
 
-// controlEnd returns the first FIN or RST of the control connection.
-func controlEnd(ctl *tcpflow.Conn) (tcpflow.Seg, bool) {
-	end, ok := firstEnd(ctl, tcpflow.FromClient)
-	if e2, ok2 := firstEnd(ctl, tcpflow.FromServer); ok2 && (!ok || e2.Ref.Before(end.Ref)) {
-		end, ok = e2, true
-	}
-	return end, ok
-}
-
 // lastDataBefore returns the session's last data connection opened before
 // at.
 func lastDataBefore(s *dissect.Session, at tcpflow.Ref) *dissect.DataConn {
@@ -132,7 +123,7 @@ func abandonedData(b *Case) (*Case, tcpflow.Seg, bool) {
 	if b.Kind != KindControl || b.Transfer != nil || b.Session == nil || b.Conn == nil {
 		return nil, tcpflow.Seg{}, false
 	}
-	end, ok := controlEnd(b.Conn)
+	end, ok := firstTeardown(b.Conn)
 	if !ok {
 		return nil, tcpflow.Seg{}, false
 	}
@@ -150,7 +141,7 @@ func carriedOver(b *Case, end tcpflow.Seg, data *Case, f *Finding) *Finding {
 		Confidence: f.Confidence,
 		Summary: fmt.Sprintf("The %s %s the control connection without QUIT (frame %d), %s s after its data connection's first SYN: %s",
 			ftpRole(b, end.Dir), endedHow(end), end.Frame, seconds(end.TS-data.Conn.First.TS), f.Summary),
-		Evidence: append(f.Evidence, segEvidence(b.Conn, end, "the control connection ends")),
+		Evidence: append(f.Evidence, endSegEvidence(b.Conn, end, "the control connection ends")),
 	}
 }
 

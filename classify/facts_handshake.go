@@ -74,6 +74,19 @@ func sentHere(ttl uint8) (bool, string) {
 	return h == 0, plural(h, "router hop") + " from the capture point"
 }
 
+// establishedAt is when a connection was established, as far as the
+// capture shows: its handshake's ACK, else its SYN-ACK, else its first
+// packet.
+func establishedAt(c *tcpflow.Conn) tcpflow.Ref {
+	switch {
+	case !c.HandshakeAck.IsZero():
+		return c.HandshakeAck
+	case !c.SynAck.IsZero():
+		return c.SynAck
+	}
+	return c.First
+}
+
 // handshakeStalled: the responder answered with a SYN-ACK but the opener's
 // ACK of it never appeared, and no payload moved either way: the
 // connection was never established, though a SYN-ACK was seen.

@@ -135,19 +135,3 @@ func quotedSYN(c *tcpflow.Conn, e *tcpflow.ICMPError) bool {
 	h := &c.Half[e.QuotedBy]
 	return e.HasSeq && h.SawSYN && e.QuotedSeq == h.ISN
 }
-
-// lastFrom returns the last packet dir sent (its last non-RST packet, or
-// a later RST in the connection's tail), and whether it sent any.
-func lastFrom(c *tcpflow.Conn, dir tcpflow.Dir) (tcpflow.Ref, bool) {
-	last := c.Half[dir].LastSent
-	segs := c.LastSegs()
-	for i := len(segs) - 1; i >= 0; i-- {
-		if segs[i].Dir == dir {
-			if last.IsZero() || last.Before(segs[i].Ref) {
-				last = segs[i].Ref
-			}
-			break
-		}
-	}
-	return last, !last.IsZero()
-}

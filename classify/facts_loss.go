@@ -132,14 +132,7 @@ func (s *stuckRun) peerWords(c *tcpflow.Conn) string {
 // gaveUp returns how the sender ended after the run: its RST or FIN, if
 // the capture has one after the run began.
 func (s *stuckRun) gaveUp(c *tcpflow.Conn) (tcpflow.Seg, bool) {
-	first := s.run.Times[0]
-	segs, _ := knownSegs(c)
-	for _, x := range segs {
-		if x.Dir == s.dir && x.Flags&(tcpflow.FlagRST|tcpflow.FlagFIN) != 0 && x.TS >= first {
-			return x, true
-		}
-	}
-	return tcpflow.Seg{}, false
+	return firstEnd(c, s.dir, tcpflow.Ref{TS: s.run.Times[0]})
 }
 
 // captureLossText mentions bytes the capture missed: a property of the

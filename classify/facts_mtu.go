@@ -80,7 +80,7 @@ func findStuckSegment(c *tcpflow.Conn, d tcpflow.Dir) (stuckSegment, bool) {
 		}
 	}
 	for _, g := range groups {
-		g.passed = seqAfter(peer.AckedHigh, g.seq)
+		g.passed = seqBelow(g.seq, peer.AckedHigh)
 		if !g.passed || !g.smaller.IsZero() {
 			if len(g.resends) > len(best.resends) {
 				best = *g
@@ -89,9 +89,6 @@ func findStuckSegment(c *tcpflow.Conn, d tcpflow.Dir) (stuckSegment, bool) {
 	}
 	return best, len(best.resends) > 0
 }
-
-// seqAfter reports whether sequence number a is after b (mod 2^32).
-func seqAfter(a, b uint32) bool { return int32(a-b) > 0 }
 
 // smallPassedDuring reports whether packets crossed both ways between the
 // stuck sender's host and its peer's after at: on the same connection
@@ -103,26 +100,16 @@ func smallPassedDuring(s *dissect.Session, c *tcpflow.Conn, d tcpflow.Dir, at tc
 	if s == nil {
 		return tcpflow.Ref{}, nil, false
 	}
-	conns := []*tcpflow.Conn{s.Control}
-	for _, dc := range s.Data {
-		conns = append(conns, dc.Conn)
-	}
-	a, b := endpointAddr(c, d), endpointAddr(c, d.Other())
-	for _, o := range conns {
+	for _, o := range sessionConns(s) {
 		if o == nil || o == c {
 			continue
 		}
-		var from, to tcpflow.Dir
-		switch {
-		case endpointAddr(o, tcpflow.FromClient) == a && endpointAddr(o, tcpflow.FromServer) == b:
-			from, to = tcpflow.FromClient, tcpflow.FromServer
-		case endpointAddr(o, tcpflow.FromServer) == a && endpointAddr(o, tcpflow.FromClient) == b:
-			from, to = tcpflow.FromServer, tcpflow.FromClient
-		default:
+		from, ok := sideOf(o, hostAddr(c, d), hostAddr(c, d.Other()))
+		if !ok {
 			continue
 		}
 		l1, ok1 := lastFrom(o, from)
-		l2, ok2 := lastFrom(o, to)
+		l2, ok2 := lastFrom(o, from.Other())
 		if ok1 && ok2 && at.Before(l1) && at.Before(l2) {
 			if l1.Before(l2) {
 				return l2, o, true
@@ -133,14 +120,6 @@ func smallPassedDuring(s *dissect.Session, c *tcpflow.Conn, d tcpflow.Dir, at tc
 	return tcpflow.Ref{}, nil, false
 }
 
-// endpointAddr is the address of a connection's side.
-func endpointAddr(c *tcpflow.Conn, d tcpflow.Dir) string {
-	if d == tcpflow.FromClient {
-		return c.Client.Addr().Unmap().String()
-	}
-	return c.Server.Addr().Unmap().String()
-}
-
 // largestAckedBetween is the largest segment acknowledged in full from
 // the host of c's side d to its peer's host, over the session's
 // connections: what the path evidently carries in that direction.
@@ -149,19 +128,12 @@ func largestAckedBetween(s *dissect.Session, c *tcpflow.Conn, d tcpflow.Dir) int
 	if s == nil {
 		return best
 	}
-	conns := []*tcpflow.Conn{s.Control}
-	for _, dc := range s.Data {
-		conns = append(conns, dc.Conn)
-	}
-	a, b := endpointAddr(c, d), endpointAddr(c, d.Other())
-	for _, o := range conns {
+	for _, o := range sessionConns(s) {
 		if o == nil {
 			continue
 		}
-		for _, od := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
-			if endpointAddr(o, od) == a && endpointAddr(o, od.Other()) == b {
-				best = max(best, o.Half[od].PMTU.MaxAcked)
-			}
+		if from, ok := sideOf(o, hostAddr(c, d), hostAddr(c, d.Other())); ok {
+			best = max(best, o.Half[from].PMTU.MaxAcked)
 		}
 	}
 	return best

@@ -278,7 +278,7 @@ func controlOverStall(b *Case, check func(*Case) (*Finding, tcpflow.Ref), what s
 	if s == nil || b.Kind != KindControl || s.Control == nil {
 		return nil
 	}
-	ctlEnd, ok := teardownAfter(s.Control, s.Control.First)
+	ctlEnd, ok := firstTeardown(s.Control)
 	if !ok {
 		return nil
 	}

@@ -2,8 +2,6 @@ package classify
 
 import (
 	"fmt"
-	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
@@ -135,10 +133,10 @@ func compareTTL(c *tcpflow.Conn, hosts *tcpflow.HostTable, rst tcpflow.Seg) ttlC
 	ref := &c.Half[rst.Dir].TTL
 	var out ttlComparison
 	if ref.Total() == 0 {
-		ref = hosts.TTL(endpointAddress(c, rst.Dir))
+		ref = hosts.TTL(hostAddr(c, rst.Dir))
 		out.acrossConns = true
 		if ref == nil || ref.Total() == 0 {
-			out.why = fmt.Sprintf("the capture has no other packet from %s to compare its TTL with", endpointAddress(c, rst.Dir))
+			out.why = fmt.Sprintf("the capture has no other packet from %s to compare its TTL with", hostAddr(c, rst.Dir))
 			return out
 		}
 	}
@@ -149,7 +147,7 @@ func compareTTL(c *tcpflow.Conn, hosts *tcpflow.HostTable, rst tcpflow.Seg) ttlC
 		if out.total < dominantMin || float64(out.refN) < dominantShare*float64(out.total) ||
 			ref.Count(rst.TTL) > 0 || ref.Other > 0 {
 			out.why = fmt.Sprintf("%s's own packets arrived with %d different TTLs (a route change, a load balancer or NAT in front of it, or a capture on both sides of a router), so its TTL does not tell who sent the reset",
-				endpointAddress(c, rst.Dir), ref.Distinct())
+				hostAddr(c, rst.Dir), ref.Distinct())
 			return out
 		}
 		out.dominant = true
@@ -162,14 +160,6 @@ func compareTTL(c *tcpflow.Conn, hosts *tcpflow.HostTable, rst tcpflow.Seg) ttlC
 	return out
 }
 
-// endpointAddress is the IP address of a connection's side.
-func endpointAddress(c *tcpflow.Conn, d tcpflow.Dir) netip.Addr {
-	if d == tcpflow.FromClient {
-		return c.Client.Addr()
-	}
-	return c.Server.Addr()
-}
-
 // ttlText says what the RST's TTL was compared with, for evidence.
 func (o *resetOrigin) ttlText(c *tcpflow.Conn) string {
 	t := o.ttl
@@ -179,7 +169,7 @@ func (o *resetOrigin) ttlText(c *tcpflow.Conn) string {
 		return fmt.Sprintf("the RST arrived with %s; %s", hopsText(o.rst.TTL), t.why)
 	case t.acrossConns:
 		return fmt.Sprintf("the RST arrived with %s; the capture has no other packet from %s on this connection, and %s's %s in the capture arrived with %s%s",
-			hopsText(o.rst.TTL), who, endpointAddress(c, o.rst.Dir), refWords(t), hopsText(t.refTTL), allOrMost(t))
+			hopsText(o.rst.TTL), who, hostAddr(c, o.rst.Dir), refWords(t), hopsText(t.refTTL), allOrMost(t))
 	}
 	return fmt.Sprintf("the RST arrived with %s; %s's %s arrived with %s%s",
 		hopsText(o.rst.TTL), who, refWords(t), hopsText(t.refTTL), allOrMost(t))
@@ -235,7 +225,7 @@ func resetSigns(c *tcpflow.Conn, rst tcpflow.Seg) []resetSign {
 		switch {
 		case a.Flags&(tcpflow.FlagSYN|tcpflow.FlagACK) == tcpflow.FlagSYN|tcpflow.FlagACK && answeredSYN(c, rst):
 			add(true, "%s then accepted the very SYN the RST refused: SYN-ACK in frame %d", sender, a.Frame)
-		case a.Len > 0 && synchronizedAt(c, rst) && seqBelow32(rst.Seq, a.Seq+uint32(a.Len)):
+		case a.Len > 0 && synchronizedAt(c, rst) && seqBelow(rst.Seq, a.Seq+uint32(a.Len)):
 			add(true, "%s went on sending after the RST: %d bytes at seq %d in frame %d (a stack that resets a connection sends nothing more on it)",
 				sender, a.Len, a.Seq, a.Frame)
 		}
@@ -250,7 +240,7 @@ func resetSigns(c *tcpflow.Conn, rst tcpflow.Seg) []resetSign {
 				rst.Ack, syn.Seq, receiver)
 		}
 	} else if answeredExact && answered.Flags&tcpflow.FlagACK != 0 && isFirstRST(c, rst) {
-		if lo, hi, ok := receiveWindow(c, answered); ok && (seqBelow32(rst.Seq, lo) || seqBelow32(hi, rst.Seq)) {
+		if lo, hi, ok := receiveWindow(c, answered); ok && (seqBelow(rst.Seq, lo) || seqBelow(hi, rst.Seq)) {
 			add(true, "its sequence number %d is outside %s's receive window (%d–%d, from frame %d): %s drops such a RST (RFC 5961)",
 				rst.Seq, receiver, lo, hi, answered.Frame, receiver)
 		}
@@ -318,7 +308,7 @@ func earliestTrigger(segs []tcpflow.Seg, completeFrom tcpflow.Ref, rst tcpflow.S
 			end++
 		}
 		if rst.Flags&tcpflow.FlagACK != 0 {
-			if seqBelow32(s.Seq, rst.Ack) && !seqBelow32(end, rst.Ack) {
+			if seqBelow(s.Seq, rst.Ack) && !seqBelow(end, rst.Ack) {
 				return s, !s.Retrans
 			}
 		} else if s.Flags&tcpflow.FlagACK != 0 && s.Ack == rst.Seq {
@@ -514,38 +504,6 @@ func endpointReset(b *Case, d tcpflow.Dir) (resetOrigin, bool) {
 	}
 	return resetOrigin{}, false
 }
-
-// knownSegs returns the packets of a connection the tracker kept (its log
-// and its tail), in capture order, and the first packet from which every
-// packet is among them (zero: all are).
-func knownSegs(c *tcpflow.Conn) ([]tcpflow.Seg, tcpflow.Ref) {
-	tail := c.LastSegs()
-	segs := append(slices.Clone(c.Log), tail...)
-	slices.SortStableFunc(segs, func(a, b tcpflow.Seg) int { return a.Ref.Compare(b.Ref) })
-	segs = slices.CompactFunc(segs, func(a, b tcpflow.Seg) bool { return a.Ref == b.Ref })
-	total := c.Half[0].Packets + c.Half[1].Packets
-	if int64(len(segs)) >= total || len(tail) == 0 {
-		return segs, tcpflow.Ref{}
-	}
-	return segs, tail[0].Ref
-}
-
-// lastSegBefore returns the last known packet from d before at (resets
-// left out when skipRST), and whether it is surely the last one: every
-// packet since it is known. A zero Seg with exact set means d sent none.
-func lastSegBefore(segs []tcpflow.Seg, completeFrom tcpflow.Ref, d tcpflow.Dir, at tcpflow.Ref, skipRST bool) (tcpflow.Seg, bool) {
-	for i := len(segs) - 1; i >= 0; i-- {
-		s := segs[i]
-		if !s.Ref.Before(at) || s.Dir != d || (skipRST && s.Flags&tcpflow.FlagRST != 0) {
-			continue
-		}
-		return s, completeFrom.IsZero() || !s.Ref.Before(completeFrom)
-	}
-	return tcpflow.Seg{}, completeFrom.IsZero()
-}
-
-// seqBelow32 compares TCP sequence numbers modulo 2^32 (RFC 9293 3.4).
-func seqBelow32(a, b uint32) bool { return int32(a-b) < 0 }
 
 // forgedReset reports whether s is a RST evidently not sent by its
 // purported sender.

@@ -48,7 +48,7 @@ func init() {
 			if sawErrorBefore(b, end.Ref) || endedCleanlyBefore(b, end.Ref) {
 				return nil
 			}
-			if first, ok := firstEnd(c, cd.Other()); ok && first.Ref.Before(end.Ref) && !forgedReset(b, first) {
+			if first, ok := firstEnd(c, cd.Other(), tcpflow.Ref{}); ok && first.Ref.Before(end.Ref) && !forgedReset(b, first) {
 				return nil // the server closed or reset first
 			}
 			ev := segEvidence(c, end, "client "+what)

@@ -20,7 +20,7 @@ func init() {
 			t := b.Transfer
 			f := &Finding{Confidence: 0.75,
 				Summary:  fmt.Sprintf("%s failed: the server could not open the data connection (425 %s).", t.Cmd, quote(r.Text)),
-				Evidence: []Evidence{cmdEvidence(transferCommand(t)), replyEvidence(transferCommand(t), r)},
+				Evidence: transferReplyEvidence(t, r),
 			}
 			if t.Conn != nil {
 				f.Evidence = append(f.Evidence, endEvidence(t.Conn)...)

@@ -20,7 +20,7 @@ func init() {
 			t := b.Transfer
 			return &Finding{Confidence: 0.85,
 				Summary:  fmt.Sprintf("%s %s failed: %d %s.", t.Cmd, t.Path, r.Code, quote(r.Text)),
-				Evidence: []Evidence{cmdEvidence(transferCommand(t)), replyEvidence(transferCommand(t), r)},
+				Evidence: transferReplyEvidence(t, r),
 			}
 		},
 	})

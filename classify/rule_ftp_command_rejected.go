@@ -1,6 +1,9 @@
 package classify
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // ftp-command-rejected: the session ended right after the server rejected
 // commands it does not understand or implement (500 syntax error, 501
@@ -27,11 +30,7 @@ func lastReplyRule(b *Case, format string, conf float64, codes ...int) *Finding 
 	if r == nil {
 		return nil
 	}
-	match := false
-	for _, c := range codes {
-		match = match || r.Code == c
-	}
-	if !match {
+	if !slices.Contains(codes, r.Code) {
 		return nil
 	}
 	what := "an unsolicited line"

@@ -58,14 +58,14 @@ func idleStateLoss(b *Case, d tcpflow.Dir) *Finding {
 		return nil
 	}
 	role, peerRole := ftpRole(b, d), ftpRole(b, d.Other())
-	nextSeg, known := loggedPacket(c, next)
+	nextSeg, known := loggedSeg(c, next)
 	first := Evidence{At: next, Text: fmt.Sprintf("the first packet after %s with no packet either way", minutesText(gap))}
 	if known {
 		first = segEvidence(c, nextSeg, first.Text)
 	}
 	ka := keepaliveText(c, d, next, known && isKeepaliveSeg(c, nextSeg))
 
-	if rst, ok := firstResetFrom(c, d.Other(), next); ok {
+	if rst, ok := firstFrom(c, d.Other(), tcpflow.FlagRST, next); ok {
 		o := judgeReset(b, rst)
 		if !o.forged {
 			return nil // the peer itself reset it: the reset rules' case
@@ -132,28 +132,6 @@ func unansweredAfterSilence(c *tcpflow.Conn, d tcpflow.Dir) (tcpflow.Ref, time.D
 		start = peer.LastSent.TS // the peer spoke during d's silence: the two-way silence is shorter
 	}
 	return next, time.Duration(next.TS - start), true
-}
-
-// firstResetFrom returns the first RST from d at or after at.
-func firstResetFrom(c *tcpflow.Conn, d tcpflow.Dir, at tcpflow.Ref) (tcpflow.Seg, bool) {
-	segs, _ := knownSegs(c)
-	for _, s := range segs {
-		if s.Dir == d && s.Flags&tcpflow.FlagRST != 0 && !s.Ref.Before(at) {
-			return s, true
-		}
-	}
-	return tcpflow.Seg{}, false
-}
-
-// loggedPacket returns the facts of a packet the tracker kept.
-func loggedPacket(c *tcpflow.Conn, at tcpflow.Ref) (tcpflow.Seg, bool) {
-	segs, _ := knownSegs(c)
-	for _, s := range segs {
-		if s.Ref == at {
-			return s, true
-		}
-	}
-	return tcpflow.Seg{}, false
 }
 
 // isKeepaliveSeg: a 0- or 1-byte segment one below the sender's next

@@ -43,7 +43,7 @@ func init() {
 					Summary:  fmt.Sprintf("The server ended the idle session after %s without a command: 421 %s.", fmtDur(idle), quote(r.Text)),
 					Evidence: []Evidence{replyEvidence(cmd, r)},
 				}
-				if e, ok := serverEndsAfter(c, tcpflow.FromServer, r.At); ok {
+				if e, ok := firstEnd(c, tcpflow.FromServer, r.At); ok {
 					f.Evidence = append(f.Evidence, segEvidence(c, e, "server ends the connection"))
 				}
 				return f

@@ -42,7 +42,7 @@ func init() {
 			f := &Finding{Confidence: 0.75, Evidence: ev,
 				Summary: fmt.Sprintf("Login%s was refused %s (530 %s) and the client gave up.", user, times(int64(n)), quote(last.Text))}
 			c := s.Control
-			if e, ok := serverEndsAfter(c, tcpflow.FromServer, last.At); ok && firstFIN(c) == tcpflow.FromServer && !quitAnswered(s) {
+			if e, ok := firstEnd(c, tcpflow.FromServer, last.At); ok && firstFIN(c) == tcpflow.FromServer && !quitAnswered(s) {
 				f.Confidence = 0.9
 				f.Summary = fmt.Sprintf("Login%s was refused %s (530 %s) and the server closed the session.", user, times(int64(n)), quote(last.Text))
 				f.Evidence = append(f.Evidence, segEvidence(c, e, "server ends the connection"))

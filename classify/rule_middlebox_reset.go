@@ -60,7 +60,7 @@ func init() {
 // less directly.
 func controlAfterForgedData(b *Case) *Finding {
 	ctl := b.Conn
-	end, ok := firstEndAfter(ctl, ctl.First)
+	end, ok := firstTeardown(ctl)
 	if !ok || b.Session == nil {
 		return nil
 	}
@@ -75,7 +75,7 @@ func controlAfterForgedData(b *Case) *Finding {
 				Confidence: f.Confidence - 0.05,
 				Summary: fmt.Sprintf("The %s ended the control connection (frame %d) %s after a RST forged in the %s's name ended %s. %s",
 					ftpRole(b, end.Dir), end.Frame, fmtDur(time.Duration(end.TS-o.rst.TS)), ftpRole(dc, o.rst.Dir), connName(dc), f.Summary),
-				Evidence: append(f.Evidence, segEvidence(ctl, end, "the control connection ends")),
+				Evidence: append(f.Evidence, endSegEvidence(ctl, end, "the control connection ends")),
 			}
 		}
 	}

@@ -28,7 +28,7 @@ func init() {
 			if c == nil || !established(c) {
 				return nil
 			}
-			if f := stuckBlackhole(b, c); f != nil {
+			if f := stuckBlackhole(b); f != nil {
 				return f
 			}
 			if b.Kind == KindControl {
@@ -42,7 +42,7 @@ func init() {
 				return nil
 			}
 			for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
-				if f := blackholeFinding(cs, c, d, true); f != nil {
+				if f := blackholeFinding(cs, d, true); f != nil {
 					return f
 				}
 			}
@@ -52,11 +52,11 @@ func init() {
 }
 
 // stuckBlackhole is the stronger of the two directions' black-hole
-// findings on c, or nil.
-func stuckBlackhole(b *Case, c *tcpflow.Conn) *Finding {
+// findings on b's connection, or nil.
+func stuckBlackhole(b *Case) *Finding {
 	var best *Finding
 	for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
-		if f := blackholeFinding(b, c, d, false); f != nil && (best == nil || f.Confidence > best.Confidence) {
+		if f := blackholeFinding(b, d, false); f != nil && (best == nil || f.Confidence > best.Confidence) {
 			best = f
 		}
 	}
@@ -72,7 +72,7 @@ func controlAfterBlackhole(b *Case) *Finding {
 	if s == nil {
 		return nil
 	}
-	end, ok := controlEnd(ctl)
+	end, ok := firstTeardown(ctl)
 	if !ok {
 		return nil
 	}
@@ -82,7 +82,7 @@ func controlAfterBlackhole(b *Case) *Finding {
 			continue
 		}
 		dc := &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Transfer: t, Ctx: b.Ctx}
-		f := stuckBlackhole(dc, d.Conn)
+		f := stuckBlackhole(dc)
 		if f == nil || len(f.Evidence) == 0 || end.Ref.Before(f.Evidence[0].At) {
 			continue // none, or the control connection ended before the stall
 		}
@@ -90,7 +90,7 @@ func controlAfterBlackhole(b *Case) *Finding {
 			Confidence: f.Confidence,
 			Summary: fmt.Sprintf("The %s ended the control connection (frame %d) while %s waited for its reply, %s s after its data connection's first full-size resend. %s",
 				ftpRole(b, end.Dir), end.Frame, cmdText(transferCommand(t)), seconds(end.TS-f.Evidence[0].At.TS), f.Summary),
-			Evidence: append(f.Evidence, segEvidence(ctl, end, "the control connection ends")),
+			Evidence: append(f.Evidence, endSegEvidence(ctl, end, "the control connection ends")),
 		}
 	}
 	return nil
@@ -99,7 +99,8 @@ func controlAfterBlackhole(b *Case) *Finding {
 // blackholeFinding looks at dir's segments. recovered selects the case: a
 // black hole the sender got around by sending smaller segments (a
 // finding), or one it never got past (a break cause).
-func blackholeFinding(b *Case, c *tcpflow.Conn, d tcpflow.Dir, recovered bool) *Finding {
+func blackholeFinding(b *Case, d tcpflow.Dir, recovered bool) *Finding {
+	c := b.Conn
 	h := &c.Half[d]
 	if !h.PMTU.ICMP.IsZero() || firstTooBig(c, d) != nil {
 		return nil // the ICMP is in the capture: fragmentation-needed, proven
@@ -143,7 +144,7 @@ func blackholeFinding(b *Case, c *tcpflow.Conn, d tcpflow.Dir, recovered bool) *
 	mssNote := ""
 	if mss > 0 && carries > 0 && carries < st.size {
 		mssNote = fmt.Sprintf(" The handshake's MSS of %d is more than this path carries (largest segment acknowledged from %s: %d bytes).",
-			mss, endpointAddr(c, d), carries)
+			mss, hostAddr(c, d), carries)
 	}
 	if recovered {
 		sm := st.smaller

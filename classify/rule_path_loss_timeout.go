@@ -27,7 +27,7 @@ func init() {
 			if c == nil || !established(c) {
 				return nil
 			}
-			if f := pathLoss(b, c); f != nil {
+			if f := pathLoss(b); f != nil {
 				return f
 			}
 			if b.Kind == KindControl {
@@ -38,9 +38,10 @@ func init() {
 	})
 }
 
-// pathLoss checks one connection of b's session for a segment retransmitted
-// into silence.
-func pathLoss(b *Case, c *tcpflow.Conn) *Finding {
+// pathLoss checks b's connection for a segment retransmitted into
+// silence.
+func pathLoss(b *Case) *Finding {
+	c := b.Conn
 	s, ok := latestStuckRun(c)
 	if !ok || s.run.Count < 2 {
 		return nil
@@ -63,9 +64,6 @@ func pathLoss(b *Case, c *tcpflow.Conn) *Finding {
 		conf = 0.75
 	}
 	role := ftpRole(b, s.dir)
-	if c != b.Conn {
-		role = dataRole(b, c, s.dir)
-	}
 	until := "until the capture ends"
 	if c.Closed == tcpflow.ClosedIdle {
 		until = "until the connection went quiet for good"
@@ -141,22 +139,13 @@ func silentGiveUp(b *Case, c *tcpflow.Conn, s *stuckRun) (tcpflow.Ref, bool) {
 	return later, later.TS-s.run.Last.TS > 2*wait
 }
 
-// sessionConns lists a session's connections.
-func sessionConns(s *dissect.Session) []*tcpflow.Conn {
-	out := []*tcpflow.Conn{s.Control}
-	for _, d := range s.Data {
-		out = append(out, d.Conn)
-	}
-	return out
-}
-
 // controlAfterDataLoss: the control connection ended (no final reply) after
 // the data connection of a transfer still running stopped delivering: the
 // client or server gave the session up because of it, so the control
 // connection's break has the data connection's cause.
 func controlAfterDataLoss(b *Case) *Finding {
 	ctl := b.Conn
-	end, ok := firstEndAfter(ctl, ctl.First)
+	end, ok := firstTeardown(ctl)
 	if !ok || b.Session == nil {
 		return nil
 	}
@@ -166,7 +155,7 @@ func controlAfterDataLoss(b *Case) *Finding {
 			continue
 		}
 		dc := &Case{Session: b.Session, Kind: KindData, Conn: d.Conn, Data: d, Transfer: t, Ctx: b.Ctx}
-		f := pathLoss(dc, d.Conn)
+		f := pathLoss(dc)
 		if f == nil {
 			continue
 		}
@@ -178,22 +167,10 @@ func controlAfterDataLoss(b *Case) *Finding {
 			Confidence: f.Confidence,
 			Summary: fmt.Sprintf("The %s ended the control connection (frame %d) while %s was still waiting for its reply, %s after the data connection's first unanswered retransmission. %s",
 				ftpRole(b, end.Dir), end.Frame, cmdText(transferCommand(t)), fmtDur(time.Duration(end.TS-s.run.Times[0])), f.Summary),
-			Evidence: append(f.Evidence, segEvidence(ctl, end, "the control connection ends")),
+			Evidence: append(f.Evidence, endSegEvidence(ctl, end, "the control connection ends")),
 		}
 	}
 	return nil
-}
-
-// dataRole names a side of a session's data connection by its FTP role.
-func dataRole(b *Case, c *tcpflow.Conn, d tcpflow.Dir) string {
-	if b.Session != nil {
-		for _, dc := range b.Session.Data {
-			if dc.Conn == c && d != dc.FromFTPServer {
-				return "client"
-			}
-		}
-	}
-	return "server"
 }
 
 // latestStuckRun returns the unacknowledged retransmission run that went

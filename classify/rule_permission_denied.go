@@ -27,7 +27,7 @@ func init() {
 			t := b.Transfer
 			return &Finding{Confidence: conf,
 				Summary:  fmt.Sprintf("%s %s was refused: %d %s.", t.Cmd, t.Path, r.Code, quote(r.Text)),
-				Evidence: []Evidence{cmdEvidence(transferCommand(t)), replyEvidence(transferCommand(t), r)},
+				Evidence: transferReplyEvidence(t, r),
 			}
 		},
 	})

@@ -81,7 +81,7 @@ func routeChange(b *Case, d tcpflow.Dir) *Finding {
 			role, hopsText(from), s.Shift.Frame, hopsText(to), trouble),
 		Evidence: []Evidence{shift, {At: at, Text: trouble}},
 	}
-	if end, ok := firstEndAfter(c, at); ok {
+	if end, ok := teardownAfter(c, at); ok {
 		f.Evidence = append(f.Evidence, segEvidence(c, end, "the connection ends"))
 	}
 	return f
@@ -130,12 +130,6 @@ func controlOnChangedRoute(b *Case) *Finding {
 	return nil
 }
 
-// sameHosts reports whether two connections join the same two hosts.
-func sameHosts(a, b *tcpflow.Conn) bool {
-	ac, as, bc, bs := a.Client.Addr(), a.Server.Addr(), b.Client.Addr(), b.Server.Addr()
-	return (ac == bc && as == bs) || (ac == bs && as == bc)
-}
-
 // routeStall is a sender's data stopping for good.
 type routeStall struct {
 	stop  tcpflow.Ref // its last data
@@ -171,17 +165,6 @@ func stalledAfter(b *Case, d tcpflow.Dir, shift tcpflow.Ref) (routeStall, bool) 
 		return routeStall{}, false
 	}
 	return routeStall{stop: h.LastData, quiet: quiet}, true
-}
-
-// firstEndAfter returns the connection's first FIN or RST after at.
-func firstEndAfter(c *tcpflow.Conn, at tcpflow.Ref) (tcpflow.Seg, bool) {
-	segs, _ := knownSegs(c)
-	for _, s := range segs {
-		if s.Flags&(tcpflow.FlagFIN|tcpflow.FlagRST) != 0 && at.Before(s.Ref) {
-			return s, true
-		}
-	}
-	return tcpflow.Seg{}, false
 }
 
 // hopWord says how the hop distance changed: "2 more hops", "1 hop fewer".

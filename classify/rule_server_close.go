@@ -25,7 +25,7 @@ func init() {
 			if !ok || sawErrorBefore(b, fin.Ref) {
 				return nil
 			}
-			if first, ok := firstEnd(c, sd.Other()); ok && first.Ref.Before(fin.Ref) {
+			if first, ok := firstEnd(c, sd.Other(), tcpflow.Ref{}); ok && first.Ref.Before(fin.Ref) {
 				return nil // the client closed or reset first: not the server's doing
 			}
 			f := &Finding{Confidence: 0.7, Evidence: []Evidence{segEvidence(c, fin, "close")}}

@@ -57,7 +57,7 @@ func serverStall(b *Case) (*Finding, tcpflow.Ref) {
 	srv, cli := &c.Half[sd], &c.Half[sd.Other()]
 	start, what := srv.LastData, "the server's last data"
 	if start.IsZero() {
-		start, what = dataConnOpen(c), "the data connection opened and the server sent nothing"
+		start, what = establishedAt(c), "the data connection opened and the server sent nothing"
 	}
 	end, ok := teardownAfter(c, start)
 	if !ok {
@@ -131,36 +131,6 @@ func serverStall(b *Case) (*Finding, tcpflow.Ref) {
 	return f, start
 }
 
-// dataConnOpen is when a connection was established, as far as the
-// capture shows.
-func dataConnOpen(c *tcpflow.Conn) tcpflow.Ref {
-	switch {
-	case !c.HandshakeAck.IsZero():
-		return c.HandshakeAck
-	case !c.SynAck.IsZero():
-		return c.SynAck
-	}
-	return c.First
-}
-
-// lastWindow returns d's last packet before at that is not a RST (whose
-// window and acknowledgment mean little), with the window it advertised
-// and what it acknowledged, from the connection's last packets.
-func lastWindow(c *tcpflow.Conn, d tcpflow.Dir, at tcpflow.Ref) (tcpflow.Seg, bool) {
-	segs := c.LastSegs()
-	for i := len(segs) - 1; i >= 0; i-- {
-		s := segs[i]
-		if s.Dir == d && s.Flags&tcpflow.FlagRST == 0 && !at.Before(s.Ref) {
-			return s, true
-		}
-	}
-	h := &c.Half[d]
-	if h.RST.IsZero() {
-		return tcpflow.Seg{Ref: c.Last, Dir: d, Win: h.LastWin, Ack: h.AckedHigh}, true
-	}
-	return tcpflow.Seg{}, false
-}
-
 // serverSpokeAfter returns the first packet from the server's side after
 // start (an ACK, a keepalive, the kernel answering the client's FIN),
 // from the last packets: it shows the server's host and the path from it
@@ -173,6 +143,3 @@ func serverSpokeAfter(c *tcpflow.Conn, sd tcpflow.Dir, start tcpflow.Ref) (bool,
 	}
 	return false, tcpflow.Ref{}
 }
-
-// seqBelow compares TCP sequence numbers modulo 2^32 (RFC 9293 §3.4).
-func seqBelow(a, b uint32) bool { return int32(a-b) < 0 }

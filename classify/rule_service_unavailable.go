@@ -1,6 +1,10 @@
 package classify
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
 
 // service-unavailable: the server said 421 (RFC 959: service not
 // available, closing control connection) for a reason other than an idle
@@ -24,7 +28,7 @@ func init() {
 				Evidence: []Evidence{replyEvidence(cmd, r)},
 			}
 			c := b.Session.Control
-			if s, ok := serverEndsAfter(c, 1, r.At); ok {
+			if s, ok := firstEnd(c, tcpflow.FromServer, r.At); ok {
 				f.Confidence = 0.9
 				f.Summary = fmt.Sprintf("The server refused the session with 421 %s and closed the connection.", quote(r.Text))
 				f.Evidence = append(f.Evidence, segEvidence(c, s, "server ends the connection"))

@@ -85,7 +85,7 @@ func replyDelays(s *dissect.Session) (out []replyDelay, rtt time.Duration) {
 		from := tcpflow.Ref{}
 		switch {
 		case e.Cmd == nil && i == 0 && s.Banner != "" && r.Valid && (r.Code == 220 || r.Code == 120):
-			from = dataConnOpen(c)
+			from = establishedAt(c)
 		case e.Cmd != nil && !waitsForOtherThings(s, e.Cmd) && !failedLogin(e.Cmd, r) &&
 			!retransmittedBetween(c, tcpflow.FromClient, e.Cmd.At, r.At):
 			from = e.Cmd.At
@@ -193,11 +193,11 @@ func checkSlowServerReply(b *Case) *Finding {
 		return nil
 	}
 	cd := tcpflow.FromClient
-	end, ok := firstEnd(c, cd)
+	end, ok := firstEnd(c, cd, tcpflow.Ref{})
 	if !ok {
 		return nil
 	}
-	if first, ok := firstEnd(c, cd.Other()); ok && first.Ref.Before(end.Ref) {
+	if first, ok := firstEnd(c, cd.Other(), tcpflow.Ref{}); ok && first.Ref.Before(end.Ref) {
 		return nil // the server ended it first
 	}
 	// What the client was waiting for: a command's final reply, or the
@@ -212,7 +212,7 @@ func checkSlowServerReply(b *Case) *Finding {
 		waitFrom, what = cmd.At, "the reply to "+cmdText(cmd)
 		ev = append(ev, cmdEvidence(cmd))
 	} else if s.Replies == 0 {
-		waitFrom, what = dataConnOpen(c), "the server's greeting"
+		waitFrom, what = establishedAt(c), "the server's greeting"
 		ev = append(ev, Evidence{At: waitFrom, Text: "connection established; no greeting follows"})
 	} else {
 		return nil
@@ -261,5 +261,5 @@ func clientLeftUngreeted(s *dissect.Session) bool {
 		return false
 	}
 	fin := c.Half[tcpflow.FromClient].FIN
-	return !fin.IsZero() && time.Duration(fin.TS-dataConnOpen(c).TS) >= minWait
+	return !fin.IsZero() && time.Duration(fin.TS-establishedAt(c).TS) >= minWait
 }

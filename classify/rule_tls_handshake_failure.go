@@ -105,11 +105,6 @@ func alertEvidence(a dissect.TLSAlert) Evidence {
 	return Evidence{At: a.At, Text: fmt.Sprintf("%s sends %s", a.From, alertWords(a))}
 }
 
-// firstTeardown returns the connection's first FIN or RST.
-func firstTeardown(c *tcpflow.Conn) (tcpflow.Seg, bool) {
-	return teardownAfter(c, c.First)
-}
-
 // firstReply returns the session's first reply.
 func firstReply(s *dissect.Session) (*dissect.Command, *dissect.Reply) {
 	for i := range s.Log {

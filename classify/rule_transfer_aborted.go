@@ -18,7 +18,7 @@ func init() {
 			t := b.Transfer
 			f := &Finding{Confidence: 0.7,
 				Summary:  fmt.Sprintf("%s %s was aborted: 426 %s after %d bytes.", t.Cmd, t.Path, quote(r.Text), t.Bytes()),
-				Evidence: []Evidence{cmdEvidence(transferCommand(t)), replyEvidence(transferCommand(t), r)},
+				Evidence: transferReplyEvidence(t, r),
 			}
 			if t.Conn != nil {
 				f.Evidence = append(f.Evidence, endEvidence(t.Conn)...)

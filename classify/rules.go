@@ -102,14 +102,15 @@ func segEvidence(c *tcpflow.Conn, s tcpflow.Seg, what string) Evidence {
 	return Evidence{At: s.Ref, Text: fmt.Sprintf("%s: %s from %s (TTL %d%s, win %d)", what, flagNames(s.Flags), endpoint(c, s.Dir), s.TTL, ipid, s.Win)}
 }
 
-// firstSeg returns the first logged packet from dir with all of flags set.
-func firstSeg(c *tcpflow.Conn, dir tcpflow.Dir, flags uint8) (tcpflow.Seg, bool) {
-	for _, s := range c.Log {
-		if s.Dir == dir && s.Flags&flags == flags {
-			return s, true
+// endSegEvidence describes a FIN or RST, with the packet's own facts when
+// the log kept them.
+func endSegEvidence(c *tcpflow.Conn, s tcpflow.Seg, what string) Evidence {
+	if s.TTL == 0 && s.Win == 0 && s.IPID == 0 {
+		if _, ok := loggedSeg(c, s.Ref); !ok {
+			return Evidence{At: s.Ref, Text: fmt.Sprintf("%s: %s from %s", what, flagNames(s.Flags), endpoint(c, s.Dir))}
 		}
 	}
-	return tcpflow.Seg{}, false
+	return segEvidence(c, s, what)
 }
 
 // quote cuts reply text to one short line for evidence.
@@ -201,17 +202,6 @@ func endEvidence(c *tcpflow.Conn) []Evidence {
 		}
 	}
 	return ev
-}
-
-// serverEndsAfter reports whether the server side closed or reset the
-// connection after the packet at.
-func serverEndsAfter(c *tcpflow.Conn, d tcpflow.Dir, at tcpflow.Ref) (tcpflow.Seg, bool) {
-	for _, s := range c.Log {
-		if s.Dir == d && s.Flags&(tcpflow.FlagFIN|tcpflow.FlagRST) != 0 && !s.Ref.Before(at) {
-			return s, true
-		}
-	}
-	return tcpflow.Seg{}, false
 }
 
 // unexplained is the verdict when no rule holds: the facts gathered.

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/ftpcap/ftpcap/dissect"
@@ -13,10 +14,8 @@ func transferReply(b *Case, codes ...int) *dissect.Reply {
 	if t == nil || t.Final == nil || !t.Final.Valid {
 		return nil
 	}
-	for _, c := range codes {
-		if t.Final.Code == c {
-			return t.Final
-		}
+	if slices.Contains(codes, t.Final.Code) {
+		return t.Final
 	}
 	return nil
 }
@@ -24,6 +23,13 @@ func transferReply(b *Case, codes ...int) *dissect.Reply {
 // transferCommand returns the transfer's command as the log has it.
 func transferCommand(t *dissect.Transfer) *dissect.Command {
 	return &dissect.Command{Verb: t.Cmd, Arg: t.Path, At: t.At}
+}
+
+// transferReplyEvidence is a transfer's command and the reply that ended
+// it.
+func transferReplyEvidence(t *dissect.Transfer, r *dissect.Reply) []Evidence {
+	cmd := transferCommand(t)
+	return []Evidence{cmdEvidence(cmd), replyEvidence(cmd, r)}
 }
 
 // isPermissionText recognises replies that refuse for access, quota or
