@@ -3,6 +3,7 @@ package classify
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/tcpflow"
@@ -158,26 +159,30 @@ func mismatchFor(s *dissect.Session, dst netip.AddrPort) *dissect.AddrMismatch {
 	return nil
 }
 
-// resetByOther returns a RST answering dir's SYNs whose hop distance does
-// not match its purported sender's other packets in the capture (this
-// connection's, or the host's on other connections, such as the control
-// connection): a firewall's reset in the host's name (see causes.md, "How
-// to tell who sent a reset"). The text says what it was compared with.
-func resetByOther(b *Case, c *tcpflow.Conn) (tcpflow.Seg, string, bool) {
+// resetByOther returns the RST answering a data connection's SYNs when
+// judgeReset (facts_reset.go) is sure its purported sender, the host the
+// SYNs went to, did not send it: a firewall refusing the connection in
+// the host's name. The text says why: what its TTL was compared with, or
+// the signs of a forged reset.
+func resetByOther(data *Case) (tcpflow.Seg, string, bool) {
+	c := data.Conn
 	rst, ok := firstSeg(c, tcpflow.FromServer, tcpflow.FlagRST)
-	if !ok || b.Ctx == nil {
+	if !ok {
 		return tcpflow.Seg{}, "", false
 	}
-	ref := b.Ctx.Hosts.TTL(c.Server.Addr())
-	if ref == nil || ref.Total() == 0 {
+	o := judgeReset(data, rst)
+	if !o.sure() {
 		return tcpflow.Seg{}, "", false
 	}
-	ttl, n := ref.Mode()
-	if tcpflow.Hops(ttl) == tcpflow.Hops(rst.TTL) {
-		return tcpflow.Seg{}, "", false
+	if t := o.ttl; t.verdict == ttlDiffers {
+		return rst, fmt.Sprintf("its TTL %d (%s) differs from the %d other packets of %s in the capture (TTL %d, %s)",
+			rst.TTL, plural(tcpflow.Hops(rst.TTL), "hop"), t.refN, hostAddr(c, rst.Dir), t.refTTL, plural(tcpflow.Hops(t.refTTL), "hop")), true
 	}
-	return rst, fmt.Sprintf("its TTL %d (%s) differs from the %d other packets of %s in the capture (TTL %d, %s)",
-		rst.TTL, plural(tcpflow.Hops(rst.TTL), "hop"), n, c.Server.Addr(), ttl, plural(tcpflow.Hops(ttl), "hop")), true
+	signs := make([]string, len(o.signs))
+	for i, sg := range o.signs {
+		signs[i] = sg.text
+	}
+	return rst, "it shows the signs of a forged reset: " + strings.Join(signs, "; "), true
 }
 
 // isPassive reports whether the FTP client opened the data connection.

@@ -71,9 +71,15 @@ func Judge(s *dissect.Session, ctx *Context) []Verdict {
 func connections(s *dissect.Session, ctx *Context) []*Case {
 	out := []*Case{{Session: s, Kind: KindControl, Conn: s.Control, Ctx: ctx}}
 	for _, d := range s.Data {
-		out = append(out, &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Transfer: d.Transfer, Ctx: ctx})
+		out = append(out, dataCase(s, d, ctx, ""))
 	}
 	return out
+}
+
+// dataCase is the case of one of a session's data connections; why is
+// what makes it a break, "" when it is looked at for findings.
+func dataCase(s *dissect.Session, d *dissect.DataConn, ctx *Context, why string) *Case {
+	return &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Transfer: d.Transfer, Ctx: ctx, Why: why}
 }
 
 // sessionConns lists a session's connections.

@@ -44,7 +44,11 @@ func dataChannelBlocked(b *Case) *Finding {
 	if !ok {
 		return nil // the control connection went quiet too: not the data ports alone
 	}
-	conf, how, ev := blockEvidence(b, c)
+	data := b
+	if c != b.Conn {
+		data = dataCase(s, dc, b.Ctx, b.Why) // a transfer refused on the control connection
+	}
+	conf, how, ev := blockEvidence(data)
 	if how == "" {
 		return nil
 	}
@@ -74,10 +78,12 @@ func dataChannelBlocked(b *Case) *Finding {
 	return f
 }
 
-// blockEvidence says how the data connection's SYNs were stopped: no
-// answer, an ICMP unreachable, or a reset not from the host. how is ""
-// when the host itself refused (then the port was closed, not blocked).
-func blockEvidence(b *Case, c *tcpflow.Conn) (conf float64, how string, ev []Evidence) {
+// blockEvidence says how the SYNs of a data connection's case were
+// stopped: no answer, an ICMP unreachable, or a reset not from the host.
+// how is "" when the host itself refused (then the port was closed, not
+// blocked).
+func blockEvidence(data *Case) (conf float64, how string, ev []Evidence) {
+	c := data.Conn
 	syns := synsFrom(c, tcpflow.FromClient)
 	if len(syns) == 0 {
 		return 0, "", nil
@@ -105,7 +111,7 @@ func blockEvidence(b *Case, c *tcpflow.Conn) (conf float64, how string, ev []Evi
 		return conf, fmt.Sprintf("%s answered by %s from %s", sched, icmpName(e), icmpSender(c, e)),
 			append(synEvidence(c, syns[:1]), icmpEvidence(c, e))
 	}
-	if rst, why, ok := resetByOther(b, c); ok {
+	if rst, why, ok := resetByOther(data); ok {
 		return 0.9, fmt.Sprintf("%s answered by a reset that did not come from %s: %s", sched, c.Server.Addr(), why),
 			append(synEvidence(c, syns[:1]), segEvidence(c, rst, "reset answering the SYN"))
 	}

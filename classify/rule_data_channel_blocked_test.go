@@ -54,6 +54,14 @@ func TestDataChannelBlockedScripts(t *testing.T) {
 				pk{from: pasvData, to: cliData, flags: fRST | fACK, ack: 4001, ttl: 63, after: time.Millisecond})
 			c.quit()
 		}, "data-channel-blocked", 0.9, KindData, []string{"answered by a reset that did not come from 203.0.113.20", "TTL 63 (1 hop)", "(TTL 62, 2 hops)"}},
+		{"passive: the server's own TTL varies, so its TTL says nothing: the host's refusal", func(n *netScript, c *ctlScript) {
+			n.send(pk{from: srvEP, to: cliEP, flags: fACK, seq: c.sseq, ack: c.cseq, ttl: 60, after: time.Millisecond})
+			c.cmd("EPSV")
+			c.reply("229 Entering Extended Passive Mode (|||30001|)")
+			n.send(pk{from: cliData, to: pasvData, flags: fSYN, seq: 4000, mss: 1460, after: time.Millisecond},
+				pk{from: pasvData, to: cliData, flags: fRST | fACK, ack: 4001, ttl: 63, after: time.Millisecond})
+			c.quit()
+		}, "connection-refused", 0.9, KindData, nil},
 		{"passive: the server host itself refuses: a closed port, not a block", func(n *netScript, c *ctlScript) {
 			c.cmd("EPSV")
 			c.reply("229 Entering Extended Passive Mode (|||30001|)")
