@@ -117,35 +117,6 @@ func dataConnFailedBefore(s *dissect.Session, at tcpflow.Ref) bool {
 	return d != nil && neverConnected(d.Conn)
 }
 
-// abandonedData: b is a control-connection break with no transfer of its
-// own, ended after a data connection that never connected. It returns
-// that data connection as a case, and the control connection's end.
-func abandonedData(b *Case) (*Case, tcpflow.Seg, bool) {
-	if b.Kind != KindControl || b.Transfer != nil || b.Session == nil || b.Conn == nil {
-		return nil, tcpflow.Seg{}, false
-	}
-	end, ok := firstTeardown(b.Conn)
-	if !ok {
-		return nil, tcpflow.Seg{}, false
-	}
-	d := lastDataBefore(b.Session, end.Ref)
-	if d == nil || !neverConnected(d.Conn) {
-		return nil, tcpflow.Seg{}, false
-	}
-	return &Case{Session: b.Session, Kind: KindData, Conn: d.Conn, Data: d, Transfer: d.Transfer, Ctx: b.Ctx, Why: "data connection never established"}, end, true
-}
-
-// carriedOver words a data connection's finding for the control
-// connection that ended because of it.
-func carriedOver(b *Case, end tcpflow.Seg, data *Case, f *Finding) *Finding {
-	return &Finding{
-		Confidence: f.Confidence,
-		Summary: fmt.Sprintf("The %s %s the control connection without QUIT (frame %d), %s s after its data connection's first SYN: %s",
-			ftpRole(b, end.Dir), endedHow(end), end.Frame, seconds(end.TS-data.Conn.First.TS), f.Summary),
-		Evidence: append(f.Evidence, endSegEvidence(b.Conn, end, "the control connection ends")),
-	}
-}
-
 // mismatchFor returns the address mismatch (227/PORT advertising an
 // address other than the host's) whose advertised endpoint a connection
 // went to, or nil.

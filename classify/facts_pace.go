@@ -3,7 +3,6 @@ package classify
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -258,55 +257,4 @@ func bulkSender(b *Case) tcpflow.Dir {
 		return tcpflow.FromClient
 	}
 	return tcpflow.FromServer
-}
-
-// overStallSlack: a control connection that ended this long after the
-// data connection's last packet ended over something else.
-const overStallSlack = 10 * time.Second
-
-// controlOverStall decides a control connection's break by what killed
-// one of the session's transfers: when check holds on a transfer's data
-// connection (a stall, a window-limited crawl) and the control connection
-// ended after that began and not long after the data connection's end,
-// the control connection ended over it and
-// carries the same cause (the client giving up on the whole session, or
-// the server's timeout reply and close). what names it for the summary
-// ("a stalled transfer"). A break about one transfer looks at that
-// transfer's data connection only.
-func controlOverStall(b *Case, check func(*Case) (*Finding, tcpflow.Ref), what string) *Finding {
-	s := b.Session
-	if s == nil || b.Kind != KindControl || s.Control == nil {
-		return nil
-	}
-	ctlEnd, ok := firstTeardown(s.Control)
-	if !ok {
-		return nil
-	}
-	for _, d := range s.Data {
-		t := d.Transfer
-		if t == nil || (b.Transfer != nil && b.Transfer != t) {
-			continue
-		}
-		dc := &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Transfer: t, Why: b.Why, Ctx: b.Ctx}
-		f, since := check(dc)
-		if f == nil || ctlEnd.Ref.Before(since) || ctlEnd.TS > d.Conn.Last.TS+int64(overStallSlack) {
-			continue
-		}
-		out := &Finding{Confidence: f.Confidence,
-			Summary:  fmt.Sprintf("The control connection ended over %s: %s", what, lowerFirst(f.Summary)),
-			Evidence: append(append([]Evidence(nil), f.Evidence...), endSegEvidence(s.Control, ctlEnd, "control connection ends"))}
-		if cmd, r := lastFinalReply(s); r != nil && r.Code >= 400 && !r.At.Before(since) {
-			out.Evidence = append(out.Evidence, replyEvidence(cmd, r))
-		}
-		sortEvidence(out.Evidence)
-		return out
-	}
-	return nil
-}
-
-// sortEvidence puts evidence in capture order.
-func sortEvidence(ev []Evidence) {
-	slices.SortStableFunc(ev, func(x, y Evidence) int {
-		return x.At.Compare(y.At)
-	})
 }

@@ -24,7 +24,7 @@ func init() {
 		Check: func(b *Case) *Finding {
 			if data, end, ok := abandonedData(b); ok {
 				if f := dataChannelBlocked(data); f != nil {
-					return carriedOver(b, end, data, f)
+					return abandonedOver(b, end, data, f)
 				}
 				return nil
 			}

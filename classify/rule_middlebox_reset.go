@@ -59,24 +59,19 @@ func init() {
 // control connection's break has the data connection's cause, a little
 // less directly.
 func controlAfterForgedData(b *Case) *Finding {
-	ctl := b.Conn
-	end, ok := firstTeardown(ctl)
-	if !ok || b.Session == nil {
+	end, ok := firstTeardown(b.Conn)
+	if !ok {
 		return nil
 	}
-	for _, d := range b.Session.Data {
-		dc := &Case{Session: b.Session, Kind: KindData, Conn: d.Conn, Data: d, Transfer: d.Transfer, Ctx: b.Ctx}
-		for _, o := range forgedResets(dc) {
-			if !o.sure() || !tookEffect(d.Conn, o.rst) || end.Ref.Before(o.rst.Ref) || commandBetween(b, o.rst.Ref, end.Ref) {
+	for _, data := range dataCases(b) {
+		for _, o := range forgedResets(data) {
+			if !o.sure() || !tookEffect(data.Conn, o.rst) || end.Ref.Before(o.rst.Ref) || commandBetween(b, o.rst.Ref, end.Ref) {
 				continue
 			}
-			f := middleboxFinding(dc, &o, "")
-			return &Finding{
-				Confidence: f.Confidence - 0.05,
-				Summary: fmt.Sprintf("The %s ended the control connection (frame %d) %s after a RST forged in the %s's name ended %s. %s",
-					ftpRole(b, end.Dir), end.Frame, fmtDur(time.Duration(end.TS-o.rst.TS)), ftpRole(dc, o.rst.Dir), connName(dc), f.Summary),
-				Evidence: append(f.Evidence, endSegEvidence(ctl, end, "the control connection ends")),
-			}
+			f := middleboxFinding(data, &o, "")
+			return inherit(f, 0.05, fmt.Sprintf("The %s ended the control connection (frame %d) %s after a RST forged in the %s's name ended %s. %s",
+				ftpRole(b, end.Dir), end.Frame, fmtDur(time.Duration(end.TS-o.rst.TS)), ftpRole(data, o.rst.Dir), connName(data), f.Summary),
+				controlEndEvidence(b, end))
 		}
 	}
 	return nil

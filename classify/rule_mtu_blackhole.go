@@ -3,7 +3,6 @@ package classify
 import (
 	"fmt"
 
-	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -68,30 +67,20 @@ func stuckBlackhole(b *Case) *Finding {
 // black hole: the client gave up on the stalled transfer (or the server
 // on its client), so the control connection's end has the same cause.
 func controlAfterBlackhole(b *Case) *Finding {
-	s, ctl := b.Session, b.Conn
-	if s == nil {
-		return nil
-	}
-	end, ok := firstTeardown(ctl)
+	end, ok := firstTeardown(b.Conn)
 	if !ok {
 		return nil
 	}
-	for _, d := range s.Data {
-		t := d.Transfer
-		if t == nil || t.Status() == dissect.StatusComplete || (t.Final != nil && t.Final.At.Before(end.Ref)) {
+	for _, data := range dataCases(b) {
+		if !waitingAt(data.Transfer, end) {
 			continue
 		}
-		dc := &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Transfer: t, Ctx: b.Ctx}
-		f := stuckBlackhole(dc)
+		f := stuckBlackhole(data)
 		if f == nil || len(f.Evidence) == 0 || end.Ref.Before(f.Evidence[0].At) {
 			continue // none, or the control connection ended before the stall
 		}
-		return &Finding{
-			Confidence: f.Confidence,
-			Summary: fmt.Sprintf("The %s ended the control connection (frame %d) while %s waited for its reply, %s s after its data connection's first full-size resend. %s",
-				ftpRole(b, end.Dir), end.Frame, cmdText(transferCommand(t)), seconds(end.TS-f.Evidence[0].At.TS), f.Summary),
-			Evidence: append(f.Evidence, endSegEvidence(ctl, end, "the control connection ends")),
-		}
+		return inherit(f, 0, endedWhileWaiting(b, end, data.Transfer, f.Evidence[0].At.TS, "full-size resend")+" "+f.Summary,
+			controlEndEvidence(b, end))
 	}
 	return nil
 }

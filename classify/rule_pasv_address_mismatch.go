@@ -29,7 +29,7 @@ func init() {
 			}
 			if data, end, ok := abandonedData(b); ok {
 				if m := mismatchFor(s, data.Conn.Server); m != nil {
-					return carriedOver(b, end, data, mismatchFailed(s, data.Conn, m))
+					return abandonedOver(b, end, data, mismatchFailed(s, data.Conn, m))
 				}
 				return nil
 			}

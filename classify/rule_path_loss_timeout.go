@@ -144,31 +144,24 @@ func silentGiveUp(b *Case, c *tcpflow.Conn, s *stuckRun) (tcpflow.Ref, bool) {
 // client or server gave the session up because of it, so the control
 // connection's break has the data connection's cause.
 func controlAfterDataLoss(b *Case) *Finding {
-	ctl := b.Conn
-	end, ok := firstTeardown(ctl)
-	if !ok || b.Session == nil {
+	end, ok := firstTeardown(b.Conn)
+	if !ok {
 		return nil
 	}
-	for _, d := range b.Session.Data {
-		t := d.Transfer
-		if t == nil || t.Status() == dissect.StatusComplete || (t.Final != nil && t.Final.At.Before(end.Ref)) {
+	for _, data := range dataCases(b) {
+		if !waitingAt(data.Transfer, end) {
 			continue
 		}
-		dc := &Case{Session: b.Session, Kind: KindData, Conn: d.Conn, Data: d, Transfer: t, Ctx: b.Ctx}
-		f := pathLoss(dc)
+		f := pathLoss(data)
 		if f == nil {
 			continue
 		}
-		s, _ := latestStuckRun(d.Conn)
+		s, _ := latestStuckRun(data.Conn)
 		if end.TS < s.run.Times[0] {
 			continue // the control connection ended first
 		}
-		return &Finding{
-			Confidence: f.Confidence,
-			Summary: fmt.Sprintf("The %s ended the control connection (frame %d) while %s was still waiting for its reply, %s after the data connection's first unanswered retransmission. %s",
-				ftpRole(b, end.Dir), end.Frame, cmdText(transferCommand(t)), fmtDur(time.Duration(end.TS-s.run.Times[0])), f.Summary),
-			Evidence: append(f.Evidence, endSegEvidence(ctl, end, "the control connection ends")),
-		}
+		return inherit(f, 0, endedWhileWaiting(b, end, data.Transfer, s.run.Times[0], "unanswered retransmission")+" "+f.Summary,
+			controlEndEvidence(b, end))
 	}
 	return nil
 }

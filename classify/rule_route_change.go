@@ -94,15 +94,11 @@ func routeChange(b *Case, d tcpflow.Dir) *Finding {
 // data connection's cause, a little less directly.
 func controlOnChangedRoute(b *Case) *Finding {
 	ctl := b.Conn
-	if b.Session == nil {
-		return nil
-	}
-	for _, dc := range b.Session.Data {
-		c := dc.Conn
+	for _, data := range dataCases(b) {
+		c := data.Conn
 		if !sameHosts(c, ctl) {
 			continue // another host pair, another path
 		}
-		data := &Case{Session: b.Session, Kind: KindData, Conn: c, Data: dc, Transfer: dc.Transfer, Ctx: b.Ctx}
 		for _, d := range []tcpflow.Dir{tcpflow.FromServer, tcpflow.FromClient} {
 			f := routeChange(data, d)
 			if f == nil {
@@ -120,11 +116,8 @@ func controlOnChangedRoute(b *Case) *Finding {
 			} else {
 				continue
 			}
-			return &Finding{
-				Confidence: f.Confidence - 0.05,
-				Summary:    fmt.Sprintf("On the control connection, on the same path, %s. %s", lost, f.Summary),
-				Evidence:   append(f.Evidence, Evidence{At: at, Text: "on the control connection " + lost}),
-			}
+			return inherit(f, 0.05, fmt.Sprintf("On the control connection, on the same path, %s. %s", lost, f.Summary),
+				Evidence{At: at, Text: "on the control connection " + lost})
 		}
 	}
 	return nil

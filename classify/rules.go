@@ -113,6 +113,13 @@ func endSegEvidence(c *tcpflow.Conn, s tcpflow.Seg, what string) Evidence {
 	return segEvidence(c, s, what)
 }
 
+// sortEvidence puts evidence in capture order.
+func sortEvidence(ev []Evidence) {
+	slices.SortStableFunc(ev, func(x, y Evidence) int {
+		return x.At.Compare(y.At)
+	})
+}
+
 // quote cuts reply text to one short line for evidence.
 func quote(text string) string {
 	if i := strings.IndexByte(text, '\n'); i >= 0 {
