@@ -334,9 +334,9 @@ type Conn struct {
 	ICMPDropped int
 	Closed      CloseReason
 
-	ending  CloseReason // first terminal event seen (RST, both FINs)
-	endAt   int64
-	inShort bool
+	ending CloseReason // first terminal event seen (RST, both FINs)
+	endAt  int64
+	list   uint8 // the tracker's expiry list holding it
 
 	zeek zeekconn.State
 

@@ -79,22 +79,32 @@ type Tracker struct {
 	opts  Options
 	h     Handler
 	conns map[connKey]*Conn
-	// Two lists ordered by last packet time, oldest first: connections in
-	// the short-lived states (not established, closing) and established
-	// ones. Each list is sorted because every packet moves its connection
-	// to the tail.
-	short, long connList
-	nextID      uint64
-	now         int64
-	serverPort  [65536 / 64]uint64
-	hosts       *HostTable
-	stats       Stats
+	// Three lists ordered by last packet time, oldest first, one per
+	// timeout: half-open connections (HalfOpenIdle), connections that
+	// ended and linger (Linger), established ones (ConnIdle). Each stays
+	// sorted because every packet moves its connection to the tail, so
+	// expiry only ever looks at the heads; one list per timeout keeps a
+	// short-lived entry from waiting behind a longer-lived one.
+	lists      [numLists]connList
+	nextID     uint64
+	now        int64
+	serverPort [65536 / 64]uint64
+	hosts      *HostTable
+	stats      Stats
 }
 
 // Hosts returns the table of TTLs per host seen so far.
 func (t *Tracker) Hosts() *HostTable { return t.hosts }
 
 type connList struct{ head, tail *Conn }
+
+// Expiry lists (Conn.list).
+const (
+	listHalfOpen uint8 = iota
+	listEnding
+	listEstablished
+	numLists
+)
 
 // orDefault replaces a zero or negative option with its default.
 func orDefault[T int | time.Duration](v *T, def T) {
@@ -197,8 +207,8 @@ func (t *Tracker) open(key connKey, src, dst netip.AddrPort, p *decode.Packet, a
 	}
 	t.conns[key] = c
 	t.stats.PeakConns = max(t.stats.PeakConns, len(t.conns))
-	t.short.pushBack(c)
-	c.inShort = true
+	c.list = listHalfOpen
+	t.lists[listHalfOpen].pushBack(c)
 	t.h.Opened(c)
 	if c.Reassemble {
 		c.streams[0].wanted, c.streams[1].wanted = true, true
@@ -529,23 +539,20 @@ func (t *Tracker) updateState(c *Conn, dir Dir, p *decode.Packet) {
 	// timeout is the only safe one.
 	established := c.ending == 0 && (c.Midstream || !c.HandshakeAck.IsZero() ||
 		(!c.SynAck.IsZero() && c.Half[FromClient].Packets > int64(c.Half[FromClient].SYNCount)))
-	if established && c.inShort {
-		t.short.remove(c)
-		c.inShort = false
-		t.long.pushBack(c)
+	want := listHalfOpen
+	switch {
+	case c.ending != 0:
+		want = listEnding
+	case established:
+		want = listEstablished
+	}
+	if want != c.list {
+		t.lists[c.list].remove(c)
+		c.list = want
+		t.lists[want].pushBack(c)
 		return
 	}
-	if !established && !c.inShort {
-		t.long.remove(c)
-		c.inShort = true
-		t.short.pushBack(c)
-		return
-	}
-	if c.inShort {
-		t.short.moveToBack(c)
-	} else {
-		t.long.moveToBack(c)
-	}
+	t.lists[c.list].moveToBack(c)
 }
 
 // ICMP attaches an ICMP error to the connection whose packet it quotes.
@@ -590,21 +597,12 @@ func (t *Tracker) advance(ts int64) {
 		return
 	}
 	t.now = ts
-	for c := t.short.head; c != nil; c = t.short.head {
-		limit := int64(t.opts.HalfOpenIdle)
-		if c.ending != 0 {
-			limit = int64(t.opts.Linger)
+	limits := [numLists]int64{int64(t.opts.HalfOpenIdle), int64(t.opts.Linger), int64(t.opts.ConnIdle)}
+	for i := range t.lists {
+		l := &t.lists[i]
+		for c := l.head; c != nil && ts-c.Last.TS > limits[i]; c = l.head {
+			t.expire(c)
 		}
-		if ts-c.Last.TS <= limit {
-			// The list is ordered by last packet, but two limits share
-			// it: a lingering connection behind a half-open one waits at
-			// most HalfOpenIdle, which only delays its Closed event.
-			break
-		}
-		t.expire(c)
-	}
-	for c := t.long.head; c != nil && ts-c.Last.TS > int64(t.opts.ConnIdle); c = t.long.head {
-		t.expire(c)
 	}
 }
 
@@ -619,9 +617,11 @@ func (t *Tracker) expire(c *Conn) {
 
 // evictOne closes the connection idle the longest to make room.
 func (t *Tracker) evictOne() {
-	victim := t.short.head
-	if victim == nil || (t.long.head != nil && t.long.head.Last.TS < victim.Last.TS) {
-		victim = t.long.head
+	var victim *Conn
+	for i := range t.lists {
+		if h := t.lists[i].head; h != nil && (victim == nil || h.Last.TS < victim.Last.TS) {
+			victim = h
+		}
 	}
 	if victim == nil {
 		return
@@ -632,11 +632,7 @@ func (t *Tracker) evictOne() {
 
 // close ends tracking of c and tells the handler.
 func (t *Tracker) close(c *Conn, why CloseReason) {
-	if c.inShort {
-		t.short.remove(c)
-	} else {
-		t.long.remove(c)
-	}
+	t.lists[c.list].remove(c)
 	delete(t.conns, c.key)
 	if c.streams[0].wanted {
 		t.finishStream(c, FromClient)

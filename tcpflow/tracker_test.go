@@ -261,3 +261,19 @@ func TestTrackerDuplicatesAreNotRetransmissions(t *testing.T) {
 		t.Errorf("TTL mode %d (n %d, distinct %d): duplicates must not count", ttl, n, h.TTL.Distinct())
 	}
 }
+
+// A connection that ended is closed after Linger even when a half-open
+// connection older than it is still waiting out HalfOpenIdle: each timeout
+// has its own list, so nothing waits behind a longer-lived entry.
+func TestTrackerLingerIsNotHeldBehindHalfOpen(t *testing.T) {
+	r := &recorder{}
+	f := &feeder{t: NewTracker(Options{Linger: time.Second, HalfOpenIdle: time.Minute}, r), ts: 1e18}
+	other := netip.MustParseAddrPort("198.51.100.11:5555")
+	f.send(seg(other, srv, FlagSYN, 1, 0, ""), 0) // half-open, older
+	f.send(seg(cli, srv, FlagSYN, 1, 0, ""), time.Millisecond)
+	f.send(seg(srv, cli, FlagRST|FlagACK, 0, 2, ""), time.Millisecond)
+	f.send(seg(other, srv, FlagSYN, 1, 0, ""), 2*time.Second) // time moves on
+	if len(r.closed) != 1 || r.closed[0].Client != cli || r.closed[0].Closed != ClosedRST {
+		t.Fatalf("closed %d connections, want the refused one after its linger", len(r.closed))
+	}
+}
