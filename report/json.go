@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -16,16 +18,102 @@ import (
 // every list present ([] rather than null). encoding/json escapes C0
 // controls and invalid UTF-8 and, with SetEscapeHTML (on by default and
 // kept on), <, > and &; escapeHidden adds the controls it lets through.
+//
+// The document is written one top-level field at a time and each list one
+// element at a time, so memory holds one element's encoding, not the whole
+// report (tens of MB on a capture with 100,000 connections). The bytes are
+// the same as encoding the Result in one piece with two-space indentation.
 func writeJSON(w io.Writer, r *analysis.Result) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(true)
-	if err := enc.Encode(normalize(r)); err != nil {
+	n := normalize(r)
+	v := reflect.ValueOf(n).Elem()
+	t := v.Type()
+	if _, err := io.WriteString(w, "{"); err != nil {
 		return err
 	}
-	_, err := w.Write(escapeHidden(buf.Bytes()))
+	first := true
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, omitEmpty, ok := jsonName(f)
+		if !ok {
+			continue
+		}
+		fv := v.Field(i)
+		if omitEmpty && isEmptyJSON(fv) {
+			continue
+		}
+		sep := ",\n  "
+		if first {
+			sep = "\n  "
+		}
+		first = false
+		key, _ := json.Marshal(name)
+		if _, err := fmt.Fprintf(w, "%s%s: ", sep, key); err != nil {
+			return err
+		}
+		var err error
+		if fv.Kind() == reflect.Slice && fv.Len() > 0 {
+			err = writeJSONList(w, fv)
+		} else {
+			err = writeJSONValue(w, fv.Interface(), "  ")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "\n}\n")
 	return err
+}
+
+// writeJSONList writes a non-empty top-level list element by element.
+func writeJSONList(w io.Writer, list reflect.Value) error {
+	if _, err := io.WriteString(w, "["); err != nil {
+		return err
+	}
+	for i := 0; i < list.Len(); i++ {
+		sep := ",\n    "
+		if i == 0 {
+			sep = "\n    "
+		}
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		if err := writeJSONValue(w, list.Index(i).Interface(), "    "); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "\n  ]")
+	return err
+}
+
+// writeJSONValue encodes one value indented as if nested at prefix.
+func writeJSONValue(w io.Writer, v any, prefix string) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent(prefix, "  ")
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	_, err := w.Write(escapeHidden(b))
+	return err
+}
+
+// jsonName returns a struct field's JSON name and whether it is omitted
+// when empty; ok is false for fields encoding/json skips.
+func jsonName(f reflect.StructField) (name string, omitEmpty, ok bool) {
+	if !f.IsExported() {
+		return "", false, false
+	}
+	tag := f.Tag.Get("json")
+	if tag == "-" {
+		return "", false, false
+	}
+	name, opts, _ := strings.Cut(tag, ",")
+	if name == "" {
+		name = f.Name
+	}
+	return name, strings.Contains(","+opts+",", ",omitempty,"), true
 }
 
 // escapeHidden rewrites, in encoded JSON, the characters encoding/json
@@ -116,4 +204,17 @@ func normalizeEvidence(e analysis.Evidence) analysis.Evidence {
 func normalizeConnection(c analysis.Connection) analysis.Connection {
 	c.Start, c.End = utc(c.Start), utc(c.End)
 	return c
+}
+
+// isEmptyJSON is encoding/json's notion of empty for omitempty.
+func isEmptyJSON(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	}
+	return false
 }
