@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +36,8 @@ type analyzeFlags struct {
 	maxConns      int
 	maxReported   int
 	connIdle      time.Duration
+	cpuProfile    string
+	memProfile    string
 }
 
 func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
@@ -52,6 +56,10 @@ func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.IntVar(&f.maxConns, "max-conns", tcpflow.DefaultOptions().MaxConns, "cap on connections tracked at once (the oldest idle is evicted, and counted)")
 	fs.IntVar(&f.maxReported, "max-reported", analysis.DefaultMaxReported, "list at most this many sessions, breaks, findings and connections; the rest are counted in the summary")
 	fs.DurationVar(&f.connIdle, "conn-idle", tcpflow.DefaultOptions().ConnIdle, "forget an established connection after this much capture time without a packet")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) of the analysis to this file")
+	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (go tool pprof) at the end of the analysis to this file")
+	_ = fs.MarkHidden("cpuprofile")
+	_ = fs.MarkHidden("memprofile")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: ftpcap analyze [flags] FILE...\n\nFlags:\n%s\nExit status: 0 analysed, 1 error (the report still covers what was read), 3 --fail-on matched.\n", fs.FlagUsages())
 	}
@@ -87,7 +95,15 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitError
 	}
 
+	stopProfile, err := startProfiles(f.cpuProfile, f.memProfile)
+	if err != nil {
+		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
+		return exitError
+	}
 	res, err := analysis.Files(ctx, paths, opts)
+	if perr := stopProfile(); perr != nil {
+		fmt.Fprintf(stderr, "ftpcap: %v\n", perr)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
 		return exitError
@@ -211,4 +227,42 @@ func useColor(mode string, toStdout bool, stdout io.Writer) bool {
 	}
 	st, err := file.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// startProfiles starts a CPU profile and arranges a heap profile; the
+// returned function stops and writes them.
+func startProfiles(cpu, mem string) (func() error, error) {
+	var cpuFile *os.File
+	if cpu != "" {
+		f, err := os.Create(cpu)
+		if err != nil {
+			return nil, fmt.Errorf("cpu profile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("cpu profile: %w", err)
+		}
+		cpuFile = f
+	}
+	return func() error {
+		if cpuFile != nil {
+			pprof.StopCPUProfile()
+			if err := cpuFile.Close(); err != nil {
+				return fmt.Errorf("cpu profile: %w", err)
+			}
+		}
+		if mem == "" {
+			return nil
+		}
+		f, err := os.Create(mem)
+		if err != nil {
+			return fmt.Errorf("heap profile: %w", err)
+		}
+		runtime.GC() // up-to-date statistics
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("heap profile: %w", err)
+		}
+		return f.Close()
+	}, nil
 }
