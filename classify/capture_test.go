@@ -3,12 +3,10 @@ package classify
 import (
 	"errors"
 	"io"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/source"
@@ -18,8 +16,9 @@ import (
 
 // Test helpers shared by the rule tests: run a real capture through
 // source → decode → tcpflow → dissect, as the pipeline does, and build
-// Cases from what comes out. The analysis package cannot be used here (it
-// imports classify).
+// Cases from what comes out (the analysis package cannot be used here: it
+// imports classify); then pick verdicts out and assert what they say.
+// Made-up packets for the cases no capture shows are netscript_test.go's.
 
 // capture is what one capture file shows: its FTP sessions in the order
 // they finished, every TCP connection in the order it closed, and the
@@ -154,201 +153,181 @@ func (c *capture) streamCase(conn *tcpflow.Conn, why string) *Case {
 	return &Case{Session: s, Kind: KindData, Conn: conn, Data: d, Why: why, Ctx: c.ctx}
 }
 
-// script builds connections packet by packet, as a capture beside one of
-// the hosts would show them, and runs them through the tracker and the
-// FTP dissector like a capture file. Rule tests use it for the edge cases
-// the lab and the corpus have no capture of.
-type script struct {
-	t     testing.TB
-	tr    *tcpflow.Tracker
-	rec   *recorder
-	out   *capture
-	frame int64
-	ts    int64
-}
+// ---- picking verdicts ----
 
-// sconn is one scripted TCP connection.
-type sconn struct {
-	s    *script
-	ends [2]netip.AddrPort // by tcpflow.Dir
-	next [2]uint32         // next sequence number per side
-	win  [2]uint16         // raw window each side advertises
-	ipid [2]uint16
-}
-
-func newScript(t testing.TB) *script {
-	s := &script{t: t, out: &capture{ctx: &Context{}}, ts: 1.8e18}
-	s.rec = &recorder{}
-	s.rec.Analyzer = dissect.New(dissect.Options{}, func(ss *dissect.Session) { s.out.sessions = append(s.out.sessions, ss) })
-	s.tr = tcpflow.NewTracker(tcpflow.DefaultOptions(), s.rec)
-	s.out.ctx.Hosts = s.tr.Hosts()
-	return s
-}
-
-// conn starts a connection from client to server ("198.51.100.10:40000",
-// "203.0.113.20:21") with a handshake whose SYN and SYN-ACK carry the
-// window-scale shifts given (tcpflow.WScaleNone for none), the SYN-ACK
-// arriving rtt after the SYN and the ACK right away.
-func (s *script) conn(client, server string, wsClient, wsServer int8, rtt time.Duration) *sconn {
-	c := &sconn{s: s, ends: [2]netip.AddrPort{netip.MustParseAddrPort(client), netip.MustParseAddrPort(server)},
-		next: [2]uint32{1000, 500000}, win: [2]uint16{65535, 65535}, ipid: [2]uint16{100, 9000}}
-	c.packet(tcpflow.FromClient, 0, tcpflow.FlagSYN, "", wsClient)
-	c.packet(tcpflow.FromServer, rtt, tcpflow.FlagSYN|tcpflow.FlagACK, "", wsServer)
-	c.packet(tcpflow.FromClient, 100*time.Microsecond, tcpflow.FlagACK, "", 0)
-	return c
-}
-
-// packet sends one segment from d, dt after the script's last packet,
-// acknowledging everything the peer sent. SYN and FIN take one sequence
-// number, payload its length.
-func (c *sconn) packet(d tcpflow.Dir, dt time.Duration, flags uint8, payload string, wscale int8) {
-	c.packetAck(d, dt, flags, payload, wscale, c.next[d.Other()])
-}
-
-// packetAck is packet with the acknowledgment number given.
-func (c *sconn) packetAck(d tcpflow.Dir, dt time.Duration, flags uint8, payload string, wscale int8, ack uint32) {
-	s := c.s
-	s.frame++
-	s.ts += int64(dt)
-	from, to := c.ends[d], c.ends[d.Other()]
-	c.ipid[d]++
-	p := &decode.Packet{Src: from.Addr(), Dst: to.Addr(), SrcPort: from.Port(), DstPort: to.Port(),
-		TTL: 64, IPID: c.ipid[d], DF: true, Flags: flags, Seq: c.next[d], Ack: ack,
-		Win: c.win[d], WScale: tcpflow.WScaleNone, MSS: 1460,
-		Payload: []byte(payload), PayloadLen: len(payload), IPLen: 52 + len(payload)}
-	if flags&tcpflow.FlagSYN != 0 {
-		p.WScale = wscale
-		if flags&tcpflow.FlagACK == 0 {
-			p.Ack = 0
+// breaksOf judges a capture and returns its breaks (not findings).
+func breaksOf(c *capture) []Verdict {
+	var out []Verdict
+	for _, v := range c.judge() {
+		if !v.Info {
+			out = append(out, v)
 		}
 	}
-	if flags&tcpflow.FlagSYN != 0 && d == tcpflow.FromServer {
-		p.Ack = c.next[tcpflow.FromClient]
+	return out
+}
+
+// findingsOf judges a capture and returns its findings.
+func findingsOf(c *capture) []Verdict {
+	var out []Verdict
+	for _, v := range c.judge() {
+		if v.Info {
+			out = append(out, v)
+		}
 	}
-	s.tr.Packet(p, tcpflow.Ref{Frame: s.frame, TS: s.ts})
-	c.next[d] += uint32(len(payload))
-	if flags&(tcpflow.FlagSYN|tcpflow.FlagFIN) != 0 {
-		c.next[d]++
+	return out
+}
+
+// onlyBreak judges a capture and returns its one break, failing the
+// test when it has another number of them.
+func onlyBreak(t testing.TB, c *capture) Verdict {
+	t.Helper()
+	bs := breaksOf(c)
+	if len(bs) != 1 {
+		t.Fatalf("%d breaks, want 1: %+v", len(bs), bs)
 	}
+	return bs[0]
 }
 
-// send sends payload from d (with an ACK of everything the peer sent).
-func (c *sconn) send(d tcpflow.Dir, dt time.Duration, payload string) {
-	c.packet(d, dt, tcpflow.FlagACK|tcpflow.FlagPSH, payload, 0)
-}
-
-// ack sends a pure ACK from d.
-func (c *sconn) ack(d tcpflow.Dir, dt time.Duration) { c.packet(d, dt, tcpflow.FlagACK, "", 0) }
-
-// probe sends a zero-window probe from d the way Linux does: no data, one
-// below the next sequence number.
-func (c *sconn) probe(d tcpflow.Dir, dt time.Duration) {
-	c.next[d]--
-	c.packet(d, dt, tcpflow.FlagACK, "", 0)
-	c.next[d]++
-}
-
-// fin and rst end the connection from d.
-func (c *sconn) fin(d tcpflow.Dir, dt time.Duration) {
-	c.packet(d, dt, tcpflow.FlagFIN|tcpflow.FlagACK, "", 0)
-}
-func (c *sconn) rst(d tcpflow.Dir, dt time.Duration) {
-	c.packet(d, dt, tcpflow.FlagRST|tcpflow.FlagACK, "", 0)
-}
-
-// closeBoth ends the connection the polite way, d first.
-func (c *sconn) closeBoth(d tcpflow.Dir, dt time.Duration) {
-	c.fin(d, dt)
-	c.fin(d.Other(), time.Millisecond)
-	c.ack(d, 100*time.Microsecond)
-}
-
-// done ends the capture: every connection closes, every session finishes.
-func (s *script) done() *capture {
-	s.tr.Flush()
-	s.rec.Flush()
-	s.out.conns = s.rec.conns
-	return s.out
-}
-
-// Endpoints of scripted FTP sessions (documentation addresses).
-const (
-	cli21   = "198.51.100.10:40000"
-	srv21   = "203.0.113.20:21"
-	cliData = "198.51.100.10:40001"
-	srvData = "203.0.113.20:30000" // 227 (203,0,113,20,117,48)
-	mss     = 1448
-)
-
-// exchange sends a command; the server's TCP acknowledges it at once and
-// the reply follows after delay (no reply when reply is "").
-func (c *sconn) exchange(cmd string, delay time.Duration, reply string) {
-	c.send(tcpflow.FromClient, 50*time.Millisecond, cmd+"\r\n")
-	c.ack(tcpflow.FromServer, 10*time.Millisecond)
-	if reply != "" {
-		c.send(tcpflow.FromServer, delay, reply+"\r\n")
-		c.ack(tcpflow.FromClient, 10*time.Millisecond)
+// breakOn returns the last break on the kind of connection (KindControl,
+// KindData), or nil.
+func breakOn(vs []Verdict, kind string) *Verdict {
+	var out *Verdict
+	for i := range vs {
+		if !vs[i].Info && vs[i].Kind == kind {
+			out = &vs[i]
+		}
 	}
+	return out
 }
 
-// ftpTransfer scripts a session that logs in, negotiates a passive data
-// connection and sends cmd ("RETR big.bin", "STOR big.bin"), and returns
-// the control and data connections after the 150 reply. Both handshakes
-// carry the window-scale shift ws (tcpflow.WScaleNone for none) and take
-// rtt.
-func ftpTransfer(s *script, cmd string, ws int8, rtt time.Duration) (ctl, data *sconn) {
-	ctl = s.conn(cli21, srv21, ws, ws, rtt)
-	ctl.send(tcpflow.FromServer, time.Millisecond, "220 lab FTP\r\n")
-	ctl.ack(tcpflow.FromClient, time.Millisecond)
-	ctl.exchange("USER ftplab", 2*time.Millisecond, "331 Password please")
-	ctl.exchange("PASS secret", 2*time.Millisecond, "230 Logged in")
-	ctl.exchange("TYPE I", 2*time.Millisecond, "200 Binary")
-	ctl.exchange("PASV", 2*time.Millisecond, "227 Entering Passive Mode (203,0,113,20,117,48).")
-	data = s.conn(cliData, srvData, ws, ws, rtt)
-	ctl.exchange(cmd, 2*time.Millisecond, "150 Opening BINARY mode data connection.")
-	return ctl, data
+// sampleVerdict returns the break on the kind of connection, failing the
+// test unless it has cause.
+func sampleVerdict(t testing.TB, vs []Verdict, kind, cause string) *Verdict {
+	t.Helper()
+	v := breakOn(vs, kind)
+	switch {
+	case v == nil:
+		t.Fatalf("no %s break, want %s", kind, cause)
+	case v.Cause != cause:
+		t.Fatalf("%s break is %s (%s), want %s", kind, v.Cause, v.Summary, cause)
+	}
+	return v
 }
 
-// bulk sends n bytes from d in full segments gap apart; the peer
-// acknowledges every second segment right away, as a receiver beside the
-// capture point would.
-func (c *sconn) bulk(d tcpflow.Dir, n int, gap time.Duration) {
-	for i := 0; n > 0; i++ {
-		k := min(n, mss)
-		c.send(d, gap, strings.Repeat("x", k))
-		n -= k
-		if i%2 == 1 || n == 0 {
-			c.ack(d.Other(), 200*time.Microsecond)
+// verdictsOf returns the verdicts and findings with a cause.
+func verdictsOf(vs []Verdict, cause string) (breaks, findings []Verdict) {
+	for _, v := range vs {
+		if v.Cause != cause {
+			continue
+		}
+		if v.Info {
+			findings = append(findings, v)
+		} else {
+			breaks = append(breaks, v)
+		}
+	}
+	return breaks, findings
+}
+
+// dataVerdict returns the verdict (break or finding) with cause on the
+// data connection.
+func dataVerdict(vs []Verdict, cause string, info bool) *Verdict {
+	for i := range vs {
+		if vs[i].Cause == cause && vs[i].Kind == KindData && vs[i].Info == info {
+			return &vs[i]
+		}
+	}
+	return nil
+}
+
+// framesOf lists the frames of a verdict's evidence.
+func framesOf(v *Verdict) map[int64]bool {
+	out := map[int64]bool{}
+	for _, e := range v.Evidence {
+		out[e.At.Frame] = true
+	}
+	return out
+}
+
+// ---- running one rule ----
+
+// ruleFor returns the registered rule of a cause.
+func ruleFor(t testing.TB, cause string) *Rule {
+	t.Helper()
+	for i := range rules {
+		if rules[i].Cause == cause {
+			return &rules[i]
+		}
+	}
+	t.Fatalf("no rule for %s", cause)
+	return nil
+}
+
+// checkRule runs the rule of a cause on b, fails the test unless it holds
+// exactly when want says, and returns its finding.
+func checkRule(t testing.TB, cause string, b *Case, want bool) *Finding {
+	t.Helper()
+	f := ruleFor(t, cause).Check(b)
+	switch {
+	case f != nil && !want:
+		t.Fatalf("%s holds: %s", cause, f.Summary)
+	case f == nil && want:
+		t.Fatalf("%s does not hold (verdict %s)", cause, decide(b).Cause)
+	}
+	return f
+}
+
+// ---- asserting what a finding says ----
+
+// near compares confidences computed in floating point.
+func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+
+// findingIs checks a finding's confidence and what its summary and its
+// evidence say.
+func findingIs(t testing.TB, f *Finding, conf float64, summary, evidence []string) {
+	t.Helper()
+	if !near(f.Confidence, conf) {
+		t.Errorf("confidence %.2f, want %.2f", f.Confidence, conf)
+	}
+	says(t, "summary", f.Summary, summary...)
+	says(t, "evidence", evidenceText(f), evidence...)
+}
+
+// says fails the test for each part that text (what: "summary",
+// "evidence" …) does not contain.
+func says(t testing.TB, what, text string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(text, p) {
+			t.Errorf("%s lacks %q:\n%s", what, p, text)
 		}
 	}
 }
 
-// windowed sends n bytes from d the way a sender pinned at the peer's
-// window does, seen beside the sender: a window of segments, then one new
-// segment for each acknowledgment, which comes a round trip after the
-// segment it acknowledges.
-func (c *sconn) windowed(d tcpflow.Dir, n int, window int, rtt time.Duration) {
-	type sent struct {
-		at  time.Duration
-		end uint32
+// evidenceText joins a finding's evidence lines.
+func evidenceText(f *Finding) string {
+	var b strings.Builder
+	for _, e := range f.Evidence {
+		b.WriteString(e.Text)
+		b.WriteByte('\n')
 	}
-	var log []sent
-	var now time.Duration
-	perWindow := window / mss
-	for i := 0; n > 0; i++ {
-		if i >= perWindow {
-			// The ACK of the segment a window back frees room for this one.
-			a := log[i-perWindow]
-			due := a.at + rtt
-			c.packetAck(d.Other(), max(due-now, 0), tcpflow.FlagACK, "", 0, a.end)
-			now = max(due, now)
+	return b.String()
+}
+
+// evidenceHas reports whether some evidence text contains every one of
+// the parts.
+func evidenceHas(ev []Evidence, parts ...string) bool {
+	for _, e := range ev {
+		ok := true
+		for _, p := range parts {
+			if !strings.Contains(e.Text, p) {
+				ok = false
+				break
+			}
 		}
-		k := min(n, mss)
-		dt := 100 * time.Microsecond
-		c.send(d, dt, strings.Repeat("x", k))
-		now += dt
-		log = append(log, sent{at: now, end: c.next[d]})
-		n -= k
+		if ok {
+			return true
+		}
 	}
-	c.ack(d.Other(), rtt)
+	return false
 }

@@ -1,160 +1,11 @@
 package classify
 
 import (
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
-	"github.com/ftpcap/ftpcap/tcpflow/decode"
-)
-
-// wire builds connections packet by packet with every IP fact under the
-// test's control (TTL, IP ID, DF, window), through the real tracker, for
-// edge cases no public capture has. Sequence numbers are tracked per side
-// so a test only says who sends what.
-type wire struct {
-	t     testing.TB
-	tr    *tcpflow.Tracker
-	keep  *connKeeper
-	frame int64
-	ts    int64
-}
-
-// connKeeper is a tracker Handler that keeps every connection.
-type connKeeper struct{ conns []*tcpflow.Conn }
-
-func (k *connKeeper) Opened(c *tcpflow.Conn)                               { k.conns = append(k.conns, c) }
-func (k *connKeeper) Sniff(*tcpflow.Conn, tcpflow.Dir, []byte) bool        { return false }
-func (k *connKeeper) Data(*tcpflow.Conn, tcpflow.Dir, []byte, tcpflow.Ref) {}
-func (k *connKeeper) Gap(*tcpflow.Conn, tcpflow.Dir, int64, tcpflow.Ref)   {}
-func (k *connKeeper) Closed(*tcpflow.Conn)                                 {}
-
-func newWire(t testing.TB) *wire {
-	k := &connKeeper{}
-	return &wire{t: t, tr: tcpflow.NewTracker(tcpflow.Options{}, k), keep: k, ts: 1.7e18}
-}
-
-// wconn is one connection being built: its ends, next sequence numbers,
-// and the facts each side's packets carry unless a packet says otherwise.
-type wconn struct {
-	w            *wire
-	ends         [2]netip.AddrPort
-	next         [2]uint32
-	ttl          [2]uint8
-	ipid         [2]uint16
-	df           [2]bool
-	win          [2]uint16
-	conn         *tcpflow.Conn
-	synSeq, isn1 uint32
-}
-
-// open makes a connection with a completed handshake: the client's packets
-// arrive with TTL cttl, the server's with sttl.
-func (w *wire) open(client, server string, cttl, sttl uint8) *wconn {
-	c := w.start(client, server, cttl, sttl)
-	c.pkt(tcpflow.FromServer, time.Millisecond, tcpflow.FlagSYN|tcpflow.FlagACK, 0, nil)
-	c.pkt(tcpflow.FromClient, time.Millisecond, tcpflow.FlagACK, 0, nil)
-	return c
-}
-
-// start sends only the client's SYN.
-func (w *wire) start(client, server string, cttl, sttl uint8) *wconn {
-	c := &wconn{w: w, ends: [2]netip.AddrPort{netip.MustParseAddrPort(client), netip.MustParseAddrPort(server)},
-		next: [2]uint32{1000, 900000}, ttl: [2]uint8{cttl, sttl}, ipid: [2]uint16{0x1000, 0x5000},
-		df: [2]bool{true, true}, win: [2]uint16{64240, 65160}}
-	c.synSeq = c.next[0]
-	c.pkt(tcpflow.FromClient, 0, tcpflow.FlagSYN, 0, nil)
-	c.conn = w.keep.conns[len(w.keep.conns)-1]
-	return c
-}
-
-// over changes one packet's facts.
-type over func(p *decode.Packet)
-
-func withTTL(ttl uint8) over     { return func(p *decode.Packet) { p.TTL = ttl } }
-func withIPID(id uint16) over    { return func(p *decode.Packet) { p.IPID = id } }
-func withSeq(seq uint32) over    { return func(p *decode.Packet) { p.Seq = seq } }
-func withAck(ack uint32) over    { return func(p *decode.Packet) { p.Ack = ack } }
-func withWin(win uint16) over    { return func(p *decode.Packet) { p.Win = win } }
-func withDF(df bool) over        { return func(p *decode.Packet) { p.DF = df } }
-func withFlags(flags uint8) over { return func(p *decode.Packet) { p.Flags = flags } }
-
-// pkt sends one packet from d, dt after the previous one, with n payload
-// bytes; SYN and FIN take a sequence number, as payload does.
-func (c *wconn) pkt(d tcpflow.Dir, dt time.Duration, flags uint8, n int, ov []over) *decode.Packet {
-	w := c.w
-	w.frame++
-	w.ts += int64(dt)
-	src, dst := c.ends[d], c.ends[d.Other()]
-	p := &decode.Packet{Src: src.Addr(), Dst: dst.Addr(), SrcPort: src.Port(), DstPort: dst.Port(),
-		TTL: c.ttl[d], IPID: c.ipid[d], DF: c.df[d], Flags: flags, Seq: c.next[d], Win: c.win[d],
-		WScale: decode.WScaleNone, PayloadLen: n, Payload: make([]byte, n), IPLen: 40 + n}
-	if flags&tcpflow.FlagACK != 0 {
-		p.Ack = c.next[d.Other()]
-	}
-	for _, o := range ov {
-		o(p)
-	}
-	c.ipid[d]++
-	if p.Flags&tcpflow.FlagRST == 0 && p.Seq == c.next[d] {
-		c.next[d] += uint32(n)
-		if flags&(tcpflow.FlagSYN|tcpflow.FlagFIN) != 0 {
-			c.next[d]++
-		}
-	}
-	w.tr.Packet(p, tcpflow.Ref{Frame: w.frame, TS: w.ts})
-	return p
-}
-
-// data sends n bytes from d; ack sends a pure ACK; rst a RST/ACK.
-func (c *wconn) data(d tcpflow.Dir, dt time.Duration, n int, ov ...over) {
-	c.pkt(d, dt, tcpflow.FlagACK|tcpflow.FlagPSH, n, ov)
-}
-func (c *wconn) ack(d tcpflow.Dir, dt time.Duration, ov ...over) {
-	c.pkt(d, dt, tcpflow.FlagACK, 0, ov)
-}
-func (c *wconn) rst(d tcpflow.Dir, dt time.Duration, ov ...over) {
-	c.pkt(d, dt, tcpflow.FlagRST|tcpflow.FlagACK, 0, ov)
-}
-
-// exchange sends n rounds of server data answered by client ACKs.
-func (c *wconn) exchange(n int, dt time.Duration) {
-	for range n {
-		c.data(tcpflow.FromServer, dt, 1448)
-		c.ack(tcpflow.FromClient, time.Millisecond)
-	}
-}
-
-// cases flushes the tracker and returns a Case for each connection (read
-// as a download: the TCP server sends), sharing the capture's host table.
-func (w *wire) cases() []*Case {
-	w.tr.Flush()
-	cap := &capture{ctx: &Context{Hosts: w.tr.Hosts()}}
-	var out []*Case
-	for _, c := range w.keep.conns {
-		out = append(out, cap.streamCase(c, "reset"))
-	}
-	return out
-}
-
-// rstOf returns the first RST of a case's connection.
-func rstOf(t *testing.T, b *Case) tcpflow.Seg {
-	t.Helper()
-	segs, _ := knownSegs(b.Conn)
-	for _, s := range segs {
-		if s.Flags&tcpflow.FlagRST != 0 {
-			return s
-		}
-	}
-	t.Fatal("no RST in the connection")
-	return tcpflow.Seg{}
-}
-
-const (
-	cli = "198.51.100.10:40000"
-	srv = "203.0.113.20:21"
 )
 
 func TestJudgeReset(t *testing.T) {
@@ -354,11 +205,7 @@ func TestJudgeReset(t *testing.T) {
 			if tc.noSigns && len(o.signs) > 0 {
 				t.Errorf("signs %v, want none", o.signs)
 			}
-			for _, want := range tc.textHas {
-				if got := o.ttlText(b.Conn); !strings.Contains(got, want) {
-					t.Errorf("ttlText %q lacks %q", got, want)
-				}
-			}
+			says(t, "ttlText", o.ttlText(b.Conn), tc.textHas...)
 			if got := tookEffect(b.Conn, o.rst); got != tc.tookEffct {
 				t.Errorf("tookEffect = %v, want %v", got, tc.tookEffct)
 			}
@@ -493,8 +340,6 @@ func signsHave(signs []resetSign, want string) bool {
 	}
 	return false
 }
-
-func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
 
 // A RST can only answer a packet a round trip after it passed the capture
 // point (client side here: 40 ms to the server and back). Timed from the

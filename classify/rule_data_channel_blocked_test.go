@@ -1,9 +1,12 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
 // Captured at the client's side: the client's packets leave with TTL 64,
@@ -55,7 +58,7 @@ func TestDataChannelBlockedScripts(t *testing.T) {
 			c.quit()
 		}, "data-channel-blocked", 0.9, KindData, []string{"answered by a reset that did not come from 203.0.113.20", "TTL 63 (1 hop)", "(TTL 62, 2 hops)"}},
 		{"passive: the server's own TTL varies, so its TTL says nothing: the host's refusal", func(n *netScript, c *ctlScript) {
-			n.send(pk{from: srvEP, to: cliEP, flags: fACK, seq: c.sseq, ack: c.cseq, ttl: 60, after: time.Millisecond})
+			n.send(pk{from: srv, to: cli, flags: fACK, seq: c.sseq, ack: c.cseq, ttl: 60, after: time.Millisecond})
 			c.cmd("EPSV")
 			c.reply("229 Entering Extended Passive Mode (|||30001|)")
 			n.send(pk{from: cliData, to: pasvData, flags: fSYN, seq: 4000, mss: 1460, after: time.Millisecond},
@@ -72,23 +75,13 @@ func TestDataChannelBlockedScripts(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			n := newNetScript(t)
-			c := openControl(n, 64, 62)
-			c.login()
+			n, c := loggedIn(t)
 			tc.run(n, c)
-			bs := breaksOf(n.finish())
-			if len(bs) != 1 {
-				t.Fatalf("%d breaks, want 1: %+v", len(bs), bs)
-			}
-			v := bs[0]
+			v := onlyBreak(t, n.finish())
 			if v.Cause != tc.wantCause || v.Confidence != tc.wantConf || v.Kind != tc.wantKind {
 				t.Fatalf("verdict %s/%s %.2f (contributing %v), want %s/%s %.2f: %s", v.Kind, v.Cause, v.Confidence, v.Contributing, tc.wantKind, tc.wantCause, tc.wantConf, v.Summary)
 			}
-			for _, p := range tc.summary {
-				if !strings.Contains(v.Summary, p) {
-					t.Errorf("summary lacks %q: %s", p, v.Summary)
-				}
-			}
+			says(t, "summary", v.Summary, tc.summary...)
 			if tc.wantCause == "data-channel-blocked" && !evidenceHas(v.Evidence, "client sends ") {
 				t.Errorf("evidence lacks the negotiating command: %+v", v.Evidence)
 			}
@@ -99,16 +92,14 @@ func TestDataChannelBlockedScripts(t *testing.T) {
 // When the control connection went quiet too, the data ports are not
 // singled out: the whole path failed.
 func TestDataChannelBlockedNotWhenControlDiesToo(t *testing.T) {
-	n := newNetScript(t)
-	c := openControl(n, 64, 62)
-	c.login()
+	n, c := loggedIn(t)
 	c.cmd("EPSV")
 	c.reply("229 Entering Extended Passive Mode (|||30001|)")
 	for _, gap := range []time.Duration{time.Millisecond, time.Second, 2 * time.Second} {
 		n.send(pk{from: "198.51.100.10:40400", to: "203.0.113.20:30001", flags: fSYN, seq: 4000, after: gap})
 	}
 	for _, v := range breaksOf(n.finish()) {
-		if v.Cause == "data-channel-blocked" || containsCause(v.Contributing, "data-channel-blocked") {
+		if v.Cause == "data-channel-blocked" || slices.Contains(v.Contributing, "data-channel-blocked") {
 			t.Errorf("data-channel-blocked with no control reply after the data SYNs: %s", v.Summary)
 		}
 	}
@@ -144,18 +135,16 @@ func TestDataChannelBlockedLabSamples(t *testing.T) {
 // closes the control connection without QUIT: that break has the data
 // connection's cause.
 func TestDataChannelBlockedCarriesToTheControlConnection(t *testing.T) {
-	n := newNetScript(t)
-	c := openControl(n, 64, 62)
-	c.login()
+	n, c := loggedIn(t)
 	c.cmd("EPSV")
 	c.reply("229 Entering Extended Passive Mode (|||30001|)")
 	for _, gap := range []time.Duration{time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second} {
 		n.send(pk{from: "198.51.100.10:40400", to: "203.0.113.20:30001", flags: fSYN, seq: 4000, after: gap})
 	}
 	n.send(
-		pk{from: cliEP, to: srvEP, flags: fFIN | fACK, seq: c.cseq, ack: c.sseq, after: 8 * time.Second},
-		pk{from: srvEP, to: cliEP, flags: fFIN | fACK, seq: c.sseq, ack: c.cseq + 1, ttl: 62, after: time.Millisecond},
-		pk{from: cliEP, to: srvEP, flags: fACK, seq: c.cseq + 1, ack: c.sseq + 1, after: time.Millisecond},
+		pk{from: cli, to: srv, flags: fFIN | fACK, seq: c.cseq, ack: c.sseq, after: 8 * time.Second},
+		pk{from: srv, to: cli, flags: fFIN | fACK, seq: c.sseq, ack: c.cseq + 1, ttl: 62, after: time.Millisecond},
+		pk{from: cli, to: srv, flags: fACK, seq: c.cseq + 1, ack: c.sseq + 1, after: time.Millisecond},
 	)
 	bs := breaksOf(n.finish())
 	if len(bs) != 2 {
@@ -171,5 +160,40 @@ func TestDataChannelBlockedCarriesToTheControlConnection(t *testing.T) {
 		if v.Kind == KindControl && !strings.HasPrefix(v.Summary, "The client closed the control connection without QUIT") {
 			t.Errorf("control break: %s", v.Summary)
 		}
+	}
+}
+
+// A reset answering a data connection's SYN is another box's only when
+// judgeReset is sure of it: with fewer than three of the host's packets to
+// compare its TTL with, or the host's own TTL varying, the host is taken
+// to have refused the connection itself.
+func TestResetByOther(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		host   []uint8 // TTLs of the host's packets on another connection
+		rstTTL uint8
+		want   string // what resetByOther says, "" when the host sent it
+	}{
+		{"one hop nearer than the host's packets", []uint8{62, 62, 62, 62}, 63,
+			"its TTL 63 (1 hop) differs from the 4 other packets of 203.0.113.20 in the capture (TTL 62, 2 hops)"},
+		{"the host's own hop distance", []uint8{62, 62, 62, 62}, 62, ""},
+		{"two packets to compare with", []uint8{62, 62}, 63, ""},
+		{"the host's own TTL varies", []uint8{62, 60, 62, 60}, 63, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWire(t)
+			o := w.open("198.51.100.10:39000", srv, 64, tc.host[0])
+			for _, ttl := range tc.host[1:] {
+				o.data(tcpflow.FromServer, time.Millisecond, 20, withTTL(ttl))
+			}
+			c := w.start(cli, "203.0.113.20:30001", 64, 62)
+			c.pkt(tcpflow.FromServer, time.Millisecond, tcpflow.FlagRST|tcpflow.FlagACK, 0,
+				[]over{withTTL(tc.rstTTL), withSeq(0), withAck(c.synSeq + 1), withWin(0), withIPID(0)})
+			all := w.cases()
+			_, why, ok := resetByOther(all[len(all)-1])
+			if ok != (tc.want != "") || why != tc.want {
+				t.Errorf("resetByOther %v %q, want %q", ok, why, tc.want)
+			}
+		})
 	}
 }

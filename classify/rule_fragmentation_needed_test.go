@@ -45,11 +45,7 @@ func TestFragmentationNeededRealCaptures(t *testing.T) {
 			if f == nil || f.Confidence != tc.wantConf {
 				t.Fatalf("finding %+v, want confidence %.2f", f, tc.wantConf)
 			}
-			for _, p := range tc.summary {
-				if !strings.Contains(f.Summary, p) {
-					t.Errorf("summary lacks %q: %s", p, f.Summary)
-				}
-			}
+			says(t, "summary", f.Summary, tc.summary...)
 			if !evidenceHas(f.Evidence, "next-hop MTU", "quoting a") {
 				t.Errorf("evidence lacks the ICMP: %+v", f.Evidence)
 			}

@@ -10,10 +10,10 @@ func TestHandshakeIncompleteScripts(t *testing.T) {
 	// TTLs place the capture: the server's packets leave it with 64 at
 	// the server's side; the client's arrive with 63, one router away.
 	syn := func(ttl uint8, after time.Duration) pk {
-		return pk{from: cliEP, to: srvEP, flags: fSYN, seq: 1000, ttl: ttl, mss: 1460, after: after}
+		return pk{from: cli, to: srv, flags: fSYN, seq: 1000, ttl: ttl, mss: 1460, after: after}
 	}
 	synAck := func(ttl uint8, after time.Duration) pk {
-		return pk{from: srvEP, to: cliEP, flags: fSYN | fACK, seq: 9000, ack: 1001, ttl: ttl, mss: 1460, after: after}
+		return pk{from: srv, to: cli, flags: fSYN | fACK, seq: 9000, ack: 1001, ttl: ttl, mss: 1460, after: after}
 	}
 	tests := []struct {
 		name     string
@@ -38,19 +38,11 @@ func TestHandshakeIncompleteScripts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n := newNetScript(t)
 			n.send(tc.packets...)
-			bs := breaksOf(n.finish())
-			if len(bs) != 1 {
-				t.Fatalf("%d breaks, want 1: %+v", len(bs), bs)
-			}
-			v := bs[0]
+			v := onlyBreak(t, n.finish())
 			if v.Cause != "handshake-incomplete" || v.Confidence != tc.wantConf || v.Kind != KindControl {
 				t.Fatalf("verdict %s/%s %.2f, want control/handshake-incomplete %.2f: %s", v.Kind, v.Cause, v.Confidence, tc.wantConf, v.Summary)
 			}
-			for _, p := range tc.summary {
-				if !strings.Contains(v.Summary, p) {
-					t.Errorf("summary lacks %q: %s", p, v.Summary)
-				}
-			}
+			says(t, "summary", v.Summary, tc.summary...)
 			if !evidenceHas(v.Evidence, "first SYN-ACK", "TTL") {
 				t.Errorf("evidence lacks the SYN-ACK: %+v", v.Evidence)
 			}
@@ -63,9 +55,9 @@ func TestHandshakeIncompleteScripts(t *testing.T) {
 func TestHandshakeIncompleteNotWhenTheOpenerResets(t *testing.T) {
 	n := newNetScript(t)
 	n.send(
-		pk{from: cliEP, to: srvEP, flags: fSYN, seq: 1000, ttl: 63},
-		pk{from: srvEP, to: cliEP, flags: fSYN | fACK, seq: 9000, ack: 1001, after: time.Millisecond},
-		pk{from: cliEP, to: srvEP, flags: fRST, seq: 1001, ttl: 63, after: time.Millisecond},
+		pk{from: cli, to: srv, flags: fSYN, seq: 1000, ttl: 63},
+		pk{from: srv, to: cli, flags: fSYN | fACK, seq: 9000, ack: 1001, after: time.Millisecond},
+		pk{from: cli, to: srv, flags: fRST, seq: 1001, ttl: 63, after: time.Millisecond},
 	)
 	for _, v := range n.finish().judge() {
 		if v.Cause == "handshake-incomplete" {

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -8,18 +9,12 @@ import (
 
 // loginThen scripts a control connection up to a pending PASS: the
 // handshake, 220, USER, 331, PASS. Client packets arrive with TTL 63 and
-// the server's with 64 (captured at the server's side) unless ttls say
-// otherwise.
+// the server's with 64 (captured at the server's side).
 func loginThen(n *netScript) {
-	n.send(
-		pk{from: cliEP, to: srvEP, flags: fSYN, seq: 1000, ttl: 63},
-		pk{from: srvEP, to: cliEP, flags: fSYN | fACK, seq: 9000, ack: 1001, after: time.Millisecond},
-		pk{from: cliEP, to: srvEP, flags: fACK, seq: 1001, ack: 9001, ttl: 63, after: time.Millisecond},
-		pk{from: srvEP, to: cliEP, flags: fACK | fPSH, seq: 9001, ack: 1001, data: "220 ready\r\n", after: time.Millisecond},
-		pk{from: cliEP, to: srvEP, flags: fACK | fPSH, seq: 1001, ack: 9012, data: "USER ann\r\n", ttl: 63, after: time.Millisecond},
-		pk{from: srvEP, to: cliEP, flags: fACK | fPSH, seq: 9012, ack: 1011, data: "331 password\r\n", after: time.Millisecond},
-		pk{from: cliEP, to: srvEP, flags: fACK | fPSH, seq: 1011, ack: 9026, data: "PASS pw\r\n", ttl: 63, after: time.Millisecond},
-	)
+	c := openControl(n, 63, 64)
+	c.cmd("USER ann")
+	c.reply("331 password")
+	c.cmd("PASS pw")
 }
 
 func TestICMPUnreachableScripts(t *testing.T) {
@@ -30,18 +25,18 @@ func TestICMPUnreachableScripts(t *testing.T) {
 		summary  []string
 	}{
 		{"SYN answered by a router's admin-prohibited", func(n *netScript) {
-			n.send(pk{from: cliEP, to: srvEP, flags: fSYN, seq: 1000})
-			n.icmp(icmpErr{sender: "198.51.100.1", from: cliEP, to: srvEP, seq: 1000, typ: 3, code: 13, qlen: 60, after: 300 * time.Microsecond})
+			n.send(pk{from: cli, to: srv, flags: fSYN, seq: 1000})
+			n.icmp(icmpErr{sender: "198.51.100.1", from: cli, to: srv, seq: 1000, typ: 3, code: 13, qlen: 60, after: 300 * time.Microsecond})
 		}, 0.95, []string{"the SYN was answered by communication administratively prohibited (ICMP type 3 code 13)",
 			"router 198.51.100.1 (0 router hops from the capture point), not the destination", "a filter on the path rejects the connection"}},
 		{"SYNs resent, then host unreachable once the router's ARP fails", func(n *netScript) {
-			n.send(pk{from: cliEP, to: "203.0.113.99:21", flags: fSYN, seq: 1000},
-				pk{from: cliEP, to: "203.0.113.99:21", flags: fSYN, seq: 1000, after: time.Second})
-			n.icmp(icmpErr{sender: "198.51.100.1", from: cliEP, to: "203.0.113.99:21", seq: 1000, typ: 3, code: 1, after: 2 * time.Second})
+			n.send(pk{from: cli, to: "203.0.113.99:21", flags: fSYN, seq: 1000},
+				pk{from: cli, to: "203.0.113.99:21", flags: fSYN, seq: 1000, after: time.Second})
+			n.icmp(icmpErr{sender: "198.51.100.1", from: cli, to: "203.0.113.99:21", seq: 1000, typ: 3, code: 1, after: 2 * time.Second})
 		}, 0.95, []string{"host unreachable (ICMP type 3 code 1)", "the path to the destination is broken at that router"}},
 		{"the host itself: port unreachable", func(n *netScript) {
-			n.send(pk{from: cliEP, to: srvEP, flags: fSYN, seq: 1000})
-			n.icmp(icmpErr{sender: "203.0.113.20", from: cliEP, to: srvEP, seq: 1000, typ: 3, code: 3, ttl: 63, after: time.Millisecond})
+			n.send(pk{from: cli, to: srv, flags: fSYN, seq: 1000})
+			n.icmp(icmpErr{sender: "203.0.113.20", from: cli, to: srv, seq: 1000, typ: 3, code: 3, ttl: 63, after: time.Millisecond})
 		}, 0.95, []string{"port unreachable (ICMP type 3 code 3) from the destination host 203.0.113.20 itself (1 router hop from the capture point)", "the destination host refuses it"}},
 		{"IPv6 admin-prohibited", func(n *netScript) {
 			n.send(pk{from: "[2001:db8:1::10]:40112", to: "[2001:db8:2::20]:21", flags: fSYN, seq: 1000})
@@ -49,29 +44,21 @@ func TestICMPUnreachableScripts(t *testing.T) {
 		}, 0.95, []string{"communication administratively prohibited (ICMPv6 type 1 code 1)"}},
 		{"mid-session: the server is never heard again after the ICMP", func(n *netScript) {
 			loginThen(n)
-			n.icmp(icmpErr{sender: "203.0.113.1", from: cliEP, to: srvEP, seq: 1011, typ: 3, code: 13, ttl: 64, after: time.Millisecond})
-			n.send(pk{from: cliEP, to: srvEP, flags: fACK | fPSH, seq: 1011, ack: 9026, data: "PASS pw\r\n", ttl: 63, after: 200 * time.Millisecond})
-			n.icmp(icmpErr{sender: "203.0.113.1", from: cliEP, to: srvEP, seq: 1011, typ: 3, code: 13, ttl: 64, after: time.Millisecond})
-			n.send(pk{from: cliEP, to: srvEP, flags: fRST, seq: 1020, ttl: 63, after: 5 * time.Second})
+			n.icmp(icmpErr{sender: "203.0.113.1", from: cli, to: srv, seq: 1011, typ: 3, code: 13, ttl: 64, after: time.Millisecond})
+			n.send(pk{from: cli, to: srv, flags: fACK | fPSH, seq: 1011, ack: 9026, data: "PASS pw\r\n", ttl: 63, after: 200 * time.Millisecond})
+			n.icmp(icmpErr{sender: "203.0.113.1", from: cli, to: srv, seq: 1011, typ: 3, code: 13, ttl: 64, after: time.Millisecond})
+			n.send(pk{from: cli, to: srv, flags: fRST, seq: 1020, ttl: 63, after: 5 * time.Second})
 		}, 0.85, []string{"a packet was answered by communication administratively prohibited", "router 203.0.113.1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			n := newNetScript(t)
 			tc.run(n)
-			bs := breaksOf(n.finish())
-			if len(bs) != 1 {
-				t.Fatalf("%d breaks, want 1: %+v", len(bs), bs)
-			}
-			v := bs[0]
+			v := onlyBreak(t, n.finish())
 			if v.Cause != "icmp-unreachable" || v.Confidence != tc.wantConf {
 				t.Fatalf("verdict %s %.2f (contributing %v), want icmp-unreachable %.2f: %s", v.Cause, v.Confidence, v.Contributing, tc.wantConf, v.Summary)
 			}
-			for _, p := range tc.summary {
-				if !strings.Contains(v.Summary, p) {
-					t.Errorf("summary lacks %q: %s", p, v.Summary)
-				}
-			}
+			says(t, "summary", v.Summary, tc.summary...)
 			if !evidenceHas(v.Evidence, "quoting a", "→") {
 				t.Errorf("evidence lacks the ICMP: %+v", v.Evidence)
 			}
@@ -84,25 +71,16 @@ func TestICMPUnreachableScripts(t *testing.T) {
 func TestICMPUnreachableTransient(t *testing.T) {
 	n := newNetScript(t)
 	loginThen(n)
-	n.icmp(icmpErr{sender: "203.0.113.1", from: cliEP, to: srvEP, seq: 1011, typ: 3, code: 1, after: time.Millisecond})
+	n.icmp(icmpErr{sender: "203.0.113.1", from: cli, to: srv, seq: 1011, typ: 3, code: 1, after: time.Millisecond})
 	n.send(
-		pk{from: srvEP, to: cliEP, flags: fACK | fPSH, seq: 9026, ack: 1020, data: "230 in\r\n", after: 300 * time.Millisecond},
-		pk{from: cliEP, to: srvEP, flags: fRST, seq: 1020, ttl: 63, after: time.Second},
+		pk{from: srv, to: cli, flags: fACK | fPSH, seq: 9026, ack: 1020, data: "230 in\r\n", after: 300 * time.Millisecond},
+		pk{from: cli, to: srv, flags: fRST, seq: 1020, ttl: 63, after: time.Second},
 	)
 	for _, v := range n.finish().judge() {
-		if v.Cause == "icmp-unreachable" || containsCause(v.Contributing, "icmp-unreachable") {
+		if v.Cause == "icmp-unreachable" || slices.Contains(v.Contributing, "icmp-unreachable") {
 			t.Errorf("icmp-unreachable on a connection that went on after the ICMP: %s", v.Summary)
 		}
 	}
-}
-
-func containsCause(list []string, cause string) bool {
-	for _, c := range list {
-		if c == cause {
-			return true
-		}
-	}
-	return false
 }
 
 // The lab's capture: the router rejects port 21 with admin-prohibited

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,48 +113,20 @@ func TestIdleStateLoss(t *testing.T) {
 			tc.build(w)
 			b := w.cases()[0]
 			b.Kind = KindControl
-			f := ruleNamed(t, "idle-state-loss").Check(b)
 			v := decide(b)
-			if tc.also != "" && v.Cause != tc.also && !contains(v.Contributing, tc.also) {
+			if tc.also != "" && v.Cause != tc.also && !slices.Contains(v.Contributing, tc.also) {
 				t.Errorf("%s neither the verdict nor contributing (verdict %s, contributing %v)", tc.also, v.Cause, v.Contributing)
 			}
-			if tc.cause == "" {
-				if f != nil {
-					t.Fatalf("idle-state-loss holds: %s", f.Summary)
-				}
-				return
-			}
+			f := checkRule(t, "idle-state-loss", b, tc.cause != "")
 			if f == nil {
-				t.Fatalf("idle-state-loss does not hold (verdict %s: %s)", v.Cause, v.Summary)
+				return
 			}
 			if v.Cause != tc.cause {
 				t.Errorf("verdict %s (%s), want %s", v.Cause, v.Summary, tc.cause)
 			}
-			if !near(f.Confidence, tc.conf) {
-				t.Errorf("confidence %.2f, want %.2f", f.Confidence, tc.conf)
-			}
-			for _, want := range tc.summary {
-				if !strings.Contains(f.Summary, want) {
-					t.Errorf("summary lacks %q: %s", want, f.Summary)
-				}
-			}
-			ev := evidenceText(f)
-			for _, want := range tc.ev {
-				if !strings.Contains(ev, want) {
-					t.Errorf("evidence lacks %q:\n%s", want, ev)
-				}
-			}
+			findingIs(t, f, tc.conf, tc.summary, tc.ev)
 		})
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // The lab's idle-state-loss capture: a stateful firewall with a 50 s
@@ -162,23 +135,14 @@ func contains(list []string, s string) bool {
 // and never answered.
 func TestIdleStateLossLabCapture(t *testing.T) {
 	c := loadCapture(t, sampleFile(t, "idle-state-loss"))
-	var ctl *Verdict
-	for _, v := range c.judge() {
-		if !v.Info && v.Kind == KindControl {
-			ctl = &v
-		}
-	}
+	ctl := breakOn(c.judge(), KindControl)
 	if ctl == nil {
 		t.Fatal("no break on the control connection")
 	}
 	if ctl.Cause != "idle-state-loss" {
 		t.Errorf("verdict %s (contributing %v), want idle-state-loss", ctl.Cause, ctl.Contributing)
 	}
-	for _, want := range []string{"After 65 s with no packet either way", "retransmitted 6 times", "No TCP keepalive was sent during the silence"} {
-		if !strings.Contains(ctl.Summary, want) {
-			t.Errorf("summary lacks %q: %s", want, ctl.Summary)
-		}
-	}
+	says(t, "summary", ctl.Summary, "After 65 s with no packet either way", "retransmitted 6 times", "No TCP keepalive was sent during the silence")
 	var ev []string
 	for _, e := range ctl.Evidence {
 		ev = append(ev, e.Text)

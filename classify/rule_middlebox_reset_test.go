@@ -32,12 +32,7 @@ func TestMiddleboxResetLabCaptures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.sample+"/"+tc.kind, func(t *testing.T) {
 			c := loadCapture(t, sampleFile(t, tc.sample))
-			var got *Verdict
-			for _, v := range c.judge() {
-				if !v.Info && v.Kind == tc.kind {
-					got = &v
-				}
-			}
+			got := breakOn(c.judge(), tc.kind)
 			if got == nil {
 				t.Fatalf("no break on the %s connection", tc.kind)
 			}
@@ -47,11 +42,7 @@ func TestMiddleboxResetLabCaptures(t *testing.T) {
 			if !near(got.Confidence, tc.conf) {
 				t.Errorf("confidence %.2f, want %.2f", got.Confidence, tc.conf)
 			}
-			for _, want := range tc.text {
-				if !strings.Contains(got.Summary, want) {
-					t.Errorf("summary lacks %q: %s", want, got.Summary)
-				}
-			}
+			says(t, "summary", got.Summary, tc.text...)
 			if got.Evidence[0].At.Frame != tc.frame {
 				t.Errorf("first evidence frame %d, want the RST's %d", got.Evidence[0].At.Frame, tc.frame)
 			}
@@ -83,12 +74,7 @@ func TestMiddleboxResetInjectedThenIgnored(t *testing.T) {
 	if !strings.Contains(v.Evidence[len(v.Evidence)-1].Text, "the host itself sent it") {
 		t.Errorf("server-reset evidence %q does not say the host sent it", v.Evidence[len(v.Evidence)-1].Text)
 	}
-	var mb *Rule
-	for i := range rules {
-		if rules[i].Cause == "middlebox-reset" {
-			mb = &rules[i]
-		}
-	}
+	mb := ruleFor(t, "middlebox-reset")
 	if f := mb.Check(b); f != nil {
 		t.Errorf("middlebox-reset holds for the break (%s), but the injected RST did not end the connection", f.Summary)
 	}
@@ -99,17 +85,9 @@ func TestMiddleboxResetInjectedThenIgnored(t *testing.T) {
 	if f.Confidence < 0.9 || f.Evidence[0].At.Frame != 2 {
 		t.Errorf("finding at frame %d confidence %.2f, want frame 2 and ≥ 0.9", f.Evidence[0].At.Frame, f.Confidence)
 	}
-	text := f.Summary
-	for _, e := range f.Evidence {
-		text += "\n" + e.Text
-	}
-	for _, want := range []string{"TTL 46 (18 hops)", "TTL 49 (15 hops)", "2 other packets", "3 hops more than the server's",
+	says(t, "finding", f.Summary+"\n"+evidenceText(f), "TTL 46 (18 hops)", "TTL 49 (15 hops)", "2 other packets", "3 hops more than the server's",
 		"IP ID 0x1555", "accepted the very SYN", "does not acknowledge the SYN", "did not end the connection",
-		"came 233.7 ms after the earliest packet it can answer (frame 1), while 1.2.0.3:6649's packets take at least 1.27 s"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("finding lacks %q:\n%s", want, text)
-		}
-	}
+		"came 233.7 ms after the earliest packet it can answer (frame 1), while 1.2.0.3:6649's packets take at least 1.27 s")
 }
 
 // A RST forged in the server's name ends the connection: middlebox-reset
@@ -134,11 +112,7 @@ func TestMiddleboxResetEndsConnection(t *testing.T) {
 			t.Errorf("%s still holds beside the forged reset", cause)
 		}
 	}
-	for _, want := range []string{"1 hop nearer the capture point than the server", "TTL 64 (0 hops) against TTL 63 (1 hop)", "12 other packets on this connection"} {
-		if !strings.Contains(v.Summary, want) {
-			t.Errorf("summary lacks %q: %s", want, v.Summary)
-		}
-	}
+	says(t, "summary", v.Summary, "1 hop nearer the capture point than the server", "TTL 64 (0 hops) against TTL 63 (1 hop)", "12 other packets on this connection")
 	if !near(v.Confidence, forgedConnMany+strongSignWeight) {
 		t.Errorf("confidence %.2f, want %.2f (TTL and the server carrying on)", v.Confidence, forgedConnMany+strongSignWeight)
 	}

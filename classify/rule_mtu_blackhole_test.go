@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,39 +16,19 @@ const (
 // for port 30001, the data connection's handshake (MSS 1460 both ways),
 // STOR, 150. Captured at the client's side: its packets leave with TTL 64,
 // the server's arrive with 62.
-func epsvUpload(n *netScript) {
-	type line struct {
-		fromCli bool
-		text    string
-	}
-	n.send(
-		pk{from: cliEP, to: srvEP, flags: fSYN, seq: 1000, mss: 1460},
-		pk{from: srvEP, to: cliEP, flags: fSYN | fACK, seq: 9000, ack: 1001, ttl: 62, mss: 1460, after: time.Millisecond},
-		pk{from: cliEP, to: srvEP, flags: fACK, seq: 1001, ack: 9001, after: time.Millisecond},
-	)
-	cseq, sseq := uint32(1001), uint32(9001)
-	for _, l := range []line{{false, "220 ready\r\n"}, {true, "USER u\r\n"}, {false, "331 pw\r\n"}, {true, "PASS p\r\n"},
-		{false, "230 in\r\n"}, {true, "EPSV\r\n"}, {false, "229 Entering Extended Passive Mode (|||30001|)\r\n"}} {
-		if l.fromCli {
-			n.send(pk{from: cliEP, to: srvEP, flags: fACK | fPSH, seq: cseq, ack: sseq, data: l.text, df: true, after: time.Millisecond})
-			cseq += uint32(len(l.text))
-		} else {
-			n.send(pk{from: srvEP, to: cliEP, flags: fACK | fPSH, seq: sseq, ack: cseq, data: l.text, ttl: 62, df: true, after: time.Millisecond})
-			sseq += uint32(len(l.text))
-		}
-	}
+func epsvUpload(t *testing.T) (*netScript, *ctlScript) {
+	n, c := loggedIn(t)
+	c.cmd("EPSV")
+	c.reply("229 Entering Extended Passive Mode (|||30001|)")
 	n.send(
 		pk{from: dataCli, to: dataSrv, flags: fSYN, seq: 50000, mss: 1460, after: time.Millisecond},
 		pk{from: dataSrv, to: dataCli, flags: fSYN | fACK, seq: 70000, ack: 50001, ttl: 62, mss: 1460, after: time.Millisecond},
 		pk{from: dataCli, to: dataSrv, flags: fACK, seq: 50001, ack: 70001, after: time.Millisecond},
-		pk{from: cliEP, to: srvEP, flags: fACK | fPSH, seq: cseq, ack: sseq, data: "STOR big.bin\r\n", df: true, after: time.Millisecond},
-		pk{from: srvEP, to: cliEP, flags: fACK | fPSH, seq: sseq, ack: cseq + 14, data: "150 ok\r\n", ttl: 62, df: true, after: time.Millisecond},
 	)
-	ctlCli, ctlSrv = cseq+14, sseq+8
+	c.cmd("STOR big.bin")
+	c.reply("150 ok")
+	return n, c
 }
-
-// Control connection sequence numbers after epsvUpload.
-var ctlCli, ctlSrv uint32
 
 func TestMTUBlackholeUploadStalls(t *testing.T) {
 	tests := []struct {
@@ -63,8 +44,7 @@ func TestMTUBlackholeUploadStalls(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			n := newNetScript(t)
-			epsvUpload(n)
+			n, ctl := epsvUpload(t)
 			// Ten full-size segments leave; the first is resent on a
 			// doubling timeout and never acknowledged.
 			for i := 0; i < 10; i++ {
@@ -74,19 +54,12 @@ func TestMTUBlackholeUploadStalls(t *testing.T) {
 				n.send(pk{from: dataCli, to: dataSrv, flags: fACK, seq: 50001, ack: 70001, n: 1448, df: tc.df, after: time.Duration(200<<i) * time.Millisecond})
 			}
 			if tc.ctlAfter {
-				n.send(
-					pk{from: cliEP, to: srvEP, flags: fACK | fPSH, seq: ctlCli, ack: ctlSrv, data: "NOOP\r\n", df: true, after: time.Second},
-					pk{from: srvEP, to: cliEP, flags: fACK | fPSH, seq: ctlSrv, ack: ctlCli + 6, data: "200 ok\r\n", ttl: 62, df: true, after: time.Millisecond},
-				)
+				ctl.cmdAfter(time.Second, "NOOP")
+				ctl.reply("200 ok")
 			}
 			n.send(pk{from: dataCli, to: dataSrv, flags: fRST | fACK, seq: 50001 + 10*1448, ack: 70001, after: time.Second})
 			c := n.finish()
-			var got *Verdict
-			for _, v := range breaksOf(c) {
-				if v.Kind == KindData {
-					got = &v
-				}
-			}
+			got := breakOn(c.judge(), KindData)
 			if got == nil {
 				t.Fatalf("no break on the data connection: %+v", breaksOf(c))
 			}
@@ -104,12 +77,8 @@ func TestMTUBlackholeUploadStalls(t *testing.T) {
 			if f == nil {
 				return
 			}
-			for _, p := range []string{"Inferred MTU black hole", "198.51.100.10:40300's 1448-byte DF segments to 203.0.113.20:30001 were sent (frame 16) and resent 5 times (+0.2 s, +0.6 s, +1.4 s, +3 s, +6.2 s)",
-				"no ICMP fragmentation-needed in the capture", "MSS of 1460 is more than this path carries"} {
-				if !strings.Contains(f.Summary, p) {
-					t.Errorf("summary lacks %q: %s", p, f.Summary)
-				}
-			}
+			says(t, "summary", f.Summary, "Inferred MTU black hole", "198.51.100.10:40300's 1448-byte DF segments to 203.0.113.20:30001 were sent (frame 16) and resent 5 times (+0.2 s, +0.6 s, +1.4 s, +3 s, +6.2 s)",
+				"no ICMP fragmentation-needed in the capture", "MSS of 1460 is more than this path carries")
 			if tc.ctlAfter && !evidenceHas(f.Evidence, "control connection", "still carries packets both ways") {
 				t.Errorf("evidence lacks the control connection: %+v", f.Evidence)
 			}
@@ -121,8 +90,7 @@ func TestMTUBlackholeUploadStalls(t *testing.T) {
 // data in a smaller segment, which passes, and the upload goes on: a
 // finding, not a break.
 func TestMTUBlackholeProbedAround(t *testing.T) {
-	n := newNetScript(t)
-	epsvUpload(n)
+	n, _ := epsvUpload(t)
 	n.send(pk{from: dataCli, to: dataSrv, flags: fACK, seq: 50001, ack: 70001, n: 1448, df: true, after: time.Millisecond})
 	for i := 0; i < 2; i++ {
 		n.send(pk{from: dataCli, to: dataSrv, flags: fACK, seq: 50001, ack: 70001, n: 1448, df: true, after: time.Duration(200<<i) * time.Millisecond})
@@ -132,7 +100,7 @@ func TestMTUBlackholeProbedAround(t *testing.T) {
 		pk{from: dataSrv, to: dataCli, flags: fACK, seq: 70001, ack: 51013, ttl: 62, after: 30 * time.Millisecond},
 	)
 	c := n.finish()
-	f := ruleFor(t, "mtu-blackhole").Notice(&Case{Session: c.sessions[0], Kind: KindData, Conn: c.sessions[0].Data[0].Conn, Ctx: c.ctx})
+	f := ruleFor(t, "mtu-blackhole").Notice(dataCase(c.sessions[0], c.sessions[0].Data[0], c.ctx, ""))
 	if f == nil || f.Confidence != 0.8 || !strings.Contains(f.Summary, "resent in 1012-byte segments it passed") ||
 		!strings.Contains(f.Summary, "largest segment acknowledged from 198.51.100.10: 1012 bytes") {
 		t.Fatalf("finding %+v", f)
@@ -182,7 +150,7 @@ func TestMTUBlackholeLabSample(t *testing.T) {
 func TestMTUBlackholeNotOnPathLoss(t *testing.T) {
 	c := loadCapture(t, sampleFile(t, "path-loss-timeout"))
 	for _, v := range c.judge() {
-		if v.Cause == "mtu-blackhole" || containsCause(v.Contributing, "mtu-blackhole") {
+		if v.Cause == "mtu-blackhole" || slices.Contains(v.Contributing, "mtu-blackhole") {
 			t.Errorf("mtu-blackhole on %s: %s", v.Kind, v.Summary)
 		}
 	}

@@ -1,33 +1,13 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
-
-// finishTransfer ends a scripted transfer the healthy way: the sender
-// closes the data connection, the server replies 226, the client quits.
-func finishTransfer(ctl, data *sconn, sender tcpflow.Dir) {
-	data.closeBoth(sender, time.Millisecond)
-	ctl.send(tcpflow.FromServer, time.Millisecond, "226 Transfer complete.\r\n")
-	ctl.ack(tcpflow.FromClient, time.Millisecond)
-	ctl.exchange("QUIT", time.Millisecond, "221 Goodbye.")
-	ctl.closeBoth(tcpflow.FromServer, time.Millisecond)
-}
-
-// dataVerdict returns the verdict (break or finding) with cause on the
-// data connection.
-func dataVerdict(vs []Verdict, cause string, info bool) *Verdict {
-	for i := range vs {
-		if vs[i].Cause == cause && vs[i].Kind == KindData && vs[i].Info == info {
-			return &vs[i]
-		}
-	}
-	return nil
-}
 
 func TestNoWindowScaling(t *testing.T) {
 	const rtt = 100 * time.Millisecond
@@ -64,10 +44,10 @@ func TestNoWindowScaling(t *testing.T) {
 		}, broke: "no-window-scaling"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newScript(t)
+			s := newNetScript(t)
 			ctl, data := ftpTransfer(s, "STOR big.bin", tc.ws, rtt)
 			tc.script(ctl, data)
-			vs := s.done().judge()
+			vs := s.finish().judge()
 			f := dataVerdict(vs, "no-window-scaling", true)
 			switch {
 			case tc.finding == "" && f != nil && tc.broke == "":
@@ -91,19 +71,14 @@ func TestNoWindowScaling(t *testing.T) {
 			if want := map[bool]int{true: 1, false: 0}[tc.ws == tcpflow.WScaleNone]; onControl != want {
 				t.Errorf("%d control-connection findings, want %d", onControl, want)
 			}
-			var brk *Verdict
-			for i := range vs {
-				if !vs[i].Info && vs[i].Kind == KindData {
-					brk = &vs[i]
-				}
-			}
+			brk := breakOn(vs, KindData)
 			switch {
 			case tc.broke == "" && brk != nil:
 				t.Errorf("unexpected data break %s: %s", brk.Cause, brk.Summary)
 			case tc.broke != "" && (brk == nil || brk.Cause != tc.broke):
 				t.Fatalf("data break %+v, want %s", brk, tc.broke)
 			case tc.broke != "":
-				if !hasContributing(brk, "client-abort") {
+				if !slices.Contains(brk.Contributing, "client-abort") {
 					t.Errorf("client-abort should contribute: %v", brk.Contributing)
 				}
 				if !strings.Contains(brk.Summary, "window-limited with window scaling off") {
@@ -205,7 +180,7 @@ func TestNoWindowScalingSamples(t *testing.T) {
 		t.Errorf("data evidence lacks the SYN and SYN-ACK (17, 18): %+v", d.Evidence)
 	}
 	c := sampleVerdict(t, vs, KindControl, "no-window-scaling")
-	if !framesOf(c)[410] || !hasContributing(c, "client-abort") {
+	if !framesOf(c)[410] || !slices.Contains(c.Contributing, "client-abort") {
 		t.Errorf("control break lacks the client's FIN (410) or client-abort: %+v", c)
 	}
 }

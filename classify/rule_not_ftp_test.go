@@ -35,9 +35,9 @@ func TestNotFTP(t *testing.T) {
 		}, cause: "not-ftp", summary: "it sent a TLS record", first: "(a TLS record)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newScript(t)
-			tc.script(s.conn(cli21, srv21, 7, 7, 10*time.Millisecond))
-			vs := s.done().judge()
+			s := newNetScript(t)
+			tc.script(s.conn(cli, srv, 7, 7, 10*time.Millisecond))
+			vs := s.finish().judge()
 			if len(vs) != 1 || vs[0].Info {
 				t.Fatalf("want one break, got %+v", vs)
 			}

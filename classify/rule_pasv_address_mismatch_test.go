@@ -31,30 +31,20 @@ func TestPASVAddressMismatchScripts(t *testing.T) {
 			c.cmd("PASV")
 			c.reply(natPASV)
 			c.cmd("RETR small.bin")
-			n.send(pk{from: srvEP, to: cliEP, flags: fACK, seq: c.sseq, ack: c.cseq, ttl: 62, after: 10 * time.Second})
+			n.send(pk{from: srv, to: cli, flags: fACK, seq: c.sseq, ack: c.cseq, ttl: 62, after: 10 * time.Second})
 			c.reply("425 Failed to establish connection.")
 			c.quit()
 		}, "pasv-address-mismatch", 0.85, []string{"no data connection to either address appears in the capture, and RETR small.bin failed"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			n := newNetScript(t)
-			c := openControl(n, 64, 62)
-			c.login()
+			n, c := loggedIn(t)
 			tc.run(n, c)
-			bs := breaksOf(n.finish())
-			if len(bs) != 1 {
-				t.Fatalf("%d breaks, want 1: %+v", len(bs), bs)
-			}
-			v := bs[0]
+			v := onlyBreak(t, n.finish())
 			if v.Cause != tc.wantCause || v.Confidence != tc.wantConf {
 				t.Fatalf("verdict %s %.2f (contributing %v), want %s %.2f: %s", v.Cause, v.Confidence, v.Contributing, tc.wantCause, tc.wantConf, v.Summary)
 			}
-			for _, p := range tc.summary {
-				if !strings.Contains(v.Summary, p) {
-					t.Errorf("summary lacks %q: %s", p, v.Summary)
-				}
-			}
+			says(t, "summary", v.Summary, tc.summary...)
 			if !evidenceHas(v.Evidence, "227 reply advertises 192.0.2.99:30001; the server's address here is 203.0.113.20") {
 				t.Errorf("evidence lacks the 227: %+v", v.Evidence)
 			}
@@ -67,9 +57,7 @@ func TestPASVAddressMismatchScripts(t *testing.T) {
 // worked: a finding, no break.
 func TestPASVAddressMismatchWorkedAnyway(t *testing.T) {
 	const data, cli = "203.0.113.20:30001", "198.51.100.10:40500"
-	n := newNetScript(t)
-	c := openControl(n, 64, 62)
-	c.login()
+	n, c := loggedIn(t)
 	c.cmd("PASV")
 	c.reply(natPASV)
 	n.send(

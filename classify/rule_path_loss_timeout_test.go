@@ -1,30 +1,13 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
-
-// resend sends the same segment again after each wait in waits.
-func (c *wconn) resend(d tcpflow.Dir, seq uint32, n int, waits ...time.Duration) {
-	for _, w := range waits {
-		c.data(d, w, n, withSeq(seq))
-	}
-}
-
-// backoff is the Linux schedule from a 200 ms timeout: 0.2, 0.4, 0.8 …
-func backoff(n int) []time.Duration {
-	var out []time.Duration
-	w := 200 * time.Millisecond
-	for range n {
-		out = append(out, w)
-		w *= 2
-	}
-	return out
-}
 
 func TestPathLossTimeout(t *testing.T) {
 	ms := time.Millisecond
@@ -147,30 +130,11 @@ func TestPathLossTimeout(t *testing.T) {
 			w := newWire(t)
 			tc.build(w)
 			b := w.cases()[0]
-			f := ruleNamed(t, "path-loss-timeout").Check(b)
-			if tc.cause == "" {
-				if f != nil {
-					t.Fatalf("path-loss-timeout holds: %s", f.Summary)
-				}
+			f := checkRule(t, "path-loss-timeout", b, tc.cause != "")
+			if f == nil {
 				return
 			}
-			if f == nil {
-				t.Fatal("path-loss-timeout does not hold")
-			}
-			if !near(f.Confidence, tc.conf) {
-				t.Errorf("confidence %.2f, want %.2f", f.Confidence, tc.conf)
-			}
-			for _, want := range tc.summary {
-				if !strings.Contains(f.Summary, want) {
-					t.Errorf("summary lacks %q: %s", want, f.Summary)
-				}
-			}
-			ev := evidenceText(f)
-			for _, want := range tc.ev {
-				if !strings.Contains(ev, want) {
-					t.Errorf("evidence lacks %q:\n%s", want, ev)
-				}
-			}
+			findingIs(t, f, tc.conf, tc.summary, tc.ev)
 			if v := decide(b); v.Cause != tc.cause {
 				t.Errorf("verdict %s (%s), want %s", v.Cause, v.Summary, tc.cause)
 			}
@@ -189,7 +153,7 @@ func TestPathLossTimeoutNotOnRecoveredLoss(t *testing.T) {
 			retrans := int64(0)
 			for _, conn := range c.conns {
 				retrans += conn.Half[0].Retransmits + conn.Half[1].Retransmits
-				if f := ruleNamed(t, "path-loss-timeout").Check(c.streamCase(conn, "reset")); f != nil {
+				if f := ruleFor(t, "path-loss-timeout").Check(c.streamCase(conn, "reset")); f != nil {
 					t.Errorf("%v→%v: path-loss-timeout holds: %s", conn.Client, conn.Server, f.Summary)
 				}
 			}
@@ -198,28 +162,6 @@ func TestPathLossTimeoutNotOnRecoveredLoss(t *testing.T) {
 			}
 		})
 	}
-}
-
-// ruleNamed returns the registered rule for a cause.
-func ruleNamed(t testing.TB, cause string) *Rule {
-	t.Helper()
-	for i := range rules {
-		if rules[i].Cause == cause {
-			return &rules[i]
-		}
-	}
-	t.Fatalf("no rule for %s", cause)
-	return nil
-}
-
-// evidenceText joins a finding's evidence lines.
-func evidenceText(f *Finding) string {
-	var b strings.Builder
-	for _, e := range f.Evidence {
-		b.WriteString(e.Text)
-		b.WriteByte('\n')
-	}
-	return b.String()
 }
 
 // The lab's path-loss-timeout capture (client side): a router drops every
@@ -233,35 +175,25 @@ func TestPathLossTimeoutLabCapture(t *testing.T) {
 	if len(s.Data) != 1 {
 		t.Fatalf("%d data connections, want 1", len(s.Data))
 	}
-	d := s.Data[0]
-	data := &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Transfer: d.Transfer, Ctx: c.ctx, Why: "transfer truncated"}
-	f := ruleNamed(t, "path-loss-timeout").Check(data)
+	data := dataCase(s, s.Data[0], c.ctx, "transfer truncated")
+	f := ruleFor(t, "path-loss-timeout").Check(data)
 	if f == nil {
 		t.Fatal("path-loss-timeout does not hold on the data connection")
 	}
-	for _, want := range []string{"the client's segment at byte 131,072 of its stream (1,448 bytes",
-		"retransmitted 5 times at +0.21, +0.63, +1.46, +3.12, +6.48 s", "no packet came back from 203.0.113.20:30008"} {
-		if !strings.Contains(f.Summary, want) {
-			t.Errorf("data summary lacks %q: %s", want, f.Summary)
-		}
-	}
+	says(t, "data summary", f.Summary, "the client's segment at byte 131,072 of its stream (1,448 bytes",
+		"retransmitted 5 times at +0.21, +0.63, +1.46, +3.12, +6.48 s", "no packet came back from 203.0.113.20:30008")
 	if ev := evidenceText(f); !strings.Contains(ev, "after frame 161 (its first transmission), each wait longer than the last") {
 		t.Errorf("evidence does not show the backoff from the first transmission:\n%s", ev)
 	}
 	if f.Evidence[0].At.Frame != 212 || !near(f.Confidence, 0.75) {
 		t.Errorf("evidence at frame %d confidence %.2f, want frame 212 and 0.75", f.Evidence[0].At.Frame, f.Confidence)
 	}
-	var ctl *Verdict
-	for _, v := range c.judge() {
-		if !v.Info && v.Kind == KindControl {
-			ctl = &v
-		}
-	}
+	ctl := breakOn(c.judge(), KindControl)
 	if ctl == nil || ctl.Cause != "path-loss-timeout" {
 		t.Fatalf("control break %+v, want path-loss-timeout", ctl)
 	}
 	if !strings.Contains(ctl.Summary, "The client ended the control connection (frame 213) while STOR big.bin was still waiting for its reply") ||
-		!contains(ctl.Contributing, "client-abort") {
+		!slices.Contains(ctl.Contributing, "client-abort") {
 		t.Errorf("control verdict %q (contributing %v)", ctl.Summary, ctl.Contributing)
 	}
 }

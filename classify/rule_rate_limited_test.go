@@ -46,11 +46,11 @@ func TestRateLimited(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newScript(t)
+			s := newNetScript(t)
 			ctl, data := ftpTransfer(s, "RETR slow.bin", tcpflow.WScaleNone, 2*time.Millisecond)
 			tc.script(data)
 			finishTransfer(ctl, data, sv)
-			vs := s.done().judge()
+			vs := s.finish().judge()
 			for _, v := range vs {
 				if !v.Info {
 					t.Errorf("unexpected break %s: %s", v.Cause, v.Summary)

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,30 +102,11 @@ func TestRouteChange(t *testing.T) {
 			w := newWire(t)
 			tc.build(w)
 			b := w.cases()[0]
-			f := ruleNamed(t, "route-change").Check(b)
-			if !tc.holds {
-				if f != nil {
-					t.Fatalf("route-change holds: %s", f.Summary)
-				}
+			f := checkRule(t, "route-change", b, tc.holds)
+			if f == nil {
 				return
 			}
-			if f == nil {
-				t.Fatal("route-change does not hold")
-			}
-			if !near(f.Confidence, tc.conf) {
-				t.Errorf("confidence %.2f, want %.2f", f.Confidence, tc.conf)
-			}
-			for _, want := range tc.summary {
-				if !strings.Contains(f.Summary, want) {
-					t.Errorf("summary lacks %q: %s", want, f.Summary)
-				}
-			}
-			ev := evidenceText(f)
-			for _, want := range tc.ev {
-				if !strings.Contains(ev, want) {
-					t.Errorf("evidence lacks %q:\n%s", want, ev)
-				}
-			}
+			findingIs(t, f, tc.conf, tc.summary, tc.ev)
 			if v := decide(b); tc.conf >= 0.85 && v.Cause != "route-change" {
 				t.Errorf("verdict %s (%s), want route-change", v.Cause, v.Summary)
 			}
@@ -139,22 +121,13 @@ func TestRouteChange(t *testing.T) {
 // retransmitted unanswered.
 func TestRouteChangeLabCapture(t *testing.T) {
 	c := loadCapture(t, sampleFile(t, "route-change"))
-	got := map[string]*Verdict{}
-	for _, v := range c.judge() {
-		if !v.Info {
-			got[v.Kind] = &v
-		}
-	}
-	data, ctl := got[KindData], got[KindControl]
+	vs := c.judge()
+	data, ctl := breakOn(vs, KindData), breakOn(vs, KindControl)
 	if data == nil || data.Cause != "route-change" || !near(data.Confidence, 0.85) {
 		t.Fatalf("data break %+v, want route-change at 0.85", data)
 	}
-	for _, want := range []string{"TTL 63 (1 hop) before frame 155, TTL 61 (3 hops) from it on", "after 13 packets on the new route the server's data stopped (frame 179, 47 µs after the change)"} {
-		if !strings.Contains(data.Summary, want) {
-			t.Errorf("data summary lacks %q: %s", want, data.Summary)
-		}
-	}
-	if ctl == nil || ctl.Cause != "route-change" || !contains(ctl.Contributing, "path-loss-timeout") {
+	says(t, "data summary", data.Summary, "TTL 63 (1 hop) before frame 155, TTL 61 (3 hops) from it on", "after 13 packets on the new route the server's data stopped (frame 179, 47 µs after the change)")
+	if ctl == nil || ctl.Cause != "route-change" || !slices.Contains(ctl.Contributing, "path-loss-timeout") {
 		t.Fatalf("control break %+v, want route-change with path-loss-timeout contributing", ctl)
 	}
 	if !strings.Contains(ctl.Summary, "On the control connection, on the same path, the client's segment at byte 94 of its stream (6 bytes") {

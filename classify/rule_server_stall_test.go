@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,22 +73,17 @@ func TestServerStall(t *testing.T) {
 		}, cause: "client-abort"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newScript(t)
+			s := newNetScript(t)
 			ctl, data := ftpTransfer(s, tc.cmd, 7, 10*time.Millisecond)
 			data.win = [2]uint16{65535, 65535}
 			tc.script(ctl, data)
-			vs := s.done().judge()
-			var brk *Verdict
-			for i := range vs {
-				if !vs[i].Info && vs[i].Kind == KindData {
-					brk = &vs[i]
-				}
-			}
+			vs := s.finish().judge()
+			brk := breakOn(vs, KindData)
 			if brk == nil || (tc.cause != "" && brk.Cause != tc.cause) {
 				t.Fatalf("data break %+v, want %s", brk, tc.cause)
 			}
 			if tc.cause != "server-stall" {
-				if hasContributing(brk, "server-stall") {
+				if slices.Contains(brk.Contributing, "server-stall") {
 					t.Errorf("server-stall should not hold: %v", brk.Contributing)
 				}
 				return
@@ -107,7 +103,7 @@ func TestServerStall(t *testing.T) {
 // throttle's pause, not a stall.
 func TestServerStallNotOnAKilledThrottledServer(t *testing.T) {
 	for _, v := range loadCapture(t, sampleFile(t, "server-close")).judge() {
-		if v.Cause == "server-stall" || hasContributing(&v, "server-stall") {
+		if v.Cause == "server-stall" || slices.Contains(v.Contributing, "server-stall") {
 			t.Errorf("server-stall on %s: %s", v.Kind, v.Summary)
 		}
 	}
@@ -121,7 +117,7 @@ func TestServerStallSample(t *testing.T) {
 	vs := loadCapture(t, sampleFile(t, "server-stall")).judge()
 	data := sampleVerdict(t, vs, KindData, "server-stall")
 	want := "The server stopped sending on the data connection of RETR slow.bin after 131072 of 200000 bytes: 12.00 s of silence with every byte acknowledged and the client's window open (178,176 bytes), no retransmissions; then the client closed the connection."
-	if data.Confidence != 0.85 || data.Summary != want || !hasContributing(data, "client-abort") {
+	if data.Confidence != 0.85 || data.Summary != want || !slices.Contains(data.Contributing, "client-abort") {
 		t.Errorf("data: %.2f %s (contributing %v)", data.Confidence, data.Summary, data.Contributing)
 	}
 	for _, f := range []int64{142, 169} {
@@ -141,7 +137,7 @@ func TestServerStallSample(t *testing.T) {
 // no stall, whatever the client's wait afterwards.
 func TestServerStallNotWhenTheServerReplies426(t *testing.T) {
 	for _, v := range loadCapture(t, sampleFile(t, "middlebox-reset-data")).judge() {
-		if v.Cause == "server-stall" || hasContributing(&v, "server-stall") {
+		if v.Cause == "server-stall" || slices.Contains(v.Contributing, "server-stall") {
 			t.Errorf("server-stall on %s: %s", v.Kind, v.Summary)
 		}
 	}

@@ -1,36 +1,13 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
-
-// ftpControl opens a scripted control connection with a 20 ms round
-// trip and the server's greeting after greet.
-func ftpControl(s *script, greet time.Duration) *sconn {
-	c := s.conn(cli21, srv21, 7, 7, 20*time.Millisecond)
-	c.send(tcpflow.FromServer, greet, "220 lab FTP\r\n")
-	c.ack(tcpflow.FromClient, time.Millisecond)
-	return c
-}
-
-// verdictsOf returns the verdicts and findings with a cause.
-func verdictsOf(vs []Verdict, cause string) (breaks, findings []Verdict) {
-	for _, v := range vs {
-		if v.Cause != cause {
-			continue
-		}
-		if v.Info {
-			findings = append(findings, v)
-		} else {
-			breaks = append(breaks, v)
-		}
-	}
-	return breaks, findings
-}
 
 func TestSlowServerReply(t *testing.T) {
 	const fast, slow = 2 * time.Millisecond, 1200 * time.Millisecond
@@ -93,9 +70,9 @@ func TestSlowServerReply(t *testing.T) {
 		}, cause: "client-abort", conf: 0.75},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newScript(t)
+			s := newNetScript(t)
 			tc.script(ftpControl(s, 5*time.Millisecond))
-			vs := s.done().judge()
+			vs := s.finish().judge()
 			_, findings := verdictsOf(vs, "slow-server-reply")
 			switch {
 			case tc.finding == "" && len(findings) > 0 && tc.cause == "":
@@ -105,12 +82,7 @@ func TestSlowServerReply(t *testing.T) {
 			case tc.finding != "" && !strings.Contains(findings[0].Summary, tc.finding):
 				t.Errorf("finding %q, want it to say %q", findings[0].Summary, tc.finding)
 			}
-			var ctl *Verdict
-			for i := range vs {
-				if !vs[i].Info && vs[i].Kind == KindControl {
-					ctl = &vs[i]
-				}
-			}
+			ctl := breakOn(vs, KindControl)
 			switch {
 			case tc.cause == "" && ctl != nil:
 				t.Errorf("unexpected break %s: %s", ctl.Cause, ctl.Summary)
@@ -119,29 +91,20 @@ func TestSlowServerReply(t *testing.T) {
 			case tc.cause != "" && (ctl.Cause != tc.cause || ctl.Confidence != tc.conf):
 				t.Errorf("break %s %.2f (%s), want %s %.2f", ctl.Cause, ctl.Confidence, ctl.Summary, tc.cause, tc.conf)
 			}
-			if ctl != nil && tc.contrib != hasContributing(ctl, "slow-server-reply") {
+			if ctl != nil && tc.contrib != slices.Contains(ctl.Contributing, "slow-server-reply") {
 				t.Errorf("contributing %v, want slow-server-reply among them: %v", ctl.Contributing, tc.contrib)
 			}
 		})
 	}
 }
 
-func hasContributing(v *Verdict, cause string) bool {
-	for _, c := range v.Contributing {
-		if c == cause {
-			return true
-		}
-	}
-	return false
-}
-
 // The greeting counts: a server that takes its time to say 220 (reverse
 // DNS, an overloaded accept loop) and then to answer is slow.
 func TestSlowGreetingAndGiveUp(t *testing.T) {
-	s := newScript(t)
-	c := s.conn(cli21, srv21, 7, 7, 20*time.Millisecond)
+	s := newNetScript(t)
+	c := s.conn(cli, srv, 7, 7, 20*time.Millisecond)
 	c.closeBoth(tcpflow.FromClient, 10*time.Second)
-	vs := s.done().judge()
+	vs := s.finish().judge()
 	breaks, _ := verdictsOf(vs, "slow-server-reply")
 	if len(breaks) != 1 || breaks[0].Confidence != 0.8 {
 		t.Fatalf("want one slow-server-reply break at 0.80, got %+v", vs)

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -107,15 +108,15 @@ func TestTLSHandshakeFailure(t *testing.T) {
 			summary: "could not start: the client opened with a TLS ClientHello, but the server greets in plain FTP"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newScript(t)
+			s := newNetScript(t)
 			var c *sconn
 			if tc.implicit {
-				c = s.conn(cli21, srv21, 7, 7, 10*time.Millisecond)
+				c = s.conn(cli, srv, 7, 7, 10*time.Millisecond)
 			} else {
 				c = ftpControl(s, time.Millisecond)
 			}
 			tc.script(c)
-			vs := s.done().judge()
+			vs := s.finish().judge()
 			var brk *Verdict
 			for i := range vs {
 				if !vs[i].Info {
@@ -136,7 +137,7 @@ func TestTLSHandshakeFailure(t *testing.T) {
 			if brk.Confidence != tc.conf || !strings.Contains(brk.Summary, tc.summary) {
 				t.Errorf("%.2f %q\nwant %.2f and %q", brk.Confidence, brk.Summary, tc.conf, tc.summary)
 			}
-			if brk.Class != ClassProtocol || hasContributing(brk, "not-ftp") {
+			if brk.Class != ClassProtocol || slices.Contains(brk.Contributing, "not-ftp") {
 				t.Errorf("class %s, contributing %v", brk.Class, brk.Contributing)
 			}
 		})
@@ -155,7 +156,7 @@ func TestTLSHandshakeFailureCorpus(t *testing.T) {
 				t.Errorf("TLS %v, handshake done %v, failed %v", s.TLS, s.TLSFacts.HandshakeDone(), tlsHandshakeFailed(s))
 			}
 			for _, v := range c.judge() {
-				if v.Cause == "tls-handshake-failure" || hasContributing(&v, "tls-handshake-failure") {
+				if v.Cause == "tls-handshake-failure" || slices.Contains(v.Contributing, "tls-handshake-failure") {
 					t.Errorf("%s: %s", v.Cause, v.Summary)
 				}
 			}

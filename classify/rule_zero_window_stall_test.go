@@ -1,28 +1,13 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
-
-// shutWindow makes the receiver r advertise a zero window.
-func (c *sconn) shutWindow(r tcpflow.Dir, dt time.Duration) {
-	c.win[r] = 0
-	c.ack(r, dt)
-}
-
-// linuxProbes sends n zero-window probes from the sender with the
-// exponential backoff of RFC 1122 §4.2.2.17 (from 200 ms), each answered
-// by the receiver with its still-zero window.
-func (c *sconn) linuxProbes(sender tcpflow.Dir, n int) {
-	for i := range n {
-		c.probe(sender, time.Duration(200<<i)*time.Millisecond)
-		c.ack(sender.Other(), time.Millisecond)
-	}
-}
 
 func TestZeroWindowStall(t *testing.T) {
 	cl, sv := tcpflow.FromClient, tcpflow.FromServer
@@ -80,16 +65,11 @@ func TestZeroWindowStall(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newScript(t)
+			s := newNetScript(t)
 			ctl, data := ftpTransfer(s, "RETR big.bin", 7, 10*time.Millisecond)
 			tc.script(ctl, data)
-			vs := s.done().judge()
-			var brk *Verdict
-			for i := range vs {
-				if !vs[i].Info && vs[i].Kind == KindData {
-					brk = &vs[i]
-				}
-			}
+			vs := s.finish().judge()
+			brk := breakOn(vs, KindData)
 			switch {
 			case tc.cause == "" && brk != nil:
 				t.Fatalf("unexpected data break %s: %s", brk.Cause, brk.Summary)
@@ -98,7 +78,7 @@ func TestZeroWindowStall(t *testing.T) {
 			case brk == nil || brk.Cause != tc.cause:
 				t.Fatalf("data break %+v, want %s", brk, tc.cause)
 			case tc.cause != "zero-window-stall":
-				if hasContributing(brk, "zero-window-stall") {
+				if slices.Contains(brk.Contributing, "zero-window-stall") {
 					t.Errorf("zero-window-stall should not hold: %v", brk.Contributing)
 				}
 				return
@@ -127,37 +107,9 @@ func TestZeroWindowReopenedIsNoStall(t *testing.T) {
 		t.Fatalf("capture changed? %d zero windows, closed at the end %v", cl.ZeroWindows, cl.WindowClosed())
 	}
 	b := c.streamCase(conn, "reset")
-	for _, r := range rules {
-		if r.Cause == "zero-window-stall" {
-			if f := r.Check(b); f != nil {
-				t.Errorf("zero-window-stall on a reopened window: %s", f.Summary)
-			}
-		}
+	if f := ruleFor(t, "zero-window-stall").Check(b); f != nil {
+		t.Errorf("zero-window-stall on a reopened window: %s", f.Summary)
 	}
-}
-
-// framesOf lists the frames of a verdict's evidence.
-func framesOf(v *Verdict) map[int64]bool {
-	out := map[int64]bool{}
-	for _, e := range v.Evidence {
-		out[e.At.Frame] = true
-	}
-	return out
-}
-
-// sampleVerdict returns the break with cause on the kind of connection.
-func sampleVerdict(t *testing.T, vs []Verdict, kind, cause string) *Verdict {
-	t.Helper()
-	for i := range vs {
-		if !vs[i].Info && vs[i].Kind == kind {
-			if vs[i].Cause != cause {
-				t.Fatalf("%s break is %s (%s), want %s", kind, vs[i].Cause, vs[i].Summary, cause)
-			}
-			return &vs[i]
-		}
-	}
-	t.Fatalf("no %s break, want %s", kind, cause)
-	return nil
 }
 
 // The lab's capture (server side): the client reads 30,000 bytes and
