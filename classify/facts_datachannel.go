@@ -84,14 +84,9 @@ func controlAliveAfter(s *dissect.Session, at tcpflow.Ref) (text string, ev Evid
 		return fmt.Sprintf("the server's %d at frame %d", rep.Code, rep.At.Frame), replyEvidence(cmd, rep), true
 	}
 	ctl := s.Control
-	lc, ok1 := lastFrom(ctl, tcpflow.FromClient)
-	ls, ok2 := lastFrom(ctl, tcpflow.FromServer)
-	if !ok1 || !ok2 || !at.Before(lc) || !at.Before(ls) {
+	last, ok := bothWaysAfter(ctl, at)
+	if !ok {
 		return "", Evidence{}, false
-	}
-	last := ls
-	if ls.Before(lc) {
-		last = lc
 	}
 	return fmt.Sprintf("packets both ways until frame %d", last.Frame),
 		Evidence{At: last, Text: fmt.Sprintf("the control connection %s ↔ %s still carries packets both ways", ctl.Client, ctl.Server)}, true

@@ -112,6 +112,14 @@ func icmpSender(c *tcpflow.Conn, e *tcpflow.ICMPError) string {
 	return fmt.Sprintf("router %s (%s), not the destination", e.From, hops)
 }
 
+// icmpSenderShort names the ICMP's sender in a summary.
+func icmpSenderShort(c *tcpflow.Conn, e *tcpflow.ICMPError) string {
+	if icmpFromEndpoint(c, e) {
+		return fmt.Sprintf("the destination host %s itself", e.From)
+	}
+	return "router " + e.From.String()
+}
+
 // icmpEvidence describes an ICMP error quoting the connection.
 func icmpEvidence(c *tcpflow.Conn, e *tcpflow.ICMPError) Evidence {
 	what := icmpName(e)

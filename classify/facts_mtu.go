@@ -104,17 +104,11 @@ func smallPassedDuring(s *dissect.Session, c *tcpflow.Conn, d tcpflow.Dir, at tc
 		if o == nil || o == c {
 			continue
 		}
-		from, ok := sideOf(o, hostAddr(c, d), hostAddr(c, d.Other()))
-		if !ok {
+		if _, ok := sideOf(o, hostAddr(c, d), hostAddr(c, d.Other())); !ok {
 			continue
 		}
-		l1, ok1 := lastFrom(o, from)
-		l2, ok2 := lastFrom(o, from.Other())
-		if ok1 && ok2 && at.Before(l1) && at.Before(l2) {
-			if l1.Before(l2) {
-				return l2, o, true
-			}
-			return l1, o, true
+		if last, ok := bothWaysAfter(o, at); ok {
+			return last, o, true
 		}
 	}
 	return tcpflow.Ref{}, nil, false

@@ -55,9 +55,11 @@ func lastSegBefore(segs []tcpflow.Seg, completeFrom tcpflow.Ref, d tcpflow.Dir, 
 	return tcpflow.Seg{}, completeFrom.IsZero()
 }
 
-// firstSeg returns the first logged packet from dir with all of flags set.
+// firstSeg returns dir's first kept packet with all of flags set (a SYN,
+// a SYN-ACK, a FIN).
 func firstSeg(c *tcpflow.Conn, dir tcpflow.Dir, flags uint8) (tcpflow.Seg, bool) {
-	for _, s := range c.Log {
+	segs, _ := knownSegs(c)
+	for _, s := range segs {
 		if s.Dir == dir && s.Flags&flags == flags {
 			return s, true
 		}
@@ -66,7 +68,7 @@ func firstSeg(c *tcpflow.Conn, dir tcpflow.Dir, flags uint8) (tcpflow.Seg, bool)
 }
 
 // firstFrom returns d's first kept packet at or after since (zero: from
-// the start) with any of flags set.
+// the start) with any of flags set (a FIN or a RST).
 func firstFrom(c *tcpflow.Conn, d tcpflow.Dir, flags uint8, since tcpflow.Ref) (tcpflow.Seg, bool) {
 	segs, _ := knownSegs(c)
 	for _, s := range segs {
@@ -129,6 +131,21 @@ func lastFrom(c *tcpflow.Conn, dir tcpflow.Dir) (tcpflow.Ref, bool) {
 		}
 	}
 	return last, !last.IsZero()
+}
+
+// bothWaysAfter reports whether both sides of c sent a packet after at,
+// and returns the later of their last packets: the connection, and the
+// path between its hosts, still worked.
+func bothWaysAfter(c *tcpflow.Conn, at tcpflow.Ref) (tcpflow.Ref, bool) {
+	lc, ok1 := lastFrom(c, tcpflow.FromClient)
+	ls, ok2 := lastFrom(c, tcpflow.FromServer)
+	if !ok1 || !ok2 || !at.Before(lc) || !at.Before(ls) {
+		return tcpflow.Ref{}, false
+	}
+	if ls.Before(lc) {
+		return lc, true
+	}
+	return ls, true
 }
 
 // lastWindow returns d's last packet before at that is not a RST (whose

@@ -174,11 +174,3 @@ func pmtuLimit(p *tcpflow.PathMTU, e *tcpflow.ICMPError) int {
 	}
 	return e.QuotedLen - 1
 }
-
-// icmpSenderShort names the ICMP's sender in a summary.
-func icmpSenderShort(c *tcpflow.Conn, e *tcpflow.ICMPError) string {
-	if icmpFromEndpoint(c, e) {
-		return fmt.Sprintf("the destination host %s itself", e.From)
-	}
-	return "router " + e.From.String()
-}

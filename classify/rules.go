@@ -3,6 +3,7 @@ package classify
 import (
 	"cmp"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -91,6 +92,33 @@ func endpoint(c *tcpflow.Conn, d tcpflow.Dir) string {
 		return c.Client.String()
 	}
 	return c.Server.String()
+}
+
+// hostAddr is the IP address of a connection's side.
+func hostAddr(c *tcpflow.Conn, d tcpflow.Dir) netip.Addr {
+	if d == tcpflow.FromClient {
+		return c.Client.Addr()
+	}
+	return c.Server.Addr()
+}
+
+// sideOf returns the side of c whose host is from when c joins hosts from
+// and to (either way round): on the same two hosts, connections share a
+// path.
+func sideOf(c *tcpflow.Conn, from, to netip.Addr) (tcpflow.Dir, bool) {
+	switch {
+	case hostAddr(c, tcpflow.FromClient) == from && hostAddr(c, tcpflow.FromServer) == to:
+		return tcpflow.FromClient, true
+	case hostAddr(c, tcpflow.FromServer) == from && hostAddr(c, tcpflow.FromClient) == to:
+		return tcpflow.FromServer, true
+	}
+	return 0, false
+}
+
+// sameHosts reports whether two connections join the same two hosts.
+func sameHosts(a, b *tcpflow.Conn) bool {
+	_, ok := sideOf(b, hostAddr(a, tcpflow.FromClient), hostAddr(a, tcpflow.FromServer))
+	return ok
 }
 
 // segEvidence describes one logged packet.
