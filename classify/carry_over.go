@@ -26,6 +26,19 @@ import (
 // when its cause carries over; the cases it looks at, the test of a
 // transfer still waiting, and the inherited finding's shape are here.
 
+// ownOrInherited is the check of a rule whose cause can carry over: own
+// on the break's connection, or else, for a control connection's break,
+// inherited from one of the session's data connections.
+func ownOrInherited(b *Case, own, inherited func(*Case) *Finding) *Finding {
+	if f := own(b); f != nil {
+		return f
+	}
+	if b.Kind == KindControl {
+		return inherited(b)
+	}
+	return nil
+}
+
 // dataCases lists the cases of the data connections whose failure b, a
 // control connection's break, may follow from: the session's, or only its
 // transfer's when the break is about one.

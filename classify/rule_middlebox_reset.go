@@ -19,20 +19,7 @@ func init() {
 		Precedence: 28,
 		Needs:      "a RST whose TTL / hop distance differs from its purported sender's other packets on the connection (or, for a RST answering a SYN, on its other connections), with the other signs of injection (out-of-window sequence number, the sender carrying on, a copied IP ID, stepped bursts) raising confidence",
 		Example:    "A RST in the server's name (frame 88) came from 1 hop nearer the capture point than the server: TTL 64 (0 hops) against TTL 63 (1 hop) on its 14 other packets. A firewall, load balancer or IPS on the path reset the control connection.",
-		Check: func(b *Case) *Finding {
-			if b.Conn == nil {
-				return nil
-			}
-			for _, o := range forgedResets(b) {
-				if o.forged && tookEffect(b.Conn, o.rst) {
-					return middleboxFinding(b, &o, "")
-				}
-			}
-			if b.Kind == KindControl {
-				return controlAfterForgedData(b)
-			}
-			return nil
-		},
+		Check:      func(b *Case) *Finding { return ownOrInherited(b, forgedEnd, controlAfterForgedData) },
 		Notice: func(c *Case) *Finding {
 			if c.Conn == nil {
 				return nil
@@ -51,6 +38,19 @@ func init() {
 			return nil
 		},
 	})
+}
+
+// forgedEnd is the finding on a forged RST that ended b's connection.
+func forgedEnd(b *Case) *Finding {
+	if b.Conn == nil {
+		return nil
+	}
+	for _, o := range forgedResets(b) {
+		if o.forged && tookEffect(b.Conn, o.rst) {
+			return middleboxFinding(b, &o, "")
+		}
+	}
+	return nil
 }
 
 // controlAfterForgedData: the control connection ended right after a

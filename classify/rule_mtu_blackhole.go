@@ -22,19 +22,7 @@ func init() {
 		Precedence: 14,
 		Needs:      "full-size DF segments resent (2 or more times) and never acknowledged, smaller packets between the same hosts getting through meanwhile, and no ICMP fragmentation-needed / packet-too-big",
 		Example:    "Inferred MTU black hole: 198.51.100.10:40112's 1448-byte DF segments to 203.0.113.20:30001 were resent 5 times (at 0 s, +0.4 s, +1.2 s, +2.8 s, +6 s) and never acknowledged, while smaller packets between the same hosts got through (control connection, frame 48); no ICMP fragmentation-needed in the capture. The handshake's MSS of 1460 is more than this path carries (largest segment acknowledged: 66 bytes).",
-		Check: func(b *Case) *Finding {
-			c := b.Conn
-			if c == nil || !established(c) {
-				return nil
-			}
-			if f := stuckBlackhole(b); f != nil {
-				return f
-			}
-			if b.Kind == KindControl {
-				return controlAfterBlackhole(b)
-			}
-			return nil
-		},
+		Check:      func(b *Case) *Finding { return ownOrInherited(b, stuckBlackhole, controlAfterBlackhole) },
 		Notice: func(cs *Case) *Finding {
 			c := cs.Conn
 			if c == nil || !established(c) {
@@ -53,6 +41,9 @@ func init() {
 // stuckBlackhole is the stronger of the two directions' black-hole
 // findings on b's connection, or nil.
 func stuckBlackhole(b *Case) *Finding {
+	if b.Conn == nil || !established(b.Conn) {
+		return nil
+	}
 	var best *Finding
 	for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
 		if f := blackholeFinding(b, d, false); f != nil && (best == nil || f.Confidence > best.Confidence) {

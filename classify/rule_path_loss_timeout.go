@@ -22,19 +22,7 @@ func init() {
 		Precedence: 42,
 		Needs:      "an established connection where one side retransmits the same segment with growing waits and nothing acknowledges it until that side gives up (RST/FIN) or the capture ends",
 		Example:    "The server's segment at byte 58,240 of the data connection of RETR slow.bin was retransmitted 5 times at +0.21, +0.63, +1.47, +3.15, +6.51 s and no packet came back from the client, until the server gave up with a RST: the path stopped delivering.",
-		Check: func(b *Case) *Finding {
-			c := b.Conn
-			if c == nil || !established(c) {
-				return nil
-			}
-			if f := pathLoss(b); f != nil {
-				return f
-			}
-			if b.Kind == KindControl {
-				return controlAfterDataLoss(b)
-			}
-			return nil
-		},
+		Check:      func(b *Case) *Finding { return ownOrInherited(b, pathLoss, controlAfterDataLoss) },
 	})
 }
 
@@ -42,6 +30,9 @@ func init() {
 // silence.
 func pathLoss(b *Case) *Finding {
 	c := b.Conn
+	if c == nil || !established(c) {
+		return nil
+	}
 	s, ok := latestStuckRun(c)
 	if !ok || s.run.Count < 2 {
 		return nil

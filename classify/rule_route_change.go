@@ -19,21 +19,7 @@ func init() {
 		Precedence: 26,
 		Needs:      "an endpoint's TTL shifts mid-connection to another hop distance (same initial TTL) and stays there, followed by unacknowledged retransmissions or by its data stopping while the peer's window is open, until the connection breaks",
 		Example:    "The server's packets changed route mid-connection (TTL 63 (1 hop) before frame 310, TTL 61 (3 hops) from it on), then after 13 packets on the new route the server's data stopped (frame 329, 520.0 ms after the change) with the client's window open (64240), and nothing more came from it for 8.00 s: the new path lost packets.",
-		Check: func(b *Case) *Finding {
-			c := b.Conn
-			if c == nil || !established(c) {
-				return nil
-			}
-			for _, d := range []tcpflow.Dir{tcpflow.FromServer, tcpflow.FromClient} {
-				if f := routeChange(b, d); f != nil {
-					return f
-				}
-			}
-			if b.Kind == KindControl {
-				return controlOnChangedRoute(b)
-			}
-			return nil
-		},
+		Check:      func(b *Case) *Finding { return ownOrInherited(b, routeChangeOn, controlOnChangedRoute) },
 	})
 }
 
@@ -44,6 +30,19 @@ const routeStallMin = time.Second
 // routeTroubleWithin: trouble this long after the change is still taken to
 // follow from it at full confidence.
 const routeTroubleWithin = time.Minute
+
+// routeChangeOn checks both sides of b's connection.
+func routeChangeOn(b *Case) *Finding {
+	if b.Conn == nil || !established(b.Conn) {
+		return nil
+	}
+	for _, d := range []tcpflow.Dir{tcpflow.FromServer, tcpflow.FromClient} {
+		if f := routeChange(b, d); f != nil {
+			return f
+		}
+	}
+	return nil
+}
 
 // routeChange checks side d's TTL for a lasting shift followed by trouble.
 func routeChange(b *Case, d tcpflow.Dir) *Finding {
