@@ -134,6 +134,7 @@ func decide(b *Case) Verdict {
 			found = append(found, ruleFinding{f: f, prec: r.Precedence})
 		}
 	}
+	found = keepReplyCauses(b, found)
 	if len(found) == 0 {
 		found = append(found, ruleFinding{f: unexplained(b)})
 	}
@@ -425,3 +426,29 @@ func encryptedOrderlyEnd(c *tcpflow.Conn) bool {
 // least 6 bytes ("QUIT\r\n"), so its record is never one of these sizes
 // in the same cipher suite.
 func isEncryptedAlertSize(n int) bool { return n == 23 || n == 24 || n == 31 }
+
+// connectionEndCauses read how a connection ended (its resets, closes and
+// retransmissions), over the connection's whole life.
+var connectionEndCauses = []string{"middlebox-reset", "server-reset", "server-close", "client-abort",
+	"path-loss-timeout", "idle-state-loss", "route-change"}
+
+// keepReplyCauses: a transfer the server refused with a reply broke on the
+// control connection at that reply; how the control connection ended later
+// (a reset by a firewall, say) is the control connection's own break, not
+// this transfer's. When another cause holds, the findings drawn from the
+// control connection's end are left out.
+func keepReplyCauses(b *Case, found []ruleFinding) []ruleFinding {
+	if b.Transfer == nil || b.Kind != KindControl {
+		return found
+	}
+	var kept []ruleFinding
+	for _, f := range found {
+		if !slices.Contains(connectionEndCauses, f.f.Cause) {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) == 0 {
+		return found
+	}
+	return kept
+}
