@@ -162,6 +162,7 @@ func (p *pipeline) finish() *Result {
 	st.NonIP = ds.NonIP
 	st.Fragments = ds.Fragments
 	st.FragmentsReassembled = ds.FragReassembled
+	st.FragmentsIncomplete = ds.FragExpired + ds.FragEvicted + ds.FragPieceCap + int64(ds.FragPending)
 	return p.col.result(p.opts.Version)
 }
 

@@ -23,3 +23,14 @@ func TestMaxReportedCountsTheRest(t *testing.T) {
 		t.Errorf("breaks by cause %v, want 30 login-failures", st.BreaksByCause)
 	}
 }
+
+// Fragments that never complete are a capture-quality fact: zeek's
+// fragmented-3.pcap holds five fragments of one datagram, all with MF set.
+func TestIncompleteFragmentsDegradeTheCapture(t *testing.T) {
+	root := corpusRoot(t)
+	res := analyseFile(t, filepath.Join(root, "zeek/Traces/ipv4/fragmented-3.pcap"), analysis.Options{})
+	if res.Stats.FragmentsIncomplete != 1 || res.CaptureQuality.Rating != "degraded" || len(res.CaptureQuality.Notes) != 1 {
+		t.Errorf("incomplete %d, rating %q, notes %q; want 1, degraded, one note",
+			res.Stats.FragmentsIncomplete, res.CaptureQuality.Rating, res.CaptureQuality.Notes)
+	}
+}

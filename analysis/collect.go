@@ -347,6 +347,12 @@ func (r *Result) rateCapture() {
 	if q.OversizedSegments > 0 {
 		q.Notes = append(q.Notes, fmt.Sprintf("%d segments are larger than the peer's MSS: the capture was taken above segmentation offload (TSO/GRO), so segment sizes are the host's, not the wire's", q.OversizedSegments))
 	}
+	if n := r.Stats.FragmentsIncomplete; n > 0 {
+		q.Notes = append(q.Notes, fmt.Sprintf("%d fragmented IP datagram(s) never completed: fragments are missing (lost on the path, or by the capture), so their payload was not analysed", n))
+		if q.Rating == "good" {
+			q.Rating = "degraded"
+		}
+	}
 	if q.TruncatedPackets > 0 {
 		q.Notes = append(q.Notes, fmt.Sprintf("%d packets were cut by the snap length; payload beyond it is counted, not read", q.TruncatedPackets))
 	}

@@ -207,13 +207,16 @@ type Stats struct {
 	NonIP                int64 `json:"non_ip"`
 	Fragments            int64 `json:"ip_fragments"`
 	FragmentsReassembled int64 `json:"ip_fragments_reassembled"`
-	Connections          int64 `json:"connections"`
-	FTPSessions          int64 `json:"ftp_sessions"`
-	DataConnections      int64 `json:"data_connections"`
-	ConnsExpired         int64 `json:"connections_expired"`
-	ConnsEvicted         int64 `json:"connections_evicted"`
-	MaxConns             int   `json:"max_connections"`
-	SessionsDropped      int64 `json:"sessions_dropped,omitempty"`
+	// FragmentsIncomplete counts IP datagrams whose fragments never all
+	// arrived (expired, evicted at the memory cap, or pending at the end).
+	FragmentsIncomplete int64 `json:"ip_datagrams_incomplete,omitempty"`
+	Connections         int64 `json:"connections"`
+	FTPSessions         int64 `json:"ftp_sessions"`
+	DataConnections     int64 `json:"data_connections"`
+	ConnsExpired        int64 `json:"connections_expired"`
+	ConnsEvicted        int64 `json:"connections_evicted"`
+	MaxConns            int   `json:"max_connections"`
+	SessionsDropped     int64 `json:"sessions_dropped,omitempty"`
 	// MaxReported caps the sessions, breaks, findings and connections
 	// listed one by one; past it they are counted (the *Dropped counters
 	// and the by-cause counts below always cover everything).
