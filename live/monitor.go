@@ -32,6 +32,10 @@ type Monitor struct {
 	judgedAtStop int64
 	alertsFired  int64
 	active       atomic.Int64 // alerts firing now
+	// Counted as the callbacks come, for the status line: the
+	// pipeline's own progress counters are refreshed only every thousand
+	// packets, which on a quiet interface is rarely.
+	sessions, breaks atomic.Int64
 }
 
 // NewMonitor returns a monitor.
@@ -42,6 +46,7 @@ func NewMonitor(opts MonitorOptions) *Monitor {
 // Break prints a settled break (after a drop notice when the capture has
 // lost packets since the last one), counts it, and feeds the alerts.
 func (m *Monitor) Break(v *analysis.Verdict) {
+	m.breaks.Add(1)
 	if m.now.Before(v.Time) {
 		m.now = v.Time
 	}
@@ -58,6 +63,7 @@ func (m *Monitor) Break(v *analysis.Verdict) {
 // Session counts a judged session, and feeds the lifetime alert with its
 // control connection if it lived a lifetime (see lived).
 func (m *Monitor) Session(s *dissect.Session) {
+	m.sessions.Add(1)
 	if m.opts.Metrics != nil {
 		m.opts.Metrics.Session(s)
 	}
@@ -115,6 +121,13 @@ func (m *Monitor) JudgedAtStop() int64 { return m.judgedAtStop }
 
 // AlertsFired is the number of alert crossings that fired.
 func (m *Monitor) AlertsFired() int64 { return m.alertsFired }
+
+// Sessions and Breaks count the sessions judged and their breaks so far
+// (any goroutine).
+func (m *Monitor) Sessions() int64 { return m.sessions.Load() }
+
+// Breaks: see Sessions.
+func (m *Monitor) Breaks() int64 { return m.breaks.Load() }
 
 // AlertsActive is the number of alerts firing now (any goroutine).
 func (m *Monitor) AlertsActive() int { return int(m.active.Load()) }

@@ -84,6 +84,9 @@ func TestMonitorLinesAndMetrics(t *testing.T) {
 	if !strings.Contains(lines[2], "ALERT "+AlertDominantCause+": "+b.Cause+" caused 1 of the 1 breaks") {
 		t.Errorf("alert line %q", lines[2])
 	}
+	if r.monitor.Sessions() != 1 || r.monitor.Breaks() != 1 {
+		t.Errorf("monitor counted %d sessions and %d breaks, want 1 and 1", r.monitor.Sessions(), r.monitor.Breaks())
+	}
 	// The result's own verdicts are untouched by the line's file names.
 	if b.Evidence[0].Input != "" {
 		t.Errorf("the report's evidence names input %q: the printer changed the verdict", b.Evidence[0].Input)

@@ -155,7 +155,7 @@ type StopInfo struct {
 // Sentence says it for people.
 func (s StopInfo) Sentence() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "capture stopped (%s) after %s: %s packets, %s dropped", s.Reason, s.Elapsed, group(s.Capture.Packets), group(s.Capture.Dropped()))
+	fmt.Fprintf(&b, "capture stopped (%s) after %s: %s, %s dropped", s.Reason, s.Elapsed, plural(s.Capture.Packets, "packet", "packets"), group(s.Capture.Dropped()))
 	switch s.JudgedAtStop {
 	case 0:
 		b.WriteString("; no FTP connection was still open")
