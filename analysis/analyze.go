@@ -128,6 +128,9 @@ func (p *pipeline) run(ctx context.Context, src source.Reader) error {
 			// A live source's tick on a quiet interface: time moves on,
 			// so idle connections expire and get judged.
 			p.tracker.Advance(ts)
+			if p.opts.Progress != nil {
+				p.report()
+			}
 			continue
 		}
 		p.col.stats.Packets++
@@ -157,6 +160,7 @@ func (p *pipeline) finish() *Result {
 	st.Connections = ts.Conns
 	st.ConnsExpired = ts.Expired
 	st.ConnsEvicted = ts.Evicted
+	st.ConnsOpenAtEnd = ts.OpenAtEnd
 	st.MaxConns = ts.MaxConns
 	st.Undecodable = ds.Undecodable
 	st.NonIP = ds.NonIP

@@ -215,8 +215,12 @@ type Stats struct {
 	DataConnections     int64 `json:"data_connections"`
 	ConnsExpired        int64 `json:"connections_expired"`
 	ConnsEvicted        int64 `json:"connections_evicted"`
-	MaxConns            int   `json:"max_connections"`
-	SessionsDropped     int64 `json:"sessions_dropped,omitempty"`
+	// ConnsOpenAtEnd were still open when the input ended (the capture
+	// stopped, or live capture was interrupted): they were judged with
+	// what had been seen.
+	ConnsOpenAtEnd  int64 `json:"connections_open_at_end"`
+	MaxConns        int   `json:"max_connections"`
+	SessionsDropped int64 `json:"sessions_dropped,omitempty"`
 	// MaxReported caps the sessions, breaks, findings and connections
 	// listed one by one; past it they are counted (the *Dropped counters
 	// and the by-cause counts below always cover everything).

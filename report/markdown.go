@@ -241,7 +241,7 @@ func (m *mdReport) footer() {
 		m.line("- **Fragments:** ", groupDigits(s.Fragments), " IP fragments, ", groupDigits(s.FragmentsReassembled), " reassembled")
 	}
 	m.line("- **Connections:** ", groupDigits(s.Connections), " TCP, ", groupDigits(s.DataConnections), " FTP data, ",
-		counted(s.FTPSessions, "FTP session", "FTP sessions"), "; ", groupDigits(s.ConnsExpired), " expired after idling")
+		counted(s.FTPSessions, "FTP session", "FTP sessions"), "; ", groupDigits(s.ConnsExpired), " expired after idling", openAtEnd(s))
 	caps := capsReached(m.r)
 	if len(caps) == 0 {
 		m.line("- **Caps reached:** none")

@@ -176,7 +176,7 @@ func (t *tableReport) footer() error {
 	}
 	t.field(labelWidth, "connections", "",
 		groupDigits(s.Connections)+" TCP, "+groupDigits(s.DataConnections)+" FTP data, "+
-			counted(s.FTPSessions, "FTP session", "FTP sessions")+"; "+groupDigits(s.ConnsExpired)+" expired after idling")
+			counted(s.FTPSessions, "FTP session", "FTP sessions")+"; "+groupDigits(s.ConnsExpired)+" expired after idling"+openAtEnd(s))
 
 	caps := capsReached(t.r)
 	if len(caps) == 0 {
@@ -249,4 +249,12 @@ func cleanAll(in []string) []string {
 		out[i] = clean(s)
 	}
 	return out
+}
+
+// openAtEnd says how many connections the end of the input cut short.
+func openAtEnd(s analysis.Stats) string {
+	if s.ConnsOpenAtEnd == 0 {
+		return ""
+	}
+	return "; " + groupDigits(s.ConnsOpenAtEnd) + " still open at the end of the input (judged with what had been seen)"
 }

@@ -62,6 +62,7 @@ type Stats struct {
 	Reused          int64 // new SYN on a 4-tuple whose connection had ended
 	Expired         int64 // closed for idleness (ClosedIdle)
 	Evicted         int64 // closed because the table was full
+	OpenAtEnd       int64 // still open when the input ended: judged with what was seen
 	ICMPMatched     int64
 	ICMPUnmatched   int64
 	ICMPDropped     int64 // over MaxICMP on one connection
@@ -657,6 +658,8 @@ func (t *Tracker) Flush() {
 		why := ClosedEOF
 		if c.ending != 0 {
 			why = c.ending
+		} else {
+			t.stats.OpenAtEnd++
 		}
 		t.close(c, why)
 	}

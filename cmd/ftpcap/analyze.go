@@ -73,6 +73,7 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
+		fmt.Fprintf(stderr, "ftpcap: analyze: %v (ftpcap analyze --help lists the flags)\n", err)
 		return exitError
 	}
 	opts, err := f.options()

@@ -55,7 +55,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if strings.HasPrefix(args[0], "-") {
-		// tcpdump habit: `ftpcap -r capture.pcap` means analyze.
+		// tcpdump habits: `ftpcap -i eth0` (or -D) means live,
+		// `ftpcap -r capture.pcap` means analyze.
+		if wantsLive(args) {
+			return runLive(ctx, args, stdout, stderr)
+		}
 		return runAnalyze(ctx, args, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "ftpcap: unknown command %q\n\n%s", args[0], usage)
@@ -68,4 +72,16 @@ func runRules(stdout io.Writer) int {
 		fmt.Fprintf(stdout, "%s (%s)\n  needs:   %s\n  example: %s\n\n", r.Cause, r.Class, r.Needs, r.Example)
 	}
 	return exitOK
+}
+
+// wantsLive reports whether flags given without a command name an
+// interface, as tcpdump's do.
+func wantsLive(args []string) bool {
+	for _, a := range args {
+		if a == "-D" || a == "-i" || a == "--interface" || strings.HasPrefix(a, "--interface=") ||
+			(strings.HasPrefix(a, "-i") && !strings.HasPrefix(a, "--")) {
+			return true
+		}
+	}
+	return false
 }
