@@ -21,7 +21,8 @@ type Options struct {
 	ConnIdle time.Duration
 	// HalfOpenIdle: a connection not established (SYN only, SYN-ACK
 	// only) or already closing lives this long after its last packet.
-	// Long enough to see a SYN's whole retransmission schedule.
+	// Every packet restarts the wait, so it need only outlast the longest
+	// gap between two retransmissions of a SYN, not the whole schedule.
 	HalfOpenIdle time.Duration
 	// Linger: after both FINs or a RST, the connection is kept this long
 	// to collect retransmissions, late ACKs and further resets.
@@ -43,9 +44,17 @@ type Options struct {
 // DefaultOptions are the limits ftpcap uses unless told otherwise.
 func DefaultOptions() Options {
 	return Options{
-		MaxConns:         1 << 20,
-		ConnIdle:         2 * time.Hour,
-		HalfOpenIdle:     3 * time.Minute,
+		MaxConns: 1 << 20,
+		ConnIdle: 2 * time.Hour,
+		// Linux retransmits an unanswered SYN 1, 2, 4, 8, 16 and 32 s apart
+		// (tcp_syn_retries 6, giving up about 127 s after the first); a
+		// raised tcp_syn_retries of 7 adds a 64 s gap, Windows waits 3, 6
+		// and 12 s, a SYN-ACK is resent 1 to 16 s apart. Every packet
+		// restarts the wait, so 75 s after the last packet outlasts the
+		// longest of these gaps with a margin and keeps a whole schedule in
+		// one connection, while a SYN flood's state is freed after a minute
+		// and a quarter rather than three.
+		HalfOpenIdle:     75 * time.Second,
 		Linger:           10 * time.Second,
 		ServerPorts:      []uint16{21},
 		MaxSegLog:        64,
