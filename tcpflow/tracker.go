@@ -44,12 +44,7 @@ type Options struct {
 // DefaultOptions are the limits ftpcap uses unless told otherwise.
 func DefaultOptions() Options {
 	return Options{
-		// 65,536 connections at once is far beyond an FTP server's load
-		// (the busiest bench capture peaks near 28,000, most of them
-		// closed and lingering) and bounds a SYN flood's state by design
-		// to a few hundred megabytes: past the cap the oldest connection
-		// is judged early and counted (Stats.Evicted).
-		MaxConns: 1 << 16,
+		MaxConns: 1 << 20,
 		ConnIdle: 2 * time.Hour,
 		// Linux retransmits an unanswered SYN 1, 2, 4, 8, 16 and 32 s apart
 		// (tcp_syn_retries 6, giving up about 127 s after the first); a
