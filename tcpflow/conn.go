@@ -183,56 +183,6 @@ type Half struct {
 	ipidPrev     uint16
 	ipidHavePrev bool
 
-	// Window facts. ZeroWinFirst/ZeroWinLast are the first and last packet
-	// advertising a zero window; WinReopen the first non-zero window after
-	// the last zero one.
-	ZeroWinFirst, ZeroWinLast, WinReopen Ref
-	// ZeroWinSince is the first packet of this side's latest run of zero
-	// windows; ZeroWinProbes counts the peer's window probes during that
-	// run (0- or 1-byte segments sent while the window was shut) and
-	// ZeroWinProbeLast is the last of them.
-	ZeroWinSince     Ref
-	ZeroWinProbes    int64
-	ZeroWinProbeLast Ref
-	// MaxInFlight is the most bytes this side had sent but the peer had not
-	// acknowledged; WinLimited counts segments sent while that filled at
-	// least 90 % of the window the peer last advertised (scaled when
-	// scaling is in effect): the sender was waiting for the window.
-	MaxInFlight int64
-	WinLimited  int64
-	// Keepalives counts probes: a 0- or 1-byte segment one below the next
-	// sequence number after an idle time (RFC 1122 4.2.3.6).
-	Keepalives    int64
-	LastKeepalive Ref
-	// AckRTT* time this side's new data from passing the capture point to
-	// the peer's ACK of it passing back: the round trip between the
-	// capture point and the peer, plus the peer's ACK delay. One segment
-	// is timed at a time and none across a retransmission (Karn).
-	AckRTTMin, AckRTTMax, AckRTTSum int64 // nanoseconds
-	AckRTTSamples                   int64
-	rttSeq                          uint32
-	rttTS                           int64
-	rttTiming                       bool
-	// Sent is how this side's new payload bytes spread over time.
-	Sent RateSeries
-	// AppWait sums the pauses in which this side, after its first payload,
-	// had everything it sent acknowledged and the peer's window open, and
-	// sent nothing new for longer than a round trip (the handshake's, or
-	// 10 ms when it was not captured) until the pause ended with new data;
-	// AppWaits counts
-	// them and AppWaitMax is the longest. A sender held back by the
-	// network or the window keeps data in flight; one paced by its
-	// application (a rate cap, a slow disk, a request to wait for) lets
-	// the pipe run dry.
-	AppWait     int64 // nanoseconds
-	AppWaits    int64
-	AppWaitMax  int64
-	pipeEmptyTS int64
-	pipeEmpty   bool
-	// PMTU holds the path-MTU facts of this side's packets: ICMP
-	// fragmentation-needed / packet-too-big quoting them, segment sizes
-	// before and after, the largest segment acknowledged.
-	PMTU PathMTU
 	// MaxIdle is the longest time between two packets from this side, and
 	// MaxIdleEnd the packet that ended it.
 	MaxIdle    int64
@@ -242,12 +192,10 @@ type Half struct {
 	// retransmissions of one segment; its first packet with payload or a
 	// SYN after its own first RST (a stack that reset a connection sends
 	// nothing more on it); its last packet other than a RST.
-	RetransRun  RetransRun
-	AfterRST    Seg
-	LastSent    Ref
-	rtoSince    Ref // when the retransmission timer last started (see RetransRun.Since)
-	rtoSinceAck bool
-
+	LastSent Ref
+	// tr holds the facts of a side that sent more than a handshake (see
+	// Traffic); nil until it did, so a SYN-only connection stays small.
+	tr *Traffic
 	// Duplicates counts IPv4 packets identical in IP ID, sequence number,
 	// ack, length and flags to one of the last few from the same side: the
 	// capture saw one packet twice (two interfaces, a bridge, a SPAN of both

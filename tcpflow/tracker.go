@@ -305,25 +305,27 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 	keepalive := h.seqValid && p.PayloadLen <= 1 && p.Flags&(FlagSYN|FlagFIN|FlagRST) == 0 &&
 		p.Seq == h.HighSeq-1 && h.Packets > 1
 	if keepalive {
-		h.Keepalives++
-		h.LastKeepalive = at
+		tr := h.traffic()
+		tr.Keepalives++
+		tr.LastKeepalive = at
 		important = true
 	}
 	if peer.WindowClosed() && isWindowProbe(p.Flags, p.PayloadLen, keepalive) {
-		peer.ZeroWinProbes++
-		peer.ZeroWinProbeLast = at
+		pt := peer.traffic()
+		pt.ZeroWinProbes++
+		pt.ZeroWinProbeLast = at
 		important = true
 	}
 	if p.PayloadLen > 0 && h.seqValid && !keepalive {
-		h.PMTU.noteSent(p.Seq, p.PayloadLen, p.IPLen, at)
+		h.traffic().PMTU.noteSent(p.Seq, p.PayloadLen, p.IPLen, at)
 		span := h.span
 		if t.trackPayload(c, dir, p, at) {
 			seg.Retrans = true
 			important = true
-			h.rttTiming = false // Karn: an ACK after a retransmission times neither copy
+			h.traffic().rttTiming = false // Karn: an ACK after a retransmission times neither copy
 		}
 		if n := h.span - span; n > 0 {
-			h.Sent.add(at.TS, n)
+			h.traffic().Sent.add(at.TS, n)
 			h.timeSegment(at.TS)
 			h.resumeAfterWait(at.TS, c.pauseFloor())
 		}
@@ -343,7 +345,9 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 			peer.ackTimed(p.Ack, at.TS)
 		}
 		peer.notePipe(p.Ack, p.Win, at.TS)
-		peer.PMTU.noteAck(p.Ack)
+		if peer.tr != nil { // nothing sent, nothing to acknowledge
+			peer.tr.PMTU.noteAck(p.Ack)
+		}
 	}
 	h.LastWin = p.Win
 	if p.Flags&(FlagSYN|FlagRST) == 0 {
@@ -353,14 +357,15 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		h.ZeroWindows++
 		important = true
 		h.noteZeroWindow(at)
-		if h.ZeroWinFirst.IsZero() {
-			h.ZeroWinFirst = at
+		tr := h.traffic()
+		if tr.ZeroWinFirst.IsZero() {
+			tr.ZeroWinFirst = at
 		}
-		h.ZeroWinLast = at
+		tr.ZeroWinLast = at
 	} else if p.Win != 0 && p.Flags&(FlagRST|FlagSYN) == 0 && h.WindowClosed() {
 		// Only a packet whose window counts reopens it: a RST's window
 		// means nothing (Linux fills in its current buffer space).
-		h.WinReopen = at
+		h.traffic().WinReopen = at
 		important = true
 	}
 	if p.PayloadLen > 0 && peer.ackValid && !keepalive {
@@ -460,7 +465,8 @@ func (t *Tracker) noteInFlight(c *Conn, dir Dir) {
 	if inFlight <= 0 || inFlight > 1<<30 {
 		return
 	}
-	h.MaxInFlight = max(h.MaxInFlight, inFlight)
+	tr := h.traffic()
+	tr.MaxInFlight = max(tr.MaxInFlight, inFlight)
 	win := int64(peer.LastWin)
 	if cs, ss, st := c.WindowScaling(); st == "on" {
 		shift := cs
@@ -470,7 +476,7 @@ func (t *Tracker) noteInFlight(c *Conn, dir Dir) {
 		win <<= uint(min(shift, 14))
 	}
 	if win > 0 && inFlight*10 >= win*9 {
-		h.WinLimited++
+		tr.WinLimited++
 	}
 }
 
@@ -587,7 +593,7 @@ func (t *Tracker) ICMP(p *decode.Packet, at Ref) {
 	}
 	if isPMTUError(p.V6, q.Type, q.Code) {
 		h := &c.Half[by]
-		h.PMTU.noteICMP(at, q.MTU, q.QLen, h.MaxSegSize)
+		h.traffic().PMTU.noteICMP(at, q.MTU, q.QLen, h.MaxSegSize)
 	}
 	if len(c.ICMP) >= t.opts.MaxICMP {
 		t.stats.ICMPDropped++
