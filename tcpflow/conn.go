@@ -273,10 +273,13 @@ type Conn struct {
 	// of it (the third packet of the handshake).
 	SynAck, HandshakeAck Ref
 
-	// Tail holds the last packets of the connection (a ring); LastSegs
-	// returns them in order.
-	Tail  [8]Seg
-	tailN int
+	// The connection's last packets, which LastSegs returns in order: the
+	// only one in tailOne until there is a second, then a ring made then,
+	// so a one-packet connection (a SYN of a flood, a stray reset) does
+	// not carry the ring.
+	tailOne Seg
+	tail    *[tailSize]Seg
+	tailN   int
 
 	ICMP        []ICMPError
 	ICMPDropped int
@@ -341,15 +344,37 @@ func (h *Half) SeqBytes() int64 {
 	return n
 }
 
-// LastSegs returns the connection's last packets (up to len(Tail)), oldest
-// first.
+// tailSize is how many of a connection's last packets it keeps.
+const tailSize = 8
+
+// LastSegs returns the connection's last packets (up to 8), oldest first.
 func (c *Conn) LastSegs() []Seg {
-	n := min(c.tailN, len(c.Tail))
+	if c.tail == nil {
+		if c.tailN == 0 {
+			return []Seg{}
+		}
+		return []Seg{c.tailOne}
+	}
+	n := min(c.tailN, tailSize)
 	out := make([]Seg, 0, n)
 	for i := c.tailN - n; i < c.tailN; i++ {
-		out = append(out, c.Tail[i%len(c.Tail)])
+		out = append(out, c.tail[i%tailSize])
 	}
 	return out
+}
+
+// addTail keeps seg as the connection's latest packet.
+func (c *Conn) addTail(seg Seg) {
+	switch {
+	case c.tailN == 0:
+		c.tailOne = seg
+	case c.tail == nil:
+		c.tail = &[tailSize]Seg{c.tailOne}
+		fallthrough
+	default:
+		c.tail[c.tailN%tailSize] = seg
+	}
+	c.tailN++
 }
 
 // Ending returns the first terminal event seen (ClosedRST or ClosedFIN) and

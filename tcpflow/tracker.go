@@ -404,8 +404,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 			t.stats.SegLogDropped++
 		}
 	}
-	c.Tail[c.tailN%len(c.Tail)] = seg
-	c.tailN++
+	c.addTail(seg)
 	c.zeek.ObserveCaptured(dir == FromClient, p.Flags, p.Seq, p.Ack, p.PayloadLen, len(p.Payload), p.Win, p.IPLen)
 
 	// Reassembly for connections the handler wants.
