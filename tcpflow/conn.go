@@ -211,22 +211,19 @@ type Half struct {
 	recent    [4]dupKey // the last packets, for Duplicates
 	nRecent   int
 
-	Retransmits   int64 // segments whose payload was already seen
-	RetransBytes  int64
-	OutOfOrder    int64 // segments that arrived before a lower missing one
-	CaptureLoss   int64 // bytes the peer acknowledged that the capture never had
-	ZeroWindows   int64 // packets advertising a zero window
-	LastWin       uint16
-	MaxWin        uint16 // largest raw window advertised after the SYN (no RST)
-	MaxSegSize    int    // largest payload seen in one segment
-	finSeq        uint32
-	holes         [4]seqRange // sequence ranges not (yet) seen below HighSeq
-	nHoles        int
-	HolesOverflow int64  // holes that did not fit; later fills count as retransmissions
-	FirstData     Ref    // first packet with payload
-	LastData      Ref    // last packet with payload
-	AckedHigh     uint32 // highest ack this side sent
-	ackValid      bool
+	Retransmits  int64 // segments whose payload was already seen
+	RetransBytes int64
+	OutOfOrder   int64 // segments that arrived before a lower missing one
+	CaptureLoss  int64 // bytes the peer acknowledged that the capture never had
+	ZeroWindows  int64 // packets advertising a zero window
+	LastWin      uint16
+	MaxWin       uint16 // largest raw window advertised after the SYN (no RST)
+	MaxSegSize   int    // largest payload seen in one segment
+	finSeq       uint32
+	FirstData    Ref    // first packet with payload
+	LastData     Ref    // last packet with payload
+	AckedHigh    uint32 // highest ack this side sent
+	ackValid     bool
 }
 
 // ICMPError is an ICMP or ICMPv6 error that quotes a packet of the
@@ -410,11 +407,13 @@ func (c *Conn) dirOf(ep netip.AddrPort) Dir {
 	return FromServer
 }
 
-// dupKey identifies a packet for duplicate detection.
+// dupKey identifies a packet for duplicate detection: only IPv4 packets
+// are compared, whose payload length fits in 16 bits; ordered to pack into
+// 16 bytes, as every connection keeps four per side.
 type dupKey struct {
-	ipid     uint16
 	seq, ack uint32
-	len      int
+	ipid     uint16
+	len      uint16
 	flags    uint8
 	valid    bool
 }

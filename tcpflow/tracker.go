@@ -246,7 +246,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 	if !p.V6 && p.IPID != 0 {
 		// IP ID 0 is excluded: stacks that send it on every DF packet
 		// would make genuine duplicate ACKs look like capture duplicates.
-		k := dupKey{ipid: p.IPID, seq: p.Seq, ack: p.Ack, len: p.PayloadLen, flags: p.Flags, valid: true}
+		k := dupKey{ipid: p.IPID, seq: p.Seq, ack: p.Ack, len: uint16(p.PayloadLen), flags: p.Flags, valid: true}
 		if h.seenRecently(k) {
 			// The same packet captured twice: count it, let Zeek's state
 			// see it as Zeek would, and record nothing else.
@@ -498,7 +498,7 @@ func (h *Half) noteIPID(id uint16) {
 // still holes means the peer sent them and the capture missed them.
 func (t *Tracker) noteCaptureLoss(c *Conn, dir Dir, ack uint32) {
 	peer := &c.Half[dir.Other()]
-	if !peer.seqValid || peer.nHoles == 0 {
+	if !peer.seqValid || peer.tr == nil || peer.tr.nHoles == 0 {
 		return
 	}
 	peer.ackHoles(ack)

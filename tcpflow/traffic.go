@@ -66,6 +66,12 @@ type Traffic struct {
 	AfterRST    Seg
 	rtoSince    Ref // when the retransmission timer last started (see RetransRun.Since)
 	rtoSinceAck bool
+	// Sequence ranges not (yet) seen below HighSeq (holes.go);
+	// HolesOverflow counts holes that did not fit: later fills count as
+	// retransmissions.
+	holes         [4]seqRange
+	nHoles        int
+	HolesOverflow int64
 }
 
 // noTraffic is what Half.Traffic returns for a side without traffic facts.
