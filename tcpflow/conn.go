@@ -188,13 +188,12 @@ type Half struct {
 	MaxIdle    int64
 	MaxIdleEnd Ref
 	lastTS     int64
-	// Loss and reset facts (loss.go): this side's latest run of
-	// retransmissions of one segment; its first packet with payload or a
-	// SYN after its own first RST (a stack that reset a connection sends
-	// nothing more on it); its last packet other than a RST.
+	// LastSent is this side's last packet other than a RST (loss.go).
 	LastSent Ref
-	// tr holds the facts of a side that sent more than a handshake (see
-	// Traffic); nil until it did, so a SYN-only connection stays small.
+	// tr holds the facts of a side that sent more than a handshake (zero
+	// windows, keepalives, round trips, pace, pauses, path MTU,
+	// retransmission runs, sequence holes: see Traffic); nil until it
+	// did, so a SYN-only connection stays small. Read them with Traffic.
 	tr *Traffic
 	// Duplicates counts IPv4 packets identical in IP ID, sequence number,
 	// ack, length and flags to one of the last few from the same side: the

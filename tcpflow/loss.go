@@ -4,7 +4,8 @@ package tcpflow
 // the latest run of retransmissions of one segment (with the moment its
 // retransmission timer started, so a verdict can show the backoff), what a
 // side sent after its own first RST, and its last packet other than a
-// RST. All fixed-size: recording them allocates nothing.
+// RST. All fixed-size: recording them allocates nothing once a side has
+// its Traffic.
 
 // RetransRunTimes is how many retransmission times a RetransRun keeps.
 const RetransRunTimes = 8

@@ -2,8 +2,8 @@ package tcpflow
 
 // Facts about the pace of a connection: how fast each side's new data went
 // by over time, how long its data took to be acknowledged, and the window
-// probes a zero window drew. All fixed-size: recording them allocates
-// nothing.
+// probes a zero window drew. All fixed-size, in the side's Traffic:
+// recording them allocates nothing once it is made.
 
 // RateBins is the number of bins of a RateSeries.
 const RateBins = 16
