@@ -25,7 +25,7 @@ type stuckRun struct {
 // unacknowledgedRun returns side d's latest retransmission run when nothing
 // acknowledged it.
 func unacknowledgedRun(c *tcpflow.Conn, d tcpflow.Dir) (stuckRun, bool) {
-	r := c.Half[d].RetransRun
+	r := c.Half[d].Traffic().RetransRun
 	if !r.Active() {
 		return stuckRun{}, false
 	}

@@ -118,7 +118,7 @@ func smallPassedDuring(s *dissect.Session, c *tcpflow.Conn, d tcpflow.Dir, at tc
 // the host of c's side d to its peer's host, over the session's
 // connections: what the path evidently carries in that direction.
 func largestAckedBetween(s *dissect.Session, c *tcpflow.Conn, d tcpflow.Dir) int {
-	best := c.Half[d].PMTU.MaxAcked
+	best := c.Half[d].Traffic().PMTU.MaxAcked
 	if s == nil {
 		return best
 	}
@@ -127,7 +127,7 @@ func largestAckedBetween(s *dissect.Session, c *tcpflow.Conn, d tcpflow.Dir) int
 			continue
 		}
 		if from, ok := sideOf(o, hostAddr(c, d), hostAddr(c, d.Other())); ok {
-			best = max(best, o.Half[from].PMTU.MaxAcked)
+			best = max(best, o.Half[from].Traffic().PMTU.MaxAcked)
 		}
 	}
 	return best

@@ -51,10 +51,10 @@ func roundTrip(c *tcpflow.Conn) (time.Duration, string, bool) {
 	haveServer, haveClient := hs, hs
 	usedData := false
 	leg := func(d *time.Duration, have *bool, h *tcpflow.Half) {
-		if h.AckRTTSamples == 0 {
+		if h.Traffic().AckRTTSamples == 0 {
 			return
 		}
-		if m := time.Duration(h.AckRTTMin); !*have || m < *d {
+		if m := time.Duration(h.Traffic().AckRTTMin); !*have || m < *d {
 			*d, *have, usedData = m, true, true
 		}
 	}
@@ -89,11 +89,11 @@ func rttEvidence(c *tcpflow.Conn) Evidence {
 	}
 	for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
 		h := &c.Half[d]
-		if h.AckRTTSamples == 0 {
+		if h.Traffic().AckRTTSamples == 0 {
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s's data acknowledged %s–%s after passing the capture point (%d samples)",
-			d, fmtDur(time.Duration(h.AckRTTMin)), fmtDur(time.Duration(h.AckRTTMax)), h.AckRTTSamples))
+			d, fmtDur(time.Duration(h.Traffic().AckRTTMin)), fmtDur(time.Duration(h.Traffic().AckRTTMax)), h.Traffic().AckRTTSamples))
 	}
 	return Evidence{At: at, Text: strings.Join(parts, "; ")}
 }
@@ -142,10 +142,10 @@ func dataSegments(h *tcpflow.Half) int64 {
 // throughput is d's new bytes per second between its first and last new
 // payload (retransmissions after the last new byte do not stretch it).
 func throughput(h *tcpflow.Half) (float64, time.Duration, bool) {
-	if h.FirstData.IsZero() || h.Sent.Last <= h.FirstData.TS {
+	if h.FirstData.IsZero() || h.Traffic().Sent.Last <= h.FirstData.TS {
 		return 0, 0, false
 	}
-	span := time.Duration(h.Sent.Last - h.FirstData.TS)
+	span := time.Duration(h.Traffic().Sent.Last - h.FirstData.TS)
 	return float64(h.SeqBytes()) / span.Seconds(), span, true
 }
 
@@ -169,7 +169,7 @@ type windowUse struct {
 
 func measureWindow(c *tcpflow.Conn, sender tcpflow.Dir) windowUse {
 	h := &c.Half[sender]
-	w := windowUse{segments: dataSegments(h), limited: h.WinLimited, maxInFlight: h.MaxInFlight}
+	w := windowUse{segments: dataSegments(h), limited: h.Traffic().WinLimited, maxInFlight: h.Traffic().MaxInFlight}
 	w.maxWin, _ = windowBytes(c, sender.Other(), c.Half[sender.Other()].MaxWin)
 	w.rate, _, _ = throughput(h)
 	w.sustained = sustainedRate(h, w.rate)
@@ -181,7 +181,7 @@ func measureWindow(c *tcpflow.Conn, sender tcpflow.Dir) windowUse {
 // interval (slow start) and its last (partial), or fallback when the
 // series is too short.
 func sustainedRate(h *tcpflow.Half, fallback float64) float64 {
-	r := &h.Sent
+	r := &h.Traffic().Sent
 	if r.Used < 3 || r.Width <= 0 {
 		return fallback
 	}

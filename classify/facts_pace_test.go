@@ -39,10 +39,10 @@ func TestRoundTripWithoutHandshake(t *testing.T) {
 			continue
 		}
 		d, how, ok := roundTrip(conn)
-		cl, sv := conn.Half[0].AckRTTSamples, conn.Half[1].AckRTTSamples
+		cl, sv := conn.Half[0].Traffic().AckRTTSamples, conn.Half[1].Traffic().AckRTTSamples
 		switch {
 		case cl > 0 && sv > 0:
-			if !ok || how != "data/ACK pairs" || d != time.Duration(conn.Half[0].AckRTTMin+conn.Half[1].AckRTTMin) {
+			if !ok || how != "data/ACK pairs" || d != time.Duration(conn.Half[0].Traffic().AckRTTMin+conn.Half[1].Traffic().AckRTTMin) {
 				t.Errorf("conn %d: %v %q %v", conn.ID, d, how, ok)
 			}
 		case ok:

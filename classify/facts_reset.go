@@ -221,7 +221,7 @@ func resetSigns(c *tcpflow.Conn, rst tcpflow.Seg) []resetSign {
 
 	// The purported sender carried on: a stack that reset a connection
 	// has nothing left to send on it.
-	if a := h.AfterRST; !a.IsZero() && rst.Ref.Before(a.Ref) {
+	if a := h.Traffic().AfterRST; !a.IsZero() && rst.Ref.Before(a.Ref) {
 		switch {
 		case a.Flags&(tcpflow.FlagSYN|tcpflow.FlagACK) == tcpflow.FlagSYN|tcpflow.FlagACK && answeredSYN(c, rst):
 			add(true, "%s then accepted the very SYN the RST refused: SYN-ACK in frame %d", sender, a.Frame)
@@ -346,8 +346,8 @@ func minRoundTrip(c *tcpflow.Conn, d tcpflow.Dir) (int64, bool) {
 	if d == tcpflow.FromClient && !c.HandshakeAck.IsZero() && c.Half[tcpflow.FromServer].SYNCount == 1 {
 		take(c.HandshakeAck.TS - c.SynAck.TS)
 	}
-	if o := &c.Half[d.Other()]; o.AckRTTSamples > 0 {
-		take(o.AckRTTMin)
+	if o := &c.Half[d.Other()]; o.Traffic().AckRTTSamples > 0 {
+		take(o.Traffic().AckRTTMin)
 	}
 	return best, ok
 }

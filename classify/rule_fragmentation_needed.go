@@ -71,7 +71,7 @@ func firstTooBig(c *tcpflow.Conn, d tcpflow.Dir) *tcpflow.ICMPError {
 // ICMP saying so, and they stayed too big while the connection died.
 func pmtuStallFinding(c *tcpflow.Conn, d tcpflow.Dir) *Finding {
 	h := &c.Half[d]
-	p := &h.PMTU
+	p := &h.Traffic().PMTU
 	e := firstTooBig(c, d)
 	if p.ICMP.IsZero() || e == nil || pmtuHeeded(p) {
 		return nil
@@ -115,7 +115,7 @@ func pmtuStallFinding(c *tcpflow.Conn, d tcpflow.Dir) *Finding {
 // a fragmentation-needed / packet-too-big and that did not die of it.
 func pmtuNotice(c *tcpflow.Conn, d tcpflow.Dir) *Finding {
 	h := &c.Half[d]
-	p := &h.PMTU
+	p := &h.Traffic().PMTU
 	e := firstTooBig(c, d)
 	if p.ICMP.IsZero() || e == nil {
 		return nil

@@ -96,9 +96,9 @@ func idleStateLoss(b *Case, d tcpflow.Dir) *Finding {
 	if s, ok := unacknowledgedRun(c, d); ok && !s.run.Last.Before(next) && (s.run.Since.IsZero() || !s.run.Since.Before(next)) {
 		tried = fmt.Sprintf("%s, and %s", s.series(), s.peerWords(c))
 		last = s.run.Last
-	} else if h.Keepalives > 0 && next.Before(h.LastKeepalive) {
-		tried = fmt.Sprintf("followed by keepalive probes until frame %d, and no packet came back from %s", h.LastKeepalive.Frame, endpoint(c, d.Other()))
-		last = h.LastKeepalive
+	} else if h.Traffic().Keepalives > 0 && next.Before(h.Traffic().LastKeepalive) {
+		tried = fmt.Sprintf("followed by keepalive probes until frame %d, and no packet came back from %s", h.Traffic().LastKeepalive.Frame, endpoint(c, d.Other()))
+		last = h.Traffic().LastKeepalive
 	} else {
 		return nil
 	}
@@ -139,13 +139,13 @@ func unansweredAfterSilence(c *tcpflow.Conn, d tcpflow.Dir) (tcpflow.Ref, time.D
 func isKeepaliveSeg(c *tcpflow.Conn, s tcpflow.Seg) bool {
 	h := &c.Half[s.Dir]
 	return s.Len <= 1 && s.Flags&(tcpflow.FlagSYN|tcpflow.FlagFIN|tcpflow.FlagRST) == 0 &&
-		h.Keepalives > 0 && !h.LastKeepalive.Before(s.Ref)
+		h.Traffic().Keepalives > 0 && !h.Traffic().LastKeepalive.Before(s.Ref)
 }
 
 // keepaliveText says whether TCP keepalives were sent during the silence
 // that ended at next.
 func keepaliveText(c *tcpflow.Conn, d tcpflow.Dir, next tcpflow.Ref, nextIsKeepalive bool) string {
-	n := c.Half[tcpflow.FromClient].Keepalives + c.Half[tcpflow.FromServer].Keepalives
+	n := c.Half[tcpflow.FromClient].Traffic().Keepalives + c.Half[tcpflow.FromServer].Traffic().Keepalives
 	switch {
 	case nextIsKeepalive:
 		return fmt.Sprintf("The packet after the silence was %s's TCP keepalive probe: keepalives were on, but further apart than the state's timeout.", endpoint(c, d))

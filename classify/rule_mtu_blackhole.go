@@ -82,7 +82,7 @@ func controlAfterBlackhole(b *Case) *Finding {
 func blackholeFinding(b *Case, d tcpflow.Dir, recovered bool) *Finding {
 	c := b.Conn
 	h := &c.Half[d]
-	if !h.PMTU.ICMP.IsZero() || firstTooBig(c, d) != nil {
+	if !h.Traffic().PMTU.ICMP.IsZero() || firstTooBig(c, d) != nil {
 		return nil // the ICMP is in the capture: fragmentation-needed, proven
 	}
 	st, ok := findStuckSegment(c, d)

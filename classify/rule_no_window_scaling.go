@@ -81,7 +81,7 @@ func noticeNoWindowScaling(b *Case) *Finding {
 	}
 	sender := bulkSender(b)
 	h := &c.Half[sender]
-	if h.SeqBytes() <= maxUnscaledWindow && h.WinLimited == 0 {
+	if h.SeqBytes() <= maxUnscaledWindow && h.Traffic().WinLimited == 0 {
 		return nil // nothing that could have needed a larger window
 	}
 	w := measureWindow(c, sender)

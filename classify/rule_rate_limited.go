@@ -49,11 +49,12 @@ func noticeRateLimited(b *Case) *Finding {
 	}
 	sender := bulkSender(b)
 	h := &c.Half[sender]
+	tr := h.Traffic()
 	rate, span, ok := throughput(h)
 	if !ok || span < minRateSpan {
 		return nil
 	}
-	steady, ok := steadyRate(&h.Sent)
+	steady, ok := steadyRate(&tr.Sent)
 	if !ok {
 		steady, ok = regularBursts(h, rate, span)
 	}
@@ -65,7 +66,7 @@ func noticeRateLimited(b *Case) *Finding {
 	if w.limitedShare() > maxWindowLimitedShare || float64(h.Retransmits) > maxRetransShare*float64(segs) {
 		return nil
 	}
-	waitShare := float64(h.AppWait) / float64(span)
+	waitShare := float64(tr.AppWait) / float64(span)
 	if waitShare < minAppWaitShare {
 		return nil
 	}
@@ -84,7 +85,7 @@ func noticeRateLimited(b *Case) *Finding {
 	f.Evidence = []Evidence{
 		{At: h.FirstData, Text: fmt.Sprintf("%s's first data", ftpRole(b, sender))},
 		{At: h.LastData, Text: fmt.Sprintf("%s's last data: %s bytes in %s, %s on average; %d pauses with nothing in flight and the window open, %s in all",
-			ftpRole(b, sender), fmtInt(h.SeqBytes()), fmtDur(span), fmtRate(rate), h.AppWaits, fmtDur(time.Duration(h.AppWait)))},
+			ftpRole(b, sender), fmtInt(h.SeqBytes()), fmtDur(span), fmtRate(rate), tr.AppWaits, fmtDur(time.Duration(tr.AppWait)))},
 		rttEvidence(c),
 	}
 	if _, _, state := c.WindowScaling(); state == "unknown" {
@@ -121,28 +122,29 @@ func (l steadyLevel) words() string {
 // carry per period, when the rate series shows the bursts apart; else the
 // average.
 func regularBursts(h *tcpflow.Half, rate float64, span time.Duration) (steadyLevel, bool) {
-	if h.AppWaits < 2 || span <= 0 {
+	tr := h.Traffic()
+	if tr.AppWaits < 2 || span <= 0 {
 		return steadyLevel{}, false
 	}
-	mean := float64(h.AppWait) / float64(h.AppWaits)
-	if float64(h.AppWaitMax) > 1.5*mean || float64(h.AppWait) < 0.5*float64(span) {
+	mean := float64(tr.AppWait) / float64(tr.AppWaits)
+	if float64(tr.AppWaitMax) > 1.5*mean || float64(tr.AppWait) < 0.5*float64(span) {
 		return steadyLevel{}, false
 	}
-	period := span / time.Duration(h.AppWaits) // N bursts span N-1 periods
+	period := span / time.Duration(tr.AppWaits) // N bursts span N-1 periods
 	var bursts []int64
-	for _, b := range h.Sent.Bins[:h.Sent.Used] {
+	for _, b := range tr.Sent.Bins[:tr.Sent.Used] {
 		if b > 0 {
 			bursts = append(bursts, b)
 		}
 	}
-	if len(bursts) == int(h.AppWaits)+1 && len(bursts) >= 3 {
+	if len(bursts) == int(tr.AppWaits)+1 && len(bursts) >= 3 {
 		var mid int64
 		for _, b := range bursts[1 : len(bursts)-1] {
 			mid += b
 		}
 		rate = float64(mid) / (period * time.Duration(len(bursts)-2)).Seconds()
 	}
-	return steadyLevel{rate: rate, bins: int(h.AppWaits) + 1, width: period, bursts: true}, true
+	return steadyLevel{rate: rate, bins: int(tr.AppWaits) + 1, width: period, bursts: true}, true
 }
 
 // steadyRate looks for one steady rate in a series: its interior bins

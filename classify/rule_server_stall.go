@@ -71,7 +71,7 @@ func serverStall(b *Case) (*Finding, tcpflow.Ref) {
 		return nil, tcpflow.Ref{}
 	}
 	rtt, _, haveRTT := roundTrip(c)
-	if silence < minStall || (haveRTT && silence < minStallRoundTrip*rtt) || silence < minStallPauses*time.Duration(srv.AppWaitMax) {
+	if silence < minStall || (haveRTT && silence < minStallRoundTrip*rtt) || silence < minStallPauses*time.Duration(srv.Traffic().AppWaitMax) {
 		return nil, tcpflow.Ref{}
 	}
 	if cli.WindowClosed() {

@@ -40,7 +40,7 @@ func zeroWindowStall(b *Case) (*Finding, tcpflow.Ref) {
 	}
 	for _, r := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
 		if f := zeroWindowStallBy(b, r); f != nil {
-			return f, b.Conn.Half[r].ZeroWinSince
+			return f, b.Conn.Half[r].Traffic().ZeroWinSince
 		}
 	}
 	return nil, tcpflow.Ref{}
@@ -51,35 +51,36 @@ func zeroWindowStall(b *Case) (*Finding, tcpflow.Ref) {
 func zeroWindowStallBy(b *Case, r tcpflow.Dir) *Finding {
 	c := b.Conn
 	h := &c.Half[r]
-	if !h.WindowClosed() || h.ZeroWinProbes == 0 || h.ZeroWinSince.IsZero() {
+	tr := h.Traffic()
+	if !h.WindowClosed() || tr.ZeroWinProbes == 0 || tr.ZeroWinSince.IsZero() {
 		return nil
 	}
-	end, ok := teardownAfter(c, h.ZeroWinSince)
+	end, ok := teardownAfter(c, tr.ZeroWinSince)
 	if !ok {
 		return nil // still shut when the capture stopped seeing it: not torn down
 	}
-	stall := time.Duration(end.TS - h.ZeroWinSince.TS)
+	stall := time.Duration(end.TS - tr.ZeroWinSince.TS)
 	f := &Finding{Confidence: 0.75}
-	if h.ZeroWinProbes >= 2 && stall >= time.Second {
+	if tr.ZeroWinProbes >= 2 && stall >= time.Second {
 		f.Confidence = 0.85
 	}
 	who, peer := ftpRole(b, r), ftpRole(b, r.Other())
 	ender := ftpRole(b, end.Dir)
 	how := endedHow(end)
 	f.Summary = fmt.Sprintf("The %s stopped reading %s: its window stayed at zero for %s while the %s probed it %s, then the %s %s the connection.",
-		who, connName(b), fmtDur(stall), peer, times(h.ZeroWinProbes), ender, how)
+		who, connName(b), fmtDur(stall), peer, times(tr.ZeroWinProbes), ender, how)
 	if b.Transfer != nil {
 		f.Summary = fmt.Sprintf("The %s stopped reading %s after %s: its window stayed at zero for %s while the %s probed it %s, then the %s %s the connection.",
-			who, connName(b), bytesOf(b.Transfer), fmtDur(stall), peer, times(h.ZeroWinProbes), ender, how)
+			who, connName(b), bytesOf(b.Transfer), fmtDur(stall), peer, times(tr.ZeroWinProbes), ender, how)
 	}
 	f.Evidence = []Evidence{
-		{At: h.ZeroWinSince, Text: fmt.Sprintf("%s (%s) advertises a zero window", who, endpoint(c, r))},
-		{At: h.ZeroWinProbeLast, Text: fmt.Sprintf("%s's last window probe (%s in all); the window is still zero (%d zero-window packets from the %s)",
-			peer, times(h.ZeroWinProbes), h.ZeroWindows, who)},
+		{At: tr.ZeroWinSince, Text: fmt.Sprintf("%s (%s) advertises a zero window", who, endpoint(c, r))},
+		{At: tr.ZeroWinProbeLast, Text: fmt.Sprintf("%s's last window probe (%s in all); the window is still zero (%d zero-window packets from the %s)",
+			peer, times(tr.ZeroWinProbes), h.ZeroWindows, who)},
 		endSegEvidence(c, end, "end of the connection"),
 	}
-	if !h.WinReopen.IsZero() && h.WinReopen.Before(h.ZeroWinSince) {
-		f.Evidence = append(f.Evidence, Evidence{At: h.WinReopen, Text: "an earlier zero window had reopened"})
+	if !tr.WinReopen.IsZero() && tr.WinReopen.Before(tr.ZeroWinSince) {
+		f.Evidence = append(f.Evidence, Evidence{At: tr.WinReopen, Text: "an earlier zero window had reopened"})
 	}
 	return f
 }

@@ -223,9 +223,8 @@ func (a *Analyzer) finish(ctl *control) {
 	}
 	a.stats.AnomaliesDropped += int64(s.AnomaliesDropped)
 	// Release the reading state; the Session is all that remains.
-	ctl.dirs, ctl.pending, ctl.setup, ctl.awaiting = [2]direction{}, nil, nil, nil
+	ctl.rd, ctl.pending, ctl.setup, ctl.awaiting = nil, nil, nil, nil
 	ctl.exps, ctl.sizes, ctl.notFTP, ctl.greeting = nil, nil, nil, nil
-	ctl.rep = replyAssembler{}
 	if a.done != nil {
 		a.done(s)
 	}

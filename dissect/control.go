@@ -41,8 +41,10 @@ type control struct {
 	a    *Analyzer
 	s    *Session
 	conn *tcpflow.Conn
-	dirs [2]direction
-	rep  replyAssembler
+	// rd is the reading state, made on the first bytes: a connection to a
+	// control port that never carries any (a SYN flood, a refused or
+	// unanswered connection) costs only its Session.
+	rd *reader
 
 	// provisional: found by banner on a port outside ControlPorts, not yet
 	// confirmed by a known command from the client.
@@ -79,9 +81,25 @@ func newControl(a *Analyzer, c *tcpflow.Conn, provisional bool) *control {
 		s:           &Session{Control: c, ByBanner: provisional},
 		provisional: provisional,
 	}
-	ctl.dirs[tcpflow.FromClient].lines = newLineReader(a.opts.MaxLineLen, startsCommand)
-	ctl.dirs[tcpflow.FromServer].lines = newLineReader(a.opts.MaxLineLen, startsReply)
 	return ctl
+}
+
+// reader is what reading a control connection's bytes takes: each
+// direction's line reader or TLS scanner and the multi-line reply being
+// assembled.
+type reader struct {
+	dirs [2]direction
+	rep  replyAssembler
+}
+
+// reading returns the reading state, making it on first use.
+func (ctl *control) reading() *reader {
+	if ctl.rd == nil {
+		ctl.rd = &reader{}
+		ctl.rd.dirs[tcpflow.FromClient].lines = newLineReader(ctl.a.opts.MaxLineLen, startsCommand)
+		ctl.rd.dirs[tcpflow.FromServer].lines = newLineReader(ctl.a.opts.MaxLineLen, startsReply)
+	}
+	return ctl.rd
 }
 
 // data reads one Data call's bytes of one direction. The loop hands each
@@ -92,7 +110,7 @@ func (ctl *control) data(dir tcpflow.Dir, data []byte, at tcpflow.Ref) {
 		ctl.growNotFTP(data)
 	}
 	for len(data) > 0 && !ctl.dropped {
-		d := &ctl.dirs[dir]
+		d := &ctl.reading().dirs[dir]
 		switch d.mode {
 		case modeIgnore:
 			return
@@ -133,7 +151,7 @@ func (ctl *control) judge(data []byte, at tcpflow.Ref) (skip int, changed bool) 
 		return 0, false
 	case greetingFTP:
 		ctl.judged = true
-		if cli := &ctl.dirs[tcpflow.FromClient]; cli.mode == modeTLS && !ctl.authSent {
+		if cli := &ctl.reading().dirs[tcpflow.FromClient]; cli.mode == modeTLS && !ctl.authSent {
 			// The client opened with a ClientHello (implicit FTPS) and
 			// the server greets in plain FTP (explicit FTPS or none).
 			ctl.s.noteAnomaly(AnomalyTLSInCleartext, tcpflow.FromClient, ctl.s.TLSFacts.First[tcpflow.FromClient], "")
@@ -148,11 +166,11 @@ func (ctl *control) judge(data []byte, at tcpflow.Ref) (skip int, changed bool) 
 	// where an FTP greeting belongs (implicit FTPS, or a client that sent a
 	// ClientHello first) still has its records followed, as has a client
 	// already speaking TLS.
-	ctl.dirs[tcpflow.FromServer].mode = modeIgnore
+	ctl.reading().dirs[tcpflow.FromServer].mode = modeIgnore
 	if ctl.s.NotFTP.Kind == "tls" {
-		ctl.dirs[tcpflow.FromServer].mode = modeTLS
+		ctl.reading().dirs[tcpflow.FromServer].mode = modeTLS
 	}
-	if cli := &ctl.dirs[tcpflow.FromClient]; cli.mode != modeTLS {
+	if cli := &ctl.reading().dirs[tcpflow.FromClient]; cli.mode != modeTLS {
 		cli.mode = modeIgnore
 	}
 	for skip < len(data) && isGreetingBlank(data[skip]) {
@@ -189,7 +207,7 @@ func (ctl *control) tlsBegins(dir tcpflow.Dir, data []byte, at tcpflow.Ref) bool
 	if !ctl.authSent && ctl.judged {
 		ctl.s.noteAnomaly(AnomalyTLSInCleartext, dir, at, "")
 	}
-	ctl.dirs[dir].mode = modeTLS
+	ctl.reading().dirs[dir].mode = modeTLS
 	return true
 }
 
@@ -215,12 +233,12 @@ func (ctl *control) line(dir tcpflow.Dir, l line) {
 	if l.binaryCut {
 		s.noteAnomaly(AnomalyBinaryLine, dir, l.at, quote(l.b))
 	}
-	r, done, problem := ctl.rep.line(l.b, l.at)
+	r, done, problem := ctl.reading().rep.line(l.b, l.at)
 	if problem != "" {
 		s.noteAnomaly(problem, dir, l.at, quote(l.b))
 	}
 	if done {
-		if ctl.rep.textCut {
+		if ctl.reading().rep.textCut {
 			ctl.a.stats.ReplyTextCut++
 		}
 		ctl.reply(r)
@@ -370,7 +388,7 @@ func (ctl *control) greetingReply(r Reply) bool {
 
 // cleartextAgain: a direction left TLS for plain FTP lines (CCC).
 func (ctl *control) cleartextAgain(dir tcpflow.Dir, at tcpflow.Ref) {
-	d := &ctl.dirs[dir]
+	d := &ctl.reading().dirs[dir]
 	ctl.s.TLSFacts.Cleartext[dir] = at
 	if ctl.s.NotFTP != nil {
 		d.mode = modeIgnore // a non-FTP server's text is not read as FTP
@@ -386,7 +404,7 @@ func (ctl *control) cleartextAgain(dir tcpflow.Dir, at tcpflow.Ref) {
 
 // tlsLost stops following a direction's TLS records.
 func (ctl *control) tlsLost(dir tcpflow.Dir, at tcpflow.Ref, why string) {
-	ctl.dirs[dir].mode = modeIgnore
+	ctl.reading().dirs[dir].mode = modeIgnore
 	ctl.s.TLSFacts.Lost[dir] = at
 	ctl.s.noteAnomaly(AnomalyTLSRecordInvalid, dir, at, why)
 }
@@ -395,7 +413,7 @@ func (ctl *control) tlsLost(dir tcpflow.Dir, at tcpflow.Ref, why string) {
 func (ctl *control) gap(dir tcpflow.Dir, n int64, at tcpflow.Ref) {
 	ctl.a.stats.Gaps++
 	ctl.a.stats.GapBytes += n
-	d := &ctl.dirs[dir]
+	d := &ctl.reading().dirs[dir]
 	switch d.mode {
 	case modeLines:
 		d.lines.gap()
@@ -419,8 +437,11 @@ func (ctl *control) gap(dir tcpflow.Dir, n int64, at tcpflow.Ref) {
 // end finishes reading when the control connection closes: a partial line
 // is read as a line, an open multi-line reply as a reply.
 func (ctl *control) end() {
+	if ctl.rd == nil {
+		return // not a byte was read: no partial line, no open reply
+	}
 	for dir := tcpflow.FromClient; dir <= tcpflow.FromServer && !ctl.dropped; dir++ {
-		d := &ctl.dirs[dir]
+		d := &ctl.reading().dirs[dir]
 		if d.mode != modeLines {
 			continue
 		}
@@ -431,7 +452,7 @@ func (ctl *control) end() {
 	if ctl.dropped {
 		return
 	}
-	if r, ok := ctl.rep.flush(); ok {
+	if r, ok := ctl.reading().rep.flush(); ok {
 		ctl.s.noteAnomaly(AnomalyUnterminatedReply, tcpflow.FromServer, r.End, fmt.Sprint(r.Code))
 		ctl.reply(r)
 	}

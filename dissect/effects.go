@@ -183,10 +183,11 @@ func (ctl *control) startTLS(at tcpflow.Ref) {
 	s := ctl.s
 	s.TLS, s.TLSAt = true, at
 	ctl.a.stats.TLSSessions++
-	for d := range ctl.dirs {
-		if ctl.dirs[d].mode == modeLines {
-			ctl.dirs[d].mode = modeTLS
-			ctl.dirs[d].lines.reset()
+	rd := ctl.reading()
+	for d := range rd.dirs {
+		if rd.dirs[d].mode == modeLines {
+			rd.dirs[d].mode = modeTLS
+			rd.dirs[d].lines.reset()
 		}
 	}
 	ctl.a.trackTLS(ctl)

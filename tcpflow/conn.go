@@ -183,71 +183,18 @@ type Half struct {
 	ipidPrev     uint16
 	ipidHavePrev bool
 
-	// Window facts. ZeroWinFirst/ZeroWinLast are the first and last packet
-	// advertising a zero window; WinReopen the first non-zero window after
-	// the last zero one.
-	ZeroWinFirst, ZeroWinLast, WinReopen Ref
-	// ZeroWinSince is the first packet of this side's latest run of zero
-	// windows; ZeroWinProbes counts the peer's window probes during that
-	// run (0- or 1-byte segments sent while the window was shut) and
-	// ZeroWinProbeLast is the last of them.
-	ZeroWinSince     Ref
-	ZeroWinProbes    int64
-	ZeroWinProbeLast Ref
-	// MaxInFlight is the most bytes this side had sent but the peer had not
-	// acknowledged; WinLimited counts segments sent while that filled at
-	// least 90 % of the window the peer last advertised (scaled when
-	// scaling is in effect): the sender was waiting for the window.
-	MaxInFlight int64
-	WinLimited  int64
-	// Keepalives counts probes: a 0- or 1-byte segment one below the next
-	// sequence number after an idle time (RFC 1122 4.2.3.6).
-	Keepalives    int64
-	LastKeepalive Ref
-	// AckRTT* time this side's new data from passing the capture point to
-	// the peer's ACK of it passing back: the round trip between the
-	// capture point and the peer, plus the peer's ACK delay. One segment
-	// is timed at a time and none across a retransmission (Karn).
-	AckRTTMin, AckRTTMax, AckRTTSum int64 // nanoseconds
-	AckRTTSamples                   int64
-	rttSeq                          uint32
-	rttTS                           int64
-	rttTiming                       bool
-	// Sent is how this side's new payload bytes spread over time.
-	Sent RateSeries
-	// AppWait sums the pauses in which this side, after its first payload,
-	// had everything it sent acknowledged and the peer's window open, and
-	// sent nothing new for longer than a round trip (the handshake's, or
-	// 10 ms when it was not captured) until the pause ended with new data;
-	// AppWaits counts
-	// them and AppWaitMax is the longest. A sender held back by the
-	// network or the window keeps data in flight; one paced by its
-	// application (a rate cap, a slow disk, a request to wait for) lets
-	// the pipe run dry.
-	AppWait     int64 // nanoseconds
-	AppWaits    int64
-	AppWaitMax  int64
-	pipeEmptyTS int64
-	pipeEmpty   bool
-	// PMTU holds the path-MTU facts of this side's packets: ICMP
-	// fragmentation-needed / packet-too-big quoting them, segment sizes
-	// before and after, the largest segment acknowledged.
-	PMTU PathMTU
 	// MaxIdle is the longest time between two packets from this side, and
 	// MaxIdleEnd the packet that ended it.
 	MaxIdle    int64
 	MaxIdleEnd Ref
 	lastTS     int64
-	// Loss and reset facts (loss.go): this side's latest run of
-	// retransmissions of one segment; its first packet with payload or a
-	// SYN after its own first RST (a stack that reset a connection sends
-	// nothing more on it); its last packet other than a RST.
-	RetransRun  RetransRun
-	AfterRST    Seg
-	LastSent    Ref
-	rtoSince    Ref // when the retransmission timer last started (see RetransRun.Since)
-	rtoSinceAck bool
-
+	// LastSent is this side's last packet other than a RST (loss.go).
+	LastSent Ref
+	// tr holds the facts of a side that sent more than a handshake (zero
+	// windows, keepalives, round trips, pace, pauses, path MTU,
+	// retransmission runs, sequence holes: see Traffic); nil until it
+	// did, so a SYN-only connection stays small. Read them with Traffic.
+	tr *Traffic
 	// Duplicates counts IPv4 packets identical in IP ID, sequence number,
 	// ack, length and flags to one of the last few from the same side: the
 	// capture saw one packet twice (two interfaces, a bridge, a SPAN of both
@@ -263,22 +210,19 @@ type Half struct {
 	recent    [4]dupKey // the last packets, for Duplicates
 	nRecent   int
 
-	Retransmits   int64 // segments whose payload was already seen
-	RetransBytes  int64
-	OutOfOrder    int64 // segments that arrived before a lower missing one
-	CaptureLoss   int64 // bytes the peer acknowledged that the capture never had
-	ZeroWindows   int64 // packets advertising a zero window
-	LastWin       uint16
-	MaxWin        uint16 // largest raw window advertised after the SYN (no RST)
-	MaxSegSize    int    // largest payload seen in one segment
-	finSeq        uint32
-	holes         [4]seqRange // sequence ranges not (yet) seen below HighSeq
-	nHoles        int
-	HolesOverflow int64  // holes that did not fit; later fills count as retransmissions
-	FirstData     Ref    // first packet with payload
-	LastData      Ref    // last packet with payload
-	AckedHigh     uint32 // highest ack this side sent
-	ackValid      bool
+	Retransmits  int64 // segments whose payload was already seen
+	RetransBytes int64
+	OutOfOrder   int64 // segments that arrived before a lower missing one
+	CaptureLoss  int64 // bytes the peer acknowledged that the capture never had
+	ZeroWindows  int64 // packets advertising a zero window
+	LastWin      uint16
+	MaxWin       uint16 // largest raw window advertised after the SYN (no RST)
+	MaxSegSize   int    // largest payload seen in one segment
+	finSeq       uint32
+	FirstData    Ref    // first packet with payload
+	LastData     Ref    // last packet with payload
+	AckedHigh    uint32 // highest ack this side sent
+	ackValid     bool
 }
 
 // ICMPError is an ICMP or ICMPv6 error that quotes a packet of the
@@ -325,10 +269,13 @@ type Conn struct {
 	// of it (the third packet of the handshake).
 	SynAck, HandshakeAck Ref
 
-	// Tail holds the last packets of the connection (a ring); LastSegs
-	// returns them in order.
-	Tail  [8]Seg
-	tailN int
+	// The connection's last packets, which LastSegs returns in order: the
+	// only one in tailOne until there is a second, then a ring made then,
+	// so a one-packet connection (a SYN of a flood, a stray reset) does
+	// not carry the ring.
+	tailOne Seg
+	tail    *[tailSize]Seg
+	tailN   int
 
 	ICMP        []ICMPError
 	ICMPDropped int
@@ -393,15 +340,37 @@ func (h *Half) SeqBytes() int64 {
 	return n
 }
 
-// LastSegs returns the connection's last packets (up to len(Tail)), oldest
-// first.
+// tailSize is how many of a connection's last packets it keeps.
+const tailSize = 8
+
+// LastSegs returns the connection's last packets (up to 8), oldest first.
 func (c *Conn) LastSegs() []Seg {
-	n := min(c.tailN, len(c.Tail))
+	if c.tail == nil {
+		if c.tailN == 0 {
+			return []Seg{}
+		}
+		return []Seg{c.tailOne}
+	}
+	n := min(c.tailN, tailSize)
 	out := make([]Seg, 0, n)
 	for i := c.tailN - n; i < c.tailN; i++ {
-		out = append(out, c.Tail[i%len(c.Tail)])
+		out = append(out, c.tail[i%tailSize])
 	}
 	return out
+}
+
+// addTail keeps seg as the connection's latest packet.
+func (c *Conn) addTail(seg Seg) {
+	switch {
+	case c.tailN == 0:
+		c.tailOne = seg
+	case c.tail == nil:
+		c.tail = &[tailSize]Seg{c.tailOne}
+		fallthrough
+	default:
+		c.tail[c.tailN%tailSize] = seg
+	}
+	c.tailN++
 }
 
 // Ending returns the first terminal event seen (ClosedRST or ClosedFIN) and
@@ -437,11 +406,13 @@ func (c *Conn) dirOf(ep netip.AddrPort) Dir {
 	return FromServer
 }
 
-// dupKey identifies a packet for duplicate detection.
+// dupKey identifies a packet for duplicate detection: only IPv4 packets
+// are compared, whose payload length fits in 16 bits; ordered to pack into
+// 16 bytes, as every connection keeps four per side.
 type dupKey struct {
-	ipid     uint16
 	seq, ack uint32
-	len      int
+	ipid     uint16
+	len      uint16
 	flags    uint8
 	valid    bool
 }

@@ -6,46 +6,51 @@ type seqRange struct{ start, end uint32 }
 // addHole records bytes skipped over by a segment that arrived beyond the
 // highest sequence seen.
 func (h *Half) addHole(start, end uint32) {
-	if h.nHoles == len(h.holes) {
+	t := h.traffic()
+	if t.nHoles == len(t.holes) {
 		// Forget the oldest hole: if it is filled later that counts as a
 		// retransmission, which on a capture this lossy is the likelier
 		// explanation anyway.
-		copy(h.holes[:], h.holes[1:])
-		h.nHoles--
-		h.HolesOverflow++
+		copy(t.holes[:], t.holes[1:])
+		t.nHoles--
+		t.HolesOverflow++
 	}
-	h.holes[h.nHoles] = seqRange{start, end}
-	h.nHoles++
+	t.holes[t.nHoles] = seqRange{start, end}
+	t.nHoles++
 }
 
 // fillHole removes [start, end) from the holes and reports whether the
 // segment lay entirely inside one (first sighting of those bytes).
 func (h *Half) fillHole(start, end uint32) bool {
-	for i := 0; i < h.nHoles; i++ {
-		r := h.holes[i]
+	t := h.tr
+	if t == nil {
+		return false // no payload yet, so no holes
+	}
+	for i := 0; i < t.nHoles; i++ {
+		r := t.holes[i]
 		if seqLT(start, r.start) || seqLT(r.end, end) {
 			continue
 		}
 		switch {
 		case start == r.start && end == r.end:
-			copy(h.holes[i:], h.holes[i+1:h.nHoles])
-			h.nHoles--
+			copy(t.holes[i:], t.holes[i+1:t.nHoles])
+			t.nHoles--
 		case start == r.start:
-			h.holes[i].start = end
+			t.holes[i].start = end
 		case end == r.end:
-			h.holes[i].end = start
+			t.holes[i].end = start
 		default:
 			// Split in two; if there is no room keep the larger part.
 			left, right := seqRange{r.start, start}, seqRange{end, r.end}
-			h.holes[i] = left
-			if h.nHoles < len(h.holes) {
-				copy(h.holes[i+2:], h.holes[i+1:h.nHoles])
-				h.holes[i+1] = right
-				h.nHoles++
+			t.holes[i] = left
+			if t.nHoles < len(t.holes) {
+				copy(t.holes[i+2:], t.holes[i+1:t.nHoles])
+				t.holes[i+1] = right
+				t.nHoles++
 			} else {
-				h.HolesOverflow++
+				t.HolesOverflow++
 				if seqDiff(right.start, right.end) > seqDiff(left.start, left.end) {
-					h.holes[i] = right
+					t.holes[i] = right
 				}
 			}
 		}
@@ -57,20 +62,24 @@ func (h *Half) fillHole(start, end uint32) bool {
 // ackHoles: the peer acknowledged up to ack, so every hole below it was
 // sent and delivered but never captured: capture loss, not network loss.
 func (h *Half) ackHoles(ack uint32) {
+	t := h.tr
+	if t == nil {
+		return
+	}
 	j := 0
-	for i := 0; i < h.nHoles; i++ {
-		r := h.holes[i]
+	for i := 0; i < t.nHoles; i++ {
+		r := t.holes[i]
 		switch {
 		case !seqLT(ack, r.end): // fully acked
 			h.CaptureLoss += seqDiff(r.start, r.end)
 		case seqLT(r.start, ack): // partly
 			h.CaptureLoss += seqDiff(r.start, ack)
-			h.holes[j] = seqRange{ack, r.end}
+			t.holes[j] = seqRange{ack, r.end}
 			j++
 		default:
-			h.holes[j] = r
+			t.holes[j] = r
 			j++
 		}
 	}
-	h.nHoles = j
+	t.nHoles = j
 }

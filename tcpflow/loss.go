@@ -4,7 +4,8 @@ package tcpflow
 // the latest run of retransmissions of one segment (with the moment its
 // retransmission timer started, so a verdict can show the backoff), what a
 // side sent after its own first RST, and its last packet other than a
-// RST. All fixed-size: recording them allocates nothing.
+// RST. All fixed-size: recording them allocates nothing once a side has
+// its Traffic.
 
 // RetransRunTimes is how many retransmission times a RetransRun keeps.
 const RetransRunTimes = 8
@@ -82,11 +83,11 @@ func (c *Conn) noteLoss(dir Dir, p *Seg, keepalive bool, pre *lossBefore) {
 		// A stack that reset the connection has nothing left to send on
 		// it: a segment carrying data or a SYN after its RST is from
 		// another sender than the RST's (or the RST was not its).
-		if !h.RST.IsZero() && h.AfterRST.IsZero() && (p.Len > 0 || p.Flags&FlagSYN != 0) {
-			h.AfterRST = *p
+		if !h.RST.IsZero() && h.Traffic().AfterRST.IsZero() && (p.Len > 0 || p.Flags&FlagSYN != 0) {
+			h.traffic().AfterRST = *p
 		}
 	}
-	if r := &peer.RetransRun; r.Active() {
+	if r := &peer.Traffic().RetransRun; r.Active() { // active: peer.tr was made
 		r.PeerPackets++
 		if p.Flags&(FlagACK|FlagRST) == FlagACK && seqLT(r.Seq, p.Ack) {
 			r.Acked = p.Ref
@@ -96,17 +97,19 @@ func (c *Conn) noteLoss(dir Dir, p *Seg, keepalive bool, pre *lossBefore) {
 	// peer's retransmission timer.
 	if p.Flags&(FlagACK|FlagRST) == FlagACK && peer.seqValid &&
 		(!pre.ackValid || seqLT(pre.ackedHigh, p.Ack)) && seqLT(p.Ack, peer.HighSeq) {
-		peer.rtoSince, peer.rtoSinceAck = p.Ref, true
+		pt := peer.traffic()
+		pt.rtoSince, pt.rtoSinceAck = p.Ref, true
 	}
 	if p.Len == 0 || keepalive || p.Flags&FlagRST != 0 {
 		return
 	}
+	t := h.traffic()
 	if p.Retrans {
-		h.RetransRun.add(p.Seq, p.Len, p.Ref, h.rtoSince, h.rtoSinceAck)
+		t.RetransRun.add(p.Seq, p.Len, p.Ref, t.rtoSince, t.rtoSinceAck)
 		return
 	}
 	outstanding := pre.seqValid && pre.peerAckValid && seqLT(pre.peerAcked, pre.highSeq)
 	if !outstanding {
-		h.rtoSince, h.rtoSinceAck = p.Ref, false
+		t.rtoSince, t.rtoSinceAck = p.Ref, false
 	}
 }

@@ -78,7 +78,7 @@ func TestRetransRun(t *testing.T) {
 			r := &recorder{}
 			f := &feeder{t: NewTracker(Options{}, r), ts: 1e18}
 			tc.run(f)
-			got := r.opened[0].Half[tc.dir].RetransRun
+			got := r.opened[0].Half[tc.dir].Traffic().RetransRun
 			w := tc.want
 			if got.Seq != w.Seq || got.Len != w.Len || got.Count != w.Count || got.SinceAck != w.SinceAck ||
 				got.Since.Frame != w.Since.Frame || got.Last.Frame != w.Last.Frame ||
@@ -105,7 +105,7 @@ func TestRetransRunTimesBackoff(t *testing.T) {
 		f.send(seg(cli, srv, FlagACK|FlagPSH, 1001, 5001, "PWD\r\n"), gap)
 		gap *= 2
 	}
-	run := r.opened[0].Half[FromClient].RetransRun
+	run := r.opened[0].Half[FromClient].Traffic().RetransRun
 	if run.Count != RetransRunTimes+2 || run.Last.Frame != f.frame {
 		t.Fatalf("count %d last #%d, want %d and #%d", run.Count, run.Last.Frame, RetransRunTimes+2, f.frame)
 	}
@@ -132,11 +132,11 @@ func TestAfterRSTAndLastSent(t *testing.T) {
 	f.send(seg(cli, srv, FlagRST, 1001, 0, ""), time.Millisecond)                      // 9
 	c := r.opened[0]
 	s, cl := c.Half[FromServer], c.Half[FromClient]
-	if s.AfterRST.Frame != 8 || s.AfterRST.Seq != 5009 || s.AfterRST.Len != 6 {
-		t.Errorf("server AfterRST #%d seq %d len %d, want #8 seq 5009 len 6", s.AfterRST.Frame, s.AfterRST.Seq, s.AfterRST.Len)
+	if s.Traffic().AfterRST.Frame != 8 || s.Traffic().AfterRST.Seq != 5009 || s.Traffic().AfterRST.Len != 6 {
+		t.Errorf("server AfterRST #%d seq %d len %d, want #8 seq 5009 len 6", s.Traffic().AfterRST.Frame, s.Traffic().AfterRST.Seq, s.Traffic().AfterRST.Len)
 	}
-	if !cl.AfterRST.IsZero() {
-		t.Errorf("client AfterRST #%d, want none", cl.AfterRST.Frame)
+	if !cl.Traffic().AfterRST.IsZero() {
+		t.Errorf("client AfterRST #%d, want none", cl.Traffic().AfterRST.Frame)
 	}
 	if s.LastSent.Frame != 8 || cl.LastSent.Frame != 6 {
 		t.Errorf("LastSent server #%d client #%d, want #8 and #6 (resets do not count)", s.LastSent.Frame, cl.LastSent.Frame)
@@ -162,7 +162,7 @@ func TestRSTTimesNoRoundTrip(t *testing.T) {
 	handshake(f, 1000, 5000)
 	f.send(seg(cli, srv, FlagACK|FlagPSH, 1001, 5001, "PWD\r\n"), time.Millisecond)
 	f.send(seg(srv, cli, FlagACK|FlagRST, 5001, 1006, ""), 30*time.Microsecond)
-	if h := r.opened[0].Half[FromClient]; h.AckRTTSamples != 0 {
-		t.Errorf("%d round-trip samples from a RST/ACK (min %d ns), want none", h.AckRTTSamples, h.AckRTTMin)
+	if h := r.opened[0].Half[FromClient]; h.Traffic().AckRTTSamples != 0 {
+		t.Errorf("%d round-trip samples from a RST/ACK (min %d ns), want none", h.Traffic().AckRTTSamples, h.Traffic().AckRTTMin)
 	}
 }

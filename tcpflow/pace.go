@@ -2,8 +2,8 @@ package tcpflow
 
 // Facts about the pace of a connection: how fast each side's new data went
 // by over time, how long its data took to be acknowledged, and the window
-// probes a zero window drew. All fixed-size: recording them allocates
-// nothing.
+// probes a zero window drew. All fixed-size, in the side's Traffic:
+// recording them allocates nothing once it is made.
 
 // RateBins is the number of bins of a RateSeries.
 const RateBins = 16
@@ -50,27 +50,28 @@ func (r *RateSeries) add(ts, n int64) {
 // unless a segment is being timed already: one sample at a time, as
 // classic TCP timers do, keeps it cheap and keeps samples apart.
 func (h *Half) timeSegment(ts int64) {
-	if !h.rttTiming {
-		h.rttSeq, h.rttTS, h.rttTiming = h.HighSeq, ts, true
+	if t := h.traffic(); !t.rttTiming {
+		t.rttSeq, t.rttTS, t.rttTiming = h.HighSeq, ts, true
 	}
 }
 
 // ackTimed takes an RTT sample when the peer's ack covers the timed data.
 func (h *Half) ackTimed(ack uint32, ts int64) {
-	if !h.rttTiming || seqLT(ack, h.rttSeq) {
+	t := h.tr
+	if t == nil || !t.rttTiming || seqLT(ack, t.rttSeq) {
 		return
 	}
-	h.rttTiming = false
-	rtt := ts - h.rttTS
+	t.rttTiming = false
+	rtt := ts - t.rttTS
 	if rtt < 0 {
 		return
 	}
-	if h.AckRTTSamples == 0 || rtt < h.AckRTTMin {
-		h.AckRTTMin = rtt
+	if t.AckRTTSamples == 0 || rtt < t.AckRTTMin {
+		t.AckRTTMin = rtt
 	}
-	h.AckRTTMax = max(h.AckRTTMax, rtt)
-	h.AckRTTSum += rtt
-	h.AckRTTSamples++
+	t.AckRTTMax = max(t.AckRTTMax, rtt)
+	t.AckRTTSum += rtt
+	t.AckRTTSamples++
 }
 
 // notePipe follows whether this side's data is all acknowledged: an ACK
@@ -80,12 +81,13 @@ func (h *Half) notePipe(ack uint32, win uint16, ts int64) {
 	if h.FirstData.IsZero() || seqLT(ack, h.HighSeq) {
 		return
 	}
+	t := h.traffic()
 	if win == 0 {
-		h.pipeEmpty = false // waiting for the window, not for the application
+		t.pipeEmpty = false // waiting for the window, not for the application
 		return
 	}
-	if !h.pipeEmpty {
-		h.pipeEmptyTS, h.pipeEmpty = ts, true
+	if !t.pipeEmpty {
+		t.pipeEmptyTS, t.pipeEmpty = ts, true
 	}
 }
 
@@ -94,14 +96,15 @@ func (h *Half) notePipe(ack uint32, win uint16, ts int64) {
 // empties the pipe as seen there, and the next segment follows at the
 // path's pace, not the sender's choice.
 func (h *Half) resumeAfterWait(ts, floor int64) {
-	if !h.pipeEmpty {
+	t := h.tr
+	if t == nil || !t.pipeEmpty {
 		return
 	}
-	h.pipeEmpty = false
-	if d := ts - h.pipeEmptyTS; d >= floor {
-		h.AppWait += d
-		h.AppWaits++
-		h.AppWaitMax = max(h.AppWaitMax, d)
+	t.pipeEmpty = false
+	if d := ts - t.pipeEmptyTS; d >= floor {
+		t.AppWait += d
+		t.AppWaits++
+		t.AppWaitMax = max(t.AppWaitMax, d)
 	}
 }
 
@@ -125,14 +128,16 @@ func (c *Conn) pauseFloor() int64 {
 // WindowClosed reports whether the last window this side advertised (on a
 // packet that counts: not SYN, not RST) was zero.
 func (h *Half) WindowClosed() bool {
-	return !h.ZeroWinLast.IsZero() && (h.WinReopen.IsZero() || h.WinReopen.Before(h.ZeroWinLast))
+	t := h.Traffic()
+	return !t.ZeroWinLast.IsZero() && (t.WinReopen.IsZero() || t.WinReopen.Before(t.ZeroWinLast))
 }
 
 // noteZeroWindow records a zero window advertised by h at at, starting a
 // new run when the window had been open.
 func (h *Half) noteZeroWindow(at Ref) {
 	if !h.WindowClosed() {
-		h.ZeroWinSince, h.ZeroWinProbes, h.ZeroWinProbeLast = at, 0, Ref{}
+		t := h.traffic()
+		t.ZeroWinSince, t.ZeroWinProbes, t.ZeroWinProbeLast = at, 0, Ref{}
 	}
 }
 

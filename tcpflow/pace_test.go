@@ -72,14 +72,14 @@ func TestAckRTTSamplesSkipRetransmissions(t *testing.T) {
 		t.Errorf("client's largest window %d, want 65535", w)
 	}
 	h := r.opened[0].Half[FromServer]
-	if h.AckRTTSamples != 2 || h.AckRTTMin != int64(30*time.Millisecond) || h.AckRTTMax != int64(50*time.Millisecond) {
-		t.Errorf("samples %d min %v max %v, want 2, 30ms, 50ms", h.AckRTTSamples, time.Duration(h.AckRTTMin), time.Duration(h.AckRTTMax))
+	if h.Traffic().AckRTTSamples != 2 || h.Traffic().AckRTTMin != int64(30*time.Millisecond) || h.Traffic().AckRTTMax != int64(50*time.Millisecond) {
+		t.Errorf("samples %d min %v max %v, want 2, 30ms, 50ms", h.Traffic().AckRTTSamples, time.Duration(h.Traffic().AckRTTMin), time.Duration(h.Traffic().AckRTTMax))
 	}
-	if h.Sent.Used == 0 || h.Sent.Bins[0]+h.Sent.Bins[h.Sent.Used-1] == 0 {
-		t.Errorf("rate series empty: %+v", h.Sent)
+	if h.Traffic().Sent.Used == 0 || h.Traffic().Sent.Bins[0]+h.Traffic().Sent.Bins[h.Traffic().Sent.Used-1] == 0 {
+		t.Errorf("rate series empty: %+v", h.Traffic().Sent)
 	}
 	var total int64
-	for _, b := range h.Sent.Bins {
+	for _, b := range h.Traffic().Sent.Bins {
 		total += b
 	}
 	if total != 3000 {
@@ -129,13 +129,13 @@ func TestZeroWindowProbes(t *testing.T) {
 			tc.probe(f)
 			c := r.opened[0]
 			rcv := c.Half[FromClient]
-			if rcv.ZeroWinProbes != tc.wantProbes {
-				t.Errorf("probes %d, want %d", rcv.ZeroWinProbes, tc.wantProbes)
+			if rcv.Traffic().ZeroWinProbes != tc.wantProbes {
+				t.Errorf("probes %d, want %d", rcv.Traffic().ZeroWinProbes, tc.wantProbes)
 			}
-			if tc.wantProbes > 0 && rcv.ZeroWinSince.Frame != since {
-				t.Errorf("run began at frame %d, want %d", rcv.ZeroWinSince.Frame, since)
+			if tc.wantProbes > 0 && rcv.Traffic().ZeroWinSince.Frame != since {
+				t.Errorf("run began at frame %d, want %d", rcv.Traffic().ZeroWinSince.Frame, since)
 			}
-			if tc.wantProbes > 0 && rcv.ZeroWinProbeLast.IsZero() {
+			if tc.wantProbes > 0 && rcv.Traffic().ZeroWinProbeLast.IsZero() {
 				t.Error("no last probe recorded")
 			}
 			if !rcv.WindowClosed() {
@@ -176,14 +176,14 @@ func TestAppWaitCountsPausesWithAnOpenWindow(t *testing.T) {
 		f.send(seg(srv, cli, FlagACK, seq, 101, block), 5*time.Millisecond)
 	}
 	h := r.opened[0].Half[FromServer]
-	if h.AppWaitMax != int64(2*time.Second) {
-		t.Errorf("longest pause %v, want 2s", time.Duration(h.AppWaitMax))
+	if h.Traffic().AppWaitMax != int64(2*time.Second) {
+		t.Errorf("longest pause %v, want 2s", time.Duration(h.Traffic().AppWaitMax))
 	}
-	if h.AppWaits != 2 {
-		t.Errorf("%d pauses, want 2", h.AppWaits)
+	if h.Traffic().AppWaits != 2 {
+		t.Errorf("%d pauses, want 2", h.Traffic().AppWaits)
 	}
-	if want := int64(3 * time.Second); h.AppWait != want {
-		t.Errorf("waited %v, want %v", time.Duration(h.AppWait), time.Duration(want))
+	if want := int64(3 * time.Second); h.Traffic().AppWait != want {
+		t.Errorf("waited %v, want %v", time.Duration(h.Traffic().AppWait), time.Duration(want))
 	}
 }
 
@@ -200,7 +200,7 @@ func TestResetDoesNotReopenAWindow(t *testing.T) {
 	rst.Win = 2896
 	f.send(rst, 10*time.Second)
 	h := r.opened[0].Half[FromClient]
-	if !h.WindowClosed() || !h.WinReopen.IsZero() {
-		t.Errorf("window closed %v, reopened at frame %d: a RST reopened it", h.WindowClosed(), h.WinReopen.Frame)
+	if !h.WindowClosed() || !h.Traffic().WinReopen.IsZero() {
+		t.Errorf("window closed %v, reopened at frame %d: a RST reopened it", h.WindowClosed(), h.Traffic().WinReopen.Frame)
 	}
 }

@@ -67,7 +67,7 @@ func TestPathMTUFromRealPMTUDiscovery(t *testing.T) {
 	if c == nil {
 		t.Fatal("no SMTP connection with ICMP errors")
 	}
-	p := c.Half[FromClient].PMTU
+	p := c.Half[FromClient].Traffic().PMTU
 	if p.ICMP.Frame != 26 || p.MTU != 1492 || p.Messages != 4 || p.SegBefore != 1460 {
 		t.Errorf("ICMP facts: first frame %d, MTU %d, %d messages, %d bytes before; want 26, 1492, 4, 1460",
 			p.ICMP.Frame, p.MTU, p.Messages, p.SegBefore)
@@ -81,7 +81,7 @@ func TestPathMTUFromRealPMTUDiscovery(t *testing.T) {
 	if q := c.ICMP[0].QuotedLen; q != 1500 {
 		t.Errorf("quoted packet length %d, want 1500", q)
 	}
-	if srv := c.Half[FromServer].PMTU; !srv.ICMP.IsZero() || srv.MaxAcked == 0 {
+	if srv := c.Half[FromServer].Traffic().PMTU; !srv.ICMP.IsZero() || srv.MaxAcked == 0 {
 		t.Errorf("server side: %+v (no ICMP quotes its packets; its replies were acknowledged)", srv)
 	}
 }
@@ -102,7 +102,7 @@ func TestPathMTUAboveSegmentationOffload(t *testing.T) {
 		t.Fatal("no IPv6 connection")
 	}
 	h := c.Half[FromClient]
-	p := h.PMTU
+	p := h.Traffic().PMTU
 	if p.ICMP.Frame != 17 || p.MTU != 1280 || p.SegBefore != 4000 || p.TooBig != 1 || !p.FitFirst.IsZero() {
 		t.Errorf("facts %+v; want ICMP frame 17, MTU 1280, 4000 before, the 4000-byte resend too big", p)
 	}
@@ -167,7 +167,7 @@ func TestPathMTUFacts(t *testing.T) {
 			f := &feeder{t: NewTracker(Options{}, r), ts: 1e18}
 			handshake(f, 100, 5000)
 			tc.run(f)
-			got := r.opened[0].Half[FromServer].PMTU
+			got := r.opened[0].Half[FromServer].Traffic().PMTU
 			w := tc.want
 			if got.ICMP.Frame != w.ICMP.Frame || got.MTU != w.MTU || got.Messages != w.Messages || got.SegBefore != w.SegBefore ||
 				got.FitFirst.Frame != w.FitFirst.Frame || got.FitMax != w.FitMax || got.TooBig != w.TooBig ||

@@ -21,7 +21,8 @@ type Options struct {
 	ConnIdle time.Duration
 	// HalfOpenIdle: a connection not established (SYN only, SYN-ACK
 	// only) or already closing lives this long after its last packet.
-	// Long enough to see a SYN's whole retransmission schedule.
+	// Every packet restarts the wait, so it need only outlast the longest
+	// gap between two retransmissions of a SYN, not the whole schedule.
 	HalfOpenIdle time.Duration
 	// Linger: after both FINs or a RST, the connection is kept this long
 	// to collect retransmissions, late ACKs and further resets.
@@ -43,9 +44,17 @@ type Options struct {
 // DefaultOptions are the limits ftpcap uses unless told otherwise.
 func DefaultOptions() Options {
 	return Options{
-		MaxConns:         1 << 20,
-		ConnIdle:         2 * time.Hour,
-		HalfOpenIdle:     3 * time.Minute,
+		MaxConns: 1 << 20,
+		ConnIdle: 2 * time.Hour,
+		// Linux retransmits an unanswered SYN 1, 2, 4, 8, 16 and 32 s apart
+		// (tcp_syn_retries 6, giving up about 127 s after the first); a
+		// raised tcp_syn_retries of 7 adds a 64 s gap, Windows waits 3, 6
+		// and 12 s, a SYN-ACK is resent 1 to 16 s apart. Every packet
+		// restarts the wait, so 75 s after the last packet outlasts the
+		// longest of these gaps with a margin and keeps a whole schedule in
+		// one connection, while a SYN flood's state is freed after a minute
+		// and a quarter rather than three.
+		HalfOpenIdle:     75 * time.Second,
 		Linger:           10 * time.Second,
 		ServerPorts:      []uint16{21},
 		MaxSegLog:        64,
@@ -237,7 +246,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 	if !p.V6 && p.IPID != 0 {
 		// IP ID 0 is excluded: stacks that send it on every DF packet
 		// would make genuine duplicate ACKs look like capture duplicates.
-		k := dupKey{ipid: p.IPID, seq: p.Seq, ack: p.Ack, len: p.PayloadLen, flags: p.Flags, valid: true}
+		k := dupKey{ipid: p.IPID, seq: p.Seq, ack: p.Ack, len: uint16(p.PayloadLen), flags: p.Flags, valid: true}
 		if h.seenRecently(k) {
 			// The same packet captured twice: count it, let Zeek's state
 			// see it as Zeek would, and record nothing else.
@@ -296,25 +305,27 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 	keepalive := h.seqValid && p.PayloadLen <= 1 && p.Flags&(FlagSYN|FlagFIN|FlagRST) == 0 &&
 		p.Seq == h.HighSeq-1 && h.Packets > 1
 	if keepalive {
-		h.Keepalives++
-		h.LastKeepalive = at
+		tr := h.traffic()
+		tr.Keepalives++
+		tr.LastKeepalive = at
 		important = true
 	}
 	if peer.WindowClosed() && isWindowProbe(p.Flags, p.PayloadLen, keepalive) {
-		peer.ZeroWinProbes++
-		peer.ZeroWinProbeLast = at
+		pt := peer.traffic()
+		pt.ZeroWinProbes++
+		pt.ZeroWinProbeLast = at
 		important = true
 	}
 	if p.PayloadLen > 0 && h.seqValid && !keepalive {
-		h.PMTU.noteSent(p.Seq, p.PayloadLen, p.IPLen, at)
+		h.traffic().PMTU.noteSent(p.Seq, p.PayloadLen, p.IPLen, at)
 		span := h.span
 		if t.trackPayload(c, dir, p, at) {
 			seg.Retrans = true
 			important = true
-			h.rttTiming = false // Karn: an ACK after a retransmission times neither copy
+			h.traffic().rttTiming = false // Karn: an ACK after a retransmission times neither copy
 		}
 		if n := h.span - span; n > 0 {
-			h.Sent.add(at.TS, n)
+			h.traffic().Sent.add(at.TS, n)
 			h.timeSegment(at.TS)
 			h.resumeAfterWait(at.TS, c.pauseFloor())
 		}
@@ -334,7 +345,9 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 			peer.ackTimed(p.Ack, at.TS)
 		}
 		peer.notePipe(p.Ack, p.Win, at.TS)
-		peer.PMTU.noteAck(p.Ack)
+		if peer.tr != nil { // nothing sent, nothing to acknowledge
+			peer.tr.PMTU.noteAck(p.Ack)
+		}
 	}
 	h.LastWin = p.Win
 	if p.Flags&(FlagSYN|FlagRST) == 0 {
@@ -344,14 +357,15 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		h.ZeroWindows++
 		important = true
 		h.noteZeroWindow(at)
-		if h.ZeroWinFirst.IsZero() {
-			h.ZeroWinFirst = at
+		tr := h.traffic()
+		if tr.ZeroWinFirst.IsZero() {
+			tr.ZeroWinFirst = at
 		}
-		h.ZeroWinLast = at
+		tr.ZeroWinLast = at
 	} else if p.Win != 0 && p.Flags&(FlagRST|FlagSYN) == 0 && h.WindowClosed() {
 		// Only a packet whose window counts reopens it: a RST's window
 		// means nothing (Linux fills in its current buffer space).
-		h.WinReopen = at
+		h.traffic().WinReopen = at
 		important = true
 	}
 	if p.PayloadLen > 0 && peer.ackValid && !keepalive {
@@ -390,8 +404,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 			t.stats.SegLogDropped++
 		}
 	}
-	c.Tail[c.tailN%len(c.Tail)] = seg
-	c.tailN++
+	c.addTail(seg)
 	c.zeek.ObserveCaptured(dir == FromClient, p.Flags, p.Seq, p.Ack, p.PayloadLen, len(p.Payload), p.Win, p.IPLen)
 
 	// Reassembly for connections the handler wants.
@@ -451,7 +464,8 @@ func (t *Tracker) noteInFlight(c *Conn, dir Dir) {
 	if inFlight <= 0 || inFlight > 1<<30 {
 		return
 	}
-	h.MaxInFlight = max(h.MaxInFlight, inFlight)
+	tr := h.traffic()
+	tr.MaxInFlight = max(tr.MaxInFlight, inFlight)
 	win := int64(peer.LastWin)
 	if cs, ss, st := c.WindowScaling(); st == "on" {
 		shift := cs
@@ -461,7 +475,7 @@ func (t *Tracker) noteInFlight(c *Conn, dir Dir) {
 		win <<= uint(min(shift, 14))
 	}
 	if win > 0 && inFlight*10 >= win*9 {
-		h.WinLimited++
+		tr.WinLimited++
 	}
 }
 
@@ -484,7 +498,7 @@ func (h *Half) noteIPID(id uint16) {
 // still holes means the peer sent them and the capture missed them.
 func (t *Tracker) noteCaptureLoss(c *Conn, dir Dir, ack uint32) {
 	peer := &c.Half[dir.Other()]
-	if !peer.seqValid || peer.nHoles == 0 {
+	if !peer.seqValid || peer.tr == nil || peer.tr.nHoles == 0 {
 		return
 	}
 	peer.ackHoles(ack)
@@ -578,7 +592,7 @@ func (t *Tracker) ICMP(p *decode.Packet, at Ref) {
 	}
 	if isPMTUError(p.V6, q.Type, q.Code) {
 		h := &c.Half[by]
-		h.PMTU.noteICMP(at, q.MTU, q.QLen, h.MaxSegSize)
+		h.traffic().PMTU.noteICMP(at, q.MTU, q.QLen, h.MaxSegSize)
 	}
 	if len(c.ICMP) >= t.opts.MaxICMP {
 		t.stats.ICMPDropped++
