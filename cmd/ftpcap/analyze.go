@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -69,12 +68,8 @@ func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
 func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f analyzeFlags
 	fs := newAnalyzeFlagSet(&f, stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "ftpcap: analyze: %v (ftpcap analyze --help lists the flags)\n", err)
-		return exitError
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	opts, err := f.options()
 	if err != nil {

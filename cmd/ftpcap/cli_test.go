@@ -158,3 +158,13 @@ func TestNoFTPGivesEmptyReport(t *testing.T) {
 		t.Errorf("exit %d sessions %v breaks %d: want 0, an empty list, none", code, r.Sessions, len(r.Breaks))
 	}
 }
+
+// A bad flag is one line naming the subcommand and the flag, exit 1.
+func TestBadFlagSaysWhich(t *testing.T) {
+	for _, sub := range []string{"analyze", "live"} {
+		code, _, errs := runCLI(sub, "--no-such-flag")
+		if code != exitError || !strings.Contains(errs, "ftpcap: "+sub+": unknown flag: --no-such-flag") {
+			t.Errorf("%s: exit %d, stderr %q", sub, code, errs)
+		}
+	}
+}

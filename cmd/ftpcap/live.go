@@ -206,13 +206,8 @@ func (f *liveFlags) config() (*liveConfig, error) {
 func runLive(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f liveFlags
 	fs := newLiveFlagSet(&f, stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		// pflag returns the error unprinted with ContinueOnError.
-		fmt.Fprintf(stderr, "ftpcap: live: %v (ftpcap live --help lists the flags)\n", err)
-		return exitError
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if f.listIfaces {
 		return runInterfaces(stdout, stderr)

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/ftpcap/ftpcap/classify"
 )
@@ -84,4 +87,20 @@ func wantsLive(args []string) bool {
 		}
 	}
 	return false
+}
+
+// parseFlags parses a subcommand's flags. When it returns false the
+// command must exit with code: 0 after --help, 1 after a bad flag (pflag
+// returns that error unprinted with ContinueOnError, so it is printed
+// here, naming the subcommand).
+func parseFlags(fs *pflag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, pflag.ErrHelp):
+		return exitOK, false
+	}
+	fmt.Fprintf(stderr, "ftpcap: %s: %v (ftpcap %s --help lists the flags)\n", fs.Name(), err, fs.Name())
+	return exitError, false
 }
