@@ -65,6 +65,7 @@ func OpenFiles(paths []string, opts Options) (*Files, error) {
 		f.inputs = append(f.inputs, in)
 		if err != nil {
 			in.info.Err = err
+			in.pos.end()
 			in.close()
 			openErrs = append(openErrs, err)
 			f.errs = append(f.errs, err)

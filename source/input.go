@@ -23,6 +23,7 @@ type input struct {
 	rd    packetReader
 	drops *ngDrops // pcapng interface statistics
 	match *matcher // nil without a filter
+	pos   position // bytes read from file, for Files.Position
 
 	frame  int64           // packets read so far, filtered ones included
 	lastLT layers.LinkType // link type of the previous packet, to note new ones cheaply
@@ -52,6 +53,7 @@ func (in *input) advance() error {
 		if err != nil {
 			if err == io.EOF {
 				in.info.EOF = true
+				in.pos.end()
 				return nil
 			}
 			return in.fail(in.readError(in.frame+1, err))
@@ -105,6 +107,7 @@ func (in *input) noteLinkType(lt layers.LinkType) {
 
 func (in *input) fail(err error) error {
 	in.info.Err = err
+	in.pos.end()
 	return err
 }
 

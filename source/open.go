@@ -52,29 +52,32 @@ var errStdinTwice = errors.New("stdin given more than once")
 func openInput(path string, bufSize int, stdinUsed *bool) (*input, error) {
 	in := &input{name: path}
 	in.info.Path = path
-	fileBuf := bufSize
-	var src io.Reader
+	var file *os.File
 	if path == "-" {
 		in.name = "stdin"
 		if *stdinUsed {
 			return in, fmt.Errorf("open %s: %w", in.name, errStdinTwice)
 		}
 		*stdinUsed = true
-		src = os.Stdin
+		file = os.Stdin
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
 			return in, err // *PathError reads "open a.pcap: no such file or directory"
 		}
 		in.file = f
-		src = f
+		file = f
+	}
+	in.pos.size = remainingSize(file)
+	fileBuf := bufSize
+	if in.pos.size >= 0 && in.pos.size < int64(fileBuf) {
 		// A small file needs no buffer larger than itself.
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() < int64(fileBuf) {
-			fileBuf = max(int(st.Size()), minReadBuffer)
-		}
+		fileBuf = max(int(in.pos.size), minReadBuffer)
 	}
 
-	br := bufio.NewReaderSize(src, fileBuf)
+	// The count is taken below every buffer and below gzip, so it is in
+	// the file's own bytes.
+	br := bufio.NewReaderSize(countingReader{r: file, n: &in.pos.consumed}, fileBuf)
 	head, err := br.Peek(4)
 	if err != nil {
 		return in, in.openError(shortHeaderError(len(head), err))
