@@ -86,7 +86,7 @@ const (
 // judgeReset decides who sent a RST of b's connection.
 func judgeReset(b *Case, rst tcpflow.Seg) resetOrigin {
 	c := b.Conn
-	var hosts *tcpflow.HostTable
+	var hosts HostTTLs
 	if b.Ctx != nil {
 		hosts = b.Ctx.Hosts
 	}
@@ -129,11 +129,14 @@ func (o *resetOrigin) sure() bool { return o.forged && o.confidence >= forgedAtL
 // compareTTL compares a RST's hop distance with its purported sender's
 // other packets: on this connection, or when there are none (a SYN
 // answered by RST), the host's packets on other connections.
-func compareTTL(c *tcpflow.Conn, hosts *tcpflow.HostTable, rst tcpflow.Seg) ttlComparison {
+func compareTTL(c *tcpflow.Conn, hosts HostTTLs, rst tcpflow.Seg) ttlComparison {
 	ref := &c.Half[rst.Dir].TTL
 	var out ttlComparison
 	if ref.Total() == 0 {
-		ref = hosts.TTL(hostAddr(c, rst.Dir))
+		ref = nil
+		if hosts != nil {
+			ref = hosts.TTL(hostAddr(c, rst.Dir))
+		}
 		out.acrossConns = true
 		if ref == nil || ref.Total() == 0 {
 			out.why = fmt.Sprintf("the capture has no other packet from %s to compare its TTL with", hostAddr(c, rst.Dir))

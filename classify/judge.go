@@ -2,6 +2,7 @@ package classify
 
 import (
 	"cmp"
+	"net/netip"
 	"slices"
 
 	"github.com/ftpcap/ftpcap/dissect"
@@ -35,8 +36,16 @@ type Case struct {
 // Context is what the capture as a whole shows, beyond one session.
 type Context struct {
 	// Hosts holds the TTLs each address's packets arrived with, across
-	// connections, so far.
-	Hosts *tcpflow.HostTable
+	// connections, so far: the tracker's table, or a copy of the entries
+	// of one session's hosts when the session is judged on another
+	// goroutine. Nil: no other connections to compare with.
+	Hosts HostTTLs
+}
+
+// HostTTLs looks up the TTLs an address's packets arrived with, across
+// connections (nil when none): tcpflow.HostTable.
+type HostTTLs interface {
+	TTL(addr netip.Addr) *tcpflow.TTLStats
 }
 
 // ServerDir is the direction of b.Conn in which the FTP server sends: on an
