@@ -39,6 +39,14 @@ type Options struct {
 	// the pipeline drops it (tests, and outputs that need the full command
 	// log). The session must not be kept or changed after the call.
 	OnSession func(*dissect.Session)
+	// Parallel spreads a run over three goroutines joined by bounded
+	// queues: reading the inputs (source.ReadAhead), decoding and
+	// tracking, and judging finished sessions. The result is the same as
+	// without; OnBreak and OnSession are then called on the judging
+	// goroutine. For files: a live capture leaves it off, so that a
+	// packet reaches the tracker at once rather than when a batch fills,
+	// and its callbacks run where its packets are watched.
+	Parallel bool
 }
 
 // Files analyses capture files as one capture and returns the result. An
@@ -60,7 +68,19 @@ func Files(ctx context.Context, paths []string, opts Options) (*Result, error) {
 // counters, errors and drops).
 func Run(ctx context.Context, src source.Reader, inputs func() []source.InputInfo, opts Options) (*Result, error) {
 	p := newPipeline(opts)
-	if err := p.run(ctx, src); err != nil {
+	var ahead *source.ReadAheadReader
+	if opts.Parallel {
+		ahead = source.ReadAhead(src)
+		src = ahead
+		p.startJudging()
+		defer p.stopJudging() // on an early return
+	}
+	err := p.run(ctx, src)
+	if ahead != nil {
+		// Before inputs() reads the source's counters.
+		ahead.Stop()
+	}
+	if err != nil {
 		return nil, err
 	}
 	res := p.finish()
@@ -86,23 +106,21 @@ type pipeline struct {
 	tracker *tcpflow.Tracker
 	ftp     *dissect.Analyzer
 	col     *collector
+	// With Options.Parallel: the sessions waiting to be judged, and closed
+	// when the judge has judged the last (judging.go).
+	jobs   chan judgeJob
+	judged chan struct{}
 }
 
 func newPipeline(opts Options) *pipeline {
 	ports := append([]uint16{21}, opts.ControlPorts...)
-	col := newCollector(opts)
-	ftp := dissect.New(dissect.Options{ControlPorts: ports, ShowPasswords: opts.ShowPasswords}, col.session)
+	p := &pipeline{opts: opts, dec: decode.NewDecoder(opts.Decode), col: newCollector(opts)}
+	p.ftp = dissect.New(dissect.Options{ControlPorts: ports, ShowPasswords: opts.ShowPasswords}, p.finished)
 	topts := opts.Tracker
 	topts.ServerPorts = append(topts.ServerPorts, ports...)
-	tracker := tcpflow.NewTracker(topts, ftp)
-	col.ctx.Hosts = tracker.Hosts()
-	return &pipeline{
-		opts:    opts,
-		dec:     decode.NewDecoder(opts.Decode),
-		tracker: tracker,
-		ftp:     ftp,
-		col:     col,
-	}
+	p.tracker = tcpflow.NewTracker(topts, p.ftp)
+	p.col.ctx.Hosts = p.tracker.Hosts()
+	return p
 }
 
 // run reads every packet of src.
@@ -153,6 +171,7 @@ func (p *pipeline) run(ctx context.Context, src source.Reader) error {
 func (p *pipeline) finish() *Result {
 	p.tracker.Flush()
 	p.ftp.Flush()
+	p.stopJudging()
 	ts := p.tracker.Stats()
 	ds := p.dec.Stats()
 	st := &p.col.stats
@@ -211,10 +230,5 @@ func (p *pipeline) report() {
 	pr.Bytes.Store(p.col.stats.Bytes)
 	pr.OpenConns.Store(int64(p.tracker.Open()))
 	pr.Connections.Store(p.tracker.Stats().Conns)
-	pr.Sessions.Store(p.col.stats.FTPSessions)
-	var breaks int64
-	for _, n := range p.col.stats.BreaksByCause {
-		breaks += n
-	}
-	pr.Breaks.Store(breaks)
+	// Sessions and Breaks are counted by the collector as it judges.
 }

@@ -44,19 +44,71 @@ func newCollector(opts Options) *collector {
 // full reports whether a list has reached the cap.
 func (col *collector) full(n int) bool { return n >= col.opts.MaxReported }
 
-// session is the dissector's done callback.
-func (col *collector) session(s *dissect.Session) {
+// session judges a finished session with what the capture shows (ctx) and
+// records it.
+func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 	if col.opts.OnSession != nil {
 		col.opts.OnSession(s)
 	}
 	col.stats.FTPSessions++
 	id := "S" + strconv.Itoa(s.ID)
 	c := s.Control
+	col.addConn(c, "control", id, tcpflow.FromServer)
+	for _, d := range s.Data {
+		col.stats.DataConnections++
+		col.addConn(d.Conn, "data", id, d.FromFTPServer)
+	}
+	listed := !col.full(len(col.sessions))
+	verdicts := classify.Judge(s, ctx)
+	if pr := col.opts.Progress; pr != nil {
+		pr.Sessions.Add(1)
+	}
+	broken := false
+	for i := range verdicts {
+		cv := &verdicts[i]
+		if cv.Info {
+			col.stats.FindingsByCause[cv.Cause]++
+			if !listed || col.full(len(col.findings)) {
+				col.stats.FindingsDropped++
+				continue
+			}
+			col.findings = append(col.findings, col.verdict(s, cv, id))
+			continue
+		}
+		broken = true
+		col.stats.BreaksByCause[cv.Cause]++
+		if pr := col.opts.Progress; pr != nil {
+			pr.Breaks.Add(1)
+		}
+		keep := listed && !col.full(len(col.breaks))
+		if !keep {
+			col.stats.BreaksDropped++
+		}
+		// Past the caps only the counts are kept: a SYN flood's millions
+		// of verdicts are not formatted for nobody to read.
+		if !keep && col.opts.OnBreak == nil {
+			continue
+		}
+		v := col.verdict(s, cv, id)
+		if col.opts.OnBreak != nil {
+			col.opts.OnBreak(&v)
+		}
+		if keep {
+			col.breaks = append(col.breaks, v)
+		}
+	}
+	if !listed {
+		col.stats.SessionsDropped++
+		return
+	}
 	rec := Session{
 		ID: id, Client: c.Client.String(), Server: c.Server.String(), User: s.User, TLS: s.TLS,
 		Start: c.First.Time(), End: c.Last.Time(), Banner: firstLine(s.Banner),
 		Commands: s.Commands, Replies: s.Replies, Input: c.First.Input, Frame: c.First.Frame,
-		Transfers: []Transfer{},
+		Transfers: []Transfer{}, Outcome: "ok",
+	}
+	if broken {
+		rec.Outcome = "broken"
 	}
 	if s.LastReply != nil && s.LastReply.Valid {
 		rec.LastReply = s.LastReply.Code
@@ -70,42 +122,14 @@ func (col *collector) session(s *dissect.Session) {
 	for _, t := range s.Transfers {
 		rec.Transfers = append(rec.Transfers, transferOf(t))
 	}
-	col.addConn(c, "control", id, tcpflow.FromServer)
-	for _, d := range s.Data {
-		col.stats.DataConnections++
-		col.addConn(d.Conn, "data", id, d.FromFTPServer)
-	}
-	listed := !col.full(len(col.sessions))
-	verdicts := classify.Judge(s, &col.ctx)
-	rec.Outcome = "ok"
-	for i := range verdicts {
-		v := verdictOf(&verdicts[i], id)
-		v.Transfer = transferIndex(s, verdicts[i].Transfer)
-		if verdicts[i].Info {
-			col.stats.FindingsByCause[v.Cause]++
-			if !listed || col.full(len(col.findings)) {
-				col.stats.FindingsDropped++
-				continue
-			}
-			col.findings = append(col.findings, v)
-			continue
-		}
-		rec.Outcome = "broken"
-		col.stats.BreaksByCause[v.Cause]++
-		if col.opts.OnBreak != nil {
-			col.opts.OnBreak(&v)
-		}
-		if !listed || col.full(len(col.breaks)) {
-			col.stats.BreaksDropped++
-			continue
-		}
-		col.breaks = append(col.breaks, v)
-	}
-	if !listed {
-		col.stats.SessionsDropped++
-		return
-	}
 	col.sessions = append(col.sessions, rec)
+}
+
+// verdict is the report's record of one of a session's verdicts.
+func (col *collector) verdict(s *dissect.Session, cv *classify.Verdict, id string) Verdict {
+	v := verdictOf(cv, id)
+	v.Transfer = transferIndex(s, cv.Transfer)
+	return v
 }
 
 func firstLine(s string) string {
