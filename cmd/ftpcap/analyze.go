@@ -18,6 +18,7 @@ import (
 	"github.com/ftpcap/ftpcap/analysis"
 	"github.com/ftpcap/ftpcap/classify"
 	"github.com/ftpcap/ftpcap/report"
+	"github.com/ftpcap/ftpcap/source"
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -32,6 +33,7 @@ type analyzeFlags struct {
 	failOn        []string
 	verbose       bool
 	color         string
+	progress      progressMode
 	maxConns      int
 	maxReported   int
 	connIdle      time.Duration
@@ -52,6 +54,8 @@ func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.StringSliceVar(&f.failOn, "fail-on", nil, "exit 3 when a break of these classes is found (comma-separated: network, protocol, server-policy, client, unknown, or any)")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "table: also every connection and every evidence line")
 	fs.StringVar(&f.color, "color", "auto", "colour in tables: auto, always, never")
+	fs.VarPF(progressFlag{&f.progress, progressAlways}, "progress", "", "draw the progress bar (percent, rate, ETA) on stderr even when it is not a terminal (by default: on a terminal only)").NoOptDefVal = "true"
+	fs.VarPF(progressFlag{&f.progress, progressNever}, "no-progress", "", "no progress bar, even on a terminal").NoOptDefVal = "true"
 	fs.IntVar(&f.maxConns, "max-conns", tcpflow.DefaultOptions().MaxConns, "cap on connections tracked at once (the oldest idle is evicted, and counted)")
 	fs.IntVar(&f.maxReported, "max-reported", analysis.DefaultMaxReported, "list at most this many sessions, breaks, findings and connections; the rest are counted in the summary")
 	fs.DurationVar(&f.connIdle, "conn-idle", tcpflow.DefaultOptions().ConnIdle, "forget an established connection after this much capture time without a packet")
@@ -96,7 +100,7 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
 		return exitError
 	}
-	res, err := analysis.Files(ctx, paths, opts)
+	res, err := analyzeFiles(ctx, paths, opts, f.progress.shows(stderr), stderr)
 	if perr := stopProfile(); perr != nil {
 		fmt.Fprintf(stderr, "ftpcap: %v\n", perr)
 	}
@@ -131,6 +135,24 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		code = exitFound
 	}
 	return code
+}
+
+// analyzeFiles is analysis.Files, with the progress bar on stderr while
+// the files are read when showBar; the bar is off the screen when it
+// returns. It opens the files itself, as analysis.Files does (keep the
+// two in step), because the bar reads how far the source has got.
+func analyzeFiles(ctx context.Context, paths []string, opts analysis.Options, showBar bool, stderr io.Writer) (*analysis.Result, error) {
+	src, err := source.OpenFiles(paths, source.Options{Filter: opts.Filter})
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	if showBar {
+		opts.Progress = &analysis.Progress{}
+		stop := startProgress(stderr, src.Position, opts.Progress, terminalWidth())
+		defer stop()
+	}
+	return analysis.Run(ctx, src, src.Inputs, opts)
 }
 
 // options turns flags into analysis options.
