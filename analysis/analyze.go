@@ -181,6 +181,8 @@ func (p *pipeline) finish() *Result {
 	st.ConnsEvicted = ts.Evicted
 	st.ConnsOpenAtEnd = ts.OpenAtEnd
 	st.MaxConns = ts.MaxConns
+	st.ConnsEvictedHalfOpen = ts.EvictedHalfOpen
+	st.MaxHalfOpen = ts.MaxHalfOpen
 	st.Undecodable = ds.Undecodable
 	st.NonIP = ds.NonIP
 	st.Fragments = ds.Fragments

@@ -218,9 +218,14 @@ type Stats struct {
 	// ConnsOpenAtEnd were still open when the input ended (the capture
 	// stopped, or live capture was interrupted): they were judged with
 	// what had been seen.
-	ConnsOpenAtEnd  int64 `json:"connections_open_at_end"`
-	MaxConns        int   `json:"max_connections"`
-	SessionsDropped int64 `json:"sessions_dropped,omitempty"`
+	ConnsOpenAtEnd int64 `json:"connections_open_at_end"`
+	MaxConns       int   `json:"max_connections"`
+	// ConnsEvictedHalfOpen counts, among ConnsEvicted, connection
+	// attempts (SYN or SYN-ACK only) evicted because MaxHalfOpen were in
+	// flight at once: a SYN flood or a port scan.
+	ConnsEvictedHalfOpen int64 `json:"connections_evicted_half_open,omitempty"`
+	MaxHalfOpen          int   `json:"max_half_open"`
+	SessionsDropped      int64 `json:"sessions_dropped,omitempty"`
 	// MaxReported caps the sessions, breaks, findings and connections
 	// listed one by one; past it they are counted (the *Dropped counters
 	// and the by-cause counts below always cover everything).

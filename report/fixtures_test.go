@@ -276,7 +276,7 @@ func fixtureBroken() *analysis.Result {
 		Stats: analysis.Stats{
 			Packets: 36_224, Bytes: 24_346_680, TCPPackets: 36_000, ICMPErrors: 2, Undecodable: 4, NonIP: 220,
 			Fragments: 6, FragmentsReassembled: 4, Connections: 831, FTPSessions: 3, DataConnections: 5,
-			ConnsExpired: 12, ConnsEvicted: 7, MaxConns: 800, SessionsDropped: 1, MaxReported: 3, BreaksDropped: 2,
+			ConnsExpired: 12, ConnsEvicted: 7, ConnsEvictedHalfOpen: 4, MaxHalfOpen: 200, MaxConns: 800, SessionsDropped: 1, MaxReported: 3, BreaksDropped: 2,
 		},
 		Errors: []analysis.InputError{{Path: "captures/server.pcap", Frame: 17_991, Error: "read packet record: unexpected EOF"}},
 	}

@@ -199,8 +199,16 @@ func (t *tableReport) footer() error {
 func capsReached(r *analysis.Result) []string {
 	s := r.Stats
 	var out []string
-	if s.ConnsEvicted > 0 {
-		line := counted(s.ConnsEvicted, "connection", "connections") + " evicted: the connection table was full"
+	if n := s.ConnsEvictedHalfOpen; n > 0 {
+		many := "too many"
+		if s.MaxHalfOpen > 0 {
+			many = "more than " + groupDigits(int64(s.MaxHalfOpen))
+		}
+		out = append(out, counted(n, "connection attempt", "connection attempts")+" evicted: "+many+
+			" were in flight at once, as in a SYN flood or a port scan")
+	}
+	if n := s.ConnsEvicted - s.ConnsEvictedHalfOpen; n > 0 {
+		line := counted(n, "connection", "connections") + " evicted: the connection table was full"
 		if s.MaxConns > 0 {
 			line += " (max " + groupDigits(int64(s.MaxConns)) + ")"
 		}

@@ -15,6 +15,13 @@ type Options struct {
 	// MaxConns caps the connection table; at the cap the connection idle
 	// the longest is closed (ClosedEvicted) and counted.
 	MaxConns int
+	// MaxHalfOpen caps, within MaxConns, the connections not yet
+	// established (a SYN, or a SYN-ACK, and nothing more), as a host's SYN
+	// backlog does: a SYN flood or a port scan fills only this part of
+	// the table, and at the cap the oldest half-open connection is
+	// closed (ClosedEvicted) and counted, while established connections
+	// keep their room.
+	MaxHalfOpen int
 	// ConnIdle: an established connection with no packet for this long
 	// is closed (ClosedIdle). FTP control connections sit idle between
 	// commands, so this is long (servers' idle timeouts are minutes).
@@ -51,7 +58,13 @@ func DefaultOptions() Options {
 		// past the cap the connection idle the longest is judged early
 		// and counted (Stats.Evicted, shown in every report).
 		MaxConns: 1 << 16,
-		ConnIdle: 2 * time.Hour,
+		// 16,384 connection attempts in flight at once is more than a
+		// busy FTP server sees (a session opens one control and one data
+		// connection at a time, and an attempt is in flight for one
+		// round trip), and it bounds a SYN flood's state to a quarter of
+		// the table: 1,000,000 SYNs analyse in under 300 MB.
+		MaxHalfOpen: 1 << 14,
+		ConnIdle:    2 * time.Hour,
 		// Linux retransmits an unanswered SYN 1, 2, 4, 8, 16 and 32 s apart
 		// (tcp_syn_retries 6, giving up about 127 s after the first); a
 		// raised tcp_syn_retries of 7 adds a 64 s gap, Windows waits 3, 6
@@ -72,11 +85,14 @@ func DefaultOptions() Options {
 
 // Stats counts the tracker's work and every cap it hit.
 type Stats struct {
-	TCPPackets      int64
-	Conns           int64
-	Reused          int64 // new SYN on a 4-tuple whose connection had ended
-	Expired         int64 // closed for idleness (ClosedIdle)
-	Evicted         int64 // closed because the table was full
+	TCPPackets int64
+	Conns      int64
+	Reused     int64 // new SYN on a 4-tuple whose connection had ended
+	Expired    int64 // closed for idleness (ClosedIdle)
+	Evicted    int64 // closed because the table was full
+	// EvictedHalfOpen counts, among Evicted, the half-open connections
+	// closed because MaxHalfOpen were in flight.
+	EvictedHalfOpen int64
 	OpenAtEnd       int64 // still open when the input ended: judged with what was seen
 	ICMPMatched     int64
 	ICMPUnmatched   int64
@@ -86,6 +102,7 @@ type Stats struct {
 	SnapGapBytes    int64 // control-stream bytes cut by the snap length
 	BufferOverflows int64
 	MaxConns        int
+	MaxHalfOpen     int
 	PeakConns       int
 }
 
@@ -112,7 +129,10 @@ type Tracker struct {
 // Hosts returns the table of TTLs per host seen so far.
 func (t *Tracker) Hosts() *HostTable { return t.hosts }
 
-type connList struct{ head, tail *Conn }
+type connList struct {
+	head, tail *Conn
+	n          int
+}
 
 // Expiry lists (Conn.list).
 const (
@@ -133,6 +153,7 @@ func orDefault[T int | time.Duration](v *T, def T) {
 func NewTracker(opts Options, h Handler) *Tracker {
 	def := DefaultOptions()
 	orDefault(&opts.MaxConns, def.MaxConns)
+	orDefault(&opts.MaxHalfOpen, def.MaxHalfOpen)
 	orDefault(&opts.ConnIdle, def.ConnIdle)
 	orDefault(&opts.HalfOpenIdle, def.HalfOpenIdle)
 	orDefault(&opts.Linger, def.Linger)
@@ -145,6 +166,7 @@ func NewTracker(opts Options, h Handler) *Tracker {
 		t.serverPort[p/64] |= 1 << (p % 64)
 	}
 	t.stats.MaxConns = opts.MaxConns
+	t.stats.MaxHalfOpen = min(opts.MaxHalfOpen, opts.MaxConns)
 	return t
 }
 
@@ -194,6 +216,12 @@ func (h *Half) hadFINorRST() bool { return !h.FIN.IsZero() || !h.RST.IsZero() }
 
 // open creates the connection for a packet of a 4-tuple not in the table.
 func (t *Tracker) open(key connKey, src, dst netip.AddrPort, p *decode.Packet, at Ref) *Conn {
+	if p.Flags&FlagSYN != 0 && t.lists[listHalfOpen].n >= t.opts.MaxHalfOpen {
+		// The new connection is half-open too: the oldest attempt makes
+		// room, whatever the rest of the table holds.
+		t.stats.EvictedHalfOpen++
+		t.evict(t.lists[listHalfOpen].head)
+	}
 	if len(t.conns) >= t.opts.MaxConns {
 		t.evictOne()
 	}
@@ -644,11 +672,16 @@ func (t *Tracker) evictOne() {
 			victim = h
 		}
 	}
-	if victim == nil {
+	t.evict(victim)
+}
+
+// evict closes c to make room in the table.
+func (t *Tracker) evict(c *Conn) {
+	if c == nil {
 		return
 	}
 	t.stats.Evicted++
-	t.close(victim, ClosedEvicted)
+	t.close(c, ClosedEvicted)
 }
 
 // close ends tracking of c and tells the handler.
@@ -693,9 +726,11 @@ func (l *connList) pushBack(c *Conn) {
 		l.head = c
 	}
 	l.tail = c
+	l.n++
 }
 
 func (l *connList) remove(c *Conn) {
+	l.n--
 	if c.idlePrev != nil {
 		c.idlePrev.idleNext = c.idleNext
 	} else {

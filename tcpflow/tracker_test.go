@@ -175,6 +175,41 @@ func TestTrackerEvictsAtCap(t *testing.T) {
 	}
 }
 
+// A SYN flood fills only the half-open part of the table: established
+// connections, older than every SYN, keep their place, and the oldest
+// attempt makes room for the next.
+func TestTrackerCapsHalfOpenApart(t *testing.T) {
+	r := &recorder{}
+	f := &feeder{t: NewTracker(Options{MaxConns: 10, MaxHalfOpen: 3}, r), ts: 1e18}
+	established := 0
+	for i := range 4 {
+		p := netip.AddrPortFrom(cli.Addr(), uint16(30000+i))
+		f.send(seg(p, srv, FlagSYN, 100, 0, ""), time.Millisecond)
+		f.send(seg(srv, p, FlagSYN|FlagACK, 500, 101, ""), time.Millisecond)
+		f.send(seg(p, srv, FlagACK, 101, 501, ""), time.Millisecond)
+		established++
+	}
+	for i := range 20 {
+		p := netip.AddrPortFrom(cli.Addr(), uint16(40000+i))
+		f.send(seg(p, srv, FlagSYN, 1, 0, ""), time.Millisecond)
+	}
+	st := f.t.Stats()
+	if f.t.Open() != established+3 || st.Evicted != 17 || st.EvictedHalfOpen != 17 || st.MaxHalfOpen != 3 {
+		t.Errorf("open %d, evicted %d (half-open %d), max half-open %d; want %d, 17 (17), 3",
+			f.t.Open(), st.Evicted, st.EvictedHalfOpen, st.MaxHalfOpen, established+3)
+	}
+	for i, c := range r.opened {
+		switch {
+		case i < established && c.Closed != 0:
+			t.Errorf("established connection %d closed (%v) by a flood of SYNs", c.ID, c.Closed)
+		case i >= established && i < established+17 && c.Closed != ClosedEvicted:
+			t.Errorf("half-open connection %d: closed %v, want evicted, oldest first", c.ID, c.Closed)
+		case i >= established+17 && c.Closed != 0:
+			t.Errorf("newest half-open connection %d closed (%v)", c.ID, c.Closed)
+		}
+	}
+}
+
 func TestTrackerICMPMatchesQuotedConnection(t *testing.T) {
 	r := &recorder{}
 	f := &feeder{t: NewTracker(Options{}, r), ts: 1e18}
