@@ -53,17 +53,18 @@ func DefaultOptions() Options {
 	return Options{
 		// 65,536 connections at once is far beyond an FTP server's load
 		// (the generated 100,000-connection capture keeps a few thousand
-		// open at a time) and bounds a SYN flood's state by design to a
-		// few hundred megabytes (1,000,000 SYNs: 649 MB instead of 6 GB):
-		// past the cap the connection idle the longest is judged early
-		// and counted (Stats.Evicted, shown in every report).
+		// open at a time) and bounds the state of many established
+		// connections to a few hundred megabytes: past the cap the
+		// connection idle the longest is judged early and counted
+		// (Stats.Evicted, shown in every report).
 		MaxConns: 1 << 16,
-		// 16,384 connection attempts in flight at once is more than a
-		// busy FTP server sees (a session opens one control and one data
-		// connection at a time, and an attempt is in flight for one
-		// round trip), and it bounds a SYN flood's state to a quarter of
-		// the table: 1,000,000 SYNs analyse in under 300 MB.
-		MaxHalfOpen: 1 << 14,
+		// An attempt is in flight for a round trip when answered, and
+		// for its whole SYN schedule plus HalfOpenIdle (about 3 minutes)
+		// when not: 8,192 at once is a server whose every data channel
+		// is blocked while 45 new ones are tried each second, far beyond
+		// a busy FTP server's load. It bounds a SYN flood's state to an
+		// eighth of the table: 1,000,000 SYNs analyse in about 240 MB.
+		MaxHalfOpen: 1 << 13,
 		ConnIdle:    2 * time.Hour,
 		// Linux retransmits an unanswered SYN 1, 2, 4, 8, 16 and 32 s apart
 		// (tcp_syn_retries 6, giving up about 127 s after the first); a

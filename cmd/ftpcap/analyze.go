@@ -35,6 +35,7 @@ type analyzeFlags struct {
 	color         string
 	progress      progressMode
 	maxConns      int
+	maxHalfOpen   int
 	maxReported   int
 	connIdle      time.Duration
 	cpuProfile    string
@@ -57,6 +58,7 @@ func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.VarPF(progressFlag{&f.progress, progressAlways}, "progress", "", "draw the progress bar (percent, rate, ETA) on stderr even when it is not a terminal (by default: on a terminal only)").NoOptDefVal = "true"
 	fs.VarPF(progressFlag{&f.progress, progressNever}, "no-progress", "", "no progress bar, even on a terminal").NoOptDefVal = "true"
 	fs.IntVar(&f.maxConns, "max-conns", tcpflow.DefaultOptions().MaxConns, "cap on connections tracked at once (the oldest idle is evicted, and counted)")
+	fs.IntVar(&f.maxHalfOpen, "max-half-open", tcpflow.DefaultOptions().MaxHalfOpen, "cap on connection attempts (SYN or SYN-ACK only) tracked at once, within --max-conns (the oldest is evicted, and counted)")
 	fs.IntVar(&f.maxReported, "max-reported", analysis.DefaultMaxReported, "list at most this many sessions, breaks, findings and connections; the rest are counted in the summary")
 	fs.DurationVar(&f.connIdle, "conn-idle", tcpflow.DefaultOptions().ConnIdle, "forget an established connection after this much capture time without a packet")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) of the analysis to this file")
@@ -152,6 +154,9 @@ func analyzeFiles(ctx context.Context, paths []string, opts analysis.Options, sh
 		stop := startProgress(stderr, src.Position, opts.Progress, terminalWidth())
 		defer stop()
 	}
+	// Files need no packet to reach the tracker at once: read ahead and
+	// judge on the other cores.
+	opts.Parallel = true
 	return analysis.Run(ctx, src, src.Inputs, opts)
 }
 
@@ -168,12 +173,16 @@ func (f *analyzeFlags) options() (analysis.Options, error) {
 	if f.maxConns < 1 {
 		return opts, fmt.Errorf("--max-conns must be at least 1")
 	}
+	if f.maxHalfOpen < 1 {
+		return opts, fmt.Errorf("--max-half-open must be at least 1")
+	}
 	if f.maxReported < 1 {
 		return opts, fmt.Errorf("--max-reported must be at least 1")
 	}
 	opts.MaxReported = f.maxReported
 	opts.Tracker = tcpflow.DefaultOptions()
 	opts.Tracker.MaxConns = f.maxConns
+	opts.Tracker.MaxHalfOpen = f.maxHalfOpen
 	opts.Tracker.ConnIdle = f.connIdle
 	return opts, nil
 }

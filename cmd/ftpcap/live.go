@@ -46,6 +46,7 @@ type liveFlags struct {
 	failOn        []string
 
 	maxConns    int
+	maxHalfOpen int
 	maxReported int
 	connIdle    time.Duration
 
@@ -94,6 +95,7 @@ func newLiveFlagSet(f *liveFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.BoolVar(&f.showPasswords, "show-passwords", false, "show PASS arguments (redacted by default)")
 	fs.StringSliceVar(&f.failOn, "fail-on", nil, "exit 3 when a break of these classes was found, or \"alert\" when an alert fired (comma-separated)")
 	fs.IntVar(&f.maxConns, "max-conns", tcpflow.DefaultOptions().MaxConns, "cap on connections tracked at once (the oldest idle is evicted, and counted)")
+	fs.IntVar(&f.maxHalfOpen, "max-half-open", tcpflow.DefaultOptions().MaxHalfOpen, "cap on connection attempts (SYN or SYN-ACK only) tracked at once, within --max-conns (the oldest is evicted, and counted)")
 	fs.IntVar(&f.maxReported, "max-reported", analysis.DefaultMaxReported, "list at most this many sessions, breaks, findings and connections in the report")
 	fs.DurationVar(&f.connIdle, "conn-idle", tcpflow.DefaultOptions().ConnIdle, "forget an established connection after this much time without a packet")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. :9310)")
@@ -192,7 +194,7 @@ func (f *liveFlags) config() (*liveConfig, error) {
 	// The analysis options are analyze's: the same flags mean the same,
 	// and `ftpcap analyze` with them on the evidence files replays the run.
 	af := analyzeFlags{ports: f.ports, showPasswords: f.showPasswords, maxConns: f.maxConns,
-		maxReported: f.maxReported, connIdle: f.connIdle}
+		maxHalfOpen: f.maxHalfOpen, maxReported: f.maxReported, connIdle: f.connIdle}
 	if cfg.analysis, err = af.options(); err != nil {
 		return nil, err
 	}
