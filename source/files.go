@@ -113,6 +113,7 @@ func (f *Files) Next(p *Packet) error {
 	p.LinkType = in.lt
 	p.Input = in.idx
 	p.Frame = in.atFr
+	p.Stable = in.stable
 	return nil
 }
 

@@ -23,7 +23,10 @@ type input struct {
 	rd    packetReader
 	drops *ngDrops // pcapng interface statistics
 	match *matcher // nil without a filter
-	pos   position // bytes read from file, for Files.Position
+	// stable: packet data stays valid until the input is closed (a
+	// mapped file), not only until the next read.
+	stable bool
+	pos    position // bytes read from file, for Files.Position
 
 	frame  int64           // packets read so far, filtered ones included
 	lastLT layers.LinkType // link type of the previous packet, to note new ones cheaply
@@ -136,10 +139,17 @@ func (in *input) close() error {
 	// A gzip stream's own errors were met while reading; its Close adds
 	// nothing, and it does not close the file.
 	in.gzip = nil
+	var unmapErr error
+	if m, ok := in.rd.(*mappedPcapReader); ok {
+		unmapErr = m.close()
+	}
 	if in.file == nil {
 		return nil
 	}
 	err := in.file.Close()
 	in.file = nil
+	if err == nil {
+		err = unmapErr
+	}
 	return err
 }

@@ -69,6 +69,11 @@ func openInput(path string, bufSize int, stdinUsed *bool) (*input, error) {
 		file = f
 	}
 	in.pos.size = remainingSize(file)
+	if in.file != nil && in.pos.size > 0 {
+		if ok, err := in.openMapped(); ok || err != nil {
+			return in, err
+		}
+	}
 	fileBuf := bufSize
 	if in.pos.size >= 0 && in.pos.size < int64(fileBuf) {
 		// A small file needs no buffer larger than itself.
@@ -102,6 +107,32 @@ func openInput(path string, bufSize int, stdinUsed *bool) (*input, error) {
 	}
 	in.rd, in.info.Format = rd, format
 	return in, nil
+}
+
+// openMapped reads a plain pcap file through a memory mapping (see
+// mapped.go). ok is false, with no error, for anything else, which is
+// then read the usual way.
+func (in *input) openMapped() (ok bool, err error) {
+	var head [4]byte
+	if n, _ := in.file.ReadAt(head[:], 0); n < len(head) {
+		return false, nil
+	}
+	switch binary.BigEndian.Uint32(head[:]) {
+	case magicPcapMicroBE, magicPcapMicroLE, magicPcapNanoBE, magicPcapNanoLE:
+	default:
+		return false, nil
+	}
+	data, unmap, ok := mapFile(in.file, in.pos.size)
+	if !ok {
+		return false, nil
+	}
+	rd, err := newMappedPcapReader(data, &in.pos.consumed, unmap)
+	if err != nil {
+		unmap()
+		return true, in.openError(err)
+	}
+	in.rd, in.info.Format, in.stable = rd, "pcap", true
+	return true, nil
 }
 
 // newPacketReader picks the reader for a file's magic number.

@@ -24,6 +24,10 @@ type Packet struct {
 	LinkType layers.LinkType      // of this packet's interface (pcapng files mix them)
 	Input    int                  // index into the inputs, in the order given
 	Frame    int64                // 1-based packet number within its own input (what Wireshark shows)
+	// Stable: Data stays valid until the Reader is closed, not only until
+	// the next call to Next (a memory-mapped file), so it may be kept
+	// without a copy.
+	Stable bool
 }
 
 // Reader is what the pipeline reads packets from: Files now, a live

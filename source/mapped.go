@@ -1,0 +1,153 @@
+package source
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// A classic pcap file that is a regular file on disk is read through a
+// read-only memory mapping rather than read(2): a packet is then a slice
+// of the mapping, not a copy, so reading a gigabyte costs the page faults
+// and the record headers, not a second pass of every byte through the
+// kernel's copy. Its data stays valid until the Files are closed
+// (Packet.Stable), which lets the pipeline keep it without copying.
+// pcapng files and gzip streams keep the buffered readers.
+
+// mappedPcapReader reads a pcap file's records from its mapping.
+type mappedPcapReader struct {
+	data       []byte // the whole file
+	off        int    // the next record's header
+	bigEndian  bool
+	nanoFactor uint32
+	snap       uint32
+	maxCapture int
+	lt         layers.LinkType
+	consumed   *atomic.Int64 // how far reading has got, for Position
+	sinceStore int
+	unmap      func() error
+	released   int // the mapping before this offset was handed back
+	populated  int // the mapping before this offset was mapped in ahead
+}
+
+// Pages read are handed back to the kernel in steps of releaseStep once
+// they are releaseLag behind the reading: the packets still on their way
+// through the pipeline lie within a few megabytes of it (and a page
+// touched after its release is mapped again, not lost).
+const (
+	releaseStep = 4 << 20
+	releaseLag  = 8 << 20
+	// Pages are mapped in ahead of the reading, populateStep at a time,
+	// a step before they are needed: one system call instead of a page
+	// fault every few pages.
+	populateStep  = 2 << 20
+	populateAhead = 2 << 20
+)
+
+// newMappedPcapReader checks the global header with pcapgo's own reader,
+// so both paths accept and reject the same files with the same errors.
+func newMappedPcapReader(data []byte, consumed *atomic.Int64, unmap func() error) (*mappedPcapReader, error) {
+	const headerLen = 24
+	pr, err := pcapgo.NewReader(bytes.NewReader(data[:min(len(data), headerLen)]))
+	if err != nil {
+		return nil, fmt.Errorf("pcap header: %w", err)
+	}
+	m := &mappedPcapReader{
+		data: data, off: headerLen, snap: pr.Snaplen(), lt: pr.LinkType(),
+		bigEndian:  binary.BigEndian.Uint32(data) == magicPcapMicroBE || binary.BigEndian.Uint32(data) == magicPcapNanoBE,
+		nanoFactor: 1000, consumed: consumed, unmap: unmap,
+	}
+	if pr.Resolution() == gopacket.TimestampResolutionNanosecond {
+		m.nanoFactor = 1
+	}
+	// pcapgo's bound: a record longer than the snap length (or 256 KiB,
+	// whichever is larger) is damage, not a packet.
+	m.maxCapture = max(int(m.snap), 262144)
+	consumed.Store(headerLen)
+	return m, nil
+}
+
+func (m *mappedPcapReader) u32(b []byte) uint32 {
+	if m.bigEndian {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+// read returns the next record, with pcapgo's checks and errors: io.EOF at
+// a record boundary, io.ErrUnexpectedEOF inside a record.
+func (m *mappedPcapReader) read() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
+	var ci gopacket.CaptureInfo
+	left := len(m.data) - m.off
+	if left == 0 {
+		m.consumed.Store(int64(m.off))
+		return nil, ci, m.lt, io.EOF
+	}
+	if left < 16 {
+		return nil, ci, m.lt, m.cut()
+	}
+	h := m.data[m.off : m.off+16]
+	// The fraction is scaled in 32 bits, as pcapgo does, so that both
+	// readers give a damaged timestamp the same value.
+	ci.Timestamp = time.Unix(int64(m.u32(h[0:4])), int64(m.u32(h[4:8])*m.nanoFactor)).UTC()
+	ci.CaptureLength = int(m.u32(h[8:12]))
+	ci.Length = int(m.u32(h[12:16]))
+	if ci.CaptureLength > m.maxCapture {
+		return nil, ci, m.lt, fmt.Errorf("capture length exceeds snap length: %d > %d", ci.CaptureLength, m.snap)
+	}
+	if ci.CaptureLength > ci.Length {
+		return nil, ci, m.lt, fmt.Errorf("capture length exceeds original packet length: %d > %d", ci.CaptureLength, ci.Length)
+	}
+	start := m.off + 16
+	end := start + ci.CaptureLength
+	if end > len(m.data) {
+		return nil, ci, m.lt, m.cut()
+	}
+	if end+populateAhead > m.populated && m.populated < len(m.data) {
+		upTo := min(len(m.data), m.populated+populateStep)
+		populateMapped(m.data[m.populated:upTo])
+		m.populated = upTo
+	}
+	m.off = end
+	if m.sinceStore++; m.sinceStore == 1024 {
+		m.sinceStore = 0
+		m.consumed.Store(int64(m.off))
+		if m.off-m.released >= releaseLag+releaseStep {
+			upTo := (m.off - releaseLag) &^ (pageSize - 1)
+			releaseMapped(m.data[m.released:upTo])
+			m.released = upTo
+		}
+	}
+	// Capped: an append by a consumer must copy, never write into the
+	// read-only mapping.
+	return m.data[start:end:end], ci, m.lt, nil
+}
+
+// cut reports a file that ends inside a record.
+func (m *mappedPcapReader) cut() error {
+	m.off = len(m.data)
+	m.consumed.Store(int64(m.off))
+	return io.ErrUnexpectedEOF
+}
+
+// pageSize aligns releases; 64 KiB is a multiple of every page size in
+// use, so it is safe whatever the platform's.
+const pageSize = 64 << 10
+
+func (m *mappedPcapReader) snaplen() int { return int(m.snap) }
+
+func (m *mappedPcapReader) close() error {
+	if m.unmap == nil {
+		return nil
+	}
+	err := m.unmap()
+	m.unmap, m.data = nil, nil
+	return err
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package source
+
+// populateMapped does nothing here: pages fault in as they are read.
+func populateMapped([]byte) {}
