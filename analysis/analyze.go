@@ -40,8 +40,8 @@ type Options struct {
 	// log). The session must not be kept or changed after the call.
 	OnSession func(*dissect.Session)
 	// Parallel spreads a run over three goroutines joined by bounded
-	// queues: reading the inputs (source.ReadAhead), decoding and
-	// tracking, and judging finished sessions. The result is the same as
+	// queues: reading and decoding the inputs, tracking connections and
+	// FTP sessions, and judging finished sessions. The result is the same as
 	// without; OnBreak and OnSession are then called on the judging
 	// goroutine. For files: a live capture leaves it off, so that a
 	// packet reaches the tracker at once rather than when a batch fills,
@@ -68,19 +68,11 @@ func Files(ctx context.Context, paths []string, opts Options) (*Result, error) {
 // counters, errors and drops).
 func Run(ctx context.Context, src source.Reader, inputs func() []source.InputInfo, opts Options) (*Result, error) {
 	p := newPipeline(opts)
-	var ahead *source.ReadAheadReader
 	if opts.Parallel {
-		ahead = source.ReadAhead(src)
-		src = ahead
 		p.startJudging()
 		defer p.stopJudging() // on an early return
 	}
-	err := p.run(ctx, src)
-	if ahead != nil {
-		// Before inputs() reads the source's counters.
-		ahead.Stop()
-	}
-	if err != nil {
+	if err := p.run(ctx, src); err != nil {
 		return nil, err
 	}
 	res := p.finish()
@@ -123,10 +115,16 @@ func newPipeline(opts Options) *pipeline {
 	return p
 }
 
-// run reads every packet of src.
+// run reads every packet of src, decoding on this goroutine, or with
+// Options.Parallel on the reading stage's (front.go), which it stops
+// before returning.
 func (p *pipeline) run(ctx context.Context, src source.Reader) error {
-	var pkt source.Packet
-	var dp decode.Packet
+	next := p.decodeInline(src)
+	if p.opts.Parallel {
+		f := startFront(src, p.dec)
+		defer f.Stop()
+		next = f.Next
+	}
 	for n := 0; ; n++ {
 		if n&4095 == 0 && ctx.Err() != nil {
 			return nil // interrupted: report what was read
@@ -134,36 +132,57 @@ func (p *pipeline) run(ctx context.Context, src source.Reader) error {
 		if n&1023 == 0 && p.opts.Progress != nil {
 			p.report()
 		}
-		err := src.Next(&pkt)
+		d, err := next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("read packets: %w", err)
 		}
-		ts := pkt.CI.Timestamp.UnixNano()
-		if pkt.Data == nil {
-			// A live source's tick on a quiet interface: time moves on,
-			// so idle connections expire and get judged.
-			p.tracker.Advance(ts)
-			if p.opts.Progress != nil {
-				p.report()
-			}
-			continue
+		p.packet(d)
+	}
+}
+
+// decodeInline returns a reader of decoded packets that reads and decodes
+// on the caller's goroutine, into one reused packet.
+func (p *pipeline) decodeInline(src source.Reader) func() (*decoded, error) {
+	var pkt source.Packet
+	var d decoded
+	return func() (*decoded, error) {
+		if err := src.Next(&pkt); err != nil {
+			return nil, err
 		}
-		p.col.stats.Packets++
-		p.col.stats.Bytes += int64(pkt.CI.Length)
-		ref := tcpflow.Ref{Input: pkt.Input, Frame: pkt.Frame, TS: ts}
-		kind, _ := p.dec.Decode(pkt.Data, pkt.LinkType, ts, &dp)
-		switch kind {
-		case decode.KindTCP:
-			p.tracker.Packet(&dp, ref)
-		case decode.KindICMPError:
-			p.col.stats.ICMPErrors++
-			p.tracker.ICMP(&dp, ref)
-		default:
-			p.tracker.Advance(ts)
+		d.ref = tcpflow.Ref{Input: pkt.Input, Frame: pkt.Frame, TS: pkt.CI.Timestamp.UnixNano()}
+		d.tick = pkt.Data == nil
+		if !d.tick {
+			d.wire = pkt.CI.Length
+			d.kind, _ = p.dec.Decode(pkt.Data, pkt.LinkType, d.ref.TS, &d.p)
 		}
+		return &d, nil
+	}
+}
+
+// packet hands one decoded packet to the tracker.
+func (p *pipeline) packet(d *decoded) {
+	if d.tick {
+		// A live source's tick on a quiet interface: time moves on, so
+		// idle connections expire and get judged.
+		p.tracker.Advance(d.ref.TS)
+		if p.opts.Progress != nil {
+			p.report()
+		}
+		return
+	}
+	p.col.stats.Packets++
+	p.col.stats.Bytes += int64(d.wire)
+	switch d.kind {
+	case decode.KindTCP:
+		p.tracker.Packet(&d.p, d.ref)
+	case decode.KindICMPError:
+		p.col.stats.ICMPErrors++
+		p.tracker.ICMP(&d.p, d.ref)
+	default:
+		p.tracker.Advance(d.ref.TS)
 	}
 }
 
