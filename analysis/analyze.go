@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sync/atomic"
 
 	"github.com/ftpcap/ftpcap/dissect"
@@ -86,6 +87,9 @@ func Run(ctx context.Context, src source.Reader, inputs func() []source.InputInf
 			res.Errors = append(res.Errors, inputError(in.Path, in.Err))
 		}
 	}
+	if p.changed != nil {
+		res.Errors = append(res.Errors, InputError{Error: p.changed.Error()})
+	}
 	res.rateCapture()
 	res.sortAndNumber(len(infos) > 1)
 	return res, nil
@@ -102,6 +106,8 @@ type pipeline struct {
 	// when the judge has judged the last (judging.go).
 	jobs   chan judgeJob
 	judged chan struct{}
+	// changed is set when an input was cut short while being read.
+	changed *changedInput
 }
 
 func newPipeline(opts Options) *pipeline {
@@ -118,7 +124,21 @@ func newPipeline(opts Options) *pipeline {
 // run reads every packet of src, decoding on this goroutine, or with
 // Options.Parallel on the reading stage's (front.go), which it stops
 // before returning.
-func (p *pipeline) run(ctx context.Context, src source.Reader) error {
+func (p *pipeline) run(ctx context.Context, src source.Reader) (err error) {
+	// A memory-mapped input cut short by someone else while it is read
+	// faults where its bytes are touched: the run ends there and reports
+	// what came before, rather than crashing (front.go does the same on
+	// the reading goroutine).
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			changed := asChangedInput(r)
+			if changed == nil {
+				panic(r)
+			}
+			p.changed, err = changed, nil
+		}
+	}()
 	next := p.decodeInline(src)
 	if p.opts.Parallel {
 		f := startFront(src, p.dec)
@@ -135,6 +155,10 @@ func (p *pipeline) run(ctx context.Context, src source.Reader) error {
 		d, err := next()
 		if errors.Is(err, io.EOF) {
 			return nil
+		}
+		if changed := (*changedInput)(nil); errors.As(err, &changed) {
+			p.changed = changed
+			return nil // report what was read before it
 		}
 		if err != nil {
 			return fmt.Errorf("read packets: %w", err)

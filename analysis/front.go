@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/ftpcap/ftpcap/source"
@@ -78,10 +80,14 @@ func startFront(src source.Reader, dec *decode.Decoder) *front {
 	return f
 }
 
-// fill is the reading goroutine.
+// fill is the reading goroutine. A memory-mapped file cut short by
+// someone else while it is read (truncated in place) makes its pages
+// fault: on this goroutine that is an error ending the input, not a
+// crash.
 func (f *front) fill() {
 	defer close(f.done)
 	defer close(f.full)
+	debug.SetPanicOnFault(true)
 	for {
 		var b *frontBatch
 		select {
@@ -104,6 +110,17 @@ func (f *front) fill() {
 // read fills b with decoded packets until it is full or the source ends.
 func (f *front) read(b *frontBatch) {
 	b.pkts, b.buf, b.err = b.pkts[:0], b.buf[:0], nil
+	complete := 0 // packets fully read and decoded
+	defer func() {
+		if r := recover(); r != nil {
+			changed := asChangedInput(r)
+			if changed == nil {
+				panic(r)
+			}
+			b.pkts = b.pkts[:complete]
+			b.err = changed
+		}
+	}()
 	var pkt source.Packet
 	for len(b.pkts) < frontBatchPackets && len(b.buf) < frontBatchBytes {
 		if err := f.src.Next(&pkt); err != nil {
@@ -115,6 +132,7 @@ func (f *front) read(b *frontBatch) {
 		d.ref = tcpflow.Ref{Input: pkt.Input, Frame: pkt.Frame, TS: pkt.CI.Timestamp.UnixNano()}
 		if pkt.Data == nil {
 			d.tick = true
+			complete = len(b.pkts)
 			continue
 		}
 		d.wire = pkt.CI.Length
@@ -124,13 +142,33 @@ func (f *front) read(b *frontBatch) {
 				// Larger than any frame: its own copy, rather than
 				// moving the buffer the batch's payloads point into.
 				d.p.Payload = append([]byte(nil), pl...)
+				complete = len(b.pkts)
 				continue
 			}
 			start := len(b.buf)
 			b.buf = append(b.buf, pl...)
 			d.p.Payload = b.buf[start:len(b.buf):len(b.buf)]
 		}
+		complete = len(b.pkts)
 	}
+}
+
+// changedInput is a memory fault met reading a mapped input: the file
+// was cut short while being read. What was read before it is analysed.
+type changedInput struct{ addr uintptr }
+
+// asChangedInput turns a recovered memory fault into a changedInput; nil
+// for any other panic, which must go on.
+func asChangedInput(r any) *changedInput {
+	fault, ok := r.(interface{ Addr() uintptr })
+	if !ok {
+		return nil
+	}
+	return &changedInput{addr: fault.Addr()}
+}
+
+func (e *changedInput) Error() string {
+	return fmt.Sprintf("read packets: an input was cut short while being read (memory fault at %#x); the packets before it are analysed", e.addr)
 }
 
 // Next returns the next decoded packet, valid until the following call,

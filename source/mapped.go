@@ -3,6 +3,7 @@ package source
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -35,6 +36,22 @@ type mappedPcapReader struct {
 	unmap      func() error
 	released   int // the mapping before this offset was handed back
 	populated  int // the mapping before this offset was mapped in ahead
+	size       func() int64 // the file's size now
+	shrunk     bool         // the file was cut short while being read
+}
+
+// errShrunk ends a file that someone else cut short while it was read.
+var errShrunk = errors.New("the file was cut short while it was being read")
+
+// shrink ends the mapping at the file's current size.
+func (m *mappedPcapReader) shrink() {
+	n := m.size()
+	if n < 0 || n >= int64(len(m.data)) {
+		return
+	}
+	m.data = m.data[:max(int(n), m.off)]
+	m.populated = min(m.populated, len(m.data))
+	m.shrunk = true
 }
 
 // Pages read are handed back to the kernel in steps of releaseStep once
@@ -53,7 +70,7 @@ const (
 
 // newMappedPcapReader checks the global header with pcapgo's own reader,
 // so both paths accept and reject the same files with the same errors.
-func newMappedPcapReader(data []byte, consumed *atomic.Int64, unmap func() error) (*mappedPcapReader, error) {
+func newMappedPcapReader(data []byte, consumed *atomic.Int64, size func() int64, unmap func() error) (*mappedPcapReader, error) {
 	const headerLen = 24
 	pr, err := pcapgo.NewReader(bytes.NewReader(data[:min(len(data), headerLen)]))
 	if err != nil {
@@ -62,7 +79,7 @@ func newMappedPcapReader(data []byte, consumed *atomic.Int64, unmap func() error
 	m := &mappedPcapReader{
 		data: data, off: headerLen, snap: pr.Snaplen(), lt: pr.LinkType(),
 		bigEndian:  binary.BigEndian.Uint32(data) == magicPcapMicroBE || binary.BigEndian.Uint32(data) == magicPcapNanoBE,
-		nanoFactor: 1000, consumed: consumed, unmap: unmap,
+		nanoFactor: 1000, consumed: consumed, size: size, unmap: unmap,
 	}
 	if pr.Resolution() == gopacket.TimestampResolutionNanosecond {
 		m.nanoFactor = 1
@@ -88,6 +105,9 @@ func (m *mappedPcapReader) read() ([]byte, gopacket.CaptureInfo, layers.LinkType
 	left := len(m.data) - m.off
 	if left == 0 {
 		m.consumed.Store(int64(m.off))
+		if m.shrunk {
+			return nil, ci, m.lt, errShrunk
+		}
 		return nil, ci, m.lt, io.EOF
 	}
 	if left < 16 {
@@ -112,7 +132,17 @@ func (m *mappedPcapReader) read() ([]byte, gopacket.CaptureInfo, layers.LinkType
 	}
 	if end+populateAhead > m.populated && m.populated < len(m.data) {
 		upTo := min(len(m.data), m.populated+populateStep)
-		populateMapped(m.data[m.populated:upTo])
+		if !populateMapped(m.data[m.populated:upTo]) {
+			// The file was cut short while being read (truncated in
+			// place): reading its pages past the new end would fault, so
+			// the reading stops there.
+			m.shrink()
+			if end > len(m.data) {
+				m.off = len(m.data)
+				return nil, ci, m.lt, errShrunk
+			}
+			upTo = min(upTo, len(m.data))
+		}
 		m.populated = upTo
 	}
 	m.off = end
@@ -134,6 +164,9 @@ func (m *mappedPcapReader) read() ([]byte, gopacket.CaptureInfo, layers.LinkType
 func (m *mappedPcapReader) cut() error {
 	m.off = len(m.data)
 	m.consumed.Store(int64(m.off))
+	if m.shrunk {
+		return errShrunk
+	}
 	return io.ErrUnexpectedEOF
 }
 
@@ -148,6 +181,6 @@ func (m *mappedPcapReader) close() error {
 		return nil
 	}
 	err := m.unmap()
-	m.unmap, m.data = nil, nil
+	m.unmap = nil
 	return err
 }

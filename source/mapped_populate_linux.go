@@ -7,5 +7,8 @@ import "syscall"
 // read. Older kernels refuse it and the pages fault in as before.
 const madvPopulateRead = 22
 
-// populateMapped maps b's pages ahead of reading them.
-func populateMapped(b []byte) { _ = syscall.Madvise(b, madvPopulateRead) }
+// populateMapped maps b's pages ahead of reading them. It reports false
+// when they lie past the file's end: the file shrank after it was mapped.
+func populateMapped(b []byte) bool {
+	return syscall.Madvise(b, madvPopulateRead) != syscall.EFAULT
+}

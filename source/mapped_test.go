@@ -44,7 +44,7 @@ func readBoth(t *testing.T, content []byte) (buffered, mapped []mappedRecord, bu
 		buffered = readRecords(pr)
 	}
 	var consumed atomic.Int64
-	if mr, err := newMappedPcapReader(content, &consumed, nil); err != nil {
+	if mr, err := newMappedPcapReader(content, &consumed, func() int64 { return int64(len(content)) }, nil); err != nil {
 		mapErr = err
 	} else {
 		mapped = readRecords(mr)

@@ -126,7 +126,15 @@ func (in *input) openMapped() (ok bool, err error) {
 	if !ok {
 		return false, nil
 	}
-	rd, err := newMappedPcapReader(data, &in.pos.consumed, unmap)
+	file := in.file
+	size := func() int64 {
+		st, err := file.Stat()
+		if err != nil {
+			return -1
+		}
+		return st.Size()
+	}
+	rd, err := newMappedPcapReader(data, &in.pos.consumed, size, unmap)
 	if err != nil {
 		unmap()
 		return true, in.openError(err)
