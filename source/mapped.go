@@ -34,8 +34,8 @@ type mappedPcapReader struct {
 	consumed   *atomic.Int64 // how far reading has got, for Position
 	sinceStore int
 	unmap      func() error
-	released   int // the mapping before this offset was handed back
-	populated  int // the mapping before this offset was mapped in ahead
+	released   int          // the mapping before this offset was handed back
+	populated  int          // the mapping before this offset was mapped in ahead
 	size       func() int64 // the file's size now
 	shrunk     bool         // the file was cut short while being read
 }
