@@ -17,6 +17,10 @@ func (t *tableReport) sessions() error {
 		return nil
 	}
 	breaks := breakIDsBySession(t.r.Breaks)
+	// A long list shows the sessions that broke: thousands of rows of
+	// healthy sessions hide them (--verbose, JSON and CSV list all).
+	brief := len(t.r.Sessions) > briefTableRows && !t.verbose
+	hidden := 0
 	g := &grid{cols: []column{
 		{title: "ID"},
 		// 21 columns hold any IPv4 endpoint on one line.
@@ -31,6 +35,10 @@ func (t *tableReport) sessions() error {
 		{title: "OUTCOME", flex: true, min: 6},
 	}}
 	for _, s := range t.r.Sessions {
+		if brief && s.Outcome == "ok" {
+			hidden++
+			continue
+		}
 		ok, failed := transferTally(s)
 		outcome := painted(outcomeColor(s.Outcome), orDash(s.Outcome))
 		if ids := breaks[s.ID]; len(ids) > 0 {
@@ -47,14 +55,23 @@ func (t *tableReport) sessions() error {
 			outcome,
 		)
 	}
-	if err := t.grid(g); err != nil {
-		return err
+	if len(g.rows) > 0 {
+		if err := t.grid(g); err != nil {
+			return err
+		}
+	}
+	if hidden > 0 {
+		t.line(groupDigits(int64(hidden)) + " sessions that ended ok are not listed (--verbose lists them)")
 	}
 	if t.verbose {
 		t.sessionNotes()
 	}
 	return nil
 }
+
+// briefTableRows: past this many sessions or transfers, the table lists
+// only those that went wrong.
+const briefTableRows = 1000
 
 // sessionNotes lists, in verbose mode, what the sessions table has no
 // room for: banners, reply counts and the dissector's anomaly counters.
@@ -120,8 +137,14 @@ func (t *tableReport) transfers() error {
 		cols = append(cols, column{title: "START", flex: true, min: len(timeOfDay)})
 	}
 	g := &grid{cols: cols}
+	brief := n > briefTableRows && !t.verbose
+	hidden := 0
 	for _, s := range t.r.Sessions {
 		for _, x := range s.Transfers {
+			if brief && x.Status == "complete" {
+				hidden++
+				continue
+			}
 			row := []cell{
 				txt(s.ID),
 				txt(orDash(x.Command)),
@@ -137,7 +160,15 @@ func (t *tableReport) transfers() error {
 			g.add(row...)
 		}
 	}
-	return t.grid(g)
+	if len(g.rows) > 0 {
+		if err := t.grid(g); err != nil {
+			return err
+		}
+	}
+	if hidden > 0 {
+		t.line(groupDigits(int64(hidden)) + " complete transfers are not listed (--verbose lists them)")
+	}
+	return nil
 }
 
 func transferMode(x analysis.Transfer) cell {

@@ -1,0 +1,69 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ftpcap/ftpcap/analysis"
+)
+
+// fixtureMany is a capture of 1,500 sessions, one in a hundred broken,
+// each with two transfers of which the broken session's second failed.
+func fixtureMany() *analysis.Result {
+	base := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	r := &analysis.Result{Tool: "ftpcap", Version: "test"}
+	for i := range 1500 {
+		s := analysis.Session{
+			ID: fmt.Sprintf("S%d", i+1), Client: fmt.Sprintf("192.0.2.%d:%d", 1+i%200, 40000+i), Server: "198.51.100.7:21",
+			Start: base.Add(time.Duration(i) * time.Second), End: base.Add(time.Duration(i)*time.Second + 900*time.Millisecond),
+			Outcome: "ok", Commands: 6, Replies: 7,
+		}
+		second := "complete"
+		if i%100 == 7 {
+			s.Outcome, second = "broken", "failed"
+		}
+		for k, status := range []string{"complete", second} {
+			s.Transfers = append(s.Transfers, analysis.Transfer{
+				Command: "RETR", Path: fmt.Sprintf("/pub/f%d-%d.bin", i, k), Direction: "download", Mode: "passive",
+				Bytes: 1000, Status: status, Start: s.Start, End: s.End,
+			})
+		}
+		r.Sessions = append(r.Sessions, s)
+	}
+	return r
+}
+
+// TestLongTablesListWhatWentWrong: past a thousand sessions or transfers
+// the table lists the broken sessions and the transfers that did not
+// complete, and says how many others it left out; --verbose lists all.
+func TestLongTablesListWhatWentWrong(t *testing.T) {
+	var brief, full bytes.Buffer
+	if err := Write(&brief, fixtureMany(), Options{Width: 140}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&full, fixtureMany(), Options{Width: 140, Verbose: true}); err != nil {
+		t.Fatal(err)
+	}
+	b := brief.String()
+	for _, want := range []string{
+		"SESSIONS (1500)", "1,485 sessions that ended ok are not listed (--verbose lists them)",
+		"TRANSFERS (3000)", "2,985 complete transfers are not listed (--verbose lists them)",
+		"/pub/f7-1.bin", "/pub/f1407-1.bin",
+	} {
+		if !strings.Contains(b, want) {
+			t.Errorf("brief table lacks %q", want)
+		}
+	}
+	for _, absent := range []string{"/pub/f7-0.bin", "/pub/f8-1.bin", " S9 "} {
+		if strings.Contains(b, absent) {
+			t.Errorf("brief table lists %q, which went well", absent)
+		}
+	}
+	f := full.String()
+	if strings.Contains(f, "not listed (--verbose") || !strings.Contains(f, "/pub/f8-1.bin") || !strings.Contains(f, "/pub/f1499-0.bin") {
+		t.Errorf("verbose table does not list every session and transfer")
+	}
+}
