@@ -61,7 +61,7 @@ func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.IntVar(&f.maxHalfOpen, "max-half-open", tcpflow.DefaultOptions().MaxHalfOpen, "cap on connection attempts (SYN or SYN-ACK only) tracked at once, within --max-conns (the oldest is evicted, and counted)")
 	fs.IntVar(&f.maxReported, "max-reported", analysis.DefaultMaxReported, "list at most this many sessions, breaks, findings and connections; the rest are counted in the summary")
 	fs.DurationVar(&f.connIdle, "conn-idle", tcpflow.DefaultOptions().ConnIdle, "forget an established connection after this much capture time without a packet")
-	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) of the analysis to this file")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) of the analysis and the report to this file")
 	fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile (go tool pprof) at the end of the analysis to this file")
 	_ = fs.MarkHidden("cpuprofile")
 	_ = fs.MarkHidden("memprofile")
@@ -102,10 +102,14 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
 		return exitError
 	}
+	// The profiles cover the report too: rendering a large one is part
+	// of the run's cost.
+	defer func() {
+		if perr := stopProfile(); perr != nil {
+			fmt.Fprintf(stderr, "ftpcap: %v\n", perr)
+		}
+	}()
 	res, err := analyzeFiles(ctx, paths, opts, f.progress.shows(stderr), stderr)
-	if perr := stopProfile(); perr != nil {
-		fmt.Fprintf(stderr, "ftpcap: %v\n", perr)
-	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
 		return exitError
