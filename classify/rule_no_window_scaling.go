@@ -72,6 +72,13 @@ func noticeNoWindowScaling(b *Case) *Finding {
 		return nil
 	}
 	if b.Kind == KindControl {
+		if sv := &c.Half[tcpflow.FromServer]; sv.Packets == int64(sv.RSTCount) {
+			// An attempt the server never answered, or refused, opened
+			// no windows to cap (each SYN of a flood, a dead host): its
+			// verdict is about the attempt, and the hosts' stacks show
+			// on a connection that happened.
+			return nil
+		}
 		// Once per session, on the connection that shows the hosts'
 		// stacks first; data connections only where the cap could bite.
 		return &Finding{Confidence: 0.9,

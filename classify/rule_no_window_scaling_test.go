@@ -184,3 +184,39 @@ func TestNoWindowScalingSamples(t *testing.T) {
 		t.Errorf("control break lacks the client's FIN (410) or client-abort: %+v", c)
 	}
 }
+
+// An attempt the server never answered, or answered with a reset, opened
+// no windows: its SYN without the option is not a finding (a SYN flood's
+// half a million SYNs would each make one), while the attempt's own
+// verdict stands.
+func TestNoWindowScalingNotOnUnansweredAttempts(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		answer []pk
+		cause  string
+	}{
+		{name: "unanswered", cause: "syn-unanswered"},
+		{name: "refused", answer: []pk{{from: "198.51.100.7:21", to: "192.0.2.10:40000", flags: fRST | fACK, ack: 1001, after: time.Millisecond}}, cause: "connection-refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newNetScript(t)
+			s.send(
+				pk{from: "192.0.2.10:40000", to: "198.51.100.7:21", flags: fSYN, seq: 1000},
+				pk{from: "192.0.2.10:40000", to: "198.51.100.7:21", flags: fSYN, seq: 1000, after: time.Second},
+			)
+			s.send(tc.answer...)
+			c := s.finish()
+			if _, _, state := c.session(t).Control.WindowScaling(); state != "off" {
+				t.Fatalf("window scaling %q: the script's SYNs should carry no option", state)
+			}
+			vs := c.judge()
+			causes := []string{}
+			for _, v := range vs {
+				causes = append(causes, v.Cause)
+			}
+			if slices.Contains(causes, "no-window-scaling") || !slices.Contains(causes, tc.cause) {
+				t.Errorf("verdicts %v, want %s and no no-window-scaling", causes, tc.cause)
+			}
+		})
+	}
+}
