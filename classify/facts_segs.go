@@ -1,8 +1,6 @@
 package classify
 
 import (
-	"slices"
-
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -13,27 +11,8 @@ import (
 
 // knownSegs returns the packets of a connection the tracker kept (its log
 // and its tail), in capture order, and the first packet from which every
-// packet is among them (zero: all are).
-// The result may be the connection's own log: callers only read it.
-func knownSegs(c *tcpflow.Conn) ([]tcpflow.Seg, tcpflow.Ref) {
-	total := c.Half[0].Packets + c.Half[1].Packets
-	if int64(len(c.Log)) >= total && slices.IsSortedFunc(c.Log, compareSegs) {
-		// Every packet was logged (short connections, each SYN of a
-		// flood): the tail holds nothing the log does not, so there is
-		// nothing to merge. Rules ask for this many times per session.
-		return c.Log, tcpflow.Ref{}
-	}
-	tail := c.LastSegs()
-	segs := append(slices.Clone(c.Log), tail...)
-	slices.SortStableFunc(segs, compareSegs)
-	segs = slices.CompactFunc(segs, func(a, b tcpflow.Seg) bool { return a.Ref == b.Ref })
-	if int64(len(segs)) >= total || len(tail) == 0 {
-		return segs, tcpflow.Ref{}
-	}
-	return segs, tail[0].Ref
-}
-
-func compareSegs(a, b tcpflow.Seg) int { return a.Ref.Compare(b.Ref) }
+// packet is among them (zero: all are). The slice is shared: read only.
+func knownSegs(c *tcpflow.Conn) ([]tcpflow.Seg, tcpflow.Ref) { return c.KnownSegs() }
 
 // loggedSeg finds a packet in the connection's log or tail.
 func loggedSeg(c *tcpflow.Conn, at tcpflow.Ref) (tcpflow.Seg, bool) {

@@ -8,6 +8,7 @@ package tcpflow
 import (
 	"cmp"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow/zeekconn"
@@ -284,6 +285,11 @@ type Conn struct {
 	ending CloseReason // first terminal event seen (RST, both FINs)
 	endAt  int64
 	list   uint8 // the tracker's expiry list holding it
+	// tailSettled: the connection closed and tail is in order (settleTail).
+	tailSettled bool
+	// known caches KnownSegs once the connection is closed.
+	known     []Seg
+	knownFrom Ref
 
 	zeek zeekconn.State
 
@@ -297,7 +303,6 @@ type Conn struct {
 	User any
 
 	idleNext, idlePrev *Conn // expiry list, oldest first
-	key                connKey
 }
 
 // Duration is the time between the first and last packet.
@@ -344,7 +349,12 @@ func (h *Half) SeqBytes() int64 {
 const tailSize = 8
 
 // LastSegs returns the connection's last packets (up to 8), oldest first.
+// Once the connection is closed the slice is shared: read only.
 func (c *Conn) LastSegs() []Seg {
+	if c.tailSettled {
+		n := min(c.tailN, tailSize)
+		return c.tail[:n:n]
+	}
 	if c.tail == nil {
 		if c.tailN == 0 {
 			return []Seg{}
@@ -358,6 +368,56 @@ func (c *Conn) LastSegs() []Seg {
 	}
 	return out
 }
+
+// settleTail puts the ring of last packets in order, oldest first, when
+// the connection closes, so that LastSegs need not copy it for every rule
+// that asks.
+func (c *Conn) settleTail() {
+	if c.tail == nil || c.tailSettled {
+		return
+	}
+	n := min(c.tailN, tailSize)
+	var ordered [tailSize]Seg
+	for i := range n {
+		ordered[i] = c.tail[(c.tailN-n+i)%tailSize]
+	}
+	*c.tail = ordered
+	c.tailSettled = true
+}
+
+// KnownSegs returns the packets of the connection the tracker kept (its
+// log and its last packets) in capture order, and the first packet from
+// which every packet is among them (zero: all are). Once the connection
+// is closed it is worked out once and shared: read only.
+func (c *Conn) KnownSegs() ([]Seg, Ref) {
+	if c.known != nil {
+		return c.known, c.knownFrom
+	}
+	segs, from := c.knownSegs()
+	if c.Closed != 0 {
+		c.known, c.knownFrom = segs, from
+	}
+	return segs, from
+}
+
+func (c *Conn) knownSegs() ([]Seg, Ref) {
+	total := c.Half[0].Packets + c.Half[1].Packets
+	if int64(len(c.Log)) >= total && slices.IsSortedFunc(c.Log, compareSegs) {
+		// Every packet was logged (short connections, each SYN of a
+		// flood): the tail holds nothing the log does not.
+		return c.Log, Ref{}
+	}
+	tail := c.LastSegs()
+	segs := append(slices.Clone(c.Log), tail...)
+	slices.SortStableFunc(segs, compareSegs)
+	segs = slices.CompactFunc(segs, func(a, b Seg) bool { return a.Ref == b.Ref })
+	if int64(len(segs)) >= total || len(tail) == 0 {
+		return segs, Ref{}
+	}
+	return segs, tail[0].Ref
+}
+
+func compareSegs(a, b Seg) int { return a.Ref.Compare(b.Ref) }
 
 // addTail keeps seg as the connection's latest packet.
 func (c *Conn) addTail(seg Seg) {

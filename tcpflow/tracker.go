@@ -228,7 +228,7 @@ func (t *Tracker) open(key connKey, src, dst netip.AddrPort, p *decode.Packet, a
 	}
 	t.nextID++
 	t.stats.Conns++
-	c := &Conn{ID: t.nextID, First: at, Last: at, key: key}
+	c := &Conn{ID: t.nextID, First: at, Last: at}
 	client, server := src, dst
 	switch {
 	case p.Flags&(FlagSYN|FlagACK) == FlagSYN:
@@ -688,7 +688,7 @@ func (t *Tracker) evict(c *Conn) {
 // close ends tracking of c and tells the handler.
 func (t *Tracker) close(c *Conn, why CloseReason) {
 	t.lists[c.list].remove(c)
-	delete(t.conns, c.key)
+	delete(t.conns, makeKey(c.Client, c.Server))
 	if c.streams[0].wanted {
 		t.finishStream(c, FromClient)
 	}
@@ -696,6 +696,7 @@ func (t *Tracker) close(c *Conn, why CloseReason) {
 		t.finishStream(c, FromServer)
 	}
 	c.Closed = why
+	c.settleTail()
 	t.h.Closed(c)
 	c.streams = [2]stream{}
 }
