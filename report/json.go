@@ -69,6 +69,9 @@ func writeJSONList(w io.Writer, list reflect.Value) error {
 	if _, err := io.WriteString(w, "["); err != nil {
 		return err
 	}
+	// One encoder for the whole list: it keeps its buffers from one item
+	// to the next (a list holds up to --max-reported items).
+	enc := newJSONValueEncoder("    ")
 	for i := 0; i < list.Len(); i++ {
 		sep := ",\n    "
 		if i == 0 {
@@ -77,7 +80,7 @@ func writeJSONList(w io.Writer, list reflect.Value) error {
 		if _, err := io.WriteString(w, sep); err != nil {
 			return err
 		}
-		if err := writeJSONValue(w, list.Index(i).Interface(), "    "); err != nil {
+		if err := enc.write(w, list.Index(i).Interface()); err != nil {
 			return err
 		}
 	}
@@ -87,14 +90,30 @@ func writeJSONList(w io.Writer, list reflect.Value) error {
 
 // writeJSONValue encodes one value indented as if nested at prefix.
 func writeJSONValue(w io.Writer, v any, prefix string) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent(prefix, "  ")
-	enc.SetEscapeHTML(true)
-	if err := enc.Encode(v); err != nil {
+	return newJSONValueEncoder(prefix).write(w, v)
+}
+
+// jsonValueEncoder encodes values indented as if nested at a prefix,
+// reusing its buffers.
+type jsonValueEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+func newJSONValueEncoder(prefix string) *jsonValueEncoder {
+	e := &jsonValueEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetIndent(prefix, "  ")
+	e.enc.SetEscapeHTML(true)
+	return e
+}
+
+func (e *jsonValueEncoder) write(w io.Writer, v any) error {
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
 		return err
 	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	b := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
 	_, err := w.Write(escapeHidden(b))
 	return err
 }
