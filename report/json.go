@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -69,23 +70,88 @@ func writeJSONList(w io.Writer, list reflect.Value) error {
 	if _, err := io.WriteString(w, "["); err != nil {
 		return err
 	}
-	// One encoder for the whole list: it keeps its buffers from one item
-	// to the next (a list holds up to --max-reported items).
-	enc := newJSONValueEncoder("    ")
-	for i := 0; i < list.Len(); i++ {
-		sep := ",\n    "
-		if i == 0 {
-			sep = "\n    "
-		}
-		if _, err := io.WriteString(w, sep); err != nil {
+	n := list.Len()
+	chunks := (n + jsonChunk - 1) / jsonChunk
+	if chunks == 1 || runtime.GOMAXPROCS(0) == 1 {
+		if err := newJSONValueEncoder("    ").writeItems(w, list, 0, n); err != nil {
 			return err
 		}
-		if err := enc.write(w, list.Index(i).Interface()); err != nil {
-			return err
-		}
+	} else if err := writeJSONChunks(w, list, chunks); err != nil {
+		return err
 	}
 	_, err := io.WriteString(w, "\n  ]")
 	return err
+}
+
+// jsonChunk is how many list items one goroutine encodes at a time.
+const jsonChunk = 256
+
+// writeJSONChunks encodes a long list's chunks on every core and writes
+// them in order: the report is written once the analysis is over, when
+// the cores are free, and a list can hold --max-reported items. At most
+// a few chunks are encoded ahead of the writing, so memory stays bounded.
+func writeJSONChunks(w io.Writer, list reflect.Value, chunks int) error {
+	workers := runtime.GOMAXPROCS(0)
+	results := make([]chan jsonChunkResult, chunks)
+	for k := range results {
+		results[k] = make(chan jsonChunkResult, 1)
+	}
+	next := make(chan int)
+	stop := make(chan struct{})
+	// One buffer per chunk in flight, reused: a chunk of sessions is
+	// about half a megabyte.
+	bufs := make(chan *bytes.Buffer, 2*workers)
+	for range 2 * workers {
+		bufs <- &bytes.Buffer{}
+	}
+	defer close(stop)
+	for range workers {
+		go func() {
+			enc := newJSONValueEncoder("    ")
+			for k := range next {
+				buf := <-bufs
+				buf.Reset()
+				start := k * jsonChunk
+				err := enc.writeItems(buf, list, start, min(start+jsonChunk, list.Len()))
+				results[k] <- jsonChunkResult{buf, err}
+			}
+		}()
+	}
+	// Chunks are handed out no further than 2*workers ahead of the
+	// writer: a token per chunk in flight, returned once it is written.
+	ahead := make(chan struct{}, 2*workers)
+	go func() {
+		defer close(next)
+		for k := range chunks {
+			select {
+			case ahead <- struct{}{}:
+			case <-stop:
+				return
+			}
+			select {
+			case next <- k:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	for k := range chunks {
+		r := <-results[k]
+		if r.err != nil {
+			return r.err
+		}
+		if _, err := w.Write(r.b.Bytes()); err != nil {
+			return err
+		}
+		bufs <- r.b
+		<-ahead
+	}
+	return nil
+}
+
+type jsonChunkResult struct {
+	b   *bytes.Buffer
+	err error
 }
 
 // writeJSONValue encodes one value indented as if nested at prefix.
@@ -106,6 +172,23 @@ func newJSONValueEncoder(prefix string) *jsonValueEncoder {
 	e.enc.SetIndent(prefix, "  ")
 	e.enc.SetEscapeHTML(true)
 	return e
+}
+
+// writeItems writes list items [from, to), each after its separator.
+func (e *jsonValueEncoder) writeItems(w io.Writer, list reflect.Value, from, to int) error {
+	for i := from; i < to; i++ {
+		sep := ",\n    "
+		if i == 0 {
+			sep = "\n    "
+		}
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		if err := e.write(w, list.Index(i).Interface()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e *jsonValueEncoder) write(w io.Writer, v any) error {

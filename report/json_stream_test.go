@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/ftpcap/ftpcap/analysis"
@@ -14,6 +15,9 @@ import (
 func TestJSONStreamingMatchesWholeEncoding(t *testing.T) {
 	for name, r := range map[string]func() *analysis.Result{
 		"clean": fixtureClean, "broken": fixtureBroken, "empty": fixtureEmpty, "hostile": fixtureHostile,
+		// 1,500 sessions: lists long enough to be encoded in chunks on
+		// several goroutines (jsonChunk), the last chunk partial.
+		"many": fixtureMany,
 	} {
 		var whole bytes.Buffer
 		enc := json.NewEncoder(&whole)
@@ -27,6 +31,28 @@ func TestJSONStreamingMatchesWholeEncoding(t *testing.T) {
 		}
 		if want := escapeHidden(whole.Bytes()); !bytes.Equal(streamed.Bytes(), want) {
 			t.Errorf("%s: streamed JSON differs from the whole encoding", name)
+		}
+	}
+}
+
+// failAfter is a writer that fails once n bytes were written.
+type failAfter struct{ n int }
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if f.n -= len(p); f.n < 0 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+// A write error in the middle of a long list ends the report with that
+// error, and the encoding goroutines stop (the race detector and the
+// test's end see none left running).
+func TestJSONChunksStopOnWriteError(t *testing.T) {
+	for _, after := range []int{10, 100_000, 600_000} {
+		err := writeJSON(&failAfter{n: after}, fixtureMany())
+		if err == nil || err.Error() != "disk full" {
+			t.Errorf("after %d bytes: error %v, want disk full", after, err)
 		}
 	}
 }
