@@ -153,18 +153,25 @@ func (p *pipeline) run(ctx context.Context, src source.Reader) (err error) {
 			p.report()
 		}
 		d, err := next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if changed := (*changedInput)(nil); errors.As(err, &changed) {
-			p.changed = changed
-			return nil // report what was read before it
-		}
 		if err != nil {
-			return fmt.Errorf("read packets: %w", err)
+			return p.readEnded(err)
 		}
 		p.packet(d)
 	}
+}
+
+// readEnded turns the error that ended the reading into run's result:
+// nil at the end of the input, or when an input was cut short while it
+// was read (reported with what came before it).
+func (p *pipeline) readEnded(err error) error {
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	if changed := (*changedInput)(nil); errors.As(err, &changed) {
+		p.changed = changed
+		return nil
+	}
+	return fmt.Errorf("read packets: %w", err)
 }
 
 // decodeInline returns a reader of decoded packets that reads and decodes
