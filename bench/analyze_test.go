@@ -20,7 +20,8 @@ import (
 )
 
 // BenchmarkAnalyzeCapture does what `ftpcap analyze -F json F > /dev/null`
-// does with default flags: the analysis, then the JSON report.
+// does with default flags: the analysis (on three goroutines, as the
+// command runs it), then the JSON report.
 func BenchmarkAnalyzeCapture(b *testing.B) {
 	dir := os.Getenv("FTPCAP_BENCH_DATA")
 	if dir == "" {
@@ -33,7 +34,7 @@ func BenchmarkAnalyzeCapture(b *testing.B) {
 			if err != nil {
 				b.Skipf("%v (make bench-data)", err)
 			}
-			opts := analysis.Options{Version: "bench", Tracker: tcpflow.DefaultOptions()}
+			opts := analysis.Options{Version: "bench", Tracker: tcpflow.DefaultOptions(), Parallel: true}
 			b.SetBytes(st.Size())
 			b.ReportAllocs()
 			var packets int64
