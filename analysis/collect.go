@@ -59,6 +59,7 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 		col.addConn(d.Conn, "data", id, d.FromFTPServer)
 	}
 	listed := !col.full(len(col.sessions))
+	ctx.CountOnly = !listed && col.opts.OnBreak == nil
 	verdicts := classify.Judge(s, ctx)
 	if pr := col.opts.Progress; pr != nil {
 		pr.Sessions.Add(1)

@@ -40,6 +40,11 @@ type Context struct {
 	// of one session's hosts when the session is judged on another
 	// goroutine. Nil: no other connections to compare with.
 	Hosts HostTTLs
+	// CountOnly: the verdicts will only be counted (the session is past
+	// the report's cap and nobody watches breaks as they come), so a rule
+	// may leave Summary and Evidence out. The rules that would word the
+	// same verdict a million times over in a SYN flood or a scan do.
+	CountOnly bool
 }
 
 // HostTTLs looks up the TTLs an address's packets arrived with, across

@@ -27,7 +27,11 @@ func init() {
 			if !synsUnanswered(c) {
 				return nil
 			}
-			return synUnansweredFinding(c, synsFrom(c, tcpflow.FromClient))
+			syns := synsFrom(c, tcpflow.FromClient)
+			if b.Ctx != nil && b.Ctx.CountOnly {
+				return &Finding{Confidence: synUnansweredConfidence(len(syns))}
+			}
+			return synUnansweredFinding(c, syns)
 		},
 	})
 }
@@ -42,16 +46,7 @@ func synsUnanswered(c *tcpflow.Conn) bool {
 // synUnansweredFinding words unanswered SYNs: how many, when, and where
 // the capture point sits relative to their sender.
 func synUnansweredFinding(c *tcpflow.Conn, syns []tcpflow.Seg) *Finding {
-	// One SYN may be a capture that stopped too early or an opener that
-	// gave up at once; a resent SYN shows the sender waited a full RTO
-	// and heard nothing, and a third makes it a pattern.
-	conf := 0.6
-	switch {
-	case len(syns) >= 3:
-		conf = 0.85
-	case len(syns) == 2:
-		conf = 0.8
-	}
+	conf := synUnansweredConfidence(len(syns))
 	where := "the SYNs passed the capture point and nothing came back through it"
 	if here, _ := sentHere(syns[0].TTL); here {
 		where = "the capture is at the sender's side, so the SYNs or their answers were lost beyond it"
@@ -62,6 +57,19 @@ func synUnansweredFinding(c *tcpflow.Conn, syns []tcpflow.Seg) *Finding {
 			c.Client, c.Server, plural(len(syns), "SYN"), scheduleText(syns, 8), where),
 		Evidence: synEvidence(c, syns),
 	}
+}
+
+// synUnansweredConfidence: one SYN may be a capture that stopped too
+// early or an opener that gave up at once; a resent SYN shows the sender
+// waited a full RTO and heard nothing, and a third makes it a pattern.
+func synUnansweredConfidence(syns int) float64 {
+	switch {
+	case syns >= 3:
+		return 0.85
+	case syns == 2:
+		return 0.8
+	}
+	return 0.6
 }
 
 // synEvidence lists SYNs (the first six and the last when there are more)

@@ -107,3 +107,31 @@ func TestSynUnansweredLabSample(t *testing.T) {
 		t.Errorf("evidence lacks the first SYN with its TTL: %+v", v.Evidence)
 	}
 }
+
+// Judged for counting only, an unanswered attempt gets the same verdict,
+// cause and confidence, without the words nobody will read.
+func TestSynUnansweredCountOnly(t *testing.T) {
+	judge := func(countOnly bool) []Verdict {
+		s := newNetScript(t)
+		for i := range 4 {
+			s.send(pk{from: "192.0.2.10:40000", to: "198.51.100.7:21", flags: fSYN, seq: 1000, after: time.Duration(1<<i) * time.Second})
+		}
+		c := s.finish()
+		c.ctx.CountOnly = countOnly
+		return c.judge()
+	}
+	full, counted := judge(false), judge(true)
+	if len(full) != 1 || len(counted) != 1 || full[0].Cause != "syn-unanswered" {
+		t.Fatalf("verdicts %+v / %+v, want one syn-unanswered each", full, counted)
+	}
+	f, c := full[0], counted[0]
+	if c.Cause != f.Cause || c.Class != f.Class || c.Confidence != f.Confidence || c.Info != f.Info {
+		t.Errorf("counted %s %s %.2f, full %s %s %.2f", c.Class, c.Cause, c.Confidence, f.Class, f.Cause, f.Confidence)
+	}
+	if f.Summary == "" || len(f.Evidence) != 4 {
+		t.Errorf("full verdict: summary %q, %d evidence lines", f.Summary, len(f.Evidence))
+	}
+	if c.Summary != "" || len(c.Evidence) != 0 {
+		t.Errorf("counted verdict still worded: %q, %d evidence lines", c.Summary, len(c.Evidence))
+	}
+}
