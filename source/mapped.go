@@ -18,7 +18,8 @@ import (
 // read-only memory mapping rather than read(2): a packet is then a slice
 // of the mapping, not a copy, so reading a gigabyte costs the page faults
 // and the record headers, not a second pass of every byte through the
-// kernel's copy. Its data stays valid until the Files are closed
+// kernel's copy. A pager (pager.go) maps pages in ahead of the reading
+// and hands them back behind it. Its data stays valid until the Files are closed
 // (Packet.Stable), which lets the pipeline keep it without copying.
 // pcapng files and gzip streams keep the buffered readers.
 
@@ -34,10 +35,10 @@ type mappedPcapReader struct {
 	consumed   *atomic.Int64 // how far reading has got, for Position
 	sinceStore int
 	unmap      func() error
-	released   int          // the mapping before this offset was handed back
-	populated  int          // the mapping before this offset was mapped in ahead
+	pager      *pager       // nil when not mapped (tests)
 	size       func() int64 // the file's size now
 	shrunk     bool         // the file was cut short while being read
+	sizeCheck  int64        // the pager's failure last looked into
 }
 
 // errShrunk ends a file that someone else cut short while it was read.
@@ -50,23 +51,8 @@ func (m *mappedPcapReader) shrink() {
 		return
 	}
 	m.data = m.data[:max(int(n), m.off)]
-	m.populated = min(m.populated, len(m.data))
 	m.shrunk = true
 }
-
-// Pages read are handed back to the kernel in steps of releaseStep once
-// they are releaseLag behind the reading: the packets still on their way
-// through the pipeline lie within a few megabytes of it (and a page
-// touched after its release is mapped again, not lost).
-const (
-	releaseStep = 4 << 20
-	releaseLag  = 8 << 20
-	// Pages are mapped in ahead of the reading, populateStep at a time,
-	// a step before they are needed: one system call instead of a page
-	// fault every few pages.
-	populateStep  = 2 << 20
-	populateAhead = 2 << 20
-)
 
 // newMappedPcapReader checks the global header with pcapgo's own reader,
 // so both paths accept and reject the same files with the same errors.
@@ -88,6 +74,9 @@ func newMappedPcapReader(data []byte, consumed *atomic.Int64, size func() int64,
 	// whichever is larger) is damage, not a packet.
 	m.maxCapture = max(int(m.snap), 262144)
 	consumed.Store(headerLen)
+	if unmap != nil {
+		m.pager = startPager(data, size)
+	}
 	return m, nil
 }
 
@@ -130,30 +119,22 @@ func (m *mappedPcapReader) read() ([]byte, gopacket.CaptureInfo, layers.LinkType
 	if end > len(m.data) {
 		return nil, ci, m.lt, m.cut()
 	}
-	if end+populateAhead > m.populated && m.populated < len(m.data) {
-		upTo := min(len(m.data), m.populated+populateStep)
-		if !populateMapped(m.data[m.populated:upTo]) {
-			// The file was cut short while being read (truncated in
-			// place): reading its pages past the new end would fault, so
-			// the reading stops there.
-			m.shrink()
-			if end > len(m.data) {
-				m.off = len(m.data)
-				return nil, ci, m.lt, errShrunk
-			}
-			upTo = min(upTo, len(m.data))
+	if f := m.pager.failed(); f >= 0 && int64(end) > f && f != m.sizeCheck {
+		// The pager could not map these pages in: the file was cut short
+		// while being read (truncated in place), and reading past its
+		// new end would fault, so the reading stops there.
+		m.sizeCheck = f
+		m.shrink()
+		if end > len(m.data) {
+			m.off = len(m.data)
+			return nil, ci, m.lt, errShrunk
 		}
-		m.populated = upTo
 	}
 	m.off = end
-	if m.sinceStore++; m.sinceStore == 1024 {
+	if m.sinceStore++; m.sinceStore == 256 {
 		m.sinceStore = 0
 		m.consumed.Store(int64(m.off))
-		if m.off-m.released >= releaseLag+releaseStep {
-			upTo := (m.off - releaseLag) &^ (pageSize - 1)
-			releaseMapped(m.data[m.released:upTo])
-			m.released = upTo
-		}
+		m.pager.advance(m.off)
 	}
 	// Capped: an append by a consumer must copy, never write into the
 	// read-only mapping.
@@ -170,13 +151,11 @@ func (m *mappedPcapReader) cut() error {
 	return io.ErrUnexpectedEOF
 }
 
-// pageSize aligns releases; 64 KiB is a multiple of every page size in
-// use, so it is safe whatever the platform's.
-const pageSize = 64 << 10
-
 func (m *mappedPcapReader) snaplen() int { return int(m.snap) }
 
 func (m *mappedPcapReader) close() error {
+	m.pager.close()
+	m.pager = nil
 	if m.unmap == nil {
 		return nil
 	}
