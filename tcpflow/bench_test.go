@@ -3,6 +3,7 @@ package tcpflow
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow/decode"
 )
@@ -25,13 +26,8 @@ func (discard) Closed(*Conn)                  {}
 func BenchmarkTracker(b *testing.B) {
 	payload := make([]byte, 1448)
 	b.Run("bulk", func(b *testing.B) {
-		tr := NewTracker(Options{}, discard{})
-		ts, frame := int64(1e18), int64(0)
-		send := func(p *decode.Packet) {
-			frame++
-			ts += 10_000
-			tr.Packet(p, Ref{Frame: frame, TS: ts})
-		}
+		f := &feeder{t: NewTracker(Options{}, discard{}), ts: 1e18}
+		send := func(p *decode.Packet) { f.send(p, 10*time.Microsecond) }
 		send(seg(cli, srv, FlagSYN, 1000, 0, ""))
 		send(seg(srv, cli, FlagSYN|FlagACK, 5000, 1001, ""))
 		send(seg(cli, srv, FlagACK, 1001, 5001, ""))
@@ -51,16 +47,11 @@ func BenchmarkTracker(b *testing.B) {
 				send(ack)
 			}
 		}
-		b.ReportMetric(float64(frame)/b.Elapsed().Seconds(), "packets/s")
+		b.ReportMetric(float64(f.frame)/b.Elapsed().Seconds(), "packets/s")
 	})
 	b.Run("short-connections", func(b *testing.B) {
-		tr := NewTracker(Options{}, discard{})
-		ts, frame := int64(1e18), int64(0)
-		send := func(p *decode.Packet) {
-			frame++
-			ts += 100_000
-			tr.Packet(p, Ref{Frame: frame, TS: ts})
-		}
+		f := &feeder{t: NewTracker(Options{}, discard{}), ts: 1e18}
+		send := func(p *decode.Packet) { f.send(p, 100*time.Microsecond) }
 		server := netip.MustParseAddrPort("203.0.113.20:80")
 		client0 := netip.MustParseAddrPort("198.51.100.1:1024")
 		// One connection's packets, made once; each round moves them to
@@ -90,6 +81,6 @@ func BenchmarkTracker(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conns/s")
-		b.ReportMetric(float64(frame)/b.Elapsed().Seconds(), "packets/s")
+		b.ReportMetric(float64(f.frame)/b.Elapsed().Seconds(), "packets/s")
 	})
 }
