@@ -66,5 +66,5 @@ bench-data:
 # and tcptrace on the generated captures and prints medians, peak RSS and
 # ratios (BENCH_RUNS=N measured runs, default 3).
 bench: build bench-data
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	FTPCAP_BENCH_DATA=$(CURDIR)/bench-data $(GO) test -run '^$$' -bench . -benchmem ./...
 	bash bench/run.sh

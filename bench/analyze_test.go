@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/ftpcap/ftpcap/analysis"
@@ -38,6 +39,8 @@ func BenchmarkAnalyzeCapture(b *testing.B) {
 			b.SetBytes(st.Size())
 			b.ReportAllocs()
 			var packets int64
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
 			for b.Loop() {
 				res, err := analysis.Files(context.Background(), []string{path}, opts)
 				if err != nil {
@@ -48,7 +51,12 @@ func BenchmarkAnalyzeCapture(b *testing.B) {
 				}
 				packets += res.Stats.Packets
 			}
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
 			b.ReportMetric(float64(packets)/b.Elapsed().Seconds(), "packets/s")
+			// Per packet, what every connection, session and report line
+			// allocates, spread over the file's packets.
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(packets), "allocs/packet")
 		})
 	}
 }
