@@ -67,3 +67,59 @@ func TestLongTablesListWhatWentWrong(t *testing.T) {
 		t.Errorf("verbose table does not list every session and transfer")
 	}
 }
+
+// Past a thousand breaks, the table shows the first few of each cause and
+// counts the others by cause; --verbose shows them all.
+func TestLongBreakListsAreSummedUpByCause(t *testing.T) {
+	r := &analysis.Result{Tool: "ftpcap", Version: "test"}
+	base := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	for i := range 1200 {
+		cause, class := "syn-unanswered", "network"
+		if i%100 == 0 {
+			cause, class = "connection-refused", "server-policy"
+		}
+		r.Breaks = append(r.Breaks, analysis.Verdict{
+			ID: fmt.Sprintf("B%d", i+1), Session: fmt.Sprintf("S%d", i+1), Class: class, Cause: cause,
+			Confidence: 0.85, Time: base.Add(time.Duration(i) * time.Millisecond), Summary: fmt.Sprintf("attempt %d", i+1),
+		})
+	}
+	var brief, full bytes.Buffer
+	if err := Write(&brief, r, Options{Width: 120}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&full, r, Options{Width: 120, Verbose: true}); err != nil {
+		t.Fatal(err)
+	}
+	b := brief.String()
+	for _, want := range []string{
+		"BREAKS (1200)",
+		"1,168 more syn-unanswered breaks are not listed (--verbose lists them)",
+		"attempt 1\n", "attempt 1101", // connection-refused: all 12 listed
+	} {
+		if !strings.Contains(b, want) {
+			t.Errorf("brief table lacks %q", want)
+		}
+	}
+	if strings.Contains(b, "attempt 1200") || strings.Contains(b, "more connection-refused") {
+		t.Error("brief table lists past the first of syn-unanswered, or cuts the 12 refused")
+	}
+	if f := full.String(); !strings.Contains(f, "attempt 1200") || strings.Contains(f, "not listed") {
+		t.Error("verbose table does not list every break")
+	}
+}
+
+// Past a thousand broken sessions, the first thousand are listed.
+func TestLongTablesCapBrokenSessions(t *testing.T) {
+	r := fixtureMany()
+	for i := range r.Sessions {
+		r.Sessions[i].Outcome = "broken"
+	}
+	var out bytes.Buffer
+	if err := Write(&out, r, Options{Width: 140}); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "500 more broken sessions are not listed (--verbose lists them)") ||
+		strings.Contains(s, "sessions that ended ok") {
+		t.Errorf("brief sessions table does not cap the broken sessions at 1,000:\n%s", s[:min(len(s), 2000)])
+	}
+}

@@ -37,8 +37,8 @@ func writeTable(w *errWriter, r *analysis.Result, opts Options) error {
 		t.header,
 		t.sessions,
 		t.transfers,
-		func() error { return t.verdicts("BREAKS", "no breaks", t.r.Breaks) },
-		func() error { return t.verdicts("FINDINGS", "no findings", t.r.Findings) },
+		func() error { return t.verdicts("BREAKS", "break", "breaks", t.r.Breaks) },
+		func() error { return t.verdicts("FINDINGS", "finding", "findings", t.r.Findings) },
 		t.causeSummary,
 	}
 	if t.verbose {

@@ -20,7 +20,7 @@ func (t *tableReport) sessions() error {
 	// A long list shows the sessions that broke: thousands of rows of
 	// healthy sessions hide them (--verbose, JSON and CSV list all).
 	brief := len(t.r.Sessions) > briefTableRows && !t.verbose
-	hidden := 0
+	hidden, hiddenBroken := 0, 0
 	g := &grid{cols: []column{
 		{title: "ID"},
 		// 21 columns hold any IPv4 endpoint on one line.
@@ -34,11 +34,17 @@ func (t *tableReport) sessions() error {
 		{title: "XFERS\nOK/FAIL", right: true},
 		{title: "OUTCOME", flex: true, min: 6},
 	}}
+	brokenShown := 0
 	for _, s := range t.r.Sessions {
 		if brief && s.Outcome == "ok" {
 			hidden++
 			continue
 		}
+		if brief && brokenShown == briefTableRows {
+			hiddenBroken++
+			continue
+		}
+		brokenShown++
 		ok, failed := transferTally(s)
 		outcome := painted(outcomeColor(s.Outcome), orDash(s.Outcome))
 		if ids := breaks[s.ID]; len(ids) > 0 {
@@ -60,6 +66,9 @@ func (t *tableReport) sessions() error {
 			return err
 		}
 	}
+	if hiddenBroken > 0 {
+		t.line(groupDigits(int64(hiddenBroken)) + " more broken sessions are not listed (--verbose lists them)")
+	}
 	if hidden > 0 {
 		t.line(groupDigits(int64(hidden)) + " sessions that ended ok are not listed (--verbose lists them)")
 	}
@@ -70,7 +79,8 @@ func (t *tableReport) sessions() error {
 }
 
 // briefTableRows: past this many sessions or transfers, the table lists
-// only those that went wrong.
+// only those that went wrong (and of those, this many sessions); past
+// this many breaks or findings, a few of each cause.
 const briefTableRows = 1000
 
 // sessionNotes lists, in verbose mode, what the sessions table has no
