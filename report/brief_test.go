@@ -123,3 +123,24 @@ func TestLongTablesCapBrokenSessions(t *testing.T) {
 		t.Errorf("brief sessions table does not cap the broken sessions at 1,000:\n%s", s[:min(len(s), 2000)])
 	}
 }
+
+// Markdown leaves out the same as the table, unless verbose.
+func TestLongMarkdownIsBriefToo(t *testing.T) {
+	r := fixtureMany()
+	var brief, full bytes.Buffer
+	if err := Write(&brief, r, Options{Format: FormatMarkdown}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&full, r, Options{Format: FormatMarkdown, Verbose: true}); err != nil {
+		t.Fatal(err)
+	}
+	b, f := brief.String(), full.String()
+	for _, want := range []string{"1,485 sessions that ended ok are not listed", "2,985 complete transfers are not listed", "## Transfers (3000)"} {
+		if !strings.Contains(b, want) {
+			t.Errorf("brief Markdown lacks %q", want)
+		}
+	}
+	if strings.Contains(b, "/pub/f8-1.bin") || !strings.Contains(f, "/pub/f8-1.bin") || strings.Contains(f, "not listed") {
+		t.Error("brief Markdown lists a complete transfer, or verbose Markdown leaves one out")
+	}
+}

@@ -16,13 +16,16 @@ type mdReport struct {
 	r      *analysis.Result
 	clock  clock
 	inputs inputIndex
+	// all lists everything, where a large capture's report would leave
+	// out what went well and repeats (brief.go).
+	all bool
 }
 
-func writeMarkdown(w *errWriter, r *analysis.Result) error {
-	m := &mdReport{w: w, r: r, clock: newClock(r), inputs: newInputIndex(r.Inputs)}
+func writeMarkdown(w *errWriter, r *analysis.Result, all bool) error {
+	m := &mdReport{w: w, r: r, clock: newClock(r), inputs: newInputIndex(r.Inputs), all: all}
 	m.header()
-	m.verdicts("Breaks", "No breaks.", r.Breaks)
-	m.verdicts("Findings", "No findings.", r.Findings)
+	m.verdicts("Breaks", "break", "breaks", r.Breaks)
+	m.verdicts("Findings", "finding", "findings", r.Findings)
 	m.sessions()
 	m.transfers()
 	m.causeSummary()
@@ -99,14 +102,15 @@ func (m *mdReport) header() {
 	}
 }
 
-func (m *mdReport) verdicts(title, none string, vs []analysis.Verdict) {
+func (m *mdReport) verdicts(title, singular, plural string, vs []analysis.Verdict) {
 	m.line()
 	m.line("## ", title, " (", strconv.Itoa(len(vs)), ")")
 	m.line()
 	if len(vs) == 0 {
-		m.line(none)
+		m.line("No ", plural, ".")
 		return
 	}
+	vs, hidden := briefVerdicts(vs, m.all)
 	rows := make([][]string, len(vs))
 	for i, v := range vs {
 		rows[i] = []string{
@@ -118,6 +122,10 @@ func (m *mdReport) verdicts(title, none string, vs []analysis.Verdict) {
 	}
 	m.table([]string{"id", "session", "class", "cause", "confidence", "time", "connection", "summary", "frames"},
 		map[int]bool{4: true}, rows)
+	for _, h := range hidden {
+		m.line()
+		m.line(leftOut(h.n, "more "+mdText(h.cause)+" "+singular, "more "+mdText(h.cause)+" "+plural), ".")
+	}
 	for _, v := range vs {
 		m.verdictSection(v)
 	}
@@ -170,8 +178,9 @@ func (m *mdReport) sessions() {
 		return
 	}
 	breaks := breakIDsBySession(m.r.Breaks)
-	rows := make([][]string, len(m.r.Sessions))
-	for i, s := range m.r.Sessions {
+	sessions, okLeft, brokenLeft := briefSessions(m.r.Sessions, m.all)
+	rows := make([][]string, len(sessions))
+	for i, s := range sessions {
 		ok, failed := transferTally(s)
 		rows[i] = []string{
 			mdText(s.ID), mdEndpoints(s.Client, s.Server), mdText(orDash(s.User)), yesNo(s.TLS),
@@ -180,14 +189,35 @@ func (m *mdReport) sessions() {
 			mdText(orDash(strings.Join(breaks[s.ID], " "))),
 		}
 	}
-	m.table([]string{"id", "client → server", "user", "TLS", "start", "duration", "commands", "transfers ok", "transfers failed", "outcome", "breaks"},
-		map[int]bool{5: true, 6: true, 7: true, 8: true}, rows)
+	if len(rows) > 0 {
+		m.table([]string{"id", "client → server", "user", "TLS", "start", "duration", "commands", "transfers ok", "transfers failed", "outcome", "breaks"},
+			map[int]bool{5: true, 6: true, 7: true, 8: true}, rows)
+	}
+	for _, left := range []struct {
+		n        int
+		one, all string
+	}{{brokenLeft, "more broken session", "more broken sessions"}, {okLeft, "session that ended ok", "sessions that ended ok"}} {
+		if left.n > 0 {
+			m.line()
+			m.line(leftOut(int64(left.n), left.one, left.all), ".")
+		}
+	}
 }
 
 func (m *mdReport) transfers() {
+	n := 0
+	for _, s := range m.r.Sessions {
+		n += len(s.Transfers)
+	}
+	brief := briefTransfers(n, m.all)
 	var rows [][]string
+	hidden := 0
 	for _, s := range m.r.Sessions {
 		for _, x := range s.Transfers {
+			if brief && x.Status == "complete" {
+				hidden++
+				continue
+			}
 			mode := orDash(x.Mode)
 			if x.Inferred {
 				mode += " (inferred)"
@@ -204,14 +234,20 @@ func (m *mdReport) transfers() {
 		}
 	}
 	m.line()
-	m.line("## Transfers (", strconv.Itoa(len(rows)), ")")
+	m.line("## Transfers (", strconv.Itoa(n), ")")
 	m.line()
-	if len(rows) == 0 {
+	if n == 0 {
 		m.line("No transfers.")
 		return
 	}
-	m.table([]string{"session", "command", "path", "mode", "bytes / expected", "reply", "status", "start", "data connection"},
-		map[int]bool{4: true}, rows)
+	if len(rows) > 0 {
+		m.table([]string{"session", "command", "path", "mode", "bytes / expected", "reply", "status", "start", "data connection"},
+			map[int]bool{4: true}, rows)
+	}
+	if hidden > 0 {
+		m.line()
+		m.line(leftOut(int64(hidden), "complete transfer", "complete transfers"), ".")
+	}
 }
 
 func (m *mdReport) causeSummary() {

@@ -34,10 +34,13 @@ const DefaultWidth = 100
 
 // Options choose the format and its presentation.
 type Options struct {
-	Format  string // table (default), json, ndjson, csv, markdown
-	Width   int    // terminal width for tables; 0 = 100
-	Color   bool   // ANSI colour in tables (only when writing to a terminal; cmd decides)
-	Verbose bool   // table: also the connections table and every evidence line
+	Format string // table (default), json, ndjson, csv, markdown
+	Width  int    // terminal width for tables; 0 = 100
+	Color  bool   // ANSI colour in tables (only when writing to a terminal; cmd decides)
+	// Verbose: the table also shows the connections and every evidence
+	// line; the table and Markdown list everything a large capture's
+	// report otherwise leaves out (brief.go).
+	Verbose bool
 }
 
 // Formats lists the formats Write accepts, the default first.
@@ -76,7 +79,7 @@ func Write(w io.Writer, r *analysis.Result, opts Options) error {
 	case FormatCSV:
 		err = writeCSV(ew, r)
 	case FormatMarkdown:
-		err = writeMarkdown(ew, r)
+		err = writeMarkdown(ew, r, opts.Verbose)
 	default:
 		return fmt.Errorf("write report: unknown format %q (want one of %s)", opts.Format, strings.Join(Formats(), ", "))
 	}

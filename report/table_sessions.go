@@ -17,10 +17,7 @@ func (t *tableReport) sessions() error {
 		return nil
 	}
 	breaks := breakIDsBySession(t.r.Breaks)
-	// A long list shows the sessions that broke: thousands of rows of
-	// healthy sessions hide them (--verbose, JSON and CSV list all).
-	brief := len(t.r.Sessions) > briefTableRows && !t.verbose
-	hidden, hiddenBroken := 0, 0
+	sessions, okLeft, brokenLeft := briefSessions(t.r.Sessions, t.verbose)
 	g := &grid{cols: []column{
 		{title: "ID"},
 		// 21 columns hold any IPv4 endpoint on one line.
@@ -34,17 +31,7 @@ func (t *tableReport) sessions() error {
 		{title: "XFERS\nOK/FAIL", right: true},
 		{title: "OUTCOME", flex: true, min: 6},
 	}}
-	brokenShown := 0
-	for _, s := range t.r.Sessions {
-		if brief && s.Outcome == "ok" {
-			hidden++
-			continue
-		}
-		if brief && brokenShown == briefTableRows {
-			hiddenBroken++
-			continue
-		}
-		brokenShown++
+	for _, s := range sessions {
 		ok, failed := transferTally(s)
 		outcome := painted(outcomeColor(s.Outcome), orDash(s.Outcome))
 		if ids := breaks[s.ID]; len(ids) > 0 {
@@ -66,22 +53,17 @@ func (t *tableReport) sessions() error {
 			return err
 		}
 	}
-	if hiddenBroken > 0 {
-		t.line(groupDigits(int64(hiddenBroken)) + " more broken sessions are not listed (--verbose lists them)")
+	if brokenLeft > 0 {
+		t.line(leftOut(int64(brokenLeft), "more broken session", "more broken sessions"))
 	}
-	if hidden > 0 {
-		t.line(groupDigits(int64(hidden)) + " sessions that ended ok are not listed (--verbose lists them)")
+	if okLeft > 0 {
+		t.line(leftOut(int64(okLeft), "session that ended ok", "sessions that ended ok"))
 	}
 	if t.verbose {
 		t.sessionNotes()
 	}
 	return nil
 }
-
-// briefTableRows: past this many sessions or transfers, the table lists
-// only those that went wrong (and of those, this many sessions); past
-// this many breaks or findings, a few of each cause.
-const briefTableRows = 1000
 
 // sessionNotes lists, in verbose mode, what the sessions table has no
 // room for: banners, reply counts and the dissector's anomaly counters.
@@ -147,7 +129,7 @@ func (t *tableReport) transfers() error {
 		cols = append(cols, column{title: "START", flex: true, min: len(timeOfDay)})
 	}
 	g := &grid{cols: cols}
-	brief := n > briefTableRows && !t.verbose
+	brief := briefTransfers(n, t.verbose)
 	hidden := 0
 	for _, s := range t.r.Sessions {
 		for _, x := range s.Transfers {
@@ -176,7 +158,7 @@ func (t *tableReport) transfers() error {
 		}
 	}
 	if hidden > 0 {
-		t.line(groupDigits(int64(hidden)) + " complete transfers are not listed (--verbose lists them)")
+		t.line(leftOut(int64(hidden), "complete transfer", "complete transfers"))
 	}
 	return nil
 }

@@ -20,10 +20,7 @@ func (t *tableReport) verdicts(title, singular, plural string, vs []analysis.Ver
 		t.line("no " + plural)
 		return nil
 	}
-	var hidden []hiddenCause
-	if len(vs) > briefTableRows && !t.verbose {
-		vs, hidden = briefVerdicts(vs)
-	}
+	vs, hidden := briefVerdicts(vs, t.verbose)
 	g := &grid{cols: []column{
 		{title: "ID"},
 		{title: "SESS"},
@@ -54,46 +51,9 @@ func (t *tableReport) verdicts(title, singular, plural string, vs []analysis.Ver
 		t.line("")
 	}
 	for _, h := range hidden {
-		are := " are"
-		if h.n == 1 {
-			are = " is"
-		}
-		t.line(counted(h.n, "more "+clean(h.cause)+" "+singular, "more "+clean(h.cause)+" "+plural) + are + " not listed (--verbose lists them)")
+		t.line(leftOut(h.n, "more "+clean(h.cause)+" "+singular, "more "+clean(h.cause)+" "+plural))
 	}
 	return nil
-}
-
-// briefPerCause: past briefTableRows verdicts, the table shows this many
-// of each cause (the first ones); a SYN flood's 20,000 syn-unanswered
-// breaks are one story, told by its first few and a count.
-const briefPerCause = 20
-
-type hiddenCause struct {
-	cause string
-	n     int64
-}
-
-// briefVerdicts keeps the first briefPerCause verdicts of each cause, in
-// order, and counts the others by cause, in the order causes first
-// appear.
-func briefVerdicts(vs []analysis.Verdict) (shown []analysis.Verdict, hidden []hiddenCause) {
-	seen := map[string]int{}
-	index := map[string]int{}
-	for _, v := range vs {
-		seen[v.Cause]++
-		if seen[v.Cause] <= briefPerCause {
-			shown = append(shown, v)
-			continue
-		}
-		i, ok := index[v.Cause]
-		if !ok {
-			i = len(hidden)
-			index[v.Cause] = i
-			hidden = append(hidden, hiddenCause{cause: v.Cause})
-		}
-		hidden[i].n++
-	}
-	return shown, hidden
 }
 
 func verdictIDColor(v analysis.Verdict) string {
