@@ -53,7 +53,7 @@ func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
 	fs.BoolVar(&f.showPasswords, "show-passwords", false, "show PASS arguments (redacted by default)")
 	fs.StringSliceVar(&f.failOn, "fail-on", nil, "exit 3 when a break of these classes is found (comma-separated: network, protocol, server-policy, client, unknown, or any)")
-	fs.BoolVarP(&f.verbose, "verbose", "v", false, "table: also every connection and every evidence line")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "table: also every connection and every evidence line; table and markdown: every session, transfer, break and finding of a large capture")
 	fs.StringVar(&f.color, "color", "auto", "colour in tables: auto, always, never")
 	fs.VarPF(progressFlag{&f.progress, progressAlways}, "progress", "", "draw the progress bar (percent, rate, ETA) on stderr even when it is not a terminal (by default: on a terminal only)").NoOptDefVal = "true"
 	fs.VarPF(progressFlag{&f.progress, progressNever}, "no-progress", "", "no progress bar, even on a terminal").NoOptDefVal = "true"

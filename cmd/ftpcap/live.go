@@ -90,7 +90,7 @@ func newLiveFlagSet(f *liveFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.IntVarP(&f.fileCount, "file-count", "W", 0, "with -C or -G: keep only this many files, removing the oldest")
 	fs.StringVarP(&f.format, "format", "F", "table", "report format: "+strings.Join(report.Formats(), ", ")+" (breaks are printed as they happen: one line, or NDJSON with json and ndjson)")
 	fs.StringVarP(&f.output, "output", "o", "", "write the final report to this file instead of stdout")
-	fs.BoolVarP(&f.verbose, "verbose", "v", false, "table report: also every connection and every evidence line")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "table report: also every connection and every evidence line, and everything a large capture's report leaves out")
 	fs.StringVar(&f.color, "color", "auto", "colour in tables and lines: auto, always, never")
 	fs.BoolVar(&f.showPasswords, "show-passwords", false, "show PASS arguments (redacted by default)")
 	fs.StringSliceVar(&f.failOn, "fail-on", nil, "exit 3 when a break of these classes was found, or \"alert\" when an alert fired (comma-separated)")
