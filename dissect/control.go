@@ -29,6 +29,7 @@ type direction struct {
 
 // pendingCmd is a command waiting for its final reply.
 type pendingCmd struct {
+	cmd      Command  // the exchange's command
 	logIdx   int      // index in Session.Log, -1 when past the cap
 	ex       Exchange // the exchange itself when logIdx < 0
 	verb     string
@@ -283,18 +284,30 @@ func (ctl *control) command(l line) {
 	}
 	s.Commands++
 	ctl.a.stats.Commands++
-	cmd := &Command{Verb: verb, Arg: arg, Known: known, At: l.at}
-	p := &pendingCmd{verb: verb, logIdx: -1}
+	// One allocation for both: the command lives as long as its
+	// exchange, which the pending entry's log index points at anyway.
+	p := &pendingCmd{verb: verb, logIdx: -1, cmd: Command{Verb: verb, Arg: arg, Known: known, At: l.at}}
+	cmd := &p.cmd
 	ctl.log(p, Exchange{Cmd: cmd})
 	if len(ctl.pending) >= ctl.a.opts.MaxPendingCommands {
-		old := ctl.pending[0]
-		ctl.pending = ctl.pending[1:]
+		old := ctl.popPending()
 		s.PendingDropped++
 		ctl.a.stats.PendingDropped++
 		s.noteAnomaly(AnomalyTooManyPending, tcpflow.FromClient, l.at, old.verb)
 	}
 	ctl.pending = append(ctl.pending, p)
 	ctl.commandEffects(p, cmd)
+}
+
+// popPending removes the oldest command waiting for its reply. The queue
+// is shifted down rather than resliced, so its array is reused and a
+// session's commands do not each grow a new one.
+func (ctl *control) popPending() *pendingCmd {
+	p := ctl.pending[0]
+	n := copy(ctl.pending, ctl.pending[1:])
+	ctl.pending[n] = nil
+	ctl.pending = ctl.pending[:n]
+	return p
 }
 
 // log stores an exchange in the session log, or in p when the log is full.
@@ -357,7 +370,7 @@ func (ctl *control) reply(r Reply) {
 		ctl.preliminary(p, r)
 		return
 	}
-	ctl.pending = ctl.pending[1:]
+	ctl.popPending()
 	ctl.final(p, r)
 }
 
