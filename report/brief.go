@@ -34,9 +34,31 @@ func briefSessions(ss []analysis.Session, all bool) (shown []analysis.Session, o
 	return shown, okLeft, brokenLeft
 }
 
-// briefTransfers reports whether, of a capture's n transfers, only those
-// that did not complete are listed.
-func briefTransfers(n int, all bool) bool { return !all && n > briefRows }
+// sessionTransfer is a transfer with the session it belongs to.
+type sessionTransfer struct {
+	session string
+	analysis.Transfer
+}
+
+// briefTransfers returns the transfers of every session to list, in
+// order, how many there are in all, and how many complete ones were left
+// out.
+func briefTransfers(ss []analysis.Session, all bool) (shown []sessionTransfer, total, completeLeft int) {
+	for _, s := range ss {
+		total += len(s.Transfers)
+	}
+	brief := !all && total > briefRows
+	for _, s := range ss {
+		for _, x := range s.Transfers {
+			if brief && x.Status == "complete" {
+				completeLeft++
+				continue
+			}
+			shown = append(shown, sessionTransfer{s.ID, x})
+		}
+	}
+	return shown, total, completeLeft
+}
 
 // hiddenCause counts the verdicts of a cause a brief report left out.
 type hiddenCause struct {

@@ -205,32 +205,21 @@ func (m *mdReport) sessions() {
 }
 
 func (m *mdReport) transfers() {
-	n := 0
-	for _, s := range m.r.Sessions {
-		n += len(s.Transfers)
-	}
-	brief := briefTransfers(n, m.all)
-	var rows [][]string
-	hidden := 0
-	for _, s := range m.r.Sessions {
-		for _, x := range s.Transfers {
-			if brief && x.Status == "complete" {
-				hidden++
-				continue
-			}
-			mode := orDash(x.Mode)
-			if x.Inferred {
-				mode += " (inferred)"
-			}
-			data := "-"
-			if x.Data != nil {
-				data = mdEndpoints(x.Data.Client, x.Data.Server)
-			}
-			rows = append(rows, []string{
-				mdText(s.ID), mdText(orDash(x.Command)), mdText(orDash(x.Path)), mdText(mode),
-				mdText(transferBytes(x)), mdText(replyText(x.Reply, x.ReplyText)), mdText(orDash(x.Status)),
-				m.clock.at(x.Start), data,
-			})
+	transfers, n, hidden := briefTransfers(m.r.Sessions, m.all)
+	rows := make([][]string, len(transfers))
+	for i, x := range transfers {
+		mode := orDash(x.Mode)
+		if x.Inferred {
+			mode += " (inferred)"
+		}
+		data := "-"
+		if x.Data != nil {
+			data = mdEndpoints(x.Data.Client, x.Data.Server)
+		}
+		rows[i] = []string{
+			mdText(x.session), mdText(orDash(x.Command)), mdText(orDash(x.Path)), mdText(mode),
+			mdText(transferBytes(x.Transfer)), mdText(replyText(x.Reply, x.ReplyText)), mdText(orDash(x.Status)),
+			m.clock.at(x.Start), data,
 		}
 	}
 	m.line()

@@ -106,10 +106,7 @@ func anomalyList(m map[string]int) string {
 
 // transfers lists every data-transfer command of every session.
 func (t *tableReport) transfers() error {
-	n := 0
-	for _, s := range t.r.Sessions {
-		n += len(s.Transfers)
-	}
+	transfers, n, hidden := briefTransfers(t.r.Sessions, t.verbose)
 	t.section("TRANSFERS", n)
 	if n == 0 {
 		t.line("no transfers")
@@ -129,28 +126,20 @@ func (t *tableReport) transfers() error {
 		cols = append(cols, column{title: "START", flex: true, min: len(timeOfDay)})
 	}
 	g := &grid{cols: cols}
-	brief := briefTransfers(n, t.verbose)
-	hidden := 0
-	for _, s := range t.r.Sessions {
-		for _, x := range s.Transfers {
-			if brief && x.Status == "complete" {
-				hidden++
-				continue
-			}
-			row := []cell{
-				txt(s.ID),
-				txt(orDash(x.Command)),
-				txt(orDash(x.Path)),
-				transferMode(x),
-				txt(transferBytes(x)),
-				txt(replyText(x.Reply, x.ReplyText)),
-				painted(statusColor(x.Status), orDash(x.Status)),
-			}
-			if t.verbose {
-				row = append(row, txt(t.clock.at(x.Start)))
-			}
-			g.add(row...)
+	for _, x := range transfers {
+		row := []cell{
+			txt(x.session),
+			txt(orDash(x.Command)),
+			txt(orDash(x.Path)),
+			transferMode(x.Transfer),
+			txt(transferBytes(x.Transfer)),
+			txt(replyText(x.Reply, x.ReplyText)),
+			painted(statusColor(x.Status), orDash(x.Status)),
 		}
+		if t.verbose {
+			row = append(row, txt(t.clock.at(x.Start)))
+		}
+		g.add(row...)
 	}
 	if len(g.rows) > 0 {
 		if err := t.grid(g); err != nil {
