@@ -38,20 +38,21 @@ type mappedPcapReader struct {
 	pager      *pager       // nil when not mapped (tests)
 	size       func() int64 // the file's size now
 	shrunk     bool         // the file was cut short while being read
-	sizeCheck  int64        // the pager's failure last looked into
+	sizeLooked bool         // shrink has looked at the file's size
 }
 
 // errShrunk ends a file that someone else cut short while it was read.
 var errShrunk = errors.New("the file was cut short while it was being read")
 
-// shrink ends the mapping at the file's current size.
+// shrink ends the mapping at the file's current size. It is looked at
+// once; should the file not be shorter after all, any fault is left to
+// the pipeline's guard.
 func (m *mappedPcapReader) shrink() {
-	n := m.size()
-	if n < 0 || n >= int64(len(m.data)) {
-		return
+	m.sizeLooked = true
+	if n := m.size(); n >= 0 && n < int64(len(m.data)) {
+		m.data = m.data[:max(int(n), m.off)]
+		m.shrunk = true
 	}
-	m.data = m.data[:max(int(n), m.off)]
-	m.shrunk = true
 }
 
 // newMappedPcapReader checks the global header with pcapgo's own reader,
@@ -91,6 +92,12 @@ func (m *mappedPcapReader) u32(b []byte) uint32 {
 // a record boundary, io.ErrUnexpectedEOF inside a record.
 func (m *mappedPcapReader) read() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
 	var ci gopacket.CaptureInfo
+	if !m.sizeLooked && m.pager.failed() >= 0 {
+		// The file was cut short while being read (truncated in place):
+		// reading past its new end would fault, so the mapping ends
+		// there and the checks below stop the reading at it.
+		m.shrink()
+	}
 	left := len(m.data) - m.off
 	if left == 0 {
 		m.consumed.Store(int64(m.off))
@@ -118,17 +125,6 @@ func (m *mappedPcapReader) read() ([]byte, gopacket.CaptureInfo, layers.LinkType
 	end := start + ci.CaptureLength
 	if end > len(m.data) {
 		return nil, ci, m.lt, m.cut()
-	}
-	if f := m.pager.failed(); f >= 0 && int64(end) > f && f != m.sizeCheck {
-		// The pager could not map these pages in: the file was cut short
-		// while being read (truncated in place), and reading past its
-		// new end would fault, so the reading stops there.
-		m.sizeCheck = f
-		m.shrink()
-		if end > len(m.data) {
-			m.off = len(m.data)
-			return nil, ci, m.lt, errShrunk
-		}
 	}
 	m.off = end
 	if m.sinceStore++; m.sinceStore == 256 {
