@@ -60,6 +60,10 @@ func Files(ctx context.Context, paths []string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer src.Close()
+	if opts.Progress != nil {
+		position := src.Position
+		opts.Progress.position.Store(&position)
+	}
 	return Run(ctx, src, src.Inputs, opts)
 }
 
@@ -273,6 +277,22 @@ type Progress struct {
 	Connections atomic.Int64
 	Sessions    atomic.Int64
 	Breaks      atomic.Int64
+	// position is how far reading the input files has got, set by Files
+	// once they are open.
+	position atomic.Pointer[func() (read, total int64)]
+}
+
+// Position reports how far reading the input files has got: bytes of the
+// files read, of their total size (-1 while an input's size is unknown,
+// as for stdin). ok is false before Files has opened them, and for other
+// sources.
+func (p *Progress) Position() (read, total int64, ok bool) {
+	f := p.position.Load()
+	if f == nil {
+		return 0, -1, false
+	}
+	read, total = (*f)()
+	return read, total, true
 }
 
 // report publishes the counts so far.

@@ -90,3 +90,27 @@ func corpusDirIfPresent() string {
 	}
 	return corpusDir
 }
+
+// Files tells Progress how far reading has got: all of the file at the
+// end, and nothing known before it opens the file.
+func TestProgressPosition(t *testing.T) {
+	path := filepath.Join("..", "samples", "clean-active-port.pcap")
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := &analysis.Progress{}
+	if _, _, ok := pr.Position(); ok {
+		t.Fatal("position known before any file is open")
+	}
+	if _, err := analysis.Files(context.Background(), []string{path}, analysis.Options{Progress: pr, Parallel: true}); err != nil {
+		t.Fatal(err)
+	}
+	read, total, ok := pr.Position()
+	if !ok || read != st.Size() || total != st.Size() {
+		t.Errorf("position %d of %d (known %v), want %d of %d", read, total, ok, st.Size(), st.Size())
+	}
+	if pr.Sessions.Load() != 1 || pr.Packets.Load() == 0 {
+		t.Errorf("progress counted %d sessions, %d packets", pr.Sessions.Load(), pr.Packets.Load())
+	}
+}

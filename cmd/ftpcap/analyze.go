@@ -18,7 +18,6 @@ import (
 	"github.com/ftpcap/ftpcap/analysis"
 	"github.com/ftpcap/ftpcap/classify"
 	"github.com/ftpcap/ftpcap/report"
-	"github.com/ftpcap/ftpcap/source"
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -143,25 +142,24 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return code
 }
 
-// analyzeFiles is analysis.Files, with the progress bar on stderr while
-// the files are read when showBar; the bar is off the screen when it
-// returns. It opens the files itself, as analysis.Files does (keep the
-// two in step), because the bar reads how far the source has got.
+// analyzeFiles is analysis.Files on every core, with the progress bar on
+// stderr while the files are read when showBar; the bar is off the screen
+// when it returns.
 func analyzeFiles(ctx context.Context, paths []string, opts analysis.Options, showBar bool, stderr io.Writer) (*analysis.Result, error) {
-	src, err := source.OpenFiles(paths, source.Options{Filter: opts.Filter})
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
 	if showBar {
-		opts.Progress = &analysis.Progress{}
-		stop := startProgress(stderr, src.Position, opts.Progress, terminalWidth())
+		pr := &analysis.Progress{}
+		opts.Progress = pr
+		position := func() (read, total int64) {
+			read, total, _ = pr.Position() // 0 of unknown until the files are open
+			return read, total
+		}
+		stop := startProgress(stderr, position, pr, terminalWidth())
 		defer stop()
 	}
 	// Files need no packet to reach the tracker at once: read ahead and
 	// judge on the other cores.
 	opts.Parallel = true
-	return analysis.Run(ctx, src, src.Inputs, opts)
+	return analysis.Files(ctx, paths, opts)
 }
 
 // options turns flags into analysis options.
