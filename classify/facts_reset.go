@@ -212,7 +212,7 @@ func (o *resetOrigin) endpointNote(c *tcpflow.Conn) string {
 
 // resetSigns collects the supporting signs of an injected RST.
 func resetSigns(c *tcpflow.Conn, rst tcpflow.Seg) []resetSign {
-	segs, completeFrom := knownSegs(c)
+	segs, completeFrom := c.KnownSegs()
 	var out []resetSign
 	add := func(strong bool, format string, args ...any) {
 		out = append(out, resetSign{text: fmt.Sprintf(format, args...), strong: strong})
@@ -478,7 +478,7 @@ func inFlightMargin(c *tcpflow.Conn) int64 {
 // forgedResets judges every RST of b's connection, in capture order.
 func forgedResets(b *Case) []resetOrigin {
 	var out []resetOrigin
-	segs, _ := knownSegs(b.Conn)
+	segs, _ := b.Conn.KnownSegs()
 	for _, s := range segs {
 		if s.Flags&tcpflow.FlagRST != 0 {
 			out = append(out, judgeReset(b, s))

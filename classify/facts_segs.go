@@ -9,11 +9,6 @@ import (
 // capped; its tail of last packets; the first FIN and RST of each side)
 // and how the rules find one.
 
-// knownSegs returns the packets of a connection the tracker kept (its log
-// and its tail), in capture order, and the first packet from which every
-// packet is among them (zero: all are). The slice is shared: read only.
-func knownSegs(c *tcpflow.Conn) ([]tcpflow.Seg, tcpflow.Ref) { return c.KnownSegs() }
-
 // loggedSeg finds a packet in the connection's log or tail.
 func loggedSeg(c *tcpflow.Conn, at tcpflow.Ref) (tcpflow.Seg, bool) {
 	for _, s := range c.Log {
@@ -46,7 +41,7 @@ func lastSegBefore(segs []tcpflow.Seg, completeFrom tcpflow.Ref, d tcpflow.Dir, 
 // firstSeg returns dir's first kept packet with all of flags set (a SYN,
 // a SYN-ACK, a FIN).
 func firstSeg(c *tcpflow.Conn, dir tcpflow.Dir, flags uint8) (tcpflow.Seg, bool) {
-	segs, _ := knownSegs(c)
+	segs, _ := c.KnownSegs()
 	for _, s := range segs {
 		if s.Dir == dir && s.Flags&flags == flags {
 			return s, true
@@ -58,7 +53,7 @@ func firstSeg(c *tcpflow.Conn, dir tcpflow.Dir, flags uint8) (tcpflow.Seg, bool)
 // firstFrom returns d's first kept packet at or after since (zero: from
 // the start) with any of flags set (a FIN or a RST).
 func firstFrom(c *tcpflow.Conn, d tcpflow.Dir, flags uint8, since tcpflow.Ref) (tcpflow.Seg, bool) {
-	segs, _ := knownSegs(c)
+	segs, _ := c.KnownSegs()
 	for _, s := range segs {
 		if s.Dir == d && s.Flags&flags != 0 && !s.Ref.Before(since) {
 			return s, true
@@ -85,7 +80,7 @@ func teardownAfter(c *tcpflow.Conn, at tcpflow.Ref) (tcpflow.Seg, bool) {
 			best, found = s, true
 		}
 	}
-	segs, _ := knownSegs(c)
+	segs, _ := c.KnownSegs()
 	for _, s := range segs {
 		if s.Flags&(tcpflow.FlagFIN|tcpflow.FlagRST) != 0 && !s.Ref.Before(at) {
 			take(s)

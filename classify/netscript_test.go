@@ -554,7 +554,7 @@ func (w *wire) cases() []*Case {
 // rstOf returns the first RST of a case's connection.
 func rstOf(t *testing.T, b *Case) tcpflow.Seg {
 	t.Helper()
-	segs, _ := knownSegs(b.Conn)
+	segs, _ := b.Conn.KnownSegs()
 	for _, s := range segs {
 		if s.Flags&tcpflow.FlagRST != 0 {
 			return s
