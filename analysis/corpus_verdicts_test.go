@@ -25,9 +25,11 @@ var corpusVerdicts = []struct {
 		"USER answered 530 'This FTP server is anonymous only.' twice, then the client QUITs: the login was refused"},
 	{"zeek/Traces/ftp/ftp-password-pass-command.pcap", []string{"control/login-failures"},
 		"USER/PASS answered 530 'Login incorrect.' (frame 11) and nothing after it logs in"},
-	{"zeek/Traces/ftp/ipv6-multiline-reply.pcap", []string{"control/file-unavailable", "control/client-abort"},
-		"SIZE and RETR libssh-0.5.2.tar.gz answered 550 'No such file or directory' (the session goes on), " +
-			"then the client resets the control connection without QUIT (frames 49-50)"},
+	{"zeek/Traces/ftp/ipv6-multiline-reply.pcap", []string{"control/file-unavailable"},
+		"SIZE and RETR libssh-0.5.2.tar.gz answered 550 'No such file or directory' (frame 44); the client " +
+			"then leaves with a FIN (frame 45) and no QUIT; the server's unprompted 221 (frame 47) answers no " +
+			"command, and the client's RSTs (48, 50) answer that late segment on a closed socket: one break, " +
+			"the refused file, not a client abort"},
 	{"suricata-verify/tests/ftp-retr-bypass-realserver/input.pcap", []string{"control/data-connection-failed"},
 		"RETR without PORT or PASV answered 425 'Use PORT or PASV first.'; the session then QUITs normally"},
 }

@@ -29,8 +29,12 @@ type Case struct {
 	Conn     *tcpflow.Conn
 	Transfer *dissect.Transfer
 	Data     *dissect.DataConn
-	Why      string
-	Ctx      *Context
+	// Refusal is the request a control-connection break is about when
+	// the server refused it and the client abandoned it (a 550 to SIZE,
+	// PORT answered 500…); nil otherwise.
+	Refusal *Refusal
+	Why     string
+	Ctx     *Context
 }
 
 // Context is what the capture as a whole shows, beyond one session.
@@ -145,7 +149,7 @@ func decide(b *Case) Verdict {
 		}
 		if f := r.Check(b); f != nil {
 			f.Cause = r.Cause
-			found = append(found, ruleFinding{f: f, prec: r.Precedence})
+			found = append(found, ruleFinding{f: f, prec: precedenceOf(r.Cause)})
 		}
 	}
 	found = keepReplyCauses(b, found)
@@ -190,11 +194,26 @@ func breakTime(b *Case, f *Finding) tcpflow.Ref {
 	return t
 }
 
-// findBreaks lists what ended badly in a session.
+// findBreaks lists what ended badly in a session: the control
+// connection, each transfer that did not complete, each request for a file
+// or directory that was refused and abandoned, a data channel that never
+// worked, and data connections no transfer claimed that failed.
 func findBreaks(s *dissect.Session) []*Case {
 	var out []*Case
-	if why := controlBroke(s); why != "" {
+	refused := pathRefusals(s)
+	dead := deadChannel(s, refused)
+	if why := controlBroke(s); why != "" && !explainedBy(s, why, refused, dead) {
 		out = append(out, &Case{Session: s, Kind: KindControl, Conn: s.Control, Why: why})
+	}
+	for _, r := range refused {
+		out = append(out, &Case{Session: s, Kind: KindControl, Conn: s.Control, Refusal: r, Why: r.Verb() + " refused"})
+	}
+	if dead != nil {
+		why := "data channel refused"
+		if dead.Reply.Code < 400 {
+			why = "data channel never reached"
+		}
+		out = append(out, &Case{Session: s, Kind: KindControl, Conn: s.Control, Refusal: dead, Why: why})
 	}
 	for _, t := range s.Transfers {
 		if t.Status() == dissect.StatusComplete || unfinishedAtEnd(s, t) {
@@ -223,11 +242,53 @@ func findBreaks(s *dissect.Session) []*Case {
 		switch {
 		case neverConnected(d.Conn):
 			out = append(out, &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Why: "data connection never established"})
+		case unusedClosedByClient(d):
+			// Opened and closed unused by the client (curl after a 550
+			// to SIZE): whatever the server does after the client's
+			// FIN, a reset included, breaks nothing.
 		case !d.Conn.Half[0].RST.IsZero() || !d.Conn.Half[1].RST.IsZero():
 			out = append(out, &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Why: "data connection reset"})
 		}
 	}
 	return out
+}
+
+// explainedBy: the control connection's break is only the client leaving
+// after a refusal or a data channel that never worked, which are breaks of
+// their own: one break, not two.
+func explainedBy(s *dissect.Session, why string, refused []*Refusal, dead *Refusal) bool {
+	switch why {
+	case whyLeftAfterError:
+		_, r := lastFinalReplyBy(s, closedAt(s.Control, tcpflow.FromClient))
+		if dead != nil && r == dead.Reply {
+			return true
+		}
+		for _, rf := range refused {
+			if r == rf.Reply {
+				return true
+			}
+		}
+		for _, t := range s.Transfers {
+			if r != nil && t.Final != nil && r.At == t.Final.At && t.Status() != dissect.StatusComplete {
+				return true // the refused transfer is the break
+			}
+		}
+	case whyLeftAfterDataFailed:
+		return dead != nil
+	}
+	return false
+}
+
+// unusedClosedByClient: a data connection that carried no payload either
+// way and that the FTP client closed first with a FIN.
+func unusedClosedByClient(d *dissect.DataConn) bool {
+	c := d.Conn
+	if c.Half[0].Bytes > 0 || c.Half[1].Bytes > 0 || c.Midstream {
+		return false
+	}
+	client := d.FromFTPServer.Other() // the FTP client's side of the data connection
+	side, at, ok := firstCloser(c)
+	return ok && side == client && at == c.Half[client].FIN
 }
 
 // controlBroke says why the control connection did not end the way a
@@ -256,44 +317,65 @@ func controlBroke(s *dissect.Session) string {
 	case tlsAttempted(s) && encryptedOrderlyEnd(c):
 		return ""
 	}
-	if r := s.LastReply; r != nil && r.Valid && r.Code == 421 {
+	if _, r := lastFinalReplyBy(s, closedAt(c, tcpflow.FromClient)); r != nil && r.Code == 421 {
 		return "server sent 421"
+	}
+	side, at, closed := firstCloser(c)
+	if closed && side == tcpflow.FromClient && at == c.Half[tcpflow.FromClient].FIN {
+		// The client left first, with a FIN: whatever came after (a late
+		// reply, the client's kernel resetting it) follows from that.
+		return clientLeft(s, at)
 	}
 	ending, _ := c.Ending()
 	switch ending {
 	case tcpflow.ClosedRST:
 		return "reset"
 	case tcpflow.ClosedFIN:
-		if !c.Half[tcpflow.FromServer].FIN.IsZero() && firstFIN(c) == tcpflow.FromServer {
+		if side == tcpflow.FromServer {
 			return "server closed"
 		}
-		if pendingCommand(s) != nil || transferInProgress(s, c.Half[tcpflow.FromClient].FIN) {
-			return "client closed mid-command"
-		}
-		if clientLeftUngreeted(s) {
-			return "client closed waiting for the greeting"
-		}
-		if dataConnFailedBefore(s, c.Half[tcpflow.FromClient].FIN) {
-			// It gave up on the session when its data connection failed.
-			return "client left after its data connection failed"
-		}
-		if _, r := lastFinalReply(s); r != nil && r.Code >= 400 {
-			return "client left after an error reply"
-		}
-		return ""
+		return clientLeft(s, at)
 	}
 	// Still open when the capture (or the idle timeout) ended it: a
 	// half-closed connection is a break, a quiet one is not.
 	if !c.Half[tcpflow.FromServer].FIN.IsZero() {
 		return "server closed"
 	}
-	if !c.Half[tcpflow.FromClient].FIN.IsZero() && pendingCommand(s) != nil {
-		return "client closed mid-command"
-	}
 	if unackedAtEnd(c) {
 		// Still retransmitting into silence when the capture ends: the
 		// connection is lost whether or not its sender gave up in view.
 		return "segments never acknowledged"
+	}
+	return ""
+}
+
+// Why a control connection broke when the client left it.
+const (
+	whyLeftMidCommand      = "client closed mid-command"
+	whyLeftAfterDataFailed = "client left after its data connection failed"
+	whyLeftAfterError      = "client left after an error reply"
+)
+
+// clientLeft says whether a client that closed the control connection at
+// at left something broken: a command or transfer still waiting, a
+// greeting never received, a data connection that failed, or an error
+// reply it gave up on. A client that leaves without QUIT once everything
+// it asked for was answered and every transfer completed (wget does)
+// breaks nothing.
+func clientLeft(s *dissect.Session, at tcpflow.Ref) string {
+	switch {
+	case quitSentBy(s, at) && !transferInProgress(s, at):
+		return "" // it said it was leaving
+	case pendingAt(s, at) != nil || transferInProgress(s, at):
+		return whyLeftMidCommand
+	case clientLeftUngreeted(s):
+		return "client closed waiting for the greeting"
+	case dataConnFailedBefore(s, at):
+		// It gave up on the session when its data connection failed.
+		return whyLeftAfterDataFailed
+	}
+	if _, r := lastFinalReplyBy(s, at); r != nil && r.Code >= 400 {
+		return whyLeftAfterError
 	}
 	return ""
 }
@@ -348,24 +430,6 @@ func loginFailed(s *dissect.Session) bool {
 		}
 	}
 	return failed
-}
-
-// pendingCommand returns the last command still waiting for its final
-// reply, or nil.
-func pendingCommand(s *dissect.Session) *dissect.Command {
-	for i := len(s.Log) - 1; i >= 0; i-- {
-		e := &s.Log[i]
-		if e.Cmd == nil {
-			continue
-		}
-		for _, r := range e.Replies {
-			if r.Valid && r.Code >= 200 {
-				return nil
-			}
-		}
-		return e.Cmd
-	}
-	return nil
 }
 
 // transferInProgress: a transfer had no final reply when at happened.

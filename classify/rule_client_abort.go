@@ -13,10 +13,9 @@ import (
 // and when a forged RST ended the connection this rule steps aside.
 func init() {
 	register(Rule{
-		Cause:      "client-abort",
-		Precedence: 70,
-		Needs:      "ABOR during a transfer, or the client's RST/FIN mid-transfer or mid-command with no server error before it",
-		Example:    "The client aborted RETR big.iso (ABOR) after 262144 of 1048576 bytes.",
+		Cause:   "client-abort",
+		Needs:   "ABOR during a transfer, or the client's RST/FIN mid-transfer or mid-command with no server error before it",
+		Example: "The client aborted RETR big.iso (ABOR) after 262144 of 1048576 bytes.",
 		Check: func(b *Case) *Finding {
 			if t := b.Transfer; t != nil && t.Aborted {
 				return &Finding{Confidence: 0.85,
@@ -31,6 +30,12 @@ func init() {
 			cd := b.ServerDir().Other()
 			origin, ok := endpointReset(b, cd)
 			end, what := origin.rst, "reset"
+			if fin := c.Half[cd].FIN; ok && !fin.IsZero() && fin.Before(end.Ref) {
+				// The client is dated by its first FIN or RST: a RST
+				// after its own FIN only answers a late segment on a
+				// socket it had already closed.
+				ok = false
+			}
 			if !ok {
 				// A FIN from the client is an abort on a data connection
 				// (the receiver hung up before the sender finished, or
@@ -65,7 +70,7 @@ func init() {
 			case b.Kind == KindData:
 				f.Summary = fmt.Sprintf("The client %s a data connection.", what)
 			default:
-				cmd := pendingCommand(b.Session)
+				cmd := pendingAt(b.Session, end.Ref)
 				if cmd == nil && !transferInProgress(b.Session, end.Ref) {
 					if what == "closed" {
 						return nil // leaving without QUIT when nothing is pending is not a break

@@ -15,10 +15,9 @@ import (
 // nothing to compare with, the host is the likelier sender.
 func init() {
 	register(Rule{
-		Cause:      "connection-refused",
-		Precedence: 10,
-		Needs:      "a SYN answered by RST/ACK from the server side, and no SYN-ACK",
-		Example:    "198.51.100.10:40112 → 203.0.113.20:21: the SYN was answered by RST/ACK (TTL 63): nothing accepts connections on that port.",
+		Cause:   "connection-refused",
+		Needs:   "a SYN answered by RST/ACK from the server side, and no SYN-ACK",
+		Example: "198.51.100.10:40112 → 203.0.113.20:21: the SYN was answered by RST/ACK (TTL 63): nothing accepts connections on that port.",
 		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil || !c.SynAck.IsZero() || c.Midstream {

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
@@ -17,11 +18,13 @@ import (
 // (the FTP server's SYNs to the client's PORT).
 func init() {
 	register(Rule{
-		Cause:      "data-channel-blocked",
-		Precedence: 5,
-		Needs:      "a negotiated data connection whose SYNs get no answer (or ICMP unreachable, or a reset whose TTL is not the host's) while the control connection between the same hosts still works (a reply, or packets both ways, after the data SYN)",
-		Example:    "The passive data connection 198.51.100.10:40002 → 203.0.113.20:30001 (EPSV, 229 at frame 18) got 4 SYNs (at 0 s, +1 s, +3 s, +7 s) and no answer (captured at the opener's side), while the control connection still worked (the server's 221 at frame 40): something between the hosts blocks the data connection.",
+		Cause:   "data-channel-blocked",
+		Needs:   "a negotiated data connection whose SYNs get no answer (or ICMP unreachable, or a reset whose TTL is not the host's) while the control connection between the same hosts still works (a reply, or packets both ways, after the data SYN)",
+		Example: "The passive data connection 198.51.100.10:40002 → 203.0.113.20:30001 (EPSV, 229 at frame 18) got 4 SYNs (at 0 s, +1 s, +3 s, +7 s) and no answer (captured at the opener's side), while the control connection still worked (the server's 221 at frame 40): something between the hosts blocks the data connection.",
 		Check: func(b *Case) *Finding {
+			if rf := b.Refusal; rf != nil {
+				return endpointNeverReached(b, rf)
+			}
 			if data, end, ok := abandonedData(b); ok {
 				if f := dataChannelBlocked(data); f != nil {
 					return abandonedOver(b, end, data, f)
@@ -116,4 +119,26 @@ func blockEvidence(data *Case) (conf float64, how string, ev []Evidence) {
 			append(synEvidence(c, syns[:1]), segEvidence(c, rst, "reset answering the SYN"))
 	}
 	return 0, "", nil
+}
+
+// endpointNeverReached is the rule on a session whose last PASV/EPSV offer
+// (227/229) was never followed by a single SYN to it, nor by a transfer
+// command, before the client left: the client could not reach the data
+// port, or never tried. Without one SYN the capture cannot tell which, so
+// the confidence stays modest and the evidence says so.
+func endpointNeverReached(b *Case, rf *Refusal) *Finding {
+	if rf.Reply == nil || (rf.Reply.Code != 227 && rf.Reply.Code != 229 && rf.Reply.Code != 228) {
+		return nil
+	}
+	s := b.Session
+	ev := []Evidence{cmdEvidence(rf.Cmd), replyEvidence(rf.Cmd, rf.Reply)}
+	if end := controlEnd(s); !end.IsZero() {
+		ev = append(ev, Evidence{At: end, Text: fmt.Sprintf("the control connection closes %s after the offer; no SYN to the offered endpoint appears in the capture",
+			fmtDur(time.Duration(end.TS-rf.Reply.At.TS)))})
+	}
+	return &Finding{Confidence: 0.6,
+		Summary: fmt.Sprintf("The client never reached the data endpoint that %s offered (%d at frame %d): no SYN to it appears, no transfer was sent, and the client then left %s. A firewall between the client and the capture point, or a client that could not connect, blocked the data channel.",
+			rf.Cmd.Verb, rf.Reply.Code, rf.Reply.At.Frame, leftWords(s)),
+		Evidence: ev,
+	}
 }

@@ -8,21 +8,19 @@ import "fmt"
 // the FTP-level fallback.
 func init() {
 	register(Rule{
-		Cause:      "data-connection-failed",
-		Precedence: 40,
-		Needs:      "a transfer answered 425",
-		Example:    "LIST failed: the server could not open the data connection (425 \"Failed to establish connection.\").",
+		Cause:   "data-connection-failed",
+		Needs:   "a transfer answered 425",
+		Example: "LIST failed: the server could not open the data connection (425 \"Failed to establish connection.\").",
 		Check: func(b *Case) *Finding {
-			r := transferReply(b, 425)
+			cmd, _, _, r, ev := refusalOf(b, 425)
 			if r == nil {
 				return nil
 			}
-			t := b.Transfer
 			f := &Finding{Confidence: 0.75,
-				Summary:  fmt.Sprintf("%s failed: the server could not open the data connection (425 %s).", t.Cmd, quote(r.Text)),
-				Evidence: transferReplyEvidence(t, r),
+				Summary:  fmt.Sprintf("%s failed: the server could not open the data connection (425 %s).", cmdText(cmd), quote(r.Text)),
+				Evidence: ev,
 			}
-			if t.Conn != nil {
+			if t := b.Transfer; t != nil && t.Conn != nil {
 				f.Evidence = append(f.Evidence, endEvidence(t.Conn)...)
 			}
 			return f

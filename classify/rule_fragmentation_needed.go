@@ -17,10 +17,9 @@ import (
 // in the capture.
 func init() {
 	register(Rule{
-		Cause:      "fragmentation-needed",
-		Precedence: 9,
-		Needs:      "an ICMP fragmentation-needed / ICMPv6 packet-too-big quoting the connection with the next-hop MTU; a break when the sender's later packets still do not fit and the connection dies, else a finding",
-		Example:    "203.0.113.20:21 → 198.51.100.10:40112: router 192.0.2.2 said fragmentation needed, next-hop MTU 1280 (frame 31), for a 1500-byte packet; the server kept sending 1448-byte segments (4 more too big for 1280) and the connection died.",
+		Cause:   "fragmentation-needed",
+		Needs:   "an ICMP fragmentation-needed / ICMPv6 packet-too-big quoting the connection with the next-hop MTU; a break when the sender's later packets still do not fit and the connection dies, else a finding",
+		Example: "203.0.113.20:21 → 198.51.100.10:40112: router 192.0.2.2 said fragmentation needed, next-hop MTU 1280 (frame 31), for a 1500-byte packet; the server kept sending 1448-byte segments (4 more too big for 1280) and the connection died.",
 		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil {

@@ -10,10 +10,9 @@ import (
 // bad arguments, 502 not implemented, 504 parameter not implemented).
 func init() {
 	register(Rule{
-		Cause:      "ftp-command-rejected",
-		Precedence: 50,
-		Needs:      "the session's last final reply before it ended is 500, 501, 502 or 504",
-		Example:    "The session ended after the server rejected XCRC: 502 \"Command not implemented.\"",
+		Cause:   "ftp-command-rejected",
+		Needs:   "the session's last final reply before it ended is 500, 501, 502 or 504",
+		Example: "The session ended after the server rejected XCRC: 502 \"Command not implemented.\"",
 		Check: func(b *Case) *Finding {
 			return lastReplyRule(b, "The session ended after the server rejected %s: %d %s.", 0.7, 500, 501, 502, 504)
 		},
@@ -27,6 +26,10 @@ func lastReplyRule(b *Case, format string, conf float64, codes ...int) *Finding 
 		return nil
 	}
 	cmd, r := lastFinalReply(b.Session)
+	if rf := b.Refusal; rf != nil {
+		// A refused request (PORT answered 500, say) is the break itself.
+		cmd, r = rf.Cmd, rf.Reply
+	}
 	if r == nil {
 		return nil
 	}

@@ -15,10 +15,9 @@ import (
 // side of the loss.
 func init() {
 	register(Rule{
-		Cause:      "handshake-incomplete",
-		Precedence: 13,
-		Needs:      "a SYN and a SYN-ACK, no ACK of the SYN-ACK and no payload; stronger when the SYN-ACK is resent or the SYN is resent after it",
-		Example:    "198.51.100.10:40112 → 203.0.113.20:21: the SYN was answered by a SYN-ACK, sent 4 times (at 0 s, +1 s, +3 s, +7 s), and no ACK of it appears; the opener did not resend its SYN, so the SYN-ACK reached it and its ACK was lost on the way back. The capture is at the responder's side: the ACK was lost between the opener and here.",
+		Cause:   "handshake-incomplete",
+		Needs:   "a SYN and a SYN-ACK, no ACK of the SYN-ACK and no payload; stronger when the SYN-ACK is resent or the SYN is resent after it",
+		Example: "198.51.100.10:40112 → 203.0.113.20:21: the SYN was answered by a SYN-ACK, sent 4 times (at 0 s, +1 s, +3 s, +7 s), and no ACK of it appears; the opener did not resend its SYN, so the SYN-ACK reached it and its ACK was lost on the way back. The capture is at the responder's side: the ACK was lost between the opener and here.",
 		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil || !handshakeStalled(c) || !c.Half[tcpflow.FromClient].RST.IsZero() {

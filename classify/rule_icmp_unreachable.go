@@ -15,10 +15,9 @@ import (
 // on the way. Fragmentation-needed is the fragmentation-needed rule's.
 func init() {
 	register(Rule{
-		Cause:      "icmp-unreachable",
-		Precedence: 8,
-		Needs:      "an ICMP/ICMPv6 destination unreachable (not fragmentation-needed) quoting the connection, answering its SYN or followed by silence from the destination",
-		Example:    "198.51.100.10:40112 → 203.0.113.20:21: the SYN was answered by communication administratively prohibited (ICMP type 3 code 13) from router 198.51.100.1 (0 router hops from the capture point), not the destination; nothing more came from 203.0.113.20:21: a filter on the path rejects the connection.",
+		Cause:   "icmp-unreachable",
+		Needs:   "an ICMP/ICMPv6 destination unreachable (not fragmentation-needed) quoting the connection, answering its SYN or followed by silence from the destination",
+		Example: "198.51.100.10:40112 → 203.0.113.20:21: the SYN was answered by communication administratively prohibited (ICMP type 3 code 13) from router 198.51.100.1 (0 router hops from the capture point), not the destination; nothing more came from 203.0.113.20:21: a filter on the path rejects the connection.",
 		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil {

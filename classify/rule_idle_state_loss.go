@@ -18,10 +18,9 @@ import (
 // keep its state alive.
 func init() {
 	register(Rule{
-		Cause:      "idle-state-loss",
-		Precedence: 24,
-		Needs:      "a silence both ways of a minute or more (NAT/firewall idle timeouts are minutes to hours), then the next segment answered by a RST whose TTL is not its purported sender's, or never answered (retransmitted until the sender gave up or the capture ended); says whether keepalives were sent",
-		Example:    "After 6.2 minutes with no packet either way, the client's next segment (frame 212) was never answered (retransmitted 6 times at +0.20, +0.60, +1.40, +3.00, +6.20, +12.6 s): a NAT or firewall on the path had most likely dropped the connection's state. No TCP keepalive was sent during the silence.",
+		Cause:   "idle-state-loss",
+		Needs:   "a silence both ways of a minute or more (NAT/firewall idle timeouts are minutes to hours), then the next segment answered by a RST whose TTL is not its purported sender's, or never answered (retransmitted until the sender gave up or the capture ended); says whether keepalives were sent",
+		Example: "After 6.2 minutes with no packet either way, the client's next segment (frame 212) was never answered (retransmitted 6 times at +0.20, +0.60, +1.40, +3.00, +6.20, +12.6 s): a NAT or firewall on the path had most likely dropped the connection's state. No TCP keepalive was sent during the silence.",
 		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil || !established(c) {

@@ -24,10 +24,9 @@ const idleGapBeforeClose = 30 * time.Second
 // or a FIN from the server after a long silence with no command pending.
 func init() {
 	register(Rule{
-		Cause:      "idle-timeout",
-		Precedence: 15,
-		Needs:      "a 421 reply whose text names a timeout then the server's close; or the server's FIN after ≥30 s of silence with no command pending",
-		Example:    "The server ended the idle session after 60.20 s without a command: 421 \"Timeout.\", then closed.",
+		Cause:   "idle-timeout",
+		Needs:   "a 421 reply whose text names a timeout then the server's close; or the server's FIN after ≥30 s of silence with no command pending",
+		Example: "The server ended the idle session after 60.20 s without a command: 421 \"Timeout.\", then closed.",
 		Check: func(b *Case) *Finding {
 			s := b.Session
 			if s == nil || b.Transfer != nil {

@@ -13,10 +13,9 @@ import (
 // gave up instead, the login was still refused by the server's policy.
 func init() {
 	register(Rule{
-		Cause:      "login-failures",
-		Precedence: 20,
-		Needs:      "PASS (or USER) answered 530 and no 230 after it; stronger when the server then closes",
-		Example:    "Login as \"alice\" was refused 3 times (530 \"Login incorrect.\") and the server closed the session.",
+		Cause:   "login-failures",
+		Needs:   "PASS (or USER) answered 530 and no 230 after it; stronger when the server then closes",
+		Example: "Login as \"alice\" was refused 3 times (530 \"Login incorrect.\") and the server closed the session.",
 		Check: func(b *Case) *Finding {
 			s := b.Session
 			if s == nil || b.Transfer != nil || !loginFailed(s) {

@@ -15,11 +15,10 @@ import (
 // finding.
 func init() {
 	register(Rule{
-		Cause:      "middlebox-reset",
-		Precedence: 28,
-		Needs:      "a RST whose TTL / hop distance differs from its purported sender's other packets on the connection (or, for a RST answering a SYN, on its other connections), with the other signs of injection (out-of-window sequence number, the sender carrying on, a copied IP ID, stepped bursts) raising confidence",
-		Example:    "A RST in the server's name (frame 22) came from 1 hop nearer the capture point than the server: TTL 64 (0 hops) against TTL 63 (1 hop) on the server's 6 other packets on this connection. A firewall, load balancer or IPS on the path reset the control connection.",
-		Check:      func(b *Case) *Finding { return ownOrInherited(b, forgedEnd, controlAfterForgedData) },
+		Cause:   "middlebox-reset",
+		Needs:   "a RST whose TTL / hop distance differs from its purported sender's other packets on the connection (or, for a RST answering a SYN, on its other connections), with the other signs of injection (out-of-window sequence number, the sender carrying on, a copied IP ID, stepped bursts) raising confidence",
+		Example: "A RST in the server's name (frame 22) came from 1 hop nearer the capture point than the server: TTL 64 (0 hops) against TTL 63 (1 hop) on the server's 6 other packets on this connection. A firewall, load balancer or IPS on the path reset the control connection.",
+		Check:   func(b *Case) *Finding { return ownOrInherited(b, forgedEnd, controlAfterForgedData) },
 		Notice: func(c *Case) *Finding {
 			if c.Conn == nil {
 				return nil

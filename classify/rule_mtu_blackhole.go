@@ -18,11 +18,10 @@ import (
 // carries.
 func init() {
 	register(Rule{
-		Cause:      "mtu-blackhole",
-		Precedence: 14,
-		Needs:      "full-size DF segments resent (2 or more times) and never acknowledged, smaller packets between the same hosts getting through meanwhile, and no ICMP fragmentation-needed / packet-too-big",
-		Example:    "Inferred MTU black hole: 198.51.100.10:41300's 1448-byte DF segments to 203.0.113.20:30001 were sent (frame 24) and resent 6 times (+0.218 s, +0.634 s, +1.47 s, +3.134 s, +6.43 s, +13.1 s) and never acknowledged at that size, while smaller packets between the same hosts got through (control connection, frame 46); no ICMP fragmentation-needed in the capture. The handshake's MSS of 1460 is more than this path carries (largest segment acknowledged from 198.51.100.10: 18 bytes).",
-		Check:      func(b *Case) *Finding { return ownOrInherited(b, stuckBlackhole, controlAfterBlackhole) },
+		Cause:   "mtu-blackhole",
+		Needs:   "full-size DF segments resent (2 or more times) and never acknowledged, smaller packets between the same hosts getting through meanwhile, and no ICMP fragmentation-needed / packet-too-big",
+		Example: "Inferred MTU black hole: 198.51.100.10:41300's 1448-byte DF segments to 203.0.113.20:30001 were sent (frame 24) and resent 6 times (+0.218 s, +0.634 s, +1.47 s, +3.134 s, +6.43 s, +13.1 s) and never acknowledged at that size, while smaller packets between the same hosts got through (control connection, frame 46); no ICMP fragmentation-needed in the capture. The handshake's MSS of 1460 is more than this path carries (largest segment acknowledged from 198.51.100.10: 18 bytes).",
+		Check:   func(b *Case) *Finding { return ownOrInherited(b, stuckBlackhole, controlAfterBlackhole) },
 		Notice: func(cs *Case) *Finding {
 			c := cs.Conn
 			if c == nil || !established(c) {

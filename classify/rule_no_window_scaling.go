@@ -20,12 +20,11 @@ const minWindowLimitedSegments = 20
 // say nothing: their scaling is unknown, never assumed off.
 func init() {
 	register(Rule{
-		Cause:      "no-window-scaling",
-		Precedence: 55,
-		Needs:      "a SYN or SYN-ACK without the window-scale option on the control connection, or on a data connection that carried more than 65,535 bytes; the break cause when the sender was window-limited (bytes in flight pinned at the window, throughput ≈ window / round trip) and the connection then broke",
-		Example:    "The data connection of STOR big.bin was window-limited with window scaling off (the client's SYN carried no window-scale option): the client sent no more than the server's 65,535-byte window per 300.4 ms round trip (208.3 kB/s sustained), and the connection then broke (transfer truncated).",
-		Check:      checkNoWindowScaling,
-		Notice:     noticeNoWindowScaling,
+		Cause:   "no-window-scaling",
+		Needs:   "a SYN or SYN-ACK without the window-scale option on the control connection, or on a data connection that carried more than 65,535 bytes; the break cause when the sender was window-limited (bytes in flight pinned at the window, throughput ≈ window / round trip) and the connection then broke",
+		Example: "The data connection of STOR big.bin was window-limited with window scaling off (the client's SYN carried no window-scale option): the client sent no more than the server's 65,535-byte window per 300.4 ms round trip (208.3 kB/s sustained), and the connection then broke (transfer truncated).",
+		Check:   checkNoWindowScaling,
+		Notice:  noticeNoWindowScaling,
 	})
 }
 

@@ -9,10 +9,9 @@ import "fmt"
 // implicit FTPS, not this (see tls-handshake-failure).
 func init() {
 	register(Rule{
-		Cause:      "not-ftp",
-		Precedence: 12,
-		Needs:      "the server's first bytes on the control connection are not an FTP reply (SSH-2.0 banner, HTTP, a TLS record where the 220 greeting belongs …)",
-		Example:    "The server at 203.0.113.20:21 does not speak FTP: it sent an SSH banner (\"SSH-2.0-OpenSSH_9.2p1 Debian-2\") where the 220 greeting belongs.",
+		Cause:   "not-ftp",
+		Needs:   "the server's first bytes on the control connection are not an FTP reply (SSH-2.0 banner, HTTP, a TLS record where the 220 greeting belongs …)",
+		Example: "The server at 203.0.113.20:21 does not speak FTP: it sent an SSH banner (\"SSH-2.0-OpenSSH_9.2p1 Debian-2\") where the 220 greeting belongs.",
 		Check: func(b *Case) *Finding {
 			s := b.Session
 			if s == nil || s.NotFTP == nil || b.Kind != KindControl || b.Transfer != nil || implicitTLS(s) {

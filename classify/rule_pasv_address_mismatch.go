@@ -18,10 +18,9 @@ import (
 // it is a finding.
 func init() {
 	register(Rule{
-		Cause:      "pasv-address-mismatch",
-		Precedence: 4,
-		Needs:      "a 227 (or PORT/EPRT) advertising an address other than the host's address in the capture, and the data connection to it failing or never appearing; a finding when the data connection still reached the host's real address",
-		Example:    "PASV advertised 192.0.2.99:30001 (227 at frame 16), but the server is 203.0.113.20: the data connection to 192.0.2.99:30001 got 3 SYNs (at 0 s, +1 s, +3 s) and no answer. The server is behind NAT that does not rewrite its 227 replies.",
+		Cause:   "pasv-address-mismatch",
+		Needs:   "a 227 (or PORT/EPRT) advertising an address other than the host's address in the capture, and the data connection to it failing or never appearing; a finding when the data connection still reached the host's real address",
+		Example: "PASV advertised 192.0.2.99:30001 (227 at frame 16), but the server is 203.0.113.20: the data connection to 192.0.2.99:30001 got 3 SYNs (at 0 s, +1 s, +3 s) and no answer. The server is behind NAT that does not rewrite its 227 replies.",
 		Check: func(b *Case) *Finding {
 			s := b.Session
 			if s == nil || len(s.AddrMismatches) == 0 {

@@ -18,11 +18,10 @@ import (
 // confidence, never counted as loss.
 func init() {
 	register(Rule{
-		Cause:      "path-loss-timeout",
-		Precedence: 42,
-		Needs:      "an established connection where one side retransmits the same segment with growing waits and nothing acknowledges it until that side gives up (RST/FIN) or the capture ends",
-		Example:    "On the data connection of STOR big.bin the client's segment at byte 131,072 of its stream (1,448 bytes, seq 2411404347) was retransmitted 5 times at +0.21, +0.63, +1.46, +3.12, +6.48 s and no packet came back from 203.0.113.20:30008 in the capture, until the capture ends: the path stopped delivering.",
-		Check:      func(b *Case) *Finding { return ownOrInherited(b, pathLoss, controlAfterDataLoss) },
+		Cause:   "path-loss-timeout",
+		Needs:   "an established connection where one side retransmits the same segment with growing waits and nothing acknowledges it until that side gives up (RST/FIN) or the capture ends",
+		Example: "On the data connection of STOR big.bin the client's segment at byte 131,072 of its stream (1,448 bytes, seq 2411404347) was retransmitted 5 times at +0.21, +0.63, +1.46, +3.12, +6.48 s and no packet came back from 203.0.113.20:30008 in the capture, until the capture ends: the path stopped delivering.",
+		Check:   func(b *Case) *Finding { return ownOrInherited(b, pathLoss, controlAfterDataLoss) },
 	})
 }
 

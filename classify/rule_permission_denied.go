@@ -1,34 +1,27 @@
 package classify
 
-import "fmt"
-
-// permission-denied: the server refused a transfer or path for access,
+// permission-denied: the server refused a transfer or a path for access,
 // quota or naming: 553 (file name not allowed), 552 (storage exceeded),
-// 532 (need account for storing), or 550/450 whose text is about
-// permission rather than absence.
+// 532 (need account for storing), or 550/450 worded as a denial ("Permission
+// denied", "Not enough privileges", "Could not create file"), or a 550 to
+// a command that creates or removes something (STOR, APPE, MKD, DELE…)
+// with no word of absence. Whichever command learned it: a transfer, or a
+// request the client then abandoned.
 func init() {
 	register(Rule{
-		Cause:      "permission-denied",
-		Precedence: 30,
-		Needs:      "a transfer answered 553, 552 or 532, or 550/450 whose text names permission, access or quota",
-		Example:    "STOR upload.bin was refused: 553 \"Could not create file.\"",
+		Cause:   "permission-denied",
+		Needs:   "a transfer or an abandoned request answered 553, 552 or 532, or 550/450 refusing for permission, access or quota (from the text, or a 550 to a command that creates or removes something)",
+		Example: "STOR upload.bin failed: 553 \"Could not create file.\"",
 		Check: func(b *Case) *Finding {
-			r := transferReply(b, 553, 552, 532, 550, 450)
-			if r == nil {
+			cmd, verb, path, r, ev := refusalOf(b, 553, 552, 532, 550, 450)
+			if r == nil || refusalKind(verb, r.Code, r.Text) != refusedPermission {
 				return nil
 			}
-			conf := 0.9
-			if r.Code == 550 || r.Code == 450 {
-				if !isPermissionText(r.Text) {
-					return nil
-				}
-				conf = 0.85
+			conf := 0.85
+			if r.Code == 552 || r.Code == 553 || r.Code == 532 || isPermissionText(r.Text) {
+				conf = 0.9
 			}
-			t := b.Transfer
-			return &Finding{Confidence: conf,
-				Summary:  fmt.Sprintf("%s %s was refused: %d %s.", t.Cmd, t.Path, r.Code, quote(r.Text)),
-				Evidence: transferReplyEvidence(t, r),
-			}
+			return refusalFinding(b, cmd, path, r, ev, conf)
 		},
 	})
 }

@@ -34,11 +34,10 @@ const (
 // paced it. A finding.
 func init() {
 	register(Rule{
-		Cause:      "rate-limited",
-		Precedence: 80,
-		Needs:      "a data connection whose sender's rate stays steady (±25 % over ≥4 intervals, or bursts between pauses of one length) for ≥2 s, with the pipe run dry (all acknowledged, window open) for ≥20 % of the time, ≤20 % of segments window-limited and ≤1 % retransmitted",
-		Example:    "The download on the data connection of RETR slow.bin ran at a steady 25.0 kB/s for 5.24 s (in 3 bursts, one every 2.62 s), the server leaving nothing in flight for 100 % of the time; not window-limited (4 of ~139 segments) and no retransmissions: a rate cap.",
-		Notice:     noticeRateLimited,
+		Cause:   "rate-limited",
+		Needs:   "a data connection whose sender's rate stays steady (±25 % over ≥4 intervals, or bursts between pauses of one length) for ≥2 s, with the pipe run dry (all acknowledged, window open) for ≥20 % of the time, ≤20 % of segments window-limited and ≤1 % retransmitted",
+		Example: "The download on the data connection of RETR slow.bin ran at a steady 25.0 kB/s for 5.24 s (in 3 bursts, one every 2.62 s), the server leaving nothing in flight for 100 % of the time; not window-limited (4 of ~139 segments) and no retransmissions: a rate cap.",
+		Notice:  noticeRateLimited,
 	})
 }
 

@@ -15,11 +15,10 @@ import (
 // this rule's.
 func init() {
 	register(Rule{
-		Cause:      "route-change",
-		Precedence: 26,
-		Needs:      "an endpoint's TTL shifts mid-connection to another hop distance (same initial TTL) and stays there, followed by unacknowledged retransmissions or by its data stopping while the peer's window is open, until the connection breaks",
-		Example:    "The server's packets changed route mid-connection (TTL 63 (1 hop) before frame 310, TTL 61 (3 hops) from it on), then after 13 packets on the new route the server's data stopped (frame 329, 520.0 ms after the change) with the client's window open (64240), and nothing more came from it for 8.00 s: the new path lost packets.",
-		Check:      func(b *Case) *Finding { return ownOrInherited(b, routeChangeOn, controlOnChangedRoute) },
+		Cause:   "route-change",
+		Needs:   "an endpoint's TTL shifts mid-connection to another hop distance (same initial TTL) and stays there, followed by unacknowledged retransmissions or by its data stopping while the peer's window is open, until the connection breaks",
+		Example: "The server's packets changed route mid-connection (TTL 63 (1 hop) before frame 310, TTL 61 (3 hops) from it on), then after 13 packets on the new route the server's data stopped (frame 329, 520.0 ms after the change) with the client's window open (64240), and nothing more came from it for 8.00 s: the new path lost packets.",
+		Check:   func(b *Case) *Finding { return ownOrInherited(b, routeChangeOn, controlOnChangedRoute) },
 	})
 }
 

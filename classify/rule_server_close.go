@@ -11,10 +11,9 @@ import (
 // before the announced size.
 func init() {
 	register(Rule{
-		Cause:      "server-close",
-		Precedence: 65,
-		Needs:      "the server's FIN on the control connection with no 221/421/error reply before it, or on a download's data connection before the announced size",
-		Example:    "The server closed the control connection while RETR big.iso was waiting for its reply, with no reply.",
+		Cause:   "server-close",
+		Needs:   "the server's FIN on the control connection with no 221/421/error reply before it, or on a download's data connection before the announced size",
+		Example: "The server closed the control connection while RETR big.iso was waiting for its reply, with no reply.",
 		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil || !established(c) {

@@ -12,10 +12,9 @@ import (
 // is skipped, and when it ended the connection this rule steps aside.
 func init() {
 	register(Rule{
-		Cause:      "server-reset",
-		Precedence: 60,
-		Needs:      "a RST from the FTP server's side before the session or transfer finished, with no 4xx/5xx reply before it",
-		Example:    "The server reset the data connection of RETR big.iso after 524288 of 1048576 bytes, with no error reply.",
+		Cause:   "server-reset",
+		Needs:   "a RST from the FTP server's side before the session or transfer finished, with no 4xx/5xx reply before it",
+		Example: "The server reset the data connection of RETR big.iso after 524288 of 1048576 bytes, with no error reply.",
 		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil || !established(c) {

@@ -29,10 +29,9 @@ const (
 // data (not even its kernel's ACK of the client's FIN).
 func init() {
 	register(Rule{
-		Cause:      "server-stall",
-		Precedence: 35,
-		Needs:      "on a download's data connection, the server's data stops for ≥5 s, ≥10 round trips and ≥4 times its longest earlier pause with every byte acknowledged and the client's window open, until a FIN or RST ends the connection",
-		Example:    "The server stopped sending on the data connection of RETR big.iso after 524,288 of 1,048,576 bytes: 30.02 s of silence with every byte acknowledged and the client's window open (64,128 bytes), no retransmissions; then the client reset the connection.",
+		Cause:   "server-stall",
+		Needs:   "on a download's data connection, the server's data stops for ≥5 s, ≥10 round trips and ≥4 times its longest earlier pause with every byte acknowledged and the client's window open, until a FIN or RST ends the connection",
+		Example: "The server stopped sending on the data connection of RETR big.iso after 524,288 of 1,048,576 bytes: 30.02 s of silence with every byte acknowledged and the client's window open (64,128 bytes), no retransmissions; then the client reset the connection.",
 		Check: func(b *Case) *Finding {
 			if b.Kind == KindControl {
 				return controlOverStall(b, serverStall, "a stalled transfer")

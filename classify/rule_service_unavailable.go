@@ -11,10 +11,9 @@ import (
 // timeout — too many users, per-host limits, shutdown — and closed.
 func init() {
 	register(Rule{
-		Cause:      "service-unavailable",
-		Precedence: 20,
-		Needs:      "a 421 reply that is not about an idle timeout, then the server closes or resets the control connection",
-		Example:    "The server refused the session with 421 \"There are too many connected users, please try later.\" and closed the connection.",
+		Cause:   "service-unavailable",
+		Needs:   "a 421 reply that is not about an idle timeout, then the server closes or resets the control connection",
+		Example: "The server refused the session with 421 \"There are too many connected users, please try later.\" and closed the connection.",
 		Check: func(b *Case) *Finding {
 			if b.Session == nil {
 				return nil

@@ -33,12 +33,11 @@ const (
 // never sent.
 func init() {
 	register(Rule{
-		Cause:      "slow-server-reply",
-		Precedence: 38,
-		Needs:      "replies (or the greeting) ≥200 ms later than the control connection's round trip, at least twice and for a quarter of the replies; the break cause when the client closes or resets with an acknowledged command (or the greeting) still unanswered after a long wait",
-		Example:    "The client gave up waiting for the reply to PWD after 30.00 s (the server had acknowledged the command); 3 of 6 earlier replies came 200 ms or more beyond the 1.2 ms round trip (slowest 2.50 s, to CWD pub).",
-		Check:      checkSlowServerReply,
-		Notice:     noticeSlowServerReply,
+		Cause:   "slow-server-reply",
+		Needs:   "replies (or the greeting) ≥200 ms later than the control connection's round trip, at least twice and for a quarter of the replies; the break cause when the client closes or resets with an acknowledged command (or the greeting) still unanswered after a long wait",
+		Example: "The client gave up waiting for the reply to PWD after 30.00 s (the server had acknowledged the command); 3 of 6 earlier replies came 200 ms or more beyond the 1.2 ms round trip (slowest 2.50 s, to CWD pub).",
+		Check:   checkSlowServerReply,
+		Notice:  noticeSlowServerReply,
 	})
 }
 

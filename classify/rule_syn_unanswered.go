@@ -18,10 +18,9 @@ import (
 // more precisely.
 func init() {
 	register(Rule{
-		Cause:      "syn-unanswered",
-		Precedence: 12,
-		Needs:      "SYNs (usually resent on the RTO schedule) and no SYN-ACK, RST or ICMP error for them in the capture",
-		Example:    "198.51.100.10:40112 → 203.0.113.20:21: 4 SYNs (at 0 s, +1 s, +3 s, +7 s) and no SYN-ACK, RST or ICMP in the capture; the capture is at the sender's side, so the SYNs or their answers were lost beyond it.",
+		Cause:   "syn-unanswered",
+		Needs:   "SYNs (usually resent on the RTO schedule) and no SYN-ACK, RST or ICMP error for them in the capture",
+		Example: "198.51.100.10:40112 → 203.0.113.20:21: 4 SYNs (at 0 s, +1 s, +3 s, +7 s) and no SYN-ACK, RST or ICMP in the capture; the capture is at the sender's side, so the SYNs or their answers were lost beyond it.",
 		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if !synsUnanswered(c) {

@@ -18,11 +18,10 @@ import (
 // which sit inside the messages).
 func init() {
 	register(Rule{
-		Cause:      "tls-handshake-failure",
-		Precedence: 22,
-		Needs:      "AUTH TLS answered 234 (or a ClientHello as the control connection's first bytes), then a TLS alert or a FIN/RST before both sides finished the handshake",
-		Example:    "The TLS handshake after AUTH TLS failed: the server sent a fatal protocol_version alert (70); the client sent ClientHello; the server sent no handshake message, one record; record-layer versions TLS 1.0; then the client closed the connection.",
-		Check:      checkTLSHandshakeFailure,
+		Cause:   "tls-handshake-failure",
+		Needs:   "AUTH TLS answered 234 (or a ClientHello as the control connection's first bytes), then a TLS alert or a FIN/RST before both sides finished the handshake",
+		Example: "The TLS handshake after AUTH TLS failed: the server sent a fatal protocol_version alert (70); the client sent ClientHello; the server sent no handshake message, one record; record-layer versions TLS 1.0; then the client closed the connection.",
+		Check:   checkTLSHandshakeFailure,
 	})
 }
 

@@ -6,10 +6,9 @@ import "fmt"
 // ABOR from the client, which would make it the client's doing.
 func init() {
 	register(Rule{
-		Cause:      "transfer-aborted",
-		Precedence: 45,
-		Needs:      "a transfer answered 426 with no ABOR from the client",
-		Example:    "RETR big.iso was aborted by the server: 426 \"Failure writing network stream.\" after 1048576 bytes.",
+		Cause:   "transfer-aborted",
+		Needs:   "a transfer answered 426 with no ABOR from the client",
+		Example: "RETR big.iso was aborted by the server: 426 \"Failure writing network stream.\" after 1048576 bytes.",
 		Check: func(b *Case) *Finding {
 			r := transferReply(b, 426)
 			if r == nil || b.Transfer.Aborted {

@@ -16,10 +16,9 @@ import (
 // too.
 func init() {
 	register(Rule{
-		Cause:      "zero-window-stall",
-		Precedence: 25,
-		Needs:      "a side's advertised window at zero until the connection's FIN or RST, with the peer probing the shut window at least once",
-		Example:    "The client stopped reading the data connection of RETR big.iso: its window stayed at zero for 42.10 s while the server probed it 9 times, then the server reset the connection.",
+		Cause:   "zero-window-stall",
+		Needs:   "a side's advertised window at zero until the connection's FIN or RST, with the peer probing the shut window at least once",
+		Example: "The client stopped reading the data connection of RETR big.iso: its window stayed at zero for 42.10 s while the server probed it 9 times, then the server reset the connection.",
 		Check: func(b *Case) *Finding {
 			if f, _ := zeroWindowStall(b); f != nil {
 				return f // on the connection itself (a control connection's too)

@@ -16,9 +16,6 @@ import (
 // its expected verdicts.
 type Rule struct {
 	Cause string
-	// Precedence breaks ties between findings of equal confidence: lower
-	// is more specific and wins.
-	Precedence int
 	// Needs says what the packets must show, for `ftpcap rules`.
 	Needs string
 	// Example is an example summary line.
@@ -34,7 +31,7 @@ type Rule struct {
 }
 
 // rules is filled once by the rule files' init functions and sorted by
-// precedence, then cause; it is never changed after.
+// precedence (precedence.go), then cause; it is never changed after.
 var rules []Rule
 
 func register(r Rule) {
@@ -43,7 +40,7 @@ func register(r Rule) {
 	}
 	rules = append(rules, r)
 	slices.SortStableFunc(rules, func(a, b Rule) int {
-		if c := cmp.Compare(a.Precedence, b.Precedence); c != 0 {
+		if c := cmp.Compare(precedenceOf(a.Cause), precedenceOf(b.Cause)); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.Cause, b.Cause)

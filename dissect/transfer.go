@@ -224,3 +224,10 @@ var transferVerbs = map[string]string{
 	"STOU": DirectionUpload,
 	"APPE": DirectionUpload,
 }
+
+// IsTransferVerb reports whether verb is a data-transfer command (RETR
+// STOR STOU APPE LIST NLST MLSD).
+func IsTransferVerb(verb string) bool {
+	_, ok := transferVerbs[verb]
+	return ok
+}

@@ -1,0 +1,217 @@
+package classify
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/ftpcap/ftpcap/dissect"
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// Refusal is a request the server turned down with a reply that is not a
+// transfer's: a file or directory the client asked about (SIZE, MDTM,
+// MLST, CWD, PRET RETR, DELE, MKD, …) or a data channel it asked for
+// (PORT, EPRT, PASV, EPSV). A transfer's own refusal (550 to RETR) is the
+// transfer's break and needs none.
+type Refusal struct {
+	Cmd   *dissect.Command
+	Reply *dissect.Reply
+	// Path is the file or directory asked for ("" for a data-channel
+	// command); for PRET, the path of the command it announces.
+	Path string
+	// Earlier are refusals of the same path before Reply (a client that
+	// asks SIZE, then MDTM, then gives up), oldest first.
+	Earlier []*dissect.Reply
+}
+
+// Verb is the command as the client meant it: PRET's argument is the
+// command it prepares ("PRET RETR x" is about RETR).
+func (r *Refusal) Verb() string {
+	if r.Cmd.Verb == "PRET" {
+		if v, _, ok := strings.Cut(r.Cmd.Arg, " "); ok {
+			return strings.ToUpper(v)
+		}
+	}
+	return r.Cmd.Verb
+}
+
+// pathVerbs are the commands that name a file or directory the client
+// wants (RFC 959, RFC 3659, and the extensions real clients send first:
+// curl and wget ask SIZE or MDTM before RETR, lftp PRET before it on
+// Pure-FTPd). The data-transfer commands are judged as transfers. Setting
+// a file's time (MFMT, MFCT) after an upload is cosmetic: clients (lftp)
+// ignore its refusal, and so does this list.
+var pathVerbs = map[string]bool{
+	"SIZE": true, "MDTM": true, "MLST": true, "CWD": true, "XCWD": true,
+	"DELE": true, "RMD": true, "XRMD": true, "MKD": true, "XMKD": true,
+	"RNFR": true, "RNTO": true, "PRET": true,
+	"SMNT": true,
+}
+
+// channelVerbs set up a data channel (RFC 959 §4.1.2, RFC 2428, RFC 1639).
+var channelVerbs = map[string]bool{"PORT": true, "EPRT": true, "LPRT": true, "PASV": true, "EPSV": true, "LPSV": true}
+
+// refusedCode: the codes with which a server turns a request down for
+// the file, the name or the policy (RFC 959 §4.2: 450 file busy, 550 file
+// unavailable, 552 storage exceeded, 553 name not allowed, 532 need an
+// account).
+func refusedCode(code int) bool {
+	switch code {
+	case 450, 550, 552, 553, 532:
+		return true
+	}
+	return false
+}
+
+// pathOf is the path a command names: its argument, or PRET's inner
+// command's.
+func pathOf(cmd *dissect.Command) string {
+	if cmd.Verb == "PRET" {
+		_, p, _ := strings.Cut(cmd.Arg, " ")
+		return strings.TrimSpace(p)
+	}
+	return strings.TrimSpace(cmd.Arg)
+}
+
+// samePath: two arguments name the same file, allowing for one being
+// relative ("missing.bin" and "/pub/missing.bin").
+func samePath(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	return a == b || path.Base(a) == path.Base(b)
+}
+
+// pathRefusals lists the requests for a file or directory that the server
+// refused and the client then abandoned: no later command on the same path
+// succeeded and no later transfer of it was tried (a transfer is judged
+// on its own). A 550 to SIZE before an upload that then succeeds, or to
+// CWD before MKD and a CWD that works, is not a break. One refusal per
+// path, the last, with the earlier ones as its history.
+func pathRefusals(s *dissect.Session) []*Refusal {
+	var out []*Refusal
+	byPath := map[string]*Refusal{}
+	for i := range s.Log {
+		e := &s.Log[i]
+		if e.Cmd == nil || !pathVerbs[e.Cmd.Verb] {
+			continue
+		}
+		r := finalReplyBy(e, tcpflow.Ref{})
+		p := pathOf(e.Cmd)
+		if r == nil || !refusedCode(r.Code) || p == "" || laterUse(s, i, p) {
+			continue
+		}
+		if old := byPath[p]; old != nil {
+			old.Earlier = append(old.Earlier, old.Reply)
+			old.Cmd, old.Reply = e.Cmd, r
+			continue
+		}
+		byPath[p] = &Refusal{Cmd: e.Cmd, Reply: r, Path: p}
+		out = append(out, byPath[p])
+	}
+	return out
+}
+
+// laterUse: after log entry i, the client sent a transfer of p, or a
+// command on p that the server accepted.
+func laterUse(s *dissect.Session, i int, p string) bool {
+	for j := i + 1; j < len(s.Log); j++ {
+		e := &s.Log[j]
+		if e.Cmd == nil || !samePath(pathOf(e.Cmd), p) {
+			continue
+		}
+		if dissect.IsTransferVerb(e.Cmd.Verb) {
+			return true
+		}
+		if r := finalReplyBy(e, tcpflow.Ref{}); r != nil && r.Code < 400 {
+			return true
+		}
+	}
+	return false
+}
+
+// deadChannel is a session whose data channel never worked: the last
+// data-channel command was refused (PORT answered 500, EPSV 550…), or the
+// endpoint a 227/229 offered was never reached (not one SYN to it), and
+// after that no transfer completed and no data connection got through
+// before the session ended. Clients that fall back (EPSV refused, PASV
+// works) are fine: only the state at the end counts. Nil when the channel
+// worked, or when a refused file explains why the client never used it.
+func deadChannel(s *dissect.Session, refused []*Refusal) *Refusal {
+	var last *Refusal
+	for i := range s.Log {
+		e := &s.Log[i]
+		if e.Cmd == nil || !channelVerbs[e.Cmd.Verb] {
+			continue
+		}
+		last = &Refusal{Cmd: e.Cmd, Reply: finalReplyBy(e, tcpflow.Ref{})}
+	}
+	if last == nil || last.Reply == nil {
+		return nil // never asked, or the capture ends before the answer
+	}
+	at := last.Cmd.At
+	for _, t := range s.Transfers {
+		if !t.At.Before(at) {
+			return nil // a transfer was tried after it: judged as a transfer
+		}
+	}
+	for _, d := range s.Data {
+		if !d.Conn.First.Before(at) {
+			return nil // a data connection came after it: judged on its own
+		}
+	}
+	for _, r := range refused {
+		if at.Before(r.Reply.At) {
+			return nil // the client asked for a file it could not have
+		}
+	}
+	code := last.Reply.Code
+	switch {
+	case code >= 400:
+		return last // refused
+	case code == 227 || code == 229 || code == 228:
+		if end := controlEnd(s); end.IsZero() {
+			return nil // the capture ended while the client could still connect
+		}
+		return last // offered, never reached
+	}
+	return nil // PORT/EPRT accepted: the server never needed to connect
+}
+
+// refusalEvidence: the command, its earlier refusals and the reply.
+func refusalEvidence(r *Refusal) []Evidence {
+	var ev []Evidence
+	for _, e := range r.Earlier {
+		ev = append(ev, Evidence{At: e.At, Text: fmt.Sprintf("server replies %d %s to an earlier request for %s", e.Code, quote(e.Text), r.Path)})
+	}
+	ev = append(ev, cmdEvidence(r.Cmd), replyEvidence(r.Cmd, r.Reply))
+	sortEvidence(ev)
+	return ev
+}
+
+// abandonedText words what the client did after a refusal.
+func abandonedText(s *dissect.Session) string {
+	if _, _, ok := firstCloser(s.Control); !ok {
+		return "and the client asked for nothing else about it"
+	}
+	return "and the client " + leftWords(s)
+}
+
+// leftWords words how the session ended, from the control connection's
+// first FIN or RST: "left with QUIT", "closed the control connection
+// without QUIT".
+func leftWords(s *dissect.Session) string {
+	d, at, ok := firstCloser(s.Control)
+	switch {
+	case !ok:
+		return "stayed connected until the capture ended"
+	case quitSentBy(s, at):
+		return "left with QUIT"
+	case d == tcpflow.FromClient && at == s.Control.Half[tcpflow.FromClient].RST:
+		return "reset the control connection"
+	case d == tcpflow.FromClient:
+		return "closed the control connection without QUIT"
+	}
+	return "stayed until the server closed the control connection"
+}

@@ -1,0 +1,277 @@
+package classify
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// What is and is not a break, from what FTP and TCP mean (spec/causes.md,
+// "What is and is not a break"): scripted sessions in the shapes real
+// clients and servers make, each judged whole.
+
+const pasv227 = "227 Entering Passive Mode (203,0,113,20,117,48)."
+
+// loggedInControl opens a control connection and logs in.
+func loggedInControl(s *netScript) *sconn {
+	c := ftpControl(s, time.Millisecond)
+	c.exchange("USER ftplab", 2*time.Millisecond, "331 Password please")
+	c.exchange("PASS secret", 2*time.Millisecond, "230 Logged in")
+	return c
+}
+
+// quitBoth ends a control connection with QUIT, 221 and FINs.
+func quitBoth(c *sconn) {
+	c.exchange("QUIT", time.Millisecond, "221 Goodbye.")
+	c.closeBoth(tcpflow.FromServer, time.Millisecond)
+}
+
+// download scripts PASV, a data connection, RETR and n bytes with 226.
+func download(s *netScript, c *sconn, path string, n int) {
+	c.exchange("PASV", 2*time.Millisecond, pasv227)
+	d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+	c.exchange("RETR "+path, 2*time.Millisecond, "150 Opening BINARY mode data connection.")
+	d.bulk(tcpflow.FromServer, n, 100*time.Microsecond)
+	d.closeBoth(tcpflow.FromServer, time.Millisecond)
+	c.send(tcpflow.FromServer, time.Millisecond, "226 Transfer complete.\r\n")
+	c.ack(tcpflow.FromClient, time.Millisecond)
+}
+
+// causesOf lists a session's breaks as "kind:cause".
+func causesOf(vs []Verdict) []string {
+	var out []string
+	for _, v := range vs {
+		if !v.Info {
+			out = append(out, v.Kind+":"+v.Cause)
+		}
+	}
+	return out
+}
+
+func TestWhatIsABreak(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		script func(s *netScript)
+		want   []string // kind:cause of every break, in order
+		says   string   // in the first break's summary
+	}{
+		{name: "curl: SIZE of a missing file, data connection opened and closed unused, reset by the server",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("PASV", 2*time.Millisecond, pasv227)
+				d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+				c.exchange("TYPE I", 2*time.Millisecond, "200 Switching to Binary mode.")
+				c.exchange("SIZE missing.bin", 2*time.Millisecond, "550 Could not get file size.")
+				d.fin(tcpflow.FromClient, time.Millisecond)
+				d.rst(tcpflow.FromServer, time.Millisecond)
+				quitBoth(c)
+			},
+			want: []string{"control:file-unavailable"},
+			says: `SIZE missing.bin was refused: 550 "Could not get file size.", and the client left with QUIT.`},
+		{name: "lftp on Pure-FTPd: PRET RETR of a missing file",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("PRET RETR missing.bin", 2*time.Millisecond, "550 Can't open missing.bin: No such file or directory")
+				quitBoth(c)
+			},
+			want: []string{"control:file-unavailable"}, says: "PRET RETR missing.bin was refused"},
+		{name: "SIZE refused, MDTM refused, client closes without QUIT: one break",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("SIZE gone.txt", 2*time.Millisecond, "550 gone.txt: No such file or directory")
+				c.exchange("MDTM gone.txt", 2*time.Millisecond, "550 gone.txt: No such file or directory")
+				c.closeBoth(tcpflow.FromClient, time.Millisecond)
+			},
+			want: []string{"control:file-unavailable"}, says: "closed the control connection without QUIT"},
+		{name: "a 550 to SIZE before an upload that succeeds is no break",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("SIZE up.bin", 2*time.Millisecond, "550 Could not get file size.")
+				c.exchange("PASV", 2*time.Millisecond, pasv227)
+				d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+				c.exchange("STOR up.bin", 2*time.Millisecond, "150 Ok to send data.")
+				d.bulk(tcpflow.FromClient, 5000, 100*time.Microsecond)
+				d.closeBoth(tcpflow.FromClient, time.Millisecond)
+				c.send(tcpflow.FromServer, time.Millisecond, "226 Transfer complete.\r\n")
+				quitBoth(c)
+			}},
+		{name: "CWD refused, then MKD and CWD work: no break",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("CWD new", 2*time.Millisecond, "550 Failed to change directory.")
+				c.exchange("MKD new", 2*time.Millisecond, `257 "/new" created`)
+				c.exchange("CWD new", 2*time.Millisecond, "250 Directory successfully changed.")
+				quitBoth(c)
+			}},
+		{name: "MFMT refused after an upload is cosmetic: no break",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("MFMT 20261129125711 big.bin", 2*time.Millisecond, "550 Not enough privileges.")
+				quitBoth(c)
+			}},
+		{name: "wget: leaves without QUIT after a complete download; a goodbye after its FIN answers nothing",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				download(s, c, "small.bin", 20000)
+				c.fin(tcpflow.FromClient, 5*time.Millisecond)
+				c.send(tcpflow.FromServer, time.Millisecond, "226 Logout.\r\n")
+				c.fin(tcpflow.FromServer, 100*time.Microsecond)
+				c.rst(tcpflow.FromClient, time.Millisecond)
+			}},
+		{name: "Pure-FTPd's 550 Logout after the client's FIN is no error reply",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				download(s, c, "small.bin", 3000)
+				c.fin(tcpflow.FromClient, 5*time.Millisecond)
+				c.send(tcpflow.FromServer, time.Millisecond, "550 Logout.\r\n")
+				c.rst(tcpflow.FromClient, time.Millisecond)
+			}},
+		{name: "PORT refused with 500, then QUIT: the data channel never worked",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("PORT 198,51,100,10,156,65", 2*time.Millisecond, "500 Illegal PORT command.")
+				quitBoth(c)
+			},
+			want: []string{"control:ftp-command-rejected"}, says: "PORT 198,51,100,10,156,65"},
+		{name: "EPRT refused with 550 by policy, then QUIT",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("EPRT |1|198.51.100.10|40001|", 2*time.Millisecond, "550 Permission denied.")
+				quitBoth(c)
+			},
+			want: []string{"control:permission-denied"}},
+		{name: "a 227 whose endpoint is never reached, then QUIT",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("PASV", 2*time.Millisecond, pasv227)
+				c.send(tcpflow.FromClient, 20*time.Second, "QUIT\r\n")
+				c.send(tcpflow.FromServer, time.Millisecond, "221 Goodbye.\r\n")
+				c.closeBoth(tcpflow.FromServer, time.Millisecond)
+			},
+			want: []string{"control:data-channel-blocked"}, says: "never reached the data endpoint that PASV offered"},
+		{name: "EPSV refused, PASV works: the fallback is no break",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("EPSV", 2*time.Millisecond, "500 Unknown command.")
+				download(s, c, "small.bin", 3000)
+				quitBoth(c)
+			}},
+		{name: "a reply after the client's FIN does not answer the command it waited for",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("MDTM small.bin", 0, "")
+				c.fin(tcpflow.FromClient, 30*time.Second)
+				c.send(tcpflow.FromServer, time.Millisecond, "213 20261129125711\r\n")
+				c.fin(tcpflow.FromServer, time.Millisecond)
+				c.ack(tcpflow.FromClient, time.Millisecond)
+			},
+			want: []string{"control:slow-server-reply"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newNetScript(t)
+			tc.script(s)
+			vs := s.finish().judge()
+			got := causesOf(vs)
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("breaks %v, want %v:\n%s", got, tc.want, verdictLines(vs))
+			}
+			if tc.says != "" && !strings.Contains(breaksSummary(vs), tc.says) {
+				t.Errorf("summary %q does not say %q", breaksSummary(vs), tc.says)
+			}
+		})
+	}
+}
+
+// TestClientAbortDatedByFirstClose: a client that closes a data connection
+// mid-transfer and then resets the late segments is dated by its FIN.
+func TestClientAbortDatedByFirstClose(t *testing.T) {
+	s := newNetScript(t)
+	c := loggedInControl(s)
+	c.exchange("PASV", 2*time.Millisecond, pasv227)
+	d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+	c.exchange("RETR big.bin", 2*time.Millisecond, "150 Opening BINARY mode data connection for big.bin (100000 bytes).")
+	d.bulk(tcpflow.FromServer, 30000, 100*time.Microsecond)
+	d.fin(tcpflow.FromClient, time.Millisecond)
+	d.bulk(tcpflow.FromServer, 3000, 100*time.Microsecond)
+	d.rst(tcpflow.FromClient, time.Millisecond)
+	c.fin(tcpflow.FromClient, time.Millisecond)
+	c.fin(tcpflow.FromServer, time.Millisecond)
+	out := s.finish()
+	vs := out.judge()
+	v := breakOn(vs, KindData)
+	if v == nil || v.Cause != "client-abort" {
+		t.Fatalf("want a client-abort on the data connection:\n%s", verdictLines(vs))
+	}
+	fin := v.Conn.Half[tcpflow.FromClient].FIN
+	if v.Time != fin {
+		t.Errorf("dated at frame %d, want the client's FIN at frame %d:\n%s", v.Time.Frame, fin.Frame, verdictLines(vs))
+	}
+	if !strings.Contains(v.Summary, "closed the data connection") {
+		t.Errorf("summary %q: want the client's close, not its later reset", v.Summary)
+	}
+}
+
+// TestCommandAfterServerCloseIsNotPending: a command the client sends
+// after the server's FIN was never waiting when the server closed.
+func TestCommandAfterServerCloseIsNotPending(t *testing.T) {
+	s := newNetScript(t)
+	c := loggedInControl(s)
+	c.fin(tcpflow.FromServer, 10*time.Second)
+	c.send(tcpflow.FromClient, time.Millisecond, "NOOP\r\n")
+	c.rst(tcpflow.FromServer, time.Millisecond)
+	vs := s.finish().judge()
+	v := breakOn(vs, KindControl)
+	if v == nil {
+		t.Fatalf("no control break:\n%s", verdictLines(vs))
+	}
+	if strings.Contains(v.Summary, "NOOP") {
+		t.Errorf("summary blames the NOOP sent after the server's FIN: %q", v.Summary)
+	}
+}
+
+func TestRefusalKind(t *testing.T) {
+	for _, tc := range []struct {
+		verb string
+		code int
+		text string
+		want string
+	}{
+		{"RETR", 550, "Failed to open file.", refusedAbsent},                                   // vsftpd
+		{"RETR", 550, "missing.bin: No such file or directory", refusedAbsent},                 // ProFTPD
+		{"STOR", 553, "Can't open that file: No such file or directory", refusedAbsent},        // Pure-FTPd, missing directory
+		{"STOR", 553, "Could not create file.", refusedPermission},                             // vsftpd
+		{"STOR", 550, "up.bin: Permission denied", refusedPermission},                          // ProFTPD
+		{"MKD", 550, "Not enough privileges.", refusedPermission},                              // pyftpdlib
+		{"DELE", 550, "Delete operation failed.", refusedPermission},                           // a 550 to DELE, no word of absence
+		{"SIZE", 550, "Could not get file size.", refusedAbsent},                               // vsftpd
+		{"STOR", 552, "Quota exceeded", refusedPermission},                                     // Pure-FTPd quota
+		{"RETR", 450, "File busy", refusedAbsent},                                              // RFC 959: busy
+		{"CWD", 550, "Can't change directory to /x: No such file or directory", refusedAbsent}, // Pure-FTPd
+		{"RETR", 550, "Access is denied.", refusedPermission},                                  // IIS
+	} {
+		if got := refusalKind(tc.verb, tc.code, tc.text); got != tc.want {
+			t.Errorf("%s → %d %q: %s, want %s", tc.verb, tc.code, tc.text, got, tc.want)
+		}
+	}
+}
+
+// verdictLines prints verdicts for a failure message.
+func verdictLines(vs []Verdict) string {
+	var b strings.Builder
+	for _, v := range vs {
+		fmt.Fprintf(&b, "  %s %s/%s info=%v conf=%.2f why: %s\n", v.Kind, v.Class, v.Cause, v.Info, v.Confidence, v.Summary)
+	}
+	return b.String()
+}
+
+func breaksSummary(vs []Verdict) string {
+	for _, v := range vs {
+		if !v.Info {
+			return v.Summary
+		}
+	}
+	return ""
+}
