@@ -145,7 +145,7 @@ func firstLine(s string) string {
 func transferOf(t *dissect.Transfer) Transfer {
 	out := Transfer{
 		Command: t.Cmd, Path: t.Path, Direction: t.Direction, Mode: t.Mode,
-		Bytes: t.Bytes(), Status: t.Status(), Start: t.At.Time(), End: t.At.Time(),
+		Bytes: t.Bytes(), Status: classify.TransferStatus(t), Start: t.At.Time(), End: t.At.Time(),
 		Frame: t.At.Frame, Input: t.At.Input, Inferred: t.Inferred,
 	}
 	if t.ExpectedBytes >= 0 {

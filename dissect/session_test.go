@@ -45,8 +45,8 @@ func TestPassiveRetrDataBeforeCommand(t *testing.T) {
 		tr.Endpoint.String() != srvAddr+":30000" || tr.Conn != data || tr.Data != dc || tr.Sender != tcpflow.FromServer {
 		t.Errorf("transfer = %+v", tr)
 	}
-	if tr.Prelim == nil || tr.Prelim.Code != 150 || tr.Final == nil || tr.Final.Code != 226 || tr.Status() != StatusComplete {
-		t.Errorf("transfer replies %v %v, status %s", tr.Prelim, tr.Final, tr.Status())
+	if tr.Prelim == nil || tr.Prelim.Code != 150 || tr.Final == nil || tr.Final.Code != 226 {
+		t.Errorf("transfer replies %v %v", tr.Prelim, tr.Final)
 	}
 	if dc.Conn != data || dc.Transfer != tr || dc.Match != MatchHosts || dc.Inferred || data.User != dc {
 		t.Errorf("data connection = %+v (User %v)", dc, data.User)
@@ -77,9 +77,10 @@ func TestActivePortAnySourcePort(t *testing.T) {
 			t.Errorf("source port %s: transfer = %+v", srcPort, tr)
 		}
 		// No bytes were counted (the harness sets no sequence numbers), so
-		// the announced 1164 bytes did not all arrive.
-		if tr.Status() != StatusTruncated {
-			t.Errorf("source port %s: status %s, want truncated", srcPort, tr.Status())
+		// the announced 1164 bytes did not all arrive before the sender's
+		// FIN: the facts classify judges a truncation on.
+		if tr.WantBytes() != 1164 || tr.Bytes() != 0 || tr.Conn.Half[tr.Sender].FIN.IsZero() {
+			t.Errorf("source port %s: want %d bytes, carried %d", srcPort, tr.WantBytes(), tr.Bytes())
 		}
 	}
 }
@@ -103,12 +104,12 @@ func TestEPSVAndEPRTOverIPv6(t *testing.T) {
 		t.Fatalf("%d transfers", len(s.Transfers))
 	}
 	l, u := s.Transfers[0], s.Transfers[1]
-	if l.Cmd != "LIST" || l.Mode != ModePassive || l.Conn != list || l.Sender != tcpflow.FromServer || l.Status() != StatusComplete {
-		t.Errorf("LIST = %+v status %s", l, l.Status())
+	if l.Cmd != "LIST" || l.Mode != ModePassive || l.Conn != list || l.Sender != tcpflow.FromServer || l.Final.Code != 226 {
+		t.Errorf("LIST = %+v", l)
 	}
 	if u.Cmd != "STOR" || u.Direction != DirectionUpload || u.Mode != ModeActive || u.Conn != up ||
-		u.Sender != tcpflow.FromServer || u.Endpoint.String() != "[2001:db8::10]:50002" || u.Status() != StatusComplete {
-		t.Errorf("STOR = %+v status %s", u, u.Status())
+		u.Sender != tcpflow.FromServer || u.Endpoint.String() != "[2001:db8::10]:50002" || u.Final.Code != 226 {
+		t.Errorf("STOR = %+v", u)
 	}
 	if len(s.AddrMismatches) != 0 {
 		t.Errorf("mismatches = %+v", s.AddrMismatches)
@@ -161,8 +162,8 @@ func TestDataConnectionAfter150(t *testing.T) {
 		t.Fatal("session finished while its data connection was open")
 	}
 	h.fin(data, tcpflow.FromServer)
-	if tr := h.session().Transfers[0]; tr.Conn != data || tr.Status() != StatusComplete {
-		t.Errorf("transfer = %+v status %s", tr, tr.Status())
+	if tr := h.session().Transfers[0]; tr.Conn != data || tr.Final.Code != 226 {
+		t.Errorf("transfer = %+v", tr)
 	}
 }
 
@@ -183,8 +184,8 @@ func TestAbortAnd426(t *testing.T) {
 		t.Errorf("log = %q, want %q", got, want)
 	}
 	tr := s.Transfers[0]
-	if !tr.Aborted || tr.AbortAt.IsZero() || tr.Final.Code != 426 || tr.Status() != StatusAborted {
-		t.Errorf("transfer = %+v status %s", tr, tr.Status())
+	if !tr.Aborted || tr.AbortAt.IsZero() || tr.Final.Code != 426 {
+		t.Errorf("transfer = %+v", tr)
 	}
 }
 
@@ -196,8 +197,8 @@ func TestRefused550AbandonsExpectation(t *testing.T) {
 		"S: 550 missing.txt: No such file or directory.")
 	h.fin(ctl, tcpflow.FromClient)
 	tr := h.session().Transfers[0]
-	if tr.Conn != nil || tr.Final.Code != 550 || tr.Status() != StatusFailed {
-		t.Errorf("transfer = %+v status %s", tr, tr.Status())
+	if tr.Conn != nil || tr.Final.Code != 550 {
+		t.Errorf("transfer = %+v", tr)
 	}
 	if st := h.a.Stats(); st.ExpectationsAbandoned != 1 || st.ExpectationsMet != 0 {
 		t.Errorf("stats = %+v", st)
@@ -220,11 +221,13 @@ func TestSizeThenTruncatedRetr(t *testing.T) {
 		h.talk(ctl, "S: 226 Transfer complete.")
 		h.fin(ctl, tcpflow.FromClient)
 		tr := h.session().Transfers[0]
-		if tr.ExpectedBytes != 5242880 || tr.ExpectedFrom != "size" || tr.RestOffset != 1048576 || tr.want() != 4194304 {
+		if tr.ExpectedBytes != 5242880 || tr.ExpectedFrom != "size" || tr.RestOffset != 1048576 || tr.WantBytes() != 4194304 {
 			t.Errorf("reset %v: transfer = %+v", reset, tr)
 		}
-		if tr.Status() != StatusTruncated {
-			t.Errorf("reset %v: status %s, want truncated", reset, tr.Status())
+		// The facts of a truncation: a reset, or the sender's FIN short
+		// of the 4194304 bytes due after REST.
+		if end := tr.Conn.Half[tcpflow.FromServer]; reset == end.RST.IsZero() || tr.Bytes() >= tr.WantBytes() {
+			t.Errorf("reset %v: data connection end %+v, %d bytes", reset, end, tr.Bytes())
 		}
 	}
 }
@@ -269,8 +272,8 @@ func TestAuthTLSThenInferredData(t *testing.T) {
 	}{{data, ModePassive}, {active, ModeActive}} {
 		tr := s.Transfers[i]
 		if tr.Cmd != CmdUnknown || !tr.Inferred || tr.Conn != want.conn || tr.Mode != want.mode ||
-			tr.Direction != DirectionUnknown || !tr.Data.Inferred || tr.Data.Match != MatchInferred || tr.Status() != StatusComplete {
-			t.Errorf("transfer %d = %+v status %s", i, tr, tr.Status())
+			tr.Direction != DirectionUnknown || !tr.Data.Inferred || tr.Data.Match != MatchInferred || tr.Final != nil {
+			t.Errorf("transfer %d = %+v", i, tr)
 		}
 	}
 	if other.User != nil || late.User != nil {
@@ -307,8 +310,8 @@ func TestTLSBackToCleartextAfterCCC(t *testing.T) {
 		t.Errorf("transfer = %+v", tr)
 	}
 	// The server never sent the final reply: the upload is not confirmed.
-	if tr.Status() != StatusTruncated {
-		t.Errorf("status %s, want truncated", tr.Status())
+	if tr.Prelim == nil || tr.Prelim.Code != 150 || tr.Final != nil {
+		t.Errorf("replies %v %v, want 150 and no final reply", tr.Prelim, tr.Final)
 	}
 }
 
@@ -547,7 +550,7 @@ func TestExpectationExpires(t *testing.T) {
 	h.fin(late, tcpflow.FromClient)
 	h.fin(ctl, tcpflow.FromClient)
 	tr := h.session().Transfers[0]
-	if late.User != nil || tr.Conn != nil || tr.Status() != StatusFailed || tr.Mode != ModePassive {
+	if late.User != nil || tr.Conn != nil || tr.Final.Code != 425 || tr.Mode != ModePassive {
 		t.Errorf("transfer = %+v, late.User = %v", tr, late.User)
 	}
 	if st := h.a.Stats(); st.ExpectationsExpired != 1 || st.DataLinked != 0 {
@@ -646,7 +649,10 @@ func sessionDigest(s *Session) []any {
 		}
 	}
 	for _, t := range s.Transfers {
-		d = append(d, t.Cmd, t.Path, t.Mode, t.Endpoint, t.Conn != nil, t.ExpectedBytes, t.Status())
+		d = append(d, t.Cmd, t.Path, t.Mode, t.Endpoint, t.Conn != nil, t.ExpectedBytes, t.Bytes(), t.Aborted)
+		if t.Final != nil {
+			d = append(d, *t.Final)
+		}
 	}
 	for _, a := range s.Anomalies {
 		d = append(d, a)
