@@ -19,10 +19,9 @@ type collector struct {
 	breaks   []Verdict
 	findings []Verdict
 	conns    []Connection
-	// hops per side over all FTP connections, for the capture point.
-	hopSum   [2]int
-	hopCount [2]int
-	stats    Stats
+	// hops per FTP role over all FTP connections, for the capture point.
+	hops  classify.HopTally
+	stats Stats
 	// ctx is what the capture as a whole shows, for the rules.
 	ctx classify.Context
 }
@@ -205,15 +204,11 @@ func (col *collector) addConn(c *tcpflow.Conn, kind, session string, ftpServer t
 	cs, ss := c.Half[tcpflow.FromClient], c.Half[tcpflow.FromServer]
 	hc, hs := hops(cs), hops(ss)
 	for d, h := range []int{hc, hs} {
-		if h < 0 {
-			continue
-		}
-		role := 0 // FTP client
+		role := classify.RoleFTPClient
 		if tcpflow.Dir(d) == ftpServer {
-			role = 1
+			role = classify.RoleFTPServer
 		}
-		col.hopSum[role] += h
-		col.hopCount[role]++
+		col.hops.Add(role, h)
 	}
 	if col.full(len(col.conns)) {
 		col.stats.ConnsDropped++
@@ -261,30 +256,9 @@ func wscale(w int8) WScale {
 	return WScale(strconv.Itoa(int(w)))
 }
 
-// capturePoint says where the capture was taken, from the hop distances
-// of the FTP clients' and servers' packets: zero hops means captured on
-// that host or its LAN segment (a router's interface facing it included:
-// TTLs cannot tell those apart).
-func (col *collector) capturePoint() string {
-	if col.hopCount[0] == 0 || col.hopCount[1] == 0 {
-		return "unknown"
-	}
-	c := float64(col.hopSum[0]) / float64(col.hopCount[0])
-	s := float64(col.hopSum[1]) / float64(col.hopCount[1])
-	switch {
-	case c < 0.5 && s >= 0.5:
-		return "client-side"
-	case s < 0.5 && c >= 0.5:
-		return "server-side"
-	case c >= 0.5 && s >= 0.5:
-		return "middle"
-	}
-	return "unknown"
-}
-
 func (col *collector) result(version string) *Result {
 	return &Result{
-		Tool: "ftpcap", Version: version, CapturePoint: col.capturePoint(),
+		Tool: "ftpcap", Version: version, CapturePoint: col.hops.Point(),
 		Sessions: col.sessions, Breaks: col.breaks, Findings: col.findings,
 		Connections: col.conns, Stats: col.stats, Inputs: []Input{},
 	}
@@ -339,7 +313,8 @@ func transferIndex(s *dissect.Session, t *dissect.Transfer) int {
 	return 0
 }
 
-// rateCapture sums up the capture's own defects and says what they mean.
+// rateCapture sums up the capture's own defects; classify says what they
+// mean.
 func (r *Result) rateCapture() {
 	q := &r.CaptureQuality
 	for _, c := range r.Connections {
@@ -353,32 +328,9 @@ func (r *Result) rateCapture() {
 		}
 		q.TruncatedPackets += in.Truncated
 	}
-	q.Rating = "good"
-	if q.Duplicates > 0 || q.OversizedSegments > 0 || q.TruncatedPackets > 0 {
-		q.Rating = "degraded"
-	}
-	if q.AckedUnseenBytes > 0 || q.KernelDrops > 0 {
-		q.Rating = "poor"
-	}
-	if q.KernelDrops > 0 {
-		q.Notes = append(q.Notes, fmt.Sprintf("the capturing interfaces reported %d packets dropped: missing packets may be the capture's, not the network's", q.KernelDrops))
-	}
-	if q.AckedUnseenBytes > 0 {
-		q.Notes = append(q.Notes, fmt.Sprintf("%d bytes were acknowledged by their receiver but are not in the capture: the capture missed them (not the network); byte counts include them, loss-based verdicts on those connections are doubtful", q.AckedUnseenBytes))
-	}
-	if q.Duplicates > 0 {
-		q.Notes = append(q.Notes, fmt.Sprintf("%d packets appear twice (captured on two interfaces or on both sides of a router); each is counted once and is not a retransmission", q.Duplicates))
-	}
-	if q.OversizedSegments > 0 {
-		q.Notes = append(q.Notes, fmt.Sprintf("%d segments are larger than the peer's MSS: the capture was taken above segmentation offload (TSO/GRO), so segment sizes are the host's, not the wire's", q.OversizedSegments))
-	}
-	if n := r.Stats.FragmentsIncomplete; n > 0 {
-		q.Notes = append(q.Notes, fmt.Sprintf("%d fragmented IP datagram(s) never completed: fragments are missing (lost on the path, or by the capture), so their payload was not analysed", n))
-		if q.Rating == "good" {
-			q.Rating = "degraded"
-		}
-	}
-	if q.TruncatedPackets > 0 {
-		q.Notes = append(q.Notes, fmt.Sprintf("%d packets were cut by the snap length; payload beyond it is counted, not read", q.TruncatedPackets))
-	}
+	q.Rating, q.Notes = classify.RateCapture(classify.CaptureDefects{
+		AckedUnseenBytes: q.AckedUnseenBytes, KernelDrops: q.KernelDrops, Duplicates: q.Duplicates,
+		OversizedSegments: q.OversizedSegments, TruncatedPackets: q.TruncatedPackets,
+		FragmentsIncomplete: int64(r.Stats.FragmentsIncomplete),
+	})
 }

@@ -153,3 +153,16 @@ func endedHow(end tcpflow.Seg) string {
 	}
 	return "closed"
 }
+
+// countText spells a count with thousands separators and the plural the
+// number needs: "1 packet", "12,345 packets". things is the plural when
+// it is not thing+"s" ("" for the regular one).
+func countText(n int64, thing, things string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	if things == "" {
+		things = thing + "s"
+	}
+	return fmtInt(n) + " " + things
+}
