@@ -11,6 +11,8 @@ import (
 // login succeeded. Strongest when the server then closed the session
 // (vsftpd's max_login_fails, ProFTPD's MaxLoginAttempts); when the client
 // gave up instead, the login was still refused by the server's policy.
+// A 530 that names the server's capacity ("maximum number of allowed
+// clients") refused no credentials: that is service-unavailable.
 func init() {
 	register(Rule{
 		Cause:   "login-failures",
@@ -25,7 +27,7 @@ func init() {
 			n := 0
 			var last *dissect.Reply
 			replies(s, func(cmd *dissect.Command, r *dissect.Reply) bool {
-				if r.Valid && r.Code == 530 && cmd != nil && (cmd.Verb == "PASS" || cmd.Verb == "USER") {
+				if r.Valid && r.Code == 530 && cmd != nil && (cmd.Verb == "PASS" || cmd.Verb == "USER") && !isCapacityText(r.Text) {
 					n++
 					last = r
 					if len(ev) < 6 {
@@ -34,6 +36,9 @@ func init() {
 				}
 				return true
 			})
+			if n == 0 {
+				return nil // turned away for capacity: service-unavailable
+			}
 			user := ""
 			if s.User != "" {
 				user = fmt.Sprintf(" as %q", s.User)

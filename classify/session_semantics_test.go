@@ -152,6 +152,14 @@ func TestWhatIsABreak(t *testing.T) {
 				c.closeBoth(tcpflow.FromServer, time.Millisecond)
 			},
 			want: []string{"control:data-channel-blocked"}, says: "never reached the data endpoint that PASV offered"},
+		{name: "ProFTPD MaxClients: a 530 naming the server's capacity is service-unavailable, not a login failure",
+			script: func(s *netScript) {
+				c := ftpControl(s, time.Millisecond)
+				c.exchange("USER ftplab", 2*time.Millisecond, "331 Password required for ftplab")
+				c.exchange("PASS secret", 2*time.Millisecond, "530 Sorry, the maximum number of allowed clients (2) are already connected.")
+				c.closeBoth(tcpflow.FromClient, time.Millisecond)
+			},
+			want: []string{"control:service-unavailable"}},
 		{name: "EPSV refused, PASV works: the fallback is no break",
 			script: func(s *netScript) {
 				c := loggedInControl(s)
