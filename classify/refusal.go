@@ -99,7 +99,7 @@ func pathRefusals(s *dissect.Session) []*Refusal {
 		}
 		r := finalReplyBy(e, tcpflow.Ref{})
 		p := pathOf(e.Cmd)
-		if r == nil || !refusedCode(r.Code) || p == "" || laterUse(s, i, p) {
+		if r == nil || !refusedCode(r.Code) || p == "" || laterUse(s, i, p) || alreadyThere(e.Cmd.Verb, r.Text) {
 			continue
 		}
 		if old := byPath[p]; old != nil {
@@ -214,4 +214,15 @@ func leftWords(s *dissect.Session) string {
 		return "closed the control connection without QUIT"
 	}
 	return "stayed until the server closed the control connection"
+}
+
+// alreadyThere: a directory the client asked to make exists already
+// ("550 testdir: File exists"). Clients make directories blindly before
+// uploading into them; what they wanted is there, so nothing was refused.
+func alreadyThere(verb, text string) bool {
+	if verb != "MKD" && verb != "XMKD" {
+		return false
+	}
+	t := strings.ToLower(text)
+	return strings.Contains(t, "exists") || strings.Contains(t, "already")
 }

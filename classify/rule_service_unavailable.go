@@ -31,13 +31,13 @@ func init() {
 				return nil
 			}
 			f := &Finding{Confidence: 0.8,
-				Summary:  fmt.Sprintf("The server refused the session with 421 %s.", quote(r.Text)),
+				Summary:  fmt.Sprintf("The server refused the session with %d %s.", r.Code, quote(r.Text)),
 				Evidence: []Evidence{replyEvidence(cmd, r)},
 			}
 			c := b.Session.Control
 			if s, ok := firstEnd(c, tcpflow.FromServer, r.At); ok {
 				f.Confidence = 0.9
-				f.Summary = fmt.Sprintf("The server refused the session with 421 %s and closed the connection.", quote(r.Text))
+				f.Summary = fmt.Sprintf("The server refused the session with %d %s and closed the connection.", r.Code, quote(r.Text))
 				f.Evidence = append(f.Evidence, segEvidence(c, s, "server ends the connection"))
 			}
 			return f

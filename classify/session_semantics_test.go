@@ -106,6 +106,12 @@ func TestWhatIsABreak(t *testing.T) {
 				c.exchange("CWD new", 2*time.Millisecond, "250 Directory successfully changed.")
 				quitBoth(c)
 			}},
+		{name: "MKD of a directory that exists is no refusal (suricata-verify ftp-epsv, ProFTPD)",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("MKD testdir", 2*time.Millisecond, "550 testdir: File exists")
+				quitBoth(c)
+			}},
 		{name: "MFMT refused after an upload is cosmetic: no break",
 			script: func(s *netScript) {
 				c := loggedInControl(s)
