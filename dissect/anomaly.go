@@ -24,6 +24,13 @@ const (
 	AnomalyInvalidReplyCode    = "invalid_reply_code"           // a number that is no valid code ("99 PASV invalid")
 	AnomalyReplyWithoutCommand = "reply_without_command"        // a reply when no command was waiting
 	AnomalyUnterminatedReply   = "unterminated_multiline_reply" // the connection ended inside a multi-line reply
+	// A reply none of the waiting commands can receive (RFC 959 §5.4):
+	// detail "221 while RETR, QUIT pending".
+	AnomalyReplyFitsNoCommand = "reply_fits_no_command"
+	// A reply that began after the client's first FIN or RST on the
+	// control connection: it answers no command (detail "226 after the
+	// client's FIN").
+	AnomalyReplyAfterClientClose = "reply_after_client_close"
 
 	// Commands.
 	AnomalyUnknownCommand  = "unknown_command"           // a verb no RFC or common extension defines

@@ -33,6 +33,7 @@ type pendingCmd struct {
 	logIdx   int      // index in Session.Log, -1 when past the cap
 	ex       Exchange // the exchange itself when logIdx < 0
 	verb     string
+	replies  *codeSet // the replies it can receive, nil for any (replycodes.go)
 	transfer *Transfer
 	exp      *expectation // PORT/EPRT: the expectation it created
 }
@@ -286,11 +287,11 @@ func (ctl *control) command(l line) {
 	ctl.a.stats.Commands++
 	// One allocation for both: the command lives as long as its
 	// exchange, which the pending entry's log index points at anyway.
-	p := &pendingCmd{verb: verb, logIdx: -1, cmd: Command{Verb: verb, Arg: arg, Known: known, At: l.at}}
+	p := &pendingCmd{verb: verb, replies: repliesFor(verb), logIdx: -1, cmd: Command{Verb: verb, Arg: arg, Known: known, At: l.at}}
 	cmd := &p.cmd
 	ctl.log(p, Exchange{Cmd: cmd})
 	if len(ctl.pending) >= ctl.a.opts.MaxPendingCommands {
-		old := ctl.popPending()
+		old := ctl.removePending(0)
 		s.PendingDropped++
 		ctl.a.stats.PendingDropped++
 		s.noteAnomaly(AnomalyTooManyPending, tcpflow.FromClient, l.at, old.verb)
@@ -299,12 +300,12 @@ func (ctl *control) command(l line) {
 	ctl.commandEffects(p, cmd)
 }
 
-// popPending removes the oldest command waiting for its reply. The queue
+// removePending removes the i-th command waiting for its reply. The queue
 // is shifted down rather than resliced, so its array is reused and a
 // session's commands do not each grow a new one.
-func (ctl *control) popPending() *pendingCmd {
-	p := ctl.pending[0]
-	n := copy(ctl.pending, ctl.pending[1:])
+func (ctl *control) removePending(i int) *pendingCmd {
+	p := ctl.pending[i]
+	n := i + copy(ctl.pending[i:], ctl.pending[i+1:])
 	ctl.pending[n] = nil
 	ctl.pending = ctl.pending[:n]
 	return p
@@ -340,8 +341,20 @@ func (ctl *control) addReply(p *pendingCmd, r Reply) {
 	ctl.a.stats.RepliesDropped++
 }
 
-// reply pairs a complete reply with the oldest command waiting for one
-// (replies come in command order, RFC 959 §4.2; pipelined commands queue).
+// reply pairs a complete reply with the command it answers: the oldest
+// command waiting for a reply that can receive it (replies come in command
+// order, RFC 959 §4.2, and §5.4 says which replies each command can
+// receive: replycodes.go). A 1xx reply is preliminary: the command waits
+// on for its final reply. An invalid reply ("99 PASV invalid") is final:
+// it is the server's answer to the oldest command, however malformed.
+//
+// A reply answers no command, and is logged on its own (Cmd nil) with an
+// anomaly, when it began after the client's first FIN or RST (a client
+// that closes has stopped waiting: Pure-FTPd's "226 Logout." to wget's
+// FIN answers nothing), when no command waits, or when none of those
+// waiting can receive it. The one reply a closed client still gets is
+// QUIT's: a client that sends QUIT and closes at once (lftp, curl) has
+// asked for the end, and the 221 after its FIN is the answer.
 func (ctl *control) reply(r Reply) {
 	s := ctl.s
 	s.Replies++
@@ -352,26 +365,94 @@ func (ctl *control) reply(r Reply) {
 		return
 	}
 	ctl.greeted = true
+	i := ctl.answered(&r)
+	if closed := ctl.clientClosedAt(); !closed.IsZero() && closed.Before(r.At) && (i < 0 || ctl.pending[i].verb != "QUIT") {
+		ctl.unsolicited(r, AnomalyReplyAfterClientClose, fmt.Sprintf("%d after the client's %s", r.Code, ctl.clientCloseKind()))
+		return
+	}
 	if len(ctl.pending) == 0 {
 		// RFC 959 §5.4 lets 421 come at any time (the server is closing
 		// the session); anything else unasked for is an anomaly.
-		p := &pendingCmd{logIdx: -1}
-		ctl.log(p, Exchange{Replies: []Reply{r}})
-		if r.Code != 421 {
-			s.noteAnomaly(AnomalyReplyWithoutCommand, tcpflow.FromServer, r.At, fmt.Sprint(r.Code))
+		if r.Code == 421 {
+			ctl.unsolicited(r, "", "")
+		} else {
+			ctl.unsolicited(r, AnomalyReplyWithoutCommand, fmt.Sprint(r.Code))
 		}
 		return
 	}
-	// An invalid reply ("99 PASV invalid") is final: it is the server's
-	// answer to the command, however malformed.
-	p := ctl.pending[0]
+	if i < 0 {
+		ctl.unsolicited(r, AnomalyReplyFitsNoCommand, fmt.Sprintf("%d while %s pending", r.Code, ctl.pendingVerbs()))
+		return
+	}
+	p := ctl.pending[i]
 	ctl.addReply(p, r)
 	if r.Preliminary() {
 		ctl.preliminary(p, r)
 		return
 	}
-	ctl.popPending()
+	ctl.removePending(i)
 	ctl.final(p, r)
+}
+
+// answered returns the index of the oldest waiting command that can
+// receive r, -1 if none can.
+func (ctl *control) answered(r *Reply) int {
+	for i, p := range ctl.pending {
+		if p.accepts(r) {
+			return i
+		}
+	}
+	return -1
+}
+
+// unsolicited logs a reply that answers no command, with an anomaly unless
+// key is "".
+func (ctl *control) unsolicited(r Reply, key, detail string) {
+	p := &pendingCmd{logIdx: -1}
+	ctl.log(p, Exchange{Replies: []Reply{r}})
+	if key != "" {
+		ctl.s.noteAnomaly(key, tcpflow.FromServer, r.At, detail)
+	}
+}
+
+// maxVerbsListed caps the waiting commands an anomaly's detail names.
+const maxVerbsListed = 4
+
+// pendingVerbs names the waiting commands, oldest first ("RETR, QUIT").
+func (ctl *control) pendingVerbs() string {
+	var b []byte
+	for i, p := range ctl.pending {
+		if i == maxVerbsListed {
+			b = fmt.Appendf(b, " and %d more", len(ctl.pending)-i)
+			break
+		}
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, p.verb...)
+	}
+	return string(b)
+}
+
+// clientClosedAt returns the client's first FIN or RST on the control
+// connection, whichever came first; zero while it has sent neither.
+func (ctl *control) clientClosedAt() tcpflow.Ref {
+	h := &ctl.conn.Half[tcpflow.FromClient]
+	switch {
+	case h.RST.IsZero():
+		return h.FIN
+	case h.FIN.IsZero() || h.RST.Before(h.FIN):
+		return h.RST
+	}
+	return h.FIN
+}
+
+// clientCloseKind says whether the client closed with FIN or RST.
+func (ctl *control) clientCloseKind() string {
+	if h := &ctl.conn.Half[tcpflow.FromClient]; h.RST == ctl.clientClosedAt() {
+		return "RST"
+	}
+	return "FIN"
 }
 
 // greetingReply handles the replies that open a session: an optional 120

@@ -249,6 +249,9 @@ func FuzzControlSession(f *testing.F) {
 	f.Add([]byte("USER a\r\nPASV\r\nRETR f\r\nABOR\r\n"), []byte("220 hi\r\n331 pw\r\n227 (203,0,113,20,4,1)\r\n150 ok\r\n426 x\r\n226 y\r\n"))
 	f.Add([]byte("AUTH TLS\r\n\x16\x03\x01\x00\x01\x01"), []byte("220 hi\r\n234 go\r\n\x16\x03\x03\x00\x01\x02"))
 	f.Add([]byte("USER x\r\n"), []byte("SSH-2.0-x\r\n"))
+	// Replies paired by code: a 221 past a transfer, replies no waiting
+	// command can receive.
+	f.Add([]byte("RETR f\r\nQUIT\r\nNOOP\r\nXFOO\r\n"), []byte("220 hi\r\n150 ok\r\n221 bye\r\n227 (1,2,3,4,5,6)\r\n150 x\r\n200 ok\r\n"))
 	for _, st := range corpusSeeds(f).streams {
 		f.Add(st[tcpflow.FromClient], st[tcpflow.FromServer])
 	}

@@ -122,6 +122,21 @@ func (h *harness) fin(c *tcpflow.Conn, first tcpflow.Dir) {
 	h.a.Closed(c)
 }
 
+// halfClose sends a FIN from one side; the connection stays open.
+func (h *harness) halfClose(c *tcpflow.Conn, from tcpflow.Dir) tcpflow.Ref {
+	c.Half[from].FIN = h.tick()
+	return c.Half[from].FIN
+}
+
+// resetOnly sends a RST from one side without ending the connection for
+// the analyzer (the tracker keeps it until its idle timeout or the end of
+// the capture).
+func (h *harness) resetOnly(c *tcpflow.Conn, from tcpflow.Dir) tcpflow.Ref {
+	c.Half[from].RST = h.tick()
+	c.Half[from].RSTCount++
+	return c.Half[from].RST
+}
+
 // rst closes a connection with a reset from one side.
 func (h *harness) rst(c *tcpflow.Conn, from tcpflow.Dir) {
 	c.Half[from].RST = h.tick()
