@@ -39,5 +39,8 @@ func refusalFinding(b *Case, cmd *dissect.Command, path string, r *dissect.Reply
 		return f
 	}
 	f.Summary = fmt.Sprintf("%s was refused: %d %s, %s.", cmdText(cmd), r.Code, quote(r.Text), abandonedText(b.Session))
+	if channelVerbs[cmd.Verb] {
+		f.Summary = "The data channel never worked: " + f.Summary
+	}
 	return f
 }

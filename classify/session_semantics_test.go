@@ -149,6 +149,14 @@ func TestWhatIsABreak(t *testing.T) {
 				quitBoth(c)
 			},
 			want: []string{"control:permission-denied"}},
+		{name: "ProFTPD <Limit EPRT PORT> DenyAll: 501 worded as a denial is the server's policy",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("EPRT |1|198.51.100.10|57407|", 2*time.Millisecond, "501 EPRT: Operation not permitted")
+				c.exchange("PORT 198,51,100,10,188,207", 2*time.Millisecond, "501 PORT: Operation not permitted")
+				quitBoth(c)
+			},
+			want: []string{"control:permission-denied"}, says: "PORT 198,51,100,10,188,207 was refused"},
 		{name: "a 227 whose endpoint is never reached, then QUIT",
 			script: func(s *netScript) {
 				c := loggedInControl(s)
