@@ -235,7 +235,11 @@ func (ctl *control) line(dir tcpflow.Dir, l line) {
 	if l.binaryCut {
 		s.noteAnomaly(AnomalyBinaryLine, dir, l.at, quote(l.b))
 	}
-	r, done, problem := ctl.reading().rep.line(l.b, l.at)
+	rep := &ctl.reading().rep
+	if lost, ok := rep.lostEnd(l.b); ok {
+		ctl.reply(lost)
+	}
+	r, done, problem := rep.line(l.b, l.at, l.gapCut)
 	if problem != "" {
 		s.noteAnomaly(problem, dir, l.at, quote(l.b))
 	}
@@ -287,7 +291,7 @@ func (ctl *control) command(l line) {
 	ctl.a.stats.Commands++
 	// One allocation for both: the command lives as long as its
 	// exchange, which the pending entry's log index points at anyway.
-	p := &pendingCmd{verb: verb, replies: repliesFor(verb), logIdx: -1, cmd: Command{Verb: verb, Arg: arg, Known: known, At: l.at}}
+	p := &pendingCmd{verb: verb, replies: repliesFor(verb), logIdx: -1, cmd: Command{Verb: verb, Arg: arg, Known: known, At: l.at, Cut: l.gapCut}}
 	cmd := &p.cmd
 	ctl.log(p, Exchange{Cmd: cmd})
 	if len(ctl.pending) >= ctl.a.opts.MaxPendingCommands {
@@ -507,10 +511,23 @@ func (ctl *control) tlsLost(dir tcpflow.Dir, at tcpflow.Ref, why string) {
 func (ctl *control) gap(dir tcpflow.Dir, n int64, at tcpflow.Ref) {
 	ctl.a.stats.Gaps++
 	ctl.a.stats.GapBytes += n
+	s := ctl.s
+	if s.ControlGaps[dir] == 0 {
+		s.FirstControlGap[dir] = at
+	}
+	s.ControlGaps[dir]++
+	s.ControlGapBytes[dir] += n
 	d := &ctl.reading().dirs[dir]
 	switch d.mode {
 	case modeLines:
-		d.lines.gap()
+		// The line the gap cut short, when it began as a line does, is
+		// read with what it has: its code or verb is known.
+		if l, ok := d.lines.gap(); ok {
+			ctl.line(dir, l)
+		}
+		if dir == tcpflow.FromServer {
+			ctl.reading().rep.gapped = ctl.reading().rep.open
+		}
 		ctl.s.noteAnomaly(AnomalyGap, dir, at, fmt.Sprintf("%d bytes", n))
 	case modeTLS:
 		// Inside a record body the gap only shortens what is left to

@@ -11,6 +11,10 @@ import (
 // it is sent. Effects that depend on the answer wait for final.
 func (ctl *control) commandEffects(p *pendingCmd, cmd *Command) {
 	s := ctl.s
+	if cmd.Cut {
+		ctl.cutCommandEffects(p, cmd)
+		return
+	}
 	switch cmd.Verb {
 	case "USER":
 		s.User = cmd.Arg
@@ -39,15 +43,36 @@ func (ctl *control) commandEffects(p *pendingCmd, cmd *Command) {
 			ctl.rest = n
 		}
 	case "ABOR":
-		// RFC 959 §4.1.3: ABOR aborts the transfer command in progress.
-		for _, q := range ctl.pending {
-			if t := q.transfer; t != nil && !t.Aborted {
-				t.Aborted, t.AbortAt = true, cmd.At
-			}
-		}
+		ctl.abortPending(cmd.At)
 	}
 	if dir, ok := transferVerbs[cmd.Verb]; ok {
 		ctl.transferCommand(p, cmd, dir)
+	}
+}
+
+// cutCommandEffects applies what a command whose argument a gap cut short
+// changes: nothing read from the argument, which may be wrong (a PORT
+// address, a REST offset), but a data channel was negotiated and a
+// transfer began.
+func (ctl *control) cutCommandEffects(p *pendingCmd, cmd *Command) {
+	switch cmd.Verb {
+	case "PORT", "EPRT", "LPRT":
+		ctl.negotiated = true
+	case "ABOR":
+		ctl.abortPending(cmd.At)
+	}
+	if dir, ok := transferVerbs[cmd.Verb]; ok {
+		ctl.transferCommand(p, cmd, dir)
+	}
+}
+
+// abortPending marks the transfers waiting for their final reply aborted
+// (RFC 959 §4.1.3: ABOR aborts the transfer command in progress).
+func (ctl *control) abortPending(at tcpflow.Ref) {
+	for _, q := range ctl.pending {
+		if t := q.transfer; t != nil && !t.Aborted {
+			t.Aborted, t.AbortAt = true, at
+		}
 	}
 }
 
@@ -107,7 +132,7 @@ func (ctl *control) preliminary(p *pendingCmd, r Reply) {
 		pr := r
 		t.Prelim = &pr
 	}
-	if t.ExpectedBytes < 0 && t.Direction == DirectionDownload {
+	if t.ExpectedBytes < 0 && t.Direction == DirectionDownload && !r.Cut {
 		if n := ParseTransferSize(r.Text); n >= 0 {
 			t.ExpectedBytes, t.ExpectedFrom = n, "150"
 		}
@@ -117,9 +142,14 @@ func (ctl *control) preliminary(p *pendingCmd, r Reply) {
 // final handles the completion reply of a command.
 func (ctl *control) final(p *pendingCmd, r Reply) {
 	ok := func(code int) bool { return r.Valid && r.Code == code }
+	// Nothing is read from the text of a reply a gap cut short: an
+	// address or a size may be wrong. A cut 227/229 still says a channel
+	// was negotiated, somewhere.
 	switch p.verb {
 	case "PASV":
-		if ok(227) {
+		if ok(227) && r.Cut {
+			ctl.negotiated = true
+		} else if ok(227) {
 			if ap, found := ParsePASV(r.Text); found {
 				ctl.expectPassive("PASV", ap, r.At)
 			} else {
@@ -127,7 +157,9 @@ func (ctl *control) final(p *pendingCmd, r Reply) {
 			}
 		}
 	case "EPSV":
-		if ok(229) {
+		if ok(229) && r.Cut {
+			ctl.negotiated = true
+		} else if ok(229) {
 			if port, found := ParseEPSV(r.Text); found {
 				ctl.expectPassive("EPSV", netip.AddrPortFrom(ctl.conn.Server.Addr(), port), r.At)
 			} else {
@@ -146,7 +178,7 @@ func (ctl *control) final(p *pendingCmd, r Reply) {
 			}
 		}
 	case "SIZE":
-		if ok(213) {
+		if ok(213) && !r.Cut {
 			if n, found := ParseSizeReply(r.Text); found {
 				ctl.rememberSize(ctl.exchange(p).Cmd.Arg, n)
 			}

@@ -286,3 +286,50 @@ func FuzzControlSession(f *testing.F) {
 		}
 	})
 }
+
+// FuzzControlGaps plays client and server bytes as a control connection,
+// one packet per line, with the capture cutting every packet to at most
+// snap bytes (a snap length) and losing the packet numbered lose of each
+// direction: the bytes cut or lost reach the analyzer as gaps. Splitting
+// packets further changes nothing, and the session completes.
+func FuzzControlGaps(f *testing.F) {
+	f.Add([]byte("USER a\r\nRETR a-long-file-name.iso\r\nQUIT\r\n"),
+		[]byte("220 hi\r\n331 pw\r\n150 Opening BINARY mode data connection\r\n226 Transfer complete.\r\n221 bye\r\n"), uint8(20), uint8(9))
+	f.Add([]byte("FEAT\r\nTYPE I\r\n"), []byte("220 hi\r\n211-Features:\r\n EPRT\r\n EPSV\r\n211 End\r\n200 ok\r\n"), uint8(60), uint8(3))
+	f.Fuzz(func(t *testing.T, client, server []byte, snap, lose uint8) {
+		run := func(split func([]byte) [][]byte) []any {
+			h := newHarness(t, Options{MaxLineLen: 256, MaxLog: 64})
+			h.split = split
+			ctl := h.open(ctlCli, ctlSrv)
+			lines := [2][][]byte{bytes.SplitAfter(client, []byte("\n")), bytes.SplitAfter(server, []byte("\n"))}
+			for i := 0; i < max(len(lines[0]), len(lines[1])); i++ {
+				for _, dir := range []tcpflow.Dir{tcpflow.FromServer, tcpflow.FromClient} {
+					if i >= len(lines[dir]) || len(lines[dir][i]) == 0 {
+						continue
+					}
+					pkt := lines[dir][i]
+					if i == int(lose) {
+						h.a.Gap(ctl, dir, int64(len(pkt)), h.tick())
+						continue
+					}
+					kept := pkt[:min(len(pkt), max(int(snap), 1))]
+					at := h.send(ctl, dir, string(kept))
+					if len(kept) < len(pkt) {
+						h.a.Gap(ctl, dir, int64(len(pkt)-len(kept)), at)
+					}
+				}
+			}
+			h.fin(ctl, tcpflow.FromClient)
+			h.a.Flush()
+			if len(h.done) != 1 || len(h.a.live) != 0 {
+				t.Fatalf("%d sessions done, %d live", len(h.done), len(h.a.live))
+			}
+			s := h.done[0]
+			return append(sessionDigest(s), s.ControlGaps, s.ControlGapBytes)
+		}
+		whole, bytewise := run(nil), run(splitters(0)["bytes"])
+		if !reflect.DeepEqual(whole, bytewise) {
+			t.Fatalf("byte-by-byte delivery changed the session:\n %+v\n %+v", whole, bytewise)
+		}
+	})
+}

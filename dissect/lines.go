@@ -20,13 +20,25 @@ type line struct {
 	// binaryCut: the line held control bytes and was ended at a packet
 	// boundary because the bytes from there on start a proper line.
 	binaryCut bool
+	// gapCut: the capture lost the rest of the line (a gap followed its
+	// last byte); it starts as a proper line does.
+	gapCut bool
 }
 
 // lineReader splits one direction of a control connection into lines
 // across Data calls, which may split the stream anywhere. Lines are cut at
-// max bytes. After a gap it discards bytes up to the next LF: the bytes
-// before the gap and right after it belong to a line that cannot be
-// trusted.
+// max bytes.
+//
+// A gap (bytes the capture lost: a snap length cutting a packet, capture
+// loss) leaves the line it hit incomplete. A partial line before the gap
+// that starts as a proper line does (startsLine) is kept, marked gapCut:
+// its code or verb is known even when its text is not. After the gap,
+// reading resumes at the first place a line is known to start: at the
+// first byte after the gap or the first byte of a later packet when the
+// bytes there start a proper line (a TCP segment of a control connection
+// usually begins with a line: the snap length cuts a packet's tail, and a
+// lost packet takes its lines with it), or right after the next LF.
+// Bytes in between belong to a line whose start was lost and are dropped.
 //
 // One resynchronisation: when a line holds control bytes (binary junk,
 // such as an SSH packet a proxy let through) up to a packet boundary, and
@@ -46,7 +58,13 @@ type lineReader struct {
 	started    bool        // a line has begun (buf may still be empty after a CR)
 	cut        int
 	lastCR     bool // the last byte kept or dropped of the current line was CR
-	skip       bool // discarding up to the next LF after a gap
+	// skip: discarding after a gap, up to the next LF or a packet that
+	// starts a proper line. gapEdge: the next byte is the first after the
+	// gap. probing: the current line began at such a place and has not
+	// yet shown probeLen bytes (or its LF) to tell whether it is a line.
+	skip    bool
+	gapEdge bool
+	probing bool
 	// segBinary: the bytes since the line began, or since boundary, hold
 	// control bytes. boundary (0 for none) is the offset in buf where the
 	// latest packet after such bytes began.
@@ -67,12 +85,18 @@ func (r *lineReader) next(data []byte, at tcpflow.Ref) (int, line, bool) {
 	if i >= 0 {
 		chunk = data[:i]
 	}
-	if r.skip {
-		if i < 0 {
-			return len(data), line{}, false
+	if r.skip && !r.probing {
+		if !r.gapEdge && at == r.lastAt {
+			// Inside a packet whose start was dropped: up to its LF.
+			if i < 0 {
+				return len(data), line{}, false
+			}
+			r.skip = false
+			return i + 1, line{}, false
 		}
-		r.skip = false
-		return i + 1, line{}, false
+		// The first byte after the gap, or a new packet: a line may
+		// start here.
+		r.gapEdge, r.probing = false, true
 	}
 	switch {
 	case !r.started:
@@ -90,6 +114,19 @@ func (r *lineReader) next(data []byte, at tcpflow.Ref) (int, line, bool) {
 		r.cut += len(chunk) - keep
 		r.lastCR = chunk[len(chunk)-1] == '\r'
 		r.segBinary = r.segBinary || hasControl(chunk)
+	}
+	if r.probing && (len(r.buf) >= probeLen || i >= 0) {
+		r.probing = false
+		if r.startsLine == nil || !r.startsLine(r.buf) {
+			// Not a line's start: the rest of the line goes too.
+			r.clear()
+			if i < 0 {
+				return len(data), line{}, false
+			}
+			r.skip = false
+			return i + 1, line{}, false
+		}
+		r.skip = false
 	}
 	if i < 0 {
 		return len(data), line{}, false
@@ -133,13 +170,19 @@ func (r *lineReader) clear() {
 	r.segBinary, r.boundary = false, 0
 }
 
-// gap drops the partial line and discards up to the next LF. It reports
-// whether a partial line was dropped.
-func (r *lineReader) gap() bool {
-	had := r.started
+// gap ends the partial line at a gap and starts skipping. It returns the
+// partial line, marked gapCut, when it starts as a proper line does; any
+// other partial line is dropped.
+func (r *lineReader) gap() (line, bool) {
+	var l line
+	ok := r.started && !r.skip && r.startsLine != nil && r.startsLine(r.buf)
+	if ok {
+		l = r.take(true)
+		l.unterminated, l.gapCut = false, true
+	}
 	r.clear()
-	r.skip = true
-	return had
+	r.skip, r.gapEdge, r.probing = true, true, false
+	return l, ok
 }
 
 // flush returns the partial line left when the connection ends; call it
@@ -157,8 +200,13 @@ func (r *lineReader) flush() (line, bool) {
 // reset forgets any partial line (the direction switches to TLS).
 func (r *lineReader) reset() {
 	r.clear()
-	r.skip = false
+	r.skip, r.gapEdge, r.probing = false, false, false
 }
+
+// probeLen is how many bytes tell whether a line starts: a reply code and
+// its separator ("226 "), or a verb of up to five letters and the blank or
+// CR after it ("RETR ", startsCommand).
+const probeLen = 6
 
 // hasControl reports whether b holds a control byte no FTP text line has:
 // below 0x20 except tab and CR, or DEL.

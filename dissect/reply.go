@@ -70,14 +70,19 @@ type replyAssembler struct {
 	text []byte
 	// textCut: text beyond maxReplyText was dropped.
 	textCut bool
+	// gapped: a gap in the capture came while a multi-line reply was
+	// open; its last line may be lost.
+	gapped bool
 }
 
-// line takes one server line. It returns a reply when the line completed
-// one, and an anomaly key when the line departs from the protocol (both
-// may be set: "220" alone is a reply without text).
-func (a *replyAssembler) line(b []byte, at tcpflow.Ref) (r Reply, done bool, problem string) {
+// line takes one server line; cut says a gap cut it short. It returns a
+// reply when the line completed one, and an anomaly key when the line
+// departs from the protocol (both may be set: "220" alone is a reply
+// without text).
+func (a *replyAssembler) line(b []byte, at tcpflow.Ref, cut bool) (r Reply, done bool, problem string) {
 	p := ParseReplyLine(b)
 	if a.open {
+		a.r.Cut = a.r.Cut || cut
 		a.noteLine(at, p.Code)
 		if p.Code == a.r.Code && (p.Sep == ' ' || p.Sep == 0) {
 			a.addText(p.Text)
@@ -100,12 +105,29 @@ func (a *replyAssembler) line(b []byte, at tcpflow.Ref) (r Reply, done bool, pro
 		return a.finish(), true, p.Problem
 	}
 	a.start(p.Code, true, at)
+	a.r.Cut = cut
 	a.addText(p.Text)
 	if p.Sep == '-' {
 		a.open = true
 		return Reply{}, false, p.Problem
 	}
 	return a.finish(), true, p.Problem
+}
+
+// lostEnd returns the open multi-line reply, marked Cut, when a gap came
+// while it was open and line b starts another reply ("ddd " or "ddd-" with
+// another valid code): the gap took the reply's last line. RFC 959 §4.2
+// has servers pad text lines that begin with digits, so only a lost end
+// explains it.
+func (a *replyAssembler) lostEnd(b []byte) (Reply, bool) {
+	if !a.open || !a.gapped || !startsReply(b) {
+		return Reply{}, false
+	}
+	if p := ParseReplyLine(b); p.Code == a.r.Code {
+		return Reply{}, false
+	}
+	a.r.Cut = true
+	return a.finish(), true
 }
 
 // flush returns a multi-line reply left open when the connection ended.
@@ -149,6 +171,6 @@ func (a *replyAssembler) put(t []byte) {
 func (a *replyAssembler) finish() Reply {
 	r := a.r
 	r.Text = string(a.text)
-	a.open, a.r = false, Reply{}
+	a.open, a.r, a.gapped = false, Reply{}, false
 	return r
 }

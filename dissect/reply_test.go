@@ -169,7 +169,7 @@ func readReplies(packets []string, split func([]byte) [][]byte) ([]Reply, []stri
 		if l.binaryCut {
 			problems = append(problems, AnomalyBinaryLine)
 		}
-		r, done, problem := ra.line(l.b, l.at)
+		r, done, problem := ra.line(l.b, l.at, false)
 		if problem != "" {
 			problems = append(problems, problem)
 		}

@@ -71,6 +71,16 @@ type Session struct {
 	// NotFTP is set when the server's first bytes on this control
 	// connection were not an FTP reply.
 	NotFTP *NotFTP
+
+	// ControlGaps counts, per direction of the control connection, the
+	// gaps in what the capture holds of it (capture loss, or a snap
+	// length cutting packets); ControlGapBytes the bytes they lost and
+	// FirstControlGap where the first one was noticed. What was said
+	// around a gap may be missing: a reply, a command, the end of a line
+	// (Command.Cut, Reply.Cut).
+	ControlGaps     [2]int
+	ControlGapBytes [2]int64
+	FirstControlGap [2]tcpflow.Ref
 }
 
 // Command is one client command line.
@@ -79,6 +89,9 @@ type Command struct {
 	Arg   string // "****" for PASS unless Options.ShowPasswords
 	Known bool   // Verb is a command of RFC 959 or a registered extension
 	At    tcpflow.Ref
+	// Cut: the capture lost the end of the line (a gap), so Arg is
+	// incomplete.
+	Cut bool
 }
 
 // Reply is one complete server reply: a single line, or the lines of a
@@ -100,6 +113,10 @@ type Reply struct {
 	// against tshark, which shows one row per packet and repeats the code
 	// on each continuation packet that starts with it, needs both.
 	LineStarts []LineStart
+	// Cut: the capture lost part of the reply (a gap cut a line, or the
+	// last line of a multi-line reply): the code is the server's, the
+	// text incomplete.
+	Cut bool
 }
 
 // LineStart locates one line of a reply.

@@ -470,7 +470,10 @@ func TestInvalidReplyCodeConsumesCommand(t *testing.T) {
 	}
 }
 
-func TestGapDropsPartialLine(t *testing.T) {
+// TestGapKeepsCutLine: the line a gap cut short is read with what it has,
+// marked Cut; the bytes after the gap that do not start a line are
+// dropped up to the next LF.
+func TestGapKeepsCutLine(t *testing.T) {
 	h := newHarness(t, Options{})
 	ctl := h.open(ctlCli, ctlSrv)
 	login(h, ctl)
@@ -480,12 +483,13 @@ func TestGapDropsPartialLine(t *testing.T) {
 	h.talk(ctl, "S: 250 ok", "S: 257 \"/\"")
 	h.fin(ctl, tcpflow.FromClient)
 	s := h.session()
-	// CWD was lost in the gap: its 250 fits no command still waiting (PWD
-	// is answered 257, RFC 959 §5.4) and PWD gets its own reply.
-	if got := verbs(s); !reflect.DeepEqual(got[3:], []string{"PWD:257", "-:250"}) {
+	if got := verbs(s); !reflect.DeepEqual(got[3:], []string{"CWD:250", "PWD:257"}) {
 		t.Errorf("log = %q", got)
 	}
-	if s.AnomalyCounts[AnomalyGap] != 1 || s.AnomalyCounts[AnomalyReplyFitsNoCommand] != 1 || h.a.Stats().GapBytes != 10 {
+	if cwd := s.Log[3].Cmd; !cwd.Cut || cwd.Arg != "/pub/lo" || s.Log[4].Cmd.Cut {
+		t.Errorf("CWD %+v, PWD %+v", cwd, s.Log[4].Cmd)
+	}
+	if s.AnomalyCounts[AnomalyGap] != 1 || h.a.Stats().GapBytes != 10 {
 		t.Errorf("anomalies = %v, stats %+v", s.AnomalyCounts, h.a.Stats())
 	}
 }
