@@ -133,6 +133,8 @@ func notice(c *Case, verdicts []Verdict) []Verdict {
 		}
 		v := Verdict{Finding: *f, Class: CauseClass(f.Cause), Kind: c.Kind, Conn: c.Conn, Transfer: c.Transfer, Info: true}
 		v.Time = breakTime(c, f)
+		streamGaps(c, &v.Finding)
+		sortEvidence(v.Evidence)
 		out = append(out, v)
 	}
 	return out
@@ -172,6 +174,8 @@ func decide(b *Case) Verdict {
 		}
 	}
 	v.Time = breakTime(b, &v.Finding)
+	streamGaps(b, &v.Finding) // after the time: a gap is a caveat, not the break
+	sortEvidence(v.Evidence)  // a person checks evidence in capture order
 	return v
 }
 
