@@ -197,7 +197,7 @@ func findBreaks(s *dissect.Session) []*Case {
 		out = append(out, &Case{Session: s, Kind: KindControl, Conn: s.Control, Why: why})
 	}
 	for _, t := range s.Transfers {
-		if t.Status() == dissect.StatusComplete || unfinishedAtEnd(s, t) {
+		if t.Status() == dissect.StatusComplete || unfinishedAtEnd(s, t) || tlsOrderlyTeardown(s, t) {
 			continue
 		}
 		b := &Case{Session: s, Kind: KindControl, Conn: s.Control, Transfer: t, Why: "transfer " + t.Status()}
