@@ -128,6 +128,7 @@ func notice(c *Case, verdicts []Verdict) []Verdict {
 			continue
 		}
 		v := Verdict{Finding: *f, Class: CauseClass(f.Cause), Kind: c.Kind, Conn: c.Conn, Transfer: c.Transfer, Info: true}
+		v.Evidence = tidyEvidence(slices.Clone(v.Evidence))
 		v.Time = breakTime(c, f)
 		out = append(out, v)
 	}
@@ -161,6 +162,7 @@ func decide(b *Case) Verdict {
 		return cmp.Compare(x.prec, y.prec)
 	})
 	v := Verdict{Finding: *found[0].f, Kind: b.Kind, Conn: b.Conn, Transfer: b.Transfer}
+	v.Evidence = tidyEvidence(slices.Clone(v.Evidence))
 	v.Class = CauseClass(v.Cause)
 	for _, o := range found[1:] {
 		if o.f.Cause != v.Cause && !slices.Contains(v.Contributing, o.f.Cause) {
