@@ -115,7 +115,7 @@ func controlOverStall(b *Case, check func(*Case) (*Finding, tcpflow.Ref), what s
 		if cmd, r := lastFinalReply(b.Session); r != nil && r.Code >= 400 && !r.At.Before(since) {
 			out.Evidence = append(out.Evidence, replyEvidence(cmd, r))
 		}
-		sortEvidence(out.Evidence)
+		out.Evidence = tidyEvidence(out.Evidence)
 		return out
 	}
 	return nil

@@ -3,7 +3,6 @@ package classify
 import (
 	"fmt"
 	"net/netip"
-	"strings"
 
 	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/tcpflow"
@@ -123,32 +122,6 @@ func mismatchFor(s *dissect.Session, dst netip.AddrPort) *dissect.AddrMismatch {
 		}
 	}
 	return nil
-}
-
-// resetByOther returns the RST answering a data connection's SYNs when
-// judgeReset (facts_reset.go) is sure its purported sender, the host the
-// SYNs went to, did not send it: a firewall refusing the connection in
-// the host's name. The text says why: what its TTL was compared with, or
-// the signs of a forged reset.
-func resetByOther(data *Case) (tcpflow.Seg, string, bool) {
-	c := data.Conn
-	rst, ok := firstSeg(c, tcpflow.FromServer, tcpflow.FlagRST)
-	if !ok {
-		return tcpflow.Seg{}, "", false
-	}
-	o := judgeReset(data, rst)
-	if !o.sure() {
-		return tcpflow.Seg{}, "", false
-	}
-	if t := o.ttl; t.verdict == ttlDiffers {
-		return rst, fmt.Sprintf("its TTL %d (%s) differs from the %d other packets of %s in the capture (TTL %d, %s)",
-			rst.TTL, plural(tcpflow.Hops(rst.TTL), "hop"), t.refN, hostAddr(c, rst.Dir), t.refTTL, plural(tcpflow.Hops(t.refTTL), "hop")), true
-	}
-	signs := make([]string, len(o.signs))
-	for i, sg := range o.signs {
-		signs[i] = sg.text
-	}
-	return rst, "it shows the signs of a forged reset: " + strings.Join(signs, "; "), true
 }
 
 // isPassive reports whether the FTP client opened the data connection.

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
@@ -37,8 +38,11 @@ type ttlComparison struct {
 	refN    int64 // packets with it
 	total   int64 // packets compared with
 	// acrossConns: the reference is the host's packets on other
-	// connections (the RST was its only packet on this one).
+	// connections (the RST was its only packet on this one); onControl:
+	// those on the session's control connection between the same two
+	// hosts.
 	acrossConns bool
+	onControl   bool
 	// dominant: the sender's TTL varied, but one value dominates and the
 	// RST's is none of those seen.
 	dominant bool
@@ -65,10 +69,17 @@ type resetOrigin struct {
 // Confidence of a forged-reset verdict by the TTL evidence behind it, and
 // what each supporting sign adds.
 const (
-	forgedConnMany   = 0.85 // ≥ minRefPackets packets of this connection, one TTL
-	forgedConnFew    = 0.75 // 1–2 packets of this connection, or a dominant TTL
-	forgedHostsMany  = 0.7  // the host's other connections (ports may be other machines behind a NAT)
-	forgedHostsFew   = 0.6
+	forgedConnMany  = 0.85 // ≥ minRefPackets packets of this connection, one TTL
+	forgedConnFew   = 0.75 // 1–2 packets of this connection, or a dominant TTL
+	forgedHostsMany = 0.7  // the host's other connections (ports may be other machines behind a NAT)
+	forgedHostsFew  = 0.6
+	// forgedControl: a data connection's SYN answered by a RST whose hop
+	// distance is not that of the same host's ≥ minRefPackets packets on
+	// the session's control connection, between the same two hosts at the
+	// same time: the FTP server named this host as the data endpoint
+	// itself, so the reference is the endpoint's own stack on the same
+	// path, nearly as good as packets on the connection itself.
+	forgedControl    = 0.8
 	forgedSignsOnly  = 0.7 // no TTL verdict, two or more strong signs
 	strongSignWeight = 0.05
 	weakSignWeight   = 0.02
@@ -90,7 +101,7 @@ func judgeReset(b *Case, rst tcpflow.Seg) resetOrigin {
 	if b.Ctx != nil {
 		hosts = b.Ctx.Hosts
 	}
-	o := resetOrigin{rst: rst, ttl: compareTTL(c, hosts, rst)}
+	o := resetOrigin{rst: rst, ttl: compareTTL(c, sessionControl(b), hosts, rst)}
 	o.signs = resetSigns(c, rst)
 	strong, weak := 0, 0
 	for _, s := range o.signs {
@@ -108,6 +119,8 @@ func judgeReset(b *Case, rst tcpflow.Seg) resetOrigin {
 	case t.verdict == ttlDiffers:
 		base := forgedConnMany
 		switch {
+		case t.onControl && t.total >= minRefPackets:
+			base = forgedControl
 		case t.acrossConns && t.total >= minRefPackets:
 			base = forgedHostsMany
 		case t.acrossConns:
@@ -120,6 +133,9 @@ func judgeReset(b *Case, rst tcpflow.Seg) resetOrigin {
 		o.forged = true
 		o.confidence = min(forgedSignsOnly+strongSignWeight*float64(strong-2)+weakSignWeight*float64(weak), forgedCap)
 	}
+	// Confidences are read to two decimals: 0.8+0.02 is 0.82, not
+	// 0.8200000000000001.
+	o.confidence = math.Round(o.confidence*100) / 100
 	return o
 }
 
@@ -128,16 +144,23 @@ func (o *resetOrigin) sure() bool { return o.forged && o.confidence >= forgedAtL
 
 // compareTTL compares a RST's hop distance with its purported sender's
 // other packets: on this connection, or when there are none (a SYN
-// answered by RST), the host's packets on other connections.
-func compareTTL(c *tcpflow.Conn, hosts HostTTLs, rst tcpflow.Seg) ttlComparison {
+// answered by RST), the host's packets on the session's control
+// connection between the same two hosts (ctl, nil when there is none),
+// else on any other connection.
+func compareTTL(c, ctl *tcpflow.Conn, hosts HostTTLs, rst tcpflow.Seg) ttlComparison {
 	ref := &c.Half[rst.Dir].TTL
 	var out ttlComparison
 	if ref.Total() == 0 {
 		ref = nil
-		if hosts != nil {
+		out.acrossConns = true
+		if ctl != nil {
+			if d, ok := sideOf(ctl, hostAddr(c, rst.Dir), hostAddr(c, rst.Dir.Other())); ok && ctl.Half[d].TTL.Total() > 0 {
+				ref, out.onControl = &ctl.Half[d].TTL, true
+			}
+		}
+		if ref == nil && hosts != nil {
 			ref = hosts.TTL(hostAddr(c, rst.Dir))
 		}
-		out.acrossConns = true
 		if ref == nil || ref.Total() == 0 {
 			out.why = fmt.Sprintf("the capture has no other packet from %s to compare its TTL with", hostAddr(c, rst.Dir))
 			return out
@@ -179,9 +202,12 @@ func (o *resetOrigin) ttlText(c *tcpflow.Conn) string {
 }
 
 // refWords names what a RST's TTL was compared with: "14 other packets
-// on this connection", "12 packets on other connections".
+// on this connection", "12 packets on the control connection", "12
+// packets on other connections".
 func refWords(t ttlComparison) string {
 	switch {
+	case t.onControl:
+		return plural(int(t.total), "packet") + " on the control connection"
 	case t.acrossConns && t.total == 1:
 		return "1 packet on other connections"
 	case t.acrossConns:
@@ -527,4 +553,13 @@ func forgedEndedBefore(b *Case, at tcpflow.Ref) bool {
 		}
 	}
 	return false
+}
+
+// sessionControl is the control connection of the session a data
+// connection's case belongs to (nil for the control connection itself).
+func sessionControl(b *Case) *tcpflow.Conn {
+	if b.Session == nil || b.Session.Control == nil || b.Session.Control == b.Conn {
+		return nil
+	}
+	return b.Session.Control
 }

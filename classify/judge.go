@@ -132,9 +132,9 @@ func notice(c *Case, verdicts []Verdict) []Verdict {
 			continue
 		}
 		v := Verdict{Finding: *f, Class: CauseClass(f.Cause), Kind: c.Kind, Conn: c.Conn, Transfer: c.Transfer, Info: true}
+		v.Evidence = tidyEvidence(slices.Clone(v.Evidence))
 		v.Time = breakTime(c, f)
 		streamGaps(c, &v.Finding)
-		sortEvidence(v.Evidence)
 		out = append(out, v)
 	}
 	return out
@@ -167,6 +167,7 @@ func decide(b *Case) Verdict {
 		return cmp.Compare(x.prec, y.prec)
 	})
 	v := Verdict{Finding: *found[0].f, Kind: b.Kind, Conn: b.Conn, Transfer: b.Transfer}
+	v.Evidence = tidyEvidence(slices.Clone(v.Evidence))
 	v.Class = CauseClass(v.Cause)
 	for _, o := range found[1:] {
 		if o.f.Cause != v.Cause && !slices.Contains(v.Contributing, o.f.Cause) {
@@ -175,7 +176,6 @@ func decide(b *Case) Verdict {
 	}
 	v.Time = breakTime(b, &v.Finding)
 	streamGaps(b, &v.Finding) // after the time: a gap is a caveat, not the break
-	sortEvidence(v.Evidence)  // a person checks evidence in capture order
 	return v
 }
 
@@ -220,7 +220,7 @@ func findBreaks(s *dissect.Session) []*Case {
 		out = append(out, &Case{Session: s, Kind: KindControl, Conn: s.Control, Refusal: dead, Why: why})
 	}
 	for _, t := range s.Transfers {
-		if TransferStatus(t) == dissect.StatusComplete || unfinishedAtEnd(s, t) {
+		if TransferStatus(t) == dissect.StatusComplete || unfinishedAtEnd(s, t) || tlsOrderlyTeardown(s, t) {
 			continue
 		}
 		b := &Case{Session: s, Kind: KindControl, Conn: s.Control, Transfer: t, Why: "transfer " + TransferStatus(t)}

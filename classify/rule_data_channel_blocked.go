@@ -9,9 +9,11 @@ import (
 
 // data-channel-blocked: the data connection to the endpoint PASV/EPSV or
 // PORT/EPRT negotiated never got an answer: its SYNs went unanswered, or
-// were refused by ICMP unreachable or by a reset that did not come from
-// the host, while the control connection between the same two hosts kept
-// working. A firewall that lets port 21 through and not the data ports
+// were refused by ICMP unreachable, while the control connection between
+// the same two hosts kept working. A RST answering the SYN is not this
+// rule's: sent by the host (its hop distance) it is a closed port
+// (connection-refused, data-connection-failed), forged by a box on the
+// path it is middlebox-reset. A firewall that lets port 21 through and not the data ports
 // (no FTP helper, a closed passive range, a client firewall refusing the
 // server's active-mode connection) looks exactly like this. Works both
 // ways: passive (the FTP client's SYNs to the server's port) and active
@@ -19,7 +21,7 @@ import (
 func init() {
 	register(Rule{
 		Cause:   "data-channel-blocked",
-		Needs:   "a negotiated data connection whose SYNs get no answer (or ICMP unreachable, or a reset whose TTL is not the host's) while the control connection between the same hosts still works (a reply, or packets both ways, after the data SYN)",
+		Needs:   "a negotiated data connection whose SYNs get no answer (or ICMP unreachable) while the control connection between the same hosts still works (a reply, or packets both ways, after the data SYN); or a 227/229 offer never followed by a SYN or a transfer before the client left",
 		Example: "The passive data connection 198.51.100.10:40002 → 203.0.113.20:30001 (EPSV, 229 at frame 18) got 4 SYNs (at 0 s, +1 s, +3 s, +7 s) and no answer (captured at the opener's side), while the control connection still worked (the server's 221 at frame 40): something between the hosts blocks the data connection.",
 		Check: func(b *Case) *Finding {
 			if rf := b.Refusal; rf != nil {
@@ -82,9 +84,8 @@ func dataChannelBlocked(b *Case) *Finding {
 }
 
 // blockEvidence says how the SYNs of a data connection's case were
-// stopped: no answer, an ICMP unreachable, or a reset not from the host.
-// how is "" when the host itself refused (then the port was closed, not
-// blocked).
+// stopped: no answer or an ICMP unreachable. how is "" when a RST answered
+// them (the host's refusal, or a forged one: other rules' causes).
 func blockEvidence(data *Case) (conf float64, how string, ev []Evidence) {
 	c := data.Conn
 	syns := synsFrom(c, tcpflow.FromClient)
@@ -113,10 +114,6 @@ func blockEvidence(data *Case) (conf float64, how string, ev []Evidence) {
 		}
 		return conf, fmt.Sprintf("%s answered by %s from %s", sched, icmpName(e), icmpSender(c, e)),
 			append(synEvidence(c, syns[:1]), icmpEvidence(c, e))
-	}
-	if rst, why, ok := resetByOther(data); ok {
-		return 0.9, fmt.Sprintf("%s answered by a reset that did not come from %s: %s", sched, c.Server.Addr(), why),
-			append(synEvidence(c, syns[:1]), segEvidence(c, rst, "reset answering the SYN"))
 	}
 	return 0, "", nil
 }

@@ -50,13 +50,36 @@ func TestDataChannelBlockedScripts(t *testing.T) {
 			n.icmp(icmpErr{sender: "198.51.100.1", from: cliData, to: pasvData, seq: 4000, typ: 3, code: 13, after: time.Millisecond})
 			c.quit()
 		}, "data-channel-blocked", 0.95, KindData, []string{"answered by communication administratively prohibited (ICMP type 3 code 13) from router 198.51.100.1"}},
+		// Blocked means no answer; a RST one hop nearer than the server's
+		// packets on the control connection is a box on the path
+		// answering in the server's name.
 		{"passive: a reset one hop closer than the server answers the SYN", func(n *netScript, c *ctlScript) {
 			c.cmd("EPSV")
 			c.reply("229 Entering Extended Passive Mode (|||30001|)")
 			n.send(pk{from: cliData, to: pasvData, flags: fSYN, seq: 4000, mss: 1460, after: time.Millisecond},
 				pk{from: pasvData, to: cliData, flags: fRST | fACK, ack: 4001, ttl: 63, after: time.Millisecond})
 			c.quit()
-		}, "data-channel-blocked", 0.9, KindData, []string{"answered by a reset that did not come from 203.0.113.20", "TTL 63 (1 hop)", "(TTL 62, 2 hops)"}},
+		}, "middlebox-reset", 0.82, KindData, []string{"A RST in the server's name (frame", "came from 1 hop nearer the capture point than the server: TTL 63 (1 hop) against TTL 62 (2 hops)",
+			"on the server's 8 packets on the control connection.", "refused the passive data connection 198.51.100.10:40400 → 203.0.113.20:30001 (EPSV, 229 at frame"}},
+		{"active: a reset one hop closer than the client answers the server's SYN", func(n *netScript, c *ctlScript) {
+			c.cmd("PORT 198,51,100,10,157,208")
+			c.reply("200 PORT ok")
+			c.cmd("RETR small.bin")
+			n.send(pk{from: "203.0.113.20:20", to: cliData, flags: fSYN, seq: 4000, ttl: 62, mss: 1460, after: time.Millisecond},
+				pk{from: cliData, to: "203.0.113.20:20", flags: fRST | fACK, ack: 4001, ttl: 63, after: time.Millisecond})
+			c.reply("425 Failed to establish connection.")
+			c.quit()
+		}, "middlebox-reset", 0.82, KindData, []string{"A RST in the client's name (frame", "TTL 63 (1 hop) against TTL 64 (0 hops)",
+			"refused the active data connection 203.0.113.20:20 → 198.51.100.10:40400 (PORT at frame"}},
+		{"active: the client host itself refuses the server's SYN: the 425's cause, not a middlebox", func(n *netScript, c *ctlScript) {
+			c.cmd("PORT 198,51,100,10,157,208")
+			c.reply("200 PORT ok")
+			c.cmd("RETR small.bin")
+			n.send(pk{from: "203.0.113.20:20", to: cliData, flags: fSYN, seq: 4000, ttl: 62, mss: 1460, after: time.Millisecond},
+				pk{from: cliData, to: "203.0.113.20:20", flags: fRST | fACK, ack: 4001, ttl: 64, after: time.Millisecond})
+			c.reply("425 Failed to establish connection.")
+			c.quit()
+		}, "data-connection-failed", 0.75, KindData, nil},
 		{"passive: the server's own TTL varies, so its TTL says nothing: the host's refusal", func(n *netScript, c *ctlScript) {
 			n.send(pk{from: srv, to: cli, flags: fACK, seq: c.sseq, ack: c.cseq, ttl: 60, after: time.Millisecond})
 			c.cmd("EPSV")
@@ -163,19 +186,19 @@ func TestDataChannelBlockedCarriesToTheControlConnection(t *testing.T) {
 	}
 }
 
-// A reset answering a data connection's SYN is another box's only when
-// judgeReset is sure of it: with fewer than three of the host's packets to
-// compare its TTL with, or the host's own TTL varying, the host is taken
-// to have refused the connection itself.
-func TestResetByOther(t *testing.T) {
+// A reset answering a data connection's SYN is another box's
+// (middlebox-reset) only when judgeReset is sure of it: with fewer than
+// three of the host's packets to compare its TTL with, or the host's own
+// TTL varying, the host is taken to have refused the connection itself.
+func TestForgedResetAnsweringDataSYN(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		host   []uint8 // TTLs of the host's packets on another connection
 		rstTTL uint8
-		want   string // what resetByOther says, "" when the host sent it
+		want   string // in middlebox-reset's summary, "" when the host sent it
 	}{
 		{"one hop nearer than the host's packets", []uint8{62, 62, 62, 62}, 63,
-			"its TTL 63 (1 hop) differs from the 4 other packets of 203.0.113.20 in the capture (TTL 62, 2 hops)"},
+			"came from 1 hop nearer the capture point than the server: TTL 63 (1 hop) against TTL 62 (2 hops) on the server's 4 packets on other connections"},
 		{"the host's own hop distance", []uint8{62, 62, 62, 62}, 62, ""},
 		{"two packets to compare with", []uint8{62, 62}, 63, ""},
 		{"the host's own TTL varies", []uint8{62, 60, 62, 60}, 63, ""},
@@ -190,9 +213,12 @@ func TestResetByOther(t *testing.T) {
 			c.pkt(tcpflow.FromServer, time.Millisecond, tcpflow.FlagRST|tcpflow.FlagACK, 0,
 				[]over{withTTL(tc.rstTTL), withSeq(0), withAck(c.synSeq + 1), withWin(0), withIPID(0)})
 			all := w.cases()
-			_, why, ok := resetByOther(all[len(all)-1])
-			if ok != (tc.want != "") || why != tc.want {
-				t.Errorf("resetByOther %v %q, want %q", ok, why, tc.want)
+			v := decide(all[len(all)-1])
+			switch {
+			case tc.want == "" && v.Cause != "connection-refused":
+				t.Errorf("%s %.2f on the host's own refusal, want connection-refused: %s", v.Cause, v.Confidence, v.Summary)
+			case tc.want != "" && (v.Cause != "middlebox-reset" || !strings.Contains(v.Summary, tc.want)):
+				t.Errorf("%s %.2f %q, want middlebox-reset and %q", v.Cause, v.Confidence, v.Summary, tc.want)
 			}
 		})
 	}

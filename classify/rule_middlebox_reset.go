@@ -101,18 +101,67 @@ func middleboxFinding(b *Case, o *resetOrigin, after string) *Finding {
 	} else {
 		sum = fmt.Sprintf("A RST in the %s's name (frame %d) shows %d signs of a forged reset.", role, rst.Frame, len(o.signs))
 	}
-	if after == "" {
-		sum += fmt.Sprintf(" %s reset %s.", upperFirst(middlebox), connName(b))
-	} else {
+	var ev []Evidence
+	refused := answeredSYN(c, rst)
+	switch {
+	case after != "":
 		sum += after
+	case refused:
+		// A connection refused before it began: say which one, and for a
+		// data connection how its endpoint was negotiated, since that is
+		// the port the box on the path would not let through.
+		sum += fmt.Sprintf(" %s refused %s in the %s's name.", upperFirst(middlebox), refusedConnWords(b), role)
+		ev = append(ev, negotiationEvidence(b)...)
+	default:
+		sum += fmt.Sprintf(" %s reset %s.", upperFirst(middlebox), connName(b))
 	}
-	ev := segEvidence(c, rst, "reset")
-	ev.Text += ": " + o.ttlText(c)
-	f := &Finding{Confidence: o.confidence, Summary: sum, Evidence: []Evidence{ev}}
+	if refused {
+		if syn, ok := firstSeg(c, tcpflow.FromClient, tcpflow.FlagSYN); ok {
+			ev = append(ev, segEvidence(c, syn, "connection attempt"))
+		}
+	}
+	rev := segEvidence(c, rst, "reset")
+	rev.Text += ": " + o.ttlText(c)
+	ev = append(ev, rev)
 	for _, s := range o.signs {
-		f.Evidence = append(f.Evidence, Evidence{At: rst.Ref, Text: s.text})
+		ev = append(ev, Evidence{At: rst.Ref, Text: s.text})
 	}
-	return f
+	return &Finding{Confidence: o.confidence, Summary: sum, Evidence: ev}
+}
+
+// refusedConnWords names a connection whose SYN a forged RST answered:
+// "the passive data connection 198.51.100.10:40400 → 203.0.113.20:30001
+// (EPSV, 229 at frame 18)", or "the connection 198.51.100.10:40112 →
+// 203.0.113.20:21".
+func refusedConnWords(b *Case) string {
+	c := b.Conn
+	if b.Kind != KindData || b.Session == nil {
+		return fmt.Sprintf("the connection %s → %s", c.Client, c.Server)
+	}
+	_, dc := dataChannelOf(b)
+	kind := "passive"
+	if !isPassive(dc) {
+		kind = "active"
+	}
+	ncmd, nrep := negotiated(b.Session, c.First)
+	return fmt.Sprintf("the %s data connection %s → %s (%s)", kind, c.Client, c.Server, negotiationText(ncmd, nrep))
+}
+
+// negotiationEvidence is the command (and reply) that negotiated a data
+// connection's endpoint, for a data connection's case.
+func negotiationEvidence(b *Case) []Evidence {
+	if b.Kind != KindData || b.Session == nil || b.Conn == nil {
+		return nil
+	}
+	ncmd, nrep := negotiated(b.Session, b.Conn.First)
+	if ncmd == nil {
+		return nil
+	}
+	ev := []Evidence{cmdEvidence(ncmd)}
+	if nrep != nil {
+		ev = append(ev, replyEvidence(ncmd, nrep))
+	}
+	return ev
 }
 
 // distanceWords says where a RST came from relative to its purported

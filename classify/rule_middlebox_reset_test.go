@@ -82,8 +82,10 @@ func TestMiddleboxResetInjectedThenIgnored(t *testing.T) {
 	if f == nil {
 		t.Fatal("no middlebox-reset finding for the injected RST")
 	}
-	if f.Confidence < 0.9 || f.Evidence[0].At.Frame != 2 {
-		t.Errorf("finding at frame %d confidence %.2f, want frame 2 and ≥ 0.9", f.Evidence[0].At.Frame, f.Confidence)
+	// In capture order: the SYN it answered (frame 1), then the RST.
+	if f.Confidence < 0.9 || len(f.Evidence) < 2 || f.Evidence[0].At.Frame != 1 || f.Evidence[1].At.Frame != 2 ||
+		!strings.HasPrefix(f.Evidence[1].Text, "reset:") {
+		t.Errorf("finding confidence %.2f, evidence %+v; want ≥ 0.9, the SYN (frame 1) then the RST (frame 2)", f.Confidence, f.Evidence)
 	}
 	says(t, "finding", f.Summary+"\n"+evidenceText(f), "TTL 46 (18 hops)", "TTL 49 (15 hops)", "2 other packets", "3 hops more than the server's",
 		"IP ID 0x1555", "accepted the very SYN", "does not acknowledge the SYN", "did not end the connection",

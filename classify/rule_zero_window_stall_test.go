@@ -58,6 +58,50 @@ func TestZeroWindowStall(t *testing.T) {
 			data.bulk(sv, 20000, 100*time.Microsecond)
 			finishTransfer(ctl, data, sv)
 		}},
+		// The server's data timeout fires while the client's window is
+		// shut: 426 and the control connection closed. The client's
+		// application then wakes up and reads: its window update comes
+		// after the server gave up, and changes nothing.
+		{name: "the server gives up, then the client reads again", script: func(ctl, data *sconn) {
+			data.bulk(sv, 30000, 100*time.Microsecond)
+			data.shutWindow(cl, time.Millisecond)
+			data.linuxProbes(sv, 4)
+			ctl.send(sv, time.Second, "426 Data connection timed out.\r\n")
+			ctl.ack(cl, time.Millisecond)
+			ctl.closeBoth(sv, time.Millisecond)
+			data.win[cl] = 65535
+			data.ack(cl, 2*time.Second)
+			data.bulk(sv, 8000, 100*time.Microsecond)
+			data.closeBoth(sv, time.Millisecond)
+		}, cause: "zero-window-stall", conf: 0.85,
+			summary: "its window stayed at zero for 6.01 s while the server probed it 4 times, then the server gave up with 426 \"Data connection timed out.\" on the control connection (frame 70). The window reopened only 2.00 s later"},
+		// The server resets the data connection while the window is shut;
+		// the client's window update crosses the RST on the wire.
+		{name: "the server resets, and the client's window update crosses it", script: func(ctl, data *sconn) {
+			data.bulk(sv, 30000, 100*time.Microsecond)
+			data.shutWindow(cl, time.Millisecond)
+			data.linuxProbes(sv, 3)
+			data.rst(sv, time.Second)
+			data.win[cl] = 65535
+			data.ack(cl, time.Millisecond)
+			ctl.send(sv, time.Millisecond, "426 Connection closed; transfer aborted.\r\n")
+			ctl.ack(cl, time.Millisecond)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "zero-window-stall", conf: 0.85,
+			summary: "probed it 3 times, then the server reset the connection. The window reopened only 1.0 ms later"},
+		// Flow control that worked: the window reopened and data moved
+		// again before anybody gave up; the client's later reset is not
+		// the stall's doing.
+		{name: "the window reopens, data moves, then the client resets", script: func(ctl, data *sconn) {
+			data.bulk(sv, 30000, 100*time.Microsecond)
+			data.shutWindow(cl, time.Millisecond)
+			data.linuxProbes(sv, 3)
+			data.win[cl] = 65535
+			data.ack(cl, time.Second)
+			data.bulk(sv, 8000, 100*time.Microsecond)
+			data.rst(cl, time.Second)
+			ctl.closeBoth(cl, time.Millisecond)
+		}, cause: "client-abort"},
 		{name: "still shut when the capture ends", script: func(ctl, data *sconn) {
 			data.bulk(sv, 30000, 100*time.Microsecond)
 			data.shutWindow(cl, time.Millisecond)
@@ -116,13 +160,14 @@ func TestZeroWindowReopenedIsNoStall(t *testing.T) {
 // stops; its window is zero from frame 62, the server probes in frames
 // 63–70, pyftpdlib's data timeout answers 421 (frame 72) and closes the
 // control connection (74), the client resets the data connection (75).
+// The server gave up first: its 421 is what the summary names.
 func TestZeroWindowStallSample(t *testing.T) {
 	vs := loadCapture(t, sampleFile(t, "zero-window-stall")).judge()
 	data := sampleVerdict(t, vs, KindData, "zero-window-stall")
-	if data.Confidence != 0.85 || !strings.Contains(data.Summary, "its window stayed at zero for 9.92 s while the server probed it 5 times, then the client reset the connection") {
+	if data.Confidence != 0.85 || !strings.Contains(data.Summary, "its window stayed at zero for 9.92 s while the server probed it 5 times, then the server gave up with 421 \"Data connection timed out.\" on the control connection (frame 72)") {
 		t.Errorf("data: %.2f %s", data.Confidence, data.Summary)
 	}
-	for _, f := range []int64{62, 70, 75} {
+	for _, f := range []int64{62, 70, 72, 75} {
 		if !framesOf(data)[f] {
 			t.Errorf("data evidence lacks frame %d: %+v", f, data.Evidence)
 		}

@@ -138,11 +138,37 @@ func endSegEvidence(c *tcpflow.Conn, s tcpflow.Seg, what string) Evidence {
 	return segEvidence(c, s, what)
 }
 
-// sortEvidence puts evidence in capture order.
+// sortEvidence puts evidence in capture order; items without a packet
+// (a fact about the whole connection) keep their order after the rest.
 func sortEvidence(ev []Evidence) {
 	slices.SortStableFunc(ev, func(x, y Evidence) int {
+		switch {
+		case x.At.IsZero() || y.At.IsZero():
+			return cmp.Compare(boolInt(x.At.IsZero()), boolInt(y.At.IsZero()))
+		}
 		return x.At.Compare(y.At)
 	})
+}
+
+// tidyEvidence puts evidence in capture order and drops repeats: a rule
+// that adds the control connection's facts to a data connection's finding
+// may name the same packet for the same reason twice.
+func tidyEvidence(ev []Evidence) []Evidence {
+	sortEvidence(ev)
+	out := ev[:0]
+	for _, e := range ev {
+		if !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // quote cuts reply text to one short line for evidence.

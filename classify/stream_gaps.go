@@ -55,6 +55,7 @@ func streamGaps(b *Case, f *Finding) {
 					countText(lost, "byte", ""), endpoint(b.Conn, dir.Other()))})
 		}
 	}
+	f.Evidence = tidyEvidence(f.Evidence)
 }
 
 // lower multiplies a confidence by factor, to two decimals.

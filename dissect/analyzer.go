@@ -93,16 +93,30 @@ func (a *Analyzer) Sniff(c *tcpflow.Conn, dir tcpflow.Dir, payload []byte) bool 
 // Data reads in-order bytes of a control connection.
 func (a *Analyzer) Data(c *tcpflow.Conn, dir tcpflow.Dir, data []byte, at tcpflow.Ref) {
 	a.advance(at.TS)
-	if ctl, ok := c.User.(*control); ok && !ctl.dropped && !ctl.finished {
-		ctl.data(dir, data, at)
+	switch u := c.User.(type) {
+	case *control:
+		if !u.dropped && !u.finished {
+			u.data(dir, data, at)
+		}
+	case *DataConn:
+		if u.tls != nil {
+			u.tls.data(dir, data, at)
+		}
 	}
 }
 
 // Gap notes bytes of a control connection the capture never had.
 func (a *Analyzer) Gap(c *tcpflow.Conn, dir tcpflow.Dir, n int64, at tcpflow.Ref) {
 	a.advance(at.TS)
-	if ctl, ok := c.User.(*control); ok && !ctl.dropped && !ctl.finished {
-		ctl.gap(dir, n, at)
+	switch u := c.User.(type) {
+	case *control:
+		if !u.dropped && !u.finished {
+			u.gap(dir, n, at)
+		}
+	case *DataConn:
+		if u.tls != nil {
+			u.tls.gap(dir, at)
+		}
 	}
 }
 
@@ -220,6 +234,7 @@ func (a *Analyzer) finish(ctl *control) {
 	}
 	for _, t := range s.Transfers {
 		t.exp = nil
+		t.directionFromTLS()
 	}
 	a.stats.AnomaliesDropped += int64(s.AnomaliesDropped)
 	// Release the reading state; the Session is all that remains.

@@ -207,4 +207,5 @@ func (ctl *control) addData(dc *DataConn) {
 	ctl.s.Data = append(ctl.s.Data, dc)
 	ctl.openData++
 	dc.Conn.User = dc
+	ctl.scanDataTLS(dc)
 }

@@ -193,6 +193,7 @@ type DataConn struct {
 	FromFTPServer tcpflow.Dir
 
 	ctl *control // the owning session while it runs
+	tls *dataTLS // its TLS records, when its session used TLS (TLS())
 }
 
 // Data-connection link kinds (DataConn.Match).

@@ -46,6 +46,22 @@ type TLSFacts struct {
 	// ChangeCipherSpec is the visible sign that it finished its handshake.
 	ChangeCipherSpec [2]tcpflow.Ref
 	AppData          [2]tcpflow.Ref
+	// Finished marks where each side's handshake visibly ended: in TLS ≤
+	// 1.2 its first encrypted handshake record (Finished, right after its
+	// ChangeCipherSpec); in TLS 1.3, where every encrypted record is
+	// application data on the outside, the TLS client's first one is its
+	// Finished, and the server's Finished was in the encrypted flight it
+	// sent before, so both are marked there.
+	Finished [2]tcpflow.Ref
+	// AppBytes sums the bodies of the application-data records each side
+	// sent after its Finished: what it wrote, plus each record's
+	// encryption overhead (tens of bytes), never the handshake. AppRecords
+	// counts them. In TLS 1.3 the server's session tickets and both sides'
+	// closing alerts are such records too (a few hundred bytes at most).
+	AppBytes   [2]int64
+	AppRecords [2]int64
+	// Last is each side's last record header.
+	Last [2]TLSRecord
 	// Alerts in order (capped at maxTLSAlerts; AlertsDropped counts the
 	// rest).
 	Alerts        []TLSAlert
@@ -127,6 +143,13 @@ var tlsAlertNames = map[uint8]string{
 	111: "certificate_unobtainable", 112: "unrecognized_name",
 	113: "bad_certificate_status_response", 114: "bad_certificate_hash_value",
 	115: "unknown_psk_identity", 116: "certificate_required", 120: "no_application_protocol",
+}
+
+// TLSRecord is where a record began, with its header.
+type TLSRecord struct {
+	At     tcpflow.Ref
+	Type   uint8
+	Length int
 }
 
 // TLSRecordHeader is a parsed record header.
@@ -274,6 +297,7 @@ func (s *tlsScanner) begin(h TLSRecordHeader, dir tcpflow.Dir, f *TLSFacts) {
 		f.First[dir] = s.hdrAt
 	}
 	f.Records[dir]++
+	f.Last[dir] = TLSRecord{At: s.hdrAt, Type: h.Type, Length: h.Length}
 	f.noteVersion(h.Version)
 	encrypted := !f.ChangeCipherSpec[dir].IsZero()
 	switch h.Type {
@@ -285,6 +309,18 @@ func (s *tlsScanner) begin(h TLSRecordHeader, dir tcpflow.Dir, f *TLSFacts) {
 		if f.AppData[dir].IsZero() {
 			f.AppData[dir] = s.hdrAt
 		}
+		switch {
+		case !f.Finished[dir].IsZero():
+			f.AppBytes[dir] += int64(h.Length)
+			f.AppRecords[dir]++
+		case f.Handshakes[dir]&(1<<tlsClientHello) != 0:
+			// The TLS client's first encrypted record before any
+			// encrypted handshake record of its own: TLS 1.3's Finished.
+			f.Finished[dir] = s.hdrAt
+			if f.Finished[dir.Other()].IsZero() {
+				f.Finished[dir.Other()] = s.hdrAt
+			}
+		}
 	case tlsAlert:
 		if encrypted || h.Length != 2 {
 			f.noteAlert(TLSAlert{From: dir, At: s.hdrAt, Encrypted: true})
@@ -292,11 +328,17 @@ func (s *tlsScanner) begin(h TLSRecordHeader, dir tcpflow.Dir, f *TLSFacts) {
 			s.peekWant = 2
 		}
 	case tlsHandshake:
-		if !encrypted && h.Length > 0 {
+		switch {
+		case !encrypted && h.Length > 0:
 			s.peekWant = 1
+		case encrypted && f.Finished[dir].IsZero():
+			f.Finished[dir] = s.hdrAt // TLS ≤ 1.2: Finished follows ChangeCipherSpec
 		}
 	}
 }
+
+// tlsClientHello is the handshake message type of a ClientHello.
+const tlsClientHello = 1
 
 // peeked records what the first body bytes of the current record say.
 func (s *tlsScanner) peeked(dir tcpflow.Dir, f *TLSFacts) {

@@ -64,6 +64,7 @@ func TestTLSScannerSplitAnywhere(t *testing.T) {
 				Versions: []uint16{0x0303}, Records: [2]int64{0, 2}, First: [2]tcpflow.Ref{{}, ref(1)},
 				Handshakes: [2]uint32{0, 1 << 2},
 				Alerts:     []TLSAlert{{From: tcpflow.FromServer, At: ref(1), Level: 2, Description: 40}},
+				Last:       [2]TLSRecord{{}, {At: ref(1), Type: 21, Length: 2}},
 			},
 		},
 		{
@@ -75,6 +76,10 @@ func TestTLSScannerSplitAnywhere(t *testing.T) {
 				Versions: []uint16{0x0303}, Records: [2]int64{4, 0}, First: [2]tcpflow.Ref{ref(1), {}},
 				Handshakes: [2]uint32{1 << 1, 0}, ChangeCipherSpec: [2]tcpflow.Ref{ref(1), {}}, AppData: [2]tcpflow.Ref{ref(1), {}},
 				Alerts: []TLSAlert{{From: tcpflow.FromClient, At: ref(1), Encrypted: true}},
+				// The TLS client's first application-data record before an
+				// encrypted handshake record of its own: TLS 1.3's Finished.
+				Finished: [2]tcpflow.Ref{ref(1), ref(1)},
+				Last:     [2]TLSRecord{{At: ref(1), Type: 23}, {}},
 			},
 		},
 		{
@@ -85,6 +90,7 @@ func TestTLSScannerSplitAnywhere(t *testing.T) {
 			facts: TLSFacts{
 				Versions: []uint16{0x0002}, Records: [2]int64{1, 0}, First: [2]tcpflow.Ref{ref(1), {}},
 				Handshakes: [2]uint32{1 << 1, 0},
+				Last:       [2]TLSRecord{{At: ref(1), Type: 22, Length: 11}, {}},
 			},
 		},
 		{

@@ -74,10 +74,14 @@ type Transfer struct {
 // direction, as the capture's sequence numbers show it (bytes the capture
 // missed included, retransmissions counted once). 0 without a data
 // connection. For inferred transfers the sending direction is the one that
-// carried more.
+// carried more. Over TLS (PROT P) it is the application data after the
+// handshake (datatls.go).
 func (t *Transfer) Bytes() int64 {
 	if t.Conn == nil {
 		return 0
+	}
+	if n, ok := t.tlsAppBytes(); ok {
+		return n
 	}
 	if t.Direction == DirectionUnknown {
 		return max(t.Conn.Half[tcpflow.FromClient].SeqBytes(), t.Conn.Half[tcpflow.FromServer].SeqBytes())
