@@ -284,15 +284,15 @@ func explainedBy(s *dissect.Session, why string, refused []*Refusal, dead *Refus
 }
 
 // unusedClosedByClient: a data connection that carried no payload either
-// way and that the FTP client closed first with a FIN.
+// way and that the FTP client closed first (a FIN, or a RST from clients
+// that abort sockets they no longer need).
 func unusedClosedByClient(d *dissect.DataConn) bool {
 	c := d.Conn
 	if c.Half[0].Bytes > 0 || c.Half[1].Bytes > 0 || c.Midstream {
 		return false
 	}
-	client := d.FromFTPServer.Other() // the FTP client's side of the data connection
-	side, at, ok := firstCloser(c)
-	return ok && side == client && at == c.Half[client].FIN
+	side, _, ok := firstCloser(c)
+	return ok && side == d.FromFTPServer.Other() // the FTP client's side
 }
 
 // controlBroke says why the control connection did not end the way a

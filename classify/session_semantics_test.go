@@ -71,6 +71,16 @@ func TestWhatIsABreak(t *testing.T) {
 			},
 			want: []string{"control:file-unavailable"},
 			says: `SIZE missing.bin was refused: 550 "Could not get file size.", and the client left with QUIT.`},
+		{name: "a client that resets its unused data connection after a 550 to SIZE",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("EPSV", 2*time.Millisecond, "229 Entering Extended Passive Mode (|||30000|)")
+				d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+				c.exchange("SIZE missing.bin", 2*time.Millisecond, "550 missing.bin: No such file or directory")
+				d.rst(tcpflow.FromClient, time.Millisecond)
+				quitBoth(c)
+			},
+			want: []string{"control:file-unavailable"}},
 		{name: "lftp on Pure-FTPd: PRET RETR of a missing file",
 			script: func(s *netScript) {
 				c := loggedInControl(s)
