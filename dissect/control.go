@@ -263,8 +263,13 @@ func (ctl *control) command(l line) {
 		}
 		ctl.a.confirm(ctl)
 	}
-	if isPassVerb(verb) && !ctl.a.opts.ShowPasswords {
-		arg = redacted
+	if !ctl.a.opts.ShowPasswords {
+		switch {
+		case isPassVerb(verb):
+			arg = redacted
+		case verb == "PRET":
+			arg = redactPrepared(arg)
+		}
 	}
 	// Line anomalies name the verb, never the argument: it may be a
 	// password.
