@@ -19,7 +19,8 @@ type Options struct {
 	Version string
 	// Filter is a BPF expression applied to every input.
 	Filter string
-	// ControlPorts are the FTP control ports (21 is always included).
+	// ControlPorts are extra FTP control ports (21 and 990, implicit
+	// FTPS, are always included: dissect.DefaultControlPorts).
 	ControlPorts  []uint16
 	ShowPasswords bool
 	Tracker       tcpflow.Options
@@ -115,7 +116,7 @@ type pipeline struct {
 }
 
 func newPipeline(opts Options) *pipeline {
-	ports := append([]uint16{21}, opts.ControlPorts...)
+	ports := append(dissect.DefaultControlPorts(), opts.ControlPorts...)
 	p := &pipeline{opts: opts, dec: decode.NewDecoder(opts.Decode), col: newCollector(opts)}
 	p.ftp = dissect.New(dissect.Options{ControlPorts: ports, ShowPasswords: opts.ShowPasswords}, p.finished)
 	topts := opts.Tracker

@@ -84,12 +84,32 @@ var knownCommands = map[string]bool{
 	// RFC 2389, 2428, 2640, 3659, 7151
 	"FEAT": true, "OPTS": true, "EPRT": true, "EPSV": true, "LANG": true, "MDTM": true,
 	"SIZE": true, "MLST": true, "MLSD": true, "HOST": true,
-	// RFC 775 forms and widespread extensions
-	"XCUP": true, "XCWD": true, "XMKD": true, "XPWD": true, "XRMD": true, "LPRT": true,
+	// RFC 775 forms and widespread extensions. PRET (Pure-FTPd, lftp,
+	// DrFTPD) announces the next transfer command: "PRET RETR file".
+	"PRET": true, "XCUP": true, "XCWD": true, "XMKD": true, "XPWD": true, "XRMD": true, "LPRT": true,
 	"LPSV": true, "CLNT": true, "AVBL": true, "CSID": true, "MFMT": true, "MFCT": true,
 	"MFF": true, "XCRC": true, "XMD5": true, "XSHA1": true, "XSHA256": true, "HASH": true,
 	"DSIZ": true, "RMDA": true, "THMB": true, "SPSV": true, "SSAP": true, "ESTA": true,
 	"ESTP": true, "MACB": true,
+}
+
+// Prepared returns the command a PRET announces: its argument is a command
+// line ("PRET RETR file", "PRET LIST"), parsed as ParseCommand does. ok is
+// false for any other command or an empty PRET. A reply refusing the PRET
+// (550 for a missing file) refuses that command before it is sent.
+func (c *Command) Prepared() (verb, arg string, ok bool) {
+	if c.Verb != "PRET" {
+		return "", "", false
+	}
+	return ParseCommand([]byte(c.Arg))
+}
+
+// redactPrepared redacts the password of a "PRET PASS …" line.
+func redactPrepared(arg string) string {
+	if verb, _, ok := ParseCommand([]byte(arg)); ok && isPassVerb(verb) {
+		return verb + " " + redacted
+	}
+	return arg
 }
 
 // redacted is what a PASS argument becomes unless Options.ShowPasswords.

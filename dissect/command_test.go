@@ -33,7 +33,8 @@ func TestParseCommand(t *testing.T) {
 }
 
 func TestKnownCommand(t *testing.T) {
-	for _, v := range []string{"USER", "EPSV", "MLSD", "AUTH", "PBSZ", "PROT", "CCC", "FEAT", "OPTS", "LANG", "MDTM", "HOST", "XPWD"} {
+	for _, v := range []string{"USER", "EPSV", "MLSD", "AUTH", "PBSZ", "PROT", "CCC", "FEAT", "OPTS", "LANG", "MDTM", "HOST", "XPWD",
+		"PRET", "MLST", "MFMT", "MFCT", "HASH", "CLNT", "EPRT", "ALLO", "ACCT", "SMNT", "REIN", "STRU", "MODE", "SITE"} {
 		if !KnownCommand(v) {
 			t.Errorf("KnownCommand(%q) = false", v)
 		}
@@ -41,6 +42,24 @@ func TestKnownCommand(t *testing.T) {
 	for _, v := range []string{"GET", "SSH-2.0-OPENSSH_8.9", "user", "", "\x16\x03\x01"} {
 		if KnownCommand(v) {
 			t.Errorf("KnownCommand(%q) = true", v)
+		}
+	}
+}
+
+func TestPrepared(t *testing.T) {
+	for _, tc := range []struct {
+		cmd       Command
+		verb, arg string
+		ok        bool
+	}{
+		{Command{Verb: "PRET", Arg: "RETR pub/missing.bin"}, "RETR", "pub/missing.bin", true},
+		{Command{Verb: "PRET", Arg: "list"}, "LIST", "", true},
+		{Command{Verb: "PRET", Arg: ""}, "", "", false},
+		{Command{Verb: "RETR", Arg: "RETR x"}, "", "", false},
+	} {
+		verb, arg, ok := tc.cmd.Prepared()
+		if verb != tc.verb || arg != tc.arg || ok != tc.ok {
+			t.Errorf("%+v: Prepared() = %q, %q, %v; want %q, %q, %v", tc.cmd, verb, arg, ok, tc.verb, tc.arg, tc.ok)
 		}
 	}
 }

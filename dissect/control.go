@@ -155,8 +155,10 @@ func (ctl *control) judge(data []byte, at tcpflow.Ref) (skip int, changed bool) 
 		ctl.judged = true
 		if cli := &ctl.reading().dirs[tcpflow.FromClient]; cli.mode == modeTLS && !ctl.authSent {
 			// The client opened with a ClientHello (implicit FTPS) and
-			// the server greets in plain FTP (explicit FTPS or none).
+			// the server greets in plain FTP (explicit FTPS or none):
+			// no encrypted session to link data connections to.
 			ctl.s.noteAnomaly(AnomalyTLSInCleartext, tcpflow.FromClient, ctl.s.TLSFacts.First[tcpflow.FromClient], "")
+			ctl.a.untrackTLS(ctl)
 		}
 		return 0, false
 	}
@@ -208,6 +210,10 @@ func (ctl *control) tlsBegins(dir tcpflow.Dir, data []byte, at tcpflow.Ref) bool
 	}
 	if !ctl.authSent && ctl.judged {
 		ctl.s.noteAnomaly(AnomalyTLSInCleartext, dir, at, "")
+	} else {
+		// Implicit FTPS, or AUTH TLS not waiting for its 234: the data
+		// connections are encrypted too and linked by hosts.
+		ctl.a.trackTLS(ctl)
 	}
 	ctl.reading().dirs[dir].mode = modeTLS
 	return true
@@ -263,8 +269,13 @@ func (ctl *control) command(l line) {
 		}
 		ctl.a.confirm(ctl)
 	}
-	if isPassVerb(verb) && !ctl.a.opts.ShowPasswords {
-		arg = redacted
+	if !ctl.a.opts.ShowPasswords {
+		switch {
+		case isPassVerb(verb):
+			arg = redacted
+		case verb == "PRET":
+			arg = redactPrepared(arg)
+		}
 	}
 	// Line anomalies name the verb, never the argument: it may be a
 	// password.

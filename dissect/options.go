@@ -6,8 +6,9 @@ import "time"
 // The zero value of every field means its default.
 type Options struct {
 	// ControlPorts are the server ports whose connections are FTP control
-	// connections from their first packet. Default {21}. The CLI's --ports
-	// appends to the default, so pass 21 explicitly along with the others.
+	// connections from their first packet. Default DefaultControlPorts:
+	// 21, and 990 for implicit FTPS. The CLI's --ports appends to the
+	// default, so pass the defaults explicitly along with the others.
 	// Connections on other ports become sessions only when the server
 	// greets with a 220 reply (see Analyzer.Sniff).
 	ControlPorts []uint16
@@ -32,17 +33,27 @@ type Options struct {
 
 // Defaults.
 const (
-	DefaultControlPort        = 21
+	DefaultControlPort = 21
+	// DefaultImplicitTLSPort is implicit FTPS's control port (IANA's
+	// ftps, 990): the client speaks TLS from its first byte, so no 220
+	// greeting in clear ever finds the session by its banner.
+	DefaultImplicitTLSPort    = 990
 	DefaultMaxLineLen         = 4096
 	DefaultMaxLog             = 10000
 	DefaultMaxPendingCommands = 20
 	DefaultDataExpectTimeout  = 2 * time.Minute
 )
 
+// DefaultControlPorts returns the control ports used when none are given:
+// plain FTP's and implicit FTPS's.
+func DefaultControlPorts() []uint16 {
+	return []uint16{DefaultControlPort, DefaultImplicitTLSPort}
+}
+
 // withDefaults fills zero (or negative) fields with their defaults.
 func (o Options) withDefaults() Options {
 	if len(o.ControlPorts) == 0 {
-		o.ControlPorts = []uint16{DefaultControlPort}
+		o.ControlPorts = DefaultControlPorts()
 	}
 	if o.MaxLineLen <= 0 {
 		o.MaxLineLen = DefaultMaxLineLen

@@ -61,6 +61,19 @@ func TestReplyPairingByCode(t *testing.T) {
 			// The reply is malformed; the pairing is not questioned.
 			anomaly: AnomalyInvalidReplyCode, detail: `"99 PASV invalid"`,
 		},
+		{
+			// Pure-FTPd and lftp: PRET announces the transfer, refused
+			// there when the file is missing.
+			name: "PRET is answered before its RETR",
+			talk: []string{"C: PRET RETR f\r\nPASV\r\nRETR f", "S: 200 Ready for RETR", "S: 227 Entering Passive Mode (203,0,113,20,4,1)",
+				"S: 150 Accepted data connection", "S: 226 File successfully transferred"},
+			log: []string{"PRET:200", "PASV:227", "RETR:150,226"},
+		},
+		{
+			name: "PRET of a missing file",
+			talk: []string{"C: PRET RETR missing.bin", "S: 550 Can't open missing.bin: No such file or directory", "C: QUIT", "S: 221 Logout."},
+			log:  []string{"PRET:550", "QUIT:221"},
+		},
 	} {
 		h := newHarness(t, Options{})
 		ctl := h.open(ctlCli, ctlSrv)
@@ -206,5 +219,30 @@ func TestQuitAnsweredAfterClientFIN(t *testing.T) {
 		if s.AnomalyCounts[AnomalyReplyAfterClientClose] != 1 {
 			t.Errorf("anomalies %v", s.AnomalyCounts)
 		}
+	}
+}
+
+// TestPRETFacts: PRET is a known command whose argument names the command
+// it prepares; a password in it is redacted like PASS's.
+func TestPRETFacts(t *testing.T) {
+	h := newHarness(t, Options{})
+	ctl := h.open(ctlCli, ctlSrv)
+	login(h, ctl)
+	h.talk(ctl, "C: PRET RETR pub/missing.bin", "S: 550 Can't open pub/missing.bin: No such file or directory",
+		"C: PRET PASS hunter2", "S: 500 ?", "C: MLSD", "S: 425 No data connection")
+	h.fin(ctl, tcpflow.FromClient)
+	s := h.session()
+	pret := s.Log[3].Cmd
+	if verb, path, ok := pret.Prepared(); !pret.Known || verb != "RETR" || path != "pub/missing.bin" || !ok {
+		t.Errorf("PRET %+v prepares %q %q %v", pret, verb, path, ok)
+	}
+	if arg := s.Log[4].Cmd.Arg; arg != "PASS "+redacted {
+		t.Errorf("PRET PASS argument %q", arg)
+	}
+	if len(s.Transfers) != 1 || s.Transfers[0].Cmd != "MLSD" || s.Transfers[0].Direction != DirectionDownload {
+		t.Errorf("transfers %+v", s.Transfers)
+	}
+	if len(s.Anomalies) != 0 {
+		t.Errorf("anomalies %+v", s.Anomalies)
 	}
 }

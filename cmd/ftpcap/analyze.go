@@ -47,7 +47,7 @@ func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.SortFlags = false
 	fs.StringArrayVarP(&f.files, "read", "r", nil, "capture file to read (repeatable; positional FILEs work too; - is stdin)")
 	fs.StringVarP(&f.filter, "filter", "f", "", "BPF capture filter applied to the files, as tcpdump -f/tshark -f")
-	fs.StringSliceVar(&f.ports, "ports", nil, "extra FTP control ports besides 21 (comma-separated)")
+	fs.StringSliceVar(&f.ports, "ports", nil, "extra FTP control ports besides 21 and 990 (implicit FTPS) (comma-separated)")
 	fs.StringVarP(&f.format, "format", "F", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
 	fs.BoolVar(&f.showPasswords, "show-passwords", false, "show PASS arguments (redacted by default)")

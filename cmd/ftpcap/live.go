@@ -76,7 +76,7 @@ func newLiveFlagSet(f *liveFlags, stderr io.Writer) *pflag.FlagSet {
 	def := live.DefaultAlertOptions()
 	fs.StringVarP(&f.iface, "interface", "i", "", "interface to capture on (\"any\" for all; a number picks from ftpcap interfaces)")
 	fs.StringVarP(&f.filter, "filter", "f", source.DefaultLiveFilter, "BPF capture filter, run in the kernel (tcpdump syntax)")
-	fs.StringSliceVar(&f.ports, "ports", nil, "extra FTP control ports besides 21 (comma-separated)")
+	fs.StringSliceVar(&f.ports, "ports", nil, "extra FTP control ports besides 21 and 990 (implicit FTPS) (comma-separated)")
 	fs.IntVarP(&f.snaplen, "snaplen", "s", source.DefaultLiveSnaplen, "bytes kept of each packet")
 	fs.BoolVarP(&f.noPromisc, "no-promiscuous-mode", "p", false, "do not put the interface in promiscuous mode (as tcpdump -p)")
 	fs.BoolVar(&f.immediate, "immediate-mode", false, "hand over each packet at once instead of in blocks (up to 250 ms later); costs CPU at high rates")
