@@ -42,7 +42,7 @@ func (ctl *control) commandEffects(p *pendingCmd, cmd *Command) {
 		// RFC 959 §4.1.3: ABOR aborts the transfer command in progress.
 		for _, q := range ctl.pending {
 			if t := q.transfer; t != nil && !t.Aborted {
-				t.Aborted, t.AbortAt = true, cmd.At
+				t.Aborted, t.AbortAt, t.AbortBytes = true, cmd.At, t.Bytes()
 			}
 		}
 	}
