@@ -1,8 +1,6 @@
 package classify
 
 import (
-	"fmt"
-
 	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
@@ -50,7 +48,7 @@ func senderDir(b *Case) tcpflow.Dir {
 // bytesOf says how much of a transfer moved.
 func bytesOf(t *dissect.Transfer) string {
 	if t.ExpectedBytes >= 0 {
-		return fmt.Sprintf("%d of %d bytes", t.Bytes(), t.ExpectedBytes)
+		return fmtInt(t.Bytes()) + " of " + count(t.ExpectedBytes, "byte")
 	}
-	return fmt.Sprintf("%d bytes", t.Bytes())
+	return count(t.Bytes(), "byte")
 }

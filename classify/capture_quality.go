@@ -33,7 +33,7 @@ func RateCapture(d CaptureDefects) (rating string, notes []string) {
 	}
 	if d.KernelDrops > 0 {
 		notes = append(notes, fmt.Sprintf("the capturing interfaces reported %s dropped: missing packets may be the capture's, not the network's",
-			countText(d.KernelDrops, "packet", "")))
+			count(d.KernelDrops, "packet")))
 	}
 	if d.AckedUnseenBytes > 0 {
 		was, their, are, them := "bytes were", "their", "are", "them"
@@ -53,7 +53,7 @@ func RateCapture(d CaptureDefects) (rating string, notes []string) {
 	}
 	if d.FragmentsIncomplete > 0 {
 		notes = append(notes, fmt.Sprintf("%s never completed: fragments are missing (lost on the path, or by the capture), so their payload was not analysed",
-			countText(d.FragmentsIncomplete, "fragmented IP datagram", "")))
+			count(d.FragmentsIncomplete, "fragmented IP datagram")))
 	}
 	if d.TruncatedPackets > 0 {
 		notes = append(notes, fmt.Sprintf("%s cut by the snap length; payload beyond it is counted, not read",

@@ -66,10 +66,14 @@ func negotiationText(cmd *dissect.Command, rep *dissect.Reply) string {
 }
 
 // controlAliveAfter says whether the control connection, between the same
-// two hosts, still worked after at: the server's first reply after it, or
-// else packets both ways (a close answered by a close). text words it for
-// a summary: "the server's 221 at frame 40".
-func controlAliveAfter(s *dissect.Session, at tcpflow.Ref) (text string, ev Evidence, ok bool) {
+// two hosts, still carried packets both ways after at, and words how
+// much that shows for a summary's "while …" clause. Only data both ways
+// (a command and a reply, or TLS records) is "the control connection
+// still worked"; a reply with nothing from the client after it, or
+// packets both ways with no data (a close answered by a close), show the
+// path between the hosts delivering, and are worded as that.
+func controlAliveAfter(s *dissect.Session, at tcpflow.Ref) (clause string, ev Evidence, ok bool) {
+	ctl := s.Control
 	var cmd *dissect.Command
 	var rep *dissect.Reply
 	replies(s, func(c *dissect.Command, r *dissect.Reply) bool {
@@ -79,16 +83,26 @@ func controlAliveAfter(s *dissect.Session, at tcpflow.Ref) (text string, ev Evid
 		}
 		return true
 	})
-	if rep != nil {
-		return fmt.Sprintf("the server's %d at frame %d", rep.Code, rep.At.Frame), replyEvidence(cmd, rep), true
+	clientData := at.Before(ctl.Half[tcpflow.FromClient].LastData)
+	switch {
+	case rep != nil && clientData:
+		return fmt.Sprintf("the control connection still worked (the server's %d at frame %d)", rep.Code, rep.At.Frame), replyEvidence(cmd, rep), true
+	case rep != nil:
+		return fmt.Sprintf("the server's %d still arrived on the control connection (frame %d)", rep.Code, rep.At.Frame), replyEvidence(cmd, rep), true
+	case dataBothWaysAfter(ctl, at):
+		last := ctl.Half[tcpflow.FromClient].LastData
+		if l := ctl.Half[tcpflow.FromServer].LastData; last.Before(l) {
+			last = l
+		}
+		return fmt.Sprintf("the control connection still worked (data both ways until frame %d)", last.Frame),
+			Evidence{At: last, Text: fmt.Sprintf("the control connection %s ↔ %s still carries data both ways", ctl.Client, ctl.Server)}, true
 	}
-	ctl := s.Control
 	last, ok := bothWaysAfter(ctl, at)
 	if !ok {
 		return "", Evidence{}, false
 	}
-	return fmt.Sprintf("packets both ways until frame %d", last.Frame),
-		Evidence{At: last, Text: fmt.Sprintf("the control connection %s ↔ %s still carries packets both ways", ctl.Client, ctl.Server)}, true
+	return fmt.Sprintf("packets still crossed the control connection both ways (until frame %d, no data)", last.Frame),
+		Evidence{At: last, Text: fmt.Sprintf("the control connection %s ↔ %s still carries packets both ways (no data: its close)", ctl.Client, ctl.Server)}, true
 }
 
 // lastDataBefore returns the session's last data connection opened before

@@ -128,7 +128,7 @@ func icmpEvidence(c *tcpflow.Conn, e *tcpflow.ICMPError) Evidence {
 	}
 	quoted := "a packet"
 	if e.QuotedLen > 0 {
-		quoted = fmt.Sprintf("a %d-byte packet", e.QuotedLen)
+		quoted = fmt.Sprintf("a %s-byte packet", fmtInt(int64(e.QuotedLen)))
 	}
 	if e.HasSeq {
 		quoted += fmt.Sprintf(" (seq %d)", e.QuotedSeq)

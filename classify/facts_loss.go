@@ -116,8 +116,8 @@ func (s *stuckRun) segmentCarrying(c *tcpflow.Conn, what string) string {
 	if what != "" {
 		what = "carrying " + what + " "
 	}
-	return fmt.Sprintf("segment %sat byte %s of its stream (%s bytes, seq %d)",
-		what, fmtInt(int64(s.run.Seq-h.Base)), fmtInt(int64(s.run.Len)), s.run.Seq)
+	return fmt.Sprintf("segment %sat byte %s of its stream (%s, seq %d)",
+		what, fmtInt(int64(s.run.Seq-h.Base)), count(int64(s.run.Len), "byte"), s.run.Seq)
 }
 
 // peerWords says what came back from the peer during the run.
@@ -126,7 +126,7 @@ func (s *stuckRun) peerWords(c *tcpflow.Conn) string {
 	if s.run.PeerPackets == 0 {
 		return fmt.Sprintf("no packet came back from %s in the capture", peer)
 	}
-	return fmt.Sprintf("%s's %d packets in that time never acknowledged it", peer, s.run.PeerPackets)
+	return fmt.Sprintf("%s's %s in that time never acknowledged it", peer, count(int64(s.run.PeerPackets), "packet"))
 }
 
 // gaveUp returns how the sender ended after the run: its RST or FIN, if
@@ -143,8 +143,8 @@ func captureLossText(c *tcpflow.Conn) string {
 	if cl+sv == 0 {
 		return ""
 	}
-	return fmt.Sprintf("; the capture itself missed %s bytes that the endpoints acknowledged (%s from %s, %s from %s): packets the capture point dropped, not the network",
-		fmtInt(cl+sv), fmtInt(cl), endpoint(c, tcpflow.FromClient), fmtInt(sv), endpoint(c, tcpflow.FromServer))
+	return fmt.Sprintf("; the capture itself missed %s that the endpoints acknowledged (%s from %s, %s from %s): packets the capture point dropped, not the network",
+		count(cl+sv, "byte"), fmtInt(cl), endpoint(c, tcpflow.FromClient), fmtInt(sv), endpoint(c, tcpflow.FromServer))
 }
 
 // endAfterLossConfidence is what the endpoint's own rules (server-reset,

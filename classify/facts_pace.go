@@ -234,13 +234,13 @@ func (w windowUse) pinned() bool {
 
 // words describes the measurement for evidence.
 func (w windowUse) words() string {
-	s := fmt.Sprintf("%d of ~%d data segments sent with the window (nearly) full, at most %s bytes in flight, the peer's window at most %s bytes",
-		w.limited, w.segments, fmtInt(w.maxInFlight), fmtInt(w.maxWin))
+	s := fmt.Sprintf("%s of ~%s sent with the window (nearly) full, at most %s in flight, the peer's window at most %s",
+		fmtInt(w.limited), count(w.segments, "data segment"), count(w.maxInFlight, "byte"), count(w.maxWin, "byte"))
 	if w.rate > 0 {
 		s += fmt.Sprintf("; %s on average, %s sustained", fmtRate(w.rate), fmtRate(w.sustained))
 	}
 	if wr, ok := w.perRoundTrip(w.maxWin); ok {
-		s += fmt.Sprintf("; %s bytes per %s round trip (%s) would be %s", fmtInt(w.maxWin), fmtDur(w.rtt), w.rttHow, fmtRate(wr))
+		s += fmt.Sprintf("; %s per %s round trip (%s) would be %s", count(w.maxWin, "byte"), fmtDur(w.rtt), w.rttHow, fmtRate(wr))
 	}
 	return s
 }

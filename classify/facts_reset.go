@@ -211,7 +211,7 @@ func refWords(t ttlComparison) string {
 	case t.acrossConns && t.total == 1:
 		return "1 packet on other connections"
 	case t.acrossConns:
-		return fmt.Sprintf("%d packets on other connections", t.total)
+		return count(t.total, "packet") + " on other connections"
 	}
 	return plural(int(t.total), "other packet") + " on this connection"
 }
@@ -223,7 +223,7 @@ func allOrMost(t ttlComparison) string {
 		}
 		return ", all of them"
 	}
-	return fmt.Sprintf(" (%d of them; none with the RST's)", t.refN)
+	return fmt.Sprintf(" (%s of them; none with the RST's)", fmtInt(t.refN))
 }
 
 // endpointNote is appended to a RST's evidence by the rules that blame
@@ -255,8 +255,8 @@ func resetSigns(c *tcpflow.Conn, rst tcpflow.Seg) []resetSign {
 		case a.Flags&(tcpflow.FlagSYN|tcpflow.FlagACK) == tcpflow.FlagSYN|tcpflow.FlagACK && answeredSYN(c, rst):
 			add(true, "%s then accepted the very SYN the RST refused: SYN-ACK in frame %d", sender, a.Frame)
 		case a.Len > 0 && synchronizedAt(c, rst) && seqBelow(rst.Seq, a.Seq+uint32(a.Len)):
-			add(true, "%s went on sending after the RST: %d bytes at seq %d in frame %d (a stack that resets a connection sends nothing more on it)",
-				sender, a.Len, a.Seq, a.Frame)
+			add(true, "%s went on sending after the RST: %s at seq %d in frame %d (a stack that resets a connection sends nothing more on it)",
+				sender, count(int64(a.Len), "byte"), a.Seq, a.Frame)
 		}
 	}
 	// RFC 9293 3.10.7.3: a RST answering a SYN is acceptable only if it
@@ -474,9 +474,9 @@ func dfUnlike(c *tcpflow.Conn, rst tcpflow.Seg) string {
 	case others < minRefPackets:
 		return ""
 	case df == others && !rst.DF:
-		return fmt.Sprintf("it lacks the DF bit that all %d other packets from %s carry", others, endpoint(c, rst.Dir))
+		return fmt.Sprintf("it lacks the DF bit that all %s from %s carry", count(others, "other packet"), endpoint(c, rst.Dir))
 	case df == 0 && rst.DF:
-		return fmt.Sprintf("it carries the DF bit that none of the %d other packets from %s carry", others, endpoint(c, rst.Dir))
+		return fmt.Sprintf("it carries the DF bit that none of the %s from %s carry", count(others, "other packet"), endpoint(c, rst.Dir))
 	}
 	return ""
 }

@@ -107,7 +107,7 @@ func TestJudgeReset(t *testing.T) {
 				c.pkt(tcpflow.FromClient, ms, tcpflow.FlagRST, 0, nil)
 			},
 			verdict: ttlDiffers, forged: true, conf: forgedConnMany + strongSignWeight,
-			signs: []string{"went on sending after the RST: 1448 bytes"}, tookEffct: true,
+			signs: []string{"went on sending after the RST: 1,448 bytes"}, tookEffct: true,
 		},
 		{
 			// Its own data reordered behind its RST is no sign: it lies

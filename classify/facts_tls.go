@@ -136,7 +136,7 @@ func tlsProgress(f *dissect.TLSFacts) string {
 		case f.Records[d] == 1:
 			parts = append(parts, fmt.Sprintf("the %s sent no handshake message, one record", d))
 		default:
-			parts = append(parts, fmt.Sprintf("the %s sent no handshake message, %d records", d, f.Records[d]))
+			parts = append(parts, fmt.Sprintf("the %s sent no handshake message, %s", d, count(f.Records[d], "record")))
 		}
 	}
 	return strings.Join(parts, "; ")

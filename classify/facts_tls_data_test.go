@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -135,4 +136,26 @@ func TestTLSDataDirectionAndBytes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// On an encrypted session nothing is worded with the "?" of an unreadable
+// command, and no summary claims the server sent no error: its replies
+// could not be seen.
+func TestEncryptedSessionWording(t *testing.T) {
+	sv := tcpflow.FromServer
+	s, ctl, data := protPSession(t, sv, 3)
+	data.rst(sv, time.Millisecond) // no close_notify: the file was cut
+	goOn(ctl)
+	brk := breakOn(s.finish().judge(), KindData)
+	if brk == nil {
+		t.Fatal("no data break")
+	}
+	text := brk.Summary + "\n" + evidenceText(&brk.Finding)
+	for _, bad := range []string{"?", "no error"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("%q in %s", bad, text)
+		}
+	}
+	says(t, "summary", brk.Summary, "The server reset the data connection of an encrypted download after 3,000 bytes; the control connection was encrypted, so whether the server replied with an error cannot be seen.")
+	says(t, "evidence", text, "the command that asked for it travelled encrypted on the control connection")
 }

@@ -3,6 +3,8 @@ package classify
 import (
 	"fmt"
 
+	"github.com/ftpcap/ftpcap/dissect"
+
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -15,12 +17,12 @@ func init() {
 	register(Rule{
 		Cause:   "client-abort",
 		Needs:   "ABOR during a transfer, or the client's RST/FIN mid-transfer or mid-command with no server error before it",
-		Example: "The client aborted RETR big.iso (ABOR) after 262144 of 1048576 bytes.",
+		Example: "The client aborted RETR big.iso (ABOR) after 262,144 of 1,048,576 bytes.",
 		Check: func(b *Case) *Finding {
 			if t := b.Transfer; t != nil && t.Aborted {
 				return &Finding{Confidence: 0.85,
-					Summary:  fmt.Sprintf("The client aborted %s %s (ABOR) after %s.", t.Cmd, t.Path, bytesOf(t)),
-					Evidence: []Evidence{cmdEvidence(transferCommand(t)), {At: t.AbortAt, Text: "client sends ABOR"}},
+					Summary:  fmt.Sprintf("The client aborted %s (ABOR) after %s.", transferName(t), abortedBytesOf(t)),
+					Evidence: abortEvidence(t),
 				}
 			}
 			c := b.Conn
@@ -65,7 +67,7 @@ func init() {
 			}
 			switch t := b.Transfer; {
 			case t != nil:
-				f.Summary = fmt.Sprintf("The client %s the data connection of %s %s after %s, with no error from the server.", what, t.Cmd, t.Path, bytesOf(t))
+				f.Summary = fmt.Sprintf("The client %s the data connection of %s after %s%s.", what, transferName(t), bytesOf(t), noErrorWords(b.Session, "with no error from the server"))
 				f.Evidence = append([]Evidence{cmdEvidence(transferCommand(t))}, f.Evidence...)
 			case b.Kind == KindData:
 				f.Summary = fmt.Sprintf("The client %s a data connection.", what)
@@ -79,7 +81,7 @@ func init() {
 					f.Summary = "The client reset the control connection without QUIT."
 					return f
 				}
-				f.Summary = fmt.Sprintf("The client %s the control connection in the middle of a command, with no error from the server.", what)
+				f.Summary = fmt.Sprintf("The client %s the control connection in the middle of a command%s.", what, noErrorWords(b.Session, "with no error from the server"))
 				if cmd != nil {
 					f.Summary = fmt.Sprintf("The client %s the control connection while %s was waiting for its reply.", what, cmdText(cmd))
 					f.Evidence = append([]Evidence{cmdEvidence(cmd)}, f.Evidence...)
@@ -88,4 +90,17 @@ func init() {
 			return f
 		},
 	})
+}
+
+// abortEvidence shows an aborted transfer's command and the ABOR, with
+// what the data connection carried after it when that differs from what
+// it had carried before.
+func abortEvidence(t *dissect.Transfer) []Evidence {
+	abor := Evidence{At: t.AbortAt, Text: fmt.Sprintf("client sends ABOR; %s of the file had crossed the capture point", count(t.AbortBytes, "byte"))}
+	ev := []Evidence{cmdEvidence(transferCommand(t)), abor}
+	if n := t.Bytes(); n > t.AbortBytes && t.Conn != nil {
+		ev = append(ev, Evidence{At: t.Conn.Half[t.Sender].LastData, Text: fmt.Sprintf("the data connection's last data: %s in all, %s of them after the ABOR (already in flight, or sent before the sender stopped)",
+			count(n, "byte"), fmtInt(n-t.AbortBytes))})
+	}
+	return ev
 }

@@ -21,7 +21,7 @@ import (
 func init() {
 	register(Rule{
 		Cause:   "data-channel-blocked",
-		Needs:   "a negotiated data connection whose SYNs get no answer (or ICMP unreachable) while the control connection between the same hosts still works (a reply, or packets both ways, after the data SYN); or a 227/229 offer never followed by a SYN or a transfer before the client left",
+		Needs:   "a negotiated data connection whose SYNs get no answer (or ICMP unreachable) while the control connection between the same hosts still carries packets both ways after the data SYN (a reply, data, or at least its close); or a 227/229 offer never followed by a SYN or a transfer before the client left",
 		Example: "The passive data connection 198.51.100.10:40002 → 203.0.113.20:30001 (EPSV, 229 at frame 18) got 4 SYNs (at 0 s, +1 s, +3 s, +7 s) and no answer (captured at the opener's side), while the control connection still worked (the server's 221 at frame 40): something between the hosts blocks the data connection.",
 		Check: func(b *Case) *Finding {
 			if rf := b.Refusal; rf != nil {
@@ -69,7 +69,7 @@ func dataChannelBlocked(b *Case) *Finding {
 	}
 	f := &Finding{
 		Confidence: conf,
-		Summary: fmt.Sprintf("The %s data connection %s → %s (%s; opened by the %s) %s, while the control connection still worked (%s): something between the hosts blocks the data connection.",
+		Summary: fmt.Sprintf("The %s data connection %s → %s (%s; opened by the %s) %s, while %s: something between the hosts blocks the data connection.",
 			kind, c.Client, c.Server, negotiationText(ncmd, nrep), opener, how, alive),
 	}
 	if ncmd != nil {

@@ -19,7 +19,7 @@ func init() {
 	register(Rule{
 		Cause:   "fragmentation-needed",
 		Needs:   "an ICMP fragmentation-needed / ICMPv6 packet-too-big quoting the connection with the next-hop MTU; a break when the sender's later packets still do not fit and the connection dies, else a finding",
-		Example: "203.0.113.20:21 → 198.51.100.10:40112: router 192.0.2.2 said fragmentation needed, next-hop MTU 1280 (frame 31), for a 1500-byte packet; the server kept sending 1448-byte segments (4 more too big for 1280) and the connection died.",
+		Example: "203.0.113.20:21 → 198.51.100.10:40112: router 192.0.2.2 said fragmentation needed, next-hop MTU 1280 (frame 31), for a 1,500-byte packet; the server kept sending 1,448-byte segments (4 more too big for 1280) and the connection died.",
 		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil {
@@ -104,7 +104,7 @@ func pmtuStallFinding(c *tcpflow.Conn, d tcpflow.Dir) *Finding {
 		f.Evidence[len(f.Evidence)-1].Text += fmt.Sprintf(" (%s in all)", plural(n, "such message"))
 	}
 	if !p.TooBigLast.IsZero() {
-		f.Evidence = append(f.Evidence, Evidence{At: p.TooBigLast, Text: fmt.Sprintf("last packet from %s still larger than %d bytes", endpoint(c, d), pmtuLimit(p, e))})
+		f.Evidence = append(f.Evidence, Evidence{At: p.TooBigLast, Text: fmt.Sprintf("last packet from %s still larger than %s", endpoint(c, d), count(int64(pmtuLimit(p, e)), "byte"))})
 	}
 	f.Evidence = append(f.Evidence, endEvidence(c)...)
 	return f
@@ -126,11 +126,11 @@ func pmtuNotice(c *tcpflow.Conn, d tcpflow.Dir) *Finding {
 		f.Confidence = 0.6
 		f.Summary = head + fmt.Sprintf("; the capture was taken above segmentation offload (%s larger than the peer's MSS), so the sizes after it are not wire sizes.", plural(int(h.Oversized), "segment"))
 	case pmtuHeeded(p) && p.FitMax < p.SegBefore:
-		f.Summary = head + fmt.Sprintf("; PMTU discovery worked: the sender's segments went from %d to %d bytes (first at frame %d).", p.SegBefore, p.FitMax, p.FitFirst.Frame)
-		f.Evidence = append(f.Evidence, Evidence{At: p.FitFirst, Text: fmt.Sprintf("first packet from %s that fits: segments of up to %d bytes from here on (%d before)", endpoint(c, d), p.FitMax, p.SegBefore)})
+		f.Summary = head + fmt.Sprintf("; PMTU discovery worked: the sender's segments went from %s to %s (first at frame %d).", fmtInt(int64(p.SegBefore)), count(int64(p.FitMax), "byte"), p.FitFirst.Frame)
+		f.Evidence = append(f.Evidence, Evidence{At: p.FitFirst, Text: fmt.Sprintf("first packet from %s that fits: segments of up to %s from here on (%s before)", endpoint(c, d), count(int64(p.FitMax), "byte"), fmtInt(int64(p.SegBefore)))})
 	case pmtuHeeded(p):
 		f.Confidence = 0.7
-		f.Summary = head + fmt.Sprintf("; the sender's packets in the capture already fitted (segments up to %d bytes), so packets change size between the capture point and the ICMP's sender (a tunnel, or offload where the capture was taken), and the connection went on.", p.FitMax)
+		f.Summary = head + fmt.Sprintf("; the sender's packets in the capture already fitted (segments up to %s), so packets change size between the capture point and the ICMP's sender (a tunnel, or offload where the capture was taken), and the connection went on.", count(int64(p.FitMax), "byte"))
 	case p.TooBig > 0:
 		f.Summary = head + fmt.Sprintf("; the sender kept sending packets too big for it (%d after the message), yet the connection did not die of it.", p.TooBig)
 	default:
@@ -153,7 +153,7 @@ func tooBigText(e *tcpflow.ICMPError) string {
 		name += " (no next-hop MTU given: a router older than RFC 1191)"
 	}
 	if e.QuotedLen > 0 {
-		name += fmt.Sprintf(", for a %d-byte packet", e.QuotedLen)
+		name += fmt.Sprintf(", for a %s-byte packet", fmtInt(int64(e.QuotedLen)))
 	}
 	return name + fmt.Sprintf(" (frame %d)", e.Frame)
 }

@@ -18,13 +18,13 @@ func TestFragmentationNeededRealCaptures(t *testing.T) {
 		wantConf float64
 		summary  []string
 	}{
-		{"zeek/Traces/smtp.pcap", 25, false, 0.9, []string{"router 192.168.1.1 said fragmentation needed, next-hop MTU 1492, for a 1500-byte packet (frame 26)",
-			"PMTU discovery worked: the sender's segments went from 1460 to 1452 bytes (first at frame 27)"}},
-		// The endpoint itself bounces 1645-byte packets with MTU 1500,
+		{"zeek/Traces/smtp.pcap", 25, false, 0.9, []string{"router 192.168.1.1 said fragmentation needed, next-hop MTU 1492, for a 1,500-byte packet (frame 26)",
+			"PMTU discovery worked: the sender's segments went from 1,460 to 1,452 bytes (first at frame 27)"}},
+		// The endpoint itself bounces 1,645-byte packets with MTU 1500,
 		// while the capture shows the sender's packets at 1500 at most.
-		{"suricata-verify/tests/filestore-5408/input.pcap", 80, false, 0.7, []string{"the destination host 74.121.139.112 itself said fragmentation needed, next-hop MTU 1500, for a 1645-byte packet",
+		{"suricata-verify/tests/filestore-5408/input.pcap", 80, false, 0.7, []string{"the destination host 74.121.139.112 itself said fragmentation needed, next-hop MTU 1500, for a 1,645-byte packet",
 			"already fitted"}},
-		{"tcpflow/decode/testdata/mtu-path-sender.pcap", 18021, true, 0.6, []string{"packet too big, next-hop MTU 1280, for a 4072-byte packet", "above segmentation offload"}},
+		{"tcpflow/decode/testdata/mtu-path-sender.pcap", 18021, true, 0.6, []string{"packet too big, next-hop MTU 1280, for a 4,072-byte packet", "above segmentation offload"}},
 	}
 	rule := ruleFor(t, "fragmentation-needed")
 	for _, tc := range tests {
@@ -98,15 +98,15 @@ func TestFragmentationNeededIgnored(t *testing.T) {
 			}
 			if f != nil {
 				if f.Confidence != tc.wantConf || !strings.Contains(f.Summary, "kept sending packets too big for it (3 after the message") ||
-					!strings.Contains(f.Summary, "next-hop MTU 1280, for a 1500-byte packet") {
+					!strings.Contains(f.Summary, "next-hop MTU 1280, for a 1,500-byte packet") {
 					t.Errorf("finding %.2f %s", f.Confidence, f.Summary)
 				}
-				if !evidenceHas(f.Evidence, "still larger than 1280 bytes") || !evidenceHas(f.Evidence, "bounced packet") {
+				if !evidenceHas(f.Evidence, "still larger than 1,280 bytes") || !evidenceHas(f.Evidence, "bounced packet") {
 					t.Errorf("evidence %+v", f.Evidence)
 				}
 				return
 			}
-			if nf := rule.Notice(b); nf == nil || !strings.Contains(nf.Summary, "went from 1448 to 1228 bytes") {
+			if nf := rule.Notice(b); nf == nil || !strings.Contains(nf.Summary, "went from 1,448 to 1,228 bytes") {
 				t.Errorf("notice %+v, want PMTU discovery at work", nf)
 			}
 		})

@@ -172,9 +172,9 @@ func distanceWords(rstTTL, refTTL uint8, role string) string {
 	case d == 1:
 		return fmt.Sprintf("1 hop nearer the capture point than the %s", role)
 	case d > 1:
-		return fmt.Sprintf("%d hops nearer the capture point than the %s", d, role)
+		return fmt.Sprintf("%s nearer the capture point than the %s", plural(d, "hop"), role)
 	case d == -1:
 		return fmt.Sprintf("another hop distance (1 hop more than the %s's)", role)
 	}
-	return fmt.Sprintf("another hop distance (%d hops more than the %s's)", -d, role)
+	return fmt.Sprintf("another hop distance (%s more than the %s's)", plural(-d, "hop"), role)
 }

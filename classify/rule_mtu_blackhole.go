@@ -20,7 +20,7 @@ func init() {
 	register(Rule{
 		Cause:   "mtu-blackhole",
 		Needs:   "full-size DF segments resent (2 or more times) and never acknowledged, smaller packets between the same hosts getting through meanwhile, and no ICMP fragmentation-needed / packet-too-big",
-		Example: "Inferred MTU black hole: 198.51.100.10:41300's 1448-byte DF segments to 203.0.113.20:30001 were sent (frame 24) and resent 6 times (+0.218 s, +0.634 s, +1.47 s, +3.134 s, +6.43 s, +13.1 s) and never acknowledged at that size, while smaller packets between the same hosts got through (control connection, frame 46); no ICMP fragmentation-needed in the capture. The handshake's MSS of 1460 is more than this path carries (largest segment acknowledged from 198.51.100.10: 18 bytes).",
+		Example: "Inferred MTU black hole: 198.51.100.10:41300's 1,448-byte DF segments to 203.0.113.20:30001 were sent (frame 24) and resent 6 times (+0.218 s, +0.634 s, +1.47 s, +3.134 s, +6.43 s, +13.1 s) and never acknowledged at that size, while smaller packets between the same hosts got through (control connection, frame 46); no ICMP fragmentation-needed in the capture. The handshake's MSS of 1460 is more than this path carries (largest segment acknowledged from 198.51.100.10: 18 bytes).",
 		Check:   func(b *Case) *Finding { return ownOrInherited(b, stuckBlackhole, controlAfterBlackhole) },
 		Notice: func(cs *Case) *Finding {
 			c := cs.Conn
@@ -104,8 +104,8 @@ func blackholeFinding(b *Case, d tcpflow.Dir, recovered bool) *Finding {
 	if o := st.original; !o.IsZero() {
 		sched = fmt.Sprintf("sent (frame %d) and resent %s (%s)", o.Frame, plural(len(st.resends), "time"), offsetsFrom(o, st.resends, 6))
 	}
-	head := fmt.Sprintf("Inferred MTU black hole: %s's %d-byte%s segments to %s were %s and never acknowledged at that size",
-		from, st.size, df, to, sched)
+	head := fmt.Sprintf("Inferred MTU black hole: %s's %s-byte%s segments to %s were %s and never acknowledged at that size",
+		from, fmtInt(int64(st.size)), df, to, sched)
 	show := st.resends
 	if len(show) > 5 {
 		show = append(append([]tcpflow.Seg{}, show[:4]...), show[len(show)-1])
@@ -116,22 +116,22 @@ func blackholeFinding(b *Case, d tcpflow.Dir, recovered bool) *Finding {
 		if !st.original.IsZero() {
 			t0 = st.original.TS
 		}
-		ev = append(ev, segEvidence(c, s, fmt.Sprintf("full-size segment resent +%s s (%d bytes, seq %d, DF %v)",
-			seconds(s.TS-t0), s.Len, s.Seq, s.DF)))
+		ev = append(ev, segEvidence(c, s, fmt.Sprintf("full-size segment resent +%s s (%s, seq %d, DF %v)",
+			seconds(s.TS-t0), count(int64(s.Len), "byte"), s.Seq, s.DF)))
 	}
 	mss := int(c.Half[d.Other()].MSS)
 	mssNote := ""
 	if mss > 0 && carries > 0 && carries < st.size {
-		mssNote = fmt.Sprintf(" The handshake's MSS of %d is more than this path carries (largest segment acknowledged from %s: %d bytes).",
-			mss, hostAddr(c, d), carries)
+		mssNote = fmt.Sprintf(" The handshake's MSS of %d is more than this path carries (largest segment acknowledged from %s: %s).",
+			mss, hostAddr(c, d), count(int64(carries), "byte"))
 	}
 	if recovered {
 		sm := st.smaller
-		ev = append(ev, segEvidence(c, sm, fmt.Sprintf("the same data resent in a smaller segment (%d bytes), which was acknowledged", sm.Len)))
+		ev = append(ev, segEvidence(c, sm, fmt.Sprintf("the same data resent in a smaller segment (%s), which was acknowledged", count(int64(sm.Len), "byte"))))
 		return &Finding{
 			Confidence: 0.8,
-			Summary: fmt.Sprintf("%s; resent in %d-byte segments it passed (frame %d): the sender probed its way around the black hole, no ICMP fragmentation-needed in the capture.%s",
-				head, sm.Len, sm.Frame, mssNote),
+			Summary: fmt.Sprintf("%s; resent in %s-byte segments it passed (frame %d): the sender probed its way around the black hole, no ICMP fragmentation-needed in the capture.%s",
+				head, fmtInt(int64(sm.Len)), sm.Frame, mssNote),
 			Evidence: ev,
 		}
 	}
@@ -144,7 +144,7 @@ func blackholeFinding(b *Case, d tcpflow.Dir, recovered bool) *Finding {
 		ev = append(ev, Evidence{At: at, Text: fmt.Sprintf("meanwhile the %s connection %s ↔ %s still carries packets both ways", connRole(b, o), o.Client, o.Server)})
 	} else if carries > 0 && carries < st.size {
 		conf = 0.6
-		during = fmt.Sprintf(", while smaller segments (up to %d bytes) had got through before", carries)
+		during = fmt.Sprintf(", while smaller segments (up to %s) had got through before", count(int64(carries), "byte"))
 	}
 	if conf < 0.6 {
 		// Nothing smaller was seen passing: the same silence is plain

@@ -77,7 +77,7 @@ func TestMTUBlackholeUploadStalls(t *testing.T) {
 			if f == nil {
 				return
 			}
-			says(t, "summary", f.Summary, "Inferred MTU black hole", "198.51.100.10:40300's 1448-byte DF segments to 203.0.113.20:30001 were sent (frame 16) and resent 5 times (+0.2 s, +0.6 s, +1.4 s, +3 s, +6.2 s)",
+			says(t, "summary", f.Summary, "Inferred MTU black hole", "198.51.100.10:40300's 1,448-byte DF segments to 203.0.113.20:30001 were sent (frame 16) and resent 5 times (+0.2 s, +0.6 s, +1.4 s, +3 s, +6.2 s)",
 				"no ICMP fragmentation-needed in the capture", "MSS of 1460 is more than this path carries")
 			if tc.ctlAfter && !evidenceHas(f.Evidence, "control connection", "still carries packets both ways") {
 				t.Errorf("evidence lacks the control connection: %+v", f.Evidence)
@@ -101,8 +101,8 @@ func TestMTUBlackholeProbedAround(t *testing.T) {
 	)
 	c := n.finish()
 	f := ruleFor(t, "mtu-blackhole").Notice(dataCase(c.sessions[0], c.sessions[0].Data[0], c.ctx, ""))
-	if f == nil || f.Confidence != 0.8 || !strings.Contains(f.Summary, "resent in 1012-byte segments it passed") ||
-		!strings.Contains(f.Summary, "largest segment acknowledged from 198.51.100.10: 1012 bytes") {
+	if f == nil || f.Confidence != 0.8 || !strings.Contains(f.Summary, "resent in 1,012-byte segments it passed") ||
+		!strings.Contains(f.Summary, "largest segment acknowledged from 198.51.100.10: 1,012 bytes") {
 		t.Fatalf("finding %+v", f)
 	}
 }
@@ -127,7 +127,7 @@ func TestMTUBlackholeNotOnOrdinaryLoss(t *testing.T) {
 
 // The lab's capture: curl uploads across a 1280-byte link whose router's
 // fragmentation-needed messages are dropped, captured at the client. The
-// 1448-byte segments never pass, the control connection's small packets
+// 1,448-byte segments never pass, the control connection's small packets
 // do; curl gives up and closes the control connection, which carries the
 // same cause.
 func TestMTUBlackholeLabSample(t *testing.T) {
@@ -138,7 +138,7 @@ func TestMTUBlackholeLabSample(t *testing.T) {
 	}
 	for _, v := range bs {
 		if v.Cause != "mtu-blackhole" || v.Confidence != 0.85 || !strings.Contains(v.Summary, "Inferred MTU black hole") ||
-			!strings.Contains(v.Summary, "1448-byte DF segments") || !strings.Contains(v.Summary, "MSS of 1460 is more than this path carries") {
+			!strings.Contains(v.Summary, "1,448-byte DF segments") || !strings.Contains(v.Summary, "MSS of 1460 is more than this path carries") {
 			t.Errorf("%s break %s %.2f: %s", v.Kind, v.Cause, v.Confidence, v.Summary)
 		}
 	}

@@ -99,8 +99,8 @@ func noticeNoWindowScaling(b *Case) *Finding {
 		return f
 	}
 	f.Confidence = 0.8
-	f.Summary = fmt.Sprintf("Window scaling was off on %s (%s): every receive window is capped at 65,535 bytes; this connection's %s bytes were not held back by it (at most %s bytes in flight).",
-		connName(b), scalingWords(c), fmtInt(h.SeqBytes()), fmtInt(w.maxInFlight))
+	f.Summary = fmt.Sprintf("Window scaling was off on %s (%s): every receive window is capped at 65,535 bytes; this connection's %s were not held back by it (at most %s in flight).",
+		connName(b), scalingWords(c), count(h.SeqBytes(), "byte"), count(w.maxInFlight, "byte"))
 	return f
 }
 

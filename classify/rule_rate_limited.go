@@ -76,15 +76,15 @@ func noticeRateLimited(b *Case) *Finding {
 	}
 	retx := "no retransmissions"
 	if h.Retransmits > 0 {
-		retx = fmt.Sprintf("%d retransmissions", h.Retransmits)
+		retx = count(h.Retransmits, "retransmission")
 	}
-	f.Summary = fmt.Sprintf("The %s on %s ran at a steady %s for %s (%s), the %s leaving nothing in flight for %.0f %% of the time; not window-limited (%d of ~%d segments) and %s: a rate cap.",
+	f.Summary = fmt.Sprintf("The %s on %s ran at a steady %s for %s (%s), the %s leaving nothing in flight for %.0f %% of the time; not window-limited (%s of ~%s) and %s: a rate cap.",
 		dir, connName(b), fmtRate(steady.rate), fmtDur(span), steady.words(),
-		ftpRole(b, sender), 100*math.Min(waitShare, 1), w.limited, w.segments, retx)
+		ftpRole(b, sender), 100*math.Min(waitShare, 1), fmtInt(w.limited), count(w.segments, "segment"), retx)
 	f.Evidence = []Evidence{
 		{At: h.FirstData, Text: fmt.Sprintf("%s's first data", ftpRole(b, sender))},
-		{At: h.LastData, Text: fmt.Sprintf("%s's last data: %s bytes in %s, %s on average; %d pauses with nothing in flight and the window open, %s in all",
-			ftpRole(b, sender), fmtInt(h.SeqBytes()), fmtDur(span), fmtRate(rate), tr.AppWaits, fmtDur(time.Duration(tr.AppWait)))},
+		{At: h.LastData, Text: fmt.Sprintf("%s's last data: %s in %s, %s on average; %s with nothing in flight and the window open, %s in all",
+			ftpRole(b, sender), count(h.SeqBytes(), "byte"), fmtDur(span), fmtRate(rate), count(tr.AppWaits, "pause"), fmtDur(time.Duration(tr.AppWait)))},
 		rttEvidence(c),
 	}
 	if _, _, state := c.WindowScaling(); state == "unknown" {

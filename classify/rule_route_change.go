@@ -54,8 +54,8 @@ func routeChange(b *Case, d tcpflow.Dir) *Finding {
 		return nil
 	}
 	role, peerRole := ftpRole(b, d), ftpRole(b, d.Other())
-	shift := Evidence{At: s.Shift, Text: fmt.Sprintf("the %s's packets had arrived with %s, %d of them; this one came with %s, as did the %d after it: %s on the path",
-		role, hopsText(from), s.Count(from), hopsText(to), s.Count(to)-1, hopWord(tcpflow.Hops(to)-tcpflow.Hops(from)))}
+	shift := Evidence{At: s.Shift, Text: fmt.Sprintf("the %s's packets had arrived with %s, %s of them; this one came with %s, as did the %s after it: %s on the path",
+		role, hopsText(from), fmtInt(s.Count(from)), hopsText(to), fmtInt(s.Count(to)-1), hopWord(tcpflow.Hops(to)-tcpflow.Hops(from)))}
 
 	var trouble string
 	var at tcpflow.Ref
@@ -63,8 +63,8 @@ func routeChange(b *Case, d tcpflow.Dir) *Finding {
 		trouble = fmt.Sprintf("the %s's %s was %s and %s", ftpRole(b, run.dir), run.segmentWords(c), run.series(), run.peerWords(c))
 		at = run.run.Last
 	} else if stall, ok := stalledAfter(b, d, s.Shift); ok {
-		trouble = fmt.Sprintf("after %d packets on the new route the %s's data stopped (frame %d, %s after the change) with the %s's window open (%d), and nothing more came from it for %s",
-			s.Count(to), role, stall.stop.Frame, fmtDur(time.Duration(stall.stop.TS-s.Shift.TS)), peerRole, peer.LastWin, fmtDur(time.Duration(stall.quiet)))
+		trouble = fmt.Sprintf("after %s on the new route the %s's data stopped (frame %d, %s after the change) with the %s's window open (%d), and nothing more came from it for %s",
+			count(s.Count(to), "packet"), role, stall.stop.Frame, fmtDur(time.Duration(stall.stop.TS-s.Shift.TS)), peerRole, peer.LastWin, fmtDur(time.Duration(stall.quiet)))
 		at = stall.stop
 	} else {
 		return nil
@@ -164,9 +164,9 @@ func hopWord(d int) string {
 	case d == 1:
 		return "1 more hop"
 	case d > 1:
-		return fmt.Sprintf("%d more hops", d)
+		return plural(d, "more hop")
 	case d == -1:
 		return "1 hop fewer"
 	}
-	return fmt.Sprintf("%d hops fewer", -d)
+	return plural(-d, "hop") + " fewer"
 }

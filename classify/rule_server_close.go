@@ -36,7 +36,7 @@ func init() {
 					return nil
 				}
 				f.Confidence = 0.8
-				f.Summary = fmt.Sprintf("The server closed the data connection of %s %s after %s.", t.Cmd, t.Path, bytesOf(t))
+				f.Summary = fmt.Sprintf("The server closed the data connection of %s after %s.", transferName(t), bytesOf(t))
 				f.Evidence = append([]Evidence{cmdEvidence(transferCommand(t))}, f.Evidence...)
 				return f
 			}

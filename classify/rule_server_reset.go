@@ -14,7 +14,7 @@ func init() {
 	register(Rule{
 		Cause:   "server-reset",
 		Needs:   "a RST from the FTP server's side before the session or transfer finished, with no 4xx/5xx reply before it",
-		Example: "The server reset the data connection of RETR big.iso after 524288 of 1048576 bytes, with no error reply.",
+		Example: "The server reset the data connection of RETR big.iso after 524,288 of 1,048,576 bytes, with no error reply.",
 		Check: func(b *Case) *Finding {
 			c := b.Conn
 			if c == nil || !established(c) {
@@ -42,12 +42,12 @@ func init() {
 			switch {
 			case b.Transfer != nil:
 				t := b.Transfer
-				f.Summary = fmt.Sprintf("The server reset the data connection of %s %s after %s, with no error reply.", t.Cmd, t.Path, bytesOf(t))
+				f.Summary = fmt.Sprintf("The server reset the data connection of %s after %s%s.", transferName(t), bytesOf(t), noErrorWords(b.Session, "with no error reply"))
 				f.Evidence = append([]Evidence{cmdEvidence(transferCommand(t))}, f.Evidence...)
 			case b.Kind == KindData:
-				f.Summary = "The server reset a data connection, with no error reply."
+				f.Summary = "The server reset a data connection" + noErrorWords(b.Session, "with no error reply") + "."
 			default:
-				f.Summary = "The server reset the control connection with no error reply before it."
+				f.Summary = "The server reset the control connection" + noErrorWords(b.Session, "with no error reply before it") + "."
 				if cmd := pendingCommand(b.Session); cmd != nil {
 					f.Summary = fmt.Sprintf("The server reset the control connection while %s was waiting for its reply.", cmdText(cmd))
 					f.Evidence = append([]Evidence{cmdEvidence(cmd)}, f.Evidence...)

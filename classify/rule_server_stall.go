@@ -96,16 +96,16 @@ func serverStall(b *Case) (*Finding, tcpflow.Ref) {
 	case !scaleKnown:
 		f.Confidence = 0.7
 	}
-	winText := fmt.Sprintf("%s bytes", fmtInt(winLen))
+	winText := count(winLen, "byte")
 	if !scaleKnown {
 		winText = fmt.Sprintf("raw window %d; its scale is unknown because the handshake predates the capture", win)
 	}
 	retx := "no retransmissions"
 	if srv.Retransmits > 0 {
-		retx = fmt.Sprintf("%d retransmissions earlier, none during the silence", srv.Retransmits)
+		retx = count(srv.Retransmits, "retransmission") + " earlier, none during the silence"
 	}
 	how := endedHow(end)
-	sent := fmt.Sprintf("after %s bytes", fmtInt(srv.SeqBytes()))
+	sent := "after " + count(srv.SeqBytes(), "byte")
 	if b.Transfer != nil {
 		sent = "after " + bytesOf(b.Transfer)
 	}

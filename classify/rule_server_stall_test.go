@@ -24,14 +24,14 @@ func TestServerStall(t *testing.T) {
 			data.rst(cl, 20*time.Second)
 			ctl.closeBoth(cl, time.Millisecond)
 		}, cause: "server-stall", conf: 0.8,
-			summary: "Nothing arrived from the server on the data connection of RETR big.bin after 100000 bytes for 20.00 s, with every byte acknowledged and the client's window open (8,388,480 bytes), no retransmissions; then the client reset the connection."},
+			summary: "Nothing arrived from the server on the data connection of RETR big.bin after 100,000 bytes for 20.00 s, with every byte acknowledged and the client's window open (8,388,480 bytes), no retransmissions; then the client reset the connection."},
 		{name: "server's keepalive shows it is there", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
 			data.bulk(sv, 100000, 100*time.Microsecond)
 			data.probe(sv, 10*time.Second) // a keepalive: no data
 			data.ack(cl, time.Millisecond)
 			data.rst(cl, 10*time.Second)
 			ctl.closeBoth(cl, time.Millisecond)
-		}, cause: "server-stall", conf: 0.85, summary: "The server stopped sending on the data connection of RETR big.bin after 100000 bytes: 20.00 s of silence"},
+		}, cause: "server-stall", conf: 0.85, summary: "The server stopped sending on the data connection of RETR big.bin after 100,000 bytes: 20.00 s of silence"},
 		{name: "server never starts sending", cmd: "RETR big.bin", script: func(ctl, data *sconn) {
 			data.fin(cl, 30*time.Second)
 			data.fin(sv, time.Millisecond)
@@ -116,7 +116,7 @@ func TestServerStallNotOnAKilledThrottledServer(t *testing.T) {
 func TestServerStallSample(t *testing.T) {
 	vs := loadCapture(t, sampleFile(t, "server-stall")).judge()
 	data := sampleVerdict(t, vs, KindData, "server-stall")
-	want := "The server stopped sending on the data connection of RETR slow.bin after 131072 of 200000 bytes: 12.00 s of silence with every byte acknowledged and the client's window open (178,176 bytes), no retransmissions; then the client closed the connection."
+	want := "The server stopped sending on the data connection of RETR slow.bin after 131,072 of 200,000 bytes: 12.00 s of silence with every byte acknowledged and the client's window open (178,176 bytes), no retransmissions; then the client closed the connection."
 	if data.Confidence != 0.85 || data.Summary != want || !slices.Contains(data.Contributing, "client-abort") {
 		t.Errorf("data: %.2f %s (contributing %v)", data.Confidence, data.Summary, data.Contributing)
 	}

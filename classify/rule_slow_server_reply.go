@@ -150,8 +150,8 @@ func repeatedlySlow(slow []replyDelay, measured int) bool {
 }
 
 func slowWords(slow []replyDelay, measured int, rtt time.Duration) string {
-	return fmt.Sprintf("%d of %d replies came %s or more beyond the %s round trip (slowest %s)",
-		len(slow), measured, fmtDur(slowReplyExcess), fmtDur(rtt), slow[0].text())
+	return fmt.Sprintf("%s of %s came %s or more beyond the %s round trip (slowest %s)",
+		fmtInt(int64(len(slow))), plural(measured, "reply"), fmtDur(slowReplyExcess), fmtDur(rtt), slow[0].text())
 }
 
 // slowEvidence lists the slowest replies (at most maxSlowEvidence), in

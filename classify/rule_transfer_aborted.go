@@ -8,7 +8,7 @@ func init() {
 	register(Rule{
 		Cause:   "transfer-aborted",
 		Needs:   "a transfer answered 426 with no ABOR from the client",
-		Example: "RETR big.iso was aborted by the server: 426 \"Failure writing network stream.\" after 1048576 bytes.",
+		Example: "RETR big.iso was aborted by the server: 426 \"Failure writing network stream.\" after 1,048,576 bytes.",
 		Check: func(b *Case) *Finding {
 			r := transferReply(b, 426)
 			if r == nil || b.Transfer.Aborted {
@@ -16,7 +16,7 @@ func init() {
 			}
 			t := b.Transfer
 			f := &Finding{Confidence: 0.7,
-				Summary:  fmt.Sprintf("%s %s was aborted: 426 %s after %d bytes.", t.Cmd, t.Path, quote(r.Text), t.Bytes()),
+				Summary:  fmt.Sprintf("%s was aborted: 426 %s after %s.", upperFirst(transferName(t)), quote(r.Text), bytesOf(t)),
 				Evidence: transferReplyEvidence(t, r),
 			}
 			if t.Conn != nil {

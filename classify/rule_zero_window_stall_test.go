@@ -25,7 +25,7 @@ func TestZeroWindowStall(t *testing.T) {
 			data.rst(cl, 5*time.Second)
 			ctl.closeBoth(cl, time.Millisecond)
 		}, cause: "zero-window-stall", conf: 0.85,
-			summary: "The client stopped reading the data connection of RETR big.bin after 30000 bytes: its window stayed at zero for 30.41 s while the server probed it 7 times, then the client reset the connection."},
+			summary: "The client stopped reading the data connection of RETR big.bin after 30,000 bytes: its window stayed at zero for 30.41 s while the server probed it 7 times, then the client reset the connection."},
 		{name: "server gives up on a stalled client", script: func(ctl, data *sconn) {
 			data.bulk(sv, 30000, 100*time.Microsecond)
 			data.shutWindow(cl, time.Millisecond)

@@ -192,6 +192,9 @@ func replyEvidence(cmd *dissect.Command, r *dissect.Reply) Evidence {
 }
 
 func cmdText(c *dissect.Command) string {
+	if c.Verb == dissect.CmdUnknown {
+		return "an encrypted command" // a transfer inferred on an encrypted session
+	}
 	if c.Arg == "" {
 		return c.Verb
 	}
@@ -202,8 +205,12 @@ func cmdText(c *dissect.Command) string {
 	return c.Verb + " " + a
 }
 
-// cmdEvidence describes a command.
+// cmdEvidence describes a command. A transfer inferred on an encrypted
+// session has none to show: its data connection's first packet stands in.
 func cmdEvidence(c *dissect.Command) Evidence {
+	if c.Verb == dissect.CmdUnknown {
+		return Evidence{At: c.At, Text: "the data connection opens; the command that asked for it travelled encrypted on the control connection"}
+	}
 	return Evidence{At: c.At, Text: "client sends " + cmdText(c)}
 }
 

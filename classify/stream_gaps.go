@@ -41,7 +41,7 @@ func streamGaps(b *Case, f *Finding) {
 		}
 		f.Evidence = append(f.Evidence, Evidence{At: s.FirstControlGap[dir],
 			Text: fmt.Sprintf("the capture is missing %s of the %s on the control connection (%s, the first here): a %s may be missing, so this verdict is less certain",
-				countText(s.ControlGapBytes[dir], "byte", ""), who, countText(int64(n), "gap", ""), map[bool]string{true: "command", false: "reply"}[dir == tcpflow.FromClient])})
+				count(s.ControlGapBytes[dir], "byte"), who, count(int64(n), "gap"), map[bool]string{true: "command", false: "reply"}[dir == tcpflow.FromClient])})
 	}
 	if b.Kind == KindData && b.Conn != nil {
 		for _, dir := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
@@ -52,7 +52,7 @@ func streamGaps(b *Case, f *Finding) {
 			f.Confidence = lower(f.Confidence, dataGapFactor)
 			f.Evidence = append(f.Evidence, Evidence{At: b.Conn.Last,
 				Text: fmt.Sprintf("the capture is missing %s that %s acknowledged on this data connection: byte counts and its ending are less certain",
-					countText(lost, "byte", ""), endpoint(b.Conn, dir.Other()))})
+					count(lost, "byte"), endpoint(b.Conn, dir.Other()))})
 		}
 	}
 	f.Evidence = tidyEvidence(f.Evidence)

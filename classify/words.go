@@ -2,8 +2,10 @@ package classify
 
 import (
 	"fmt"
+	"github.com/ftpcap/ftpcap/dissect"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
@@ -83,7 +85,8 @@ func fmtInt(n int64) string {
 	return string(out)
 }
 
-// times spells how often something happened: "once", "twice", "9 times".
+// times spells how often something happened: "once", "twice", "9 times",
+// "1,024 times".
 func times(n int64) string {
 	switch n {
 	case 1:
@@ -91,15 +94,30 @@ func times(n int64) string {
 	case 2:
 		return "twice"
 	}
-	return fmt.Sprintf("%d times", n)
+	return fmtInt(n) + " times"
 }
 
-// plural spells a count of things: "1 SYN", "4 SYNs".
-func plural(n int, thing string) string {
+// plural spells a count of things: "1 SYN", "4 SYNs", "1,460 bytes".
+func plural(n int, thing string) string { return count(int64(n), thing) }
+
+// count spells a count of things with thousands separators and the
+// thing in the right number: "1 byte", "34,776 bytes", "0 replies",
+// "2 retransmissions". thing is singular; a last word ending in a
+// consonant and y takes "ies".
+func count(n int64, thing string) string {
 	if n == 1 {
 		return "1 " + thing
 	}
-	return strconv.Itoa(n) + " " + thing + "s"
+	return fmtInt(n) + " " + pluralOf(thing)
+}
+
+// pluralOf makes a singular noun phrase plural: "SYN" → "SYNs", "reply"
+// → "replies", "other packet" → "other packets".
+func pluralOf(thing string) string {
+	if n := len(thing); n >= 2 && thing[n-1] == 'y' && !strings.ContainsRune("aeiou", rune(thing[n-2])) {
+		return thing[:n-1] + "ies"
+	}
+	return thing + "s"
 }
 
 // hopsText spells a TTL with its hop distance from the capture point:
@@ -141,7 +159,7 @@ func connName(b *Case) string {
 	case b.Kind == KindControl:
 		return "the control connection"
 	case b.Transfer != nil:
-		return fmt.Sprintf("the data connection of %s", cmdText(transferCommand(b.Transfer)))
+		return "the data connection of " + transferName(b.Transfer)
 	}
 	return "a data connection"
 }
@@ -154,15 +172,54 @@ func endedHow(end tcpflow.Seg) string {
 	return "closed"
 }
 
-// countText spells a count with thousands separators and the plural the
-// number needs: "1 packet", "12,345 packets". things is the plural when
-// it is not thing+"s" ("" for the regular one).
+// countText is count for phrases whose plural is not count's rule: "1
+// packet appears", "12,345 packets appear".
 func countText(n int64, thing, things string) string {
 	if n == 1 {
 		return "1 " + thing
 	}
-	if things == "" {
-		things = thing + "s"
-	}
 	return fmtInt(n) + " " + things
+}
+
+// transferName names a transfer for a summary: "RETR big.iso", or for one
+// inferred while the control connection was encrypted, whose command
+// nobody could read, what its data showed: "an encrypted download", "an
+// encrypted upload", "an encrypted transfer".
+func transferName(t *dissect.Transfer) string {
+	if t.Cmd != dissect.CmdUnknown {
+		return cmdText(transferCommand(t))
+	}
+	switch t.Direction {
+	case dissect.DirectionDownload:
+		return "an encrypted download"
+	case dissect.DirectionUpload:
+		return "an encrypted upload"
+	}
+	return "an encrypted transfer"
+}
+
+// repliesHidden reports whether the server's replies on s's control
+// connection were encrypted (AUTH TLS or implicit FTPS, not back in
+// cleartext after CCC): then no rule may say the server sent no error.
+func repliesHidden(s *dissect.Session) bool {
+	return s != nil && tlsAttempted(s) && s.TLSFacts.Cleartext[tcpflow.FromServer].IsZero()
+}
+
+// noErrorWords is a summary's closing clause about the server's replies:
+// clause ("with no error reply") when they can be read, else that they
+// could not be.
+func noErrorWords(s *dissect.Session, clause string) string {
+	if repliesHidden(s) {
+		return "; the control connection was encrypted, so whether the server replied with an error cannot be seen"
+	}
+	return ", " + clause
+}
+
+// abortedBytesOf says how much of an aborted transfer had moved when the
+// client sent ABOR: "262,144 of 1,048,576 bytes".
+func abortedBytesOf(t *dissect.Transfer) string {
+	if t.ExpectedBytes >= 0 {
+		return fmtInt(t.AbortBytes) + " of " + count(t.ExpectedBytes, "byte")
+	}
+	return count(t.AbortBytes, "byte")
 }

@@ -71,7 +71,7 @@ func (ctl *control) cutCommandEffects(p *pendingCmd, cmd *Command) {
 func (ctl *control) abortPending(at tcpflow.Ref) {
 	for _, q := range ctl.pending {
 		if t := q.transfer; t != nil && !t.Aborted {
-			t.Aborted, t.AbortAt = true, at
+			t.Aborted, t.AbortAt, t.AbortBytes = true, at, t.Bytes()
 		}
 	}
 }

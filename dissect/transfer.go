@@ -63,9 +63,13 @@ type Transfer struct {
 	// §5): a download then sends the file from that offset.
 	RestOffset int64
 
-	// Aborted: ABOR was sent before the final reply. AbortAt is the ABOR.
-	Aborted bool
-	AbortAt tcpflow.Ref
+	// Aborted: ABOR was sent before the final reply. AbortAt is the ABOR;
+	// AbortBytes is what Bytes() said when it was sent: the file's bytes
+	// that had crossed the capture point by then (what followed was
+	// already in flight or is the sender's reaction to it).
+	Aborted    bool
+	AbortAt    tcpflow.Ref
+	AbortBytes int64
 
 	exp *expectation // the negotiated channel it claimed, while linking
 }
