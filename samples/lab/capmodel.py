@@ -29,6 +29,29 @@ FIELDS = [
 TRANSFER_COMMANDS = {"RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"}
 UPLOADS = {"STOR", "STOU", "APPE"}
 
+# Final replies a command can receive (RFC 959 section 5.4, RFC 2228 for the
+# security codes 534/535), for the commands whose answers matter to a
+# break: a 221 answers QUIT and nothing else, a 225 answers ABOR. 421 may
+# answer any command. Commands not listed take any final reply other than
+# 221 and 225. A 1xx reply is preliminary and never ends a command.
+TRANSFER_FINALS = {"226", "250", "421", "425", "426", "450", "451", "452", "500", "501",
+                   "502", "503", "530", "532", "534", "535", "550", "551", "552", "553"}
+FINALS = {
+    "QUIT": {"221", "500"},
+    "ABOR": {"225", "226", "421", "500", "501", "502"},
+    **{c: TRANSFER_FINALS for c in TRANSFER_COMMANDS},
+}
+ONLY_FOR = {"221": "QUIT", "225": "ABOR"}
+
+
+def fits(command, code):
+    """Whether a reply with this code can answer this command."""
+    if code.startswith("1"):
+        return command in TRANSFER_COMMANDS
+    if command in FINALS:
+        return code in FINALS[command]
+    return ONLY_FOR.get(code, command) == command
+
 
 @dataclass
 class Packet:
@@ -185,6 +208,46 @@ class Session:
 
     def commands(self, verb=None):
         return [m for m in self.messages if m.who == "client" and (verb is None or m.verb == verb)]
+
+    def client_closed(self):
+        """Frame of the client's first FIN or RST on the control connection."""
+        return next((p.frame for p in self.conn.packets
+                     if self.conn.side(p) == "client" and (p.fin or p.rst)), None)
+
+    def exchanges(self):
+        """Pair replies with commands as RFC 959 allows: ([(command, [replies])],
+        [replies that answer no command]).
+
+        A reply answers the oldest waiting command it can answer; commands
+        skipped over stay unanswered. A 1xx reply is attached but leaves the
+        command waiting. A reply that arrives after the client's FIN or RST,
+        or fits no waiting command (the greeting, a server's unprompted
+        goodbye), answers nothing."""
+        closed = self.client_closed()
+        out, waiting, unprompted = [], [], []
+        for m in self.messages:
+            if m.who == "client":
+                out.append((m, []))
+                waiting.append(len(out) - 1)
+                continue
+            if closed is not None and m.frame > closed:
+                unprompted.append(m)
+                continue
+            at = next((k for k, i in enumerate(waiting) if fits(out[i][0].verb, m.verb)), None)
+            if at is None:
+                unprompted.append(m)
+                continue
+            i = waiting[at]
+            out[i][1].append(m)
+            waiting = waiting[at:] if m.verb.startswith("1") else waiting[at + 1:]
+        return out, unprompted
+
+    def final_reply(self, command):
+        """The final reply that answered command (a Message), or None."""
+        for c, replies in self.exchanges()[0]:
+            if c is command:
+                return next((r for r in replies if not r.verb.startswith("1")), None)
+        return None
 
     def timeline(self):
         parts = [f"f{m.frame} {m.show() if m.who == 'client' else m.verb}" for m in self.messages]
@@ -450,6 +513,7 @@ def find_data_conn(conns, used, endpoint, after_frame):
 
 def build_transfers(session, conns, used, sizes):
     ctrl = session.conn
+    closed = session.client_closed()
     endpoint, endpoint_frame = None, 0
     msgs = session.messages
     for i, m in enumerate(msgs):
@@ -471,6 +535,14 @@ def build_transfers(session, conns, used, sizes):
                 if later.verb in TRANSFER_COMMANDS or parse_data_endpoint(later, ctrl):
                     break
                 continue
+            # A reply after the client closed, or one that cannot answer
+            # the transfer command (221 answers QUIT), ends the transfer's
+            # replies without being one of them.
+            if closed is not None and later.frame > closed:
+                break
+            if not (fits(t.command, later.verb)
+                    or (t.aborted_by_client and fits("ABOR", later.verb))):
+                break
             t.replies.append(later)
             if not later.verb.startswith("1") and not (t.aborted_by_client and later.verb == "426"):
                 break

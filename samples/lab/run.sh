@@ -5,17 +5,20 @@
 #   sudo samples/lab/run.sh --list
 #
 # Builds network namespaces (client, one or two routers, server; see
-# lib/net.sh for the topologies), runs real FTP servers (vsftpd, pyftpdlib) and clients (curl, lftp, tnftp,
-# Python ftplib) in them, captures each scenario with tcpdump or dumpcap, and
+# lib/net.sh for the topologies), runs real FTP servers (vsftpd, pyftpdlib,
+# ProFTPD, Pure-FTPd) and clients (curl, lftp, tnftp, wget, Python ftplib)
+# in them, captures each scenario with tcpdump or dumpcap, and
 # writes samples/<scenario>.pcap[ng] with samples/<scenario>.expect.json.
 # The expect file is derived from the capture by expect.py (tshark), which
 # refuses to write one when the packets do not show the scenario; the old
 # sample is then left in place and the run fails.
 #
-# Needs root. Installs missing tools with apt-get and builds the delay relay
+# Needs root. Installs missing tools with apt-get, unpacks ProFTPD and
+# Pure-FTPd into /var/cache/ftpcap-lab (lib/private.sh: they conflict with
+# vsftpd as installed packages) and builds the delay relay
 # (lab/delayrelay, Go) when a scenario needs it. Touches nothing outside
 # the ftpcap-* namespaces, its temporary directory, the local user ftplab
-# (created if missing) and samples/.
+# (created if missing), /var/cache/ftpcap-lab and samples/.
 
 set -euo pipefail
 
@@ -43,10 +46,14 @@ source "$LAB_DIR/lib/capture.sh"
 source "$LAB_DIR/lib/servers.sh"
 # shellcheck source=lib/setup.sh
 source "$LAB_DIR/lib/setup.sh"
+# shellcheck source=lib/private.sh
+source "$LAB_DIR/lib/private.sh"
 # shellcheck source=scenarios.sh
 source "$LAB_DIR/scenarios.sh"
 # shellcheck source=scenarios-net.sh
 source "$LAB_DIR/scenarios-net.sh"
+# shellcheck source=scenarios-wide.sh
+source "$LAB_DIR/scenarios-wide.sh"
 
 W=
 cleanup() {
@@ -151,6 +158,8 @@ main() {
 	((EUID == 0)) || die "run as root (network namespaces, tcpdump, vsftpd)"
 
 	install_missing
+	private_install proftpd "${PROFTPD_DEBS[@]}"
+	private_install pureftpd "${PUREFTPD_DEBS[@]}"
 	ensure_user
 	collect_versions
 	trap cleanup EXIT

@@ -1,0 +1,294 @@
+"""Expect checks for the widened lab (scenarios-wide.sh): ProFTPD,
+Pure-FTPd, wget, FTPS with protected data, implicit FTPS, and capture
+variants. Each asserts what the packets show and states the breaks, and
+no others, that follow from RFC 959 and causes.md."""
+
+from capmodel import status
+from expectlib import brk, data_healthy, require, session_healthy
+
+CHECKS = {}
+
+# Commands that name a file the client wants, and the replies that say the
+# server has no such file (RFC 959: 550 file unavailable, 450 busy).
+FILE_COMMANDS = {"RETR", "SIZE", "MDTM", "PRET", "MLST", "STOR", "APPE", "STOU", "CWD"}
+
+
+def check(name):
+    def register(fn):
+        CHECKS[name] = fn
+        return fn
+    return register
+
+
+def one_session(cap):
+    require(len(cap.sessions) == 1, f"want one session, got {len(cap.sessions)}")
+    return cap.sessions[0]
+
+
+def answered(s, codes, verbs=None):
+    """[(command, final reply)] whose final reply has one of codes."""
+    out = []
+    for c, replies in s.exchanges()[0]:
+        final = next((r for r in replies if not r.verb.startswith("1")), None)
+        if final and final.verb in codes and (verbs is None or c.verb in verbs):
+            out.append((c, final))
+    return out
+
+
+def closes_text(conn):
+    return ", ".join(f"{k} from {w} frame {f}" for f, w, k in conn.closes()) or "none"
+
+
+def unused_data_conns(cap, s):
+    """Connections to or from the session's hosts that no transfer used:
+    data connections a client opened for a command it never sent."""
+    hosts = {s.conn.client[0], s.conn.server[0]}
+    return [c for c in cap.others if {c.client[0], c.server[0]} == hosts]
+
+
+def unused_notes(cap, s):
+    """Say how each unused data connection ended, and assert that any reset
+    from the server came after the client's own FIN (not a break)."""
+    notes = []
+    for d in unused_data_conns(cap, s):
+        require(d.byte_count("client") == 0 and d.byte_count("server") == 0,
+                f"data connection {d.endpoint('client')} carried bytes but no transfer used it")
+        first = d.first_close()
+        resets = d.frames("server", "rst")
+        if resets:
+            require(first and first[1] == "client" and first[2] == "FIN" and first[0] < resets[0],
+                    f"the server reset data connection {d.endpoint('server')} before the client closed it")
+        notes.append(f"Data connection {d.endpoint('client')} -> {d.endpoint('server')} "
+                     f"(SYN frame {d.syn}) carries no byte and serves no command; the client "
+                     f"closes it first ({closes_text(d)}): a socket opened for a transfer that "
+                     f"never came, not a break" + (", whatever reset follows the client's FIN."
+                                                   if resets else "."))
+    return notes
+
+
+def unprompted_notes(s):
+    """Replies that answer no command (the greeting aside)."""
+    _, unprompted = s.exchanges()
+    late = [r for r in unprompted if r is not s.messages[0] or r.verb != "220"]
+    closed = s.client_closed()
+    out = []
+    for r in late:
+        when = (f"after the client's close (frame {closed})" if closed and r.frame > closed
+                else "with no command it could answer")
+        out.append(f"'{r.verb} {r.arg}' (frame {r.frame}) arrives {when} and answers no command.")
+    return out
+
+
+# --- a refused file, learned before RETR ---------------------------------------
+
+def refused_file(cap, missing, probes):
+    """One session asks for a missing file with one of the probe commands
+    (SIZE, MDTM, PRET …), is told 550, and abandons it: never a RETR that
+    moves data. The break is the refused file (causes.md), on the control
+    connection, citing every command refused on that file."""
+    s = one_session(cap)
+    refused = [(c, r) for c, r in answered(s, {"550", "450"}, FILE_COMMANDS)
+               if missing in c.arg]
+    require(refused, f"no 550/450 to a command naming {missing}: {s.timeline()}")
+    require(any(c.verb in probes for c, _ in refused),
+            f"the missing file was not learned by {sorted(probes)}: "
+            + ", ".join(f"{c.show()} -> {r.verb}" for c, r in refused))
+    require(all(t.bytes == 0 and status(t) != "complete" for t in s.transfers),
+            f"a transfer moved data: {[(t.command, t.bytes, status(t)) for t in s.transfers]}")
+    notes = ["The client asks for " + missing + ": "
+             + ", ".join(f"'{c.show()}' (frame {c.frame}) answered '{r.verb} {r.arg}' "
+                         f"(frame {r.frame})" for c, r in refused)
+             + ". It never gets the file and gives up on it; the refused file is the one break, "
+               "on the control connection, whichever command learned it."]
+    notes += unused_notes(cap, s)
+    notes += unprompted_notes(s)
+    frames = [f for c, r in refused for f in (c.frame, r.frame)]
+    return s, [brk("server-policy", "file-unavailable", "control", s.index, s.conn, frames)], notes
+
+
+@check("curl-missing-file")
+def c_curl_missing_file(cap):
+    s, breaks, notes = refused_file(cap, "missing.bin", {"SIZE", "MDTM", "RETR"})
+    require(not any(t.command == "RETR" and t.data for t in s.transfers),
+            "a RETR got a data connection")
+    return breaks, [], notes
+
+
+@check("lftp-pret-missing")
+def c_lftp_pret_missing(cap):
+    s, breaks, notes = refused_file(cap, "missing.bin", {"PRET"})
+    pret = [c for c in s.commands("PRET") if "missing.bin" in c.arg]
+    require(pret and s.final_reply(pret[0]).verb == "550", "no PRET RETR answered 550")
+    require(not s.commands("RETR"), "the client sent RETR after the refused PRET")
+    return breaks, [], notes
+
+
+# --- refused transfers ------------------------------------------------------------
+
+# What a refusal's text says, in the words real servers use (vsftpd,
+# ProFTPD, Pure-FTPd, pyftpdlib): the file is not there, or the user may
+# not have it.
+MISSING_WORDS = ("no such file", "not exist", "not found", "can't check for file existence")
+DENIED_WORDS = ("permission denied", "not permitted", "quota", "not enough privileges",
+                "could not create", "access denied", "disk full", "no space")
+
+
+def refusal_cause(text):
+    t = text.lower()
+    if any(w in t for w in DENIED_WORDS):
+        return "permission-denied"
+    if any(w in t for w in MISSING_WORDS):
+        return "file-unavailable"
+    return None
+
+
+def data_conn_notes(t):
+    """How a refused transfer's data connection (opened before the command,
+    never used) ended. A server reset is no break of its own when it comes
+    after the client's FIN, or between the command and the refusal that
+    explains it (ProFTPD drops the data connection as it refuses)."""
+    d = t.data
+    if d is None:
+        return []
+    require(d.byte_count("client") == 0 and d.byte_count("server") == 0,
+            "the refused transfer's data connection carried bytes")
+    first = d.first_close()
+    for rst in d.frames("server", "rst"):
+        after_fin = first[1] == "client" and first[2] == "FIN" and first[0] < rst
+        with_refusal = t.frame < rst < t.final.frame
+        require(after_fin or with_refusal,
+                f"the server reset the unused data connection (frame {rst}) with no refusal "
+                f"before it and before the client closed it")
+    out = [f"The data connection opened for it ({d.endpoint('client')} -> "
+           f"{d.endpoint('server')}, SYN frame {d.syn}) carries nothing and ends "
+           f"{closes_text(d)}: unused, not a break of its own"]
+    if any(t.frame < r < t.final.frame for r in d.frames("server", "rst")):
+        out[0] += (f"; the server's RST comes between the {t.command} and its "
+                   f"'{t.final.verb}', part of the refusal")
+    return [out[0] + "."]
+
+
+def refused_transfer(cap, cause, commands):
+    """One transfer command refused with a 55x/45x whose text gives cause;
+    no data moves and the session goes on to QUIT/221/FIN."""
+    s = one_session(cap)
+    refused = [t for t in s.transfers if t.final and t.final.verb[0] in "45"]
+    require(len(refused) == 1, f"want one refused transfer: {s.timeline()}")
+    t = refused[0]
+    require(t.command in commands, f"the refused command is {t.command}, not one of {commands}")
+    require(status(t) == "failed" and t.bytes == 0, "the refused transfer moved data")
+    said = refusal_cause(t.final.arg)
+    require(said == cause, f"'{t.final.verb} {t.final.arg}' reads as {said}, not {cause}")
+    require(session_healthy(s), "session did not end QUIT/221/FIN")
+    notes = [f"{t.command} {t.path} (frame {t.frame}) is answered '{t.final.verb} {t.final.arg}' "
+             f"(frame {t.final.frame}) and no data moves; the session then ends QUIT/221/FIN."]
+    notes += data_conn_notes(t)
+    return [brk("server-policy", cause, "control", s.index, s.conn,
+                [t.frame, t.final.frame])], [], notes
+
+
+@check("proftpd-permission-denied")
+def c_proftpd_permission_denied(cap):
+    return refused_transfer(cap, "permission-denied", {"STOR"})
+
+
+@check("proftpd-missing-dir")
+def c_proftpd_missing_dir(cap):
+    return refused_transfer(cap, "file-unavailable", {"STOR"})
+
+
+@check("proftpd-file-unavailable")
+def c_proftpd_file_unavailable(cap):
+    """A missing file refused (SIZE and RETR both 550), then a download
+    that completes: one break, the refused file."""
+    s = one_session(cap)
+    refused = [(c, r) for c, r in answered(s, {"550", "450"}, FILE_COMMANDS)]
+    require(refused and all("missing.bin" in c.arg for c, _ in refused),
+            f"want 550s on missing.bin only: {s.timeline()}")
+    require(all(refusal_cause(r.arg) == "file-unavailable" for _, r in refused),
+            "a refusal does not read as a missing file")
+    t = next((t for t in s.transfers if t.command == "RETR" and "missing.bin" in t.path), None)
+    require(t and status(t) == "failed", "no failed RETR missing.bin")
+    ok = [x for x in s.transfers if x is not t]
+    require(ok and all(data_healthy(x) for x in ok), "the later transfer is not complete")
+    require(session_healthy(s), "session did not end QUIT/221/FIN")
+    notes = ["The client asks for missing.bin: "
+             + ", ".join(f"'{c.show()}' (frame {c.frame}) answered '{r.verb} {r.arg}' "
+                         f"(frame {r.frame})" for c, r in refused)
+             + f". The session goes on: RETR {ok[0].path} completes ({ok[0].bytes} bytes, 226 in "
+               f"frame {ok[0].final.frame}) and the session ends QUIT/221/FIN. The break is the "
+               f"refused file, not the connection."]
+    notes += data_conn_notes(t)
+    return [brk("server-policy", "file-unavailable", "control", s.index, s.conn,
+                [f for c, r in refused for f in (c.frame, r.frame)])], [], notes
+
+
+def turned_away(cap):
+    """Sessions beyond a server's limit are refused, with 421 instead of the
+    greeting or 421/530 to the login, worded as a limit; the others go on
+    to QUIT/221/FIN. service-unavailable on each refused one."""
+    require(len(cap.sessions) >= 3, "want >= 3 sessions")
+    limit_words = ("maximum", "too many", "already logged in", "already connected")
+    breaks, notes = [], []
+    for s in cap.sessions:
+        refusal = next((r for r in s.replies() if r.verb in ("421", "530")
+                        and any(w in r.arg.lower() for w in limit_words)), None)
+        if refusal is None:
+            require(session_healthy(s), f"session {s.index} not healthy: {s.timeline()}")
+            continue
+        asked = [c for c in s.commands() if c.frame < refusal.frame]
+        require(not any(t.bytes for t in s.transfers), f"refused session {s.index} moved data")
+        first = s.conn.first_close()
+        require(first and first[0] > refusal.frame, f"session {s.index} closed before the refusal")
+        what = f"to '{asked[-1].show()}' (frame {asked[-1].frame})" if asked else "instead of a greeting"
+        notes.append(f"Session {s.index} ({s.conn.endpoint('client')}) is refused with "
+                     f"'{refusal.verb} {refusal.arg}' (frame {refusal.frame}) {what}; the "
+                     f"connection then ends ({closes_text(s.conn)}) while the other sessions stay "
+                     f"logged in and later end QUIT/221/FIN.")
+        breaks.append(brk("server-policy", "service-unavailable", "control", s.index, s.conn,
+                          [refusal.frame, first[0]]))
+    require(len(breaks) == 1, f"want exactly one refused session, got {len(breaks)}")
+    return breaks, [], notes
+
+
+CHECKS["proftpd-max-clients"] = turned_away
+CHECKS["pureftpd-max-clients"] = turned_away
+
+
+# --- clients that leave without QUIT -------------------------------------------
+
+def left_without_quit(cap):
+    """A session where the client got everything it asked for and closed
+    the control connection without QUIT: no break (causes.md). Asserts it:
+    every command before the client's close has a final reply, every
+    transfer completed, no 4xx/5xx answer to a command, and the client
+    closes first."""
+    s = one_session(cap)
+    require(not s.commands("QUIT"), "the client sent QUIT")
+    closed = s.client_closed()
+    first = s.conn.first_close()
+    require(first and first[1] == "client" and first[2] == "FIN",
+            f"the client does not close the control connection first with FIN: {first}")
+    exch, _ = s.exchanges()
+    for c, replies in exch:
+        final = next((r for r in replies if not r.verb.startswith("1")), None)
+        require(final is not None, f"'{c.show()}' (frame {c.frame}) has no final reply before "
+                f"the client's close (frame {closed})")
+        require(final.verb < "400", f"'{c.show()}' answered '{final.verb} {final.arg}'")
+    require(s.transfers, "no transfer")
+    for t in s.transfers:
+        require(data_healthy(t), f"{t.command} {t.path} not complete: {status(t)} {t.bytes}")
+    notes = [f"Every command is answered before the client closes, every transfer completes "
+             f"(226 after FIN both ways on the data connection), and the client then closes the "
+             f"control connection with FIN (frame {first[0]}) without QUIT; control "
+             f"connection closes: {closes_text(s.conn)}. Nothing was left undone: no break."]
+    notes += unprompted_notes(s)
+    late_rst = [f for f in s.conn.frames("client", "rst") if f > closed]
+    if late_rst:
+        notes.append(f"The client host's RST (frame {late_rst[0]}) answers a segment that "
+                     f"reached its closed socket: not an abort.")
+    return [], [], notes
+
+
+for _name in ("wget-pureftpd", "wget-proftpd", "wget-vsftpd"):
+    CHECKS[_name] = left_without_quit

@@ -1,0 +1,171 @@
+# The lab widened to servers, clients and captures the first samples did
+# not have: ProFTPD and Pure-FTPd (run from private trees, lib/private.sh),
+# wget, FTPS with protected data and implicit FTPS, IPv6 on every server,
+# and capture variants (short snap length, capture loss, rotated files, a
+# router). One function scn_<name> per capture, as in scenarios.sh.
+
+SCENARIOS+=(
+	curl-missing-file wget-pureftpd wget-proftpd wget-vsftpd lftp-pret-missing
+	proftpd-permission-denied proftpd-missing-dir proftpd-file-unavailable
+	proftpd-max-clients proftpd-idle-timeout proftpd-login-failures
+	pureftpd-max-clients
+)
+
+# --- a refused file, learned before RETR ---------------------------------------
+
+scn_curl_missing_file() {
+	vsftpd_start curl-missing-file
+	cap_on client pcap
+	in_cli curl -sS --connect-timeout 5 -o "$W/dl/missing.bin" \
+		"ftp://$LAB_USER:$LAB_PASS@$SRV4/missing.bin" 2>>"$W/log/curl.err" &&
+		die "curl-missing-file: curl reported success"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_CURL logs in to $V_VSFTPD and asks for missing.bin, which does not exist; curl learns it before any RETR and gives up; captured on the client's veth with $V_TCPDUMP."
+}
+
+scn_lftp_pret_missing() {
+	pureftpd_start lftp-pret-missing
+	cap_on server pcap
+	in_cli lftp -c "$LFTP_BASE; open -u $LAB_USER,$LAB_PASS ftp://$SRV4;
+		get missing.bin -o $W/dl/missing.bin; bye" >>"$W/log/lftp.out" 2>&1 &&
+		die "lftp-pret-missing: lftp reported success"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_LFTP logs in to $V_PUREFTPD and asks for missing.bin, which does not exist (lftp sends PRET RETR first where the server offers PRET); lftp then leaves; captured on the server's veth with $V_TCPDUMP."
+}
+
+# --- clients that leave without QUIT -------------------------------------------
+
+# wget_session SERVER: wget logs in and downloads small.bin, then closes
+# the control connection without QUIT (its habit).
+wget_session() {
+	in_cli wget -q --tries=1 --timeout=10 -O "$W/dl/small.bin" \
+		"ftp://$LAB_USER:$LAB_PASS@$SRV4/small.bin" 2>>"$W/log/wget.err" ||
+		die "$SCENARIO: wget failed"
+}
+
+scn_wget_pureftpd() {
+	pureftpd_start wget-pureftpd
+	cap_on client pcap
+	wget_session
+	sleep 1
+	capture_stop
+	server_stop
+	expect_from_capture "$V_WGET logs in to $V_PUREFTPD, downloads small.bin in passive mode and closes the control connection without QUIT; captured on the client's veth with $V_TCPDUMP."
+}
+
+scn_wget_proftpd() {
+	proftpd_start wget-proftpd
+	cap_on server pcap
+	wget_session
+	sleep 1
+	capture_stop
+	server_stop
+	expect_from_capture "$V_WGET logs in to $V_PROFTPD, downloads small.bin in passive mode and closes the control connection without QUIT; captured on the server's veth with $V_TCPDUMP."
+}
+
+scn_wget_vsftpd() {
+	vsftpd_start wget-vsftpd
+	cap_on rtr-client pcap
+	wget_session
+	sleep 1
+	capture_stop
+	server_stop
+	expect_from_capture "$V_WGET logs in to $V_VSFTPD, downloads small.bin in passive mode and closes the control connection without QUIT; captured on the router's client-side veth with $V_TCPDUMP."
+}
+
+# --- ProFTPD refusing, limiting and timing out ----------------------------------
+
+scn_proftpd_permission_denied() {
+	proftpd_start proftpd-permission-denied
+	# The jail is the server's, not the user's: the upload fails on the
+	# file system's permissions (EACCES), as on a read-only share.
+	chown root: "$W/srv/home"
+	cap_on client pcap
+	in_cli curl -sS --connect-timeout 5 -T "$W/cli/upload.bin" \
+		"ftp://$LAB_USER:$LAB_PASS@$SRV4/upload.bin" 2>>"$W/log/curl.err" &&
+		die "proftpd-permission-denied: the upload was accepted"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_CURL logs in to $V_PROFTPD and uploads upload.bin into a directory the user may not write (owned by root, mode 755); curl then QUITs; captured on the client's veth with $V_TCPDUMP."
+}
+
+scn_proftpd_missing_dir() {
+	proftpd_start proftpd-missing-dir
+	cap_on server pcap
+	# nocwd: curl names the whole path in STOR instead of walking into
+	# the directory with CWD first.
+	in_cli curl -sS --connect-timeout 5 --ftp-method nocwd -T "$W/cli/upload.bin" \
+		"ftp://$LAB_USER:$LAB_PASS@$SRV4/no-such-dir/upload.bin" 2>>"$W/log/curl.err" &&
+		die "proftpd-missing-dir: the upload was accepted"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_CURL (--ftp-method nocwd) logs in to $V_PROFTPD and uploads upload.bin as no-such-dir/upload.bin, a directory that does not exist; curl then QUITs; captured on the server's veth with $V_TCPDUMP."
+}
+
+scn_proftpd_file_unavailable() {
+	proftpd_start proftpd-file-unavailable
+	cap_on client pcap
+	printf 'user %s %s\nbinary\nget missing.bin %s\nget small.bin %s\nbye\n' "$LAB_USER" "$LAB_PASS" \
+		"$W/dl/missing.bin" "$W/dl/small.bin" | in_cli tnftp -n -p "$SRV4" >>"$W/log/tnftp.out" 2>&1
+	capture_stop
+	server_stop
+	expect_from_capture "$V_TNFTP logs in to $V_PROFTPD, asks for missing.bin (which does not exist), then downloads small.bin and QUITs; captured on the client's veth with $V_TCPDUMP."
+}
+
+scn_proftpd_max_clients() {
+	proftpd_start proftpd-max-clients "MaxClients 2"
+	cap_on server pcap
+	spawn_cli_py --host "$SRV4" --password "$LAB_PASS" hold --seconds 4
+	local h1=$SPAWNED
+	sleep 0.5
+	spawn_cli_py --host "$SRV4" --password "$LAB_PASS" hold --seconds 3.5
+	local h2=$SPAWNED
+	sleep 1
+	in_cli curl -sS --connect-timeout 5 -o /dev/null "ftp://$LAB_USER:$LAB_PASS@$SRV4/small.bin" \
+		2>>"$W/log/curl.err" && die "proftpd-max-clients: the third client was let in"
+	reap "$h1"
+	reap "$h2"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_PROFTPD with MaxClients 2: two $V_PYTHON sessions log in and stay; a third session from $V_CURL is turned away, then the first two QUIT; captured on the server's veth with $V_TCPDUMP."
+}
+
+scn_proftpd_idle_timeout() {
+	proftpd_start proftpd-idle-timeout "TimeoutIdle 5"
+	cap_on client pcap
+	cli_py --host "$SRV4" --password "$LAB_PASS" idle --seconds 20
+	capture_stop
+	server_stop
+	expect_from_capture "$V_PYTHON logs in to $V_PROFTPD (TimeoutIdle 5) and then sends nothing until the server ends the session; captured on the client's veth with $V_TCPDUMP."
+}
+
+scn_proftpd_login_failures() {
+	proftpd_start proftpd-login-failures "MaxLoginAttempts 3"
+	cap_on server pcap
+	cli_py --host "$SRV4" login-failures
+	capture_stop
+	server_stop
+	expect_from_capture "$V_PYTHON sends USER $LAB_USER with a wrong password again and again to $V_PROFTPD (MaxLoginAttempts 3) until the server closes the session; captured on the server's veth with $V_TCPDUMP."
+}
+
+# --- Pure-FTPd limiting ----------------------------------------------
+
+scn_pureftpd_max_clients() {
+	pureftpd_start pureftpd-max-clients --maxclientsnumber 2
+	cap_on server pcap
+	spawn_cli_py --host "$SRV4" --password "$LAB_PASS" hold --seconds 4
+	local h1=$SPAWNED
+	sleep 0.5
+	spawn_cli_py --host "$SRV4" --password "$LAB_PASS" hold --seconds 3.5
+	local h2=$SPAWNED
+	sleep 1
+	in_cli curl -sS --connect-timeout 5 -o /dev/null "ftp://$LAB_USER:$LAB_PASS@$SRV4/small.bin" \
+		2>>"$W/log/curl.err" && die "pureftpd-max-clients: the third client was let in"
+	reap "$h1"
+	reap "$h2"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_PUREFTPD with --maxclientsnumber 2: two $V_PYTHON sessions log in and stay; a third connection from $V_CURL is turned away, then the first two QUIT; captured on the server's veth with $V_TCPDUMP."
+}
