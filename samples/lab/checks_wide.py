@@ -292,3 +292,148 @@ def left_without_quit(cap):
 
 for _name in ("wget-pureftpd", "wget-proftpd", "wget-vsftpd"):
     CHECKS[_name] = left_without_quit
+
+
+# --- a data channel that never worked, then a polite QUIT -------------------------
+
+REJECTED_CODES = {"500", "501", "502", "504"}
+DENIED_CODES = {"530", "532", "550", "553"}
+
+
+def port_refused(cap):
+    """Every PORT/EPRT refused with 5xx, no data connection, then QUIT/221:
+    the data channel never worked, a break although the client left
+    politely. A refusal worded as a denial ("Permission denied", "Operation
+    not permitted"), or a 530/550/553, says the server does not allow it
+    (permission-denied); otherwise 500-504 say it does not take the
+    command (ftp-command-rejected)."""
+    s = one_session(cap)
+    asked = s.commands("PORT") + s.commands("EPRT")
+    require(asked, "no PORT/EPRT")
+    refused = answered(s, {r for r in REJECTED_CODES | DENIED_CODES}, {"PORT", "EPRT"})
+    require(len(refused) == len(asked), f"not every PORT/EPRT was refused: {s.timeline()}")
+    require(not cap.others, f"a data connection appeared: {[c.endpoint('client') for c in cap.others]}")
+    require(not any(t.bytes for t in s.transfers), "a transfer moved data")
+    require(session_healthy(s), "the session did not end QUIT/221/FIN")
+    denied = [refusal_cause(r.arg) == "permission-denied" or r.verb in DENIED_CODES
+              for _, r in refused]
+    require(all(denied) or not any(denied), "some refusals deny, some reject")
+    cause = "permission-denied" if all(denied) else "ftp-command-rejected"
+    notes = ["The client asks for an active-mode data channel and is refused every time: "
+             + ", ".join(f"'{c.show()}' (frame {c.frame}) answered '{r.verb} {r.arg}' "
+                         f"(frame {r.frame})" for c, r in refused)
+             + ". No data connection is ever attempted and no transfer runs; the client then "
+               "leaves politely (QUIT/221/FIN). The data channel never worked: a break of "
+               "the control connection although the session ended cleanly."]
+    if s.transfers:
+        notes.append("Transfer commands sent anyway: " + ", ".join(
+            f"{t.command} {t.path} (frame {t.frame}) -> "
+            f"{t.final.verb + ' ' + t.final.arg if t.final else 'no final reply'}"
+            for t in s.transfers) + ".")
+    return [brk("protocol" if cause == "ftp-command-rejected" else "server-policy", cause,
+                "control", s.index, s.conn, [f for c, r in refused for f in (c.frame, r.frame)])], [], notes
+
+
+CHECKS["port-refused"] = port_refused
+CHECKS["proftpd-port-refused"] = port_refused
+
+
+def announced_endpoints(s):
+    """[(message, mode, ip, port)] for the session's 227/229 replies."""
+    from capmodel import parse_data_endpoint
+    out = []
+    for m in s.messages:
+        ep = parse_data_endpoint(m, s.conn)
+        if ep and ep[0] == "passive":
+            out.append((m,) + ep)
+    return out
+
+
+@check("pasv-unreached")
+def c_pasv_unreached(cap):
+    """The client's SYNs to the announced passive endpoint go unanswered
+    (nothing, no RST, no ICMP), then it leaves with QUIT/221:
+    data-channel-blocked on each data connection attempted."""
+    s = one_session(cap)
+    eps = announced_endpoints(s)
+    require(eps, "no 227/229")
+    require(session_healthy(s), "the session did not end QUIT/221/FIN")
+    breaks, notes = [], []
+    for d in cap.others:
+        m = next((e for e in eps if e[3] == d.server[1]), None)
+        require(m, f"connection to {d.endpoint('server')} matches no announced endpoint")
+        syns = d.frames("client", "syn")
+        require(d.synack is None and not d.frames("server", "rst") and len(syns) >= 2,
+                f"data SYNs to {d.endpoint('server')} were answered or not retried")
+        require(not d.of("server"), "the server side of the data connection sent something")
+        t0 = d.packet(syns[0]).time
+        notes.append(f"'{m[0].verb} {m[0].arg}' (frame {m[0].frame}) announces "
+                     f"{d.endpoint('server')}; the client's SYN is sent {len(syns)} times (frames "
+                     f"{', '.join(map(str, syns))}, over {d.packet(syns[-1]).time - t0:.1f} s) "
+                     f"and nothing comes back: no SYN-ACK, no RST, no ICMP error.")
+        breaks.append(brk("network", "data-channel-blocked", "data", s.index, d, syns))
+    require(breaks, "no data connection attempt")
+    notes.append(f"The control connection works throughout; the client gives up on the "
+                 f"transfer and leaves politely: {s.timeline()}. The data channel never "
+                 f"worked: a break although the session ended QUIT/221/FIN.")
+    return breaks, [], notes
+
+
+@check("pasv-unreached-server-side")
+def c_pasv_unreached_server_side(cap):
+    """A passive endpoint announced and never reached: no SYN at all
+    arrives at the server, the client leaves with QUIT/221. The session's
+    data channel never worked (data-channel-blocked, on the control
+    connection, since no data connection exists in the capture)."""
+    s = one_session(cap)
+    eps = announced_endpoints(s)
+    require(eps, "no 227/229")
+    require(not cap.others, "a data connection reached the server")
+    require(session_healthy(s), "the session did not end QUIT/221/FIN")
+    require(not any(t.bytes for t in s.transfers), "a transfer moved data")
+    quit_ = s.commands("QUIT")[-1]
+    notes = ["The server announces " + ", ".join(f"'{m.verb} {m.arg}' (frame {m.frame})"
+                                                  for m, *_ in eps)
+             + f"; no SYN to any announced port reaches the server, and the client leaves with "
+               f"QUIT (frame {quit_.frame}). Seen from the server's side, the client never "
+               f"reached the data endpoint: the data channel never worked, a break of the "
+               f"session although it ended QUIT/221/FIN."]
+    return [brk("network", "data-channel-blocked", "control", s.index, s.conn,
+                [eps[-1][0].frame, quit_.frame])], [], notes
+
+
+# --- a transfer answered only by 1xx, then QUIT -------------------------------------
+
+@check("retr-then-quit")
+def c_retr_then_quit(cap):
+    """RETR gets only its 1xx; the client sends QUIT mid-transfer and the
+    221 answers the QUIT, never the RETR (RFC 959: 221 is QUIT's reply).
+    The transfer is cut short by the client closing its data socket with
+    no ABOR and no error from the server before it: client-abort on the
+    data connection. The control connection itself ends QUIT/221."""
+    s = one_session(cap)
+    t = next((t for t in s.transfers if t.command == "RETR"), None)
+    require(t and t.data, "no RETR with a data connection")
+    require(t.replies and all(r.verb.startswith("1") for r in t.replies),
+            f"the RETR got a final reply: {[r.verb for r in t.replies]}")
+    quit_ = s.commands("QUIT")[0]
+    r221 = s.final_reply(quit_)
+    require(r221 is not None and r221.verb == "221", "QUIT not answered 221")
+    require(quit_.frame > t.frame, "QUIT before RETR")
+    require(t.expected and t.bytes < t.expected, "the whole file moved")
+    d = t.data
+    dfirst = d.first_close()
+    require(dfirst and dfirst[1] == "client", f"the server closed the data connection first: {dfirst}")
+    require(not s.commands("ABOR"), "the client sent ABOR")
+    errors = [r for r in s.replies() if r.verb[0] in "45" and r.frame < dfirst[0]]
+    require(not errors, f"an error reply before the client's close: {errors}")
+    notes = [f"RETR {t.path} (frame {t.frame}) is answered only by '{t.replies[0].verb} "
+             f"{t.replies[0].arg}' (frame {t.replies[0].frame}); after {t.bytes} of {t.expected} "
+             f"bytes the client sends QUIT (frame {quit_.frame}), and '221 {r221.arg}' (frame "
+             f"{r221.frame}) answers the QUIT, not the RETR, which never gets a final reply. "
+             f"The client then closes its data socket with bytes unread ({dfirst[2]} frame "
+             f"{dfirst[0]}; data connection: {closes_text(d)}) with no ABOR and no error reply "
+             f"from the server before it: the client abandoned the transfer. Control "
+             f"connection: {closes_text(s.conn)}."]
+    notes += unprompted_notes(s)
+    return [brk("client", "client-abort", "data", s.index, d, [quit_.frame, dfirst[0]])], [], notes

@@ -9,6 +9,7 @@ SCENARIOS+=(
 	proftpd-permission-denied proftpd-missing-dir proftpd-file-unavailable
 	proftpd-max-clients proftpd-idle-timeout proftpd-login-failures
 	pureftpd-max-clients
+	port-refused proftpd-port-refused pasv-unreached pasv-unreached-server-side retr-then-quit
 )
 
 # --- a refused file, learned before RETR ---------------------------------------
@@ -168,4 +169,76 @@ scn_pureftpd_max_clients() {
 	capture_stop
 	server_stop
 	expect_from_capture "$V_PUREFTPD with --maxclientsnumber 2: two $V_PYTHON sessions log in and stay; a third connection from $V_CURL is turned away, then the first two QUIT; captured on the server's veth with $V_TCPDUMP."
+}
+
+# --- a data channel that never worked, then a polite QUIT -------------------------
+
+scn_port_refused() {
+	vsftpd_start port-refused port_enable=NO
+	cap_on client pcap
+	in_cli curl -sS --connect-timeout 5 -P "$CLI4" -o "$W/dl/small.bin" \
+		"ftp://$LAB_USER:$LAB_PASS@$SRV4/small.bin" 2>>"$W/log/curl.err" &&
+		die "port-refused: the download worked"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_CURL (-P $CLI4: active mode, EPRT then PORT) logs in to $V_VSFTPD with port_enable=NO, which refuses both; curl then QUITs; captured on the client's veth with $V_TCPDUMP."
+}
+
+scn_proftpd_port_refused() {
+	proftpd_start proftpd-port-refused "<Limit EPRT PORT>" "DenyAll" "</Limit>"
+	cap_on server pcap
+	in_cli curl -sS --connect-timeout 5 -P "$CLI4" -o "$W/dl/small.bin" \
+		"ftp://$LAB_USER:$LAB_PASS@$SRV4/small.bin" 2>>"$W/log/curl.err" &&
+		die "proftpd-port-refused: the download worked"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_CURL (-P $CLI4: active mode, EPRT then PORT) logs in to $V_PROFTPD with <Limit EPRT PORT> DenyAll; curl then QUITs; captured on the server's veth with $V_TCPDUMP."
+}
+
+scn_pasv_unreached() {
+	proftpd_start pasv-unreached
+	# The router drops every packet to the passive ports: the client's
+	# data SYNs go unanswered while the control connection works.
+	nft_in "$RTR_NS" <<-EOF
+		table inet ftpcap_lab {
+			chain forward {
+				type filter hook forward priority 0; policy accept;
+				tcp dport $PASV_MIN-$PASV_MAX drop
+			}
+		}
+	EOF
+	cap_on client pcap
+	cli_py --host "$SRV4" --password "$LAB_PASS" get-or-quit --path small.bin --timeout 4
+	capture_stop
+	server_stop
+	expect_from_capture "$V_PYTHON (4 s socket timeout) logs in to $V_PROFTPD; a firewall on the router drops every packet to the passive ports ($PASV_MIN-$PASV_MAX), so the data connection to the PASV port never opens; the client gives up on the download and QUITs; captured on the client's veth with $V_TCPDUMP."
+}
+
+scn_pasv_unreached_server_side() {
+	proftpd_start pasv-unreached-server-side
+	nft_in "$RTR_NS" <<-EOF
+		table inet ftpcap_lab {
+			chain forward {
+				type filter hook forward priority 0; policy accept;
+				tcp dport $PASV_MIN-$PASV_MAX drop
+			}
+		}
+	EOF
+	cap_on server pcap
+	cli_py --host "$SRV4" --password "$LAB_PASS" get-or-quit --path small.bin --timeout 4
+	capture_stop
+	server_stop
+	expect_from_capture "$V_PYTHON (4 s socket timeout) logs in to $V_PROFTPD; a firewall on the router drops every packet to the passive ports ($PASV_MIN-$PASV_MAX), so no data SYN reaches the server; the client gives up on the download and QUITs; captured on the server's veth with $V_TCPDUMP, where no data connection appears at all."
+}
+
+# --- a transfer answered only by 1xx, then QUIT -------------------------------------
+
+scn_retr_then_quit() {
+	pyftpd_start retr-then-quit --user="$LAB_USER:$LAB_PASS:elr" --max-rate=25000
+	cap_on server pcap
+	cli_py --host "$SRV4" --password "$LAB_PASS" retr-then-quit --path slow.bin --after 8000 --wait 12
+	sleep 1
+	capture_stop
+	server_stop
+	expect_from_capture "$V_PYTHON logs in to $V_PYFTPDLIB (throttled with --max-rate 25000), starts a PASV download of slow.bin (4 KB receive buffer), reads the 150 and 8000 bytes, then sends QUIT without reading any more data; on the 221 it closes both connections; captured on the server's veth with $V_TCPDUMP."
 }
