@@ -437,3 +437,141 @@ def c_retr_then_quit(cap):
              f"connection: {closes_text(s.conn)}."]
     notes += unprompted_notes(s)
     return [brk("client", "client-abort", "data", s.index, d, [quit_.frame, dfirst[0]])], [], notes
+
+
+# --- FTPS: protected data (PROT P) and implicit FTPS ----------------------------------
+
+TLS_ALERT, TLS_HANDSHAKE, TLS_DATA = 21, 22, 23
+
+
+def tls_by_conn(cap, conns, ports):
+    """{stream: [TlsRecord]} for the given connections, decoding the given
+    ports as TLS (Wireshark does not follow AUTH TLS or PROT P by itself)."""
+    from capmodel import read_tls
+    recs = read_tls(cap.path, sorted(set(ports)))
+    streams = {c.stream for c in conns}
+    out = {}
+    for r in recs:
+        if r.stream in streams:
+            out.setdefault(r.stream, []).append(r)
+    return out
+
+
+def tls_side(conn, rec):
+    return "client" if rec.src == conn.client else "server"
+
+
+def tls_teardown(d, recs):
+    """How a TLS data connection ended, asserted ordinary: FIN both ways
+    with no RST, or one side's close_notify (an alert record after the
+    handshake) then a RST with no FIN from it; returns a sentence."""
+    closes = d.closes()
+    resets = [(f, w) for f, w, k in closes if k == "RST"]
+    if not resets:
+        require(any(w == "client" and k == "FIN" for _, w, k in closes)
+                and any(w == "server" and k == "FIN" for _, w, k in closes),
+                f"TLS data connection {d.endpoint('client')} does not end FIN both ways")
+        return f"FIN both ways ({closes_text(d)})"
+    f, who = resets[0]
+    if any(w == who and k == "FIN" and fr < f for fr, w, k in closes):
+        return late_alert_reset(d, recs)
+    alerts = [r for r in recs if TLS_ALERT in r.content_types and tls_side(d, r) == who
+              and r.frame < f]
+    require(alerts, f"RST from {who} (frame {f}) on {d.endpoint('client')} with no close_notify before it")
+    return (f"the {who}'s close_notify alert (frame {alerts[-1].frame}) and then its "
+            f"RST without FIN (frame {f}): an ordinary TLS teardown, no data lost "
+            f"({closes_text(d)})")
+
+
+def late_alert_reset(conn, recs):
+    """A TLS connection's end, asserted ordinary: FIN both ways with no
+    RST, or a side that already sent its FIN resetting the peer's late
+    close_notify (vsftpd closes after 221, ProFTPD after a download; the
+    peer's alert then reaches a closed socket). Returns a sentence."""
+    closes = conn.closes()
+    resets = [(f, w) for f, w, k in closes if k == "RST"]
+    if not resets:
+        require({w for _, w, k in closes if k == "FIN"} == {"client", "server"},
+                "the control connection does not end FIN both ways")
+        return f"FIN both ways ({closes_text(conn)})"
+    f, who = resets[0]
+    fin = next((fr for fr, w, k in closes if w == who and k == "FIN"), None)
+    peer_alert = [r for r in recs if TLS_ALERT in r.content_types and tls_side(conn, r) != who
+                  and fin is not None and fin < r.frame < f]
+    require(fin is not None and fin < f and peer_alert,
+            f"RST from the {who} on the control connection (frame {f}) is not an answer to a "
+            f"late close_notify after its own FIN")
+    return (f"the {who} closes first (FIN frame {fin}); the peer's close_notify alert "
+            f"(frame {peer_alert[0].frame}) reaches a closed socket and is answered by RST "
+            f"(frame {f}): an ordinary end, the session was over ({closes_text(conn)})")
+
+
+def ftps_clean(cap, implicit):
+    """A clean FTPS session: TLS on the control connection (AUTH TLS seen in
+    clear and answered 234, or TLS from the first byte on an implicit
+    port), every data connection a TLS session carrying application data
+    and ending in an ordinary teardown, the control connection ending FIN
+    both ways. Commands and replies after the handshake cannot be read:
+    transfers are not listed (no RETR/STOR is visible), and no break."""
+    s = one_session(cap)
+    data = unused_data_conns(cap, s)
+    require(data, "no data connection")
+    port = s.conn.server[1]
+    recs = tls_by_conn(cap, [s.conn] + data, [port] + [d.server[1] for d in data])
+    ctrl = recs.get(s.conn.stream, [])
+    require(any(1 in r.handshake_types for r in ctrl), "no ClientHello on the control connection")
+    require(any(TLS_DATA in r.content_types for r in ctrl), "no encrypted FTP on the control connection")
+    notes = []
+    if implicit:
+        require(not s.messages, f"plaintext FTP on the implicit port: {s.timeline()}")
+        hello = next(r for r in ctrl if 1 in r.handshake_types)
+        notes.append(f"Implicit FTPS on port {port}: the client's first bytes are a TLS "
+                     f"ClientHello (frame {hello.frame}); no FTP line is ever in clear.")
+    else:
+        auth = next((c for c in s.commands() if c.verb == "AUTH"), None)
+        require(auth, "no AUTH command")
+        r = s.final_reply(auth)
+        require(r and r.verb == "234", f"AUTH not answered 234: {r}")
+        notes.append(f"'{auth.show()}' (frame {auth.frame}) is answered '{r.verb} {r.arg}' "
+                     f"(frame {r.frame}); everything after it on the control connection is TLS "
+                     f"(TLS 1.2, so alerts are told apart from data by their record type).")
+    notes.append(f"Control connection: {late_alert_reset(s.conn, ctrl)}; the commands after the "
+                 f"handshake (PBSZ, PROT P, transfers, QUIT) cannot be read, so no transfer is "
+                 f"listed.")
+    for d in data:
+        dr = recs.get(d.stream, [])
+        require(any(1 in r.handshake_types for r in dr),
+                f"data connection {d.endpoint('client')} has no TLS handshake (PROT C?)")
+        sent = {w: sum(1 for r in dr if tls_side(d, r) == w and TLS_DATA in r.content_types)
+                for w in ("client", "server")}
+        require(sent["client"] or sent["server"], f"no application data on {d.endpoint('client')}")
+        notes.append(f"Data connection {d.endpoint('client')} -> {d.endpoint('server')}: TLS "
+                     f"handshake, then application-data records from the "
+                     f"{'server' if sent['server'] >= sent['client'] else 'client'} "
+                     f"({sent['server']} from the server, {sent['client']} from the client); its end: "
+                     + tls_teardown(d, dr) + ".")
+    notes.append("No break: every connection ends as a healthy FTPS session does.")
+    return [], [], notes
+
+
+CHECKS["ftps-vsftpd"] = lambda cap: ftps_clean(cap, implicit=False)
+CHECKS["ftps-proftpd"] = lambda cap: ftps_clean(cap, implicit=False)
+CHECKS["ftps-implicit"] = lambda cap: ftps_clean(cap, implicit=True)
+CHECKS["ftps-lftp-vsftpd"] = lambda cap: ftps_clean(cap, implicit=False)
+
+
+@check("ftps-close-notify-rst")
+def c_ftps_close_notify_rst(cap):
+    """A clean FTPS session in which one data connection ends with the
+    client's close_notify and then its RST without FIN: an ordinary TLS
+    teardown (the data was all delivered and the session goes on), no
+    break. Asserts that the capture has that teardown and a later data
+    connection."""
+    breaks, findings, notes = ftps_clean(cap, implicit=False)
+    s = cap.sessions[0]
+    data = unused_data_conns(cap, s)
+    cut = [d for d in data if d.frames("client", "rst") and not d.frames("client", "fin")]
+    require(cut, "no data connection ended by the client's RST without FIN")
+    require(any(d.syn > cut[0].frames("client", "rst")[0] for d in data),
+            "no data connection after the reset one: the session did not go on")
+    return breaks, findings, notes

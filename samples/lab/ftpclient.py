@@ -325,6 +325,40 @@ def get_or_quit(a):
     f.quit()
 
 
+def tls_get_reset(a):
+    """FTPS (AUTH TLS, PROT P, TLS 1.2) download of --path that reads all
+    --size bytes, sends its close_notify, waits for the server's, and then
+    closes the data socket with SO_LINGER 0: a RST, no FIN (as some clients
+    end TLS data connections). Then reads the 226, downloads --then the
+    ordinary way and QUITs."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    f = ftplib.FTP_TLS(context=ctx)
+    f.set_debuglevel(1)
+    f.connect(a.host, a.port, timeout=30)
+    f.auth()
+    f.login(a.user, a.password)
+    f.prot_p()
+    f.voidcmd("TYPE I")
+    conn = f.transfercmd(f"RETR {a.path}")
+    got = 0
+    while got < a.size:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        got += len(chunk)
+    log(f"-- read {got} bytes; close_notify, then RST")
+    raw = conn.unwrap()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    raw.close()
+    f.voidresp()
+    f.retrbinary(f"RETR {a.then}", lambda b: None)
+    f.quit()
+
+
 def retr_then_quit(a):
     """Passive RETR that reads the preliminary reply and --after bytes of
     data, then sends QUIT without reading more, reads replies until the
@@ -423,6 +457,10 @@ def main(argv):
     s.add_argument("--after", type=int, required=True)
     s.add_argument("--rcvbuf", type=int, default=4096)
     s.add_argument("--wait", type=float, default=30)
+    s = sub.add_parser("tls-get-reset")
+    s.add_argument("--path", required=True)
+    s.add_argument("--size", type=int, required=True)
+    s.add_argument("--then", required=True)
     s = sub.add_parser("get-or-quit")
     s.add_argument("--path", required=True)
     s.add_argument("--timeout", type=float, default=4)
@@ -450,6 +488,7 @@ def main(argv):
         "stall-download": stall_download,
         "retr-then-quit": retr_then_quit,
         "get-or-quit": get_or_quit,
+        "tls-get-reset": tls_get_reset,
     }[a.what](a)
 
 

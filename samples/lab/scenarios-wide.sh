@@ -10,6 +10,7 @@ SCENARIOS+=(
 	proftpd-max-clients proftpd-idle-timeout proftpd-login-failures
 	pureftpd-max-clients
 	port-refused proftpd-port-refused pasv-unreached pasv-unreached-server-side retr-then-quit
+	ftps-vsftpd ftps-proftpd ftps-implicit ftps-lftp-vsftpd ftps-close-notify-rst
 )
 
 # --- a refused file, learned before RETR ---------------------------------------
@@ -241,4 +242,79 @@ scn_retr_then_quit() {
 	capture_stop
 	server_stop
 	expect_from_capture "$V_PYTHON logs in to $V_PYFTPDLIB (throttled with --max-rate 25000), starts a PASV download of slow.bin (4 KB receive buffer), reads the 150 and 8000 bytes, then sends QUIT without reading any more data; on the 221 it closes both connections; captured on the server's veth with $V_TCPDUMP."
+}
+
+# --- FTPS: protected data (PROT P) and implicit FTPS ----------------------------------
+
+scn_ftps_vsftpd() {
+	make_cert vsftpd
+	vsftpd_start ftps-vsftpd ssl_enable=YES rsa_cert_file="$W/etc/vsftpd.pem" \
+		rsa_private_key_file="$W/etc/vsftpd.pem" force_local_logins_ssl=YES \
+		force_local_data_ssl=YES require_ssl_reuse=NO
+	cap_on client pcap
+	in_cli curl -sS --connect-timeout 5 --ssl-reqd -k --tls-max 1.2 -o "$W/dl/small.bin" \
+		"ftp://$LAB_USER:$LAB_PASS@$SRV4/small.bin" -o "$W/dl/list.txt" \
+		"ftp://$LAB_USER:$LAB_PASS@$SRV4/" 2>>"$W/log/curl.err" || die "ftps-vsftpd: curl failed"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_CURL (--ssl-reqd -k --tls-max 1.2) logs in to $V_VSFTPD (ssl_enable, force_local_logins_ssl, force_local_data_ssl; self-signed certificate made by $V_OPENSSL) with AUTH TLS, PBSZ 0, PROT P, downloads small.bin and lists / over TLS data connections, then QUITs; captured on the client's veth with $V_TCPDUMP."
+}
+
+scn_ftps_proftpd() {
+	make_cert proftpd
+	local tls
+	mapfile -t tls < <(proftpd_tls "$W/etc/proftpd.pem" on)
+	proftpd_start ftps-proftpd "${tls[@]}"
+	cap_on server pcap
+	in_cli lftp -c "set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set ssl:verify-certificate no;
+		set ftp:use-site-utime no; set ftp:use-site-utime2 no; set net:max-retries 1; set net:timeout 10;
+		set cmd:fail-exit yes; set xfer:clobber yes; open -u $LAB_USER,$LAB_PASS ftp://$SRV4;
+		get small.bin -o $W/dl/small.bin; put $W/cli/upload.bin -o upload.bin; bye" \
+		>>"$W/log/lftp.out" 2>&1 || die "ftps-proftpd: lftp failed"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_LFTP (ftp:ssl-force, ftp:ssl-protect-data) logs in to $V_PROFTPD (mod_tls, TLSRequired on, TLS 1.2; self-signed certificate made by $V_OPENSSL) with AUTH TLS and PROT P, downloads small.bin and uploads upload.bin over TLS data connections, then QUITs; captured on the server's veth with $V_TCPDUMP."
+}
+
+scn_ftps_implicit() {
+	make_cert vsftpd
+	vsftpd_start ftps-implicit listen_port=990 ssl_enable=YES implicit_ssl=YES \
+		rsa_cert_file="$W/etc/vsftpd.pem" rsa_private_key_file="$W/etc/vsftpd.pem" \
+		force_local_logins_ssl=YES force_local_data_ssl=YES require_ssl_reuse=NO
+	cap_on server pcap
+	in_cli curl -sS --connect-timeout 5 -k --tls-max 1.2 -o "$W/dl/small.bin" \
+		"ftps://$LAB_USER:$LAB_PASS@$SRV4:990/small.bin" 2>>"$W/log/curl.err" ||
+		die "ftps-implicit: curl failed"
+	capture_stop
+	server_stop
+	CTRL_PORT=990 expect_from_capture "$V_CURL (ftps://, -k --tls-max 1.2) against $V_VSFTPD with implicit_ssl on port 990 (TLS from the first byte; self-signed certificate made by $V_OPENSSL): login, PROT P download of small.bin, QUIT; captured on the server's veth with $V_TCPDUMP."
+}
+
+scn_ftps_lftp_vsftpd() {
+	make_cert vsftpd
+	vsftpd_start ftps-lftp-vsftpd ssl_enable=YES rsa_cert_file="$W/etc/vsftpd.pem" \
+		rsa_private_key_file="$W/etc/vsftpd.pem" force_local_logins_ssl=YES \
+		force_local_data_ssl=YES require_ssl_reuse=NO
+	cap_on client pcap
+	in_cli lftp -c "set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set ssl:verify-certificate no;
+		set ssl:priority NORMAL:-VERS-TLS1.3; set net:max-retries 1; set net:timeout 10;
+		set cmd:fail-exit yes; set xfer:clobber yes; open -u $LAB_USER,$LAB_PASS ftp://$SRV4;
+		get small.bin -o $W/dl/small.bin; put $W/cli/upload.bin -o upload.bin; ls; bye" \
+		>>"$W/log/lftp.out" 2>&1 || die "ftps-lftp-vsftpd: lftp failed"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_LFTP (ftp:ssl-force, ftp:ssl-protect-data, TLS 1.2) logs in to $V_VSFTPD (ssl_enable, force_local_data_ssl; self-signed certificate made by $V_OPENSSL) with AUTH TLS and PROT P, downloads small.bin, uploads upload.bin and lists /, then QUITs; captured on the client's veth with $V_TCPDUMP."
+}
+
+scn_ftps_close_notify_rst() {
+	make_cert vsftpd
+	vsftpd_start ftps-close-notify-rst ssl_enable=YES rsa_cert_file="$W/etc/vsftpd.pem" \
+		rsa_private_key_file="$W/etc/vsftpd.pem" force_local_logins_ssl=YES \
+		force_local_data_ssl=YES require_ssl_reuse=NO
+	cap_on server pcap
+	cli_py --host "$SRV4" --password "$LAB_PASS" tls-get-reset --path small.bin --size 20000 \
+		--then readme.txt
+	capture_stop
+	server_stop
+	expect_from_capture "$V_PYTHON (ftplib.FTP_TLS, TLS 1.2, PROT P) logs in to $V_VSFTPD (ssl_enable, force_local_data_ssl; self-signed certificate made by $V_OPENSSL), downloads small.bin and ends that data connection with its close_notify and then SO_LINGER 0 (RST, no FIN), reads the 226, downloads readme.txt the ordinary way and QUITs; captured on the server's veth with $V_TCPDUMP."
 }
