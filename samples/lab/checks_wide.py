@@ -575,3 +575,65 @@ def c_ftps_close_notify_rst(cap):
     require(any(d.syn > cut[0].frames("client", "rst")[0] for d in data),
             "no data connection after the reset one: the session did not go on")
     return breaks, findings, notes
+
+
+# --- capture variants ------------------------------------------------------------------
+
+def cut_notes(cap, s):
+    """Assert the capture lost bytes of the control stream to the snap
+    length, and say which messages were cut."""
+    cut_frames = [p.frame for p in s.conn.packets if p.wire_len > len(p.payload)]
+    require(cut_frames, "no frame of the control connection was cut by the snap length")
+    cut = [m for m in s.messages if m.cut]
+    return [f"The snap length cut {len(cut_frames)} control-connection frames (captured payload "
+            f"shorter than tcp.len); the messages read from them are known by their code or "
+            f"verb only: " + ", ".join(f"'{m.show() if m.who == 'client' else m.verb + ' ' + m.arg}…'"
+                                       f" (frame {m.frame})" for m in cut)
+            + ". Every verdict on this capture rests on a stream with gaps."]
+
+
+@check("snaplen-pret-missing")
+def c_snaplen_pret_missing(cap):
+    s, breaks, notes = refused_file(cap, "missing.bin", {"PRET"})
+    require(any(c.verb == "PRET" for c in s.commands()), "no PRET")
+    return breaks, [], cut_notes(cap, s) + notes
+
+
+@check("capture-loss")
+def c_capture_loss(cap):
+    """A clean session seen through a lossy capture: the file lacks some
+    frames the endpoints exchanged. Every transfer still spans the whole
+    file in sequence space, nothing is retransmitted (the network lost
+    nothing), the FTP replies that survive are all positive, and every
+    connection's FINs are in the capture or counted by a later segment.
+    No break; the notes list the gaps."""
+    from checks_net import fin_sent
+    s = one_session(cap)
+    gaps = [(c, who, c.gap_sizes(who)) for c in cap.conns for who in ("client", "server")
+            if c.gap_sizes(who)]
+    require(gaps, "no gap in any stream: the dropped frames carried no data")
+    require(not any(p.retrans for c in cap.conns for p in c.packets),
+            "a retransmission: the network lost something")
+    errors = [r for r in s.replies() if r.verb[0] in "45"]
+    require(not errors, f"error replies: {[(r.frame, r.verb) for r in errors]}")
+    require(s.transfers, "no transfer seen")
+    for t in s.transfers:
+        require(t.expected and t.bytes == t.expected,
+                f"{t.command} {t.path}: {t.bytes} bytes in sequence space, want {t.expected}")
+        require(t.data and fin_sent(t.data, "client") and fin_sent(t.data, "server"),
+                f"{t.command} {t.path}: a data connection FIN is neither seen nor counted")
+    require(fin_sent(s.conn, "client") and fin_sent(s.conn, "server"),
+            "a control connection FIN is neither seen nor counted")
+    require(not s.conn.frames("client", "rst") and not s.conn.frames("server", "rst"),
+            "RST on the control connection")
+    notes = ["The capture lost frames the endpoints exchanged (no retransmission anywhere: "
+             "the network lost nothing): " + "; ".join(
+                 f"{len(g)} stretch(es), {sum(g)} bytes, of {who} data on "
+                 f"{c.endpoint('client')} -> {c.endpoint('server')} never captured"
+                 for c, who, g in gaps)
+             + ". Each transfer still spans its whole file in sequence space ("
+             + ", ".join(f"{t.command} {t.path} {t.bytes} bytes" for t in s.transfers)
+             + "), every connection's FINs are seen or counted by the next segment, and no "
+               "reply that survives is an error. No break; verdicts on this capture rest on "
+               "streams with gaps."]
+    return [], [], notes

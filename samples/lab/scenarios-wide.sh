@@ -11,6 +11,7 @@ SCENARIOS+=(
 	pureftpd-max-clients
 	port-refused proftpd-port-refused pasv-unreached pasv-unreached-server-side retr-then-quit
 	ftps-vsftpd ftps-proftpd ftps-implicit ftps-lftp-vsftpd ftps-close-notify-rst
+	snaplen-pret-missing capture-loss
 )
 
 # --- a refused file, learned before RETR ---------------------------------------
@@ -317,4 +318,34 @@ scn_ftps_close_notify_rst() {
 	capture_stop
 	server_stop
 	expect_from_capture "$V_PYTHON (ftplib.FTP_TLS, TLS 1.2, PROT P) logs in to $V_VSFTPD (ssl_enable, force_local_data_ssl; self-signed certificate made by $V_OPENSSL), downloads small.bin and ends that data connection with its close_notify and then SO_LINGER 0 (RST, no FIN), reads the 226, downloads readme.txt the ordinary way and QUITs; captured on the server's veth with $V_TCPDUMP."
+}
+
+# --- capture variants ------------------------------------------------------------------
+
+scn_snaplen_pret_missing() {
+	pureftpd_start snaplen-pret-missing
+	CAPTURE_SNAPLEN=96 cap_on server pcap
+	in_cli lftp -c "$LFTP_BASE; open -u $LAB_USER,$LAB_PASS ftp://$SRV4;
+		get missing.bin -o $W/dl/missing.bin; bye" >>"$W/log/lftp.out" 2>&1 &&
+		die "snaplen-pret-missing: lftp reported success"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_LFTP logs in to $V_PUREFTPD and asks for missing.bin, which does not exist (SIZE, MDTM, PRET RETR), then leaves; captured on the server's veth with $V_TCPDUMP -s 96, so each frame keeps only 30 bytes of TCP payload and longer replies (Pure-FTPd's multi-line banner, its 550 texts) are cut."
+}
+
+scn_capture_loss() {
+	proftpd_start capture-loss
+	cap_on server pcap
+	in_cli curl -sS --connect-timeout 5 -o "$W/dl/medium.bin" "ftp://$LAB_USER:$LAB_PASS@$SRV4/medium.bin" \
+		--next -sS -T "$W/cli/upload.bin" "ftp://$LAB_USER:$LAB_PASS@$SRV4/upload.bin" ||
+		die "capture-loss: curl failed"
+	capture_stop
+	server_stop
+	# The network lost nothing (curl and ProFTPD saw every packet); the
+	# capture file loses 4 % of its frames, chosen with a fixed seed.
+	local full="$CAPTURE_OUT.full"
+	mv "$CAPTURE_OUT" "$full"
+	/usr/bin/python3 "$LAB_DIR/droppackets.py" "$full" "$CAPTURE_OUT" 4 9 >"$W/log/dropped.txt" ||
+		die "capture-loss: could not drop frames"
+	expect_from_capture "$V_CURL logs in to $V_PROFTPD, downloads medium.bin and uploads upload.bin (EPSV) over one control connection, then QUITs; captured on the server's veth with $V_TCPDUMP, then 4 % of the frames ($(wc -w <"$W/log/dropped.txt") of $(capinfos -c -M "$full" | awk 'END {print $NF}'), chosen by lab/droppackets.py with seed 9) deleted from the file: capture loss, not network loss."
 }

@@ -5,21 +5,29 @@
 #           sll2   tcpdump -i any -y LINUX_SLL2 (Linux cooked v2, link type 276)
 #           pcapng dumpcap (pcapng with interface and section blocks)
 # capture_stop: let the writer flush, then SIGINT it and wait for it.
+#
+# CAPTURE_SNAPLEN (bytes, tcpdump formats only) keeps only the start of each
+# frame, as a capture made with -s 96 does; CAPTURE_ROTATE (megabytes, pcap
+# only) makes tcpdump start a new file every so many (FILE, FILE1, FILE2…).
 
 CAPTURE_PID=
 CAPTURE_FILE=
+CAPTURE_SNAPLEN=
+CAPTURE_ROTATE=
 
 capture_start() {
-	local ns=$1 dev=$2 file=$3 format=$4 errlog
+	local ns=$1 dev=$2 file=$3 format=$4 errlog extra=()
 	CAPTURE_FILE=$file
 	errlog="$file.log"
 	rm -f "$file"
+	[[ -z $CAPTURE_SNAPLEN ]] || extra+=(-s "$CAPTURE_SNAPLEN")
+	[[ -z $CAPTURE_ROTATE ]] || extra+=(-C "$CAPTURE_ROTATE")
 	case $format in
 	pcap)
-		ip netns exec "$ns" tcpdump -n -U -Z root -i "$dev" -w "$file" 2>"$errlog" &
+		ip netns exec "$ns" tcpdump -n -U -Z root "${extra[@]}" -i "$dev" -w "$file" 2>"$errlog" &
 		;;
 	sll2)
-		ip netns exec "$ns" tcpdump -n -U -Z root -i any -y LINUX_SLL2 -w "$file" 2>"$errlog" &
+		ip netns exec "$ns" tcpdump -n -U -Z root "${extra[@]}" -i any -y LINUX_SLL2 -w "$file" 2>"$errlog" &
 		;;
 	pcapng)
 		ip netns exec "$ns" dumpcap -q -i "$dev" -w "$file" 2>"$errlog" &
