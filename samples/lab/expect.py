@@ -374,6 +374,7 @@ CHECKS.update(checks_wide.CHECKS)
 # them the way the first samples do.
 CHECKS.update({
     "proftpd-idle-timeout": c_idle_timeout,
+    "rotated-client-abort": c_client_abort,
     "proftpd-login-failures": c_login_failures,
 })
 

@@ -113,18 +113,36 @@ expect_from_capture() {
 	for name in "${!LAB_FILES[@]}"; do
 		args+=(--file "$name=${LAB_FILES[$name]}")
 	done
-	/usr/bin/python3 -B "$LAB_DIR/expect.py" --capture "$CAPTURE_OUT" --scenario "$SCENARIO" \
+	# A rotated capture is a numbered set (FILE, FILE1, …); expect.py reads
+	# the files one after the other, as one capture.
+	local parts=("$CAPTURE_OUT") i=1 read=$CAPTURE_OUT
+	while [[ -e $CAPTURE_OUT$i ]]; do
+		parts+=("$CAPTURE_OUT$i")
+		i=$((i + 1))
+	done
+	if ((${#parts[@]} > 1)); then
+		read="$W/cap/$SCENARIO.joined.pcap"
+		mergecap -a -w "$read" "${parts[@]}" || die "$SCENARIO: mergecap failed"
+	fi
+	/usr/bin/python3 -B "$LAB_DIR/expect.py" --capture "$read" --scenario "$SCENARIO" \
 		--description "$sentence Kernel: $V_KERNEL." --made-by "samples/lab/run.sh $SCENARIO" \
 		--capture-point "$CAPTURE_POINT" --ctrl-port "${CTRL_PORT:-21}" "${args[@]}" \
 		--out "$W/cap/$SCENARIO.expect.json" ||
 		die "$SCENARIO: capture does not show the scenario (kept in $CAPTURE_OUT)"
-	local size
-	size=$(stat -c %s "$CAPTURE_OUT")
-	((size < 2000000)) || die "$SCENARIO: capture is $size bytes, over the 2 MB budget"
+	local size part
+	for part in "${parts[@]}"; do
+		size=$(stat -c %s "$part")
+		((size < 2000000)) || die "$SCENARIO: $part is $size bytes, over the 2 MB budget"
+	done
 	rm -f "$SAMPLES_DIR/$SCENARIO.pcap" "$SAMPLES_DIR/$SCENARIO.pcapng"
-	cp "$CAPTURE_OUT" "$W/cap/$SCENARIO.expect.json" "$SAMPLES_DIR/"
-	chmod 644 "$SAMPLES_DIR/$(basename "$CAPTURE_OUT")" "$SAMPLES_DIR/$SCENARIO.expect.json"
-	log "$SCENARIO: wrote samples/$(basename "$CAPTURE_OUT") ($size bytes) and its expect file"
+	rm -f "$SAMPLES_DIR/$SCENARIO".pcap[0-9]* "$SAMPLES_DIR/$SCENARIO".pcapng[0-9]*
+	for part in "${parts[@]}"; do
+		cp "$part" "$SAMPLES_DIR/"
+		chmod 644 "$SAMPLES_DIR/$(basename "$part")"
+	done
+	cp "$W/cap/$SCENARIO.expect.json" "$SAMPLES_DIR/"
+	chmod 644 "$SAMPLES_DIR/$SCENARIO.expect.json"
+	log "$SCENARIO: wrote samples/$(basename "$CAPTURE_OUT")${parts[1]:+ (and ${#parts[@]} rotated files in all)} and its expect file"
 }
 
 run_scenario() {

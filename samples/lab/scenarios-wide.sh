@@ -11,7 +11,7 @@ SCENARIOS+=(
 	pureftpd-max-clients
 	port-refused proftpd-port-refused pasv-unreached pasv-unreached-server-side retr-then-quit
 	ftps-vsftpd ftps-proftpd ftps-implicit ftps-lftp-vsftpd ftps-close-notify-rst
-	snaplen-pret-missing capture-loss
+	snaplen-pret-missing capture-loss rotated-client-abort
 )
 
 # --- a refused file, learned before RETR ---------------------------------------
@@ -348,4 +348,14 @@ scn_capture_loss() {
 	/usr/bin/python3 "$LAB_DIR/droppackets.py" "$full" "$CAPTURE_OUT" 4 9 >"$W/log/dropped.txt" ||
 		die "capture-loss: could not drop frames"
 	expect_from_capture "$V_CURL logs in to $V_PROFTPD, downloads medium.bin and uploads upload.bin (EPSV) over one control connection, then QUITs; captured on the server's veth with $V_TCPDUMP, then 4 % of the frames ($(wc -w <"$W/log/dropped.txt") of $(capinfos -c -M "$full" | awk 'END {print $NF}'), chosen by lab/droppackets.py with seed 9) deleted from the file: capture loss, not network loss."
+}
+
+scn_rotated_client_abort() {
+	vsftpd_start rotated-client-abort local_max_rate=25000
+	CAPTURE_ROTATE=1 cap_on server pcap
+	cli_py --host "$SRV4" --password "$LAB_PASS" abort-download --path slow.bin --after 150000
+	sleep 1
+	CAPTURE_ROTATE=1 capture_stop
+	server_stop
+	expect_from_capture "$V_PYTHON logs in to $V_VSFTPD (local_max_rate=25000), starts a PASV download of slow.bin, reads 150000 bytes, sends ABOR and closes its data socket, then QUITs; captured on the server's veth with $V_TCPDUMP -G 1 (a new file every second), files with no packet dropped and the others numbered as tcpdump -C numbers them: rotated-client-abort.pcap, .pcap1, .pcap2…"
 }
