@@ -67,6 +67,18 @@ def c_multi_session(cap):
     return check_clean(cap, sessions=3)
 
 
+def c_clean_modes(cap):
+    """Six clean sessions, one per data mode and family (curl_modes)."""
+    b, f, notes = check_clean(cap, sessions=6, commands=("PASV", "EPSV", "PORT", "EPRT"))
+    families = {":" in s.conn.client[0] for s in cap.sessions}
+    require(families == {True, False}, "want IPv4 and IPv6 sessions")
+    modes = [f"S{s.index} {'IPv6' if ':' in s.conn.client[0] else 'IPv4'} "
+             + "/".join(m.verb for m in s.commands() if m.verb in ("PASV", "EPSV", "PORT", "EPRT"))
+             for s in cap.sessions]
+    notes.append("Data modes per session: " + ", ".join(modes) + ".")
+    return b, f, notes
+
+
 def c_nonstd_port(cap):
     b, f, notes = check_clean(cap)
     s = cap.sessions[0]
@@ -375,6 +387,8 @@ CHECKS.update(checks_wide.CHECKS)
 CHECKS.update({
     "proftpd-idle-timeout": c_idle_timeout,
     "rotated-client-abort": c_client_abort,
+    "clean-proftpd-modes": c_clean_modes,
+    "clean-pureftpd-modes": c_clean_modes,
     "proftpd-login-failures": c_login_failures,
 })
 

@@ -12,7 +12,10 @@ SCENARIOS+=(
 	port-refused proftpd-port-refused pasv-unreached pasv-unreached-server-side retr-then-quit
 	ftps-vsftpd ftps-proftpd ftps-implicit ftps-lftp-vsftpd ftps-close-notify-rst
 	snaplen-pret-missing capture-loss rotated-client-abort
+	clean-proftpd-modes clean-pureftpd-modes
 )
+
+SCENARIO_TOPOLOGY[clean-proftpd-modes]=two
 
 # --- a refused file, learned before RETR ---------------------------------------
 
@@ -358,4 +361,39 @@ scn_rotated_client_abort() {
 	CAPTURE_ROTATE=1 capture_stop
 	server_stop
 	expect_from_capture "$V_PYTHON logs in to $V_VSFTPD (local_max_rate=25000), starts a PASV download of slow.bin, reads 150000 bytes, sends ABOR and closes its data socket, then QUITs; captured on the server's veth with $V_TCPDUMP -G 1 (a new file every second), files with no packet dropped and the others numbered as tcpdump -C numbers them: rotated-client-abort.pcap, .pcap1, .pcap2…"
+}
+
+# --- clean sessions in every data mode, IPv4 and IPv6 ----------------------------------
+
+# curl_modes: six anonymous-free sessions with curl, one per data mode and
+# family: EPSV, PASV, EPRT and PORT over IPv4, EPSV and EPRT over IPv6;
+# each downloads small.bin and QUITs.
+curl_modes() {
+	local url4="ftp://$LAB_USER:$LAB_PASS@$SRV4/small.bin" url6="ftp://$LAB_USER:$LAB_PASS@[$SRV6]/small.bin"
+	local c=(curl -sS --connect-timeout 5 -o "$W/dl/small.bin")
+	in_cli "${c[@]}" "$url4" &&
+		in_cli "${c[@]}" --disable-epsv "$url4" &&
+		in_cli "${c[@]}" -P "$CLI4" "$url4" &&
+		in_cli "${c[@]}" -P "$CLI4" --disable-eprt "$url4" &&
+		in_cli "${c[@]}" -g "$url6" &&
+		in_cli "${c[@]}" -g -P "$CLI6" "$url6" ||
+		die "$SCENARIO: a curl session failed"
+}
+
+scn_clean_proftpd_modes() {
+	proftpd_start clean-proftpd-modes
+	cap_on middle pcap
+	curl_modes
+	capture_stop
+	server_stop
+	expect_from_capture "Six sessions of $V_CURL against $V_PROFTPD, each downloading small.bin and QUITting: EPSV, PASV (--disable-epsv), EPRT (-P), PORT (-P --disable-eprt) over IPv4, then EPSV and EPRT over IPv6; captured on the router-to-router link (two routers, a middle capture) with $V_TCPDUMP."
+}
+
+scn_clean_pureftpd_modes() {
+	pureftpd_start clean-pureftpd-modes
+	cap_on server pcap
+	curl_modes
+	capture_stop
+	server_stop
+	expect_from_capture "Six sessions of $V_CURL against $V_PUREFTPD, each downloading small.bin and QUITting: EPSV, PASV (--disable-epsv), EPRT (-P), PORT (-P --disable-eprt) over IPv4, then EPSV and EPRT over IPv6; captured on the server's veth with $V_TCPDUMP."
 }
