@@ -661,6 +661,9 @@ class Capture:
         for s in self.sessions:
             build_transfers(s, self.conns, used, sizes or {})
         self.others = [c for c in self.conns if c.stream not in used]
+        # Transfers whose command cannot be read (encrypted control
+        # connection), as expect files list them: filled in by a check.
+        self.opaque_transfers = []
 
     def transfers(self):
         return [t for s in self.sessions for t in s.transfers]

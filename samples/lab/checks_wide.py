@@ -510,9 +510,10 @@ def ftps_clean(cap, implicit):
     """A clean FTPS session: TLS on the control connection (AUTH TLS seen in
     clear and answered 234, or TLS from the first byte on an implicit
     port), every data connection a TLS session carrying application data
-    and ending in an ordinary teardown, the control connection ending FIN
-    both ways. Commands and replies after the handshake cannot be read:
-    transfers are not listed (no RETR/STOR is visible), and no break."""
+    and ending in an ordinary teardown, the control connection ending as
+    a finished session does. Commands and replies after the handshake
+    cannot be read: each data connection is a transfer with no command,
+    complete, in the direction its application data went. No break."""
     s = one_session(cap)
     data = unused_data_conns(cap, s)
     require(data, "no data connection")
@@ -536,8 +537,9 @@ def ftps_clean(cap, implicit):
                      f"(frame {r.frame}); everything after it on the control connection is TLS "
                      f"(TLS 1.2, so alerts are told apart from data by their record type).")
     notes.append(f"Control connection: {late_alert_reset(s.conn, ctrl)}; the commands after the "
-                 f"handshake (PBSZ, PROT P, transfers, QUIT) cannot be read, so no transfer is "
-                 f"listed.")
+                 f"handshake (PBSZ, PROT P, transfers, QUIT) cannot be read, so each data "
+                 f"connection is listed as a transfer with no command, path or byte count, its "
+                 f"direction taken from the application-data records after the TLS handshake.")
     for d in data:
         dr = recs.get(d.stream, [])
         require(any(1 in r.handshake_types for r in dr),
@@ -545,6 +547,10 @@ def ftps_clean(cap, implicit):
         sent = {w: sum(1 for r in dr if tls_side(d, r) == w and TLS_DATA in r.content_types)
                 for w in ("client", "server")}
         require(sent["client"] or sent["server"], f"no application data on {d.endpoint('client')}")
+        cap.opaque_transfers.append({
+            "session": s.index, "command": None, "path": None, "mode": "passive",
+            "direction": "download" if sent["server"] >= sent["client"] else "upload",
+            "status": "complete", "bytes": None, "expected_bytes": None, "reply": None})
         notes.append(f"Data connection {d.endpoint('client')} -> {d.endpoint('server')}: TLS "
                      f"handshake, then application-data records from the "
                      f"{'server' if sent['server'] >= sent['client'] else 'client'} "

@@ -461,7 +461,7 @@ def main(argv):
         "link_type": encap,
         "file_format": file_type,
         "sessions": len(cap.sessions),
-        "transfers": [transfer_json(t) for t in cap.transfers()],
+        "transfers": [transfer_json(t) for t in cap.transfers()] + cap.opaque_transfers,
         "breaks": breaks,
         "findings": findings,
         "notes": " ".join(notes),
