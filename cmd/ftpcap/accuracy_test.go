@@ -50,7 +50,7 @@ func TestAccuracy(t *testing.T) {
 		if err := json.Unmarshal(raw, &exp); err != nil {
 			t.Fatalf("%s.expect.json: %v", name, err)
 		}
-		res, err := analysis.Files(context.Background(), []string{path}, analysis.Options{})
+		res, err := analysis.Files(context.Background(), sampleFiles(path), analysis.Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -32,6 +32,20 @@ func samples(t testing.TB) []string {
 	return out
 }
 
+// sampleFiles returns the files of the sample whose first file is path: a
+// rotated capture is a numbered set, as tcpdump -C names it (x.pcap,
+// x.pcap1, x.pcap2, …), read as one capture.
+func sampleFiles(path string) []string {
+	files := []string{path}
+	for i := 1; ; i++ {
+		next := fmt.Sprintf("%s%d", path, i)
+		if _, err := os.Stat(next); err != nil {
+			return files
+		}
+		files = append(files, next)
+	}
+}
+
 func sampleName(path string) string {
 	base := filepath.Base(path)
 	return strings.TrimSuffix(strings.TrimSuffix(base, ".pcapng"), ".pcap")
@@ -90,7 +104,7 @@ func TestGoldenSamples(t *testing.T) {
 		name := sampleName(path)
 		t.Run(name, func(t *testing.T) {
 			for _, format := range []string{"table", "json"} {
-				code, out, errs := runCLI("analyze", "--format", format, path)
+				code, out, errs := runCLI(append([]string{"analyze", "--format", format}, sampleFiles(path)...)...)
 				if code != exitOK {
 					t.Fatalf("exit %d, stderr %q", code, errs)
 				}

@@ -29,6 +29,29 @@ FIELDS = [
 TRANSFER_COMMANDS = {"RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"}
 UPLOADS = {"STOR", "STOU", "APPE"}
 
+# Final replies a command can receive (RFC 959 section 5.4, RFC 2228 for the
+# security codes 534/535), for the commands whose answers matter to a
+# break: a 221 answers QUIT and nothing else, a 225 answers ABOR. 421 may
+# answer any command. Commands not listed take any final reply other than
+# 221 and 225. A 1xx reply is preliminary and never ends a command.
+TRANSFER_FINALS = {"226", "250", "421", "425", "426", "450", "451", "452", "500", "501",
+                   "502", "503", "530", "532", "534", "535", "550", "551", "552", "553"}
+FINALS = {
+    "QUIT": {"221", "500"},
+    "ABOR": {"225", "226", "421", "500", "501", "502"},
+    **{c: TRANSFER_FINALS for c in TRANSFER_COMMANDS},
+}
+ONLY_FOR = {"221": "QUIT", "225": "ABOR"}
+
+
+def fits(command, code):
+    """Whether a reply with this code can answer this command."""
+    if code.startswith("1"):
+        return command in TRANSFER_COMMANDS
+    if command in FINALS:
+        return code in FINALS[command]
+    return ONLY_FOR.get(code, command) == command
+
 
 @dataclass
 class Packet:
@@ -59,10 +82,16 @@ class Packet:
     keepalive: bool = False
     in_flight: int = None
     window_full: bool = False  # tshark: the segment fills the peer's advertised window
+    seg_len: int = None  # the segment's payload length on the wire (tcp.len); the
+    # captured payload is shorter when the snap length cut the frame
 
     @property
     def tcp_len(self):
         return len(self.payload)
+
+    @property
+    def wire_len(self):
+        return self.seg_len if self.seg_len is not None else len(self.payload)
 
 
 @dataclass
@@ -109,24 +138,55 @@ class Conn:
         burst in swapped order. Bytes seen twice (retransmissions) count
         once. A gap (bytes never captured) is skipped over, not filled.
         """
+        return [(p.frame, p.data) for p in self.stream_pieces(who) if p.data]
+
+    def stream_pieces(self, who):
+        """The stream sent by who as [Piece] in sequence order: each new
+        stretch of sequence space with the bytes captured of it, whether
+        bytes before it were never captured (gap_before: capture loss) and
+        whether the capture cut it short (cut: snap length)."""
         mine = [p for p in self.packets if self.side(p) == who]
         syn = next((p for p in mine if p.syn), None)
-        data = [p for p in mine if p.payload]
+        data = [p for p in mine if p.wire_len]
         if not data:
             return []
         base = (syn.seq + 1) & 0xFFFFFFFF if syn else data[0].seq
-        placed = sorted(((p.seq - base) & 0xFFFFFFFF, p.frame, p.payload) for p in data)
+        placed = sorted(((p.seq - base) & 0xFFFFFFFF, p.frame, p.payload, p.wire_len)
+                        for p in data)
         out, covered = [], 0
-        for rel, frame, payload in placed:
-            end = rel + len(payload)
+        for rel, frame, payload, wire in placed:
+            end = rel + wire
             if end <= covered:
                 continue  # every byte already placed
-            out.append((frame, payload[max(covered - rel, 0):]))
+            skip = max(covered - rel, 0)
+            out.append(Piece(frame, payload[skip:], end - max(rel, covered),
+                             gap_before=rel > covered, cut=len(payload) < wire))
             covered = end
         return out
 
     def byte_count(self, who):
-        return sum(len(b) for _, b in self.stream_bytes(who))
+        """Bytes who sent, by sequence space up to the highest segment seen:
+        what went on the wire, whether or not the capture kept all of it
+        (a frame cut by the snap length, a segment the capture lost)."""
+        pieces = self.stream_pieces(who)
+        return sum(p.wire for p in pieces) + sum(self.gap_sizes(who))
+
+    def gap_sizes(self, who):
+        """Sizes of the stretches of who's stream that no captured segment
+        covers (capture loss), before the highest segment seen."""
+        mine = [p for p in self.packets if self.side(p) == who]
+        syn = next((p for p in mine if p.syn), None)
+        data = [p for p in mine if p.wire_len]
+        if not data:
+            return []
+        base = (syn.seq + 1) & 0xFFFFFFFF if syn else data[0].seq
+        spans = sorted(((p.seq - base) & 0xFFFFFFFF, p.wire_len) for p in data)
+        gaps, covered = [], 0
+        for rel, wire in spans:
+            if rel > covered:
+                gaps.append(rel - covered)
+            covered = max(covered, rel + wire)
+        return gaps
 
     def ttls(self, who):
         return sorted({p.ttl for p in self.packets if self.side(p) == who})
@@ -143,11 +203,22 @@ class Conn:
 
 
 @dataclass
+class Piece:
+    """A stretch of one side's stream (Conn.stream_pieces)."""
+    frame: int
+    data: bytes  # the captured bytes of it
+    wire: int  # its length in sequence space
+    gap_before: bool = False
+    cut: bool = False
+
+
+@dataclass
 class Message:
     frame: int
     who: str  # "client" (a command) or "server" (a reply)
     verb: str  # command verb, or the reply code as a string
     arg: str
+    cut: bool = False  # the capture lost the rest of the line (snap length, loss)
 
     def show(self):
         if self.verb == "PASS":
@@ -186,6 +257,46 @@ class Session:
     def commands(self, verb=None):
         return [m for m in self.messages if m.who == "client" and (verb is None or m.verb == verb)]
 
+    def client_closed(self):
+        """Frame of the client's first FIN or RST on the control connection."""
+        return next((p.frame for p in self.conn.packets
+                     if self.conn.side(p) == "client" and (p.fin or p.rst)), None)
+
+    def exchanges(self):
+        """Pair replies with commands as RFC 959 allows: ([(command, [replies])],
+        [replies that answer no command]).
+
+        A reply answers the oldest waiting command it can answer; commands
+        skipped over stay unanswered. A 1xx reply is attached but leaves the
+        command waiting. A reply that arrives after the client's FIN or RST,
+        or fits no waiting command (the greeting, a server's unprompted
+        goodbye), answers nothing."""
+        closed = self.client_closed()
+        out, waiting, unprompted = [], [], []
+        for m in self.messages:
+            if m.who == "client":
+                out.append((m, []))
+                waiting.append(len(out) - 1)
+                continue
+            if closed is not None and m.frame > closed:
+                unprompted.append(m)
+                continue
+            at = next((k for k, i in enumerate(waiting) if fits(out[i][0].verb, m.verb)), None)
+            if at is None:
+                unprompted.append(m)
+                continue
+            i = waiting[at]
+            out[i][1].append(m)
+            waiting = waiting[at:] if m.verb.startswith("1") else waiting[at + 1:]
+        return out, unprompted
+
+    def final_reply(self, command):
+        """The final reply that answered command (a Message), or None."""
+        for c, replies in self.exchanges()[0]:
+            if c is command:
+                return next((r for r in replies if not r.verb.startswith("1")), None)
+        return None
+
     def timeline(self):
         parts = [f"f{m.frame} {m.show() if m.who == 'client' else m.verb}" for m in self.messages]
         parts += [f"f{f} {kind} from {who}" for f, who, kind in self.conn.closes()]
@@ -212,6 +323,7 @@ def read_packets(path, decode_as=()):
             dst=dst4 or dst6, dport=int(dport), ttl=int(ttl or hlim or 0),
             syn=flag(syn), ack=flag(ack), fin=flag(fin), rst=flag(rst),
             seq=int(seq), payload=bytes.fromhex(payload.replace(":", "")),
+            seg_len=int(_len) if _len else None,
             ip_id=int(ip_id, 0) if ip_id else None, df=flag(df), frame_len=int(flen or 0),
             ack_no=int(ack_no or 0), win=int(win or 0), win_bytes=int(win_bytes or -1),
             wscale=int(wscale) if wscale else None, mss=int(mss) if mss else None,
@@ -350,16 +462,31 @@ def build_conns(packets):
     return [conns[k] for k in sorted(conns)]
 
 
-def lines_of(conn, who):
+def lines_of(conn, who, with_cuts=False):
     """Complete CRLF/LF-terminated lines sent by who, as [(frame_of_last_byte, text)],
     plus any unterminated tail (frame, text) at the end.
 
     TLS records (after AUTH TLS/SSL) are skipped whole when they start at a
     line boundary, so plaintext sent after a failed handshake (vsftpd's
-    '500 OOPS: ...') still reads as a reply."""
+    '500 OOPS: ...') still reads as a reply.
+
+    Where the capture lost bytes (a segment cut by the snap length, or
+    segments never captured) the line being read ends there, and reading
+    starts again at the next captured segment. with_cuts adds a third item
+    to each line: whether it was cut that way."""
     out, buf, frame, skip = [], b"", None, 0
-    for f, chunk in conn.stream_bytes(who):
-        frame = f
+
+    def flush(cut):
+        nonlocal buf
+        out.append((frame, buf.rstrip(b"\r").decode("latin-1"), cut))
+        buf = b""
+
+    for piece in conn.stream_pieces(who):
+        if piece.gap_before:
+            skip = 0
+            if buf:
+                flush(True)
+        frame, chunk = piece.frame, piece.data
         while chunk:
             if skip:
                 n = min(skip, len(chunk))
@@ -375,11 +502,14 @@ def lines_of(conn, who):
                 break
             buf += chunk[:cut]
             chunk = chunk[cut + 1:]
-            out.append((frame, buf.rstrip(b"\r").decode("latin-1")))
-            buf = b""
+            flush(False)
+        if piece.cut:
+            skip = 0
+            if buf:
+                flush(True)
     if buf:
-        out.append((frame, buf.decode("latin-1")))
-    return out
+        flush(False)
+    return out if with_cuts else [(f, t) for f, t, _ in out]
 
 
 def is_tls_record(data):
@@ -388,25 +518,34 @@ def is_tls_record(data):
     return len(data) >= 5 and data[0] in (20, 21, 22, 23) and data[1] == 3 and data[2] <= 4
 
 
+COMMAND_RE = re.compile(r"^[A-Za-z]{3,4}$")
+
+
 def dialogue(conn):
+    """Commands and replies in capture order. A line the capture cut
+    (snap length, loss) still counts: a command by its verb, a reply by
+    its code; a cut line also ends a multi-line reply whose end was lost,
+    and a line that starts mid-text after a gap is skipped."""
     msgs = []
-    for frame, text in lines_of(conn, "client"):
+    for frame, text, cut in lines_of(conn, "client", with_cuts=True):
         verb, _, arg = text.partition(" ")
-        msgs.append(Message(frame, "client", verb.upper(), arg))
+        if cut and not COMMAND_RE.match(verb):
+            continue
+        msgs.append(Message(frame, "client", verb.upper(), arg, cut))
     pending = None  # multi-line reply being collected: (code, first line's text)
-    for frame, text in lines_of(conn, "server"):
-        m = re.match(r"^(\d{3})([ -])(.*)$", text)
+    for frame, text, cut in lines_of(conn, "server", with_cuts=True):
+        m = re.match(r"^(\d{3})([ -]|$)(.*)$", text)
         if pending:
-            if m and m.group(1) == pending[0] and m.group(2) == " ":
-                msgs.append(Message(frame, "server", pending[0], pending[1]))
+            if (m and m.group(1) == pending[0] and m.group(2) == " ") or cut:
+                msgs.append(Message(frame, "server", pending[0], pending[1], cut))
                 pending = None
             continue
         if not m:
             continue
-        if m.group(2) == "-":
+        if m.group(2) == "-" and not cut:
             pending = (m.group(1), m.group(3))
         else:
-            msgs.append(Message(frame, "server", m.group(1), m.group(3)))
+            msgs.append(Message(frame, "server", m.group(1), m.group(3), cut))
     msgs.sort(key=lambda m: (m.frame, m.who != "client"))
     return msgs
 
@@ -450,6 +589,7 @@ def find_data_conn(conns, used, endpoint, after_frame):
 
 def build_transfers(session, conns, used, sizes):
     ctrl = session.conn
+    closed = session.client_closed()
     endpoint, endpoint_frame = None, 0
     msgs = session.messages
     for i, m in enumerate(msgs):
@@ -471,6 +611,14 @@ def build_transfers(session, conns, used, sizes):
                 if later.verb in TRANSFER_COMMANDS or parse_data_endpoint(later, ctrl):
                     break
                 continue
+            # A reply after the client closed, or one that cannot answer
+            # the transfer command (221 answers QUIT), ends the transfer's
+            # replies without being one of them.
+            if closed is not None and later.frame > closed:
+                break
+            if not (fits(t.command, later.verb)
+                    or (t.aborted_by_client and fits("ABOR", later.verb))):
+                break
             t.replies.append(later)
             if not later.verb.startswith("1") and not (t.aborted_by_client and later.verb == "426"):
                 break
@@ -513,6 +661,9 @@ class Capture:
         for s in self.sessions:
             build_transfers(s, self.conns, used, sizes or {})
         self.others = [c for c in self.conns if c.stream not in used]
+        # Transfers whose command cannot be read (encrypted control
+        # connection), as expect files list them: filled in by a check.
+        self.opaque_transfers = []
 
     def transfers(self):
         return [t for s in self.sessions for t in s.transfers]

@@ -15,6 +15,7 @@ import sys
 
 from capmodel import Capture, status
 import checks_net
+import checks_wide
 from expectlib import CheckFailed, brk, capture_point, data_healthy, require, session_healthy
 
 
@@ -64,6 +65,18 @@ def c_ipv6(cap):
 
 def c_multi_session(cap):
     return check_clean(cap, sessions=3)
+
+
+def c_clean_modes(cap):
+    """Six clean sessions, one per data mode and family (curl_modes)."""
+    b, f, notes = check_clean(cap, sessions=6, commands=("PASV", "EPSV", "PORT", "EPRT"))
+    families = {":" in s.conn.client[0] for s in cap.sessions}
+    require(families == {True, False}, "want IPv4 and IPv6 sessions")
+    modes = [f"S{s.index} {'IPv6' if ':' in s.conn.client[0] else 'IPv4'} "
+             + "/".join(m.verb for m in s.commands() if m.verb in ("PASV", "EPSV", "PORT", "EPRT"))
+             for s in cap.sessions]
+    notes.append("Data modes per session: " + ", ".join(modes) + ".")
+    return b, f, notes
 
 
 def c_nonstd_port(cap):
@@ -368,6 +381,16 @@ CHECKS = {
     "server-reset": c_server_reset,
 }
 CHECKS.update(checks_net.CHECKS)
+CHECKS.update(checks_wide.CHECKS)
+# The same faults on the servers the wider lab added: the packets must show
+# them the way the first samples do.
+CHECKS.update({
+    "proftpd-idle-timeout": c_idle_timeout,
+    "rotated-client-abort": c_client_abort,
+    "clean-proftpd-modes": c_clean_modes,
+    "clean-pureftpd-modes": c_clean_modes,
+    "proftpd-login-failures": c_login_failures,
+})
 
 
 def transfer_json(t):
@@ -381,19 +404,17 @@ def transfer_json(t):
 def incidental_errors(cap, breaks):
     """4xx/5xx replies that no break cites and that end no transfer: client
     probes a server does not support (lftp's OPTS UTF8 ON before login, for
-    one). Listed so that a rule flagging them shows up as a disagreement."""
+    one). Listed so that a rule flagging them shows up as a disagreement.
+    Replies that answer no command (checks_wide says so) are left out."""
     cited = {f for b in breaks for f in b["frames"]}
     finals = {t.final.frame for t in cap.transfers() if t.final}
     out = []
     for s in cap.sessions:
-        last_cmd = None
-        for m in s.messages:
-            if m.who == "client":
-                last_cmd = m
-                continue
-            if m.verb >= "400" and m.frame not in cited and m.frame not in finals:
-                asked = f" to '{last_cmd.show()}' (frame {last_cmd.frame})" if last_cmd else ""
-                out.append(f"S{s.index} frame {m.frame} '{m.verb} {m.arg}'{asked}")
+        for c, replies in s.exchanges()[0]:
+            for m in replies:
+                if m.verb >= "400" and m.frame not in cited and m.frame not in finals:
+                    out.append(f"S{s.index} frame {m.frame} '{m.verb} {m.arg}' to "
+                               f"'{c.show()}' (frame {c.frame})")
     return out
 
 
@@ -440,7 +461,7 @@ def main(argv):
         "link_type": encap,
         "file_format": file_type,
         "sessions": len(cap.sessions),
-        "transfers": [transfer_json(t) for t in cap.transfers()],
+        "transfers": [transfer_json(t) for t in cap.transfers()] + cap.opaque_transfers,
         "breaks": breaks,
         "findings": findings,
         "notes": " ".join(notes),

@@ -309,6 +309,92 @@ def stall_download(a):
     c.sock.close()
 
 
+def get_or_quit(a):
+    """Passive download with ftplib and a short socket timeout; when the
+    data connection cannot be made, say so and QUIT politely."""
+    f = ftplib.FTP()
+    f.set_debuglevel(1)
+    f.connect(a.host, a.port, timeout=a.timeout)
+    f.login(a.user, a.password)
+    f.voidcmd("TYPE I")
+    try:
+        f.retrbinary(f"RETR {a.path}", lambda b: None)
+        log("-- downloaded", a.path)
+    except (OSError, ftplib.Error) as e:
+        log("-- download failed:", type(e).__name__, e)
+    f.quit()
+
+
+def tls_get_reset(a):
+    """FTPS (AUTH TLS, PROT P, TLS 1.2) download of --path that reads all
+    --size bytes, sends its close_notify, waits for the server's, and then
+    closes the data socket with SO_LINGER 0: a RST, no FIN (as some clients
+    end TLS data connections). Then reads the 226, downloads --then the
+    ordinary way and QUITs."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    f = ftplib.FTP_TLS(context=ctx)
+    f.set_debuglevel(1)
+    f.connect(a.host, a.port, timeout=30)
+    f.auth()
+    f.login(a.user, a.password)
+    f.prot_p()
+    f.voidcmd("TYPE I")
+    conn = f.transfercmd(f"RETR {a.path}")
+    got = 0
+    while got < a.size:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        got += len(chunk)
+    log(f"-- read {got} bytes; close_notify, then RST")
+    raw = conn.unwrap()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    raw.close()
+    f.voidresp()
+    f.retrbinary(f"RETR {a.then}", lambda b: None)
+    f.quit()
+
+
+def retr_then_quit(a):
+    """Passive RETR that reads the preliminary reply and --after bytes of
+    data, then sends QUIT without reading more, reads replies until the
+    221 (or the server closes, or --wait seconds), and goes away, closing
+    the data socket with bytes unread."""
+    c = Control(a.host, a.port, timeout=a.wait)
+    c.reply()
+    c.cmd(f"USER {a.user}")
+    c.cmd(f"PASS {a.password}")
+    c.cmd("TYPE I")
+    _, text = c.cmd("PASV")
+    nums = text[text.index("(") + 1:text.index(")")].split(",")
+    data = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    data.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    data.settimeout(a.wait)
+    data.connect((".".join(nums[:4]), int(nums[4]) * 256 + int(nums[5])))
+    code, _ = c.cmd(f"RETR {a.path}")
+    got = 0
+    while got < a.after:
+        chunk = data.recv(min(4096, a.after - got))
+        if not chunk:
+            break
+        got += len(chunk)
+    log(f"-- read {code} and {got} data bytes; QUIT without reading more")
+    c.send("QUIT")
+    try:
+        while True:
+            code, _ = c.reply()
+            if code is None or code == 221:
+                break
+    except OSError as e:
+        log("-- control connection:", type(e).__name__, e)
+    data.close()
+    c.sock.close()
+
+
 def upload(a):
     """Passive upload of --path as --name, at most --rate bytes/s (0 = as fast
     as TCP allows); the server may cut it short."""
@@ -371,6 +457,17 @@ def main(argv):
     s.add_argument("--after", type=int, required=True)
     s.add_argument("--rcvbuf", type=int, default=4096)
     s.add_argument("--wait", type=float, default=30)
+    s = sub.add_parser("tls-get-reset")
+    s.add_argument("--path", required=True)
+    s.add_argument("--size", type=int, required=True)
+    s.add_argument("--then", required=True)
+    s = sub.add_parser("get-or-quit")
+    s.add_argument("--path", required=True)
+    s.add_argument("--timeout", type=float, default=4)
+    s = sub.add_parser("retr-then-quit")
+    s.add_argument("--path", required=True)
+    s.add_argument("--after", type=int, default=0)
+    s.add_argument("--wait", type=float, default=15)
     s = sub.add_parser("upload")
     s.add_argument("--path", required=True)
     s.add_argument("--name", required=True)
@@ -389,6 +486,9 @@ def main(argv):
         "upload": upload,
         "pause-then": pause_then,
         "stall-download": stall_download,
+        "retr-then-quit": retr_then_quit,
+        "get-or-quit": get_or_quit,
+        "tls-get-reset": tls_get_reset,
     }[a.what](a)
 
 

@@ -5,17 +5,20 @@
 #   sudo samples/lab/run.sh --list
 #
 # Builds network namespaces (client, one or two routers, server; see
-# lib/net.sh for the topologies), runs real FTP servers (vsftpd, pyftpdlib) and clients (curl, lftp, tnftp,
-# Python ftplib) in them, captures each scenario with tcpdump or dumpcap, and
+# lib/net.sh for the topologies), runs real FTP servers (vsftpd, pyftpdlib,
+# ProFTPD, Pure-FTPd) and clients (curl, lftp, tnftp, wget, Python ftplib)
+# in them, captures each scenario with tcpdump or dumpcap, and
 # writes samples/<scenario>.pcap[ng] with samples/<scenario>.expect.json.
 # The expect file is derived from the capture by expect.py (tshark), which
 # refuses to write one when the packets do not show the scenario; the old
 # sample is then left in place and the run fails.
 #
-# Needs root. Installs missing tools with apt-get and builds the delay relay
+# Needs root. Installs missing tools with apt-get, unpacks ProFTPD and
+# Pure-FTPd into /var/cache/ftpcap-lab (lib/private.sh: they conflict with
+# vsftpd as installed packages) and builds the delay relay
 # (lab/delayrelay, Go) when a scenario needs it. Touches nothing outside
 # the ftpcap-* namespaces, its temporary directory, the local user ftplab
-# (created if missing) and samples/.
+# (created if missing), /var/cache/ftpcap-lab and samples/.
 
 set -euo pipefail
 
@@ -43,10 +46,14 @@ source "$LAB_DIR/lib/capture.sh"
 source "$LAB_DIR/lib/servers.sh"
 # shellcheck source=lib/setup.sh
 source "$LAB_DIR/lib/setup.sh"
+# shellcheck source=lib/private.sh
+source "$LAB_DIR/lib/private.sh"
 # shellcheck source=scenarios.sh
 source "$LAB_DIR/scenarios.sh"
 # shellcheck source=scenarios-net.sh
 source "$LAB_DIR/scenarios-net.sh"
+# shellcheck source=scenarios-wide.sh
+source "$LAB_DIR/scenarios-wide.sh"
 
 W=
 cleanup() {
@@ -106,18 +113,36 @@ expect_from_capture() {
 	for name in "${!LAB_FILES[@]}"; do
 		args+=(--file "$name=${LAB_FILES[$name]}")
 	done
-	/usr/bin/python3 -B "$LAB_DIR/expect.py" --capture "$CAPTURE_OUT" --scenario "$SCENARIO" \
+	# A rotated capture is a numbered set (FILE, FILE1, …); expect.py reads
+	# the files one after the other, as one capture.
+	local parts=("$CAPTURE_OUT") i=1 read=$CAPTURE_OUT
+	while [[ -e $CAPTURE_OUT$i ]]; do
+		parts+=("$CAPTURE_OUT$i")
+		i=$((i + 1))
+	done
+	if ((${#parts[@]} > 1)); then
+		read="$W/cap/$SCENARIO.joined.pcap"
+		mergecap -a -w "$read" "${parts[@]}" || die "$SCENARIO: mergecap failed"
+	fi
+	/usr/bin/python3 -B "$LAB_DIR/expect.py" --capture "$read" --scenario "$SCENARIO" \
 		--description "$sentence Kernel: $V_KERNEL." --made-by "samples/lab/run.sh $SCENARIO" \
 		--capture-point "$CAPTURE_POINT" --ctrl-port "${CTRL_PORT:-21}" "${args[@]}" \
 		--out "$W/cap/$SCENARIO.expect.json" ||
 		die "$SCENARIO: capture does not show the scenario (kept in $CAPTURE_OUT)"
-	local size
-	size=$(stat -c %s "$CAPTURE_OUT")
-	((size < 2000000)) || die "$SCENARIO: capture is $size bytes, over the 2 MB budget"
+	local size part
+	for part in "${parts[@]}"; do
+		size=$(stat -c %s "$part")
+		((size < 2000000)) || die "$SCENARIO: $part is $size bytes, over the 2 MB budget"
+	done
 	rm -f "$SAMPLES_DIR/$SCENARIO.pcap" "$SAMPLES_DIR/$SCENARIO.pcapng"
-	cp "$CAPTURE_OUT" "$W/cap/$SCENARIO.expect.json" "$SAMPLES_DIR/"
-	chmod 644 "$SAMPLES_DIR/$(basename "$CAPTURE_OUT")" "$SAMPLES_DIR/$SCENARIO.expect.json"
-	log "$SCENARIO: wrote samples/$(basename "$CAPTURE_OUT") ($size bytes) and its expect file"
+	rm -f "$SAMPLES_DIR/$SCENARIO".pcap[0-9]* "$SAMPLES_DIR/$SCENARIO".pcapng[0-9]*
+	for part in "${parts[@]}"; do
+		cp "$part" "$SAMPLES_DIR/"
+		chmod 644 "$SAMPLES_DIR/$(basename "$part")"
+	done
+	cp "$W/cap/$SCENARIO.expect.json" "$SAMPLES_DIR/"
+	chmod 644 "$SAMPLES_DIR/$SCENARIO.expect.json"
+	log "$SCENARIO: wrote samples/$(basename "$CAPTURE_OUT")${parts[1]:+ (and ${#parts[@]} rotated files in all)} and its expect file"
 }
 
 run_scenario() {
@@ -151,6 +176,8 @@ main() {
 	((EUID == 0)) || die "run as root (network namespaces, tcpdump, vsftpd)"
 
 	install_missing
+	private_install proftpd "${PROFTPD_DEBS[@]}"
+	private_install pureftpd "${PUREFTPD_DEBS[@]}"
 	ensure_user
 	collect_versions
 	trap cleanup EXIT

@@ -131,3 +131,95 @@ server_stop() {
 	reap "$SERVER_PID" 2>/dev/null || true
 	SERVER_PID=
 }
+
+# --- ProFTPD and Pure-FTPd, run from their private trees (private.sh) -----
+
+# proftpd_start NAME [CONFIG LINE ...]: standalone ProFTPD with the base
+# configuration below, then the given lines (blocks such as <Limit> can be
+# added whole). ProFTPD takes the first of two identical directives, so the
+# base sets nothing a scenario changes (TimeoutIdle, MaxClients, …). The local user logs in with
+# its system password (mod_auth_unix, no PAM) and is jailed in srv/home;
+# anonymous logins are refused (ProFTPD needs an <Anonymous> block and a
+# system "ftp" user for them).
+proftpd_start() {
+	local name=$1
+	shift
+	local dir conf="$W/etc/proftpd-$name.conf"
+	dir=$(private_dir proftpd)
+	{
+		cat <<-EOF
+			ServerType standalone
+			ServerName "ftpcap lab"
+			DefaultServer on
+			Port 21
+			UseIPv6 on
+			User nobody
+			Group nogroup
+			Umask 022
+			PidFile $W/run/proftpd-$name.pid
+			ScoreboardFile $W/run/proftpd-$name.scoreboard
+			DelayTable $W/run/proftpd-$name.delay
+			DelayEngine off
+			ControlsEngine off
+			WtmpLog off
+			UseReverseDNS off
+			UseFtpUsers off
+			RequireValidShell off
+			AuthOrder mod_auth_unix.c
+			DefaultRoot $W/srv/home
+			AllowOverwrite on
+			PassivePorts $PASV_MIN $PASV_MAX
+			MaxInstances 30
+			SystemLog $W/log/proftpd-$name.log
+			TransferLog $W/log/proftpd-$name.xfer
+			ModulePath $dir/usr/lib/proftpd
+		EOF
+		printf '%s\n' "$@"
+	} >"$conf"
+	private_cmd proftpd /usr/sbin/proftpd
+	"${PRIVATE_CMD[@]}" -t -c "$conf" >>"$W/log/proftpd-$name.out" 2>&1 ||
+		die "ProFTPD refuses $conf: $(tail -3 "$W/log/proftpd-$name.out")"
+	spawn "$SRV_NS" "${PRIVATE_CMD[@]}" -n -c "$conf" >>"$W/log/proftpd-$name.out" 2>&1
+	SERVER_PID=$SPAWNED
+	wait_listening 21
+}
+
+# proftpd_tls PEM [REQUIRED]: the configuration lines for explicit FTPS
+# (AUTH TLS) with PEM as certificate and key; REQUIRED (on|off|ctrl|data)
+# is TLSRequired. TLS 1.2 only: its records keep their content types in
+# clear, so a capture shows alerts (close_notify) apart from data.
+proftpd_tls() {
+	cat <<-EOF
+		LoadModule mod_tls.c
+		TLSEngine on
+		TLSLog $W/log/proftpd-tls.log
+		TLSProtocol TLSv1.2
+		TLSRSACertificateFile $1
+		TLSRSACertificateKeyFile $1
+		TLSRequired ${2:-off}
+		TLSOptions NoSessionReuseRequired
+	EOF
+}
+
+# pureftpd_start NAME [pure-ftpd options ...]: Pure-FTPd on port 21 with
+# one virtual user (the lab's user, in a PureDB made here, jailed in
+# srv/home, files owned by the system user of the same name), passive ports
+# as the other servers, no name lookups, verbose log. Extra options are
+# appended (e.g. --maxclientsnumber 2, --maxidletime 1).
+pureftpd_start() {
+	local name=$1
+	shift
+	local pw="$W/etc/pureftpd-$name.passwd" pdb="$W/etc/pureftpd-$name.pdb"
+	private_cmd pureftpd /usr/bin/pure-pw
+	rm -f "$pw" "$pdb"
+	printf '%s\n%s\n' "$LAB_PASS" "$LAB_PASS" |
+		"${PRIVATE_CMD[@]}" useradd "$LAB_USER" -u "$LAB_USER" -d "$W/srv/home" \
+			-f "$pw" -F "$pdb" -m >>"$W/log/pureftpd-$name.out" 2>&1 ||
+		die "pure-pw could not make $pdb"
+	private_cmd pureftpd /usr/sbin/pure-ftpd
+	spawn "$SRV_NS" "${PRIVATE_CMD[@]}" --bind ",21" --login "puredb:$pdb" \
+		--passiveportrange "$PASV_MIN:$PASV_MAX" --dontresolve --verboselog \
+		--pidfile "$W/run/pureftpd-$name.pid" "$@" >>"$W/log/pureftpd-$name.out" 2>&1
+	SERVER_PID=$SPAWNED
+	wait_listening 21
+}

@@ -9,6 +9,10 @@ declare -A LAB_PACKAGES=(
 	[vsftpd]=vsftpd
 	[lftp]=lftp
 	[curl]=curl
+	[wget]=wget
+	[apt-get]=apt
+	[dpkg]=dpkg
+	[ldd]=libc-bin
 	[tcpdump]=tcpdump
 	[tshark]=tshark
 	[dumpcap]=wireshark-common
@@ -98,7 +102,7 @@ declare -A LAB_FILES=(
 
 # make_tree: the lab's directories and the client's upload files.
 make_tree() {
-	mkdir -p "$W"/{etc,log,cap,empty,cli,dl}
+	mkdir -p "$W"/{etc,log,cap,empty,cli,dl,run}
 	chmod 755 "$W" "$W/empty"
 	make_file "$W/cli/upload.bin" "${LAB_FILES[upload.bin]}" 4
 	make_file "$W/cli/slow.bin" "${LAB_FILES[slow.bin]}" 3
@@ -138,4 +142,7 @@ collect_versions() {
 	V_KERNEL="Linux $(uname -r)"
 	V_OPENSSL="OpenSSL $(openssl version | awk '{print $2}')"
 	V_SSHD="OpenSSH sshd $(pkg_version openssh-server)"
+	V_WGET="wget $(pkg_version wget)"
+	V_PROFTPD="ProFTPD $(private_version proftpd proftpd-core)"
+	V_PUREFTPD="Pure-FTPd $(private_version pureftpd pure-ftpd)"
 }
