@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/dissect"
 )
 
 // expectation is a sample's <name>.expect.json, written from what the
@@ -17,9 +18,10 @@ type expectation struct {
 	Scenario  string `json:"scenario"`
 	Sessions  int    `json:"sessions"`
 	Transfers []struct {
-		Command string `json:"command"`
-		Status  string `json:"status"`
-		Bytes   *int64 `json:"bytes"`
+		Command   string `json:"command"`
+		Direction string `json:"direction"`
+		Status    string `json:"status"`
+		Bytes     *int64 `json:"bytes"`
 	} `json:"transfers"`
 	Breaks []expectedBreak `json:"breaks"`
 }
@@ -130,7 +132,17 @@ func checkSessionsAndTransfers(t *testing.T, name string, exp *expectation, res 
 	}
 	for i, e := range exp.Transfers {
 		g := got[i]
-		if g.Command != e.Command || g.Status != e.Status || (e.Bytes != nil && g.Bytes != *e.Bytes) {
+		command := e.Command
+		if command == "" {
+			// The expectation could not see the command (an encrypted
+			// control connection): ftpcap's inferred transfer, whose
+			// direction must still be right.
+			command = dissect.CmdUnknown
+		}
+		if e.Direction != "" && g.Direction != e.Direction {
+			t.Errorf("%s: transfer %d is a %s, expected a %s", name, i+1, g.Direction, e.Direction)
+		}
+		if g.Command != command || g.Status != e.Status || (e.Bytes != nil && g.Bytes != *e.Bytes) {
 			want := fmt.Sprintf("%s %s", e.Command, e.Status)
 			if e.Bytes != nil {
 				want += fmt.Sprintf(" %d bytes", *e.Bytes)
