@@ -18,16 +18,14 @@ import sys
 CLIENTS = ("curl", "lftp", "tnftp", "ftplib", "wget")
 SERVERS = ("vsftpd", "pyftpdlib", "proftpd", "pureftpd")
 
-# Last octet (IPv4) / last group (IPv6) of each server's instances:
-# normal: no limits; slow: a transfer-rate cap and, except pyftpdlib's,
-# one connection per client address; full: one connection per client
-# address (pyftpdlib's per-address limit only holds in its
-# single-process server, so it has its own instance).
+# Last octet (IPv4) / last group (IPv6) of each server's instances
+# (servers.sh): normal, no limits; slow, a transfer-rate cap; full, one
+# connection per client address.
 HOSTS = {
-    "vsftpd": {"normal": 20, "slow": 30, "full": 30},
+    "vsftpd": {"normal": 20, "slow": 30, "full": 40},
     "pyftpdlib": {"normal": 21, "slow": 31, "full": 41},
-    "proftpd": {"normal": 22, "slow": 32, "full": 32},
-    "pureftpd": {"normal": 23, "slow": 33, "full": 33},
+    "proftpd": {"normal": 22, "slow": 32, "full": 42},
+    "pureftpd": {"normal": 23, "slow": 33, "full": 43},
 }
 
 # Data modes each client can be made to use, per family (checked on real
@@ -172,7 +170,7 @@ def main(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-n", type=int, required=True)
     p.add_argument("-s", "--seed", type=int, required=True)
-    p.add_argument("-j", "--slots", type=int, default=8)
+    p.add_argument("-j", "--slots", type=int, default=10)
     args = p.parse_args(argv)
     plan = {
         "generator": "samples/realistic/plan.py",

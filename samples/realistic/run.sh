@@ -14,9 +14,9 @@ set -euo pipefail
 
 VOL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$VOL_DIR/../.." && pwd)
-N=${REALISTIC_N:-3000}
+N=${REALISTIC_N:-2000}
 SEED=${REALISTIC_SEED:-9}
-SLOTS=${REALISTIC_SLOTS:-8}
+SLOTS=${REALISTIC_SLOTS:-10}
 OUT=${REALISTIC_OUT:-$REPO/realistic-data}
 NAME=realistic
 GZIP=0
@@ -88,7 +88,7 @@ log "plan: $N sessions, seed $SEED, $SLOTS slots"
 
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-vol_net_up "$SLOTS" 20 21 22 23 30 31 32 33 41
+vol_net_up "$SLOTS" "${SERVER_HOSTS[@]}"
 vol_servers_up
 echo "${SERVER_PIDS[*]}" >"$W/server.pids"
 # Let every server settle before the capture starts.

@@ -11,7 +11,9 @@ a wrong password, a missing file or folder, a read-only folder, a second
 connection where the server allows one per address, SIGKILL of the client
 or of the server's session processes mid-download. The output is the plan
 with, per session, the slot, the client address, start and end (Unix
-seconds), the client's exit status and what was injected.
+seconds), the client's exit status and what was injected ("FAILED: ..."
+when the injection could not be made, e.g. the transfer was over before
+the kill: such a session is left out of the score, and counted).
 """
 
 import argparse
@@ -116,7 +118,7 @@ class Session:
         if self.action == "put":
             lines.append("put %s %s" % (self.local, p["path"]))
         elif self.action == "list":
-            lines.append("ls %s /dev/null" % p["path"])
+            lines.append("ls " + p["path"])  # the listing goes to stdout, discarded
         else:
             lines.append("get %s /dev/null" % p["path"])
         lines.append("quit")
@@ -173,13 +175,19 @@ def wait_for(cond, timeout, step=0.05):
     return False
 
 
+def server_sockets(addr, *opts):
+    """ss lines of the server namespace's connections with client addr."""
+    # ss wants an IPv6 address in brackets.
+    where = "[%s]" % addr if ":" in addr else addr
+    return subprocess.run(["ip", "netns", "exec", "ftpvol-srv", "ss", "-Htan"] + list(opts) +
+                          ["exclude", "time-wait", "dst", where],
+                          capture_output=True, text=True).stdout.strip()
+
+
 def server_session_pids(addr, server_pids):
     """PIDs of the server processes holding connections from addr, except
     the listeners themselves (killing those would end every session)."""
-    # ss wants an IPv6 address in brackets.
-    where = "[%s]" % addr if ":" in addr else addr
-    out = subprocess.run(["ip", "netns", "exec", "ftpvol-srv", "ss", "-Htnp", "dst", where],
-                         capture_output=True, text=True).stdout
+    out = server_sockets(addr, "-p")
     pids = {int(m) for m in re.findall(r"pid=(\d+)", out)}
     return sorted(p for p in pids if p not in server_pids and descends_from(p, server_pids))
 
@@ -205,12 +213,16 @@ def run_session(plan, slot, work, server_pids, log):
     holder = None
     rec["start"] = round(time.time(), 6)
     if plan["outcome"] == "too-many-connections":
-        # Occupy the one connection the server allows this address.
+        # The server must have let go of this address's last session (its
+        # sockets, then its process) before the holder takes the one
+        # connection it allows the address.
+        wait_for(lambda: not server_sockets(addr), 5)
+        time.sleep(0.3)
         holder = subprocess.Popen(["ip", "netns", "exec", ns, "/usr/bin/python3",
                                    os.path.join(HERE, "ftpclient.py"), plan["server_addr"], "hold", "-"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
         if holder.stdout.readline().strip() != "held":
-            rec["injected"] = "holder failed"
+            rec["injected"] = "FAILED: the first session could not log in"
         else:
             rec["injected"] = "a second session from the same address"
     proc = subprocess.Popen(["ip", "netns", "exec", ns] + argv, cwd=work,
@@ -238,15 +250,20 @@ def run_session(plan, slot, work, server_pids, log):
 
 
 def inject_kill(plan, proc, ns, addr, server_pids):
+    """Kill the client or the server's session mid-download; the text says
+    what was done, and starts with "FAILED" when nothing was killed (the
+    transfer was not seen running), so the session is not scored."""
     if not wait_for(lambda: data_connection_up(ns), 10):
-        return "no data connection within 10 s: nothing killed"
+        return "FAILED: no data connection within 10 s, nothing killed"
     time.sleep(0.6)  # some data flows first
+    if not data_connection_up(ns):
+        return "FAILED: the transfer ended before the kill, nothing killed"
     if plan["outcome"] == "client-killed":
         proc.send_signal(signal.SIGKILL)
         return "SIGKILL to the client mid-download"
     pids = server_session_pids(addr, server_pids)
     if not pids:
-        return "no server session process found: nothing killed"
+        return "FAILED: no server session process found, nothing killed"
     # Stop them all first so no half of a session writes a last reply when
     # it sees the other die; SIGKILL then closes the sockets from the
     # kernel, as a crash would.

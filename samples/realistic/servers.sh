@@ -1,25 +1,27 @@
-# The volume lab's FTP servers. Every server software runs two instances
+# The volume lab's FTP servers. Every server software runs three instances
 # per address family, each bound to its own address:
 #
-#   normal   203.0.113.20..23, 2001:db8:2::20..23: no limits
-#   special  203.0.113.30..33, 2001:db8:2::30..33: one connection per client
-#            address (the "too many connections" sessions) and a transfer
-#            rate cap (the sessions killed mid-transfer need a transfer
-#            that lasts)
+#   normal  203.0.113.20..23, 2001:db8:2::20..23: no limits
+#   slow    203.0.113.30..33, 2001:db8:2::30..33: a transfer-rate cap, so
+#           that the sessions killed mid-transfer have a transfer to kill
+#   full    203.0.113.40..43, 2001:db8:2::40..43: one connection per client
+#           address, for the "too many connections" sessions
 #
-# vsftpd and pyftpdlib come from Debian's packages; ProFTPD and Pure-FTPd
-# conflict with vsftpd as installed packages, so vol_fetch_debs unpacks
-# them (apt-get download, dpkg -x) into a private folder and they run
-# from there.
+# in the order vsftpd, pyftpdlib, ProFTPD, Pure-FTPd. vsftpd and pyftpdlib
+# come from Debian's packages; ProFTPD and Pure-FTPd conflict with vsftpd
+# as installed packages, so vol_fetch_debs unpacks them (apt-get download,
+# dpkg -x) into a private folder and they run from there.
 
 VOL_USER=ftpvol
 VOL_PASS=ftpvol-pass
-VOL_RATE=40000 # bytes/s on the special instances
+VOL_RATE=40000 # bytes/s on the slow instances
 PASV_PORTS=(40000 40999)
 SERVER_PIDS=()
 
-# host octet per server software; the special instance is +10.
+# Host octet of each software's normal instance; slow is +10, full +20.
 declare -A SERVER_HOST=([vsftpd]=20 [pyftpdlib]=21 [proftpd]=22 [pureftpd]=23)
+declare -A KIND_OFFSET=([normal]=0 [slow]=10 [full]=20)
+SERVER_HOSTS=(20 21 22 23 30 31 32 33 40 41 42 43)
 
 # Packages unpacked into $PKG, with the libraries proftpd links against
 # that a system with vsftpd does not have.
@@ -99,8 +101,9 @@ vol_wait_listening() {
 	die "no server listening on [$addr]:21 after 10 s (see $W/log)"
 }
 
+# NAME_instance NAME ADDRESS FAMILY KIND: start one instance.
 vsftpd_instance() {
-	local name=$1 addr=$2 fam=$3 special=$4 conf="$W/etc/$1.conf"
+	local name=$1 addr=$2 fam=$3 kind=$4 conf="$W/etc/$1.conf"
 	{
 		if [[ $fam == 4 ]]; then
 			echo "listen=YES"
@@ -131,25 +134,23 @@ vsftpd_instance() {
 			max_login_fails=3
 			delay_failed_login=1
 		EOF
-		if [[ $special == 1 ]]; then
-			echo "max_per_ip=1"
-			echo "local_max_rate=$VOL_RATE"
-		fi
+		[[ $kind != slow ]] || echo "local_max_rate=$VOL_RATE"
+		[[ $kind != full ]] || echo "max_per_ip=1"
 	} >"$conf"
 	vol_spawn_server "$name" vsftpd "$conf"
 }
 
 pyftpdlib_instance() {
-	local name=$1 addr=$2 special=$4 extra=()
-	[[ $special == 1 ]] && extra=(--max-rate "$VOL_RATE")
-	[[ $special == full ]] && extra=(--max-cons-per-ip 1)
+	local name=$1 addr=$2 kind=$4 extra=()
+	[[ $kind != slow ]] || extra=(--max-rate "$VOL_RATE")
+	[[ $kind != full ]] || extra=(--max-cons-per-ip 1)
 	vol_spawn_server "$name" /usr/bin/python3 "$VOL_DIR/pyftpd.py" --address "$addr" \
 		--root "$W/srv/pyftpdlib" --user "$VOL_USER" --password "$VOL_PASS" \
 		--passive-ports "${PASV_PORTS[0]}-${PASV_PORTS[1]}" --log "$W/log/$name.log" "${extra[@]}"
 }
 
 proftpd_instance() {
-	local name=$1 addr=$2 special=$4 conf="$W/etc/$1.conf"
+	local name=$1 addr=$2 kind=$4 conf="$W/etc/$1.conf"
 	cat >"$conf" <<-EOF
 		ServerType standalone
 		DefaultServer on
@@ -177,47 +178,40 @@ proftpd_instance() {
 		AllowOverwrite on
 		Umask 022
 	EOF
-	if [[ $special == 1 ]]; then
-		echo "MaxConnectionsPerHost 1" >>"$conf"
-		echo "TransferRate RETR,STOR $((VOL_RATE / 1000))" >>"$conf"
-	fi
+	[[ $kind != slow ]] || echo "TransferRate RETR,STOR $((VOL_RATE / 1000))" >>"$conf"
+	# MaxConnectionsPerHost refuses at the greeting (530) and closes.
+	[[ $kind != full ]] || echo "MaxConnectionsPerHost 1" >>"$conf"
 	vol_spawn_server "$name" env "$(vol_server_env)" "$PKG/root/usr/sbin/proftpd" -n -q -c "$conf"
 }
 
 pureftpd_instance() {
-	local name=$1 addr=$2 special=$4 extra=()
-	[[ $special == 1 ]] && extra=(-C 1 -T "$((VOL_RATE / 1000))")
+	local name=$1 addr=$2 kind=$4 extra=()
+	[[ $kind != slow ]] || extra=(-T "$((VOL_RATE / 1000))")
+	[[ $kind != full ]] || extra=(-C 1)
 	vol_spawn_server "$name" "$PKG/root/usr/sbin/pure-ftpd" -S "$addr,21" -l unix -E -A -H \
 		-p "${PASV_PORTS[0]}:${PASV_PORTS[1]}" -g "$W/run/$name.pid" "${extra[@]}"
 }
 
-# vol_servers_up: every software, both instances, both families.
+# vol_servers_up: every software, every kind, both families.
 vol_servers_up() {
-	local sw h special fam addr
+	local sw kind h fam addr
 	mkdir -p "$W/etc" "$W/log" "$W/run" "$W/empty"
 	for sw in "${!SERVER_HOST[@]}"; do
 		vol_tree "$W/srv/$sw"
 	done
 	for sw in vsftpd pyftpdlib proftpd pureftpd; do
-		for special in 0 1; do
-			h=$((SERVER_HOST[$sw] + special * 10))
+		for kind in normal slow full; do
+			h=$((SERVER_HOST[$sw] + KIND_OFFSET[$kind]))
 			for fam in 4 6; do
 				addr=203.0.113.$h
 				[[ $fam == 6 ]] && addr=2001:db8:2::$h
-				"${sw}_instance" "$sw-$h-v$fam" "$addr" "$fam" "$special"
+				"${sw}_instance" "$sw-$h-v$fam" "$addr" "$fam" "$kind"
 			done
 		done
 	done
-	pyftpdlib_instance pyftpdlib-41-v4 203.0.113.41 4 full
-	pyftpdlib_instance pyftpdlib-41-v6 2001:db8:2::41 6 full
-	vol_wait_listening 203.0.113.41
-	vol_wait_listening 2001:db8:2::41
-	for sw in vsftpd pyftpdlib proftpd pureftpd; do
-		for special in 0 1; do
-			h=$((SERVER_HOST[$sw] + special * 10))
-			vol_wait_listening "203.0.113.$h"
-			vol_wait_listening "2001:db8:2::$h"
-		done
+	for h in "${SERVER_HOSTS[@]}"; do
+		vol_wait_listening "203.0.113.$h"
+		vol_wait_listening "2001:db8:2::$h"
 	done
 }
 
