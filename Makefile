@@ -52,16 +52,19 @@ samples:
 clean:
 	rm -rf bin
 
+# VOLUME_TABLE keeps the volume score's tables from go test -v output.
+VOLUME_TABLE := awk '/volume score:/{p=1} /^(--- |    realistic_test)/{p=0} p' | sed 's/^        //'
+
 # accuracy prints the lab's accuracy table (expected vs ftpcap's verdicts)
 # and beside it the volume score: the committed small volume capture and,
 # when `make realistic` has written one, the large one in realistic-data/.
 accuracy:
 	@$(GO) test ./cmd/ftpcap -run 'TestAccuracy$$' -count=1 -v | sed -n '/capture /,/false breaks/p'
 	@echo; echo "=== volume score, samples/realistic/small (committed)"
-	@$(GO) test ./cmd/ftpcap -run 'TestRealistic$$' -count=1 -v | sed -n '/volume score:/,/^    realistic_test.go:[0-9]*: volume score/p' | sed '$$d'
+	@$(GO) test ./cmd/ftpcap -run 'TestRealistic$$' -count=1 -v | $(VOLUME_TABLE)
 	@if [ -f realistic-data/plan.json ]; then \
 		echo; echo "=== volume score, realistic-data (make realistic)"; \
-		$(GO) test ./cmd/ftpcap -run 'TestRealisticLarge$$' -count=1 -v -timeout 30m | sed -n '/volume score:/,/^    realistic_test.go:[0-9]*: volume score/p' | sed '$$d'; \
+		$(GO) test ./cmd/ftpcap -run 'TestRealisticLarge$$' -count=1 -v -timeout 30m | $(VOLUME_TABLE); \
 	fi
 
 # realistic runs REALISTIC_N (default 2000) real FTP sessions between curl,
