@@ -5,9 +5,12 @@
 # router into one pcap, with the fixed-seed plan that says what each
 # session was meant to do and which break it must show. See README.md.
 #
-#   run.sh [-n SESSIONS] [-s SEED] [-j SLOTS] [-o DIR] [-z]
+#   run.sh [-n SESSIONS] [-s SEED] [-j SLOTS] [-o DIR] [-b NAME -z]
 #
-# Writes DIR/realistic.pcap (DIR/<name>.pcap.gz with -z) and DIR/plan.json.
+# Writes DIR/realistic.pcap and DIR/plan.json (default DIR: realistic-data/
+# at the repository root), or with -z DIR/NAME.pcap.gz and DIR/NAME.plan.json
+# (how the committed small set is made). REALISTIC_N, REALISTIC_SEED and
+# REALISTIC_SLOTS are the defaults of -n, -s and -j.
 # Needs root. Everything it starts is stopped by PID when it ends; every
 # namespace it creates is named ftpvol-* and deleted.
 set -euo pipefail
