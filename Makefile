@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build demo test deps test-deps samples golden accuracy bench bench-data clean
+.PHONY: all build demo test deps test-deps samples golden accuracy realistic realistic-small bench bench-data clean
 
 all: build
 
@@ -52,9 +52,34 @@ samples:
 clean:
 	rm -rf bin
 
-# accuracy prints the lab's accuracy table: expected vs ftpcap's verdicts.
+# VOLUME_TABLE keeps the volume score's tables from go test -v output.
+VOLUME_TABLE := awk '/volume score:/{p=1} /^(--- |    realistic_test)/{p=0} p' | sed 's/^        //'
+
+# accuracy prints the lab's accuracy table (expected vs ftpcap's verdicts)
+# and beside it the volume score: the committed small volume capture and,
+# when `make realistic` has written one, the large one in realistic-data/.
 accuracy:
-	$(GO) test ./cmd/ftpcap -run 'TestAccuracy$$' -count=1 -v | sed -n '/capture /,/false breaks/p'
+	@$(GO) test ./cmd/ftpcap -run 'TestAccuracy$$' -count=1 -v | sed -n '/capture /,/false breaks/p'
+	@echo; echo "=== volume score, samples/realistic/small (committed)"
+	@$(GO) test ./cmd/ftpcap -run 'TestRealistic$$' -count=1 -v | $(VOLUME_TABLE)
+	@if [ -f realistic-data/plan.json ]; then \
+		echo; echo "=== volume score, realistic-data (make realistic)"; \
+		$(GO) test ./cmd/ftpcap -run 'TestRealisticLarge$$' -count=1 -v -timeout 30m | $(VOLUME_TABLE); \
+	fi
+
+# realistic runs REALISTIC_N (default 2000) real FTP sessions between curl,
+# lftp, tnftp, Python ftplib and wget and vsftpd, pyftpdlib, ProFTPD and
+# Pure-FTPd in ftpvol-* network namespaces (needs root) and writes
+# realistic-data/realistic.pcap and realistic-data/plan.json (git-ignored).
+# See samples/realistic/README.md.
+REALISTIC_N ?= 2000
+realistic:
+	REALISTIC_N=$(REALISTIC_N) bash samples/realistic/run.sh
+
+# realistic-small regenerates the committed small volume capture
+# (samples/realistic/small.pcap.gz and small.plan.json, seed 1).
+realistic-small:
+	bash samples/realistic/run.sh -n 300 -s 1 -j 10 -o samples/realistic -b small -z
 
 # bench-data writes the benchmark captures into bench-data/ (git-ignored,
 # about 1.4 GB, the same bytes on every run); a capture whose manifest

@@ -1,0 +1,189 @@
+#!/usr/bin/python3
+"""The volume lab's plan: which session does what, and which break it must show.
+
+  plan.py -n SESSIONS -s SEED > plan.json
+
+The same seed gives the same plan, byte for byte. Each session picks a
+client, a server, an address family, a data mode the client can use on
+that family, and an outcome; the expected breaks follow from the outcome,
+the client and the server, as real runs showed them (README.md lists the
+reasoning). No expectation here comes from ftpcap's output.
+"""
+
+import argparse
+import json
+import random
+import sys
+
+CLIENTS = ("curl", "lftp", "tnftp", "ftplib", "wget")
+SERVERS = ("vsftpd", "pyftpdlib", "proftpd", "pureftpd")
+
+# Last octet (IPv4) / last group (IPv6) of each server's instances
+# (servers.sh): normal, no limits; slow, a transfer-rate cap; full, one
+# connection per client address.
+HOSTS = {
+    "vsftpd": {"normal": 20, "slow": 30, "full": 40},
+    "pyftpdlib": {"normal": 21, "slow": 31, "full": 41},
+    "proftpd": {"normal": 22, "slow": 32, "full": 42},
+    "pureftpd": {"normal": 23, "slow": 33, "full": 43},
+}
+
+# Data modes each client can be made to use, per family (checked on real
+# runs: the command the client sends is the one named).
+MODES = {
+    "curl": {4: ("pasv", "epsv", "port", "eprt"), 6: ("epsv", "eprt")},
+    "lftp": {4: ("pasv", "epsv", "port"), 6: ("epsv", "eprt")},
+    "tnftp": {4: ("pasv", "epsv", "port", "eprt"), 6: ("epsv", "eprt")},
+    "ftplib": {4: ("pasv", "epsv", "port", "eprt"), 6: ("epsv", "eprt")},
+    "wget": {4: ("pasv", "port"), 6: ("epsv", "eprt")},
+}
+
+# Outcome -> weight. Clean sessions are about half.
+OUTCOMES = {
+    "clean-download": 24,
+    "clean-upload": 12,
+    "clean-list": 12,
+    "wrong-password": 7,
+    "missing-file": 8,
+    "missing-dir-upload": 6,
+    "permission-denied": 6,
+    "too-many-connections": 7,
+    "client-killed": 9,
+    "server-killed": 9,
+}
+
+UPLOADS = ("clean-upload", "missing-dir-upload", "permission-denied")
+
+
+def can(client, outcome):
+    """wget does not upload."""
+    return not (client == "wget" and outcome in UPLOADS)
+
+
+def brk(cls, cause, kind="control"):
+    return {"class": cls, "cause": cause, "kind": kind}
+
+
+def expected_breaks(client, server, outcome):
+    """The breaks a session must show, from what the software does.
+
+    - wrong-password: every client sends one PASS and gets 530 (ftplib
+      retries until the server closes): the server refused the login.
+    - missing-file: 550 to SIZE, MDTM, PRET or RETR of a file that does
+      not exist, and the client gives up: file-unavailable.
+    - missing-dir-upload: curl first CWDs into the missing folder (550, it
+      gives up); lftp, tnftp and ftplib send STOR dir/file, which
+      vsftpd refuses with "553 Could not create file." - a 553 (RFC 959:
+      file name not allowed) whose text cannot say the folder is missing,
+      so permission-denied; the other servers say "No such file or
+      directory" (550 or 553): file-unavailable.
+    - permission-denied: STOR into a folder the user may not write (553 or
+      550 worded as a denial).
+    - too-many-connections: vsftpd and Pure-FTPd greet with 421, ProFTPD
+      greets with "530 Sorry, the maximum number of connections ... are
+      already connected" and, like the others, closes: the server refused
+      service (no PASS was sent, so it is no login failure).
+    - client-killed: SIGKILL mid-download: the client's kernel closes the
+      data and control connections, no ABOR, no QUIT (a break on each).
+    - server-killed: SIGKILL of the server's session processes
+      mid-download (throttled, nothing unread in their receive buffers):
+      the data connection ends with FIN short of the announced size and
+      the control connection with FIN and no final reply (one each).
+    """
+    if outcome.startswith("clean-"):
+        return []
+    if outcome == "wrong-password":
+        return [brk("server-policy", "login-failures")]
+    if outcome == "missing-file":
+        return [brk("server-policy", "file-unavailable")]
+    if outcome == "missing-dir-upload":
+        if client != "curl" and server == "vsftpd":
+            return [brk("server-policy", "permission-denied")]
+        return [brk("server-policy", "file-unavailable")]
+    if outcome == "permission-denied":
+        return [brk("server-policy", "permission-denied")]
+    if outcome == "too-many-connections":
+        return [brk("server-policy", "service-unavailable")]
+    if outcome == "client-killed":
+        return [brk("client", "client-abort", "data"), brk("client", "client-abort")]
+    if outcome == "server-killed":
+        return [brk("server-policy", "server-close", "data"), brk("server-policy", "server-close")]
+    raise ValueError(outcome)
+
+
+def path_for(index, outcome, rnd):
+    if outcome == "clean-download":
+        return "pub/f%dk.txt" % rnd.choice((2, 16, 64, 256))
+    if outcome == "clean-upload":
+        return "up/s%05d.txt" % index
+    if outcome == "clean-list":
+        return "pub"
+    if outcome == "missing-file":
+        return "pub/missing-%05d.txt" % index
+    if outcome == "missing-dir-upload":
+        return "nodir-%05d/s%05d.txt" % (index, index)
+    if outcome == "permission-denied":
+        return "ro/s%05d.txt" % index
+    if outcome in ("client-killed", "server-killed"):
+        return "pub/slow.txt"
+    return "pub/f2k.txt"
+
+
+def instance(outcome):
+    if outcome in ("client-killed", "server-killed"):
+        return "slow"
+    if outcome == "too-many-connections":
+        return "full"
+    return "normal"
+
+
+def make_plan(n, seed):
+    rnd = random.Random(seed)
+    names = sorted(OUTCOMES)
+    weights = [OUTCOMES[k] for k in names]
+    sessions = []
+    for i in range(n):
+        client = rnd.choice(CLIENTS)
+        server = rnd.choice(SERVERS)
+        family = rnd.choice((4, 6))
+        mode = rnd.choice(MODES[client][family])
+        outcome = rnd.choices(names, weights)[0]
+        while not can(client, outcome):
+            outcome = rnd.choices(names, weights)[0]
+        host = HOSTS[server][instance(outcome)]
+        addr = "203.0.113.%d" % host if family == 4 else "2001:db8:2::%d" % host
+        sessions.append({
+            "index": i,
+            "client": client,
+            "server": server,
+            "server_addr": addr,
+            "family": "ipv%d" % family,
+            "mode": mode,
+            "outcome": outcome,
+            "path": path_for(i, outcome, rnd),
+            "expected_breaks": expected_breaks(client, server, outcome),
+        })
+    return sessions
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-n", type=int, required=True)
+    p.add_argument("-s", "--seed", type=int, required=True)
+    p.add_argument("-j", "--slots", type=int, default=10)
+    args = p.parse_args(argv)
+    plan = {
+        "generator": "samples/realistic/plan.py",
+        "seed": args.seed,
+        "slots": args.slots,
+        "identify": "a session's connections come from its slot's client address "
+                    "(198.51.100.100+slot, 2001:db8:1::100+slot) between its start and end "
+                    "(Unix seconds); a slot runs one session at a time",
+        "sessions": make_plan(args.n, args.seed),
+    }
+    json.dump(plan, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
