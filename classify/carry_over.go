@@ -146,3 +146,36 @@ func abandonedOver(b *Case, end tcpflow.Seg, data *Case, f *Finding) *Finding {
 		ftpRole(b, end.Dir), endedHow(end), end.Frame, fmtDur(time.Duration(end.TS-data.Conn.First.TS)), f.Summary),
 		controlEndEvidence(b, end))
 }
+
+// afterServerCut decides a control connection's break that the client
+// ended while a transfer waited for its final reply, after the server had
+// already ended that transfer's data connection (a close short of the
+// file, a reset): the client reacted to the server, as curl does when the
+// data it was reading stops and the server process is gone. own is the
+// rule's check on the data connection (server-close, server-reset); its
+// finding carries over to the control connection.
+func afterServerCut(b *Case, own func(*Case) *Finding) *Finding {
+	end, ok := firstTeardown(b.Conn)
+	if !ok || end.Dir != tcpflow.FromClient {
+		return nil
+	}
+	for _, data := range dataCases(b) {
+		t := data.Transfer
+		if t == nil || !waitingAt(t, end) {
+			continue
+		}
+		cut := closedAt(data.Conn, data.ServerDir())
+		if cut.IsZero() || !cut.Before(end.Ref) || end.TS > cut.TS+int64(overStallSlack) {
+			continue
+		}
+		f := own(data)
+		if f == nil {
+			continue
+		}
+		out := inherit(f, 0, fmt.Sprintf("The client ended the control connection (frame %d) %s after the server ended the data connection of %s, while it waited for the final reply: %s",
+			end.Frame, fmtDur(time.Duration(end.TS-cut.TS)), transferName(t), lowerFirst(f.Summary)), controlEndEvidence(b, end))
+		out.Evidence = tidyEvidence(out.Evidence)
+		return out
+	}
+	return nil
+}

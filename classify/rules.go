@@ -279,8 +279,8 @@ func unexplained(b *Case) *Finding {
 			f.Evidence = append(f.Evidence, Evidence{At: b.Conn.Last, Text: fmt.Sprintf("last packet of the connection (%s); it ended by %s", b.Conn.ConnState(), b.Conn.Closed)})
 		}
 	}
-	if _, r := lastFinalReply(b.Session); r != nil {
-		f.Evidence = append(f.Evidence, replyEvidence(nil, r))
+	if cmd, r := lastFinalReply(b.Session); r != nil {
+		f.Evidence = append(f.Evidence, replyEvidence(cmd, r))
 	}
 	return f
 }

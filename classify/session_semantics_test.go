@@ -307,3 +307,44 @@ func breaksSummary(vs []Verdict) string {
 	}
 	return ""
 }
+
+// TestServerKilledMidDownload: a server process killed mid-download ends
+// the data connection short of the file; the client, seeing it, closes
+// both connections before the server's kernel closes the control one. The
+// server cut the session, not the client.
+func TestServerKilledMidDownload(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		announced bool // the size was announced (SIZE 213)
+		want      []string
+	}{
+		{"size announced, client closes control first", true, []string{"control:server-close", "data:server-close"}},
+		{"no size, server closes control with no final reply", false, []string{"control:server-close", "data:server-close"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newNetScript(t)
+			c := loggedInControl(s)
+			if tc.announced {
+				c.exchange("SIZE slow.txt", 2*time.Millisecond, "213 400000")
+			}
+			c.exchange("PASV", 2*time.Millisecond, pasv227)
+			d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+			c.exchange("RETR slow.txt", 2*time.Millisecond, "150 Opening BINARY mode data connection")
+			d.bulk(tcpflow.FromServer, 49152, time.Millisecond)
+			d.fin(tcpflow.FromServer, 500*time.Millisecond)
+			if tc.announced {
+				d.fin(tcpflow.FromClient, time.Millisecond)
+				c.fin(tcpflow.FromClient, 100*time.Microsecond)
+				c.fin(tcpflow.FromServer, 3*time.Millisecond)
+			} else {
+				c.fin(tcpflow.FromServer, time.Millisecond)
+				d.fin(tcpflow.FromClient, time.Millisecond)
+				c.fin(tcpflow.FromClient, time.Millisecond)
+			}
+			vs := s.finish().judge()
+			if got := causesOf(vs); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("breaks %v, want %v:\n%s", got, tc.want, verdictLines(vs))
+			}
+		})
+	}
+}
