@@ -69,6 +69,10 @@ func (a *Analyzer) Opened(c *tcpflow.Conn) {
 		c.Reassemble = true
 		return
 	}
+	if e, swapped := a.exp.matchHostsOnly(c); e != nil {
+		a.linkExpected(c, e, MatchHostsOnly, swapped)
+		return
+	}
 	if len(a.tlsHosts) > 0 {
 		if ctl := a.encryptedSessionBetween(c.Client.Addr(), c.Server.Addr()); ctl != nil {
 			a.linkInferred(ctl, c)

@@ -40,6 +40,25 @@ func (ctl *control) expectActive(verb string, adv netip.AddrPort, at tcpflow.Ref
 	return e
 }
 
+// expectCut: a 227/229 reply or a PORT/EPRT command whose endpoint a gap
+// in the capture cut off (a snap length shorter than the line). The port
+// is unknown, so the next connection between the control connection's two
+// hosts in the right direction, on a port that is not a control port, is
+// taken for it (MatchHostsOnly).
+func (ctl *control) expectCut(verb, mode string, at tcpflow.Ref) *expectation {
+	dst, src := ctl.conn.Server.Addr(), ctl.conn.Client.Addr()
+	if mode == ModeActive {
+		dst, src = src, dst
+	}
+	e := &expectation{
+		ctl: ctl, verb: verb, mode: mode,
+		endpoint: netip.AddrPortFrom(dst, anyPort), src: src,
+		created: at,
+	}
+	ctl.offer(e)
+	return e
+}
+
 // expectDefault: a transfer command in a session that never sent PORT or
 // PASV uses the default data port (RFC 959 §3.2): the server connects to
 // the client's control-connection port.

@@ -52,12 +52,12 @@ func (ctl *control) commandEffects(p *pendingCmd, cmd *Command) {
 
 // cutCommandEffects applies what a command whose argument a gap cut short
 // changes: nothing read from the argument, which may be wrong (a PORT
-// address, a REST offset), but a data channel was negotiated and a
-// transfer began.
+// address, a REST offset), but a data channel was negotiated (on a port
+// the capture lost) and a transfer began.
 func (ctl *control) cutCommandEffects(p *pendingCmd, cmd *Command) {
 	switch cmd.Verb {
-	case "PORT", "EPRT", "LPRT":
-		ctl.negotiated = true
+	case "PORT", "EPRT":
+		p.exp = ctl.expectCut(cmd.Verb, ModeActive, cmd.At)
 	case "ABOR":
 		ctl.abortPending(cmd.At)
 	}
@@ -144,11 +144,11 @@ func (ctl *control) final(p *pendingCmd, r Reply) {
 	ok := func(code int) bool { return r.Valid && r.Code == code }
 	// Nothing is read from the text of a reply a gap cut short: an
 	// address or a size may be wrong. A cut 227/229 still says a channel
-	// was negotiated, somewhere.
+	// was negotiated, on a port the capture lost.
 	switch p.verb {
 	case "PASV":
 		if ok(227) && r.Cut {
-			ctl.negotiated = true
+			ctl.expectCut("PASV", ModePassive, r.At)
 		} else if ok(227) {
 			if ap, found := ParsePASV(r.Text); found {
 				ctl.expectPassive("PASV", ap, r.At)
@@ -158,7 +158,7 @@ func (ctl *control) final(p *pendingCmd, r Reply) {
 		}
 	case "EPSV":
 		if ok(229) && r.Cut {
-			ctl.negotiated = true
+			ctl.expectCut("EPSV", ModePassive, r.At)
 		} else if ok(229) {
 			if port, found := ParseEPSV(r.Text); found {
 				ctl.expectPassive("EPSV", netip.AddrPortFrom(ctl.conn.Server.Addr(), port), r.At)

@@ -135,6 +135,31 @@ func (x *expectIndex) match(c *tcpflow.Conn) (*expectation, string, bool) {
 	return nil, "", false
 }
 
+// anyPort is the port of an expectation whose port the capture lost
+// (expectCut): no TCP connection uses port 0.
+const anyPort = 0
+
+// matchHostsOnly finds the oldest expectation whose port the capture lost
+// that a new connection fulfils by its hosts alone: from the expected
+// source host to the expected destination host, or the other way round
+// for a connection the tracker oriented by ports.
+func (x *expectIndex) matchHostsOnly(c *tcpflow.Conn) (*expectation, bool) {
+	if len(x.byDst) == 0 {
+		return nil, false
+	}
+	for _, e := range x.byDst[netip.AddrPortFrom(c.Server.Addr(), anyPort)] {
+		if e.src == c.Client.Addr() {
+			return e, false
+		}
+	}
+	for _, e := range x.byDst[netip.AddrPortFrom(c.Client.Addr(), anyPort)] {
+		if e.src == c.Server.Addr() {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
 // expHeap orders expectations by deadline.
 type expHeap []*expectation
 

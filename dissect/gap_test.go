@@ -106,3 +106,50 @@ func TestGapFacts(t *testing.T) {
 		t.Errorf("gaps %v, bytes %v, first %v", s.ControlGaps, s.ControlGapBytes, s.FirstControlGap)
 	}
 }
+
+// TestCutEndpointLinksByHosts: when the snap length cuts the port off a
+// 227 or a PORT, the next connection between the two hosts in the right
+// direction is the data connection (MatchHostsOnly); a second control
+// connection between them is not.
+func TestCutEndpointLinksByHosts(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		setup    func(h *harness, ctl *tcpflow.Conn)
+		from, to string
+		mode     string
+	}{
+		{"cut 227", func(h *harness, ctl *tcpflow.Conn) {
+			h.talk(ctl, "C: PASV")
+			at := h.send(ctl, tcpflow.FromServer, "227 Entering Passive Mode (203,0")
+			h.a.Gap(ctl, tcpflow.FromServer, 20, at)
+		}, cliAddr + ":40001", srvAddr + ":30000", ModePassive},
+		{"cut PORT", func(h *harness, ctl *tcpflow.Conn) {
+			at := h.send(ctl, tcpflow.FromClient, "PORT 198,51,1")
+			h.a.Gap(ctl, tcpflow.FromClient, 12, at)
+			h.talk(ctl, "S: 200 PORT command successful.")
+		}, srvAddr + ":20", cliAddr + ":50000", ModeActive},
+	} {
+		h := newHarness(t, Options{})
+		ctl := h.open(ctlCli, ctlSrv)
+		login(h, ctl)
+		tc.setup(h, ctl)
+		other := h.open(cliAddr+":40002", ctlSrv) // a second session
+		h.talk(ctl, "C: RETR f", "S: 150 Opening")
+		data := h.open(tc.from, tc.to)
+		h.fin(data, tcpflow.FromServer)
+		h.talk(ctl, "S: 226 Transfer complete.")
+		h.fin(ctl, tcpflow.FromClient)
+		h.fin(other, tcpflow.FromClient)
+		if len(h.done) != 2 {
+			t.Fatalf("%s: %d sessions", tc.name, len(h.done))
+		}
+		s := h.done[0]
+		tr := s.Transfers[0]
+		if tr.Conn != data || tr.Data.Match != MatchHostsOnly || tr.Mode != tc.mode || tr.Endpoint.IsValid() || tr.Final.Code != 226 {
+			t.Errorf("%s: transfer %+v", tc.name, tr)
+		}
+		if len(s.Data) != 1 || other.User == nil || other.User == any(s.Data[0]) {
+			t.Errorf("%s: data %+v, second session %T", tc.name, s.Data, other.User)
+		}
+	}
+}

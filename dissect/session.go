@@ -184,8 +184,9 @@ type DataConn struct {
 	// Match says how it was linked: MatchHosts (the negotiated port
 	// between the control connection's two hosts), MatchAdvertised (the
 	// address:port the 227/PORT/EPRT advertised, e.g. behind NAT),
-	// MatchDefaultPort (RFC 959's default data port, no PORT or PASV) or
-	// MatchInferred.
+	// MatchDefaultPort (RFC 959's default data port, no PORT or PASV),
+	// MatchHostsOnly (the capture cut the negotiated port off: the next
+	// connection between the two hosts) or MatchInferred.
 	Match string
 	// FromFTPServer is the direction of Conn in which the FTP server sends:
 	// FromServer for passive connections (the FTP client connects),
@@ -201,5 +202,6 @@ const (
 	MatchHosts       = "hosts"
 	MatchAdvertised  = "advertised"
 	MatchDefaultPort = "default-port"
+	MatchHostsOnly   = "hosts-only"
 	MatchInferred    = "inferred"
 )

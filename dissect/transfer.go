@@ -38,7 +38,8 @@ type Transfer struct {
 	Mode      string
 	// Endpoint is the negotiated data endpoint: the server's address:port
 	// from 227/229 for passive transfers, the client's from PORT/EPRT for
-	// active ones; invalid when nothing was negotiated.
+	// active ones; invalid when nothing was negotiated or the capture cut
+	// the endpoint off (a snap length: Data.Match is MatchHostsOnly).
 	Endpoint netip.AddrPort
 
 	// Conn is the linked data connection (nil if none appeared); Data is
