@@ -1,6 +1,9 @@
 package classify
 
 import (
+	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +161,29 @@ func TestEncryptedSessionWording(t *testing.T) {
 	}
 	says(t, "summary", brk.Summary, "The server reset the data connection of an encrypted download after 3,000 bytes; the control connection was encrypted, so whether the server replied with an error cannot be seen.")
 	says(t, "evidence", text, "the command that asked for it travelled encrypted on the control connection")
+}
+
+// A real PROT P session (classify/testdata/README.md): lftp against
+// pyftpdlib, download, upload and listing all succeeded. pyftpdlib ends
+// the download's data connection with close_notify and then a RST, no
+// FIN; the listing's with a FIN and then a RST. Neither is a break, and
+// the inferred transfers take their directions and sizes from the
+// application data: 200,000 bytes each way plus TLS 1.3's per-record
+// overhead and session tickets, never the handshakes.
+func TestTLSDataRealSession(t *testing.T) {
+	c := loadCapture(t, filepath.Join("testdata", "ftps-prot-p-lftp-pyftpdlib.pcap"), 2121)
+	s := c.session(t)
+	var got []string
+	for _, tr := range s.Transfers {
+		got = append(got, fmt.Sprintf("%s %d", tr.Direction, tr.Bytes()))
+	}
+	if want := []string{"download 200490", "upload 200240", "download 414"}; !slices.Equal(got, want) {
+		t.Errorf("transfers %v, want %v", got, want)
+	}
+	if !tlsOrderlyTeardown(s, s.Transfers[0]) {
+		t.Error("the download's close_notify and RST not taken as a TLS teardown")
+	}
+	for _, v := range breaksOf(c) {
+		t.Errorf("break %s %s: %s", v.Kind, v.Cause, v.Summary)
+	}
 }

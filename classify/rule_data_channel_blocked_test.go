@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -224,5 +225,23 @@ func TestForgedResetAnsweringDataSYN(t *testing.T) {
 				t.Errorf("%s %.2f %q, want middlebox-reset and %q", v.Cause, v.Confidence, v.Summary, tc.want)
 			}
 		})
+	}
+}
+
+// A real capture (classify/testdata/README.md): a router's nftables
+// "reject with tcp reset" answers curl's data SYNs to vsftpd's passive
+// ports in the server's name, one hop nearer than the server. Every break
+// is middlebox-reset; nothing is data-channel-blocked.
+func TestForgedDataResetRealCapture(t *testing.T) {
+	bs := breaksOf(loadCapture(t, filepath.Join("testdata", "forged-data-rst-curl-vsftpd.pcap")))
+	kinds := map[string]int{}
+	for _, v := range bs {
+		kinds[v.Kind]++
+		if v.Cause != "middlebox-reset" || v.Confidence < 0.75 || slices.Contains(v.Contributing, "data-channel-blocked") {
+			t.Errorf("%s break %s %.2f (contributing %v): %s", v.Kind, v.Cause, v.Confidence, v.Contributing, v.Summary)
+		}
+	}
+	if kinds[KindData] != 2 || kinds[KindControl] != 1 {
+		t.Errorf("breaks by kind %v, want 2 data and 1 control", kinds)
 	}
 }
