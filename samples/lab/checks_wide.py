@@ -461,49 +461,30 @@ def tls_side(conn, rec):
     return "client" if rec.src == conn.client else "server"
 
 
-def tls_teardown(d, recs):
-    """How a TLS data connection ended, asserted ordinary: FIN both ways
-    with no RST, or one side's close_notify (an alert record after the
-    handshake) then a RST with no FIN from it; returns a sentence."""
-    closes = d.closes()
-    resets = [(f, w) for f, w, k in closes if k == "RST"]
-    if not resets:
-        require(any(w == "client" and k == "FIN" for _, w, k in closes)
-                and any(w == "server" and k == "FIN" for _, w, k in closes),
-                f"TLS data connection {d.endpoint('client')} does not end FIN both ways")
-        return f"FIN both ways ({closes_text(d)})"
-    f, who = resets[0]
-    if any(w == who and k == "FIN" and fr < f for fr, w, k in closes):
-        return late_alert_reset(d, recs)
-    alerts = [r for r in recs if TLS_ALERT in r.content_types and tls_side(d, r) == who
-              and r.frame < f]
-    require(alerts, f"RST from {who} (frame {f}) on {d.endpoint('client')} with no close_notify before it")
-    return (f"the {who}'s close_notify alert (frame {alerts[-1].frame}) and then its "
-            f"RST without FIN (frame {f}): an ordinary TLS teardown, no data lost "
-            f"({closes_text(d)})")
-
-
-def late_alert_reset(conn, recs):
-    """A TLS connection's end, asserted ordinary: FIN both ways with no
-    RST, or a side that already sent its FIN resetting the peer's late
-    close_notify (vsftpd closes after 221, ProFTPD after a download; the
-    peer's alert then reaches a closed socket). Returns a sentence."""
+def tls_end(conn, recs, sender=None):
+    """How a TLS connection ended, asserted ordinary, as a sentence: FIN
+    both ways with no RST, or a RST that comes after a close_notify (an
+    alert record after the handshake) had ended the TLS session, from the
+    side that sent the data (sender) where there is one. Real stacks do
+    all of these: vsftpd closes after 221 and resets the client's late
+    close_notify; ProFTPD and Pure-FTPd reset after their own or the peer's
+    close_notify; a client may send close_notify and reset without FIN."""
     closes = conn.closes()
     resets = [(f, w) for f, w, k in closes if k == "RST"]
     if not resets:
         require({w for _, w, k in closes if k == "FIN"} == {"client", "server"},
-                "the control connection does not end FIN both ways")
+                f"{conn.endpoint('client')}: TLS connection does not end FIN both ways")
         return f"FIN both ways ({closes_text(conn)})"
     f, who = resets[0]
-    fin = next((fr for fr, w, k in closes if w == who and k == "FIN"), None)
-    peer_alert = [r for r in recs if TLS_ALERT in r.content_types and tls_side(conn, r) != who
-                  and fin is not None and fin < r.frame < f]
-    require(fin is not None and fin < f and peer_alert,
-            f"RST from the {who} on the control connection (frame {f}) is not an answer to a "
-            f"late close_notify after its own FIN")
-    return (f"the {who} closes first (FIN frame {fin}); the peer's close_notify alert "
-            f"(frame {peer_alert[0].frame}) reaches a closed socket and is answered by RST "
-            f"(frame {f}): an ordinary end, the session was over ({closes_text(conn)})")
+    alerts = [r for r in recs if TLS_ALERT in r.content_types and r.frame < f
+              and (sender is None or tls_side(conn, r) == sender)]
+    require(alerts, f"{conn.endpoint('client')}: RST from the {who} (frame {f}) with no "
+            f"close_notify from the {sender or 'either side'} before it")
+    fin = any(w == who and k == "FIN" and fr < f for fr, w, k in closes)
+    first = alerts[0]
+    return (f"the {tls_side(conn, first)}'s close_notify (frame {first.frame}) ends the TLS "
+            f"session, then the {who} resets (frame {f}{'' if fin else ', no FIN from it'}): an "
+            f"ordinary TLS teardown, nothing cut ({closes_text(conn)})")
 
 
 def ftps_clean(cap, implicit):
@@ -529,14 +510,13 @@ def ftps_clean(cap, implicit):
         notes.append(f"Implicit FTPS on port {port}: the client's first bytes are a TLS "
                      f"ClientHello (frame {hello.frame}); no FTP line is ever in clear.")
     else:
-        auth = next((c for c in s.commands() if c.verb == "AUTH"), None)
-        require(auth, "no AUTH command")
-        r = s.final_reply(auth)
-        require(r and r.verb == "234", f"AUTH not answered 234: {r}")
+        auths = [(c, s.final_reply(c)) for c in s.commands("AUTH")]
+        auth, r = next(((c, r) for c, r in auths if r and r.verb == "234"), (None, None))
+        require(auth, f"no AUTH answered 234: {s.timeline()}")
         notes.append(f"'{auth.show()}' (frame {auth.frame}) is answered '{r.verb} {r.arg}' "
                      f"(frame {r.frame}); everything after it on the control connection is TLS "
                      f"(TLS 1.2, so alerts are told apart from data by their record type).")
-    notes.append(f"Control connection: {late_alert_reset(s.conn, ctrl)}; the commands after the "
+    notes.append(f"Control connection: {tls_end(s.conn, ctrl)}; the commands after the "
                  f"handshake (PBSZ, PROT P, transfers, QUIT) cannot be read, so each data "
                  f"connection is listed as a transfer with no command, path or byte count, its "
                  f"direction taken from the application-data records after the TLS handshake.")
@@ -547,6 +527,7 @@ def ftps_clean(cap, implicit):
         sent = {w: sum(1 for r in dr if tls_side(d, r) == w and TLS_DATA in r.content_types)
                 for w in ("client", "server")}
         require(sent["client"] or sent["server"], f"no application data on {d.endpoint('client')}")
+        sender = "server" if sent["server"] >= sent["client"] else "client"
         cap.opaque_transfers.append({
             "session": s.index, "command": None, "path": None, "mode": "passive",
             "direction": "download" if sent["server"] >= sent["client"] else "upload",
@@ -555,7 +536,7 @@ def ftps_clean(cap, implicit):
                      f"handshake, then application-data records from the "
                      f"{'server' if sent['server'] >= sent['client'] else 'client'} "
                      f"({sent['server']} from the server, {sent['client']} from the client); its end: "
-                     + tls_teardown(d, dr) + ".")
+                     + tls_end(d, dr, sender) + ".")
     notes.append("No break: every connection ends as a healthy FTPS session does.")
     return [], [], notes
 
@@ -643,3 +624,11 @@ def c_capture_loss(cap):
                "reply that survives is an error. No break; verdicts on this capture rest on "
                "streams with gaps."]
     return [], [], notes
+
+
+@check("pureftpd-disk-full")
+def c_pureftpd_disk_full(cap):
+    return refused_transfer(cap, "permission-denied", {"STOR"})
+
+
+CHECKS["ftps-pureftpd"] = lambda cap: ftps_clean(cap, implicit=False)

@@ -12,7 +12,7 @@ SCENARIOS+=(
 	port-refused proftpd-port-refused pasv-unreached pasv-unreached-server-side retr-then-quit
 	ftps-vsftpd ftps-proftpd ftps-implicit ftps-lftp-vsftpd ftps-close-notify-rst
 	snaplen-pret-missing capture-loss rotated-client-abort
-	clean-proftpd-modes clean-pureftpd-modes
+	clean-proftpd-modes clean-pureftpd-modes pureftpd-disk-full ftps-pureftpd
 )
 
 SCENARIO_TOPOLOGY[clean-proftpd-modes]=two
@@ -396,4 +396,31 @@ scn_clean_pureftpd_modes() {
 	capture_stop
 	server_stop
 	expect_from_capture "Six sessions of $V_CURL against $V_PUREFTPD, each downloading small.bin and QUITting: EPSV, PASV (--disable-epsv), EPRT (-P), PORT (-P --disable-eprt) over IPv4, then EPSV and EPRT over IPv6; captured on the server's veth with $V_TCPDUMP."
+}
+
+scn_pureftpd_disk_full() {
+	# --maxdiskusagepct 1: uploads are refused once the file system holding
+	# the user's directory is more than 1 % full (the lab's always is): the
+	# server's "disk full" refusal without filling a disk.
+	pureftpd_start pureftpd-disk-full --maxdiskusagepct 1
+	cap_on client pcap
+	in_cli curl -sS --connect-timeout 30 -T "$W/cli/upload.bin" \
+		"ftp://$LAB_USER:$LAB_PASS@$SRV4/upload.bin" 2>>"$W/log/curl.err" &&
+		die "pureftpd-disk-full: the upload was accepted"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_CURL logs in to $V_PUREFTPD (--maxdiskusagepct 1, with the served file system more than 1 % full) and uploads upload.bin, which the server refuses; curl then QUITs; captured on the client's veth with $V_TCPDUMP."
+}
+
+scn_ftps_pureftpd() {
+	make_cert pureftpd
+	pureftpd_start ftps-pureftpd --tls 3 --certfile "$W/etc/pureftpd.pem"
+	cap_on client pcap
+	in_cli curl -sS --connect-timeout 30 --ssl-reqd -k --tls-max 1.2 -o "$W/dl/small.bin" \
+		"ftp://$LAB_USER:$LAB_PASS@$SRV4/small.bin" --next -sS --connect-timeout 30 --ssl-reqd -k \
+		--tls-max 1.2 -T "$W/cli/upload.bin" "ftp://$LAB_USER:$LAB_PASS@$SRV4/upload.bin" \
+		2>>"$W/log/curl.err" || die "ftps-pureftpd: curl failed"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_CURL (--ssl-reqd -k --tls-max 1.2) logs in to $V_PUREFTPD (--tls 3: TLS required on control and data; self-signed certificate made by $V_OPENSSL) with AUTH TLS and PROT P, downloads small.bin and uploads upload.bin, then QUITs; captured on the client's veth with $V_TCPDUMP."
 }
