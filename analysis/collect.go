@@ -120,7 +120,7 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 		}
 	}
 	for _, t := range s.Transfers {
-		rec.Transfers = append(rec.Transfers, transferOf(t))
+		rec.Transfers = append(rec.Transfers, transferOf(s, t))
 	}
 	col.sessions = append(col.sessions, rec)
 }
@@ -141,10 +141,10 @@ func firstLine(s string) string {
 	return s
 }
 
-func transferOf(t *dissect.Transfer) Transfer {
+func transferOf(s *dissect.Session, t *dissect.Transfer) Transfer {
 	out := Transfer{
 		Command: t.Cmd, Path: t.Path, Direction: t.Direction, Mode: t.Mode,
-		Bytes: t.Bytes(), Status: classify.TransferStatus(t), Start: t.At.Time(), End: t.At.Time(),
+		Bytes: t.Bytes(), Status: classify.TransferStatus(s, t), Start: t.At.Time(), End: t.At.Time(),
 		Frame: t.At.Frame, Input: t.At.Input, Inferred: t.Inferred,
 	}
 	if t.ExpectedBytes >= 0 {

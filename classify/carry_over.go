@@ -58,8 +58,8 @@ func dataCases(b *Case) []*Case {
 
 // waitingAt reports whether a transfer was still waiting for its final
 // reply when the control connection ended at end.
-func waitingAt(t *dissect.Transfer, end tcpflow.Seg) bool {
-	return t != nil && TransferStatus(t) != dissect.StatusComplete && (t.Final == nil || !t.Final.At.Before(end.Ref))
+func waitingAt(s *dissect.Session, t *dissect.Transfer, end tcpflow.Seg) bool {
+	return t != nil && TransferStatus(s, t) != dissect.StatusComplete && (t.Final == nil || !t.Final.At.Before(end.Ref))
 }
 
 // inherit words a data connection's finding f for the control
@@ -161,7 +161,7 @@ func afterServerCut(b *Case, own func(*Case) *Finding) *Finding {
 	}
 	for _, data := range dataCases(b) {
 		t := data.Transfer
-		if t == nil || !waitingAt(t, end) {
+		if t == nil || !waitingAt(b.Session, t, end) {
 			continue
 		}
 		cut := closedAt(data.Conn, data.ServerDir())

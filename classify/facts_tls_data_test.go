@@ -183,6 +183,11 @@ func TestTLSDataRealSession(t *testing.T) {
 	if !tlsOrderlyTeardown(s, s.Transfers[0]) {
 		t.Error("the download's close_notify and RST not taken as a TLS teardown")
 	}
+	for i, tr := range s.Transfers {
+		if st := TransferStatus(s, tr); st != dissect.StatusComplete {
+			t.Errorf("transfer %d is %s, want complete: a close_notify then RST ends a TLS transfer", i+1, st)
+		}
+	}
 	for _, v := range breaksOf(c) {
 		t.Errorf("break %s %s: %s", v.Kind, v.Cause, v.Summary)
 	}

@@ -220,16 +220,16 @@ func findBreaks(s *dissect.Session) []*Case {
 		out = append(out, &Case{Session: s, Kind: KindControl, Conn: s.Control, Refusal: dead, Why: why})
 	}
 	for _, t := range s.Transfers {
-		if TransferStatus(t) == dissect.StatusComplete || unfinishedAtEnd(s, t) || tlsOrderlyTeardown(s, t) {
+		if TransferStatus(s, t) == dissect.StatusComplete || unfinishedAtEnd(s, t) {
 			continue
 		}
-		b := &Case{Session: s, Kind: KindControl, Conn: s.Control, Transfer: t, Why: "transfer " + TransferStatus(t)}
+		b := &Case{Session: s, Kind: KindControl, Conn: s.Control, Transfer: t, Why: "transfer " + TransferStatus(s, t)}
 		// A transfer the server refused with a reply broke on the control
 		// connection (its data connection, if any, was fine); one whose
 		// data connection failed, was cut or aborted broke there.
 		// A transfer whose data connection carried bytes was not refused,
 		// whatever its final reply (a 421 or 451 after a stall).
-		refused := TransferStatus(t) == dissect.StatusFailed && t.Final != nil && t.Final.Valid && t.Final.Code != 425 &&
+		refused := TransferStatus(s, t) == dissect.StatusFailed && t.Final != nil && t.Final.Valid && t.Final.Code != 425 &&
 			t.Bytes() == 0
 		if t.Conn != nil && !refused {
 			b.Kind, b.Conn, b.Data = KindData, t.Conn, t.Data
@@ -273,7 +273,7 @@ func explainedBy(s *dissect.Session, why string, refused []*Refusal, dead *Refus
 			}
 		}
 		for _, t := range s.Transfers {
-			if r != nil && t.Final != nil && r.At == t.Final.At && TransferStatus(t) != dissect.StatusComplete {
+			if r != nil && t.Final != nil && r.At == t.Final.At && TransferStatus(s, t) != dissect.StatusComplete {
 				return true // the refused transfer is the break
 			}
 		}

@@ -62,7 +62,7 @@ func controlAfterBlackhole(b *Case) *Finding {
 		return nil
 	}
 	for _, data := range dataCases(b) {
-		if !waitingAt(data.Transfer, end) {
+		if !waitingAt(b.Session, data.Transfer, end) {
 			continue
 		}
 		f := stuckBlackhole(data)

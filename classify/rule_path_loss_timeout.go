@@ -139,7 +139,7 @@ func controlAfterDataLoss(b *Case) *Finding {
 		return nil
 	}
 	for _, data := range dataCases(b) {
-		if !waitingAt(data.Transfer, end) {
+		if !waitingAt(b.Session, data.Transfer, end) {
 			continue
 		}
 		f := pathLoss(data)

@@ -38,7 +38,7 @@ import (
 //     the announced size: the data itself proves the transfer.
 //  8. truncated: data flowed but the session ended before the server's
 //     final reply (control connection cut mid-transfer or capture ended).
-func TransferStatus(t *dissect.Transfer) string {
+func TransferStatus(s *dissect.Session, t *dissect.Transfer) string {
 	final := t.Final
 	if final != nil && !final.Valid {
 		final = nil // an invalid reply code confirms nothing
@@ -57,7 +57,7 @@ func TransferStatus(t *dissect.Transfer) string {
 		return dissect.StatusFailed
 	}
 	want := t.WantBytes()
-	if data && (resetBeforeEOF(t) || (want >= 0 && t.Bytes() < want && dataEndSeen(t))) {
+	if data && ((resetBeforeEOF(t) && !tlsOrderlyTeardown(s, t)) || (want >= 0 && t.Bytes() < want && dataEndSeen(t))) {
 		return dissect.StatusTruncated
 	}
 	if final != nil && final.Code >= 200 && final.Code < 300 {

@@ -69,7 +69,7 @@ func TestTransferStatus(t *testing.T) {
 		tr.Inferred = tt.inferred
 		tr.ExpectedBytes = tt.expected
 		tr.Sender = tcpflow.FromServer
-		if got := TransferStatus(&tr); got != tt.want {
+		if got := TransferStatus(&dissect.Session{}, &tr); got != tt.want {
 			t.Errorf("%s: TransferStatus = %s, want %s", tt.name, got, tt.want)
 		}
 	}

@@ -114,7 +114,7 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 func (m *Metrics) Session(s *dissect.Session) {
 	m.sessions.Inc()
 	for _, t := range s.Transfers {
-		st := classify.TransferStatus(t)
+		st := classify.TransferStatus(s, t)
 		m.transfers.WithLabelValues(t.Direction, st).Inc()
 		m.transferBytes.WithLabelValues(t.Direction, st).Add(float64(t.Bytes()))
 	}
