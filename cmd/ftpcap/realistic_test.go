@@ -345,3 +345,51 @@ func (idx windowIndex) find(endpoint string, at time.Time) (int, bool) {
 	}
 	return best, best >= 0
 }
+
+// TestVolumeScoreCounts checks the scorer itself on a made-up plan and
+// result: attribution by address and window, right, wrong, missed, false.
+func TestVolumeScoreCounts(t *testing.T) {
+	brk := func(cls, cause, kind string) expectedBreak {
+		return expectedBreak{Class: cls, Cause: cause, Kind: kind}
+	}
+	plan := &volumePlan{Sessions: []plannedSession{
+		{Index: 0, Client: "curl", Server: "vsftpd", Outcome: "missing-file", ClientAddr: "198.51.100.100", Start: 100, End: 101,
+			Expected: []expectedBreak{brk("server-policy", "file-unavailable", "control")}},
+		{Index: 1, Client: "curl", Server: "vsftpd", Outcome: "clean-download", ClientAddr: "198.51.100.100", Start: 101, End: 102},
+		{Index: 2, Client: "lftp", Server: "proftpd", Outcome: "server-killed", ClientAddr: "2001:db8:1::101", Start: 100, End: 103,
+			Expected: []expectedBreak{brk("server-policy", "server-close", "data"), brk("server-policy", "server-close", "control")}},
+		{Index: 3, Client: "wget", Server: "proftpd", Outcome: "client-killed", ClientAddr: "198.51.100.102", Start: 100, End: 103,
+			Injected: "FAILED: the transfer ended before the kill, nothing killed",
+			Expected: []expectedBreak{brk("client", "client-abort", "data")}},
+	}}
+	at := func(sec float64) time.Time { return unixTime(sec) }
+	res := &analysis.Result{
+		Sessions: []analysis.Session{
+			{ID: "S1", Client: "198.51.100.100:40000", Start: at(100.1)},
+			{ID: "S2", Client: "198.51.100.100:40002", Start: at(101.2)},
+			{ID: "S3", Client: "[2001:db8:1::101]:40004", Start: at(100.5)},
+			{ID: "S4", Client: "198.51.100.102:40006", Start: at(100.5)},
+		},
+		Breaks: []analysis.Verdict{
+			{Session: "S1", Connection: analysis.ConnRef{Kind: "control"}, Cause: "file-unavailable", Time: at(100.5)},
+			{Session: "S2", Connection: analysis.ConnRef{Kind: "control"}, Cause: "client-abort", Time: at(101.9)},
+			{Session: "S3", Connection: analysis.ConnRef{Kind: "data"}, Cause: "unexplained", Time: at(102)},
+			// Not scored: the kill could not be made.
+			{Session: "S4", Connection: analysis.ConnRef{Kind: "data"}, Cause: "server-close", Time: at(102)},
+			// No session: found by its connection's client and time.
+			{Connection: analysis.ConnRef{Kind: "data", Client: "198.51.100.100:40010"}, Cause: "server-reset", Time: at(100.9)},
+			// From an address no planned session used.
+			{Connection: analysis.ConnRef{Kind: "control", Client: "192.0.2.9:40000"}, Cause: "unexplained", Time: at(100.9)},
+		},
+	}
+	sc := scoreBreaks(plan, res)
+	got := fmt.Sprintf("expected %d right %d wrong %d missed %d; false clean %d extra %d outside %d; ok %d; not scored %d",
+		sc.expected, sc.right, sc.wrong, sc.missed, sc.falseClean, sc.falseExtra, sc.unattributed, sc.sessionsOK, sc.notScored)
+	want := "expected 3 right 1 wrong 1 missed 1; false clean 1 extra 1 outside 1; ok 0; not scored 1"
+	if got != want {
+		t.Errorf("score:\n got %s\nwant %s", got, want)
+	}
+	if n := sc.mechanisms["lftp × proftpd × server-killed, control: planned server-close → (no break)"]; n != 1 {
+		t.Errorf("missed control break counted %d times under its mechanism, want 1", n)
+	}
+}

@@ -17,6 +17,9 @@ looks at the FTP replies and at who closed the data connection first:
                         on the first control connection
   server-killed         the server closed a data connection first, no 226
                         on the first control connection
+  server-killed-upload  the server reset a data connection (the client's
+                        FIN before it is the end of the file), no 226 on
+                        the first control connection
 
 and prints the sessions that do not hold, with what they show. Exit
 status 1 if any.
@@ -46,7 +49,7 @@ def packets(capture):
 def facts(pkts, client):
     """What one session's packets show."""
     f = {"codes": [], "after_pass": [], "greetings": [], "data_closer": None,
-         "first_ctrl_226": False}
+         "data_reset_by_server": False, "first_ctrl_226": False}
     ctrl_seen = []
     last_cmd = {}
     for p in pkts:
@@ -65,8 +68,11 @@ def facts(pkts, client):
                 f["greetings"].append(p["code"])
             if p["code"] == "226" and ctrl_seen and conn == ctrl_seen[0]:
                 f["first_ctrl_226"] = True
-        if sport != "21" and cport != "21" and (p["fin"] or p["rst"]) and f["data_closer"] is None:
-            f["data_closer"] = "client" if p["src"] == client else "server"
+        if sport != "21" and cport != "21":
+            if (p["fin"] or p["rst"]) and f["data_closer"] is None:
+                f["data_closer"] = "client" if p["src"] == client else "server"
+            if p["rst"] and p["src"] != client:
+                f["data_reset_by_server"] = True
     return f
 
 
@@ -86,6 +92,8 @@ def holds(outcome, f):
         return f["data_closer"] == "client" and not f["first_ctrl_226"]
     if outcome == "server-killed":
         return f["data_closer"] == "server" and not f["first_ctrl_226"]
+    if outcome == "server-killed-upload":
+        return f["data_reset_by_server"] and not f["first_ctrl_226"]
     return False
 
 

@@ -50,14 +50,19 @@ OUTCOMES = {
     "too-many-connections": 7,
     "client-killed": 9,
     "server-killed": 9,
+    "server-killed-upload": 4,
 }
 
-UPLOADS = ("clean-upload", "missing-dir-upload", "permission-denied")
+UPLOADS = ("clean-upload", "missing-dir-upload", "permission-denied", "server-killed-upload")
 
 
 def can(client, outcome):
-    """wget does not upload."""
-    return not (client == "wget" and outcome in UPLOADS)
+    """wget does not upload. lftp resumes an upload cut by the server (REST,
+    which ProFTPD refuses with 451, then the whole file again): more than
+    the one failure planned, so it is not planned."""
+    if client == "wget" and outcome in UPLOADS:
+        return False
+    return not (client == "lftp" and outcome == "server-killed-upload")
 
 
 def brk(cls, cause, kind="control"):
@@ -89,6 +94,9 @@ def expected_breaks(client, server, outcome):
       mid-download (throttled, nothing unread in their receive buffers):
       the data connection ends with FIN short of the announced size and
       the control connection with FIN and no final reply (one each).
+    - server-killed-upload: the same mid-upload: the server's receive
+      buffer holds data it never read, so its kernel resets the data
+      connection; the control connection ends with FIN and no final reply.
     """
     if outcome.startswith("clean-"):
         return []
@@ -108,6 +116,8 @@ def expected_breaks(client, server, outcome):
         return [brk("client", "client-abort", "data"), brk("client", "client-abort")]
     if outcome == "server-killed":
         return [brk("server-policy", "server-close", "data"), brk("server-policy", "server-close")]
+    if outcome == "server-killed-upload":
+        return [brk("server-policy", "server-reset", "data"), brk("server-policy", "server-close")]
     raise ValueError(outcome)
 
 
@@ -126,11 +136,13 @@ def path_for(index, outcome, rnd):
         return "ro/s%05d.txt" % index
     if outcome in ("client-killed", "server-killed"):
         return "pub/slow.txt"
+    if outcome == "server-killed-upload":
+        return "up/k%05d.txt" % index
     return "pub/f2k.txt"
 
 
 def instance(outcome):
-    if outcome in ("client-killed", "server-killed"):
+    if outcome in ("client-killed", "server-killed", "server-killed-upload"):
         return "slow"
     if outcome == "too-many-connections":
         return "full"

@@ -5,7 +5,9 @@
 # router into one pcap, with the fixed-seed plan that says what each
 # session was meant to do and which break it must show. See README.md.
 #
-#   run.sh [-n SESSIONS] [-s SEED] [-j SLOTS] [-o DIR] [-b NAME -z]
+#   run.sh [-n SESSIONS] [-s SEED] [-j SLOTS] [-o DIR] [-b NAME -z] [-p PLAN]
+#
+# -p runs an existing plan (plan.py's output) instead of making one.
 #
 # Writes DIR/realistic.pcap and DIR/plan.json (default DIR: realistic-data/
 # at the repository root), or with -z DIR/NAME.pcap.gz and DIR/NAME.plan.json
@@ -23,7 +25,8 @@ SLOTS=${REALISTIC_SLOTS:-10}
 OUT=${REALISTIC_OUT:-$REPO/realistic-data}
 NAME=realistic
 GZIP=0
-while getopts "n:s:j:o:b:z" opt; do
+PLAN=
+while getopts "n:s:j:o:b:zp:" opt; do
 	case $opt in
 	n) N=$OPTARG ;;
 	s) SEED=$OPTARG ;;
@@ -31,6 +34,7 @@ while getopts "n:s:j:o:b:z" opt; do
 	o) OUT=$OPTARG ;;
 	b) NAME=$OPTARG ;;
 	z) GZIP=1 ;;
+	p) PLAN=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -86,8 +90,15 @@ chmod 755 "$W"
 vol_fetch_debs
 vol_ensure_user "$W/srv/pureftpd"
 
-log "plan: $N sessions, seed $SEED, $SLOTS slots"
-/usr/bin/python3 "$VOL_DIR/plan.py" -n "$N" -s "$SEED" -j "$SLOTS" >"$W/plan.json"
+if [[ -n $PLAN ]]; then
+	cp "$PLAN" "$W/plan.json"
+	SLOTS=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["slots"])' "$PLAN")
+	N=$(/usr/bin/python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["sessions"]))' "$PLAN")
+	log "plan: $PLAN, $N sessions, $SLOTS slots"
+else
+	log "plan: $N sessions, seed $SEED, $SLOTS slots"
+	/usr/bin/python3 "$VOL_DIR/plan.py" -n "$N" -s "$SEED" -j "$SLOTS" >"$W/plan.json"
+fi
 
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -9,7 +9,8 @@ slot's address and the recorded start and end times identify every
 connection of a session in the capture. Failures are injected as planned:
 a wrong password, a missing file or folder, a read-only folder, a second
 connection where the server allows one per address, SIGKILL of the client
-or of the server's session processes mid-download. The output is the plan
+or of the server's session processes mid-download, SIGKILL of the server's
+session processes mid-upload. The output is the plan
 with, per session, the slot, the client address, start and end (Unix
 seconds), the client's exit status and what was injected ("FAILED: ..."
 when the injection could not be made, e.g. the transfer was over before
@@ -46,8 +47,11 @@ def url_host(addr):
     return "[%s]" % addr if ":" in addr else addr
 
 
+KILLS = ("client-killed", "server-killed", "server-killed-upload")
+
+
 def action_of(outcome):
-    if outcome in ("clean-upload", "missing-dir-upload", "permission-denied"):
+    if outcome in ("clean-upload", "missing-dir-upload", "permission-denied", "server-killed-upload"):
         return "put"
     if outcome == "clean-list":
         return "list"
@@ -63,7 +67,10 @@ class Session:
         self.work = work
         self.action = action_of(plan["outcome"])
         self.password = WRONG if plan["outcome"] == "wrong-password" else PASSWORD
-        self.local = os.path.join(work, "upload.txt")
+        # A transfer to be killed must last: 400,000 bytes at the slow
+        # instances' 40 kB/s.
+        big = plan["outcome"] == "server-killed-upload"
+        self.local = os.path.join(work, "upload-big.txt" if big else "upload.txt")
 
     def argv(self):
         """(argv, stdin text) for the planned client."""
@@ -156,12 +163,15 @@ def client_sockets(ns):
     return [line for line in out.splitlines() if line.strip()]
 
 
-def data_connection_up(ns):
-    """An established connection that is not the control connection."""
-    out = ns_exec(ns, ["ss", "-Htn", "state", "established"]).stdout
-    for line in out.splitlines():
+def data_connection_up(addr):
+    """A data connection with client addr still carries a transfer, seen
+    from the server: established, or (an upload the client has finished
+    writing) half-closed by the client while the server still reads what
+    its receive buffer holds."""
+    for line in server_sockets(addr).splitlines():
         f = line.split()
-        if len(f) >= 4 and not f[-2].endswith(":21") and not f[-1].endswith(":21"):
+        if len(f) >= 5 and f[0] in ("ESTAB", "CLOSE-WAIT") and \
+                not f[-2].endswith(":21") and not f[-1].endswith(":21"):
             return True
     return False
 
@@ -231,7 +241,7 @@ def run_session(plan, slot, work, server_pids, log):
     if stdin is not None:
         proc.stdin.write(stdin)
         proc.stdin.close()
-    if plan["outcome"] in ("client-killed", "server-killed"):
+    if plan["outcome"] in KILLS:
         rec["injected"] = inject_kill(plan, proc, ns, addr, server_pids)
     try:
         rec["rc"] = proc.wait(timeout=CLIENT_TIMEOUT)
@@ -250,17 +260,18 @@ def run_session(plan, slot, work, server_pids, log):
 
 
 def inject_kill(plan, proc, ns, addr, server_pids):
-    """Kill the client or the server's session mid-download; the text says
+    """Kill the client or the server's session mid-transfer; the text says
     what was done, and starts with "FAILED" when nothing was killed (the
     transfer was not seen running), so the session is not scored."""
-    if not wait_for(lambda: data_connection_up(ns), 10):
+    if not wait_for(lambda: data_connection_up(addr), 10):
         return "FAILED: no data connection within 10 s, nothing killed"
     time.sleep(0.6)  # some data flows first
-    if not data_connection_up(ns):
+    if not data_connection_up(addr):
         return "FAILED: the transfer ended before the kill, nothing killed"
     if plan["outcome"] == "client-killed":
         proc.send_signal(signal.SIGKILL)
         return "SIGKILL to the client mid-download"
+    what = "upload" if plan["outcome"] == "server-killed-upload" else "download"
     pids = server_session_pids(addr, server_pids)
     if not pids:
         return "FAILED: no server session process found, nothing killed"
@@ -271,7 +282,7 @@ def inject_kill(plan, proc, ns, addr, server_pids):
         os.kill(pid, signal.SIGSTOP)
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
-    return "SIGKILL to the server session processes %s mid-download" % pids
+    return "SIGKILL to the server session processes %s mid-%s" % (pids, what)
 
 
 def main(argv):
@@ -299,6 +310,9 @@ def main(argv):
         os.makedirs(work, exist_ok=True)
         with open(os.path.join(work, "upload.txt"), "w") as f:
             f.write("".join("upload line %d from slot %d\n" % (i, slot) for i in range(1500)))
+        with open(os.path.join(work, "upload-big.txt"), "w") as f:
+            text = "".join("long upload line %d from slot %d\n" % (i, slot) for i in range(12000))
+            f.write(text[:400000])
         while True:
             try:
                 s = todo.get_nowait()
