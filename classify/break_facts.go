@@ -31,8 +31,19 @@ func sawErrorBefore(b *Case, at tcpflow.Ref) bool {
 // RST at at is teardown noise.
 func endedCleanlyBefore(b *Case, at tcpflow.Ref) bool {
 	if b.Transfer != nil || b.Kind == KindData {
-		fin := b.Conn.Half[senderDir(b)].FIN
-		return !fin.IsZero() && fin.Before(at)
+		sender := senderDir(b)
+		fin := b.Conn.Half[sender].FIN
+		if fin.IsZero() || !fin.Before(at) {
+			return false
+		}
+		if t := b.Transfer; t != nil && !confirmed(t) && closedAt(b.Conn, sender.Other()) == at {
+			// The receiver reset after the end of the file, and the
+			// server never confirmed the transfer: a receiver that
+			// closes with data unread resets (RFC 2525 §2.17), so the
+			// file did not all reach it (a server killed mid-upload).
+			return false
+		}
+		return true
 	}
 	return quitAnswered(b.Session)
 }
@@ -51,4 +62,9 @@ func bytesOf(t *dissect.Transfer) string {
 		return fmtInt(t.Bytes()) + " of " + count(t.ExpectedBytes, "byte")
 	}
 	return count(t.Bytes(), "byte")
+}
+
+// confirmed: the server's final reply to the transfer was 2xx.
+func confirmed(t *dissect.Transfer) bool {
+	return t.Final != nil && t.Final.Valid && t.Final.Code >= 200 && t.Final.Code < 300
 }

@@ -50,6 +50,13 @@ func init() {
 				if forgedEndedBefore(b, end.Ref) {
 					return nil // a forged reset had ended the connection: the close follows from it
 				}
+				if t := b.Transfer; t != nil && b.Kind == KindData && senderDir(b) == cd &&
+					(t.WantBytes() < 0 || t.Bytes() >= t.WantBytes()) {
+					// The client sends (an upload): its FIN is the end of
+					// the file (RFC 959 §3.4.1, stream mode), not an abort,
+					// unless it came short of an announced size.
+					return nil
+				}
 				what = "closed"
 			}
 			if sawErrorBefore(b, end.Ref) || endedCleanlyBefore(b, end.Ref) {

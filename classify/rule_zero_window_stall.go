@@ -53,8 +53,9 @@ func zeroWindowStall(b *Case) (*Finding, tcpflow.Ref) {
 // givingUp is the first sign that one side gave up on a transfer.
 type givingUp struct {
 	at   tcpflow.Ref
-	text string   // the summary's clause: "the client reset the connection"
-	ev   Evidence // the packet that shows it
+	by   tcpflow.Dir // the side of the connection that gave up
+	text string      // the summary's clause: "the client reset the connection"
+	ev   Evidence    // the packet that shows it
 }
 
 // zeroWindowStallBy checks whether somebody gave up while receiver r's
@@ -73,6 +74,15 @@ func zeroWindowStallBy(b *Case, r tcpflow.Dir) *Finding {
 	gave, ok := firstGivingUp(b, tr.ZeroWinSince)
 	if !ok || (!reopen.IsZero() && !gave.at.Before(reopen)) {
 		return nil // nobody gave up, or only after the window had reopened
+	}
+	if gave.by == r && !longStall(tr, gave.at) {
+		// The receiver ended it itself, soon after its window shut: a
+		// process that closes (or dies) with unread data resets the
+		// connection (RFC 2525 §2.17), and a receiver reading slowly
+		// (a rate-limited server) is at zero often. Nothing shows the
+		// sender waiting out a stall: the receiver's end is judged by
+		// the rules for resets and closes.
+		return nil
 	}
 	// How long the window stayed at zero: until it reopened, or until the
 	// connection ended with it still shut.
@@ -132,7 +142,7 @@ func firstGivingUp(b *Case, since tcpflow.Ref) (givingUp, bool) {
 		}
 	}
 	if end, ok := teardownAfter(c, since); ok {
-		take(givingUp{at: end.Ref, text: fmt.Sprintf("the %s %s the connection", ftpRole(b, end.Dir), endedHow(end)),
+		take(givingUp{at: end.Ref, by: end.Dir, text: fmt.Sprintf("the %s %s the connection", ftpRole(b, end.Dir), endedHow(end)),
 			ev: endSegEvidence(c, end, "end of the connection")})
 	}
 	s := b.Session
@@ -142,11 +152,11 @@ func firstGivingUp(b *Case, since tcpflow.Ref) (givingUp, bool) {
 	for i := range s.Log {
 		e := &s.Log[i]
 		if cmd := e.Cmd; cmd != nil && cmd.Verb == "ABOR" && !cmd.At.Before(since) {
-			take(givingUp{at: cmd.At, text: fmt.Sprintf("the client sent ABOR (frame %d)", cmd.At.Frame), ev: cmdEvidence(cmd)})
+			take(givingUp{at: cmd.At, by: b.ServerDir().Other(), text: fmt.Sprintf("the client sent ABOR (frame %d)", cmd.At.Frame), ev: cmdEvidence(cmd)})
 		}
 		for j := range e.Replies {
 			if r := &e.Replies[j]; r.Valid && r.Code >= 400 && !r.At.Before(since) {
-				take(givingUp{at: r.At, text: fmt.Sprintf("the server gave up with %d %s on the control connection (frame %d)", r.Code, quote(r.Text), r.At.Frame),
+				take(givingUp{at: r.At, by: b.ServerDir(), text: fmt.Sprintf("the server gave up with %d %s on the control connection (frame %d)", r.Code, quote(r.Text), r.At.Frame),
 					ev: replyEvidence(e.Cmd, r)})
 			}
 		}
@@ -156,8 +166,26 @@ func firstGivingUp(b *Case, since tcpflow.Ref) (givingUp, bool) {
 		if end.Dir == tcpflow.FromServer {
 			who = "server"
 		}
-		take(givingUp{at: end.Ref, text: fmt.Sprintf("the %s %s the control connection (frame %d)", who, endedHow(end), end.Frame),
+		by := b.ServerDir().Other() // the FTP client's side of b's connection
+		if end.Dir == tcpflow.FromServer {
+			by = b.ServerDir()
+		}
+		take(givingUp{at: end.Ref, by: by, text: fmt.Sprintf("the %s %s the control connection (frame %d)", who, endedHow(end), end.Frame),
 			ev: endSegEvidence(s.Control, end, "end of the control connection")})
 	}
 	return best, found
+}
+
+// A stall a receiver ends itself is the story only when it lasted: the
+// sender's persist timer backed off several times (RFC 1122 §4.2.2.17;
+// Linux probes at 0.2, 0.6, 1.4, 3, 6.2 s…) over seconds of zero window.
+const (
+	longStallProbes = 3
+	longStallFor    = 5 * time.Second
+)
+
+// longStall: the window had been shut long enough, with enough probes
+// unanswered, by at, that the receiver plainly stopped reading.
+func longStall(tr *tcpflow.Traffic, at tcpflow.Ref) bool {
+	return tr.ZeroWinProbes >= longStallProbes && time.Duration(at.TS-tr.ZeroWinSince.TS) >= longStallFor
 }

@@ -36,13 +36,20 @@ func TestZeroWindowStall(t *testing.T) {
 			ctl.closeBoth(cl, time.Millisecond)
 		}, cause: "zero-window-stall", conf: 0.85,
 			summary: "then the server reset the connection"},
-		{name: "one probe, short", script: func(ctl, data *sconn) {
+		{name: "one probe, then the receiver resets: its own end, not a stall waited out", script: func(ctl, data *sconn) {
 			data.bulk(sv, 30000, 100*time.Microsecond)
 			data.shutWindow(cl, time.Millisecond)
 			data.linuxProbes(sv, 1)
 			data.rst(cl, 10*time.Millisecond)
 			ctl.closeBoth(cl, time.Millisecond)
-		}, cause: "zero-window-stall", conf: 0.75, summary: "probed it once"},
+		}, cause: "client-abort"},
+		{name: "a rate-limited server killed mid-upload: its reset 1.3 s into a zero window", script: func(ctl, data *sconn) {
+			data.bulk(cl, 30000, 100*time.Microsecond)
+			data.shutWindow(sv, time.Millisecond)
+			data.linuxProbes(cl, 2)
+			data.rst(sv, 600*time.Millisecond)
+			ctl.closeBoth(sv, time.Millisecond)
+		}, cause: "server-reset"},
 		{name: "no probe: not a stall", script: func(ctl, data *sconn) {
 			data.bulk(sv, 30000, 100*time.Microsecond)
 			data.shutWindow(cl, time.Millisecond)

@@ -348,3 +348,25 @@ func TestServerKilledMidDownload(t *testing.T) {
 		})
 	}
 }
+
+// TestServerKilledAfterUploadEOF: the client sent the whole file and its
+// FIN (the end of the file in stream mode); the rate-limited server had
+// not read it all when it was killed, so its kernel reset the data
+// connection with data unread, and closed the control connection with no
+// reply. The client's FIN is no abort; the server's reset is the break.
+func TestServerKilledAfterUploadEOF(t *testing.T) {
+	s := newNetScript(t)
+	c := loggedInControl(s)
+	c.exchange("EPSV", 2*time.Millisecond, "229 Entering Extended Passive Mode (|||30000|)")
+	d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+	c.exchange("STOR up/k.txt", 2*time.Millisecond, "150 Ok to send data.")
+	d.bulk(tcpflow.FromClient, 400000, 100*time.Microsecond)
+	d.fin(tcpflow.FromClient, time.Millisecond)
+	d.rst(tcpflow.FromServer, 2*time.Second)
+	c.fin(tcpflow.FromServer, time.Millisecond)
+	c.fin(tcpflow.FromClient, 40*time.Millisecond)
+	vs := s.finish().judge()
+	if got, want := causesOf(vs), []string{"control:server-close", "data:server-reset"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("breaks %v, want %v:\n%s", got, want, verdictLines(vs))
+	}
+}
