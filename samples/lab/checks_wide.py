@@ -674,3 +674,4 @@ def c_lftp_mlsd_ipv6(cap):
                        f"{r.frame}): a probe of what the server supports, and the session goes on. "
                        for c, r in refused)]
     return [], [], notes
+CHECKS["ftps-implicit-proftpd"] = lambda cap: ftps_clean(cap, implicit=True)
