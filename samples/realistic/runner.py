@@ -313,7 +313,7 @@ def run_session(plan, slot, work, tools, server_pids, log):
     block = None
     if plan["outcome"] == "data-blocked":
         block = block_data(addr, plan["server_addr"])
-        rec["injected"] = "router drops the client's data SYNs (nft rule %s)" % block
+        rec["injected"] = "the server host's firewall drops the client's data SYNs (nft rule %s)" % block
     rec["start"] = round(time.time(), 6)
     if plan["outcome"] == "too-many-connections":
         # The server must have let go of this address's last session (its
