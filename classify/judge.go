@@ -256,8 +256,9 @@ func findBreaks(s *dissect.Session, ctx *Context) []*Case {
 }
 
 // explainedBy: the control connection's break is only the client leaving
-// after a refusal or a data channel that never worked, which are breaks of
-// their own: one break, not two.
+// after a refusal, a data connection that never connected or a data
+// channel that never worked, which are breaks of their own: one break,
+// not two.
 func explainedBy(s *dissect.Session, why string, refused []*Refusal, dead *Refusal) bool {
 	switch why {
 	case whyLeftAfterError:
@@ -276,7 +277,11 @@ func explainedBy(s *dissect.Session, why string, refused []*Refusal, dead *Refus
 			}
 		}
 	case whyLeftAfterDataFailed:
-		return dead != nil
+		// The data connection that never connected is a break of its
+		// own (a transfer's, or an unclaimed data connection's); the
+		// client leaving after it, with every command answered, is the
+		// same failure, not a second one.
+		return true
 	}
 	return false
 }
