@@ -446,12 +446,25 @@ func startsTransfer(r *Reply) bool { return r.Valid && (r.Code == 125 || r.Code 
 // receive r, -1 if none can.
 func (ctl *control) answered(r *Reply) int {
 	for i, p := range ctl.pending {
+		if p.started && syntaxError(r) && i+1 < len(ctl.pending) {
+			// A transfer in progress is not what a 500-504 is about: a
+			// server reading commands during a transfer (ABOR, STAT)
+			// answers the command it could not parse (Pure-FTPd's "500
+			// Unknown command" to an ABOR whose Telnet IP/Synch garbled
+			// it); a transfer fails with 4xx or 55x.
+			continue
+		}
 		if p.accepts(r) {
 			return i
 		}
 	}
 	return -1
 }
+
+// syntaxError: a 500-504 (RFC 959 §4.2: syntax error, command
+// unrecognised, not implemented, bad sequence, parameter not
+// implemented).
+func syntaxError(r *Reply) bool { return r.Valid && r.Code >= 500 && r.Code <= 504 }
 
 // unsolicited logs a reply that answers no command, with an anomaly unless
 // key is "".
