@@ -133,7 +133,7 @@ func runVariants(t *testing.T, pcapPath, planPath string) {
 	t.Logf("whole capture: %d of %d planned sessions fully right; the model judges those", base.judged(), len(plan.Sessions))
 	for _, v := range captureVariants {
 		t.Run(v.name, func(t *testing.T) {
-			d := deriveVariant(t, pcapPath, t.TempDir(), v)
+			d := deriveVariant(t, pcapPath, variantDir(t, v), v)
 			res := analyseVariant(t, d.paths)
 			var m *modelCheck
 			switch {
@@ -153,6 +153,23 @@ func runVariants(t *testing.T, pcapPath, planPath string) {
 			}
 		})
 	}
+}
+
+// variantDir is where a variant is written: a temporary folder, or
+// $FTPCAP_VARIANTS/<name> to keep the files for ftpcap analyze and tshark.
+func variantDir(t *testing.T, v variant) string {
+	keep := os.Getenv("FTPCAP_VARIANTS")
+	if keep == "" {
+		return t.TempDir()
+	}
+	dir := filepath.Join(keep, v.name)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func analyseVariant(t *testing.T, paths []string) *analysis.Result {
@@ -298,10 +315,13 @@ type derivedCapture struct {
 	frames int64 // frames in the original
 	// deleted: the TCP frames a loss variant deleted.
 	deleted []*frameFacts
-	// cutReplies: server control segments where the snap length cut a
-	// 4xx/5xx reply line short (its text is not all there).
-	cutReplies []*frameFacts
-	cut        int64 // packets the snap length shortened
+	// cutErrors: server control segments where the snap length cut a
+	// 4xx/5xx reply line short (its text is not all there). cutSizes:
+	// control segments where it cut a line that tells a transfer's size
+	// (150 and 213 replies, which announce it; RETR and SIZE, whose
+	// arguments tie a 213 to the transfer).
+	cutErrors, cutSizes []*frameFacts
+	cut                 int64 // packets the snap length shortened
 	// kept: the original frame number of each frame a loss variant kept,
 	// so evidence is quoted in the original's numbering.
 	kept []int64
@@ -320,7 +340,8 @@ func (d *derivedCapture) describe() string {
 	case d.v.rotate > 0:
 		return fmt.Sprintf("%d frames in %d files of at most %d packets", d.frames, len(d.paths), d.v.rotate)
 	case d.v.snap > 0:
-		return fmt.Sprintf("snap length %d: %d of %d frames cut, %d of them server error replies cut short", d.v.snap, d.cut, d.frames, len(d.cutReplies))
+		return fmt.Sprintf("snap length %d: %d of %d frames cut; %d server error replies and %d size-telling lines (150, 213, RETR, SIZE) cut short",
+			d.v.snap, d.cut, d.frames, len(d.cutErrors), len(d.cutSizes))
 	}
 	deciding := 0
 	for _, f := range d.deleted {
@@ -381,8 +402,11 @@ func deriveVariant(t *testing.T, src, dir string, v variant) *derivedCapture {
 			d.cut++
 			if f, ok := decodeFrame(data, r.LinkType(), d.frames, ci.Timestamp); ok {
 				f.kept = max(0, len(f.payload)-(len(data)-v.snap))
-				if f.src.Port() == 21 && cutsErrorReply(f.payload, f.kept) {
-					d.cutReplies = append(d.cutReplies, f)
+				if f.src.Port() == 21 && cutsLine(f.payload, f.kept, isErrorReply) {
+					d.cutErrors = append(d.cutErrors, f)
+				}
+				if f.control() && cutsLine(f.payload, f.kept, tellsSize) {
+					d.cutSizes = append(d.cutSizes, f)
 				}
 			}
 			data = data[:v.snap]
@@ -401,20 +425,33 @@ func deriveVariant(t *testing.T, src, dir string, v variant) *derivedCapture {
 	return d
 }
 
-// cutsErrorReply: a 4xx/5xx reply line in payload ends beyond the kept
-// bytes, so its text is not all in the variant.
-func cutsErrorReply(payload []byte, kept int) bool {
+// cutsLine: a line of payload that matches ends beyond the kept bytes, so
+// its text is not all in the variant.
+func cutsLine(payload []byte, kept int, matches func(line []byte) bool) bool {
 	for start := 0; start < len(payload); {
 		end := len(payload)
 		if i := strings.Index(string(payload[start:]), "\n"); i >= 0 {
 			end = start + i + 1
 		}
 		line := payload[start:end]
-		if end > kept && len(line) >= 4 && (line[0] == '4' || line[0] == '5') &&
-			isDigit(line[1]) && isDigit(line[2]) && (line[3] == ' ' || line[3] == '-') {
+		if end > kept && matches(line) {
 			return true
 		}
 		start = end
+	}
+	return false
+}
+
+func isErrorReply(line []byte) bool {
+	return len(line) >= 4 && (line[0] == '4' || line[0] == '5') && isDigit(line[1]) && isDigit(line[2]) &&
+		(line[3] == ' ' || line[3] == '-')
+}
+
+func tellsSize(line []byte) bool {
+	for _, prefix := range []string{"150", "213", "RETR ", "SIZE "} {
+		if strings.HasPrefix(strings.ToUpper(string(line)), prefix) {
+			return true
+		}
 	}
 	return false
 }
@@ -535,25 +572,52 @@ type modelCheck struct {
 	held                  int // planned breaks found with the planned cause
 	violations, tolerated map[string]int
 	examples              map[string]string
-	notes                 []string
+	// pairs: the client × server pairs each mechanism was seen on.
+	pairs map[string]map[string]bool
+	notes []string
 }
 
 func newModelCheck() *modelCheck {
-	return &modelCheck{violations: map[string]int{}, tolerated: map[string]int{}, examples: map[string]string{}}
+	return &modelCheck{violations: map[string]int{}, tolerated: map[string]int{}, examples: map[string]string{},
+		pairs: map[string]map[string]bool{}}
 }
 
-func (m *modelCheck) violate(key, example string) {
+// violate counts a case where ftpcap breaks the model; p is the planned
+// session (nil for the capture as a whole).
+func (m *modelCheck) violate(key string, p *plannedSession, example string) {
 	m.violations[key]++
+	m.note(key, p, example)
+}
+
+// tolerate counts a case the variant's lost evidence excuses.
+func (m *modelCheck) tolerate(key string, p *plannedSession, example string) {
+	m.tolerated[key]++
+	m.note(key, p, example)
+}
+
+func (m *modelCheck) note(key string, p *plannedSession, example string) {
 	if _, ok := m.examples[key]; !ok {
 		m.examples[key] = example
+	}
+	if p != nil {
+		if m.pairs[key] == nil {
+			m.pairs[key] = map[string]bool{}
+		}
+		m.pairs[key][p.Client+" × "+p.Server] = true
 	}
 }
 
-func (m *modelCheck) tolerate(key, example string) {
-	m.tolerated[key]++
-	if _, ok := m.examples[key]; !ok {
-		m.examples[key] = example
+// pairList names the client × server pairs of a mechanism.
+func (m *modelCheck) pairList(key string) string {
+	var ps []string
+	for p := range m.pairs[key] {
+		ps = append(ps, p)
 	}
+	sort.Strings(ps)
+	if len(ps) == 0 {
+		return ""
+	}
+	return "\n       on " + strings.Join(ps, ", ")
 }
 
 func (m *modelCheck) count(set map[string]int) int {
@@ -589,7 +653,7 @@ func (m *modelCheck) report() string {
 			fmt.Fprintf(&b, "%s by mechanism (count, mechanism; first instance):\n", set.title)
 		}
 		for _, k := range keys {
-			fmt.Fprintf(&b, "%5d  %s\n       e.g. %s\n", set.m[k], k, m.examples[k])
+			fmt.Fprintf(&b, "%5d  %s%s\n       e.g. %s\n", set.m[k], k, m.pairList(k), m.examples[k])
 		}
 	}
 	return b.String()
@@ -609,12 +673,8 @@ func describeBreak(v *analysis.Verdict, d *derivedCapture) string {
 		v.Connection.Kind, v.Cause, v.Confidence, printable(v.Summary, 140), strings.Join(ev, " | "))
 }
 
-func sessionLabel(p *plannedSession) string {
-	return fmt.Sprintf("%s × %s × %s", p.Client, p.Server, p.Outcome)
-}
-
 func sessionExample(p *plannedSession) string {
-	return fmt.Sprintf("session %d (%s, %s, client %s)", p.Index, p.Family, p.Mode, p.ClientAddr)
+	return fmt.Sprintf("session %d (%s × %s × %s, %s, %s, client %s)", p.Index, p.Client, p.Server, p.Outcome, p.Family, p.Mode, p.ClientAddr)
 }
 
 var networkCauses = func() map[string]bool {
@@ -640,12 +700,12 @@ func checkRotated(base *variantBase, d *derivedCapture, res *analysis.Result) *m
 		want, have []analysis.Verdict
 	}{{"break", base.res.Breaks, res.Breaks}, {"finding", base.res.Findings, res.Findings}} {
 		if len(list.want) != len(list.have) {
-			m.violate(fmt.Sprintf("%d %ss, the whole capture has %d", len(list.have), list.name, len(list.want)), "counts differ")
+			m.violate(fmt.Sprintf("%d %ss, the whole capture has %d", len(list.have), list.name, len(list.want)), nil, "counts differ")
 		}
 		for i := range min(len(list.want), len(list.have)) {
 			w, h := verdictKey(&list.want[i], orig), verdictKey(&list.have[i], global)
 			if w != h {
-				m.violate(fmt.Sprintf("rotated files change a %s", list.name),
+				m.violate(fmt.Sprintf("rotated files change a %s", list.name), nil,
 					fmt.Sprintf("%s %d: whole capture %s; rotated %s", list.name, i+1, w, h))
 			} else if list.name == "break" {
 				m.held++
@@ -653,17 +713,17 @@ func checkRotated(base *variantBase, d *derivedCapture, res *analysis.Result) *m
 		}
 	}
 	if len(base.res.Sessions) != len(res.Sessions) {
-		m.violate("rotated files change the sessions", fmt.Sprintf("%d sessions, the whole capture has %d", len(res.Sessions), len(base.res.Sessions)))
+		m.violate("rotated files change the sessions", nil, fmt.Sprintf("%d sessions, the whole capture has %d", len(res.Sessions), len(base.res.Sessions)))
 	}
 	for i := range min(len(base.res.Sessions), len(res.Sessions)) {
 		w, h := &base.res.Sessions[i], &res.Sessions[i]
 		wf, hf := orig(w.Input, w.Frame), global(h.Input, h.Frame)
 		if w.ID != h.ID || w.Outcome != h.Outcome || wf != hf || len(w.Transfers) != len(h.Transfers) {
-			m.violate("rotated files change a session", fmt.Sprintf("%s %s frame %d; rotated %s %s frame %d", w.ID, w.Outcome, wf, h.ID, h.Outcome, hf))
+			m.violate("rotated files change a session", nil, fmt.Sprintf("%s %s frame %d; rotated %s %s frame %d", w.ID, w.Outcome, wf, h.ID, h.Outcome, hf))
 		}
 	}
 	if base.res.CaptureQuality.Rating != res.CaptureQuality.Rating {
-		m.violate("rotated files change the capture quality", fmt.Sprintf("%s → %s", base.res.CaptureQuality.Rating, res.CaptureQuality.Rating))
+		m.violate("rotated files change the capture quality", nil, fmt.Sprintf("%s → %s", base.res.CaptureQuality.Rating, res.CaptureQuality.Rating))
 	}
 	return m
 }
@@ -710,18 +770,23 @@ func inputIndexOf(path string) int {
 func checkSnap(base *variantBase, d *derivedCapture, res *analysis.Result) *modelCheck {
 	m := newModelCheck()
 	if q := res.CaptureQuality; q.Rating == "good" || q.TruncatedPackets == 0 {
-		m.violate("capture quality does not say the snap length cut packets",
+		m.violate("capture quality does not say the snap length cut packets", nil,
 			fmt.Sprintf("rating %s, %d truncated packets; %d were cut", q.Rating, q.TruncatedPackets, d.cut))
 	}
-	textCut := map[int][]*frameFacts{}
-	for _, f := range d.cutReplies {
+	errorCut, sizeCut := map[int][]*frameFacts{}, map[int][]*frameFacts{}
+	for _, f := range d.cutErrors {
 		if i, ok := base.sessionOf(f); ok {
-			textCut[i] = append(textCut[i], f)
+			errorCut[i] = append(errorCut[i], f)
+		}
+	}
+	for _, f := range d.cutSizes {
+		if i, ok := base.sessionOf(f); ok {
+			sizeCut[i] = append(sizeCut[i], f)
 		}
 	}
 	got, outside := attributeBreaks(base.plan, res)
 	for _, b := range outside {
-		m.violate(fmt.Sprintf("break outside every planned session: %s", b.Cause), describeBreak(&b, d))
+		m.violate(fmt.Sprintf("break outside every planned session: %s", b.Cause), nil, describeBreak(&b, d))
 	}
 	for i := range base.plan.Sessions {
 		if !base.right[i] {
@@ -732,24 +797,22 @@ func checkSnap(base *variantBase, d *derivedCapture, res *analysis.Result) *mode
 		for _, e := range p.Expected {
 			b := matchBreak(e, got[i], used)
 			orig := base.origBreak(i, e)
-			key := fmt.Sprintf("%s, %s: planned %s → ", sessionLabel(p), e.Kind, e.Cause)
+			key := fmt.Sprintf("%s, %s: planned %s → ", p.Outcome, e.Kind, e.Cause)
 			switch {
 			case b == nil:
-				m.violate(key+"(no break): codes and flags survive the cut, the break must be found",
+				m.violate(key+"(no break): codes and flags survive the cut, the break must be found", p,
 					sessionExample(p)+": no break on this connection; whole capture: "+describeBreak(orig, nil))
 			case b.Cause == e.Cause:
 				m.held++
-			case isRefusal(e.Cause) && len(textCut[i]) > 0 && (isRefusal(b.Cause) || b.Cause == "unexplained") && b.Confidence < orig.Confidence:
-				m.tolerate(key+b.Cause+" at lowered confidence: the reply text that tells the refusals apart was cut",
-					fmt.Sprintf("%s: cut reply %s; %s", sessionExample(p), textCut[i][0], describeBreak(b, d)))
+			case isRefusal(e.Cause) && len(errorCut[i]) > 0 && (isRefusal(b.Cause) || b.Cause == "unexplained") && b.Confidence < orig.Confidence:
+				m.tolerate(key+b.Cause+" at lowered confidence: the reply text that tells the refusals apart was cut", p,
+					fmt.Sprintf("%s: cut reply %s; %s", sessionExample(p), errorCut[i][0], describeBreak(b, d)))
+			case !isRefusal(e.Cause) && len(sizeCut[i]) > 0 && b.Cause == "unexplained":
+				m.tolerate(key+"unexplained: the announced size was cut", p,
+					fmt.Sprintf("%s: cut %s; %s", sessionExample(p), sizeCut[i][0], describeBreak(b, d)))
 			default:
-				why := "a cause the snap length cannot change"
-				if isRefusal(e.Cause) && len(textCut[i]) == 0 {
-					why = "the refusal's reply line is whole in this variant"
-				} else if isRefusal(e.Cause) {
-					why = "a refusal whose text was cut may only become the other refusal or unexplained, at lowered confidence"
-				}
-				m.violate(key+b.Cause+": "+why, fmt.Sprintf("%s: %s; whole capture %.2f", sessionExample(p), describeBreak(b, d), orig.Confidence))
+				m.violate(key+b.Cause+": "+snapWhy(e, errorCut[i], sizeCut[i]), p,
+					fmt.Sprintf("%s: %s; whole capture %.2f", sessionExample(p), describeBreak(b, d), orig.Confidence))
 			}
 		}
 		for j := range got[i] {
@@ -757,32 +820,78 @@ func checkSnap(base *variantBase, d *derivedCapture, res *analysis.Result) *mode
 				continue
 			}
 			b := &got[i][j]
-			m.violate(fmt.Sprintf("%s, %s: false %s (the cut removed no packet)", sessionLabel(p), b.Connection.Kind, b.Cause),
+			m.violate(fmt.Sprintf("%s, %s: false %s (the cut removed no packet)", p.Outcome, b.Connection.Kind, b.Cause), p,
 				sessionExample(p)+": "+describeBreak(b, d))
 		}
 	}
 	return m
 }
 
+// snapWhy says which part of the snap-length model a wrong cause breaks.
+func snapWhy(e expectedBreak, errorCut, sizeCut []*frameFacts) string {
+	switch {
+	case isRefusal(e.Cause) && len(errorCut) == 0:
+		return "the refusal's reply line is whole in this variant"
+	case isRefusal(e.Cause):
+		return "a refusal whose text was cut may only become the other refusal or unexplained, at lowered confidence"
+	case len(sizeCut) > 0:
+		return "without the announced size the verdict may drop to unexplained, not become another cause (the packets still show who ended the transfer first)"
+	}
+	return "a cause the snap length cannot change (codes and flags survive)"
+}
+
+// deletedFrames lists a session's deleted frames, deciding ones first.
+func deletedFrames(lost, all []*frameFacts) string {
+	var fs []string
+	for k, f := range lost {
+		if k == 4 {
+			fs = append(fs, fmt.Sprintf("and %d more deciding", len(lost)-k))
+			break
+		}
+		fs = append(fs, f.String())
+	}
+	if len(lost) == 0 {
+		fs = append(fs, "no deciding frame")
+	}
+	var other []string
+	for _, f := range all {
+		if f.deciding() {
+			continue
+		}
+		if len(other) == 4 {
+			other = append(other, "…")
+			break
+		}
+		other = append(other, f.String())
+	}
+	if len(other) > 0 {
+		fs = append(fs, "not deciding: "+strings.Join(other, ", "))
+	}
+	return strings.Join(fs, ", ")
+}
+
 // checkLoss applies the capture-loss part of the model.
 func checkLoss(base *variantBase, d *derivedCapture, res *analysis.Result) *modelCheck {
 	m := newModelCheck()
 	if q := res.CaptureQuality; q.Rating != "poor" || q.AckedUnseenBytes == 0 {
-		m.violate("capture quality does not say the capture lost packets",
+		m.violate("capture quality does not say the capture lost packets", nil,
 			fmt.Sprintf("rating %s, %d acknowledged bytes unseen; %d frames were deleted", q.Rating, q.AckedUnseenBytes, len(d.deleted)))
 	}
-	lost := map[int][]*frameFacts{}
+	// lost: the deciding frames each session lost; deleted: all it lost.
+	lost, deleted := map[int][]*frameFacts{}, map[int][]*frameFacts{}
 	for _, f := range d.deleted {
-		if !f.deciding() {
+		i, ok := base.sessionOf(f)
+		if !ok {
 			continue
 		}
-		if i, ok := base.sessionOf(f); ok {
+		deleted[i] = append(deleted[i], f)
+		if f.deciding() {
 			lost[i] = append(lost[i], f)
 		}
 	}
 	got, outside := attributeBreaks(base.plan, res)
 	for _, b := range outside {
-		m.violate(fmt.Sprintf("break outside every planned session: %s", b.Cause), describeBreak(&b, d))
+		m.violate(fmt.Sprintf("break outside every planned session: %s", b.Cause), nil, describeBreak(&b, d))
 	}
 	sessionsHit := 0
 	for i := range base.plan.Sessions {
@@ -794,46 +903,38 @@ func checkLoss(base *variantBase, d *derivedCapture, res *analysis.Result) *mode
 		}
 		p := &base.plan.Sessions[i]
 		example := func(b *analysis.Verdict) string {
-			s := sessionExample(p)
-			if len(lost[i]) > 0 {
-				var fs []string
-				for k, f := range lost[i] {
-					if k == 4 {
-						fs = append(fs, fmt.Sprintf("and %d more", len(lost[i])-k))
-						break
-					}
-					fs = append(fs, f.String())
-				}
-				s += ", deleted " + strings.Join(fs, ", ")
-			}
+			s := sessionExample(p) + ", deleted " + deletedFrames(lost[i], deleted[i])
 			if b == nil {
 				return s + ": no break on this connection"
 			}
 			return s + ": " + describeBreak(b, d)
 		}
+		// survived: the key names what the session did lose, which is the
+		// mechanism when every deciding packet survived.
+		survived := "every deciding packet survived (lost only " + lostKinds(deleted[i]) + ")"
 		evidenceLost := len(lost[i]) > 0
 		used := make([]bool, len(got[i]))
 		for _, e := range p.Expected {
 			b := matchBreak(e, got[i], used)
 			orig := base.origBreak(i, e)
-			key := fmt.Sprintf("%s, %s: planned %s → ", sessionLabel(p), e.Kind, e.Cause)
+			key := fmt.Sprintf("%s, %s: planned %s → ", p.Outcome, e.Kind, e.Cause)
 			switch {
 			case b != nil && b.Cause == e.Cause:
 				m.held++
 			case b != nil && networkCauses[b.Cause]:
-				m.violate(key+b.Cause+": capture loss is not network loss", example(b))
+				m.violate(key+b.Cause+": capture loss is not network loss", p, example(b))
 			case !evidenceLost:
 				said := "(no break)"
 				if b != nil {
 					said = b.Cause
 				}
-				m.violate(key+said+": every deciding packet survived", example(b))
+				m.violate(key+said+": "+survived, p, example(b))
 			case b == nil:
-				m.tolerate(key+"(no break), deciding packets deleted", example(b))
+				m.tolerate(key+"(no break), deciding packets deleted", p, example(b))
 			case b.Confidence < orig.Confidence:
-				m.tolerate(key+b.Cause+" at lowered confidence, deciding packets deleted", example(b))
+				m.tolerate(key+b.Cause+" at lowered confidence, deciding packets deleted", p, example(b))
 			default:
-				m.violate(key+b.Cause+": a different cause at the whole capture's confidence or above", example(b))
+				m.violate(key+b.Cause+": a different cause at the whole capture's confidence or above", p, example(b))
 			}
 		}
 		for j := range got[i] {
@@ -841,17 +942,45 @@ func checkLoss(base *variantBase, d *derivedCapture, res *analysis.Result) *mode
 				continue
 			}
 			b := &got[i][j]
-			key := fmt.Sprintf("%s, %s: false %s", sessionLabel(p), b.Connection.Kind, b.Cause)
+			key := fmt.Sprintf("%s, %s: false %s", p.Outcome, b.Connection.Kind, b.Cause)
 			switch {
 			case networkCauses[b.Cause]:
-				m.violate(key+": capture loss is not network loss", example(b))
+				m.violate(key+": capture loss is not network loss", p, example(b))
 			case !evidenceLost:
-				m.violate(key+": every deciding packet survived", example(b))
+				m.violate(key+": "+survived, p, example(b))
 			default:
-				m.tolerate(key+", deciding packets deleted", example(b))
+				m.tolerate(key+", deciding packets deleted", p, example(b))
 			}
 		}
 	}
 	m.notes = append(m.notes, fmt.Sprintf("%d of %d judged sessions lost a deciding packet", sessionsHit, base.judged()))
 	return m
+}
+
+// lostKinds names the kinds of frames a session lost, for grouping.
+func lostKinds(all []*frameFacts) string {
+	kinds := map[string]bool{}
+	for _, f := range all {
+		switch {
+		case f.syn:
+			kinds["a SYN"] = true
+		case f.control() && len(f.payload) > 0 && f.src.Port() == 21:
+			kinds["a setup reply"] = true
+		case f.control() && len(f.payload) > 0:
+			kinds["a setup command"] = true
+		case len(f.payload) > 0:
+			kinds["data"] = true
+		default:
+			kinds["ACKs"] = true
+		}
+	}
+	if len(kinds) == 0 {
+		return "nothing"
+	}
+	var ks []string
+	for k := range kinds {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ", ")
 }
