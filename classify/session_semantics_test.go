@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -368,5 +369,36 @@ func TestServerKilledAfterUploadEOF(t *testing.T) {
 	vs := s.finish().judge()
 	if got, want := causesOf(vs), []string{"control:server-close", "data:server-reset"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("breaks %v, want %v:\n%s", got, want, verdictLines(vs))
+	}
+}
+
+// TestFinalReplyLostByTheCapture: the capture lost the 226 of an upload
+// (a gap in the server's replies where it belongs), the data connection
+// ended in order and the server answered the next command: the transfer
+// is complete, not truncated.
+func TestFinalReplyLostByTheCapture(t *testing.T) {
+	for _, lost := range []bool{false, true} {
+		s := newNetScript(t)
+		c := loggedInControl(s)
+		c.exchange("PASV", 2*time.Millisecond, pasv227)
+		d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+		c.exchange("STOR up.bin", 2*time.Millisecond, "150 Ok to send data.")
+		d.bulk(tcpflow.FromClient, 60000, 100*time.Microsecond)
+		d.closeBoth(tcpflow.FromClient, time.Millisecond)
+		if lost {
+			c.next[tcpflow.FromServer] += uint32(len("226 Transfer complete.\r\n"))
+		} else {
+			c.send(tcpflow.FromServer, time.Millisecond, "226 Transfer complete.\r\n")
+		}
+		quitBoth(c)
+		out := s.finish()
+		vs := out.judge()
+		if got := causesOf(vs); len(got) != 0 {
+			t.Errorf("lost %v: breaks %v, want none:\n%s", lost, got, verdictLines(vs))
+		}
+		sess := out.session(t)
+		if st := TransferStatus(sess, sess.Transfers[0]); st != dissect.StatusComplete {
+			t.Errorf("lost %v: the upload is %s, want complete", lost, st)
+		}
 	}
 }

@@ -75,7 +75,42 @@ func TransferStatus(s *dissect.Session, t *dissect.Transfer) string {
 	if want >= 0 && t.Bytes() >= want {
 		return dissect.StatusComplete
 	}
+	if finalLost(s, t) && orderlyDataEnd(t) {
+		return dissect.StatusComplete
+	}
 	return dissect.StatusTruncated
+}
+
+// finalLost: the transfer has no final reply in the capture, but the
+// capture lost bytes of the server's replies after the transfer began and
+// the server answered a later command. Replies come in command order (RFC
+// 959 §4.2), so the final reply was sent and is in the part the capture
+// missed: the data connection is then the word on the transfer.
+func finalLost(s *dissect.Session, t *dissect.Transfer) bool {
+	if s == nil || s.ControlGaps[tcpflow.FromServer] == 0 {
+		return false
+	}
+	later := false
+	replies(s, func(c *dissect.Command, r *dissect.Reply) bool {
+		if c != nil && t.At.Before(c.At) && r.Valid && r.Code >= 200 {
+			later = true
+			return false
+		}
+		return true
+	})
+	return later
+}
+
+// orderlyDataEnd: the file's sender closed the data connection with a
+// FIN that its peer acknowledged, and nobody reset it before that: in
+// stream mode (RFC 959 §3.4.1) the whole file arrived.
+func orderlyDataEnd(t *dissect.Transfer) bool {
+	c := t.Conn
+	if t.Direction == dissect.DirectionUnknown || resetBeforeEOF(t) {
+		return false
+	}
+	h := &c.Half[t.Sender]
+	return !h.FIN.IsZero() && !seqBelow(c.Half[t.Sender.Other()].AckedHigh, h.HighSeq+1)
 }
 
 // dataEndSeen reports whether the capture shows the data connection's end

@@ -31,6 +31,10 @@ const (
 	// control connection: it answers no command (detail "226 after the
 	// client's FIN").
 	AnomalyReplyAfterClientClose = "reply_after_client_close"
+	// A command that got no reply: a later command was answered first
+	// (replies come in command order), so its reply was lost to a gap or
+	// never sent (detail "PASS, before TYPE's 200").
+	AnomalyCommandWithoutReply = "command_without_reply"
 
 	// Commands.
 	AnomalyUnknownCommand  = "unknown_command"           // a verb no RFC or common extension defines

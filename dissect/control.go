@@ -34,6 +34,7 @@ type pendingCmd struct {
 	ex       Exchange // the exchange itself when logIdx < 0
 	verb     string
 	replies  *codeSet // the replies it can receive, nil for any (replycodes.go)
+	started  bool     // a 125 or 150 came: the transfer is in progress
 	transfer *Transfer
 	exp      *expectation // PORT/EPRT: the expectation it created
 }
@@ -399,15 +400,47 @@ func (ctl *control) reply(r Reply) {
 		ctl.unsolicited(r, AnomalyReplyFitsNoCommand, fmt.Sprintf("%d while %s pending", r.Code, ctl.pendingVerbs()))
 		return
 	}
+	i -= ctl.retireSkipped(i, &r)
 	p := ctl.pending[i]
 	ctl.addReply(p, r)
 	if r.Preliminary() {
+		p.started = p.started || startsTransfer(&r)
 		ctl.preliminary(p, r)
 		return
 	}
 	ctl.removePending(i)
 	ctl.final(p, r)
 }
+
+// retireSkipped stops waiting for the commands older than the i-th that r,
+// answering the i-th, passed over. Replies come in command order (RFC 959
+// §4.2), so an older command that never started has lost its reply (a
+// gap in the capture) or will never get one; left waiting, it would take
+// the next error reply meant for a later command. A transfer in progress
+// (125/150 seen) still waits while later commands are answered (STAT and
+// NOOP during a transfer, QUIT's 221), unless r starts another transfer:
+// the server runs one at a time, so that one is over. Each retired command
+// is noted (anomaly command_without_reply). It returns how many commands
+// it retired.
+func (ctl *control) retireSkipped(i int, r *Reply) int {
+	n := 0
+	for j := 0; j < i-n; {
+		old := ctl.pending[j]
+		if old.started && !startsTransfer(r) {
+			j++
+			continue
+		}
+		ctl.removePending(j)
+		n++
+		ctl.s.noteAnomaly(AnomalyCommandWithoutReply, tcpflow.FromServer, r.At,
+			fmt.Sprintf("%s, before %s's %d", old.verb, ctl.pending[i-n].verb, r.Code))
+	}
+	return n
+}
+
+// startsTransfer reports whether r is the 125 or 150 that starts a
+// transfer (RFC 959 §5.4).
+func startsTransfer(r *Reply) bool { return r.Valid && (r.Code == 125 || r.Code == 150) }
 
 // answered returns the index of the oldest waiting command that can
 // receive r, -1 if none can.

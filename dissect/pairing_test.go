@@ -246,3 +246,53 @@ func TestPRETFacts(t *testing.T) {
 		t.Errorf("anomalies %+v", s.Anomalies)
 	}
 }
+
+// TestLostReplyRetiresCommand: replies come in command order, so when a
+// later command is answered, an older one that never started lost its
+// reply (a gap) and stops waiting; left waiting, it took the next error
+// meant for a later command.
+func TestLostReplyRetiresCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		talk   []string
+		log    []string
+		detail string
+	}{
+		{
+			// file-unavailable.pcapng with frame 10, the 331, dropped.
+			name: "the 331 lost",
+			talk: []string{"S: 220 pyftpdlib 1.5.7 ready.", "C: USER ftplab", "C: PASS x", "S: 230 Login successful.",
+				"C: TYPE I", "S: 200 Type set to: Binary.", "C: RETR missing.bin", "S: 550 No such file or directory."},
+			log:    []string{"-:220", "USER:230", "PASS:", "TYPE:200", "RETR:550"},
+			detail: "PASS, before TYPE's 200",
+		},
+		{
+			name: "a transfer's 226 lost, the next transfer starts",
+			talk: []string{"S: 220 hi", "C: RETR a", "S: 150 Opening a", "C: RETR b", "S: 150 Opening b", "S: 226 Done b"},
+			log:  []string{"-:220", "RETR:150", "RETR:150,226"}, detail: "RETR, before RETR's 150",
+		},
+		{
+			name: "STAT during a transfer leaves it waiting",
+			talk: []string{"S: 220 hi", "C: RETR a", "S: 150 Opening a", "C: STAT", "S: 213 Status: 1000 of 5000 bytes", "S: 226 Done"},
+			log:  []string{"-:220", "RETR:150,226", "STAT:213"},
+		},
+	} {
+		h := newHarness(t, Options{})
+		ctl := h.open(ctlCli, ctlSrv)
+		h.talk(ctl, tc.talk...)
+		h.fin(ctl, tcpflow.FromClient)
+		s := h.session()
+		if got := verbs(s); !reflect.DeepEqual(got, tc.log) {
+			t.Errorf("%s: log = %q, want %q", tc.name, got, tc.log)
+		}
+		var details []string
+		for _, a := range s.Anomalies {
+			if a.Key == AnomalyCommandWithoutReply {
+				details = append(details, a.Detail)
+			}
+		}
+		if want := []string{tc.detail}; tc.detail == "" && len(details) != 0 || tc.detail != "" && !reflect.DeepEqual(details, want) {
+			t.Errorf("%s: command_without_reply %q, want %q", tc.name, details, tc.detail)
+		}
+	}
+}

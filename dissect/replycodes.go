@@ -174,7 +174,12 @@ var replySets = func() map[string]*codeSet {
 // repliesFor returns the replies a command can receive, nil when any.
 func repliesFor(verb string) *codeSet { return replySets[verb] }
 
-// accepts reports whether a waiting command can take reply r.
+// accepts reports whether a waiting command can take reply r. A transfer
+// gets one 125 or 150 (110 restart markers may repeat): a second one
+// starts a later transfer.
 func (p *pendingCmd) accepts(r *Reply) bool {
+	if p.started && startsTransfer(r) {
+		return false
+	}
 	return p.replies == nil || !r.Valid || p.replies.has(r.Code)
 }

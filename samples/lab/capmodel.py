@@ -113,6 +113,22 @@ class Conn:
         return next((p.frame for p in self.packets if p.syn and not p.ack), None)
 
     @property
+    def start(self):
+        """Frame of the SYN, or of the first packet when the capture lost it."""
+        return self.syn if self.syn is not None else self.packets[0].frame
+
+    def base_seq(self, who):
+        """Sequence number of who's first payload byte: from who's SYN, or
+        when the capture lost it, from the peer's acknowledgement in its
+        SYN-ACK; failing both, None."""
+        mine = [p for p in self.packets if self.side(p) == who]
+        syn = next((p for p in mine if p.syn), None)
+        if syn:
+            return (syn.seq + 1) & 0xFFFFFFFF
+        peer_syn = next((p for p in self.packets if self.side(p) != who and p.syn and p.ack), None)
+        return peer_syn.ack_no if peer_syn else None
+
+    @property
     def synack(self):
         return next((p.frame for p in self.packets if p.syn and p.ack), None)
 
@@ -146,11 +162,11 @@ class Conn:
         bytes before it were never captured (gap_before: capture loss) and
         whether the capture cut it short (cut: snap length)."""
         mine = [p for p in self.packets if self.side(p) == who]
-        syn = next((p for p in mine if p.syn), None)
         data = [p for p in mine if p.wire_len]
         if not data:
             return []
-        base = (syn.seq + 1) & 0xFFFFFFFF if syn else data[0].seq
+        base = self.base_seq(who)
+        base = data[0].seq if base is None else base
         placed = sorted(((p.seq - base) & 0xFFFFFFFF, p.frame, p.payload, p.wire_len)
                         for p in data)
         out, covered = [], 0
@@ -175,11 +191,11 @@ class Conn:
         """Sizes of the stretches of who's stream that no captured segment
         covers (capture loss), before the highest segment seen."""
         mine = [p for p in self.packets if self.side(p) == who]
-        syn = next((p for p in mine if p.syn), None)
         data = [p for p in mine if p.wire_len]
         if not data:
             return []
-        base = (syn.seq + 1) & 0xFFFFFFFF if syn else data[0].seq
+        base = self.base_seq(who)
+        base = data[0].seq if base is None else base
         spans = sorted(((p.seq - base) & 0xFFFFFFFF, p.wire_len) for p in data)
         gaps, covered = [], 0
         for rel, wire in spans:
@@ -236,6 +252,7 @@ class Transfer:
     data: Conn = None
     replies: list = field(default_factory=list)  # Messages answering the command
     aborted_by_client: bool = False
+    final_lost: bool = False  # no final reply, and the capture lost server bytes after the command
     bytes: int = 0
     expected: int = None
 
@@ -578,10 +595,21 @@ def same_ip(a, b):
 def find_data_conn(conns, used, endpoint, after_frame):
     mode, ip, port = endpoint
     for c in conns:
-        if c.stream in used or c.syn is None or c.syn < after_frame:
+        if c.stream in used or c.start < after_frame:
             continue
         target = c.server
         if target[1] == port and same_ip(target[0], ip):
+            used.add(c.stream)
+            return c
+    return None
+
+
+def next_conn_between(conns, used, ctrl, after_frame):
+    """The first unused connection from the control connection's client
+    host to its server host opened after after_frame, or None."""
+    for c in conns:
+        if (c.stream not in used and c.start > after_frame
+                and same_ip(c.client[0], ctrl.client[0]) and same_ip(c.server[0], ctrl.server[0])):
             used.add(c.stream)
             return c
     return None
@@ -591,18 +619,27 @@ def build_transfers(session, conns, used, sizes):
     ctrl = session.conn
     closed = session.client_closed()
     endpoint, endpoint_frame = None, 0
+    asked = None  # a PASV/EPSV whose reply the capture may have lost
     msgs = session.messages
     for i, m in enumerate(msgs):
         ep = parse_data_endpoint(m, ctrl)
         if ep:
             endpoint, endpoint_frame = ep, m.frame
             continue
+        if m.who == "client" and m.verb in ("PASV", "EPSV"):
+            asked = m.frame
+            continue
         if m.who != "client" or m.verb not in TRANSFER_COMMANDS:
             continue
-        t = Transfer(session.index, m.verb, m.arg, endpoint[0] if endpoint else "none", m.frame)
+        mode = endpoint[0] if endpoint else ("passive" if asked else "none")
+        t = Transfer(session.index, m.verb, m.arg, mode, m.frame)
         if endpoint:
             t.data = find_data_conn(conns, used, endpoint, endpoint_frame)
-        endpoint = None
+        elif asked:
+            # The 227/229 is not in the capture (lost): the data connection
+            # is the next one from the client to the server host.
+            t.data = next_conn_between(conns, used, ctrl, asked)
+        endpoint, asked = None, None
         for later in msgs[i + 1:]:
             if later.who == "client":
                 if later.verb == "ABOR":
@@ -626,6 +663,9 @@ def build_transfers(session, conns, used, sizes):
             sender_ip = ctrl.client[0] if t.command in UPLOADS else ctrl.server[0]
             who = "client" if same_ip(t.data.client[0], sender_ip) else "server"
             t.bytes = t.data.byte_count(who)
+        if t.final is None:
+            t.final_lost = any(p.gap_before and p.frame > t.frame
+                               for p in ctrl.stream_pieces("server"))
         name = t.path.rsplit("/", 1)[-1]
         if t.command in ("RETR", "STOR", "APPE") and name in sizes:
             t.expected = sizes[name]
@@ -642,6 +682,8 @@ def status(t):
         return "truncated"
     if final and final.verb in ("226", "250"):
         return "complete"
+    if final is None and t.final_lost and t.expected is not None and t.bytes >= t.expected:
+        return "complete"  # every byte moved; the capture lost the reply that said so
     if final is None and started:
         return "truncated"
     return "failed"

@@ -609,10 +609,13 @@ def c_capture_loss(cap):
                 f"{t.command} {t.path}: {t.bytes} bytes in sequence space, want {t.expected}")
         require(t.data and fin_sent(t.data, "client") and fin_sent(t.data, "server"),
                 f"{t.command} {t.path}: a data connection FIN is neither seen nor counted")
+        require(status(t) == "complete", f"{t.command} {t.path}: {status(t)}")
     require(fin_sent(s.conn, "client") and fin_sent(s.conn, "server"),
             "a control connection FIN is neither seen nor counted")
     require(not s.conn.frames("client", "rst") and not s.conn.frames("server", "rst"),
             "RST on the control connection")
+    lost_replies = [c for c in s.commands() if c.verb in ("PASV", "EPSV")
+                    and s.final_reply(c) is None]
     notes = ["The capture lost frames the endpoints exchanged (no retransmission anywhere: "
              "the network lost nothing): " + "; ".join(
                  f"{len(g)} stretch(es), {sum(g)} bytes, of {who} data on "
@@ -623,6 +626,17 @@ def c_capture_loss(cap):
              + "), every connection's FINs are seen or counted by the next segment, and no "
                "reply that survives is an error. No break; verdicts on this capture rest on "
                "streams with gaps."]
+    for t in s.transfers:
+        if t.final is None:
+            lost_replies.append(t)
+    if lost_replies:
+        notes.append("The final reply to " + ", ".join(
+            f"'{c.show() if hasattr(c, 'show') else c.command + ' ' + c.path}' (frame {c.frame})"
+            for c in lost_replies)
+            + " is not in the capture (a gap in the server's control stream): a lost 227/229 "
+              "leaves the data connection the client opened next as the one announced, and a "
+              "lost 226 leaves the data connection's whole file and FINs to say the transfer "
+              "completed.")
     return [], [], notes
 
 
@@ -632,3 +646,32 @@ def c_pureftpd_disk_full(cap):
 
 
 CHECKS["ftps-pureftpd"] = lambda cap: ftps_clean(cap, implicit=False)
+
+
+# Commands a client sends to learn what the server supports; a refusal is
+# an answer, not a failure (lftp's HOST with a bare IPv6 address, OPTS …).
+PROBES = {"HOST", "OPTS", "CLNT", "LANG", "FEAT", "AUTH", "SITE"}
+
+
+@check("lftp-mlsd-ipv6")
+def c_lftp_mlsd_ipv6(cap):
+    """A clean IPv6 session with MLSD, RETR, STOR and MFMT, in which a probe
+    (HOST) is refused: no break."""
+    s = one_session(cap)
+    require(":" in s.conn.client[0], "not IPv6")
+    require(session_healthy(s), f"session did not end QUIT/221/FIN: {s.timeline()}")
+    used = {c.verb for c in s.commands()}
+    for verb in ("MLSD", "EPSV", "RETR", "STOR"):
+        require(verb in used, f"no {verb}")
+    for t in s.transfers:
+        require(data_healthy(t), f"{t.command} {t.path} not complete: {status(t)} {t.bytes}")
+    refused = answered(s, {str(c) for c in range(400, 600)})
+    require(all(c.verb in PROBES for c, _ in refused),
+            f"a refusal of a non-probe: {[(c.show(), r.verb) for c, r in refused]}")
+    notes = ["Every transfer (" + ", ".join(f"{t.command} {t.path}".strip() for t in s.transfers)
+             + ") completes with FIN both ways and 226, and the session ends QUIT/221/FIN. "
+             + "".join(f"'{c.show()}' (frame {c.frame}) is refused '{r.verb} {r.arg}' (frame "
+                       f"{r.frame}): a probe of what the server supports, and the session goes on. "
+                       for c, r in refused)]
+    return [], [], notes
+CHECKS["ftps-implicit-proftpd"] = lambda cap: ftps_clean(cap, implicit=True)

@@ -388,6 +388,8 @@ CHECKS.update({
     "proftpd-idle-timeout": c_idle_timeout,
     "rotated-client-abort": c_client_abort,
     "clean-proftpd-modes": c_clean_modes,
+    "proftpd-server-killed": c_server_close,
+    "pureftpd-client-killed": c_client_killed,
     "clean-pureftpd-modes": c_clean_modes,
     "proftpd-login-failures": c_login_failures,
 })

@@ -89,15 +89,20 @@ def login_failures(a):
     """Wrong password until the server gives up and closes."""
     c = Control(a.host, a.port)
     c.reply()
-    for attempt in range(1, 11):
-        code, _ = c.cmd(f"USER {a.user}")
-        if code is None:
-            break
-        code, _ = c.cmd(f"PASS wrong-password-{attempt}")
-        if code is None:
-            break
-    else:
-        sys.exit("server never closed after 10 failed logins")
+    try:
+        for attempt in range(1, 11):
+            code, _ = c.cmd(f"USER {a.user}")
+            if code is None:
+                break
+            code, _ = c.cmd(f"PASS wrong-password-{attempt}")
+            if code is None:
+                break
+        else:
+            sys.exit("server never closed after 10 failed logins")
+    except ConnectionResetError:
+        # The server closed after its last 530 and its host reset the USER
+        # we sent meanwhile, before we read the FIN: the same end.
+        log("<- RST (server closed the control connection)")
     c.sock.close()
 
 

@@ -13,6 +13,7 @@ SCENARIOS+=(
 	ftps-vsftpd ftps-proftpd ftps-implicit ftps-lftp-vsftpd ftps-close-notify-rst
 	snaplen-pret-missing capture-loss rotated-client-abort
 	clean-proftpd-modes clean-pureftpd-modes pureftpd-disk-full ftps-pureftpd
+	proftpd-server-killed lftp-mlsd-ipv6 pureftpd-client-killed ftps-implicit-proftpd
 )
 
 SCENARIO_TOPOLOGY[clean-proftpd-modes]=two
@@ -370,7 +371,8 @@ scn_rotated_client_abort() {
 # each downloads small.bin and QUITs.
 curl_modes() {
 	local url4="ftp://$LAB_USER:$LAB_PASS@$SRV4/small.bin" url6="ftp://$LAB_USER:$LAB_PASS@[$SRV6]/small.bin"
-	local c=(curl -sS --connect-timeout 5 -o "$W/dl/small.bin")
+	# 30 s: Pure-FTPd sometimes takes seconds to answer a good PASS here.
+	local c=(curl -sS --connect-timeout 30 -o "$W/dl/small.bin")
 	in_cli "${c[@]}" "$url4" &&
 		in_cli "${c[@]}" --disable-epsv "$url4" &&
 		in_cli "${c[@]}" -P "$CLI4" "$url4" &&
@@ -423,4 +425,63 @@ scn_ftps_pureftpd() {
 	capture_stop
 	server_stop
 	expect_from_capture "$V_CURL (--ssl-reqd -k --tls-max 1.2) logs in to $V_PUREFTPD (--tls 3: TLS required on control and data; self-signed certificate made by $V_OPENSSL) with AUTH TLS and PROT P, downloads small.bin and uploads upload.bin, then QUITs; captured on the client's veth with $V_TCPDUMP."
+}
+
+# --- more crossings: a killed ProFTPD session, MLSD over IPv6 --------------------------
+
+scn_proftpd_server_killed() {
+	proftpd_start proftpd-server-killed "TransferRate RETR 25"
+	cap_on client pcap
+	spawn "$CLI_NS" curl -sS --connect-timeout 5 --max-time 20 -o "$W/dl/slow.bin" \
+		"ftp://$LAB_USER:$LAB_PASS@$SRV4/slow.bin" 2>>"$W/log/curl.err"
+	local curl_pid=$SPAWNED
+	wait_data_transfer
+	sleep 1
+	server_kill_sessions
+	reap "$curl_pid" && die "proftpd-server-killed: curl reported success"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_CURL downloads slow.bin (EPSV) from $V_PROFTPD (TransferRate RETR 25 KB/s); 1 s into the transfer the ProFTPD session process is killed with SIGKILL (the listener lives on); captured on the client's veth with $V_TCPDUMP."
+}
+
+scn_lftp_mlsd_ipv6() {
+	proftpd_start lftp-mlsd-ipv6
+	cap_on server pcap
+	in_cli lftp -c "$LFTP_BASE; open -u $LAB_USER,$LAB_PASS ftp://[$SRV6];
+		cls -l; get small.bin -o $W/dl/small.bin; put $W/cli/upload.bin -o upload.bin; bye" \
+		>>"$W/log/lftp.out" 2>&1 || die "lftp-mlsd-ipv6: lftp failed"
+	capture_stop
+	server_stop
+	expect_from_capture "IPv6 session ([$CLI6] to [$SRV6]) with $V_LFTP against $V_PROFTPD: cls -l (MLSD), download of small.bin and upload of upload.bin (EPSV), then QUIT; captured on the server's veth with $V_TCPDUMP."
+}
+
+scn_pureftpd_client_killed() {
+	pureftpd_start pureftpd-client-killed --userbandwidth 25
+	cap_on client pcap
+	spawn "$CLI_NS" lftp -c "$LFTP_BASE; open -u $LAB_USER,$LAB_PASS ftp://$SRV4;
+		get slow.bin -o $W/dl/slow.bin; bye"
+	local lftp_pid=$SPAWNED
+	wait_data_transfer
+	sleep 1
+	kill -KILL "$lftp_pid"
+	reap "$lftp_pid" 2>/dev/null || true
+	sleep 2
+	capture_stop
+	server_stop
+	expect_from_capture "$V_LFTP downloads slow.bin from $V_PUREFTPD (--userbandwidth 25 KB/s) and is killed with SIGKILL 1 s into the transfer; captured on the client's veth with $V_TCPDUMP."
+}
+
+scn_ftps_implicit_proftpd() {
+	make_cert proftpd
+	local tls
+	mapfile -t tls < <(proftpd_tls "$W/etc/proftpd.pem" on)
+	PROFTPD_PORT=990 proftpd_start ftps-implicit-proftpd "${tls[@]}" \
+		"TLSOptions UseImplicitSSL NoSessionReuseRequired"
+	cap_on client pcap
+	in_cli curl -sS --connect-timeout 30 -k --tls-max 1.2 -o "$W/dl/small.bin" \
+		"ftps://$LAB_USER:$LAB_PASS@$SRV4:990/small.bin" 2>>"$W/log/curl.err" ||
+		die "ftps-implicit-proftpd: curl failed"
+	capture_stop
+	server_stop
+	CTRL_PORT=990 expect_from_capture "$V_CURL (ftps://, -k --tls-max 1.2) against $V_PROFTPD with mod_tls and TLSOptions UseImplicitSSL on port 990 (TLS from the first byte; self-signed certificate made by $V_OPENSSL): login, PROT P download of small.bin, QUIT; captured on the client's veth with $V_TCPDUMP."
 }

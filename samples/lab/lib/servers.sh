@@ -137,7 +137,8 @@ server_stop() {
 # proftpd_start NAME [CONFIG LINE ...]: standalone ProFTPD with the base
 # configuration below, then the given lines (blocks such as <Limit> can be
 # added whole). ProFTPD takes the first of two identical directives, so the
-# base sets nothing a scenario changes (TimeoutIdle, MaxClients, …). The local user logs in with
+# base sets nothing a scenario changes (TimeoutIdle, MaxClients, …);
+# PROFTPD_PORT (default 21) is the control port. The local user logs in with
 # its system password (mod_auth_unix, no PAM) and is jailed in srv/home;
 # anonymous logins are refused (ProFTPD needs an <Anonymous> block and a
 # system "ftp" user for them).
@@ -151,7 +152,7 @@ proftpd_start() {
 			ServerType standalone
 			ServerName "ftpcap lab"
 			DefaultServer on
-			Port 21
+			Port ${PROFTPD_PORT:-21}
 			UseIPv6 on
 			User nobody
 			Group nogroup
@@ -181,7 +182,7 @@ proftpd_start() {
 		die "ProFTPD refuses $conf: $(tail -3 "$W/log/proftpd-$name.out")"
 	spawn "$SRV_NS" "${PRIVATE_CMD[@]}" -n -c "$conf" >>"$W/log/proftpd-$name.out" 2>&1
 	SERVER_PID=$SPAWNED
-	wait_listening 21
+	wait_listening "${PROFTPD_PORT:-21}"
 }
 
 # proftpd_tls PEM [REQUIRED]: the configuration lines for explicit FTPS
