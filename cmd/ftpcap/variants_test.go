@@ -86,6 +86,14 @@ import (
 // Sessions are found as the volume score finds them (client address and
 // the session's window); a deleted frame belongs to the session whose
 // client address is one of its ends and whose window holds its time.
+//
+// Failing by design until dissect and classify change (the mechanisms,
+// examples and fixes are in samples/realistic/VARIANTS.md): rotated
+// (summaries quote a frame number of one file), snap96 (a cut 530
+// greeting loses service-unavailable; a cut announced size turns a server
+// kill into a client abort), loss1/3/5 (a reply or command lost in a gap
+// shifts the pairing or leaves the data connection unlinked). snap128
+// passes.
 
 // variantSeed fixes which frames the loss variants delete.
 const variantSeed = 9
@@ -149,7 +157,7 @@ func runVariants(t *testing.T, pcapPath, planPath string) {
 			t.Logf("\n%s: %s\nplain volume score: %s of planned breaks with the planned cause (%d of %d); %d wrong cause, %d missed, %d false\n%s",
 				v.name, d.describe(), pct(sc.right, sc.expected), sc.right, sc.expected, sc.wrong, sc.missed, sc.falseTotal(), m.report())
 			if len(m.violations) > 0 {
-				t.Errorf("%s: ftpcap breaks the expectation model %d times (mechanisms above); the expectation holds, the rules must change",
+				t.Errorf("%s: ftpcap breaks the expectation model %d times (mechanisms above; samples/realistic/VARIANTS.md says why and what to fix); the expectation holds, the rules must change",
 					v.name, m.count(m.violations))
 			}
 		})
