@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"net/netip"
@@ -104,6 +105,11 @@ type variant struct {
 	snap    int     // keep this many bytes of each packet (editcap -s)
 	lossPct float64 // delete this percentage of frames at random (capture loss)
 	rotate  int     // split into files of this many packets (editcap -c)
+	// oneWayPct: this percentage of TCP connections, chosen by a hash of
+	// their endpoints, lose every frame of one direction (a SPAN port that
+	// lost a direction): the server's for half of them, the client's for
+	// the other half.
+	oneWayPct int
 }
 
 var captureVariants = []variant{
@@ -113,6 +119,7 @@ var captureVariants = []variant{
 	{name: "loss1", lossPct: 1},
 	{name: "loss3", lossPct: 3},
 	{name: "loss5", lossPct: 5},
+	{name: "oneway10", oneWayPct: 10},
 }
 
 // TestCaptureVariants checks ftpcap on variants of the committed volume
@@ -142,7 +149,7 @@ func runVariants(t *testing.T, pcapPath, planPath string) {
 	t.Logf("whole capture: %d of %d planned sessions fully right; the model judges those", base.judged(), len(plan.Sessions))
 	for _, v := range captureVariants {
 		t.Run(v.name, func(t *testing.T) {
-			d := deriveVariant(t, pcapPath, variantDir(t, v), v)
+			d := deriveVariant(t, pcapPath, variantDir(t, v), v, base.clients())
 			res := analyseVariant(t, d.paths)
 			var m *modelCheck
 			switch {
@@ -150,6 +157,8 @@ func runVariants(t *testing.T, pcapPath, planPath string) {
 				m = checkRotated(base, d, res)
 			case v.snap > 0:
 				m = checkSnap(base, d, res)
+			case v.oneWayPct > 0:
+				m = checkOneWay(base, d, res)
 			default:
 				m = checkLoss(base, d, res)
 			}
@@ -334,6 +343,53 @@ type derivedCapture struct {
 	// kept: the original frame number of each frame a loss variant kept,
 	// so evidence is quoted in the original's numbering.
 	kept []int64
+	// oneWay: the connections a one-way variant took a direction from.
+	oneWay map[string]*oneWayConn
+}
+
+// oneWayConn is a connection that lost one direction.
+type oneWayConn struct {
+	first      *frameFacts // its first frame in the original capture
+	lostServer bool        // the server's direction was dropped (else the client's)
+	dropped    int
+}
+
+func (o *oneWayConn) String() string {
+	who := "client's"
+	if o.lostServer {
+		who = "server's"
+	}
+	return fmt.Sprintf("%s→%s from #%d lost the %s %d frames", o.first.src, o.first.dst, o.first.frame, who, o.dropped)
+}
+
+// dropOneWay says whether frame f goes: its connection is among the
+// chosen ones and f travels in the direction that connection lost.
+func (d *derivedCapture) dropOneWay(f *frameFacts, clients map[string]bool) bool {
+	a, b := f.src.String(), f.dst.String()
+	if b < a {
+		a, b = b, a
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d %s %s", variantSeed, a, b)
+	sum := h.Sum64()
+	if sum%100 >= uint64(d.v.oneWayPct) {
+		return false
+	}
+	key := a + " " + b
+	if d.oneWay == nil {
+		d.oneWay = map[string]*oneWayConn{}
+	}
+	o := d.oneWay[key]
+	if o == nil {
+		o = &oneWayConn{first: f, lostServer: sum>>32&1 == 0}
+		d.oneWay[key] = o
+	}
+	fromServer := !clients[f.src.Addr().String()]
+	if fromServer != o.lostServer {
+		return false
+	}
+	o.dropped++
+	return true
 }
 
 // origFrame turns a frame number of the variant into the original's.
@@ -348,6 +404,16 @@ func (d *derivedCapture) describe() string {
 	switch {
 	case d.v.rotate > 0:
 		return fmt.Sprintf("%d frames in %d files of at most %d packets", d.frames, len(d.paths), d.v.rotate)
+	case d.v.oneWayPct > 0:
+		dropped, lostServer := 0, 0
+		for _, o := range d.oneWay {
+			dropped += o.dropped
+			if o.lostServer {
+				lostServer++
+			}
+		}
+		return fmt.Sprintf("%d%% of TCP connections lost one direction: %d connections (%d the server's direction, %d the client's), %d of %d frames deleted",
+			d.v.oneWayPct, len(d.oneWay), lostServer, len(d.oneWay)-lostServer, dropped, d.frames)
 	case d.v.snap > 0:
 		return fmt.Sprintf("snap length %d: %d of %d frames cut; %d server error replies and %d size-telling lines (150, 213, RETR, SIZE) cut short",
 			d.v.snap, d.cut, d.frames, len(d.cutErrors), len(d.cutSizes))
@@ -363,7 +429,7 @@ func (d *derivedCapture) describe() string {
 }
 
 // deriveVariant writes variant v of the capture at src into dir.
-func deriveVariant(t *testing.T, src, dir string, v variant) *derivedCapture {
+func deriveVariant(t *testing.T, src, dir string, v variant, clients map[string]bool) *derivedCapture {
 	t.Helper()
 	in, err := os.Open(src)
 	if err != nil {
@@ -407,6 +473,10 @@ func deriveVariant(t *testing.T, src, dir string, v variant) *derivedCapture {
 				}
 				continue
 			}
+		case v.oneWayPct > 0:
+			if f, ok := decodeFrame(data, r.LinkType(), d.frames, ci.Timestamp); ok && d.dropOneWay(f, clients) {
+				continue
+			}
 		case v.snap > 0 && len(data) > v.snap:
 			d.cut++
 			if f, ok := decodeFrame(data, r.LinkType(), d.frames, ci.Timestamp); ok {
@@ -421,7 +491,7 @@ func deriveVariant(t *testing.T, src, dir string, v variant) *derivedCapture {
 			data = data[:v.snap]
 			ci.CaptureLength = v.snap
 		}
-		if v.lossPct > 0 {
+		if v.lossPct > 0 || v.oneWayPct > 0 {
 			d.kept = append(d.kept, d.frames)
 		}
 		if v.rotate > 0 && out.written == int64(v.rotate) {
@@ -547,6 +617,15 @@ func newVariantBase(plan *volumePlan, res *analysis.Result) *variantBase {
 		}
 	}
 	return b
+}
+
+// clients: the planned sessions' client addresses.
+func (b *variantBase) clients() map[string]bool {
+	m := map[string]bool{}
+	for addr := range b.idx {
+		m[addr] = true
+	}
+	return m
 }
 
 func (b *variantBase) judged() int {
@@ -998,4 +1077,124 @@ func lostKinds(all []*frameFacts) string {
 	}
 	sort.Strings(ks)
 	return strings.Join(ks, ", ")
+}
+
+// checkOneWay applies the one-direction part of the model: a connection
+// of which the capture has one direction only shows half of how it ended.
+//   - capture quality is not good (the kept direction acknowledges bytes,
+//     or answers segments, the capture never had);
+//   - no break has a network cause: the peer's missing packets were lost
+//     by the capture (a SYN whose SYN-ACK is missing, followed by the
+//     opener's ACKs and data, was answered);
+//   - a session none of whose connections lost a direction comes out
+//     exactly as on the whole capture;
+//   - on a session that did, a planned break may be missed or unexplained,
+//     and a break with another cause (or on a clean session) is tolerated
+//     only below the confidence ftpcap gives that cause on that kind of
+//     connection with all the packets (its lowest on the whole capture):
+//     at or above it, ftpcap claims full certainty on half the evidence.
+func checkOneWay(base *variantBase, d *derivedCapture, res *analysis.Result) *modelCheck {
+	m := newModelCheck()
+	if res.CaptureQuality.Rating == "good" {
+		m.violate("capture quality is good though connections lost a direction", nil,
+			fmt.Sprintf("%d connections lost one direction", len(d.oneWay)))
+	}
+	// full: the lowest confidence of each cause on each kind of connection
+	// on the whole capture, where every packet is there.
+	full := map[string]float64{}
+	for _, b := range base.res.Breaks {
+		k := b.Connection.Kind + " " + b.Cause
+		if c, ok := full[k]; !ok || b.Confidence < c {
+			full[k] = b.Confidence
+		}
+	}
+	confident := func(b *analysis.Verdict) (float64, bool) {
+		c, ok := full[b.Connection.Kind+" "+b.Cause]
+		return c, ok && b.Cause != "unexplained" && b.Confidence >= c
+	}
+	hit := map[int][]*oneWayConn{}
+	for _, o := range d.oneWay {
+		if i, ok := base.sessionOf(o.first); ok {
+			hit[i] = append(hit[i], o)
+		}
+	}
+	for _, os := range hit {
+		sort.Slice(os, func(i, j int) bool { return os[i].first.frame < os[j].first.frame })
+	}
+	got, outside := attributeBreaks(base.plan, res)
+	for _, b := range outside {
+		m.violate(fmt.Sprintf("break outside every planned session: %s", b.Cause), nil, describeBreak(&b, d))
+	}
+	sessionsHit := 0
+	for i := range base.plan.Sessions {
+		if !base.right[i] {
+			continue
+		}
+		p := &base.plan.Sessions[i]
+		if len(hit[i]) > 0 {
+			sessionsHit++
+		}
+		example := func(b *analysis.Verdict) string {
+			s := sessionExample(p)
+			var os []string
+			for _, o := range hit[i] {
+				os = append(os, o.String())
+			}
+			if len(os) > 0 {
+				s += "; " + strings.Join(os, "; ")
+			}
+			if b == nil {
+				return s + ": no break on this connection"
+			}
+			return s + ": " + describeBreak(b, d)
+		}
+		affected := len(hit[i]) > 0
+		used := make([]bool, len(got[i]))
+		for _, e := range p.Expected {
+			b := matchBreak(e, got[i], used)
+			orig := base.origBreak(i, e)
+			key := fmt.Sprintf("%s, %s: planned %s → ", p.Outcome, e.Kind, e.Cause)
+			switch {
+			case b != nil && b.Cause == e.Cause:
+				m.held++
+			case b != nil && networkCauses[b.Cause]:
+				m.violate(key+b.Cause+": a direction the capture lost is not network loss", p, example(b))
+			case !affected:
+				said := "(no break)"
+				if b != nil {
+					said = b.Cause
+				}
+				m.violate(key+said+": no connection of this session lost a direction", p, example(b))
+			case b == nil:
+				m.tolerate(key+"(no break), a connection lost a direction", p, example(b))
+			default:
+				if c, ok := confident(b); ok || b.Confidence >= orig.Confidence {
+					m.violate(key+b.Cause+fmt.Sprintf(": a different cause at the confidence it has with every packet (%.2f)", max(c, orig.Confidence)), p, example(b))
+				} else {
+					m.tolerate(key+b.Cause+" at lowered confidence, a connection lost a direction", p, example(b))
+				}
+			}
+		}
+		for j := range got[i] {
+			if used[j] {
+				continue
+			}
+			b := &got[i][j]
+			key := fmt.Sprintf("%s, %s: false %s", p.Outcome, b.Connection.Kind, b.Cause)
+			switch {
+			case networkCauses[b.Cause]:
+				m.violate(key+": a direction the capture lost is not network loss", p, example(b))
+			case !affected:
+				m.violate(key+": no connection of this session lost a direction", p, example(b))
+			default:
+				if c, ok := confident(b); ok {
+					m.violate(key+fmt.Sprintf(" at the confidence it has with every packet (%.2f)", c), p, example(b))
+					continue
+				}
+				m.tolerate(key+", a connection lost a direction", p, example(b))
+			}
+		}
+	}
+	m.notes = append(m.notes, fmt.Sprintf("%d of %d judged sessions had a connection that lost a direction", sessionsHit, base.judged()))
+	return m
 }
