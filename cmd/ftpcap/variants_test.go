@@ -84,6 +84,9 @@ import (
 //     break on a clean session is tolerated; each such case is counted and
 //     listed with the deleted frames, never silently passed.
 //
+// One direction lost (a tenth of the connections, chosen by a hash of
+// their endpoints): see checkOneWay.
+//
 // Sessions are found as the volume score finds them (client address and
 // the session's window); a deleted frame belongs to the session whose
 // client address is one of its ends and whose window holds its time.
@@ -93,8 +96,9 @@ import (
 // (summaries quote a frame number of one file), snap96 (a cut 530
 // greeting loses service-unavailable; a cut announced size turns a server
 // kill into a client abort), loss1/3/5 (a reply or command lost in a gap
-// shifts the pairing or leaves the data connection unlinked). snap128
-// passes.
+// shifts the pairing or leaves the data connection unlinked), oneway10
+// (a connection with one direction missing is judged at full
+// confidence; capture quality stays good). snap128 passes.
 
 // variantSeed fixes which frames the loss variants delete.
 const variantSeed = 9
