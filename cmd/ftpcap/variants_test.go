@@ -143,6 +143,9 @@ func TestCaptureVariantsLarge(t *testing.T) {
 	if _, err := os.Stat(plan); err != nil {
 		t.Skipf("no volume capture in %s (make realistic writes one)", dir)
 	}
+	if testing.Short() {
+		t.Skip("-short: the large capture's variants take about 30 s under -race")
+	}
 	runVariants(t, pcap, plan)
 }
 
