@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build demo test deps test-deps samples golden accuracy realistic realistic-small bench bench-data clean
+.PHONY: all build demo test deps test-deps samples golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean
 
 all: build
 
@@ -66,6 +66,12 @@ accuracy:
 		echo; echo "=== volume score, realistic-data (make realistic)"; \
 		$(GO) test ./cmd/ftpcap -run 'TestRealisticLarge$$' -count=1 -v -timeout 30m | $(VOLUME_TABLE); \
 	fi
+	@echo; echo "=== volume score, samples/realistic/wide (committed)"
+	@$(GO) test ./cmd/ftpcap -run 'TestRealisticWide$$' -count=1 -v | $(VOLUME_TABLE)
+	@if [ -f realistic-data-wide/plan.json ]; then \
+		echo; echo "=== volume score, realistic-data-wide (make realistic-wide)"; \
+		FTPCAP_REALISTIC=$(CURDIR)/realistic-data-wide $(GO) test ./cmd/ftpcap -run 'TestRealisticLarge$$' -count=1 -v -timeout 30m | $(VOLUME_TABLE); \
+	fi
 
 # realistic runs REALISTIC_N (default 2000) real FTP sessions between curl,
 # lftp, tnftp, Python ftplib and wget and vsftpd, pyftpdlib, ProFTPD and
@@ -80,6 +86,17 @@ realistic:
 # (samples/realistic/small.pcap.gz and small.plan.json, seed 1).
 realistic-small:
 	bash samples/realistic/run.sh -n 300 -s 1 -j 10 -o samples/realistic -b small -z
+
+# realistic-wide runs REALISTIC_WIDE_N (default 1500) sessions of the wide
+# set (software and outcomes ftpcap was not tuned on: run.sh -w) into
+# realistic-data-wide/ (git-ignored); realistic-wide-small regenerates the
+# committed samples/realistic/wide.pcap.gz and wide.plan.json (seed 2).
+REALISTIC_WIDE_N ?= 1500
+realistic-wide:
+	bash samples/realistic/run.sh -w -n $(REALISTIC_WIDE_N) -s 11 -j 10 -o realistic-data-wide
+
+realistic-wide-small:
+	bash samples/realistic/run.sh -w -n 400 -s 2 -j 10 -o samples/realistic -b wide -z
 
 # bench-data writes the benchmark captures into bench-data/ (git-ignored,
 # about 1.4 GB, the same bytes on every run); a capture whose manifest

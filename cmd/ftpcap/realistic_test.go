@@ -26,6 +26,8 @@ import (
 const (
 	smallPcap = "../../samples/realistic/small.pcap.gz"
 	smallPlan = "../../samples/realistic/small.plan.json"
+	widePcap  = "../../samples/realistic/wide.pcap.gz"
+	widePlan  = "../../samples/realistic/wide.plan.json"
 )
 
 // volumePlan is samples/realistic's plan.json after the run.
@@ -55,6 +57,13 @@ type plannedSession struct {
 // 100% or on any false break.
 func TestRealistic(t *testing.T) {
 	scoreVolume(t, smallPcap, smallPlan)
+}
+
+// TestRealisticWide scores the committed wide volume capture: servers,
+// clients and outcomes that ftpcap's rules were not fixed on (run.sh -w).
+// It fails below 100% or on any false break, as TestRealistic does.
+func TestRealisticWide(t *testing.T) {
+	scoreVolume(t, widePcap, widePlan)
 }
 
 // TestRealisticLarge scores the large capture `make realistic` writes

@@ -80,6 +80,9 @@ vol_net_up() {
 		ip netns exec "$ns" ip -6 addr add "$(slot_addr6 "$k")/64" dev "ftpvol-c$k" nodad
 		ip netns exec "$ns" ip route add 203.0.113.0/24 via 198.51.100.1
 		ip netns exec "$ns" ip -6 route add 2001:db8:2::/64 via 2001:db8:1::1
+		# A data connection blocked on the router (the wide set) fails
+		# after 3 SYNs in 7 s instead of 7 in 127 s; nothing else loses SYNs.
+		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_syn_retries=2
 	done
 }
 

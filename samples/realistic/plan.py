@@ -1,13 +1,18 @@
 #!/usr/bin/python3
 """The volume lab's plan: which session does what, and which break it must show.
 
-  plan.py -n SESSIONS -s SEED > plan.json
+  plan.py -n SESSIONS -s SEED [--set small|wide] > plan.json
 
 The same seed gives the same plan, byte for byte. Each session picks a
 client, a server, an address family, a data mode the client can use on
 that family, and an outcome; the expected breaks follow from the outcome,
 the client and the server, as real runs showed them (README.md lists the
 reasoning). No expectation here comes from ftpcap's output.
+
+The small set (the default, and samples/realistic/small.*) is the
+software ftpcap's rules were fixed on. The wide set adds software and
+outcomes nobody tuned them to; its draw is its own, so the small set's
+plan for a seed stays what it was.
 """
 
 import argparse
@@ -38,6 +43,25 @@ MODES = {
     "wget": {4: ("pasv", "port"), 6: ("epsv", "eprt")},
 }
 
+# The wide set's software (servers.sh, runner.py). The inetd servers
+# (inetutils, netkit) have no transfer-rate cap, so sessions killed
+# mid-transfer run against the first four servers' slow instances.
+WIDE_CLIENTS = CLIENTS + ("ncftp", "inetftp", "busybox", "basicftp", "goftp")
+WIDE_SERVERS = SERVERS + ("inetutils", "netkit", "ftpsrv")
+NEW_SOFTWARE = frozenset(("ncftp", "inetftp", "busybox", "basicftp", "goftp", "inetutils", "netkit", "ftpsrv"))
+WIDE_HOSTS = {
+    "inetutils": {"normal": 24, "full": 44, "idle": 54},
+    "netkit": {"normal": 25, "full": 45, "idle": 55},
+    "ftpsrv": {"normal": 26},
+}
+WIDE_MODES = {
+    "ncftp": {4: ("pasv", "port"), 6: ()},  # ncftp 3.2.6 has no IPv6 ("unknown host")
+    "inetftp": {4: ("pasv", "port"), 6: ("epsv", "eprt")},
+    "busybox": {4: ("pasv",), 6: ("epsv",)},
+    "basicftp": {4: ("epsv",), 6: ("epsv",)},
+    "goftp": {4: ("pasv", "epsv"), 6: ("epsv",)},
+}
+
 # Outcome -> weight. Clean sessions are about half.
 OUTCOMES = {
     "clean-download": 24,
@@ -53,7 +77,27 @@ OUTCOMES = {
     "server-killed-upload": 4,
 }
 
+# The wide set's outcomes: the small set's, and
+#   idle-timeout  log in, then idle past the server's 3 s idle timeout
+#   data-blocked  a passive data connection whose SYNs the router drops
+#   rest-resume   a download resumed with REST from byte 8,192 (clean)
+#   abort         ABOR 16 KiB into a throttled download, then QUIT
+# idle-timeout and abort weigh more: only a few pairs can do them, and an
+# outcome a pair cannot do is drawn again.
+WIDE_OUTCOMES = dict(OUTCOMES, **{
+    "idle-timeout": 30,
+    "data-blocked": 5,
+    "rest-resume": 8,
+    "abort": 60,
+})
+
 UPLOADS = ("clean-upload", "missing-dir-upload", "permission-denied", "server-killed-upload")
+KILLS = ("client-killed", "server-killed", "server-killed-upload", "abort")
+
+# Who can do what, from real runs.
+IDLERS = ("ftplib", "tnftp", "inetftp")  # can be made to wait, logged in, with nothing to do
+RESUMERS = ("curl", "lftp", "ftplib", "goftp")
+CWD_FIRST = ("curl", "ncftp")  # CWD into the folder before STOR
 
 
 def can(client, outcome):
@@ -63,6 +107,28 @@ def can(client, outcome):
     if client == "wget" and outcome in UPLOADS:
         return False
     return not (client == "lftp" and outcome == "server-killed-upload")
+
+
+def can_wide(client, server, mode, outcome):
+    """The wide set's limits, on top of can(): what each piece of software
+    can be made to do (README.md says how each was checked)."""
+    if not can(client, outcome):
+        return False
+    if client == "busybox" and outcome == "clean-list":
+        return False  # ftpget/ftpput list nothing
+    if outcome in KILLS and server not in SERVERS:
+        return False  # no rate cap on the new servers: nothing lasts to be killed
+    if outcome == "too-many-connections" and server == "ftpsrv":
+        return False  # ftp-srv has no per-address limit
+    if outcome == "idle-timeout":
+        return client in IDLERS and server in ("inetutils", "netkit")
+    if outcome == "data-blocked":
+        return mode in ("pasv", "epsv")
+    if outcome == "rest-resume":
+        return client in RESUMERS
+    if outcome == "abort":
+        return client == "ftplib"
+    return True
 
 
 def brk(cls, cause, kind="control"):
@@ -105,7 +171,7 @@ def expected_breaks(client, server, outcome):
     if outcome == "missing-file":
         return [brk("server-policy", "file-unavailable")]
     if outcome == "missing-dir-upload":
-        if client != "curl" and server == "vsftpd":
+        if client not in CWD_FIRST and server == "vsftpd":
             return [brk("server-policy", "permission-denied")]
         return [brk("server-policy", "file-unavailable")]
     if outcome == "permission-denied":
@@ -118,6 +184,14 @@ def expected_breaks(client, server, outcome):
         return [brk("server-policy", "server-close", "data"), brk("server-policy", "server-close")]
     if outcome == "server-killed-upload":
         return [brk("server-policy", "server-reset", "data"), brk("server-policy", "server-close")]
+    if outcome == "idle-timeout":
+        return [brk("server-policy", "idle-timeout")]
+    if outcome == "data-blocked":
+        return [brk("network", "data-channel-blocked", "data")]
+    if outcome == "rest-resume":
+        return []
+    if outcome == "abort":
+        return [brk("client", "client-abort", "data")]
     raise ValueError(outcome)
 
 
@@ -134,19 +208,59 @@ def path_for(index, outcome, rnd):
         return "nodir-%05d/s%05d.txt" % (index, index)
     if outcome == "permission-denied":
         return "ro/s%05d.txt" % index
-    if outcome in ("client-killed", "server-killed"):
+    if outcome in ("client-killed", "server-killed", "abort"):
         return "pub/slow.txt"
+    if outcome == "rest-resume":
+        return "pub/f64k.txt"
     if outcome == "server-killed-upload":
         return "up/k%05d.txt" % index
     return "pub/f2k.txt"
 
 
 def instance(outcome):
-    if outcome in ("client-killed", "server-killed", "server-killed-upload"):
+    if outcome in KILLS:
         return "slow"
     if outcome == "too-many-connections":
         return "full"
+    if outcome == "idle-timeout":
+        return "idle"
     return "normal"
+
+
+def make_wide_plan(n, seed):
+    """The wide set: about three sessions in four have at least one side
+    that is new software; outcomes a pair cannot do are drawn again."""
+    rnd = random.Random(seed)
+    names = sorted(WIDE_OUTCOMES)
+    weights = [WIDE_OUTCOMES[k] for k in names]
+    hosts = dict(HOSTS, **WIDE_HOSTS)
+    modes = dict(MODES, **WIDE_MODES)
+    sessions = []
+    for i in range(n):
+        while True:
+            client = rnd.choice(WIDE_CLIENTS)
+            server = rnd.choice(WIDE_SERVERS)
+            if {client, server} & NEW_SOFTWARE or rnd.random() < 0.25:
+                break
+        family = rnd.choice([f for f in (4, 6) if modes[client][f]])
+        mode = rnd.choice(modes[client][family])
+        outcome = rnd.choices(names, weights)[0]
+        while not can_wide(client, server, mode, outcome):
+            outcome = rnd.choices(names, weights)[0]
+        host = hosts[server][instance(outcome)]
+        addr = "203.0.113.%d" % host if family == 4 else "2001:db8:2::%d" % host
+        sessions.append({
+            "index": i,
+            "client": client,
+            "server": server,
+            "server_addr": addr,
+            "family": "ipv%d" % family,
+            "mode": mode,
+            "outcome": outcome,
+            "path": path_for(i, outcome, rnd),
+            "expected_breaks": expected_breaks(client, server, outcome),
+        })
+    return sessions
 
 
 def make_plan(n, seed):
@@ -183,7 +297,9 @@ def main(argv):
     p.add_argument("-n", type=int, required=True)
     p.add_argument("-s", "--seed", type=int, required=True)
     p.add_argument("-j", "--slots", type=int, default=10)
+    p.add_argument("--set", choices=("small", "wide"), default="small")
     args = p.parse_args(argv)
+    make = make_wide_plan if args.set == "wide" else make_plan
     plan = {
         "generator": "samples/realistic/plan.py",
         "seed": args.seed,
@@ -191,7 +307,7 @@ def main(argv):
         "identify": "a session's connections come from its slot's client address "
                     "(198.51.100.100+slot, 2001:db8:1::100+slot) between its start and end "
                     "(Unix seconds); a slot runs one session at a time",
-        "sessions": make_plan(args.n, args.seed),
+        "sessions": make(args.n, args.seed),
     }
     json.dump(plan, sys.stdout, indent=1)
     sys.stdout.write("\n")

@@ -5,9 +5,13 @@
 # router into one pcap, with the fixed-seed plan that says what each
 # session was meant to do and which break it must show. See README.md.
 #
-#   run.sh [-n SESSIONS] [-s SEED] [-j SLOTS] [-o DIR] [-b NAME -z] [-p PLAN]
+#   run.sh [-n SESSIONS] [-s SEED] [-j SLOTS] [-o DIR] [-b NAME -z] [-p PLAN] [-w]
 #
 # -p runs an existing plan (plan.py's output) instead of making one.
+# -w runs the wide set: the same servers and clients plus software nobody
+# tuned ftpcap to (GNU inetutils ftpd and ftp, netkit ftpd, npm's ftp-srv
+# and basic-ftp, ncftp, busybox ftpget/ftpput, Go's jlaffaye/ftp) and more
+# outcomes (plan.py --set wide).
 #
 # Writes DIR/realistic.pcap and DIR/plan.json (default DIR: realistic-data/
 # at the repository root), or with -z DIR/NAME.pcap.gz and DIR/NAME.plan.json
@@ -26,7 +30,8 @@ OUT=${REALISTIC_OUT:-$REPO/realistic-data}
 NAME=realistic
 GZIP=0
 PLAN=
-while getopts "n:s:j:o:b:zp:" opt; do
+WIDE=0
+while getopts "n:s:j:o:b:zp:w" opt; do
 	case $opt in
 	n) N=$OPTARG ;;
 	s) SEED=$OPTARG ;;
@@ -35,6 +40,7 @@ while getopts "n:s:j:o:b:zp:" opt; do
 	b) NAME=$OPTARG ;;
 	z) GZIP=1 ;;
 	p) PLAN=$OPTARG ;;
+	w) WIDE=1 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -74,6 +80,7 @@ cleanup() {
 	for pid in "${PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
 	done
+	[[ $WIDE == 0 ]] || vol_wide_down
 	vol_net_down
 }
 
@@ -82,12 +89,18 @@ for cmd in ip ss ethtool tcpdump vsftpd curl lftp tnftp wget apt-get dpkg; do
 	command -v "$cmd" >/dev/null || die "$cmd not found"
 done
 /usr/bin/python3 -c 'import pyftpdlib' 2>/dev/null || die "python3-pyftpdlib not installed"
+if [[ $WIDE == 1 ]]; then
+	for cmd in nft node npm go setpriv ncftpget ncftpput ncftpls inetutils-ftp busybox; do
+		command -v "$cmd" >/dev/null || die "$cmd not found (the wide set needs it)"
+	done
+fi
 
 mkdir -p "$OUT"
 rm -rf "$W"
 mkdir -p "$W/log" "$W/client"
 chmod 755 "$W"
 vol_fetch_debs
+[[ $WIDE == 0 ]] || vol_fetch_wide
 vol_ensure_user "$W/srv/pureftpd"
 
 if [[ -n $PLAN ]]; then
@@ -97,13 +110,25 @@ if [[ -n $PLAN ]]; then
 	log "plan: $PLAN, $N sessions, $SLOTS slots"
 else
 	log "plan: $N sessions, seed $SEED, $SLOTS slots"
-	/usr/bin/python3 "$VOL_DIR/plan.py" -n "$N" -s "$SEED" -j "$SLOTS" >"$W/plan.json"
+	SET=small
+	[[ $WIDE == 0 ]] || SET=wide
+	/usr/bin/python3 "$VOL_DIR/plan.py" -n "$N" -s "$SEED" -j "$SLOTS" --set "$SET" >"$W/plan.json"
 fi
 
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-vol_net_up "$SLOTS" "${SERVER_HOSTS[@]}"
+if [[ $WIDE == 1 ]]; then
+	vol_net_up "$SLOTS" "${SERVER_HOSTS[@]}" "${WIDE_HOSTS[@]}"
+	# data-channel-blocked: runner.py adds a drop rule per session to this
+	# chain, a firewall on the server host (past the capture point, so the
+	# unanswered SYNs are in the capture), and deletes it after the session.
+	ip netns exec "$VOL_SRV" nft add table inet ftpvol
+	ip netns exec "$VOL_SRV" nft add chain inet ftpvol blockdata '{ type filter hook input priority 0; }'
+else
+	vol_net_up "$SLOTS" "${SERVER_HOSTS[@]}"
+fi
 vol_servers_up
+[[ $WIDE == 0 ]] || vol_wide_servers_up
 echo "${SERVER_PIDS[*]}" >"$W/server.pids"
 # Let every server settle before the capture starts.
 sleep 1
@@ -120,7 +145,7 @@ sleep 0.3
 
 start=$(date +%s)
 /usr/bin/python3 "$VOL_DIR/runner.py" --plan "$W/plan.json" --out "$W/plan.run.json" \
-	--work "$W/client" --server-pids "$W/server.pids" --log "$W/log/runner.log"
+	--work "$W/client" --tools "$W" --node-path "$NODE_DIR/node_modules" --server-pids "$W/server.pids" --log "$W/log/runner.log"
 log "ran $N sessions in $(($(date +%s) - start)) s"
 
 sleep 1

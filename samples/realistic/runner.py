@@ -50,7 +50,13 @@ def url_host(addr):
 KILLS = ("client-killed", "server-killed", "server-killed-upload")
 
 
+IDLE_WAIT = 6  # s an idle-timeout session waits, twice the idle servers' 3 s
+REST_AT = 8192  # bytes a rest-resume session already has
+
+
 def action_of(outcome):
+    if outcome == "idle-timeout":
+        return "idle"
     if outcome in ("clean-upload", "missing-dir-upload", "permission-denied", "server-killed-upload"):
         return "put"
     if outcome == "clean-list":
@@ -61,20 +67,33 @@ def action_of(outcome):
 class Session:
     """One planned session and the command line that carries it out."""
 
-    def __init__(self, plan, slot, work):
+    def __init__(self, plan, slot, work, tools):
         self.p = plan
         self.slot = slot
         self.work = work
+        self.tools = tools
         self.action = action_of(plan["outcome"])
         self.password = WRONG if plan["outcome"] == "wrong-password" else PASSWORD
         # A transfer to be killed must last: 400,000 bytes at the slow
         # instances' 40 kB/s.
         big = plan["outcome"] == "server-killed-upload"
         self.local = os.path.join(work, "upload-big.txt" if big else "upload.txt")
+        self.download = os.path.join(work, "download")
+        self.resume = plan["outcome"] == "rest-resume"
 
     def argv(self):
-        """(argv, stdin text) for the planned client."""
-        return getattr(self, "cmd_" + self.p["client"])()
+        """(argv, stdin) for the planned client; stdin is None or a list of
+        (text, seconds to wait after writing it)."""
+        if self.resume:
+            # The part already downloaded: the client resumes after it.
+            with open(self.download, "w") as f:
+                f.write("x" * REST_AT)
+        elif os.path.exists(self.download):
+            os.unlink(self.download)
+        argv, stdin = getattr(self, "cmd_" + self.p["client"])()
+        if isinstance(stdin, str):
+            stdin = [(stdin, 0)]
+        return argv, stdin
 
     def cmd_curl(self):
         p, mode = self.p, self.p["mode"]
@@ -91,6 +110,8 @@ class Session:
             argv += ["-T", self.local, url]
         elif self.action == "list":
             argv += ["-o", "/dev/null", url + "/"]
+        elif self.resume:
+            argv += ["-C", "-", "-o", self.download, url]
         else:
             argv += ["-o", "/dev/null", url]
         return argv, None
@@ -109,8 +130,10 @@ class Session:
             script.append("put %s -o %s" % (self.local, p["path"]))
         elif self.action == "list":
             script.append("ls " + p["path"])
+        elif self.resume:
+            script.append("get -c %s -o %s" % (p["path"], self.download))
         else:
-            script.append("get %s -o %s" % (p["path"], os.path.join(self.work, "download")))
+            script.append("get %s -o %s" % (p["path"], self.download))
         return ["lftp", "-c", "; ".join(script)], None
 
     def cmd_tnftp(self):
@@ -122,6 +145,8 @@ class Session:
         lines += ["passive " + ("on" if mode in ("pasv", "epsv") else "off"),
                   "epsv4 " + ("off" if mode in ("pasv", "port") else "on"),
                   "binary"]
+        if self.action == "idle":
+            return ["tnftp", "-n", p["server_addr"]], idle_then_quit(lines)
         if self.action == "put":
             lines.append("put %s %s" % (self.local, p["path"]))
         elif self.action == "list":
@@ -136,9 +161,14 @@ class Session:
         argv = ["/usr/bin/python3", os.path.join(HERE, "ftpclient.py"), p["server_addr"]]
         if self.password == WRONG:
             return argv + ["login", "-", "--password", WRONG, "--tries", "3"], None
-        argv += [self.action, p["path"], "--mode", p["mode"]]
+        action = "abort" if p["outcome"] == "abort" else self.action
+        argv += [action, p["path"], "--mode", p["mode"]]
         if self.action == "put":
             argv += ["--local", self.local]
+        if action == "idle":
+            argv += ["--wait", str(IDLE_WAIT)]
+        if self.resume:
+            argv += ["--rest", str(REST_AT)]
         return argv, None
 
     def cmd_wget(self):
@@ -151,6 +181,65 @@ class Session:
         if p["mode"] in ("port", "eprt"):
             argv.append("--no-passive-ftp")
         return argv + [url], None
+
+    def cmd_ncftp(self):
+        """ncftpget, ncftpput -c (the file on stdin, STOR of the path) and
+        ncftpls; -F passive (EPSV on IPv6, PASV on IPv4), -E active."""
+        p = self.p
+        common = ["-u", USER, "-p", self.password, "-t", "10", "-r", "0",
+                  "-F" if p["mode"] in ("pasv", "epsv") else "-E"]
+        host = p["server_addr"]
+        if self.action == "put":
+            return ["sh", "-c", 'exec ncftpput "$@" <"$0"', self.local] + common + ["-c", host, p["path"]], None
+        if self.action == "list":
+            return ["ncftpls"] + common + ["-l", "ftp://%s/%s/" % (url_host(host), p["path"])], None
+        return ["ncftpget"] + common + ["-c", host, p["path"]], None
+
+    def cmd_inetftp(self):
+        """GNU inetutils ftp, commands on stdin like tnftp; -p passive."""
+        p, mode = self.p, self.p["mode"]
+        argv = ["inetutils-ftp", "-n"] + (["-p"] if mode in ("pasv", "epsv") else []) + [p["server_addr"]]
+        lines = ["user %s %s" % (USER, self.password)]
+        if self.password == WRONG:
+            return argv, "\n".join(lines + ["quit"]) + "\n"
+        lines.append("binary")
+        if self.action == "idle":
+            return argv, idle_then_quit(lines)
+        if self.action == "put":
+            lines.append("put %s %s" % (self.local, p["path"]))
+        elif self.action == "list":
+            lines.append("ls " + p["path"])
+        else:
+            lines.append("get %s /dev/null" % p["path"])
+        return argv, "\n".join(lines + ["quit"]) + "\n"
+
+    def cmd_busybox(self):
+        """busybox ftpget/ftpput: passive only (PASV, EPSV on IPv6)."""
+        p = self.p
+        common = ["-u", USER, "-p", self.password, p["server_addr"]]
+        if self.action == "put":
+            return ["busybox", "ftpput"] + common + [p["path"], self.local], None
+        return ["busybox", "ftpget"] + common + ["/dev/null", p["path"]], None
+
+    def cmd_basicftp(self):
+        p = self.p
+        argv = ["env", "NODE_PATH=" + self.tools["node_path"], "node", os.path.join(HERE, "basicftp.js"),
+                p["server_addr"], USER, self.password, self.action, p["path"]]
+        return argv + ([self.local] if self.action == "put" else []), None
+
+    def cmd_goftp(self):
+        p = self.p
+        argv = [os.path.join(self.tools["dir"], "goftp"), "-mode", p["mode"]]
+        if self.resume:
+            argv += ["-rest", str(REST_AT)]
+        argv += [p["server_addr"], USER, self.password, self.action, p["path"]]
+        return argv + ([self.local] if self.action == "put" else []), None
+
+
+def idle_then_quit(lines):
+    """A command-line client's stdin that logs in, then says nothing for
+    longer than the server's idle timeout, then quits."""
+    return [("\n".join(lines) + "\n", IDLE_WAIT), ("quit\n", 0)]
 
 
 def ns_exec(ns, argv, **kw):
@@ -214,13 +303,17 @@ def descends_from(pid, ancestors):
     return False
 
 
-def run_session(plan, slot, work, server_pids, log):
-    s = Session(plan, slot, work)
+def run_session(plan, slot, work, tools, server_pids, log):
+    s = Session(plan, slot, work, tools)
     ns = slot_ns(slot)
     addr = slot_addr(slot, plan["family"])
     argv, stdin = s.argv()
     rec = {"slot": slot, "client_addr": addr, "injected": ""}
     holder = None
+    block = None
+    if plan["outcome"] == "data-blocked":
+        block = block_data(addr, plan["server_addr"])
+        rec["injected"] = "the server host's firewall drops the client's data SYNs (nft rule %s)" % block
     rec["start"] = round(time.time(), 6)
     if plan["outcome"] == "too-many-connections":
         # The server must have let go of this address's last session (its
@@ -239,8 +332,7 @@ def run_session(plan, slot, work, server_pids, log):
                             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=log, text=True)
     if stdin is not None:
-        proc.stdin.write(stdin)
-        proc.stdin.close()
+        feed(proc, stdin)
     if plan["outcome"] in KILLS:
         rec["injected"] = inject_kill(plan, proc, ns, addr, server_pids)
     try:
@@ -256,7 +348,39 @@ def run_session(plan, slot, work, server_pids, log):
     if not wait_for(lambda: not client_sockets(ns), 5):
         rec["injected"] += " (sockets still open at the end)"
     rec["end"] = round(time.time(), 6)
+    if block is not None:
+        unblock(block)
     return rec
+
+
+def feed(proc, chunks):
+    """Write a client's stdin, waiting after each chunk as asked."""
+    try:
+        for text, wait in chunks:
+            proc.stdin.write(text)
+            proc.stdin.flush()
+            time.sleep(wait)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+
+
+def block_data(client, server):
+    """An nft rule in the server's namespace (its host firewall, behind the
+    capture point) that drops every packet from client to server except to
+    port 21: passive data connections get no answer to their SYNs. Returns
+    the rule's handle."""
+    fam = "ip6" if ":" in client else "ip"
+    out = subprocess.run(["ip", "netns", "exec", "ftpvol-srv", "nft", "-e", "-a", "add", "rule", "inet",
+                          "ftpvol", "blockdata", fam, "saddr", client, fam, "daddr", server,
+                          "tcp", "dport", "!=", "21", "drop"],
+                         capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"# handle (\d+)", out).group(1))
+
+
+def unblock(handle):
+    subprocess.run(["ip", "netns", "exec", "ftpvol-srv", "nft", "delete", "rule", "inet", "ftpvol", "blockdata",
+                    "handle", str(handle)], check=True)
 
 
 def inject_kill(plan, proc, ns, addr, server_pids):
@@ -291,6 +415,8 @@ def main(argv):
     p.add_argument("--out", required=True)
     p.add_argument("--work", required=True)
     p.add_argument("--server-pids", required=True)
+    p.add_argument("--tools", default="", help="folder with the wide set's built clients (goftp)")
+    p.add_argument("--node-path", default="", help="node_modules with basic-ftp")
     p.add_argument("--log", required=True)
     args = p.parse_args(argv)
     with open(args.plan) as f:
@@ -304,6 +430,7 @@ def main(argv):
     lock = threading.Lock()
     done = [0]
     log = open(args.log, "a")
+    tools = {"dir": args.tools, "node_path": args.node_path}
 
     def worker(slot):
         work = os.path.join(args.work, "slot%d" % slot)
@@ -319,7 +446,7 @@ def main(argv):
             except queue.Empty:
                 return
             try:
-                rec = run_session(s, slot, work, server_pids, log)
+                rec = run_session(s, slot, work, tools, server_pids, log)
             except Exception as e:  # recorded, never silently dropped
                 rec = {"slot": slot, "error": repr(e)}
             with lock:

@@ -231,3 +231,108 @@ vol_servers_down() {
 	done
 	SERVER_PIDS=()
 }
+
+# The wide set (run.sh -w) adds software nobody tuned ftpcap to, each on
+# its own addresses (host octets; the same on IPv6):
+#
+#   inetutils  GNU inetutils ftpd     normal .24, full .44, idle .54
+#   netkit     netkit ftpd (ftpd-ssl) normal .25, full .45, idle .55
+#   ftpsrv     npm's ftp-srv (Node)   normal .26
+#
+# inetutils ftpd and netkit ftpd are inetd servers (pyinetd.py is their
+# superserver, and refuses a second connection per address on "full");
+# they conflict with vsftpd as installed packages, so they are unpacked
+# like ProFTPD. "idle" instances end a session idle for 3 s (-t 3 -T 3).
+# Both serve the user's home (Pure-FTPd's tree). Debian's busybox has no
+# ftpd applet, so it is a client only.
+declare -A WIDE_HOST=([inetutils]=24 [netkit]=25 [ftpsrv]=26)
+declare -A WIDE_OFFSET=([normal]=0 [full]=20 [idle]=30)
+WIDE_HOSTS=(24 25 26 44 45 54 55)
+WIDE_DEBS=(inetutils-ftpd ftpd-ssl)
+WIDE_NPM=(ftp-srv@4.6.3 basic-ftp@6.2.6)
+VOL_IDLE=3 # s, the idle instances' timeout
+NODE_DIR=${REALISTIC_NODE:-$PKG/../node}
+
+# vol_fetch_wide: the wide set's packages: two .debs unpacked each into
+# its own root (both ship /usr/sbin/ftpd-like daemons), the npm packages,
+# and the Go client built from its own module.
+vol_fetch_wide() {
+	local d n
+	if [[ ! -f $PKG/.wide-unpacked ]]; then
+		mkdir -p "$PKG/wide-debs"
+		(cd "$PKG/wide-debs" && apt-get -q -o APT::Sandbox::User=root download "${WIDE_DEBS[@]}" >/dev/null) ||
+			die "apt-get download ${WIDE_DEBS[*]} failed"
+		for d in "$PKG"/wide-debs/*.deb; do
+			n=$(basename "$d" | cut -d_ -f1)
+			mkdir -p "$PKG/root-$n"
+			dpkg -x "$d" "$PKG/root-$n"
+		done
+		touch "$PKG/.wide-unpacked"
+	fi
+	if [[ ! -d $NODE_DIR/node_modules/ftp-srv || ! -d $NODE_DIR/node_modules/basic-ftp ]]; then
+		mkdir -p "$NODE_DIR"
+		(cd "$NODE_DIR" && npm install --no-audit --no-fund --no-save "${WIDE_NPM[@]}" >/dev/null 2>&1) ||
+			die "npm install ${WIDE_NPM[*]} failed"
+	fi
+	(cd "$VOL_DIR/goftp" && go build -o "$W/goftp" .) || die "go build of samples/realistic/goftp failed"
+	# netkit ftpd asks PAM service "ftp" at USER; without the package's
+	# /etc/pam.d/ftp, PAM's "other" fails it ("550 Authentication failure").
+	# Put the package's file in place for the run if none is there.
+	if [[ ! -e /etc/pam.d/ftp ]]; then
+		cp "$PKG/root-ftpd-ssl/etc/pam.d/ftp" /etc/pam.d/ftp
+		PAM_FTP_ADDED=1
+	fi
+}
+
+PAM_FTP_ADDED=0
+vol_wide_down() {
+	ip netns exec "$VOL_SRV" nft delete table inet ftpvol 2>/dev/null
+	[[ $PAM_FTP_ADDED == 0 ]] || rm -f /etc/pam.d/ftp
+	PAM_FTP_ADDED=0
+}
+
+inetd_instance() {
+	local name=$1 addr=$2 kind=$3 extra=()
+	shift 3
+	[[ $kind != full ]] || extra=(--max-per-ip 1)
+	vol_spawn_server "$name" /usr/bin/python3 "$VOL_DIR/pyinetd.py" --address "$addr" "${extra[@]}" -- "$@"
+}
+
+inetutils_instance() {
+	local t=900
+	[[ $4 != idle ]] || t=$VOL_IDLE
+	inetd_instance "$1" "$2" "$4" "$PKG/root-inetutils-ftpd/usr/sbin/ftpd" -a default -t "$t" -T "$t"
+}
+
+netkit_instance() {
+	local t=900
+	[[ $4 != idle ]] || t=$VOL_IDLE
+	inetd_instance "$1" "$2" "$4" "$PKG/root-ftpd-ssl/usr/sbin/in.ftpd" -t "$t" -T "$t"
+}
+
+ftpsrv_instance() {
+	vol_spawn_server "$1" env NODE_PATH="$NODE_DIR/node_modules" \
+		setpriv --reuid="$VOL_USER" --regid="$(id -g "$VOL_USER")" --clear-groups \
+		--inh-caps=+net_bind_service --ambient-caps=+net_bind_service \
+		node "$VOL_DIR/ftpsrv.js" "$2" "$W/srv/ftpsrv" "$VOL_USER" "$VOL_PASS" "${PASV_PORTS[@]}"
+}
+
+vol_wide_servers_up() {
+	local sw kind h fam addr
+	vol_tree "$W/srv/ftpsrv"
+	for sw in inetutils netkit ftpsrv; do
+		for kind in normal full idle; do
+			[[ $sw != ftpsrv || $kind == normal ]] || continue
+			h=$((WIDE_HOST[$sw] + WIDE_OFFSET[$kind]))
+			for fam in 4 6; do
+				addr=203.0.113.$h
+				[[ $fam == 6 ]] && addr=2001:db8:2::$h
+				"${sw}_instance" "$sw-$h-v$fam" "$addr" "$fam" "$kind"
+			done
+		done
+	done
+	for h in "${WIDE_HOSTS[@]}"; do
+		vol_wait_listening "203.0.113.$h"
+		vol_wait_listening "2001:db8:2::$h"
+	done
+}
