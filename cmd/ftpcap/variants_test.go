@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -847,8 +848,12 @@ func checkRotated(base *variantBase, d *derivedCapture, res *analysis.Result) *m
 	return m
 }
 
-// frameWords finds the frame numbers a summary quotes.
-var frameWords = regexp.MustCompile(`frame \d+`)
+// frameWords finds the frame numbers a summary quotes; fileFrameWords
+// those it quotes with their file.
+var (
+	frameWords     = regexp.MustCompile(`frame \d+`)
+	fileFrameWords = regexp.MustCompile(`frame (\d+) of (\S+\.pcap)`)
+)
 
 // globalFrames numbers frames across the inputs in order, as one capture.
 func globalFrames(res *analysis.Result) func(input int, frame int64) int64 {
@@ -869,8 +874,16 @@ func verdictKey(v *analysis.Verdict, global func(int, int64) int64) string {
 	for _, e := range v.Evidence {
 		ev = append(ev, fmt.Sprintf("#%d %s", global(inputIndexOf(e.Input), e.Frame), e.Text))
 	}
+	// A summary of a capture in several files names the file of each
+	// frame it quotes ("frame 4906 of x_00002.pcap"): count it across
+	// the files as the evidence is counted.
+	summary := fileFrameWords.ReplaceAllStringFunc(v.Summary, func(m string) string {
+		sm := fileFrameWords.FindStringSubmatch(m)
+		n, _ := strconv.ParseInt(sm[1], 10, 64)
+		return fmt.Sprintf("frame %d", global(inputIndexOf(sm[2]), n))
+	})
 	return fmt.Sprintf("%s %s %s→%s %s/%s %.2f %s transfer %d %q [%s]", v.Session, v.Connection.Kind, v.Connection.Client,
-		v.Connection.Server, v.Class, v.Cause, v.Confidence, v.Time.UTC().Format(time.RFC3339Nano), v.Transfer, v.Summary, strings.Join(ev, "; "))
+		v.Connection.Server, v.Class, v.Cause, v.Confidence, v.Time.UTC().Format(time.RFC3339Nano), v.Transfer, summary, strings.Join(ev, "; "))
 }
 
 // inputIndexOf reads the file's position from a variant's name
