@@ -71,6 +71,10 @@ type control struct {
 
 	authSent bool // AUTH TLS/SSL sent and not yet answered
 
+	// lastGap is, per direction, where the capture last missed bytes of
+	// the control connection: a reply (or command) may have been there.
+	lastGap [2]tcpflow.Ref
+
 	closed     bool // the control connection closed
 	openData   int  // linked data connections still open
 	finished   bool
@@ -381,6 +385,10 @@ func (ctl *control) reply(r Reply) {
 		return
 	}
 	ctl.greeted = true
+	ctl.retireLostReplies(&r)
+	if ctl.lostCommand(&r) {
+		return
+	}
 	i := ctl.answered(&r)
 	if closed := ctl.clientClosedAt(); !closed.IsZero() && closed.Before(r.At) && (i < 0 || ctl.pending[i].verb != "QUIT") {
 		ctl.unsolicited(r, AnomalyReplyAfterClientClose, fmt.Sprintf("%d after the client's %s", r.Code, ctl.clientCloseKind()))
@@ -436,6 +444,53 @@ func (ctl *control) retireSkipped(i int, r *Reply) int {
 			fmt.Sprintf("%s, before %s's %d", old.verb, ctl.pending[i-n].verb, r.Code))
 	}
 	return n
+}
+
+// retireLostReplies stops waiting for the oldest commands whose replies
+// the capture lost: a command followed by another, with a gap in the
+// server's replies since it was sent. Replies come in command order (RFC
+// 959 §4.2), so its reply was in the gap; left waiting, it would take r,
+// meant for a later command (a lost 229 and the RETR's 550 paired with
+// EPSV). A lost 227/229 still negotiated a channel: its connection is
+// linked by the hosts (expectCut). A transfer in progress keeps waiting.
+func (ctl *control) retireLostReplies(r *Reply) {
+	gap := ctl.lastGap[tcpflow.FromServer]
+	for len(ctl.pending) > 1 {
+		old := ctl.pending[0]
+		if old.started || gap.IsZero() || !old.cmd.At.Before(gap) || !gap.Before(r.At) {
+			return
+		}
+		ctl.removePending(0)
+		ctl.s.noteAnomaly(AnomalyCommandWithoutReply, tcpflow.FromServer, gap,
+			fmt.Sprintf("%s, its reply lost in a capture gap", old.verb))
+		switch old.verb {
+		case "PASV", "EPSV":
+			ctl.expectCut(old.verb, ModePassive, gap)
+		}
+	}
+}
+
+// lostCommand handles a 227 or 229 that answers no waiting command after
+// the capture lost bytes of the client's commands: the PASV or EPSV it
+// answers was in the gap. The channel it offers is linked as usual.
+func (ctl *control) lostCommand(r *Reply) bool {
+	if !r.Valid || (r.Code != 227 && r.Code != 229) || ctl.lastGap[tcpflow.FromClient].IsZero() {
+		return false
+	}
+	for _, p := range ctl.pending {
+		if p.accepts(r) {
+			return false
+		}
+	}
+	verb := "PASV"
+	if r.Code == 229 {
+		verb = "EPSV"
+	}
+	p := &pendingCmd{verb: verb, logIdx: -1}
+	ctl.log(p, Exchange{Replies: []Reply{*r}})
+	ctl.s.noteAnomaly(AnomalyReplyWithoutCommand, tcpflow.FromServer, r.At, fmt.Sprintf("%d after a gap in the client's commands: its %s was lost", r.Code, verb))
+	ctl.final(p, *r)
+	return true
 }
 
 // startsTransfer reports whether r is the 125 or 150 that starts a
@@ -574,6 +629,7 @@ func (ctl *control) gap(dir tcpflow.Dir, n int64, at tcpflow.Ref) {
 	}
 	s.ControlGaps[dir]++
 	s.ControlGapBytes[dir] += n
+	ctl.lastGap[dir] = at
 	d := &ctl.reading().dirs[dir]
 	switch d.mode {
 	case modeLines:
