@@ -29,14 +29,17 @@ type direction struct {
 
 // pendingCmd is a command waiting for its final reply.
 type pendingCmd struct {
-	cmd      Command  // the exchange's command
-	logIdx   int      // index in Session.Log, -1 when past the cap
-	ex       Exchange // the exchange itself when logIdx < 0
-	verb     string
-	replies  *codeSet // the replies it can receive, nil for any (replycodes.go)
-	started  bool     // a 125 or 150 came: the transfer is in progress
-	transfer *Transfer
-	exp      *expectation // PORT/EPRT: the expectation it created
+	cmd     Command  // the exchange's command
+	logIdx  int      // index in Session.Log, -1 when past the cap
+	ex      Exchange // the exchange itself when logIdx < 0
+	verb    string
+	replies *codeSet // the replies it can receive, nil for any (replycodes.go)
+	// cutOffered: a gap in the server's replies came while it waited, and
+	// the next connection between the hosts was offered to it.
+	cutOffered bool
+	started    bool // a 125 or 150 came: the transfer is in progress
+	transfer   *Transfer
+	exp        *expectation // PORT/EPRT: the expectation it created
 }
 
 // control is the Analyzer's state for one control connection.
@@ -463,9 +466,20 @@ func (ctl *control) retireLostReplies(r *Reply) {
 		ctl.removePending(0)
 		ctl.s.noteAnomaly(AnomalyCommandWithoutReply, tcpflow.FromServer, gap,
 			fmt.Sprintf("%s, its reply lost in a capture gap", old.verb))
-		switch old.verb {
-		case "PASV", "EPSV":
-			ctl.expectCut(old.verb, ModePassive, gap)
+	}
+}
+
+// offerLostChannel: the capture lost bytes of the server's replies while
+// a PASV or EPSV waited for its 227/229. The reply may be in the gap, and
+// the client connects as soon as it reads it, before the next reply the
+// capture has: so the next connection between the hosts is offered to it
+// now (expectCut), once per command. If the 227/229 does arrive, its own
+// endpoint is offered too.
+func (ctl *control) offerLostChannel(at tcpflow.Ref) {
+	for _, p := range ctl.pending {
+		if (p.verb == "PASV" || p.verb == "EPSV") && !p.cutOffered {
+			p.cutOffered = true
+			ctl.expectCut(p.verb, ModePassive, at)
 		}
 	}
 }
@@ -630,6 +644,9 @@ func (ctl *control) gap(dir tcpflow.Dir, n int64, at tcpflow.Ref) {
 	s.ControlGaps[dir]++
 	s.ControlGapBytes[dir] += n
 	ctl.lastGap[dir] = at
+	if dir == tcpflow.FromServer {
+		ctl.offerLostChannel(at)
+	}
 	d := &ctl.reading().dirs[dir]
 	switch d.mode {
 	case modeLines:
