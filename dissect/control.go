@@ -3,6 +3,7 @@ package dissect
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
@@ -492,7 +493,17 @@ func (ctl *control) offerLostChannel(at tcpflow.Ref) {
 // bytes). Its endpoint is linked as usual; the reply stays unsolicited in
 // the log, with its anomaly.
 func (ctl *control) unaskedChannel(r *Reply) {
-	if !r.Valid || (r.Code != 227 && r.Code != 229) {
+	if !r.Valid {
+		return
+	}
+	if r.Code == 200 && !r.Cut && mentionsActive(r.Text) {
+		// "200 PORT command successful": the PORT or EPRT itself was
+		// lost, so its address is unknown; the server's connection to
+		// the client is taken by the hosts.
+		ctl.a.lateLink(ctl.expectCut("PORT", ModeActive, r.At), r.At)
+		return
+	}
+	if r.Code != 227 && r.Code != 229 {
 		return
 	}
 	verb := "PASV"
@@ -500,6 +511,14 @@ func (ctl *control) unaskedChannel(r *Reply) {
 		verb = "EPSV"
 	}
 	ctl.final(&pendingCmd{verb: verb, logIdx: -1}, *r)
+}
+
+// mentionsActive: a 200 reply that names PORT or EPRT, as servers word
+// their acceptance ("200 PORT command successful", "200 EPRT command
+// successful").
+func mentionsActive(text string) bool {
+	t := strings.ToUpper(text)
+	return strings.Contains(t, "PORT") || strings.Contains(t, "EPRT")
 }
 
 // startsTransfer reports whether r is the 125 or 150 that starts a
