@@ -72,6 +72,14 @@ func streamGaps(b *Case, f *Finding) {
 					endpoint(c, d), c.Client, c.Server)})
 		}
 	}
+	for _, c := range conns {
+		if d, ok := finUnseen(c); ok {
+			f.Confidence = lower(f.Confidence, dataGapFactor)
+			f.Evidence = append(f.Evidence, Evidence{At: c.Last,
+				Text: fmt.Sprintf("the capture missed %s's FIN on %s ↔ %s (the other side acknowledges it): who closed first cannot be seen for sure",
+					endpoint(c, d), c.Client, c.Server)})
+		}
+	}
 	if b.Kind == KindData && b.Conn != nil {
 		for _, dir := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
 			lost := b.Conn.Half[dir].CaptureLoss
@@ -90,4 +98,21 @@ func streamGaps(b *Case, f *Finding) {
 // lower multiplies a confidence by factor, to two decimals.
 func lower(conf, factor float64) float64 {
 	return math.Round(conf*factor*100) / 100
+}
+
+// finUnseen reports a side of c whose FIN the capture does not have
+// although the other side acknowledged it: its acknowledgment reaches one
+// past the side's last byte, the sequence number a FIN takes (RFC 9293
+// §3.4), and no RST explains it.
+func finUnseen(c *tcpflow.Conn) (tcpflow.Dir, bool) {
+	for _, d := range []tcpflow.Dir{tcpflow.FromClient, tcpflow.FromServer} {
+		h, peer := &c.Half[d], &c.Half[d.Other()]
+		if !h.FIN.IsZero() || !h.RST.IsZero() || h.Bytes == 0 || peer.AckedHigh == 0 {
+			continue
+		}
+		if peer.AckedHigh == h.HighSeq+1 {
+			return d, true
+		}
+	}
+	return 0, false
 }

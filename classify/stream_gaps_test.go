@@ -72,3 +72,24 @@ func TestMissingDirection(t *testing.T) {
 		t.Errorf("rating %s, notes %q", rating, notes)
 	}
 }
+
+// TestFinUnseen: the client acknowledges one past the server's last byte
+// but the capture has no FIN from the server: the capture missed it.
+func TestFinUnseen(t *testing.T) {
+	for _, lost := range []bool{false, true} {
+		s := newNetScript(t)
+		d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+		d.bulk(tcpflow.FromServer, 3000, 100*time.Microsecond)
+		if lost {
+			d.next[tcpflow.FromServer]++ // the FIN's sequence number, never captured
+		} else {
+			d.fin(tcpflow.FromServer, time.Millisecond)
+		}
+		d.fin(tcpflow.FromClient, time.Millisecond)
+		out := s.finish()
+		dir, ok := finUnseen(out.conns[0])
+		if ok != lost || (lost && dir != tcpflow.FromServer) {
+			t.Errorf("FIN lost %v: finUnseen says %v %v", lost, dir, ok)
+		}
+	}
+}
