@@ -74,7 +74,7 @@ func Judge(s *dissect.Session, ctx *Context) []Verdict {
 		ctx = &Context{}
 	}
 	var out []Verdict
-	for _, b := range findBreaks(s) {
+	for _, b := range findBreaks(s, ctx) {
 		b.Ctx = ctx
 		out = append(out, decide(b))
 	}
@@ -202,11 +202,11 @@ func breakTime(b *Case, f *Finding) tcpflow.Ref {
 // connection, each transfer that did not complete, each request for a file
 // or directory that was refused and abandoned, a data channel that never
 // worked, and data connections no transfer claimed that failed.
-func findBreaks(s *dissect.Session) []*Case {
+func findBreaks(s *dissect.Session, ctx *Context) []*Case {
 	var out []*Case
 	refused := pathRefusals(s)
 	dead := deadChannel(s, refused)
-	if why := controlBroke(s); why != "" && !explainedBy(s, why, refused, dead) {
+	if why := controlBroke(s, ctx); why != "" && !explainedBy(s, why, refused, dead) {
 		out = append(out, &Case{Session: s, Kind: KindControl, Conn: s.Control, Why: why})
 	}
 	for _, r := range refused {
@@ -229,9 +229,7 @@ func findBreaks(s *dissect.Session) []*Case {
 		// data connection failed, was cut or aborted broke there.
 		// A transfer whose data connection carried bytes was not refused,
 		// whatever its final reply (a 421 or 451 after a stall).
-		refused := TransferStatus(s, t) == dissect.StatusFailed && t.Final != nil && t.Final.Valid && t.Final.Code != 425 &&
-			t.Bytes() == 0
-		if t.Conn != nil && !refused {
+		if t.Conn != nil && !refusedTransfer(s, t) {
 			b.Kind, b.Conn, b.Data = KindData, t.Conn, t.Data
 		}
 		out = append(out, b)
@@ -258,8 +256,9 @@ func findBreaks(s *dissect.Session) []*Case {
 }
 
 // explainedBy: the control connection's break is only the client leaving
-// after a refusal or a data channel that never worked, which are breaks of
-// their own: one break, not two.
+// after a refusal, a data connection that never connected or a data
+// channel that never worked, which are breaks of their own: one break,
+// not two.
 func explainedBy(s *dissect.Session, why string, refused []*Refusal, dead *Refusal) bool {
 	switch why {
 	case whyLeftAfterError:
@@ -273,12 +272,16 @@ func explainedBy(s *dissect.Session, why string, refused []*Refusal, dead *Refus
 			}
 		}
 		for _, t := range s.Transfers {
-			if r != nil && t.Final != nil && r.At == t.Final.At && TransferStatus(s, t) != dissect.StatusComplete {
-				return true // the refused transfer is the break
+			if r != nil && t.Final != nil && r.At == t.Final.At && refusedTransfer(s, t) {
+				return true // the refused transfer is the break, on this connection
 			}
 		}
 	case whyLeftAfterDataFailed:
-		return dead != nil
+		// The data connection that never connected is a break of its
+		// own (a transfer's, or an unclaimed data connection's); the
+		// client leaving after it, with every command answered, is the
+		// same failure, not a second one.
+		return true
 	}
 	return false
 }
@@ -298,7 +301,7 @@ func unusedClosedByClient(d *dissect.DataConn) bool {
 // controlBroke says why the control connection did not end the way a
 // healthy session ends (QUIT → 221 → FIN both ways), or "" when it did, or
 // when nothing went wrong before the capture stopped seeing it.
-func controlBroke(s *dissect.Session) string {
+func controlBroke(s *dissect.Session, ctx *Context) string {
 	c := s.Control
 	switch {
 	case !established(c):
@@ -325,9 +328,11 @@ func controlBroke(s *dissect.Session) string {
 		return "server sent 421"
 	}
 	side, at, closed := firstCloser(c)
-	if closed && side == tcpflow.FromClient && at == c.Half[tcpflow.FromClient].FIN {
-		// The client left first, with a FIN: whatever came after (a late
-		// reply, the client's kernel resetting it) follows from that.
+	if closed && side == tcpflow.FromClient && (at == c.Half[tcpflow.FromClient].FIN || ownReset(s, ctx, at)) {
+		// The client left first: whatever came after (a late reply, the
+		// client's kernel resetting it) follows from that. A client may
+		// leave with a RST of its own: an abortive close, or a close
+		// with a reply still unread in its socket (RFC 2525 §2.17).
 		return clientLeft(s, at)
 	}
 	ending, _ := c.Ending()
@@ -533,4 +538,27 @@ func keepReplyCauses(b *Case, found []ruleFinding) []ruleFinding {
 		return found
 	}
 	return kept
+}
+
+// ownReset: the control connection's packet at at is a RST from the
+// client that the client's host sent itself, not one forged in its name
+// by a middlebox (facts_reset.go).
+func ownReset(s *dissect.Session, ctx *Context, at tcpflow.Ref) bool {
+	c := s.Control
+	seg, ok := loggedSeg(c, at)
+	if !ok || seg.Flags&tcpflow.FlagRST == 0 {
+		return false
+	}
+	b := &Case{Session: s, Kind: KindControl, Conn: c, Ctx: ctx}
+	return !forgedReset(b, seg)
+}
+
+// refusedTransfer: the server refused the transfer with a reply (not 425,
+// which is about the data connection) and no data moved: it broke on the
+// control connection, its data connection (if any) was fine. A transfer
+// whose data connection carried bytes was not refused, whatever its final
+// reply (a 421 or 451 after a stall).
+func refusedTransfer(s *dissect.Session, t *dissect.Transfer) bool {
+	return TransferStatus(s, t) == dissect.StatusFailed && t.Final != nil && t.Final.Valid && t.Final.Code != 425 &&
+		t.Bytes() == 0
 }

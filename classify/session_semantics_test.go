@@ -138,6 +138,12 @@ func TestWhatIsABreak(t *testing.T) {
 				c.fin(tcpflow.FromServer, 100*time.Microsecond)
 				c.rst(tcpflow.FromClient, time.Millisecond)
 			}},
+		{name: "a client that leaves with a RST of its own once everything was answered breaks nothing",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				download(s, c, "small.bin", 3000)
+				c.rst(tcpflow.FromClient, 5*time.Millisecond)
+			}},
 		{name: "Pure-FTPd's 550 Logout after the client's FIN is no error reply",
 			script: func(s *netScript) {
 				c := loggedInControl(s)

@@ -304,11 +304,12 @@ def c_pasv_address_mismatch(cap):
              f"router drops it). No RETR is sent (lftp connects first). After "
              f"{c_time(s, first[0]) - syns[0].time:.1f} s the client gives up and closes the "
              f"control connection ({first[2]} frame {first[0]}) without QUIT; the server "
-             f"closes its side in turn. The control connection's early end is the same fault, "
-             f"so it carries the same cause."]
+             f"closes its side in turn. Every command was answered when the client left, so "
+             f"its leaving is no break of its own (spec/causes.md: a client that leaves "
+             f"without QUIT breaks nothing; the session's data channel never worked, and that "
+             f"is the one break)."]
     return [brk("network", "pasv-address-mismatch", "data", 1, d,
                 [m.frame] + [p.frame for p in syns]),
-            brk("network", "pasv-address-mismatch", "control", 1, s.conn, [m.frame, first[0]])
             ], [], notes
 
 
