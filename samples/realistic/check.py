@@ -24,6 +24,7 @@ looks at the FTP replies and at who closed the data connection first:
   data-blocked          a data connection whose SYNs got no SYN-ACK, no 226
   rest-resume           350 (REST accepted) and 226
   abort                 ABOR sent
+  port-refused          PORT or EPRT sent, a 550, no 226
 
 and prints the sessions that do not hold, with what they show. Exit
 status 1 if any.
@@ -111,6 +112,8 @@ def holds(outcome, f):
         return "350" in codes and "226" in codes
     if outcome == "abort":
         return "ABOR" in f["cmds"]
+    if outcome == "port-refused":
+        return bool(f["cmds"] & {"PORT", "EPRT"}) and "550" in codes and "226" not in codes
     return False
 
 

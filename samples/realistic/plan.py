@@ -53,6 +53,7 @@ WIDE_HOSTS = {
     "inetutils": {"normal": 24, "full": 44, "idle": 54},
     "netkit": {"normal": 25, "full": 45, "idle": 55},
     "ftpsrv": {"normal": 26},
+    "vsftpd": dict(HOSTS["vsftpd"], noport=60),  # port_enable=NO
 }
 WIDE_MODES = {
     "ncftp": {4: ("pasv", "port"), 6: ()},  # ncftp 3.2.6 has no IPv6 ("unknown host")
@@ -82,13 +83,16 @@ OUTCOMES = {
 #   data-blocked  a passive data connection whose SYNs the router drops
 #   rest-resume   a download resumed with REST from byte 8,192 (clean)
 #   abort         ABOR 16 KiB into a throttled download, then QUIT
-# idle-timeout and abort weigh more: only a few pairs can do them, and an
+#   port-refused  a download in active mode from a vsftpd that refuses
+#                 PORT and EPRT (port_enable=NO)
+# idle-timeout, abort and port-refused weigh more: only a few pairs can do them, and an
 # outcome a pair cannot do is drawn again.
 WIDE_OUTCOMES = dict(OUTCOMES, **{
     "idle-timeout": 30,
     "data-blocked": 5,
     "rest-resume": 8,
     "abort": 60,
+    "port-refused": 40,
 })
 
 UPLOADS = ("clean-upload", "missing-dir-upload", "permission-denied", "server-killed-upload")
@@ -130,6 +134,8 @@ def can_wide(client, server, mode, outcome):
         return client in RESUMERS
     if outcome == "abort":
         return client == "ftplib"
+    if outcome == "port-refused":
+        return server == "vsftpd" and mode in ("port", "eprt")
     return True
 
 
@@ -194,6 +200,10 @@ def expected_breaks(client, server, outcome):
         return []
     if outcome == "abort":
         return [brk("client", "client-abort", "data")]
+    if outcome == "port-refused":
+        # vsftpd answers "550 Permission denied." to PORT and EPRT (real
+        # runs): the server's policy refused the active data connection.
+        return [brk("server-policy", "permission-denied")]
     raise ValueError(outcome)
 
 
@@ -214,6 +224,8 @@ def path_for(index, outcome, rnd):
         return "pub/slow.txt"
     if outcome == "rest-resume":
         return "pub/f64k.txt"
+    if outcome == "port-refused":
+        return "pub/f16k.txt"
     if outcome == "server-killed-upload":
         return "up/k%05d.txt" % index
     return "pub/f2k.txt"
@@ -226,6 +238,8 @@ def instance(outcome):
         return "full"
     if outcome == "idle-timeout":
         return "idle"
+    if outcome == "port-refused":
+        return "noport"
     return "normal"
 
 
