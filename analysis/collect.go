@@ -3,6 +3,8 @@ package analysis
 import (
 	"cmp"
 	"fmt"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 
@@ -279,10 +281,12 @@ func (r *Result) sortAndNumber(multi bool) {
 	for i := range r.Breaks {
 		r.Breaks[i].ID = "B" + strconv.Itoa(i+1)
 		r.nameInputs(r.Breaks[i].Evidence, multi)
+		r.Breaks[i].Summary = r.nameSummaryFrames(r.Breaks[i].Summary, r.Breaks[i].Evidence, multi)
 	}
 	for i := range r.Findings {
 		r.Findings[i].ID = "F" + strconv.Itoa(i+1)
 		r.nameInputs(r.Findings[i].Evidence, multi)
+		r.Findings[i].Summary = r.nameSummaryFrames(r.Findings[i].Summary, r.Findings[i].Evidence, multi)
 	}
 }
 
@@ -296,6 +300,40 @@ func (r *Result) nameInputs(ev []Evidence, multi bool) {
 			ev[i].Input = r.Inputs[ev[i].inputIndex].Path
 		}
 	}
+}
+
+// summaryFrame finds the frame numbers a summary quotes ("frame 4906").
+var summaryFrame = regexp.MustCompile(`\bframe (\d+)\b`)
+
+// nameSummaryFrames names the file of each frame a summary quotes when the
+// capture is several files: frame numbers are per file, as Wireshark shows
+// them, so "frame 4906" alone could be any file's. The frame is looked up
+// among the verdict's evidence, which rules cite the packets from; a
+// number no evidence item (or more than one file's) has is left as it is.
+func (r *Result) nameSummaryFrames(summary string, ev []Evidence, multi bool) string {
+	if !multi {
+		return summary
+	}
+	return summaryFrame.ReplaceAllStringFunc(summary, func(m string) string {
+		n, err := strconv.ParseInt(m[len("frame "):], 10, 64)
+		if err != nil {
+			return m
+		}
+		file := ""
+		for _, e := range ev {
+			if e.Frame != n || e.Input == "" {
+				continue
+			}
+			if file != "" && file != e.Input {
+				return m // two files have that frame: leave it
+			}
+			file = e.Input
+		}
+		if file == "" {
+			return m
+		}
+		return m + " of " + filepath.Base(file)
+	})
 }
 
 func idNum(id string) int {

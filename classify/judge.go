@@ -2,6 +2,7 @@ package classify
 
 import (
 	"cmp"
+	"fmt"
 	"net/netip"
 	"slices"
 
@@ -33,6 +34,10 @@ type Case struct {
 	// the server refused it and the client abandoned it (a 550 to SIZE,
 	// PORT answered 500…); nil otherwise.
 	Refusal *Refusal
+	// Retries are earlier data connections of the session that failed to
+	// connect just as this one did, with none getting through in between:
+	// a client retrying (ncftp asks PASV three times) is one break.
+	Retries []*dissect.DataConn
 	Why     string
 	Ctx     *Context
 }
@@ -175,6 +180,10 @@ func decide(b *Case) Verdict {
 		}
 	}
 	v.Time = breakTime(b, &v.Finding)
+	if len(b.Retries) > 0 {
+		v.Evidence = tidyEvidence(append(v.Evidence, retryEvidence(b)...))
+		v.Summary += fmt.Sprintf(" The client had tried %s before, failing the same way.", times(int64(len(b.Retries))))
+	}
 	streamGaps(b, &v.Finding) // after the time: a gap is a caveat, not the break
 	return v
 }
@@ -234,7 +243,8 @@ func findBreaks(s *dissect.Session, ctx *Context) []*Case {
 		}
 		out = append(out, b)
 	}
-	for _, d := range s.Data {
+	var retries []*dissect.DataConn
+	for i, d := range s.Data {
 		if d.Transfer != nil {
 			continue
 		}
@@ -242,8 +252,11 @@ func findBreaks(s *dissect.Session, ctx *Context) []*Case {
 		// connect to the PASV endpoint before sending RETR never send it
 		// when the connection fails, so the failed connection is the break.
 		switch {
+		case neverConnected(d.Conn) && retriedAfter(s, i):
+			retries = append(retries, d)
 		case neverConnected(d.Conn):
-			out = append(out, &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Why: "data connection never established"})
+			out = append(out, &Case{Session: s, Kind: KindData, Conn: d.Conn, Data: d, Retries: retries, Why: "data connection never established"})
+			retries = nil
 		case unusedClosedByClient(d):
 			// Opened and closed unused by the client (curl after a 550
 			// to SIZE): whatever the server does after the client's
@@ -375,6 +388,8 @@ func clientLeft(s *dissect.Session, at tcpflow.Ref) string {
 	switch {
 	case quitSentBy(s, at) && !transferInProgress(s, at):
 		return "" // it said it was leaving
+	case abortedThenLeft(s, at):
+		return "" // its ABOR is the break, the transfer's
 	case pendingAt(s, at) != nil || transferInProgress(s, at):
 		return whyLeftMidCommand
 	case clientLeftUngreeted(s):
@@ -553,12 +568,63 @@ func ownReset(s *dissect.Session, ctx *Context, at tcpflow.Ref) bool {
 	return !forgedReset(b, seg)
 }
 
-// refusedTransfer: the server refused the transfer with a reply (not 425,
-// which is about the data connection) and no data moved: it broke on the
-// control connection, its data connection (if any) was fine. A transfer
-// whose data connection carried bytes was not refused, whatever its final
-// reply (a 421 or 451 after a stall).
+// refusedTransfer: the server refused the transfer with a reply: a
+// refusal code (450, 55x, 532), or any error (not 425, which is about the
+// data connection) with no data moved. It broke on the control
+// connection; its data connection (if any) was not the fault. A transfer
+// whose data connection carried bytes and then got another error (a 421
+// or 451 after a stall) was cut, not refused.
 func refusedTransfer(s *dissect.Session, t *dissect.Transfer) bool {
+	if t.Final != nil && t.Final.Valid && refusedCode(t.Final.Code) && !t.Aborted {
+		// The file, the name or the policy refused it, however many
+		// bytes the client had already sent (ftp-srv takes an upload's
+		// bytes, then answers "550 EACCES: permission denied" and
+		// resets the data connection): the server did not keep them.
+		return true
+	}
 	return TransferStatus(s, t) == dissect.StatusFailed && t.Final != nil && t.Final.Valid && t.Final.Code != 425 &&
 		t.Bytes() == 0
+}
+
+// abortedThenLeft: the client aborted (ABOR) every transfer still in
+// progress when it left at at, or left while its ABOR waited for the
+// server's answer: leaving is the end of the abort it already asked for
+// (ProFTPD answers ABOR's 226 only 30 s later; a client may not wait).
+func abortedThenLeft(s *dissect.Session, at tcpflow.Ref) bool {
+	aborted := false
+	for _, t := range s.Transfers {
+		if !t.At.Before(at) || (t.Final != nil && t.Final.At.Before(at)) {
+			continue // not in progress when the client left
+		}
+		if !t.Aborted || !t.AbortAt.Before(at) {
+			return false
+		}
+		aborted = true
+	}
+	if p := pendingAt(s, at); p != nil {
+		return p.Verb == "ABOR" || (aborted && dissect.IsTransferVerb(p.Verb))
+	}
+	return aborted
+}
+
+// retriedAfter: the session's next data connection after s.Data[i] is
+// another unclaimed attempt that never connected either: the client tried
+// again.
+func retriedAfter(s *dissect.Session, i int) bool {
+	if i+1 >= len(s.Data) {
+		return false
+	}
+	next := s.Data[i+1]
+	return next.Transfer == nil && neverConnected(next.Conn)
+}
+
+// retryEvidence lists the earlier attempts folded into a break.
+func retryEvidence(b *Case) []Evidence {
+	var ev []Evidence
+	for _, d := range b.Retries {
+		c := d.Conn
+		ev = append(ev, Evidence{At: c.First, Text: fmt.Sprintf("an earlier attempt, %s → %s, failed the same way (%s, never connected)",
+			c.Client, c.Server, count(int64(c.Half[tcpflow.FromClient].SYNCount), "SYN"))})
+	}
+	return ev
 }

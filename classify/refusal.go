@@ -55,10 +55,11 @@ var channelVerbs = map[string]bool{"PORT": true, "EPRT": true, "LPRT": true, "PA
 // refusedCode: the codes with which a server turns a request down for
 // the file, the name or the policy (RFC 959 §4.2: 450 file busy, 550 file
 // unavailable, 552 storage exceeded, 553 name not allowed, 532 need an
-// account).
+// account; 551, "page type unknown", is what some servers, ftp-srv among
+// them, send for any file error).
 func refusedCode(code int) bool {
 	switch code {
-	case 450, 550, 552, 553, 532:
+	case 450, 550, 551, 552, 553, 532:
 		return true
 	}
 	return false
@@ -99,7 +100,7 @@ func pathRefusals(s *dissect.Session) []*Refusal {
 		}
 		r := finalReplyBy(e, tcpflow.Ref{})
 		p := pathOf(e.Cmd)
-		if r == nil || !refusedCode(r.Code) || p == "" || laterUse(s, i, p) || alreadyThere(e.Cmd.Verb, r.Text) {
+		if r == nil || !refusedCode(r.Code) || p == "" || laterUse(s, i, p) || alreadyThere(e.Cmd.Verb, r.Text) || setsTime(e.Cmd) {
 			continue
 		}
 		if old := byPath[p]; old != nil {
@@ -225,4 +226,23 @@ func alreadyThere(verb, text string) bool {
 	}
 	t := strings.ToLower(text)
 	return strings.Contains(t, "exists") || strings.Contains(t, "already")
+}
+
+// setsTime: MDTM with a timestamp before the path sets the file's time
+// (the form ncftp and others send after an upload, before MFMT existed):
+// as cosmetic as MFMT, its refusal is ignored by the clients that send it.
+func setsTime(cmd *dissect.Command) bool {
+	if cmd.Verb != "MDTM" {
+		return false
+	}
+	stamp, _, ok := strings.Cut(strings.TrimSpace(cmd.Arg), " ")
+	if !ok || len(stamp) < 14 {
+		return false
+	}
+	for _, c := range stamp {
+		if (c < '0' || c > '9') && c != '.' {
+			return false
+		}
+	}
+	return true
 }

@@ -20,7 +20,7 @@ func init() {
 		Needs:   "a transfer, or a request for a file or directory the client then abandoned (SIZE, MDTM, CWD, PRET…), answered 550, 553 or 450 with text about absence (missing, busy, failed to open) rather than permission",
 		Example: "SIZE missing.bin was refused: 550 \"Could not get file size.\", and the client left with QUIT.",
 		Check: func(b *Case) *Finding {
-			cmd, verb, path, r, ev := refusalOf(b, 550, 553, 450)
+			cmd, verb, path, r, ev := refusalOf(b, 550, 551, 553, 450)
 			if r == nil || refusalKind(verb, r.Code, r.Text) != refusedAbsent {
 				return nil
 			}

@@ -25,7 +25,9 @@ func lastReplyRule(b *Case, format string, conf float64, codes ...int) *Finding 
 	if b.Session == nil || b.Transfer != nil || b.Kind != KindControl {
 		return nil
 	}
-	cmd, r := lastFinalReply(b.Session)
+	// A reply after the connection began to close answers nothing
+	// (Pure-FTPd's statistics line after the client's FIN).
+	cmd, r := lastFinalReplyBy(b.Session, controlEnd(b.Session))
 	if rf := b.Refusal; rf != nil {
 		// A refused request (PORT answered 500, say) is the break itself.
 		cmd, r = rf.Cmd, rf.Reply

@@ -33,12 +33,16 @@ func init() {
 				return nil
 			}
 			c := s.Control
-			if cmd, r := lastReplyWith(s, 421); r != nil && isTimeoutText(r.Text) {
+			if cmd, r := lastReplyWith(s, 421); r != nil && (isTimeoutText(r.Text) || idleShape421(s, cmd, r)) {
 				if duringTransfer(s, r) {
 					return nil // "421 Data connection timed out.": a transfer ran, the session was not idle
 				}
 				idle := time.Duration(r.At.TS - lastCommandBefore(s, r.At).TS)
-				f := &Finding{Confidence: 0.9,
+				conf := 0.9
+				if !isTimeoutText(r.Text) {
+					conf = 0.75 // the shape says so, not the words (cut by the snap length, or none)
+				}
+				f := &Finding{Confidence: conf,
 					Summary:  fmt.Sprintf("The server ended the idle session after %s without a command: 421 %s.", fmtDur(idle), quote(r.Text)),
 					Evidence: []Evidence{replyEvidence(cmd, r)},
 				}
@@ -88,4 +92,24 @@ func lastCommandBefore(s *dissect.Session, at tcpflow.Ref) tcpflow.Ref {
 		}
 	}
 	return last
+}
+
+// idleQuiet is the silence before an unprompted 421 that makes it an
+// idle timeout by its shape alone.
+const idleQuiet = 2 * time.Second
+
+// idleShape421: a 421 that answers no command, after the client had
+// spoken and then stayed quiet for idleQuiet or more with nothing waiting
+// and no transfer running, and not worded as a capacity refusal: the
+// server timing an idle session out, whatever the text says (a snap
+// length may have cut it to "421 Timeou", servers word it many ways).
+func idleShape421(s *dissect.Session, cmd *dissect.Command, r *dissect.Reply) bool {
+	if cmd != nil || r.Code != 421 || isCapacityText(r.Text) {
+		return false
+	}
+	last := lastCommandBefore(s, r.At)
+	if last == s.Control.First || pendingAt(s, r.At) != nil || transferInProgress(s, r.At) {
+		return false // no command yet (a refusal at the greeting), or one still waiting
+	}
+	return time.Duration(r.At.TS-last.TS) >= idleQuiet
 }

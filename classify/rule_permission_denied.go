@@ -15,7 +15,7 @@ func init() {
 		Needs:   "a transfer or an abandoned request answered 553, 552 or 532, or 550/450 refusing for permission, access or quota (from the text, or a 550 to a command that creates or removes something)",
 		Example: "STOR upload.bin failed: 553 \"Could not create file.\"",
 		Check: func(b *Case) *Finding {
-			cmd, verb, path, r, ev := refusalOf(b, 553, 552, 532, 550, 450, 500, 501, 502, 504)
+			cmd, verb, path, r, ev := refusalOf(b, 553, 552, 532, 550, 551, 450, 500, 501, 502, 504)
 			if r == nil {
 				return nil
 			}

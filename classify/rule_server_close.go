@@ -54,6 +54,14 @@ func serverClose(b *Case) *Finding {
 			if end, ok := firstSeg(b.Session.Control, tcpflow.FromServer, tcpflow.FlagFIN); ok {
 				f.Evidence = append(f.Evidence, segEvidence(b.Session.Control, end, "the server closes the control connection"))
 			}
+		case t.ExpectedBytes < 0 && t.Final == nil && clientLeftSoonAfter(b.Session, fin.Ref):
+			// No size to hold the bytes against (none announced, or a
+			// snap length cut it), no final reply, and the client ended
+			// the whole session within moments of the server's FIN: it
+			// took the FIN as the server giving up, not as the end of
+			// the file it was waiting for.
+			f.Confidence = 0.6
+			f.Summary = fmt.Sprintf("The server closed the data connection of %s after %s with no final reply, and the client left the session right after.", transferName(t), bytesOf(t))
 		default:
 			return nil
 		}
@@ -76,4 +84,11 @@ func serverClose(b *Case) *Finding {
 func serverClosedControl(s *dissect.Session, at tcpflow.Ref) bool {
 	d, end, ok := firstCloser(s.Control)
 	return ok && d == tcpflow.FromServer && !end.Before(at)
+}
+
+// clientLeftSoonAfter: the client ended the control connection within
+// overStallSlack after at.
+func clientLeftSoonAfter(s *dissect.Session, at tcpflow.Ref) bool {
+	d, end, ok := firstCloser(s.Control)
+	return ok && d == tcpflow.FromClient && at.Before(end) && end.TS-at.TS <= int64(overStallSlack)
 }

@@ -24,7 +24,7 @@ func init() {
 				return nil
 			}
 			cmd, r := lastReplyWith(b.Session, 421)
-			if r == nil || isTimeoutText(r.Text) {
+			if r == nil || isTimeoutText(r.Text) || idleShape421(b.Session, cmd, r) {
 				cmd, r = capacityRefusal(b.Session)
 			}
 			if r == nil {
@@ -51,12 +51,26 @@ func capacityRefusal(s *dissect.Session) (*dissect.Command, *dissect.Reply) {
 	var cmd *dissect.Command
 	var rep *dissect.Reply
 	replies(s, func(c *dissect.Command, r *dissect.Reply) bool {
-		if r.Valid && r.Code == 530 && isCapacityText(r.Text) {
+		// A 530 in place of the greeting refuses the session before any
+		// credentials were sent, whatever it says (ProFTPD's "530
+		// Sorry, the maximum number of clients…", cut by a snap length
+		// to "530 Sorry,").
+		if r.Valid && r.Code == 530 && (isCapacityText(r.Text) || (c == nil && noCommandBefore(s, r.At))) {
 			cmd, rep = c, r
 		}
 		return true
 	})
 	return cmd, rep
+}
+
+// noCommandBefore: the client had sent no command before at.
+func noCommandBefore(s *dissect.Session, at tcpflow.Ref) bool {
+	for i := range s.Log {
+		if c := s.Log[i].Cmd; c != nil && c.At.Before(at) {
+			return false
+		}
+	}
+	return true
 }
 
 // isCapacityText recognises a refusal for the server's capacity rather

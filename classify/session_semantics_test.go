@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -191,6 +192,78 @@ func TestWhatIsABreak(t *testing.T) {
 				c.closeBoth(tcpflow.FromClient, time.Millisecond)
 			},
 			want: []string{"control:service-unavailable"}},
+		{name: "ftp-srv: 551 for a missing file is a refused file",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("EPSV", 2*time.Millisecond, "229 EPSV OK (|||30000|)")
+				d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+				c.exchange("RETR pub/missing.txt", 2*time.Millisecond, "551 ENOENT: no such file or directory, stat '/srv/pub/missing.txt'")
+				d.closeBoth(tcpflow.FromClient, time.Millisecond)
+				quitBoth(c)
+			},
+			want: []string{"control:file-unavailable"}},
+		{name: "ftp-srv: an upload's bytes taken, then 550 permission denied and a reset: refused, on the control connection",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("EPSV", 2*time.Millisecond, "229 EPSV OK (|||30000|)")
+				d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+				c.exchange("STOR ro/up.txt", 2*time.Millisecond, "150 File status okay; about to open data connection")
+				d.bulk(tcpflow.FromClient, 3000, 100*time.Microsecond)
+				d.fin(tcpflow.FromClient, time.Millisecond)
+				d.rst(tcpflow.FromServer, time.Millisecond)
+				c.send(tcpflow.FromServer, 40*time.Millisecond, "550 EACCES: permission denied, open '/srv/ro/up.txt'\r\n")
+				quitBoth(c)
+			},
+			want: []string{"control:permission-denied"}},
+		{name: "ncftp: MDTM with a timestamp sets the time; its refusal is cosmetic",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("MDTM 20261206092818 up/s.txt", 2*time.Millisecond, "550 ENOENT: no such file or directory")
+				quitBoth(c)
+			}},
+		{name: "ProFTPD answers ABOR's 226 only after the client gave up waiting: one break, the abort",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("EPSV", 2*time.Millisecond, "229 Entering Extended Passive Mode (|||30000|)")
+				d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+				c.exchange("RETR pub/slow.txt", 2*time.Millisecond, "150 Opening BINARY mode data connection for pub/slow.txt (400000 bytes)")
+				d.bulk(tcpflow.FromServer, 16384, time.Millisecond)
+				c.send(tcpflow.FromClient, time.Millisecond, "ABOR\r\n")
+				c.send(tcpflow.FromServer, 400*time.Millisecond, "426 Transfer aborted. Data connection closed.\r\n")
+				d.closeBoth(tcpflow.FromServer, time.Millisecond)
+				c.fin(tcpflow.FromClient, 30*time.Second)
+				c.send(tcpflow.FromServer, time.Millisecond, "226 Abort successful\r\n")
+				c.rst(tcpflow.FromClient, 100*time.Microsecond)
+			},
+			want: []string{"data:client-abort"}},
+		{name: "Pure-FTPd answers a garbled ABOR with 500 during the transfer: the 500 is ABOR's, the abort is the break",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				c.exchange("EPSV", 2*time.Millisecond, "229 Extended Passive mode OK (|||30000|)")
+				d := s.conn(cliData, srvData, 7, 7, 20*time.Millisecond)
+				c.exchange("RETR pub/slow.txt", 2*time.Millisecond, "150 Accepted data connection")
+				d.bulk(tcpflow.FromServer, 49152, time.Millisecond)
+				c.send(tcpflow.FromClient, time.Millisecond, "ABOR\r\n")
+				c.send(tcpflow.FromServer, 60*time.Millisecond, "500 Unknown command\r\n")
+				d.rst(tcpflow.FromClient, 10*time.Millisecond)
+				c.fin(tcpflow.FromClient, 20*time.Millisecond)
+				c.send(tcpflow.FromServer, 40*time.Millisecond, "500 0.100 seconds (measured here), 478.36 Kbytes per second\r\n")
+				c.rst(tcpflow.FromClient, 100*time.Microsecond)
+			},
+			want: []string{"data:client-abort"}},
+		{name: "ncftp asks PASV three times into a blocked data port: one break",
+			script: func(s *netScript) {
+				c := loggedInControl(s)
+				for i, port := range []string{"30000", "30001", "30002"} {
+					p, _ := strconv.Atoi(port)
+					c.exchange("PASV", 2*time.Millisecond, fmt.Sprintf("227 Entering Passive Mode (203,0,113,20,%d,%d)", p/256, p%256))
+					for k, gap := range []time.Duration{time.Millisecond, time.Second, 2 * time.Second} {
+						s.send(pk{from: fmt.Sprintf("198.51.100.10:%d", 41000+i), to: "203.0.113.20:" + port, flags: fSYN, seq: uint32(7000 + k), after: gap})
+					}
+				}
+				quitBoth(c)
+			},
+			want: []string{"data:data-channel-blocked"}, says: "The client had tried twice before, failing the same way."},
 		{name: "EPSV refused, PASV works: the fallback is no break",
 			script: func(s *netScript) {
 				c := loggedInControl(s)

@@ -29,14 +29,17 @@ type direction struct {
 
 // pendingCmd is a command waiting for its final reply.
 type pendingCmd struct {
-	cmd      Command  // the exchange's command
-	logIdx   int      // index in Session.Log, -1 when past the cap
-	ex       Exchange // the exchange itself when logIdx < 0
-	verb     string
-	replies  *codeSet // the replies it can receive, nil for any (replycodes.go)
-	started  bool     // a 125 or 150 came: the transfer is in progress
-	transfer *Transfer
-	exp      *expectation // PORT/EPRT: the expectation it created
+	cmd     Command  // the exchange's command
+	logIdx  int      // index in Session.Log, -1 when past the cap
+	ex      Exchange // the exchange itself when logIdx < 0
+	verb    string
+	replies *codeSet // the replies it can receive, nil for any (replycodes.go)
+	// cutOffered: a gap in the server's replies came while it waited, and
+	// the next connection between the hosts was offered to it.
+	cutOffered bool
+	started    bool // a 125 or 150 came: the transfer is in progress
+	transfer   *Transfer
+	exp        *expectation // PORT/EPRT: the expectation it created
 }
 
 // control is the Analyzer's state for one control connection.
@@ -70,6 +73,10 @@ type control struct {
 	sizes      map[string]int64
 
 	authSent bool // AUTH TLS/SSL sent and not yet answered
+
+	// lastGap is, per direction, where the capture last missed bytes of
+	// the control connection: a reply (or command) may have been there.
+	lastGap [2]tcpflow.Ref
 
 	closed     bool // the control connection closed
 	openData   int  // linked data connections still open
@@ -381,6 +388,10 @@ func (ctl *control) reply(r Reply) {
 		return
 	}
 	ctl.greeted = true
+	ctl.retireLostReplies(&r)
+	if ctl.lostCommand(&r) {
+		return
+	}
 	i := ctl.answered(&r)
 	if closed := ctl.clientClosedAt(); !closed.IsZero() && closed.Before(r.At) && (i < 0 || ctl.pending[i].verb != "QUIT") {
 		ctl.unsolicited(r, AnomalyReplyAfterClientClose, fmt.Sprintf("%d after the client's %s", r.Code, ctl.clientCloseKind()))
@@ -438,6 +449,64 @@ func (ctl *control) retireSkipped(i int, r *Reply) int {
 	return n
 }
 
+// retireLostReplies stops waiting for the oldest commands whose replies
+// the capture lost: a command followed by another, with a gap in the
+// server's replies since it was sent. Replies come in command order (RFC
+// 959 §4.2), so its reply was in the gap; left waiting, it would take r,
+// meant for a later command (a lost 229 and the RETR's 550 paired with
+// EPSV). A lost 227/229 still negotiated a channel: its connection is
+// linked by the hosts (expectCut). A transfer in progress keeps waiting.
+func (ctl *control) retireLostReplies(r *Reply) {
+	gap := ctl.lastGap[tcpflow.FromServer]
+	for len(ctl.pending) > 1 {
+		old := ctl.pending[0]
+		if old.started || gap.IsZero() || !old.cmd.At.Before(gap) || !gap.Before(r.At) {
+			return
+		}
+		ctl.removePending(0)
+		ctl.s.noteAnomaly(AnomalyCommandWithoutReply, tcpflow.FromServer, gap,
+			fmt.Sprintf("%s, its reply lost in a capture gap", old.verb))
+	}
+}
+
+// offerLostChannel: the capture lost bytes of the server's replies while
+// a PASV or EPSV waited for its 227/229. The reply may be in the gap, and
+// the client connects as soon as it reads it, before the next reply the
+// capture has: so the next connection between the hosts is offered to it
+// now (expectCut), once per command. If the 227/229 does arrive, its own
+// endpoint is offered too.
+func (ctl *control) offerLostChannel(at tcpflow.Ref) {
+	for _, p := range ctl.pending {
+		if (p.verb == "PASV" || p.verb == "EPSV") && !p.cutOffered {
+			p.cutOffered = true
+			ctl.expectCut(p.verb, ModePassive, at)
+		}
+	}
+}
+
+// lostCommand handles a 227 or 229 that answers no waiting command after
+// the capture lost bytes of the client's commands: the PASV or EPSV it
+// answers was in the gap. The channel it offers is linked as usual.
+func (ctl *control) lostCommand(r *Reply) bool {
+	if !r.Valid || (r.Code != 227 && r.Code != 229) || ctl.lastGap[tcpflow.FromClient].IsZero() {
+		return false
+	}
+	for _, p := range ctl.pending {
+		if p.accepts(r) {
+			return false
+		}
+	}
+	verb := "PASV"
+	if r.Code == 229 {
+		verb = "EPSV"
+	}
+	p := &pendingCmd{verb: verb, logIdx: -1}
+	ctl.log(p, Exchange{Replies: []Reply{*r}})
+	ctl.s.noteAnomaly(AnomalyReplyWithoutCommand, tcpflow.FromServer, r.At, fmt.Sprintf("%d after a gap in the client's commands: its %s was lost", r.Code, verb))
+	ctl.final(p, *r)
+	return true
+}
+
 // startsTransfer reports whether r is the 125 or 150 that starts a
 // transfer (RFC 959 §5.4).
 func startsTransfer(r *Reply) bool { return r.Valid && (r.Code == 125 || r.Code == 150) }
@@ -446,12 +515,25 @@ func startsTransfer(r *Reply) bool { return r.Valid && (r.Code == 125 || r.Code 
 // receive r, -1 if none can.
 func (ctl *control) answered(r *Reply) int {
 	for i, p := range ctl.pending {
+		if p.started && syntaxError(r) && i+1 < len(ctl.pending) {
+			// A transfer in progress is not what a 500-504 is about: a
+			// server reading commands during a transfer (ABOR, STAT)
+			// answers the command it could not parse (Pure-FTPd's "500
+			// Unknown command" to an ABOR whose Telnet IP/Synch garbled
+			// it); a transfer fails with 4xx or 55x.
+			continue
+		}
 		if p.accepts(r) {
 			return i
 		}
 	}
 	return -1
 }
+
+// syntaxError: a 500-504 (RFC 959 §4.2: syntax error, command
+// unrecognised, not implemented, bad sequence, parameter not
+// implemented).
+func syntaxError(r *Reply) bool { return r.Valid && r.Code >= 500 && r.Code <= 504 }
 
 // unsolicited logs a reply that answers no command, with an anomaly unless
 // key is "".
@@ -561,6 +643,10 @@ func (ctl *control) gap(dir tcpflow.Dir, n int64, at tcpflow.Ref) {
 	}
 	s.ControlGaps[dir]++
 	s.ControlGapBytes[dir] += n
+	ctl.lastGap[dir] = at
+	if dir == tcpflow.FromServer {
+		ctl.offerLostChannel(at)
+	}
 	d := &ctl.reading().dirs[dir]
 	switch d.mode {
 	case modeLines:

@@ -48,6 +48,19 @@ func TestReplyPairingByCode(t *testing.T) {
 			log: []string{"TYPE:200", "SIZE:550", "RETR:550"},
 		},
 		{
+			// Pure-FTPd's "500 Unknown command" to an ABOR its Telnet
+			// IP/Synch garbled: a syntax error is the later command's, not
+			// a failure of the transfer in progress.
+			name: "a 500 during a transfer answers the command after it",
+			talk: []string{"C: RETR slow.txt", "S: 150 Accepted data connection", "C: ABOR", "S: 500 Unknown command"},
+			log:  []string{"RETR:150", "ABOR:500"},
+		},
+		{
+			name: "a 550 during a transfer is still the transfer's",
+			talk: []string{"C: RETR slow.txt", "S: 150 Accepted data connection", "C: NOOP", "S: 550 Read error", "S: 200 NOOP ok."},
+			log:  []string{"RETR:150,550", "NOOP:200"},
+		},
+		{
 			name: "an unknown command accepts any reply",
 			talk: []string{"C: XFOO bar", "S: 221 odd"},
 			log:  []string{"XFOO:221"},

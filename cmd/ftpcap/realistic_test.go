@@ -82,6 +82,26 @@ func TestRealisticLarge(t *testing.T) {
 }
 
 func scoreVolume(t *testing.T, pcapPath, planPath string) {
+	plan := loadVolumePlan(t, planPath)
+	res, err := analysis.Files(context.Background(), []string{pcapPath}, analysis.Options{})
+	if err != nil {
+		t.Fatalf("%s: %v", pcapPath, err)
+	}
+	sc := scoreBreaks(plan, res)
+	t.Logf("\n%s", sc.report(len(plan.Sessions)))
+	if sc.notScored*20 > len(plan.Sessions) {
+		t.Errorf("%d of %d sessions could not be injected as planned: regenerate the capture on a less loaded machine",
+			sc.notScored, len(plan.Sessions))
+	}
+	if sc.right != sc.expected || sc.falseTotal() > 0 {
+		t.Errorf("volume score %s: %d of %d planned breaks with the planned cause, %d wrong cause, %d missed, %d false breaks (tables above)",
+			pct(sc.right, sc.expected), sc.right, sc.expected, sc.wrong, sc.missed, sc.falseTotal())
+	}
+}
+
+// loadVolumePlan reads a plan.json after the run; every session must have run.
+func loadVolumePlan(t *testing.T, planPath string) *volumePlan {
+	t.Helper()
 	raw, err := os.ReadFile(planPath)
 	if err != nil {
 		t.Fatal(err)
@@ -95,20 +115,7 @@ func scoreVolume(t *testing.T, pcapPath, planPath string) {
 			t.Fatalf("%s: session %d did not run (%s): regenerate the capture", planPath, s.Index, s.Error)
 		}
 	}
-	res, err := analysis.Files(context.Background(), []string{pcapPath}, analysis.Options{})
-	if err != nil {
-		t.Fatalf("%s: %v", pcapPath, err)
-	}
-	sc := scoreBreaks(&plan, res)
-	t.Logf("\n%s", sc.report(len(plan.Sessions)))
-	if sc.notScored*20 > len(plan.Sessions) {
-		t.Errorf("%d of %d sessions could not be injected as planned: regenerate the capture on a less loaded machine",
-			sc.notScored, len(plan.Sessions))
-	}
-	if sc.right != sc.expected || sc.falseTotal() > 0 {
-		t.Errorf("volume score %s: %d of %d planned breaks with the planned cause, %d wrong cause, %d missed, %d false breaks (tables above)",
-			pct(sc.right, sc.expected), sc.right, sc.expected, sc.wrong, sc.missed, sc.falseTotal())
-	}
+	return &plan
 }
 
 // tally counts one row of a table.
@@ -135,27 +142,12 @@ func (sc *volumeScore) falseTotal() int { return sc.falseClean + sc.falseExtra +
 func scoreBreaks(plan *volumePlan, res *analysis.Result) *volumeScore {
 	sc := &volumeScore{byPair: map[string]*tally{}, byOutcome: map[string]*tally{},
 		mechanisms: map[string]int{}, examples: map[string]string{}}
-	idx := newWindowIndex(plan.Sessions)
-	sessionOf := map[string]int{} // ftpcap session id → plan position
-	for _, s := range res.Sessions {
-		if i, ok := idx.find(s.Client, s.Start); ok {
-			sessionOf[s.ID] = i
-		}
-	}
-	got := make([][]analysis.Verdict, len(plan.Sessions))
-	for _, b := range res.Breaks {
-		i, ok := sessionOf[b.Session]
-		if !ok {
-			i, ok = idx.find(b.Connection.Client, b.Time)
-		}
-		if !ok {
-			sc.unattributed++
-			key := fmt.Sprintf("(no planned session) %s: %s", b.Connection.Kind, b.Cause)
-			sc.mechanisms[key]++
-			sc.example(key, fmt.Sprintf("%s %s", b.Connection.Client, b.Summary))
-			continue
-		}
-		got[i] = append(got[i], b)
+	got, outside := attributeBreaks(plan, res)
+	for _, b := range outside {
+		sc.unattributed++
+		key := fmt.Sprintf("(no planned session) %s: %s", b.Connection.Kind, b.Cause)
+		sc.mechanisms[key]++
+		sc.example(key, fmt.Sprintf("%s %s", b.Connection.Client, b.Summary))
 	}
 	for i := range plan.Sessions {
 		if strings.HasPrefix(plan.Sessions[i].Injected, "FAILED") {
@@ -165,6 +157,33 @@ func scoreBreaks(plan *volumePlan, res *analysis.Result) *volumeScore {
 		sc.session(&plan.Sessions[i], got[i])
 	}
 	return sc
+}
+
+// attributeBreaks gives each planned session (by its position in the
+// plan) the breaks attributed to it: through the break's session's client
+// address and start, or else the break's connection and time. The breaks
+// no planned session holds are returned apart.
+func attributeBreaks(plan *volumePlan, res *analysis.Result) (got [][]analysis.Verdict, outside []analysis.Verdict) {
+	idx := newWindowIndex(plan.Sessions)
+	sessionOf := map[string]int{} // ftpcap session id → plan position
+	for _, s := range res.Sessions {
+		if i, ok := idx.find(s.Client, s.Start); ok {
+			sessionOf[s.ID] = i
+		}
+	}
+	got = make([][]analysis.Verdict, len(plan.Sessions))
+	for _, b := range res.Breaks {
+		i, ok := sessionOf[b.Session]
+		if !ok {
+			i, ok = idx.find(b.Connection.Client, b.Time)
+		}
+		if !ok {
+			outside = append(outside, b)
+			continue
+		}
+		got[i] = append(got[i], b)
+	}
+	return got, outside
 }
 
 // session matches one planned session's breaks: same connection kind, the
