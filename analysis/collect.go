@@ -22,8 +22,9 @@ type collector struct {
 	findings []Verdict
 	conns    []Connection
 	// hops per FTP role over all FTP connections, for the capture point.
-	hops  classify.HopTally
-	stats Stats
+	hops     classify.HopTally
+	oneSided int64 // connections the capture has one direction of
+	stats    Stats
 	// ctx is what the capture as a whole shows, for the rules.
 	ctx classify.Context
 }
@@ -212,6 +213,9 @@ func (col *collector) addConn(c *tcpflow.Conn, kind, session string, ftpServer t
 		}
 		col.hops.Add(role, h)
 	}
+	if _, ok := classify.MissingDirection(c); ok {
+		col.oneSided++
+	}
 	if col.full(len(col.conns)) {
 		col.stats.ConnsDropped++
 		return
@@ -263,6 +267,7 @@ func (col *collector) result(version string) *Result {
 		Tool: "ftpcap", Version: version, CapturePoint: col.hops.Point(),
 		Sessions: col.sessions, Breaks: col.breaks, Findings: col.findings,
 		Connections: col.conns, Stats: col.stats, Inputs: []Input{},
+		CaptureQuality: CaptureQuality{OneSidedConnections: col.oneSided},
 	}
 }
 
@@ -369,6 +374,6 @@ func (r *Result) rateCapture() {
 	q.Rating, q.Notes = classify.RateCapture(classify.CaptureDefects{
 		AckedUnseenBytes: q.AckedUnseenBytes, KernelDrops: q.KernelDrops, Duplicates: q.Duplicates,
 		OversizedSegments: q.OversizedSegments, TruncatedPackets: q.TruncatedPackets,
-		FragmentsIncomplete: int64(r.Stats.FragmentsIncomplete),
+		FragmentsIncomplete: int64(r.Stats.FragmentsIncomplete), OneSided: q.OneSidedConnections,
 	})
 }

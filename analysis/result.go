@@ -48,6 +48,9 @@ type CaptureQuality struct {
 	OversizedSegments int64 `json:"oversized_segments"`
 	// TruncatedPackets: packets cut by the snap length.
 	TruncatedPackets int64 `json:"truncated_packets"`
+	// OneSidedConnections: connections of which the capture has one
+	// direction only, though the other side acknowledges the missing one.
+	OneSidedConnections int64 `json:"one_sided_connections,omitempty"`
 	// Notes say in words what the numbers mean for the verdicts.
 	Notes []string `json:"notes,omitempty"`
 }

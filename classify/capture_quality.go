@@ -12,6 +12,7 @@ type CaptureDefects struct {
 	OversizedSegments   int64 // larger than the peer's MSS: captured above TSO/GRO
 	TruncatedPackets    int64 // cut by the snap length
 	FragmentsIncomplete int64 // fragmented datagrams never completed
+	OneSided            int64 // connections of which the capture has one direction only
 }
 
 // Capture quality ratings.
@@ -28,8 +29,12 @@ func RateCapture(d CaptureDefects) (rating string, notes []string) {
 	if d.Duplicates > 0 || d.OversizedSegments > 0 || d.TruncatedPackets > 0 || d.FragmentsIncomplete > 0 {
 		rating = QualityDegraded
 	}
-	if d.AckedUnseenBytes > 0 || d.KernelDrops > 0 {
+	if d.AckedUnseenBytes > 0 || d.KernelDrops > 0 || d.OneSided > 0 {
 		rating = QualityPoor
+	}
+	if d.OneSided > 0 {
+		notes = append(notes, fmt.Sprintf("%s only one direction in the capture, though the other side acknowledges what it cannot show (a SPAN port or tap that lost a direction, asymmetric routing, a filter): what the missing side sent cannot be seen, and verdicts on those connections are far less certain",
+			countText(d.OneSided, "connection has", "connections have")))
 	}
 	if d.KernelDrops > 0 {
 		notes = append(notes, fmt.Sprintf("the capturing interfaces reported %s dropped: missing packets may be the capture's, not the network's",

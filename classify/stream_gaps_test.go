@@ -41,3 +41,34 @@ func TestStreamGapsLowerConfidence(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingDirection: a connection whose server packets the capture
+// lacks, though the client acknowledges them, has lost a direction; a
+// SYN nobody answered has not.
+func TestMissingDirection(t *testing.T) {
+	n := newNetScript(t)
+	n.send(
+		pk{from: cli, to: srv, flags: fSYN, seq: 1000},
+		pk{from: cli, to: srv, flags: fACK, seq: 1001, ack: 9001, after: time.Millisecond},
+		pk{from: cli, to: srv, flags: fACK | fPSH, seq: 1001, ack: 9020, data: "USER u\r\n", after: time.Millisecond},
+		pk{from: "198.51.100.10:40100", to: "203.0.113.20:30000", flags: fSYN, seq: 5000, after: time.Millisecond},
+	)
+	out := n.finish()
+	for _, c := range out.conns {
+		d, ok := MissingDirection(c)
+		switch c.Server.Port() {
+		case 21:
+			if !ok || d != tcpflow.FromServer {
+				t.Errorf("control connection: missing %v %v, want the server's direction", d, ok)
+			}
+		default:
+			if ok {
+				t.Errorf("an unanswered SYN read as a lost direction (%v)", d)
+			}
+		}
+	}
+	if rating, notes := RateCapture(CaptureDefects{OneSided: 2}); rating != QualityPoor || len(notes) != 1 ||
+		!strings.Contains(notes[0], "2 connections have only one direction in the capture") {
+		t.Errorf("rating %s, notes %q", rating, notes)
+	}
+}

@@ -28,7 +28,16 @@ type Analyzer struct {
 	tlsHosts map[hostPair][]*control
 	now      int64 // latest capture time seen
 	stats    Stats
+	// unclaimed holds the latest connections nobody claimed while they
+	// are open, so a data channel whose 227/229 the capture lost can
+	// still claim the connection its client opened before the next reply
+	// showed the loss (lateLink). A fixed ring: no allocation.
+	unclaimed [unclaimedRing]*tcpflow.Conn
+	nextSlot  int
 }
+
+// unclaimedRing is how many unclaimed open connections lateLink looks at.
+const unclaimedRing = 64
 
 var _ tcpflow.Handler = (*Analyzer)(nil)
 
@@ -76,7 +85,31 @@ func (a *Analyzer) Opened(c *tcpflow.Conn) {
 	if len(a.tlsHosts) > 0 {
 		if ctl := a.encryptedSessionBetween(c.Client.Addr(), c.Server.Addr()); ctl != nil {
 			a.linkInferred(ctl, c)
+			return
 		}
+	}
+	a.unclaimed[a.nextSlot] = c
+	a.nextSlot = (a.nextSlot + 1) % unclaimedRing
+}
+
+// lateLink offers an expectation the connections opened since it was
+// due (since) that nobody claimed and that are still open: the capture
+// lost the reply that set it up, and the client connected before the next
+// reply showed the loss.
+func (a *Analyzer) lateLink(e *expectation, since tcpflow.Ref) {
+	var best *tcpflow.Conn
+	slot := -1
+	for i, c := range a.unclaimed {
+		if c == nil || c.User != nil || c.First.Before(since) || !e.hostsMatch(c) {
+			continue
+		}
+		if best == nil || c.First.Before(best.First) {
+			best, slot = c, i
+		}
+	}
+	if best != nil {
+		a.unclaimed[slot] = nil
+		a.linkExpected(best, e, MatchHostsOnly, false)
 	}
 }
 
@@ -127,6 +160,14 @@ func (a *Analyzer) Gap(c *tcpflow.Conn, dir tcpflow.Dir, n int64, at tcpflow.Ref
 // Closed ends a control connection (its session completes once its data
 // connections have closed too) or one of a session's data connections.
 func (a *Analyzer) Closed(c *tcpflow.Conn) {
+	if c.User == nil {
+		for i := range a.unclaimed {
+			if a.unclaimed[i] == c {
+				a.unclaimed[i] = nil
+			}
+		}
+		return
+	}
 	switch u := c.User.(type) {
 	case *control:
 		if u.provisional {

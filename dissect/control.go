@@ -3,6 +3,7 @@ package dissect
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
@@ -389,9 +390,6 @@ func (ctl *control) reply(r Reply) {
 	}
 	ctl.greeted = true
 	ctl.retireLostReplies(&r)
-	if ctl.lostCommand(&r) {
-		return
-	}
 	i := ctl.answered(&r)
 	if closed := ctl.clientClosedAt(); !closed.IsZero() && closed.Before(r.At) && (i < 0 || ctl.pending[i].verb != "QUIT") {
 		ctl.unsolicited(r, AnomalyReplyAfterClientClose, fmt.Sprintf("%d after the client's %s", r.Code, ctl.clientCloseKind()))
@@ -404,11 +402,13 @@ func (ctl *control) reply(r Reply) {
 			ctl.unsolicited(r, "", "")
 		} else {
 			ctl.unsolicited(r, AnomalyReplyWithoutCommand, fmt.Sprint(r.Code))
+			ctl.unaskedChannel(&r)
 		}
 		return
 	}
 	if i < 0 {
 		ctl.unsolicited(r, AnomalyReplyFitsNoCommand, fmt.Sprintf("%d while %s pending", r.Code, ctl.pendingVerbs()))
+		ctl.unaskedChannel(&r)
 		return
 	}
 	i -= ctl.retireSkipped(i, &r)
@@ -479,32 +479,46 @@ func (ctl *control) offerLostChannel(at tcpflow.Ref) {
 	for _, p := range ctl.pending {
 		if (p.verb == "PASV" || p.verb == "EPSV") && !p.cutOffered {
 			p.cutOffered = true
-			ctl.expectCut(p.verb, ModePassive, at)
+			e := ctl.expectCut(p.verb, ModePassive, at)
+			// The gap shows only when the server's next bytes arrive;
+			// the client may have connected already.
+			ctl.a.lateLink(e, p.cmd.At)
 		}
 	}
 }
 
-// lostCommand handles a 227 or 229 that answers no waiting command after
-// the capture lost bytes of the client's commands: the PASV or EPSV it
-// answers was in the gap. The channel it offers is linked as usual.
-func (ctl *control) lostCommand(r *Reply) bool {
-	if !r.Valid || (r.Code != 227 && r.Code != 229) || ctl.lastGap[tcpflow.FromClient].IsZero() {
-		return false
+// unaskedChannel: a 227 or 229 that answers no waiting command still
+// offers a data channel: only a PASV or EPSV gets one, so the capture most
+// likely lost it (a gap in the client's commands shows only with its next
+// bytes). Its endpoint is linked as usual; the reply stays unsolicited in
+// the log, with its anomaly.
+func (ctl *control) unaskedChannel(r *Reply) {
+	if !r.Valid {
+		return
 	}
-	for _, p := range ctl.pending {
-		if p.accepts(r) {
-			return false
-		}
+	if r.Code == 200 && !r.Cut && mentionsActive(r.Text) {
+		// "200 PORT command successful": the PORT or EPRT itself was
+		// lost, so its address is unknown; the server's connection to
+		// the client is taken by the hosts.
+		ctl.a.lateLink(ctl.expectCut("PORT", ModeActive, r.At), r.At)
+		return
+	}
+	if r.Code != 227 && r.Code != 229 {
+		return
 	}
 	verb := "PASV"
 	if r.Code == 229 {
 		verb = "EPSV"
 	}
-	p := &pendingCmd{verb: verb, logIdx: -1}
-	ctl.log(p, Exchange{Replies: []Reply{*r}})
-	ctl.s.noteAnomaly(AnomalyReplyWithoutCommand, tcpflow.FromServer, r.At, fmt.Sprintf("%d after a gap in the client's commands: its %s was lost", r.Code, verb))
-	ctl.final(p, *r)
-	return true
+	ctl.final(&pendingCmd{verb: verb, logIdx: -1}, *r)
+}
+
+// mentionsActive: a 200 reply that names PORT or EPRT, as servers word
+// their acceptance ("200 PORT command successful", "200 EPRT command
+// successful").
+func mentionsActive(text string) bool {
+	t := strings.ToUpper(text)
+	return strings.Contains(t, "PORT") || strings.Contains(t, "EPRT")
 }
 
 // startsTransfer reports whether r is the 125 or 150 that starts a

@@ -182,3 +182,10 @@ func (h *expHeap) Pop() any {
 	e.heapIdx = -1
 	return e
 }
+
+// hostsMatch: c joins e's two hosts in e's direction (the opener is e's
+// src), on a port that is not a control port: what a connection must be
+// to be taken for a channel whose port the capture lost.
+func (e *expectation) hostsMatch(c *tcpflow.Conn) bool {
+	return c.Server.Addr() == e.endpoint.Addr() && c.Client.Addr() == e.src && !e.ctl.a.ports.has(c.Server.Port())
+}
