@@ -90,13 +90,13 @@ realistic-small:
 # realistic-wide runs REALISTIC_WIDE_N (default 1500) sessions of the wide
 # set (software and outcomes ftpcap was not tuned on: run.sh -w) into
 # realistic-data-wide/ (git-ignored); realistic-wide-small regenerates the
-# committed samples/realistic/wide.pcap.gz and wide.plan.json (seed 2).
+# committed samples/realistic/wide.pcap.gz and wide.plan.json (seed 4).
 REALISTIC_WIDE_N ?= 1500
 realistic-wide:
 	bash samples/realistic/run.sh -w -n $(REALISTIC_WIDE_N) -s 11 -j 10 -o realistic-data-wide
 
 realistic-wide-small:
-	bash samples/realistic/run.sh -w -n 400 -s 2 -j 10 -o samples/realistic -b wide -z
+	bash samples/realistic/run.sh -w -n 400 -s 4 -j 10 -o samples/realistic -b wide -z
 
 # bench-data writes the benchmark captures into bench-data/ (git-ignored,
 # about 1.4 GB, the same bytes on every run); a capture whose manifest

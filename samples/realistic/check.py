@@ -9,7 +9,7 @@ looks at the FTP replies and at who closed the data connection first:
 
   clean-*               a 226 and no 5xx to the transfer
   wrong-password        530 answering PASS, never 230
-  missing-file          550 and no 226
+  missing-file          550 (or ftp-srv's 551) and no 226
   missing-dir-upload,
   permission-denied     550 or 553 and no 226
   too-many-connections  a connection greeted with 421 or 530
@@ -20,6 +20,11 @@ looks at the FTP replies and at who closed the data connection first:
   server-killed-upload  the server reset a data connection (the client's
                         FIN before it is the end of the file), no 226 on
                         the first control connection
+  idle-timeout          230, then a 421 (the wide set's idle servers)
+  data-blocked          a data connection whose SYNs got no SYN-ACK, no 226
+  rest-resume           350 (REST accepted) and 226
+  abort                 ABOR sent
+  port-refused          PORT or EPRT sent, a 550, no 226
 
 and prints the sessions that do not hold, with what they show. Exit
 status 1 if any.
@@ -31,7 +36,7 @@ import sys
 
 FIELDS = ["frame.time_epoch", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.srcport",
           "tcp.dstport", "tcp.flags.fin", "tcp.flags.reset", "ftp.request.command",
-          "ftp.response.code"]
+          "ftp.response.code", "tcp.flags.syn", "tcp.flags.ack"]
 
 
 def packets(capture):
@@ -43,13 +48,15 @@ def packets(capture):
         r = line.split("|")
         yield {"t": float(r[0]), "src": r[1] or r[2], "dst": r[3] or r[4],
                "sport": r[5], "dport": r[6], "fin": r[7] in ("1", "True"),
-               "rst": r[8] in ("1", "True"), "cmd": r[9], "code": r[10].split(",")[0]}
+               "rst": r[8] in ("1", "True"), "cmd": r[9], "code": r[10].split(",")[0],
+               "syn": r[11] in ("1", "True"), "ack": r[12] in ("1", "True")}
 
 
 def facts(pkts, client):
     """What one session's packets show."""
     f = {"codes": [], "after_pass": [], "greetings": [], "data_closer": None,
-         "data_reset_by_server": False, "first_ctrl_226": False}
+         "data_reset_by_server": False, "first_ctrl_226": False, "cmds": set(),
+         "data_syn": set(), "data_synack": set()}
     ctrl_seen = []
     last_cmd = {}
     for p in pkts:
@@ -60,6 +67,7 @@ def facts(pkts, client):
             ctrl_seen.append(conn)
         if p["cmd"]:
             last_cmd[conn] = p["cmd"]
+            f["cmds"].add(p["cmd"])
         if p["code"]:
             f["codes"].append(p["code"])
             if last_cmd.get(conn) == "PASS":
@@ -69,6 +77,8 @@ def facts(pkts, client):
             if p["code"] == "226" and ctrl_seen and conn == ctrl_seen[0]:
                 f["first_ctrl_226"] = True
         if sport != "21" and cport != "21":
+            if p["syn"]:
+                f["data_synack" if p["ack"] else "data_syn"].add(conn)
             if (p["fin"] or p["rst"]) and f["data_closer"] is None:
                 f["data_closer"] = "client" if p["src"] == client else "server"
             if p["rst"] and p["src"] != client:
@@ -83,7 +93,7 @@ def holds(outcome, f):
     if outcome == "wrong-password":
         return "530" in f["after_pass"] and "230" not in codes
     if outcome == "missing-file":
-        return "550" in codes and "226" not in codes
+        return bool(codes & {"550", "551"}) and "226" not in codes
     if outcome in ("missing-dir-upload", "permission-denied"):
         return bool(codes & {"550", "553"}) and "226" not in codes
     if outcome == "too-many-connections":
@@ -94,6 +104,16 @@ def holds(outcome, f):
         return f["data_closer"] == "server" and not f["first_ctrl_226"]
     if outcome == "server-killed-upload":
         return f["data_reset_by_server"] and not f["first_ctrl_226"]
+    if outcome == "idle-timeout":
+        return "230" in codes and "421" in codes
+    if outcome == "data-blocked":
+        return bool(f["data_syn"] - f["data_synack"]) and "226" not in codes
+    if outcome == "rest-resume":
+        return "350" in codes and "226" in codes
+    if outcome == "abort":
+        return "ABOR" in f["cmds"]
+    if outcome == "port-refused":
+        return bool(f["cmds"] & {"PORT", "EPRT"}) and "550" in codes and "226" not in codes
     return False
 
 

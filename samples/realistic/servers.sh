@@ -136,6 +136,7 @@ vsftpd_instance() {
 		EOF
 		[[ $kind != slow ]] || echo "local_max_rate=$VOL_RATE"
 		[[ $kind != full ]] || echo "max_per_ip=1"
+		[[ $kind != noport ]] || echo "port_enable=NO"
 	} >"$conf"
 	vol_spawn_server "$name" vsftpd "$conf"
 }
@@ -238,6 +239,7 @@ vol_servers_down() {
 #   inetutils  GNU inetutils ftpd     normal .24, full .44, idle .54
 #   netkit     netkit ftpd (ftpd-ssl) normal .25, full .45, idle .55
 #   ftpsrv     npm's ftp-srv (Node)   normal .26
+#   vsftpd     noport .60: port_enable=NO, PORT and EPRT refused
 #
 # inetutils ftpd and netkit ftpd are inetd servers (pyinetd.py is their
 # superserver, and refuses a second connection per address on "full");
@@ -247,7 +249,7 @@ vol_servers_down() {
 # ftpd applet, so it is a client only.
 declare -A WIDE_HOST=([inetutils]=24 [netkit]=25 [ftpsrv]=26)
 declare -A WIDE_OFFSET=([normal]=0 [full]=20 [idle]=30)
-WIDE_HOSTS=(24 25 26 44 45 54 55)
+WIDE_HOSTS=(24 25 26 44 45 54 55 60)
 WIDE_DEBS=(inetutils-ftpd ftpd-ssl)
 WIDE_NPM=(ftp-srv@4.6.3 basic-ftp@6.2.6)
 VOL_IDLE=3 # s, the idle instances' timeout
@@ -330,6 +332,11 @@ vol_wide_servers_up() {
 				"${sw}_instance" "$sw-$h-v$fam" "$addr" "$fam" "$kind"
 			done
 		done
+	done
+	for fam in 4 6; do
+		addr=203.0.113.60
+		[[ $fam == 6 ]] && addr=2001:db8:2::60
+		vsftpd_instance "vsftpd-60-v$fam" "$addr" "$fam" noport
 	done
 	for h in "${WIDE_HOSTS[@]}"; do
 		vol_wait_listening "203.0.113.$h"
