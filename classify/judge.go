@@ -332,6 +332,10 @@ func controlBroke(s *dissect.Session, ctx *Context) string {
 		// Checked before QUIT: a client that quits politely after its
 		// login was refused still could not log in.
 		return "login failed"
+	case greetingRefused(s):
+		// A 421 or 530 in place of the 220 refuses the session, however
+		// politely the client then leaves.
+		return "server refused the session"
 	case quitAnswered(s):
 		return ""
 	case tlsAttempted(s) && encryptedOrderlyEnd(c):
@@ -627,4 +631,22 @@ func retryEvidence(b *Case) []Evidence {
 			c.Client, c.Server, count(int64(c.Half[tcpflow.FromClient].SYNCount), "SYN"))})
 	}
 	return ev
+}
+
+// greetingRefused: the server's first reply, before any command, was 421
+// or 530 (RFC 959 §5.4: 120, 220 or 421 open a session; servers at their
+// connection limit answer 530 there too).
+func greetingRefused(s *dissect.Session) bool {
+	for i := range s.Log {
+		e := &s.Log[i]
+		if e.Cmd != nil {
+			return false
+		}
+		for j := range e.Replies {
+			if r := &e.Replies[j]; r.Valid && r.Code >= 200 {
+				return r.Code == 421 || r.Code == 530
+			}
+		}
+	}
+	return false
 }

@@ -140,16 +140,33 @@ func laterUse(s *dissect.Session, i int, p string) bool {
 // works) are fine: only the state at the end counts. Nil when the channel
 // worked, or when a refused file explains why the client never used it.
 func deadChannel(s *dissect.Session, refused []*Refusal) *Refusal {
-	var last *Refusal
+	var last, policy *Refusal
 	for i := range s.Log {
 		e := &s.Log[i]
 		if e.Cmd == nil || !channelVerbs[e.Cmd.Verb] {
 			continue
 		}
 		last = &Refusal{Cmd: e.Cmd, Reply: finalReplyBy(e, tcpflow.Ref{})}
+		switch r := last.Reply; {
+		case r == nil || r.Code < 400:
+			policy = nil // a channel was offered or accepted: a new try
+		case r.Code < 500 || r.Code > 504:
+			// A refusal that states a reason (550 Permission denied,
+			// 425, 421); a client's fallback the server does not know
+			// (LPRT after PORT: "500 Unknown command") says less.
+			policy = last
+		}
 	}
 	if last == nil || last.Reply == nil {
 		return nil // never asked, or the capture ends before the answer
+	}
+	if policy != nil && last.Reply.Code >= 500 && last.Reply.Code <= 504 {
+		last = policy
+	}
+	for _, d := range s.Data {
+		if neverConnected(d.Conn) {
+			return nil // a data connection failed: that is the break; what the client tried after it is part of it
+		}
 	}
 	at := last.Cmd.At
 	for _, t := range s.Transfers {
@@ -174,6 +191,9 @@ func deadChannel(s *dissect.Session, refused []*Refusal) *Refusal {
 	case code == 227 || code == 229 || code == 228:
 		if end := controlEnd(s); end.IsZero() {
 			return nil // the capture ended while the client could still connect
+		}
+		if !usableOffer(last) {
+			return nil // no endpoint a client could reach: nothing was "not reached"
 		}
 		return last // offered, never reached
 	}
@@ -243,6 +263,21 @@ func setsTime(cmd *dissect.Command) bool {
 		if (c < '0' || c > '9') && c != '.' {
 			return false
 		}
+	}
+	return true
+}
+
+// usableOffer: a 227/229 that holds an endpoint a client can connect to
+// (RFC 959's h1,h2,h3,h4,p1,p2; RFC 2428's (|||port|)). ProFTPD's
+// malformed 227s and pyftpdlib's IPv6 address in a 227 offer nothing.
+func usableOffer(rf *Refusal) bool {
+	switch rf.Reply.Code {
+	case 227:
+		_, ok := dissect.ParsePASV(rf.Reply.Text)
+		return ok && !rf.Reply.Cut
+	case 229:
+		_, ok := dissect.ParseEPSV(rf.Reply.Text)
+		return ok && !rf.Reply.Cut
 	}
 	return true
 }

@@ -75,6 +75,11 @@ func zeroWindowStallBy(b *Case, r tcpflow.Dir) *Finding {
 	if !ok || (!reopen.IsZero() && !gave.at.Before(reopen)) {
 		return nil // nobody gave up, or only after the window had reopened
 	}
+	if t := b.Transfer; t != nil && t.Aborted && t.AbortAt.Before(gave.at) {
+		// The client had sent ABOR (it stopped reading because it was
+		// aborting): the transfer ended by its choice, not a stall.
+		return nil
+	}
 	if gave.by == r && !longStall(tr, gave.at) {
 		// The receiver ended it itself, soon after its window shut: a
 		// process that closes (or dies) with unread data resets the
