@@ -214,6 +214,8 @@ func breakTime(b *Case, f *Finding) tcpflow.Ref {
 func findBreaks(s *dissect.Session, ctx *Context) []*Case {
 	var out []*Case
 	refused := pathRefusals(s)
+	late := lateRefusals(s)
+	refused = append(refused, late...)
 	dead := deadChannel(s, refused)
 	if why := controlBroke(s, ctx); why != "" && !explainedBy(s, why, refused, dead) {
 		out = append(out, &Case{Session: s, Kind: KindControl, Conn: s.Control, Why: why})
@@ -229,7 +231,7 @@ func findBreaks(s *dissect.Session, ctx *Context) []*Case {
 		out = append(out, &Case{Session: s, Kind: KindControl, Conn: s.Control, Refusal: dead, Why: why})
 	}
 	for _, t := range s.Transfers {
-		if TransferStatus(s, t) == dissect.StatusComplete || unfinishedAtEnd(s, t) {
+		if TransferStatus(s, t) == dissect.StatusComplete || unfinishedAtEnd(s, t) || refusedLate(late, t) {
 			continue
 		}
 		b := &Case{Session: s, Kind: KindControl, Conn: s.Control, Transfer: t, Why: "transfer " + TransferStatus(s, t)}
@@ -287,6 +289,16 @@ func explainedBy(s *dissect.Session, why string, refused []*Refusal, dead *Refus
 		for _, t := range s.Transfers {
 			if r != nil && t.Final != nil && r.At == t.Final.At && refusedTransfer(s, t) {
 				return true // the refused transfer is the break, on this connection
+			}
+		}
+	case whyLeftMidCommand:
+		// The command it left waiting was refused, in a reply that
+		// crossed its FIN (lateRefusals).
+		if cmd := pendingAt(s, closedAt(s.Control, tcpflow.FromClient)); cmd != nil {
+			for _, rf := range refused {
+				if rf.late && rf.Cmd.At == cmd.At {
+					return true
+				}
 			}
 		}
 	case whyLeftAfterDataFailed:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/tcpflow"
@@ -23,6 +24,8 @@ type Refusal struct {
 	// Earlier are refusals of the same path before Reply (a client that
 	// asks SIZE, then MDTM, then gives up), oldest first.
 	Earlier []*dissect.Reply
+	// late: Reply crossed the client's FIN (lateRefusals).
+	late bool
 }
 
 // Verb is the command as the client meant it: PRET's argument is the
@@ -280,4 +283,73 @@ func usableOffer(rf *Refusal) bool {
 		return ok && !rf.Reply.Cut
 	}
 	return true
+}
+
+// lateReplySlack bounds how long after the client's close a refusal can
+// still be the server's answer sent before it saw the close.
+const lateReplySlack = time.Second
+
+// lateRefusals finds transfers the server refused in a reply that crossed
+// the client's FIN: the server ended the data connection first (a reset
+// or FIN before the client's), the client, waiting, left, and the
+// server's 550 naming the file arrived just after (ProFTPD and ftp-srv
+// refusing an upload into a missing folder). A reply after the client's
+// close answers nothing (RFC 959 pairing, dissect), but one sent before
+// the server could know of the close is still its word on the transfer.
+func lateRefusals(s *dissect.Session) []*Refusal {
+	closed := closedAt(s.Control, tcpflow.FromClient)
+	if closed.IsZero() {
+		return nil
+	}
+	var out []*Refusal
+	for _, t := range s.Transfers {
+		if t.Final != nil || t.Conn == nil || !t.At.Before(closed) {
+			continue
+		}
+		cut := closedAt(t.Conn, dataServerDir(t))
+		if cut.IsZero() || !cut.Before(closed) || !before(cut, closedAt(t.Conn, dataServerDir(t).Other())) {
+			continue // the server did not end the data connection first
+		}
+		if r := firstUnsolicitedAfter(s, closed); r != nil && refusedCode(r.Code) && r.At.TS-closed.TS <= int64(lateReplySlack) {
+			cmd := transferCommand(t)
+			out = append(out, &Refusal{Cmd: cmd, Reply: r, Path: t.Path, late: true})
+		}
+	}
+	return out
+}
+
+// dataServerDir is the direction of a transfer's data connection in
+// which the FTP server sends.
+func dataServerDir(t *dissect.Transfer) tcpflow.Dir {
+	if t.Data != nil {
+		return t.Data.FromFTPServer
+	}
+	return tcpflow.FromServer
+}
+
+// firstUnsolicitedAfter returns the first reply answering no command that
+// arrived at or after at.
+func firstUnsolicitedAfter(s *dissect.Session, at tcpflow.Ref) *dissect.Reply {
+	for i := range s.Log {
+		e := &s.Log[i]
+		if e.Cmd != nil {
+			continue
+		}
+		for j := range e.Replies {
+			if r := &e.Replies[j]; r.Valid && !r.At.Before(at) {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// refusedLate: t is refused by one of late.
+func refusedLate(late []*Refusal, t *dissect.Transfer) bool {
+	for _, rf := range late {
+		if rf.Cmd.At == t.At {
+			return true
+		}
+	}
+	return false
 }
