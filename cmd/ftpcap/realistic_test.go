@@ -206,7 +206,7 @@ func (sc *volumeScore) session(p *plannedSession, got []analysis.Verdict) {
 			for _, r := range rows {
 				r.missed++
 			}
-		case b.Cause == e.Cause:
+		case e.accepts(b.Cause):
 			said = b.Cause
 			for _, r := range rows {
 				r.right++
@@ -218,7 +218,7 @@ func (sc *volumeScore) session(p *plannedSession, got []analysis.Verdict) {
 				r.wrong++
 			}
 		}
-		if said != e.Cause {
+		if !e.accepts(said) {
 			key := fmt.Sprintf("%s × %s × %s, %s: planned %s → %s", p.Client, p.Server, p.Outcome, e.Kind, e.Cause, said)
 			sc.mechanisms[key]++
 			summary := "no break on this connection"

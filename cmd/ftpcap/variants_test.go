@@ -625,7 +625,7 @@ func newVariantBase(plan *volumePlan, res *analysis.Result) *variantBase {
 		used := make([]bool, len(b.got[i]))
 		b.right[i] = true
 		for _, e := range p.Expected {
-			if m := matchBreak(e, b.got[i], used); m == nil || m.Cause != e.Cause {
+			if m := matchBreak(e, b.got[i], used); m == nil || !e.accepts(m.Cause) {
 				b.right[i] = false
 			}
 		}
@@ -937,7 +937,7 @@ func checkSnap(base *variantBase, d *derivedCapture, res *analysis.Result) *mode
 			case b == nil:
 				m.violate(key+"(no break): codes and flags survive the cut, the break must be found", p,
 					sessionExample(p)+": no break on this connection; whole capture: "+describeBreak(orig, nil))
-			case b.Cause == e.Cause:
+			case e.accepts(b.Cause):
 				m.held++
 			case isRefusal(e.Cause) && len(errorCut[i]) > 0 && (isRefusal(b.Cause) || b.Cause == "unexplained") && b.Confidence < orig.Confidence:
 				m.tolerate(key+b.Cause+" at lowered confidence: the reply text that tells the refusals apart was cut", p,
@@ -1054,7 +1054,7 @@ func checkLoss(base *variantBase, d *derivedCapture, res *analysis.Result) *mode
 			orig := base.origBreak(i, e)
 			key := fmt.Sprintf("%s, %s: planned %s → ", p.Outcome, e.Kind, e.Cause)
 			switch {
-			case b != nil && b.Cause == e.Cause:
+			case b != nil && e.accepts(b.Cause):
 				m.held++
 			case b != nil && base.newNetworkCause(i, b):
 				m.violate(key+b.Cause+": capture loss is not network loss", p, example(b))
@@ -1197,7 +1197,7 @@ func checkOneWay(base *variantBase, d *derivedCapture, res *analysis.Result) *mo
 			orig := base.origBreak(i, e)
 			key := fmt.Sprintf("%s, %s: planned %s → ", p.Outcome, e.Kind, e.Cause)
 			switch {
-			case b != nil && b.Cause == e.Cause:
+			case b != nil && e.accepts(b.Cause):
 				m.held++
 			case b != nil && base.newNetworkCause(i, b):
 				m.violate(key+b.Cause+": a direction the capture lost is not network loss", p, example(b))
