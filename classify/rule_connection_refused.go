@@ -33,6 +33,11 @@ func init() {
 			if !ok {
 				return nil
 			}
+			if opener := &c.Half[tcpflow.FromClient]; opener.Bytes > 0 || opener.AckedHigh != 0 {
+				// The opener acknowledged the server or sent data: the
+				// handshake completed and the capture lost the SYN-ACK.
+				return nil
+			}
 			origin, found := endpointReset(b, tcpflow.FromServer)
 			rst := origin.rst
 			if !found || rst.Ref.Before(syn.Ref) {

@@ -55,7 +55,7 @@ func capacityRefusal(s *dissect.Session) (*dissect.Command, *dissect.Reply) {
 		// credentials were sent, whatever it says (ProFTPD's "530
 		// Sorry, the maximum number of clients…", cut by a snap length
 		// to "530 Sorry,").
-		if r.Valid && r.Code == 530 && (isCapacityText(r.Text) || (c == nil && noCommandBefore(s, r.At))) {
+		if r.Valid && r.Code == 530 && (isCapacityText(r.Text) || (c == nil && isGreeting(s, r))) {
 			cmd, rep = c, r
 		}
 		return true
@@ -63,14 +63,22 @@ func capacityRefusal(s *dissect.Session) (*dissect.Command, *dissect.Reply) {
 	return cmd, rep
 }
 
-// noCommandBefore: the client had sent no command before at.
-func noCommandBefore(s *dissect.Session, at tcpflow.Ref) bool {
+// isGreeting: r is the session's first final reply, before any command:
+// the server's greeting. A 530 after a 220 answers a command the capture
+// may have lost, and is no greeting.
+func isGreeting(s *dissect.Session, r *dissect.Reply) bool {
 	for i := range s.Log {
-		if c := s.Log[i].Cmd; c != nil && c.At.Before(at) {
+		e := &s.Log[i]
+		if e.Cmd != nil {
 			return false
 		}
+		for j := range e.Replies {
+			if f := &e.Replies[j]; f.Valid && f.Code >= 200 {
+				return f == r
+			}
+		}
 	}
-	return true
+	return false
 }
 
 // isCapacityText recognises a refusal for the server's capacity rather
