@@ -660,7 +660,13 @@ func (b *variantBase) newNetworkCause(i int, v *analysis.Verdict) bool {
 		return false
 	}
 	for _, o := range b.got[i] {
-		if o.Cause == v.Cause {
+		// The same network cause, or another network cause on the same
+		// kind of connection: the network did lose something there in
+		// the whole capture too (SYNs a firewall dropped are
+		// data-channel-blocked with the server's 221 in view, and
+		// syn-unanswered when the capture lost the 221); the variant
+		// made no network loss out of capture loss.
+		if o.Cause == v.Cause || (networkCauses[o.Cause] && o.Connection.Kind == v.Connection.Kind) {
 			return false
 		}
 	}
