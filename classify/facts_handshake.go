@@ -92,7 +92,16 @@ func establishedAt(c *tcpflow.Conn) tcpflow.Ref {
 // connection was never established, though a SYN-ACK was seen.
 func handshakeStalled(c *tcpflow.Conn) bool {
 	return !c.SynAck.IsZero() && c.HandshakeAck.IsZero() && !c.Midstream &&
-		c.Half[tcpflow.FromClient].Bytes == 0 && c.Half[tcpflow.FromServer].Bytes == 0
+		c.Half[tcpflow.FromClient].Bytes == 0 && c.Half[tcpflow.FromServer].Bytes == 0 &&
+		!ackedLater(c)
+}
+
+// ackedLater: the opener's later packets (a FIN, a RST/ACK) acknowledge
+// the SYN-ACK: the handshake completed and the capture lost its third
+// ACK. A stalled handshake shows SYNs or SYN-ACKs resent, never that.
+func ackedLater(c *tcpflow.Conn) bool {
+	opener := &c.Half[tcpflow.FromClient]
+	return opener.AckedHigh != 0 && opener.RST.IsZero() && !opener.FIN.IsZero()
 }
 
 // neverConnected: a connection attempt that did not get through its
