@@ -192,3 +192,23 @@ func TestTLSDataRealSession(t *testing.T) {
 		t.Errorf("break %s %s: %s", v.Kind, v.Cause, v.Summary)
 	}
 }
+
+// The server closes an encrypted control connection while the client's
+// last record is unanswered: nothing may claim the server gave no reply.
+func TestEncryptedServerCloseWording(t *testing.T) {
+	cl, sv := tcpflow.FromClient, tcpflow.FromServer
+	s, ctl, data := protPSession(t, sv, 3)
+	data.send(sv, time.Millisecond, encryptedAlert)
+	data.closeBoth(sv, time.Millisecond)
+	ctl.send(sv, 5*time.Millisecond, appData) // 226
+	ctl.send(cl, 50*time.Millisecond, appData)
+	ctl.ack(sv, time.Millisecond)
+	ctl.closeBoth(sv, time.Second)
+	brk := breakOn(s.finish().judge(), KindControl)
+	if brk == nil {
+		t.Fatal("no control break")
+	}
+	if strings.Contains(brk.Summary, "no reply") || strings.Contains(brk.Summary, "no error") {
+		t.Errorf("%s: %s", brk.Cause, brk.Summary)
+	}
+}

@@ -72,6 +72,9 @@ func serverClose(b *Case) *Finding {
 		return nil
 	}
 	f.Summary = "The server closed the control connection with no reply explaining why."
+	if repliesHidden(b.Session) {
+		f.Summary = "The server closed the control connection; it was encrypted, so whether a reply explained why cannot be seen."
+	}
 	if cmd := pendingCommand(b.Session); cmd != nil {
 		f.Summary = fmt.Sprintf("The server closed the control connection while %s was waiting for its reply.", cmdText(cmd))
 		f.Evidence = append([]Evidence{cmdEvidence(cmd)}, f.Evidence...)

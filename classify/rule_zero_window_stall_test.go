@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -188,4 +189,21 @@ func TestZeroWindowStallSample(t *testing.T) {
 			t.Errorf("control evidence lacks frame %d: %+v", f, ctl.Evidence)
 		}
 	}
+}
+
+// A real capture (classify/testdata/README.md): pyftpdlib gives up on a
+// client whose window has been shut for 6 s (421, then the control
+// connection closed); the client reopens its window 2 s later. Linux
+// probed the shut window by resending its edge segment, not with 0-byte
+// probes. Both connections are zero-window stalls.
+func TestZeroWindowReopenedAfterGiveUpRealCapture(t *testing.T) {
+	vs := loadCapture(t, filepath.Join("testdata", "zero-window-reopened-ftplib-pyftpdlib.pcap")).judge()
+	data := sampleVerdict(t, vs, KindData, "zero-window-stall")
+	says(t, "data", data.Summary, "while the server probed it 5 times, then the server gave up with 421 \"Data connection timed out.\" on the control connection (frame 38). The window reopened only 1.99 s later (frame 44)")
+	for _, f := range []int64{28, 38, 44} {
+		if !framesOf(data)[f] {
+			t.Errorf("data evidence lacks frame %d: %+v", f, data.Evidence)
+		}
+	}
+	sampleVerdict(t, vs, KindControl, "zero-window-stall")
 }

@@ -109,6 +109,16 @@ func TestZeroWindowProbes(t *testing.T) {
 			f.send(seg(srv, cli, FlagACK, 6001, 101, "y"), 600*time.Millisecond)
 			f.send(closed(seg(cli, srv, FlagACK, 101, 6001, "")), time.Millisecond)
 		}, false, 2},
+		// Linux with data in flight when the window shut: the segment at
+		// the window's edge, resent whole, is the probe.
+		{"linux resends the segment at the window's edge", func(f *feeder) {
+			f.send(seg(srv, cli, FlagACK, 6001, 101, block), time.Millisecond) // in flight: not a probe
+			f.send(closed(seg(cli, srv, FlagACK, 101, 6001, "")), time.Millisecond)
+			for i := range 3 {
+				f.send(seg(srv, cli, FlagACK, 6001, 101, block), time.Duration(200<<i)*time.Millisecond)
+				f.send(closed(seg(cli, srv, FlagACK, 101, 6001, "")), time.Millisecond)
+			}
+		}, false, 3},
 		{"pure acks are not probes", func(f *feeder) {
 			f.send(seg(srv, cli, FlagACK, 6001, 101, ""), 300*time.Millisecond)
 		}, false, 0},

@@ -345,12 +345,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		tr.LastKeepalive = at
 		important = true
 	}
-	if peer.WindowClosed() && isWindowProbe(p.Flags, p.PayloadLen, keepalive) {
-		pt := peer.traffic()
-		pt.ZeroWinProbes++
-		pt.ZeroWinProbeLast = at
-		important = true
-	}
+	probe := peer.WindowClosed() && isWindowProbe(p.Flags, p.PayloadLen, keepalive)
 	if p.PayloadLen > 0 && h.seqValid && !keepalive {
 		h.traffic().PMTU.noteSent(p.Seq, p.PayloadLen, p.IPLen, at)
 		span := h.span
@@ -364,6 +359,20 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 			h.timeSegment(at.TS)
 			h.resumeAfterWait(at.TS, c.pauseFloor())
 		}
+	}
+	// A sender that had data in flight when the window shut probes it by
+	// resending the segment at the window's edge, whole (RFC 9293
+	// 3.8.6.1: a probe may carry data; Linux does this when the data was
+	// already sent): a retransmission starting at the byte the receiver
+	// last acknowledged, sent while its window is zero.
+	if !probe && seg.Retrans && peer.WindowClosed() && peer.ackValid && p.Seq == peer.AckedHigh {
+		probe = true
+	}
+	if probe {
+		pt := peer.traffic()
+		pt.ZeroWinProbes++
+		pt.ZeroWinProbeLast = at
+		important = true
 	}
 	if p.Flags&FlagACK != 0 {
 		if !h.ackValid || seqLT(h.AckedHigh, p.Ack) {
