@@ -27,6 +27,9 @@ func init() {
 				return nil
 			}
 			syns := synsFrom(c, tcpflow.FromClient)
+			if len(syns) == 0 {
+				return nil // no SYN kept to show (a damaged capture): nothing to say it with
+			}
 			if b.Ctx != nil && b.Ctx.CountOnly {
 				return &Finding{Confidence: synUnansweredConfidence(len(syns))}
 			}
