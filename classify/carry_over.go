@@ -159,23 +159,35 @@ func afterServerCut(b *Case, own func(*Case) *Finding) *Finding {
 	if !ok || end.Dir != tcpflow.FromClient {
 		return nil
 	}
+	data, cut, ok := serverCut(b, end.Ref)
+	if !ok {
+		return nil
+	}
+	f := own(data)
+	if f == nil {
+		return nil
+	}
+	out := inherit(f, 0, fmt.Sprintf("The client ended the control connection (frame %d) %s after the server ended the data connection of %s, while it waited for the final reply: %s",
+		end.Frame, fmtDur(time.Duration(end.TS-cut.TS)), transferName(data.Transfer), lowerFirst(f.Summary)), controlEndEvidence(b, end))
+	out.Evidence = tidyEvidence(out.Evidence)
+	return out
+}
+
+// serverCut returns the data case of a transfer still waiting for its
+// final reply at at whose data connection the server's side ended
+// (FIN or RST) first, at most overStallSlack before at: a client that
+// ends the control connection then is reacting to the server.
+func serverCut(b *Case, at tcpflow.Ref) (*Case, tcpflow.Ref, bool) {
 	for _, data := range dataCases(b) {
 		t := data.Transfer
-		if t == nil || !waitingAt(b.Session, t, end) {
+		if t == nil || (t.Final != nil && t.Final.At.Before(at)) {
 			continue
 		}
 		cut := closedAt(data.Conn, data.ServerDir())
-		if cut.IsZero() || !cut.Before(end.Ref) || end.TS > cut.TS+int64(overStallSlack) {
-			continue
+		if !cut.IsZero() && cut.Before(at) && at.TS-cut.TS <= int64(overStallSlack) &&
+			!closedAt(data.Conn, data.ServerDir().Other()).Before(cut) {
+			return data, cut, true
 		}
-		f := own(data)
-		if f == nil {
-			continue
-		}
-		out := inherit(f, 0, fmt.Sprintf("The client ended the control connection (frame %d) %s after the server ended the data connection of %s, while it waited for the final reply: %s",
-			end.Frame, fmtDur(time.Duration(end.TS-cut.TS)), transferName(t), lowerFirst(f.Summary)), controlEndEvidence(b, end))
-		out.Evidence = tidyEvidence(out.Evidence)
-		return out
 	}
-	return nil
+	return nil, tcpflow.Ref{}, false
 }

@@ -649,16 +649,25 @@ func retryEvidence(b *Case) []Evidence {
 // or 530 (RFC 959 §5.4: 120, 220 or 421 open a session; servers at their
 // connection limit answer 530 there too).
 func greetingRefused(s *dissect.Session) bool {
+	r := greeting(s)
+	return r != nil && (r.Code == 421 || r.Code == 530)
+}
+
+// greeting returns the session's first final reply when it came before
+// any command: the server's greeting (nil when a command came first). A
+// 530 after a 220 answers a command the capture may have lost, and is no
+// greeting.
+func greeting(s *dissect.Session) *dissect.Reply {
 	for i := range s.Log {
 		e := &s.Log[i]
 		if e.Cmd != nil {
-			return false
+			return nil
 		}
 		for j := range e.Replies {
 			if r := &e.Replies[j]; r.Valid && r.Code >= 200 {
-				return r.Code == 421 || r.Code == 530
+				return r
 			}
 		}
 	}
-	return false
+	return nil
 }

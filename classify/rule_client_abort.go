@@ -79,7 +79,7 @@ func init() {
 			case b.Kind == KindData:
 				f.Summary = fmt.Sprintf("The client %s a data connection.", what)
 			default:
-				if serverCutFirst(b, end.Ref) {
+				if _, _, cut := serverCut(b, end.Ref); cut {
 					return nil // it reacted to the server ending the transfer
 				}
 				cmd := pendingAt(b.Session, end.Ref)
@@ -113,23 +113,4 @@ func abortEvidence(t *dissect.Transfer) []Evidence {
 			count(n, "byte"), fmtInt(n-t.AbortBytes))})
 	}
 	return ev
-}
-
-// serverCutFirst: a transfer still waiting for its final reply when the
-// client ended the control connection at at had had its data connection
-// ended by the server's side shortly before (within overStallSlack): the
-// client reacted to the server; server-close or server-reset say so.
-func serverCutFirst(b *Case, at tcpflow.Ref) bool {
-	for _, data := range dataCases(b) {
-		t := data.Transfer
-		if t == nil || (t.Final != nil && t.Final.At.Before(at)) {
-			continue
-		}
-		cut := closedAt(data.Conn, data.ServerDir())
-		if !cut.IsZero() && cut.Before(at) && at.TS-cut.TS <= int64(overStallSlack) &&
-			!closedAt(data.Conn, data.ServerDir().Other()).Before(cut) {
-			return true
-		}
-	}
-	return false
 }

@@ -55,30 +55,12 @@ func capacityRefusal(s *dissect.Session) (*dissect.Command, *dissect.Reply) {
 		// credentials were sent, whatever it says (ProFTPD's "530
 		// Sorry, the maximum number of clients…", cut by a snap length
 		// to "530 Sorry,").
-		if r.Valid && r.Code == 530 && (isCapacityText(r.Text) || (c == nil && isGreeting(s, r))) {
+		if r.Valid && r.Code == 530 && (isCapacityText(r.Text) || (c == nil && greeting(s) == r)) {
 			cmd, rep = c, r
 		}
 		return true
 	})
 	return cmd, rep
-}
-
-// isGreeting: r is the session's first final reply, before any command:
-// the server's greeting. A 530 after a 220 answers a command the capture
-// may have lost, and is no greeting.
-func isGreeting(s *dissect.Session, r *dissect.Reply) bool {
-	for i := range s.Log {
-		e := &s.Log[i]
-		if e.Cmd != nil {
-			return false
-		}
-		for j := range e.Replies {
-			if f := &e.Replies[j]; f.Valid && f.Code >= 200 {
-				return f == r
-			}
-		}
-	}
-	return false
 }
 
 // isCapacityText recognises a refusal for the server's capacity rather

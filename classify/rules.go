@@ -241,15 +241,7 @@ func lastReplyWith(s *dissect.Session, codes ...int) (*dissect.Command, *dissect
 
 // lastFinalReply returns the session's last valid reply of 2xx–5xx.
 func lastFinalReply(s *dissect.Session) (*dissect.Command, *dissect.Reply) {
-	var cmd *dissect.Command
-	var rep *dissect.Reply
-	replies(s, func(c *dissect.Command, r *dissect.Reply) bool {
-		if r.Valid && r.Code >= 200 {
-			cmd, rep = c, r
-		}
-		return true
-	})
-	return cmd, rep
+	return lastFinalReplyBy(s, tcpflow.Ref{})
 }
 
 // endEvidence describes how a connection ended: its first RST, or its

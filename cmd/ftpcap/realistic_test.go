@@ -70,14 +70,7 @@ func TestRealisticWide(t *testing.T) {
 // (FTPCAP_REALISTIC names its folder; default realistic-data/ at the
 // repository root). Skipped when it is not there.
 func TestRealisticLarge(t *testing.T) {
-	dir := os.Getenv("FTPCAP_REALISTIC")
-	if dir == "" {
-		dir = "../../realistic-data"
-	}
-	pcap, plan := filepath.Join(dir, "realistic.pcap"), filepath.Join(dir, "plan.json")
-	if _, err := os.Stat(plan); err != nil {
-		t.Skipf("no volume capture in %s (make realistic writes one)", dir)
-	}
+	pcap, plan := largeVolume(t)
 	scoreVolume(t, pcap, plan)
 }
 
@@ -420,4 +413,20 @@ func TestVolumeScoreCounts(t *testing.T) {
 	if n := sc.mechanisms["lftp × proftpd × server-killed, control: planned server-close → (no break)"]; n != 1 {
 		t.Errorf("missed control break counted %d times under its mechanism, want 1", n)
 	}
+}
+
+// largeVolume names the large capture `make realistic` writes and its
+// plan (FTPCAP_REALISTIC names their folder; default realistic-data/ at
+// the repository root), skipping the test when they are not there.
+func largeVolume(t *testing.T) (pcap, plan string) {
+	t.Helper()
+	dir := os.Getenv("FTPCAP_REALISTIC")
+	if dir == "" {
+		dir = "../../realistic-data"
+	}
+	pcap, plan = filepath.Join(dir, "realistic.pcap"), filepath.Join(dir, "plan.json")
+	if _, err := os.Stat(plan); err != nil {
+		t.Skipf("no volume capture in %s (make realistic writes one)", dir)
+	}
+	return pcap, plan
 }

@@ -142,14 +142,7 @@ func TestCaptureVariantsWide(t *testing.T) {
 // TestCaptureVariantsLarge does the same on the large capture `make
 // realistic` writes (FTPCAP_REALISTIC names its folder); skipped without it.
 func TestCaptureVariantsLarge(t *testing.T) {
-	dir := os.Getenv("FTPCAP_REALISTIC")
-	if dir == "" {
-		dir = "../../realistic-data"
-	}
-	pcap, plan := filepath.Join(dir, "realistic.pcap"), filepath.Join(dir, "plan.json")
-	if _, err := os.Stat(plan); err != nil {
-		t.Skipf("no volume capture in %s (make realistic writes one)", dir)
-	}
+	pcap, plan := largeVolume(t)
 	if testing.Short() {
 		t.Skip("-short: the large capture's variants take about 30 s under -race")
 	}
