@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -25,8 +26,6 @@ import (
 // captures are most likely to suffer, on every test run, in seconds.
 
 const (
-	// copiesPerCapture damaged copies are made of each lab capture.
-	copiesPerCapture = 4
 	// mutationSeed seeds every copy's generator with the copy's number.
 	mutationSeed = 0x6674_7063_6170 // "ftpcap"
 	// copyDeadline is how long one copy may take before it counts as a
@@ -37,7 +36,10 @@ const (
 	realisticPrefix = 256 << 10
 )
 
-var saveMutated = flag.String("mutated.save", "", "write each mutated copy that fails TestMutatedCaptures into this directory")
+var (
+	copiesPerCapture = flag.Int("mutated.copies", 4, "damaged copies TestMutatedCaptures makes of each lab capture (more for a longer search)")
+	saveMutated      = flag.String("mutated.save", "", "write each mutated copy that fails TestMutatedCaptures into this directory")
+)
 
 // TestMutatedCaptures: no damaged copy of a lab capture may panic, hang,
 // make a report fail to write, or be contained as an internal error.
@@ -46,7 +48,7 @@ func TestMutatedCaptures(t *testing.T) {
 		original := readCapture(t, path)
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
-			for i := range copiesPerCapture {
+			for i := range *copiesPerCapture {
 				seed := mutationSeedOf(name, i)
 				t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 					mutated, how := mutate(original, seed)
@@ -90,14 +92,12 @@ func readCapture(t *testing.T, path string) []byte {
 	return prefix
 }
 
-// mutationSeedOf numbers the copies of one capture so that a copy keeps
-// its seed when captures are added or removed.
+// mutationSeedOf numbers the copies of one capture, from its name, so
+// that a copy keeps its seed when captures are added or removed.
 func mutationSeedOf(name string, copy int) uint64 {
-	var h uint64 = 14695981039346656037 // FNV-1a
-	for i := 0; i < len(name); i++ {
-		h = (h ^ uint64(name[i])) * 1099511628211
-	}
-	return h%1_000_000*10 + uint64(copy)
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return h.Sum64()%1_000_000*1_000_000 + uint64(copy)
 }
 
 // runMutated runs one copy through the pipeline on its own goroutine, so
@@ -122,7 +122,7 @@ func runMutated(t *testing.T, capture string, seed uint64, data []byte, how []st
 		o.run, o.err = analyzeCapture(dir, data, analysis.Options{MaxReported: maxReportedOf(seed)})
 	}()
 	what := fmt.Sprintf("%s, mutation seed %d (%s)", capture, seed, strings.Join(how, "; "))
-	reproduce := fmt.Sprintf("reproduce: go test ./report -run 'TestMutatedCaptures/^%s$/^seed=%d$' -mutated.save DIR", capture, seed)
+	reproduce := fmt.Sprintf("reproduce: go test ./report -run 'TestMutatedCaptures/^%s$/^seed=%d$' -mutated.save=DIR", capture, seed)
 	fail := func(format string, args ...any) {
 		t.Helper()
 		if *saveMutated != "" {
