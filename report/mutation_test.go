@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,8 +176,10 @@ type record struct {
 	// packet is where its packet bytes start, and packetEnd where they
 	// end; packet is -1 for a pcapng block that holds no packet.
 	packet, packetEnd int
-	// lengths are the offsets of its 32-bit length fields.
+	// lengths are the offsets of its 32-bit length fields, stamp the
+	// offset of its timestamp's seconds (pcap) or high word (pcapng).
 	lengths []int
+	stamp   int
 }
 
 // captureRecords splits a pcap or pcapng file into its records as far as
@@ -208,7 +211,7 @@ func pcapRecords(b []byte, order binary.ByteOrder) []record {
 		if n < 0 || end > len(b) {
 			break
 		}
-		out = append(out, record{start: at, end: end, packet: at + 16, packetEnd: end, lengths: []int{at + 8, at + 12}})
+		out = append(out, record{start: at, end: end, packet: at + 16, packetEnd: end, lengths: []int{at + 8, at + 12}, stamp: at})
 		at = end
 	}
 	return out
@@ -232,11 +235,13 @@ func pcapngBlocks(b []byte, order binary.ByteOrder) []record {
 			if n >= 32 {
 				r.packet, r.packetEnd = at+28, min(at+28+int(order.Uint32(b[at+20:])), end-4)
 				r.lengths = append(r.lengths, at+20, at+24)
+				r.stamp = at + 12
 			}
 		case simplePacket:
 			if n >= 16 {
 				r.packet, r.packetEnd = at+12, end-4
 				r.lengths = append(r.lengths, at+8)
+				r.stamp = -1 // a simple packet block has no timestamp
 			}
 		}
 		out = append(out, r)
@@ -277,9 +282,9 @@ func mutateOnce(rng *rand.Rand, b []byte) ([]byte, string) {
 			packets = append(packets, r)
 		}
 	}
-	kind := rng.IntN(8)
-	if len(packets) == 0 && kind < 6 {
-		kind = 6 + rng.IntN(2) // no record to aim at: damage the bytes
+	kind := rng.IntN(10)
+	if len(packets) == 0 && kind < 8 {
+		kind = 8 + rng.IntN(2) // no record to aim at: damage the bytes
 	}
 	switch kind {
 	case 0: // flip bits in a packet's headers
@@ -322,7 +327,26 @@ func mutateOnce(rng *rand.Rand, b []byte) ([]byte, string) {
 	case 5: // an IP or TCP length field in a packet set huge
 		r := packets[rng.IntN(len(packets))]
 		return packetLengthHuge(rng, b, r)
-	case 6: // truncate
+	case 6: // a timestamp set far off, or back
+		r := packets[rng.IntN(len(packets))]
+		if r.stamp < 0 {
+			return b, "a packet without a timestamp"
+		}
+		v := []uint32{0xffffffff, 0x80000000, 0, order.Uint32(b[r.stamp:]) - 3600}[rng.IntN(4)]
+		order.PutUint32(b[r.stamp:], v)
+		return b, fmt.Sprintf("timestamp at %d set to %#x", r.stamp, v)
+	case 7: // swap two records
+		i, j := rng.IntN(len(packets)), rng.IntN(len(packets))
+		if i > j {
+			i, j = j, i
+		}
+		if i == j {
+			return b, "a record swapped with itself"
+		}
+		a, c := packets[i], packets[j]
+		swapped := slices.Concat(b[:a.start], b[c.start:c.end], b[a.end:c.start], b[a.start:a.end], b[c.end:])
+		return swapped, fmt.Sprintf("records at %d and %d swapped", a.start, c.start)
+	case 8: // truncate
 		at := rng.IntN(len(b))
 		return b[:at], fmt.Sprintf("truncated at %d", at)
 	default: // zero a run of bytes
