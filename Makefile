@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build demo test deps test-deps samples golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean
+.PHONY: all build demo test fuzz deps test-deps samples golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean
 
 all: build
 
@@ -39,6 +39,25 @@ test: test-deps
 	gofmt -l . | tee /dev/stderr | (! read -r _)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+# fuzz runs every fuzz target in the module for FUZZTIME each, one after
+# the other (go test fuzzes one target per run), and names the targets
+# that failed at the end; a failing input is saved under its package's
+# testdata/fuzz/, where go test replays it from then on. Minimizing an
+# input stops after FUZZMINIMIZETIME: Go's default of 60 s would spend a
+# whole-capture target's run minimizing what it found new.
+FUZZTIME ?= 30s
+FUZZMINIMIZETIME ?= 5s
+fuzz:
+	@failed=""; \
+	targets=$$($(GO) test -list '^Fuzz' ./... | awk '/^Fuzz/ { name[++n] = $$1 } /^ok/ { for (i = 1; i <= n; i++) print $$2 "@" name[i]; n = 0 }'); \
+	[ -n "$$targets" ] || { echo "no fuzz target found"; exit 1; }; \
+	for t in $$targets; do \
+		pkg=$${t%@*}; name=$${t#*@}; \
+		echo "=== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg || failed="$$failed $$name"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz targets that failed:$$failed"; exit 1; fi
 
 # golden rewrites the golden files after an intended output change; review
 # the diff before committing.
