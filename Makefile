@@ -47,7 +47,7 @@ test: test-deps
 # input stops after FUZZMINIMIZETIME: Go's default of 60 s would spend a
 # whole-capture target's run minimizing what it found new.
 FUZZTIME ?= 30s
-FUZZMINIMIZETIME ?= 5s
+FUZZMINIMIZETIME ?= 2s
 fuzz:
 	@failed=""; \
 	targets=$$($(GO) test -list '^Fuzz' ./... | awk '/^Fuzz/ { name[++n] = $$1 } /^ok/ { for (i = 1; i <= n; i++) print $$2 "@" name[i]; n = 0 }'); \

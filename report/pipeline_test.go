@@ -27,6 +27,10 @@ import (
 // samplesDir holds the lab captures.
 const samplesDir = "../samples"
 
+// crashersDir holds lab captures with a few bytes flipped that once made
+// classify panic (analysis.TestCrashers).
+const crashersDir = "../analysis/testdata/crashers"
+
 // labCaptures lists the lab's pcap and pcapng captures.
 func labCaptures(tb testing.TB) []string {
 	tb.Helper()
@@ -165,11 +169,16 @@ func wellFormed(format string, out []byte) error {
 }
 
 // FuzzPipeline feeds capture bytes to the whole pipeline and every report
-// format, seeded with the lab captures. maxReported (0: the default)
+// format, seeded with the lab captures and the damaged copies that once
+// crashed it. maxReported (0: the default)
 // lets the fuzzer reach the paths where lists are cut and only counted.
 // Nothing may panic, and the run must pass pipelineRun.check.
 func FuzzPipeline(f *testing.F) {
-	for _, path := range labCaptures(f) {
+	crashers, err := filepath.Glob(filepath.Join(crashersDir, "*.pcap"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, path := range append(labCaptures(f), crashers...) {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			f.Fatal(err)
