@@ -403,3 +403,39 @@ func packetLengthHuge(rng *rand.Rand, b []byte, r record) ([]byte, string) {
 	}
 	return b, "packet too short for a TCP header"
 }
+
+// TestMutationsAimAtRecords: the mutations can aim at packets only if
+// captureRecords walks every lab capture to its end, and a failure can
+// be rerun only if a seed always makes the same copy.
+func TestMutationsAimAtRecords(t *testing.T) {
+	for _, path := range mutationSources(t) {
+		original := readCapture(t, path)
+		recs, _ := captureRecords(original)
+		if len(recs) == 0 {
+			t.Errorf("%s: no record found", path)
+			continue
+		}
+		packets := 0
+		for i, r := range recs {
+			if i > 0 && r.start != recs[i-1].end {
+				t.Fatalf("%s: record %d starts at %d, the one before ends at %d", path, i, r.start, recs[i-1].end)
+			}
+			if r.packet >= 0 {
+				packets++
+			}
+		}
+		// A gzipped capture is cut at realisticPrefix, inside a record.
+		if last := recs[len(recs)-1].end; last != len(original) && !strings.HasSuffix(path, ".gz") {
+			t.Errorf("%s: records end at %d of %d bytes", path, last, len(original))
+		}
+		if packets == 0 {
+			t.Errorf("%s: no packet record found", path)
+		}
+		seed := mutationSeedOf(filepath.Base(path), 0)
+		a, howA := mutate(original, seed)
+		b, howB := mutate(original, seed)
+		if !bytes.Equal(a, b) || !slices.Equal(howA, howB) {
+			t.Errorf("%s: seed %d made two different copies (%v, %v)", path, seed, howA, howB)
+		}
+	}
+}
