@@ -25,6 +25,8 @@ type collector struct {
 	hops     classify.HopTally
 	oneSided int64 // connections the capture has one direction of
 	stats    Stats
+	// tally counts every verdict by class and cause as it is made.
+	tally causeTally
 	// ctx is what the capture as a whole shows, for the rules.
 	ctx classify.Context
 }
@@ -38,8 +40,6 @@ func newCollector(opts Options) *collector {
 	}
 	col := &collector{opts: opts}
 	col.stats.MaxReported = opts.MaxReported
-	col.stats.BreaksByCause = map[string]int64{}
-	col.stats.FindingsByCause = map[string]int64{}
 	return col
 }
 
@@ -70,7 +70,7 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 	for i := range verdicts {
 		cv := &verdicts[i]
 		if cv.Info {
-			col.stats.FindingsByCause[cv.Cause]++
+			col.tally.add(cv.Class, cv.Cause, true)
 			if !listed || col.full(len(col.findings)) {
 				col.stats.FindingsDropped++
 				continue
@@ -79,7 +79,7 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 			continue
 		}
 		broken = true
-		col.stats.BreaksByCause[cv.Cause]++
+		col.tally.add(cv.Class, cv.Cause, false)
 		if pr := col.opts.Progress; pr != nil {
 			pr.Breaks.Add(1)
 		}
@@ -263,6 +263,7 @@ func wscale(w int8) WScale {
 }
 
 func (col *collector) result(version string) *Result {
+	col.tally.fill(&col.stats)
 	return &Result{
 		Tool: "ftpcap", Version: version, CapturePoint: col.hops.Point(),
 		Sessions: col.sessions, Breaks: col.breaks, Findings: col.findings,

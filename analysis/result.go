@@ -240,7 +240,23 @@ type Stats struct {
 	// not.
 	BreaksByCause   map[string]int64 `json:"breaks_by_cause"`
 	FindingsByCause map[string]int64 `json:"findings_by_cause"`
+	// BreaksByClass counts every break by class, listed or not: what
+	// --fail-on looks at.
+	BreaksByClass map[string]int64 `json:"breaks_by_class"`
+	// Causes counts every verdict by class and cause together, counted
+	// when the verdict was made (so a cause past the listing cap still
+	// has its class), in the order of spec/causes.md's classes and then
+	// by cause.
+	Causes []CauseCount `json:"causes"`
 	DurationSeconds float64          `json:"-"` // wall time of the run: kept out of reports for byte-identical output
+}
+
+// CauseCount is how many breaks and findings named one class and cause.
+type CauseCount struct {
+	Class    string `json:"class"`
+	Cause    string `json:"cause"`
+	Breaks   int64  `json:"breaks"`
+	Findings int64  `json:"findings"`
 }
 
 // WScale is a side's window-scale shift as the report shows it: the shift

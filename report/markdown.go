@@ -250,7 +250,7 @@ func (m *mdReport) causeSummary() {
 	}
 	rows := make([][]string, len(counts))
 	for i, c := range counts {
-		rows[i] = []string{mdText(orDash(c.Class)), mdText(orDash(c.Cause)), strconv.Itoa(c.Breaks), strconv.Itoa(c.Findings)}
+		rows[i] = []string{mdText(orDash(c.Class)), mdText(orDash(c.Cause)), strconv.FormatInt(c.Breaks, 10), strconv.FormatInt(c.Findings, 10)}
 	}
 	m.table([]string{"class", "cause", "breaks", "findings"}, map[int]bool{2: true, 3: true}, rows)
 }

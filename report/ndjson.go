@@ -67,11 +67,14 @@ type summaryRecord struct {
 	Breaks       int                     `json:"breaks"`
 	Findings     int                     `json:"findings"`
 	Connections  int                     `json:"connections"`
-	Causes       []causeCount            `json:"causes"`
-	ByClass      map[string]int          `json:"breaks_by_class"`
-	ByCause      map[string]int          `json:"breaks_by_cause"`
-	Stats        analysis.Stats          `json:"stats"`
-	Errors       []analysis.InputError   `json:"errors"`
+	// Causes, ByClass and ByCause count every verdict, listed or only
+	// counted past --max-reported (Breaks and Findings are the records
+	// above).
+	Causes  []analysis.CauseCount `json:"causes"`
+	ByClass map[string]int64      `json:"breaks_by_class"`
+	ByCause map[string]int64      `json:"breaks_by_cause"`
+	Stats   analysis.Stats        `json:"stats"`
+	Errors  []analysis.InputError `json:"errors"`
 }
 
 // writeNDJSON writes one JSON object a line, for jq and log shippers:
@@ -113,14 +116,15 @@ func writeNDJSON(w io.Writer, r *analysis.Result) error {
 		Findings:     len(n.Findings),
 		Connections:  len(n.Connections),
 		Causes:       countCauses(n),
-		ByClass:      map[string]int{},
-		ByCause:      map[string]int{},
+		ByCause:      map[string]int64{},
 		Stats:        n.Stats,
 		Errors:       cloneEach(n.Errors, func(e analysis.InputError) analysis.InputError { return e }),
 	}
-	for _, b := range n.Breaks {
-		sum.ByClass[b.Class]++
-		sum.ByCause[b.Cause]++
+	sum.ByClass = breaksByClass(sum.Causes)
+	for _, c := range sum.Causes {
+		if c.Breaks > 0 {
+			sum.ByCause[c.Cause] += c.Breaks
+		}
 	}
 	out.write(sum)
 	return out.err

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/ftpcap/ftpcap/analysis"
@@ -152,17 +151,17 @@ func (t *tableReport) causeSummary() error {
 		{title: "BREAKS", right: true},
 		{title: "FINDINGS", right: true},
 	}}
-	breaks, findings := 0, 0
+	var breaks, findings int64
 	for _, c := range counts {
 		g.add(
 			painted(classColor(c.Class), orDash(c.Class)),
 			txt(orDash(c.Cause)),
-			txt(strconv.Itoa(c.Breaks)),
-			txt(strconv.Itoa(c.Findings)),
+			txt(groupDigits(c.Breaks)),
+			txt(groupDigits(c.Findings)),
 		)
 		breaks += c.Breaks
 		findings += c.Findings
 	}
-	g.add(painted(sgrBold, "total"), txt(""), painted(sgrBold, strconv.Itoa(breaks)), painted(sgrBold, strconv.Itoa(findings)))
+	g.add(painted(sgrBold, "total"), txt(""), painted(sgrBold, groupDigits(breaks)), painted(sgrBold, groupDigits(findings)))
 	return t.grid(g)
 }
