@@ -247,8 +247,8 @@ type Stats struct {
 	// when the verdict was made (so a cause past the listing cap still
 	// has its class), in the order of spec/causes.md's classes and then
 	// by cause.
-	Causes []CauseCount `json:"causes"`
-	DurationSeconds float64          `json:"-"` // wall time of the run: kept out of reports for byte-identical output
+	Causes          []CauseCount `json:"causes"`
+	DurationSeconds float64      `json:"-"` // wall time of the run: kept out of reports for byte-identical output
 }
 
 // CauseCount is how many breaks and findings named one class and cause.
