@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"sync/atomic"
 
 	"github.com/ftpcap/ftpcap/dissect"
@@ -112,7 +111,7 @@ type pipeline struct {
 	jobs   chan judgeJob
 	judged chan struct{}
 	// changed is set when an input was cut short while being read.
-	changed *changedInput
+	changed *source.InputCutShort
 }
 
 func newPipeline(opts Options) *pipeline {
@@ -128,52 +127,43 @@ func newPipeline(opts Options) *pipeline {
 
 // run reads every packet of src, decoding on this goroutine, or with
 // Options.Parallel on the reading stage's (front.go), which it stops
-// before returning.
-func (p *pipeline) run(ctx context.Context, src source.Reader) (err error) {
-	// A memory-mapped input cut short by someone else while it is read
-	// faults where its bytes are touched: the run ends there and reports
-	// what came before, rather than crashing (front.go does the same on
-	// the reading goroutine).
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			changed := asChangedInput(r)
-			if changed == nil {
-				panic(r)
+// before returning. It runs under source.Guard: packet bytes of a mapped
+// input are touched here too (the tracker and the dissector keep Stable
+// payloads), and an input cut short while it is read ends the run with
+// what came before it rather than a crash.
+func (p *pipeline) run(ctx context.Context, src source.Reader) error {
+	return p.readEnded(source.Guard(func() error {
+		next := p.decodeInline(src)
+		if p.opts.Parallel {
+			f := startFront(src, p.dec)
+			defer f.Stop()
+			next = f.Next
+		}
+		for n := 0; ; n++ {
+			if n&4095 == 0 && ctx.Err() != nil {
+				return nil // interrupted: report what was read
 			}
-			p.changed, err = changed, nil
+			if n&1023 == 0 && p.opts.Progress != nil {
+				p.report()
+			}
+			d, err := next()
+			if err != nil {
+				return err
+			}
+			p.packet(d)
 		}
-	}()
-	next := p.decodeInline(src)
-	if p.opts.Parallel {
-		f := startFront(src, p.dec)
-		defer f.Stop()
-		next = f.Next
-	}
-	for n := 0; ; n++ {
-		if n&4095 == 0 && ctx.Err() != nil {
-			return nil // interrupted: report what was read
-		}
-		if n&1023 == 0 && p.opts.Progress != nil {
-			p.report()
-		}
-		d, err := next()
-		if err != nil {
-			return p.readEnded(err)
-		}
-		p.packet(d)
-	}
+	}))
 }
 
 // readEnded turns the error that ended the reading into run's result:
-// nil at the end of the input, or when an input was cut short while it
-// was read (reported with what came before it).
+// nil at the end of the input (or an interrupt), or when an input was cut
+// short while it was read (reported with what came before it).
 func (p *pipeline) readEnded(err error) error {
-	if errors.Is(err, io.EOF) {
+	if err == nil || errors.Is(err, io.EOF) {
 		return nil
 	}
-	if changed := (*changedInput)(nil); errors.As(err, &changed) {
-		p.changed = changed
+	if cut := (*source.InputCutShort)(nil); errors.As(err, &cut) {
+		p.changed = cut
 		return nil
 	}
 	return fmt.Errorf("read packets: %w", err)
