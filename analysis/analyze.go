@@ -48,6 +48,10 @@ type Options struct {
 	// packet reaches the tracker at once rather than when a batch fills,
 	// and its callbacks run where its packets are watched.
 	Parallel bool
+
+	// judgeFault, set by tests, is called with each session as judging
+	// starts, under the same recover: it stands for a bug in the rules.
+	judgeFault func(*dissect.Session)
 }
 
 // Files analyses capture files as one capture and returns the result. An
@@ -85,6 +89,11 @@ func Run(ctx context.Context, src source.Reader, inputs func() []source.InputInf
 		p.report()
 	}
 	infos := inputs()
+	for i := range res.Errors { // internal errors: name the file
+		if j := res.Errors[i].inputIndex; j < len(infos) {
+			res.Errors[i].Path = infos[j].Path
+		}
+	}
 	for _, in := range infos {
 		res.Inputs = append(res.Inputs, inputOf(in))
 		if in.Err != nil {

@@ -71,13 +71,31 @@ type Input struct {
 	Truncated int64 `json:"truncated,omitempty"`
 }
 
-// InputError is a file that could not be read to its end. Everything
-// before the failure was analysed.
+// InputError is a file that could not be read to its end (everything
+// before the failure was analysed), or, with Kind "internal", an FTP
+// session ftpcap failed to judge (a bug: the session is left out and
+// every other one is reported).
 type InputError struct {
 	Path  string `json:"path"`
 	Frame int64  `json:"frame,omitempty"` // 0: before the first packet
 	Error string `json:"error"`
+	// Kind is ErrorInternal for a session that could not be judged;
+	// empty for an input's damage.
+	Kind string `json:"kind,omitempty"`
+	// Session, Connection, LastFrame and Filter locate the session an
+	// internal error is about: its control connection's frames from
+	// Frame to LastFrame, and a Wireshark filter isolating it.
+	Session    string   `json:"session,omitempty"`
+	Connection *ConnRef `json:"connection,omitempty"`
+	LastFrame  int64    `json:"last_frame,omitempty"`
+	Filter     string   `json:"filter,omitempty"`
+
+	inputIndex int
 }
+
+// ErrorInternal is the Kind of an InputError about a session ftpcap
+// could not judge.
+const ErrorInternal = "internal"
 
 // Session is one FTP control connection and what happened on it.
 type Session struct {
@@ -229,6 +247,9 @@ type Stats struct {
 	ConnsEvictedHalfOpen int64 `json:"connections_evicted_half_open,omitempty"`
 	MaxHalfOpen          int   `json:"max_half_open"`
 	SessionsDropped      int64 `json:"sessions_dropped,omitempty"`
+	// InternalErrors counts the sessions ftpcap failed to judge (listed
+	// in errors, up to 100).
+	InternalErrors int64 `json:"internal_errors,omitempty"`
 	// MaxReported caps the sessions, breaks, findings and connections
 	// listed one by one; past it they are counted (the *Dropped counters
 	// and the by-cause counts below always cover everything).

@@ -30,21 +30,25 @@ func (t *tableReport) verdicts(title, singular, plural string, vs []analysis.Ver
 		{title: "FRAMES", flex: true, min: 10},
 	}}
 	for _, v := range vs {
-		g.add(
-			painted(verdictIDColor(v), v.ID),
-			txt(orDash(v.Session)),
-			painted(classColor(v.Class), orDash(v.Class)),
-			txt(orDash(v.Cause)),
-			txt(confidence(v.Confidence)),
-			txt(t.clock.at(v.Time)),
-			txt(t.inputs.frameList(v.Evidence, frameListLimit)),
-		)
+		t.faults.guard(singular+" "+v.ID, func() {
+			g.add(
+				painted(verdictIDColor(v), v.ID),
+				txt(orDash(v.Session)),
+				painted(classColor(v.Class), orDash(v.Class)),
+				txt(orDash(v.Cause)),
+				txt(confidence(v.Confidence)),
+				txt(t.clock.at(v.Time)),
+				txt(t.inputs.frameList(v.Evidence, frameListLimit)),
+			)
+		})
 	}
-	if err := t.grid(g); err != nil {
-		return err
+	if len(g.rows) > 0 {
+		if err := t.grid(g); err != nil {
+			return err
+		}
 	}
 	for _, v := range vs {
-		t.verdictDetail(v)
+		t.faults.guard("the detail of "+singular+" "+v.ID, func() { t.verdictDetail(v) })
 	}
 	if len(hidden) > 0 {
 		t.line("")
