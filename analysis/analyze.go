@@ -52,6 +52,10 @@ type Options struct {
 	// judgeFault, set by tests, is called with each session as judging
 	// starts, under the same recover: it stands for a bug in the rules.
 	judgeFault func(*dissect.Session)
+	// packetFault, set by tests, is called with each packet's reference
+	// before it is processed, under the same recover: it stands for a
+	// bug in the tracker or the dissector.
+	packetFault func(tcpflow.Ref)
 }
 
 // Files analyses capture files as one capture and returns the result. An
@@ -121,6 +125,11 @@ type pipeline struct {
 	judged chan struct{}
 	// changed is set when an input was cut short while being read.
 	changed *source.InputCutShort
+	// packetFaults lists the packets whose processing met a bug, and
+	// packetFaultCount counts them (contain.go); kept apart from the
+	// collector, which the judging goroutine owns.
+	packetFaults     []InputError
+	packetFaultCount int64
 }
 
 func newPipeline(opts Options) *pipeline {
@@ -159,7 +168,7 @@ func (p *pipeline) run(ctx context.Context, src source.Reader) error {
 			if err != nil {
 				return err
 			}
-			p.packet(d)
+			p.guardPacket(d)
 		}
 	}))
 }
@@ -210,6 +219,9 @@ func (p *pipeline) packet(d *decoded) {
 	}
 	p.col.stats.Packets++
 	p.col.stats.Bytes += int64(d.wire)
+	if p.opts.packetFault != nil {
+		p.opts.packetFault(d.ref)
+	}
 	switch d.kind {
 	case decode.KindTCP:
 		p.tracker.Packet(&d.p, d.ref)
@@ -223,8 +235,10 @@ func (p *pipeline) packet(d *decoded) {
 
 // finish ends every connection and session and assembles the result.
 func (p *pipeline) finish() *Result {
-	p.tracker.Flush()
-	p.ftp.Flush()
+	p.guardEnd(func() {
+		p.tracker.Flush()
+		p.ftp.Flush()
+	})
 	p.stopJudging()
 	ts := p.tracker.Stats()
 	ds := p.dec.Stats()
@@ -242,7 +256,10 @@ func (p *pipeline) finish() *Result {
 	st.Fragments = ds.Fragments
 	st.FragmentsReassembled = ds.FragReassembled
 	st.FragmentsIncomplete = ds.FragExpired + ds.FragEvicted + ds.FragPieceCap + int64(ds.FragPending)
-	return p.col.result(p.opts.Version)
+	st.InternalErrors += p.packetFaultCount
+	res := p.col.result(p.opts.Version)
+	res.Errors = append(res.Errors, p.packetFaults...)
+	return res
 }
 
 func inputOf(in source.InputInfo) Input {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ftpcap/ftpcap/classify"
 	"github.com/ftpcap/ftpcap/dissect"
+	"github.com/ftpcap/ftpcap/source"
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -104,4 +105,52 @@ func panicSite() string {
 			return ""
 		}
 	}
+}
+
+// guardPacket hands one packet on, under a recover: a bug met in the
+// tracker or the dissector on a damaged packet costs that packet, which
+// is reported as an internal error naming its file and frame, and the
+// reading goes on. A memory fault of a mapped input is not a bug; it goes
+// on to source.Guard.
+func (p *pipeline) guardPacket(d *decoded) {
+	defer func() {
+		if r := recover(); r != nil {
+			if source.IsMemoryFault(r) {
+				panic(r)
+			}
+			p.packetFault(d.ref, r, panicSite())
+		}
+	}()
+	p.packet(d)
+}
+
+// guardEnd ends the connections and sessions at the end of the input,
+// under a recover: a bug met there costs what was left open, not the
+// report.
+func (p *pipeline) guardEnd(end func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.packetFault(tcpflow.Ref{Frame: -1}, r, panicSite())
+		}
+	}()
+	end()
+}
+
+// packetFault records a panic met processing one packet (frame -1: at
+// the end of the input).
+func (p *pipeline) packetFault(at tcpflow.Ref, value any, where string) {
+	p.packetFaultCount++
+	if len(p.packetFaults) >= maxInternalErrors {
+		return
+	}
+	e := InputError{Kind: ErrorInternal, Frame: at.Frame, inputIndex: at.Input}
+	if at.Frame < 0 {
+		e.Frame = 0
+		e.Error = fmt.Sprintf("internal error ending the connections still open at the end of the input: %v%s; "+
+			"sessions not yet judged then may be missing; please report it", value, where)
+	} else {
+		e.Error = fmt.Sprintf("internal error processing frame %d: %v%s; the packet's effect on its connection may be lost, "+
+			"every other packet was processed; please report it with this frame", at.Frame, value, where)
+	}
+	p.packetFaults = append(p.packetFaults, e)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ftpcap/ftpcap/dissect"
+	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
 // A bug met judging one session (a panic, standing in for any rule's
@@ -56,6 +57,41 @@ func TestPanicJudgingOneSessionCostsThatSessionAlone(t *testing.T) {
 		}
 		if got, want := len(res.Connections), len(clean.Connections)-2; got != want {
 			t.Errorf("%d connections, want %d (all but S2's control and data connections)", got, want)
+		}
+	}
+}
+
+// A bug met processing one packet costs that packet: it is named with its
+// file and frame, and the rest of the capture is analysed. Frame 9 of
+// login-failures.pcap is a reply on the control connection; losing it
+// may change that session's facts, but not the other file's sessions.
+func TestPanicProcessingOnePacketCostsThatPacket(t *testing.T) {
+	files := []string{"../samples/multi-session.pcap", "../samples/login-failures.pcap"}
+	for _, parallel := range []bool{false, true} {
+		clean, err := Files(context.Background(), files, Options{Parallel: parallel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := Options{Parallel: parallel, packetFault: func(at tcpflow.Ref) {
+			if at.Input == 1 && at.Frame == 9 {
+				var m map[string]int
+				m["x"] = 1 // assignment to entry in nil map
+			}
+		}}
+		res, err := Files(context.Background(), files, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Errors) != 1 || res.Stats.InternalErrors != 1 {
+			t.Fatalf("parallel %v: errors %+v, want one internal error", parallel, res.Errors)
+		}
+		e := res.Errors[0]
+		if e.Kind != ErrorInternal || e.Path != files[1] || e.Frame != 9 || !strings.Contains(e.Error, "nil map") {
+			t.Errorf("internal error does not name the file, frame and fault: %+v", e)
+		}
+		if res.Stats.Packets != clean.Stats.Packets || res.Stats.FTPSessions != clean.Stats.FTPSessions {
+			t.Errorf("%d packets, %d sessions; want %d and %d: the rest of the capture must be analysed",
+				res.Stats.Packets, res.Stats.FTPSessions, clean.Stats.Packets, clean.Stats.FTPSessions)
 		}
 	}
 }

@@ -73,8 +73,9 @@ type Input struct {
 
 // InputError is a file that could not be read to its end (everything
 // before the failure was analysed), or, with Kind "internal", an FTP
-// session ftpcap failed to judge (a bug: the session is left out and
-// every other one is reported).
+// session ftpcap failed to judge or a packet it failed to process (a
+// bug: the session or packet is left out and everything else is
+// reported).
 type InputError struct {
 	Path  string `json:"path"`
 	Frame int64  `json:"frame,omitempty"` // 0: before the first packet
@@ -247,8 +248,8 @@ type Stats struct {
 	ConnsEvictedHalfOpen int64 `json:"connections_evicted_half_open,omitempty"`
 	MaxHalfOpen          int   `json:"max_half_open"`
 	SessionsDropped      int64 `json:"sessions_dropped,omitempty"`
-	// InternalErrors counts the sessions ftpcap failed to judge (listed
-	// in errors, up to 100).
+	// InternalErrors counts the sessions ftpcap failed to judge and the
+	// packets it failed to process (each listed in errors, up to 100).
 	InternalErrors int64 `json:"internal_errors,omitempty"`
 	// MaxReported caps the sessions, breaks, findings and connections
 	// listed one by one; past it they are counted (the *Dropped counters

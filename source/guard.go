@@ -24,14 +24,21 @@ func Guard(use func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			fault, ok := r.(interface{ Addr() uintptr })
-			if !ok {
+			if !IsMemoryFault(r) {
 				panic(r)
 			}
-			err = &InputCutShort{Addr: fault.Addr()}
+			err = &InputCutShort{Addr: r.(interface{ Addr() uintptr }).Addr()}
 		}
 	}()
 	return use()
+}
+
+// IsMemoryFault reports whether a recovered panic is a memory fault at an
+// address (what a mapped input cut short raises under Guard), which a
+// recover nested inside Guard must let through to it.
+func IsMemoryFault(r any) bool {
+	_, ok := r.(interface{ Addr() uintptr })
+	return ok
 }
 
 // InputCutShort is a memory fault met reading a mapped input: the file
