@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ftpcap/ftpcap/analysis"
 	"github.com/ftpcap/ftpcap/live"
+	"golang.org/x/term"
 )
 
 // The progress bar of `ftpcap analyze`, in the family of curl, pv and
@@ -323,7 +325,7 @@ type progressBar struct {
 	out      io.Writer
 	position func() (read, total int64)
 	counts   *analysis.Progress
-	width    int
+	width    func() int // columns the line may take, asked at every redraw
 	rate     rateMeter
 	drawn    bool
 }
@@ -339,7 +341,7 @@ func (b *progressBar) tick(elapsed time.Duration) {
 	line := progressLine(progressSnapshot{
 		Read: read, Total: total, Elapsed: elapsed, Rate: rate,
 		Packets: b.counts.Packets.Load(), Sessions: b.counts.Sessions.Load(), Breaks: b.counts.Breaks.Load(),
-	}, b.width)
+	}, b.width())
 	// Written over the old line, then the rest of the old line erased:
 	// no blank flicker between the two.
 	io.WriteString(b.out, "\r"+line+eraseToEnd)
@@ -357,9 +359,10 @@ func (b *progressBar) clear() {
 // startProgress draws the bar on out every progressEvery, from its own
 // goroutine, until the returned function is called; that function waits
 // for the goroutine and clears the line, so that whatever is written next
-// starts on a clean line.
-func startProgress(out io.Writer, position func() (read, total int64), counts *analysis.Progress, width int) (stop func()) {
-	b := &progressBar{out: out, position: position, counts: counts, width: width}
+// starts on a clean line. The line fits the terminal out is, measured at
+// every redraw; fallbackWidth is its width when out is not a terminal.
+func startProgress(out io.Writer, position func() (read, total int64), counts *analysis.Progress, fallbackWidth int) (stop func()) {
+	b := &progressBar{out: out, position: position, counts: counts, width: lineWidth(out, fallbackWidth)}
 	start := time.Now()
 	done := make(chan struct{})
 	finished := make(chan struct{})
@@ -380,5 +383,30 @@ func startProgress(out io.Writer, position func() (read, total int64), counts *a
 		close(done)
 		<-finished
 		b.clear()
+	}
+}
+
+// lineWidth returns the columns the progress line may take on out: the
+// width of the terminal out is, asked anew at each redraw so that the
+// line follows a window made narrower while it runs, less one column (a
+// line that fills the last column leaves some terminals waiting to wrap,
+// and the next carriage return then lands on the row below); fallback
+// when out is not a terminal (--progress into a file or a pipe).
+//
+// $COLUMNS, which terminalWidth reads, is not enough on a terminal: shells
+// do not export it, so a program started from one sees none, and a line
+// sized for 80 columns wraps on a narrower terminal, leaving one stale row
+// per redraw above the bar.
+func lineWidth(out io.Writer, fallback int) func() int {
+	file, ok := out.(*os.File)
+	if !ok || !isTerminal(out) {
+		return func() int { return fallback }
+	}
+	fd := int(file.Fd())
+	return func() int {
+		if cols, _, err := term.GetSize(fd); err == nil && cols > 1 {
+			return cols - 1
+		}
+		return fallback
 	}
 }
