@@ -55,10 +55,10 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 	col.stats.FTPSessions++
 	id := "S" + strconv.Itoa(s.ID)
 	c := s.Control
-	col.addConn(c, "control", id, tcpflow.FromServer)
+	col.addConn(c, classify.KindControl, id, tcpflow.FromServer)
 	for _, d := range s.Data {
 		col.stats.DataConnections++
-		col.addConn(d.Conn, "data", id, d.FromFTPServer)
+		col.addConn(d.Conn, classify.KindData, id, d.FromFTPServer)
 	}
 	listed := !col.full(len(col.sessions))
 	ctx.CountOnly = !listed && col.opts.OnBreak == nil
@@ -108,10 +108,10 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 		ID: id, Client: c.Client.String(), Server: c.Server.String(), User: s.User, TLS: s.TLS,
 		Start: c.First.Time(), End: c.Last.Time(), Banner: firstLine(s.Banner),
 		Commands: s.Commands, Replies: s.Replies, Input: c.First.Input, Frame: c.First.Frame,
-		Transfers: []Transfer{}, Outcome: "ok",
+		Transfers: []Transfer{}, Outcome: OutcomeOK,
 	}
 	if broken {
-		rec.Outcome = "broken"
+		rec.Outcome = OutcomeBroken
 	}
 	if s.LastReply != nil && s.LastReply.Valid {
 		rec.LastReply = s.LastReply.Code
@@ -147,7 +147,7 @@ func firstLine(s string) string {
 func transferOf(s *dissect.Session, t *dissect.Transfer) Transfer {
 	out := Transfer{
 		Command: t.Cmd, Path: t.Path, Direction: t.Direction, Mode: t.Mode,
-		Bytes: t.Bytes(), Status: classify.TransferStatus(s, t), Start: t.At.Time(), End: t.At.Time(),
+		Bytes: t.Bytes(), Status: classify.TransferStatusOf(s, t), Start: t.At.Time(), End: t.At.Time(),
 		Frame: t.At.Frame, Input: t.At.Input, Inferred: t.Inferred,
 	}
 	if t.ExpectedBytes >= 0 {
@@ -181,7 +181,7 @@ func verdictOf(v *classify.Verdict, session string) Verdict {
 		out.Filter = displayFilter(v.Conn)
 	}
 	if v.Info {
-		out.Severity = "info"
+		out.Severity = SeverityInfo
 	}
 	for _, e := range v.Evidence {
 		out.Evidence = append(out.Evidence, Evidence{Frame: e.At.Frame, Time: e.At.Time(), Text: e.Text, inputIndex: e.At.Input})
@@ -203,7 +203,7 @@ func displayFilter(c *tcpflow.Conn) string {
 // addConn records a connection's summary. ftpServer is the direction in
 // which the FTP server sends (on active-mode data connections the FTP
 // server is the TCP client), so hop distances add up per FTP role.
-func (col *collector) addConn(c *tcpflow.Conn, kind, session string, ftpServer tcpflow.Dir) {
+func (col *collector) addConn(c *tcpflow.Conn, kind classify.ConnKind, session string, ftpServer tcpflow.Dir) {
 	cs, ss := c.Half[tcpflow.FromClient], c.Half[tcpflow.FromServer]
 	hc, hs := hops(cs), hops(ss)
 	for d, h := range []int{hc, hs} {

@@ -5,11 +5,12 @@ import (
 	"slices"
 
 	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/classify"
 )
 
 // classOrder is the order of the classes in causes.md; classes added
 // later sort after these, by name.
-var classOrder = []string{"network", "protocol", "server-policy", "client", "unknown"}
+var classOrder = []string{classify.ClassNetwork, classify.ClassProtocol, classify.ClassServerPolicy, classify.ClassClient, classify.ClassUnknown}
 
 func classRank(class string) int {
 	if i := slices.Index(classOrder, class); i >= 0 {
@@ -97,14 +98,14 @@ func breakIDsBySession(breaks []analysis.Verdict) map[string][]string {
 	return ids
 }
 
-// transferTally counts a session's transfers by the status the dissector
-// gave them: complete, or failed, truncated or aborted.
+// transferTally counts a session's transfers by the status classify gave
+// them: complete, or failed, truncated or aborted.
 func transferTally(s analysis.Session) (ok, failed int) {
 	for _, t := range s.Transfers {
 		switch t.Status {
-		case "complete":
+		case classify.StatusComplete:
 			ok++
-		case "failed", "truncated", "aborted":
+		case classify.StatusFailed, classify.StatusTruncated, classify.StatusAborted:
 			failed++
 		}
 	}
