@@ -85,7 +85,7 @@ type InputError struct {
 	Error string `json:"error"`
 	// Kind is ErrorInternal for a session that could not be judged;
 	// empty for an input's damage.
-	Kind string `json:"kind,omitempty"`
+	Kind ErrorKind `json:"kind,omitempty"`
 	// Session, Connection, LastFrame and Filter locate the session an
 	// internal error is about: its control connection's frames from
 	// Frame to LastFrame, and a Wireshark filter isolating it.
@@ -113,9 +113,12 @@ type Severity string
 // SeverityInfo is the severity of every finding.
 const SeverityInfo Severity = "info"
 
+// ErrorKind tells an internal error from an input's damage (empty).
+type ErrorKind string
+
 // ErrorInternal is the Kind of an InputError about a session ftpcap
 // could not judge.
-const ErrorInternal = "internal"
+const ErrorInternal ErrorKind = "internal"
 
 // Session is one FTP control connection and what happened on it.
 type Session struct {
