@@ -113,7 +113,7 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 		return
 	}
 	if broken {
-		j.record.Outcome = "broken"
+		j.record.Outcome = OutcomeBroken
 	}
 	col.sessions = append(col.sessions, j.record)
 }
@@ -126,7 +126,7 @@ func sessionOf(s *dissect.Session, id string) Session {
 		ID: id, Client: c.Client.String(), Server: c.Server.String(), User: s.User, TLS: s.TLS,
 		Start: c.First.Time(), End: c.Last.Time(), Banner: firstLine(s.Banner),
 		Commands: s.Commands, Replies: s.Replies, Input: c.First.Input, Frame: c.First.Frame,
-		Transfers: []Transfer{}, Outcome: "ok",
+		Transfers: []Transfer{}, Outcome: OutcomeOK,
 	}
 	if s.LastReply != nil && s.LastReply.Valid {
 		rec.LastReply = s.LastReply.Code
@@ -162,7 +162,7 @@ func firstLine(s string) string {
 func transferOf(s *dissect.Session, t *dissect.Transfer) Transfer {
 	out := Transfer{
 		Command: t.Cmd, Path: t.Path, Direction: t.Direction, Mode: t.Mode,
-		Bytes: t.Bytes(), Status: classify.TransferStatus(s, t), Start: t.At.Time(), End: t.At.Time(),
+		Bytes: t.Bytes(), Status: classify.TransferStatusOf(s, t), Start: t.At.Time(), End: t.At.Time(),
 		Frame: t.At.Frame, Input: t.At.Input, Inferred: t.Inferred,
 	}
 	if t.ExpectedBytes >= 0 {
@@ -196,7 +196,7 @@ func verdictOf(v *classify.Verdict, session string) Verdict {
 		out.Filter = displayFilter(v.Conn)
 	}
 	if v.Info {
-		out.Severity = "info"
+		out.Severity = SeverityInfo
 	}
 	for _, e := range v.Evidence {
 		out.Evidence = append(out.Evidence, Evidence{Frame: e.At.Frame, Time: e.At.Time(), Text: e.Text, inputIndex: e.At.Input})
@@ -227,7 +227,7 @@ type connRecord struct {
 // connOf makes a connection's record. ftpServer is the direction in
 // which the FTP server sends (on active-mode data connections the FTP
 // server is the TCP client), so hop distances add up per FTP role.
-func (col *collector) connOf(c *tcpflow.Conn, kind, session string, ftpServer tcpflow.Dir, listed bool) connRecord {
+func (col *collector) connOf(c *tcpflow.Conn, kind classify.ConnKind, session string, ftpServer tcpflow.Dir, listed bool) connRecord {
 	cs, ss := c.Half[tcpflow.FromClient], c.Half[tcpflow.FromServer]
 	hc, hs := hops(cs), hops(ss)
 	var rec connRecord

@@ -49,9 +49,9 @@ func (col *collector) judge(s *dissect.Session, ctx *classify.Context, listed bo
 		col.opts.judgeFault(s)
 	}
 	id := "S" + fmt.Sprint(s.ID)
-	j.conns = append(j.conns, col.connOf(s.Control, "control", id, tcpflow.FromServer, listed))
+	j.conns = append(j.conns, col.connOf(s.Control, classify.KindControl, id, tcpflow.FromServer, listed))
 	for _, d := range s.Data {
-		j.conns = append(j.conns, col.connOf(d.Conn, "data", id, d.FromFTPServer, listed))
+		j.conns = append(j.conns, col.connOf(d.Conn, classify.KindData, id, d.FromFTPServer, listed))
 	}
 	j.verdicts = classify.Judge(s, ctx)
 	if listed {
@@ -69,7 +69,7 @@ func (col *collector) internalError(s *dissect.Session, id string, f *fault) {
 	c := s.Control
 	e := InputError{
 		Kind: ErrorInternal, Session: id, Frame: c.First.Frame, LastFrame: c.Last.Frame,
-		Connection: &ConnRef{Kind: "control", Client: c.Client.String(), Server: c.Server.String()},
+		Connection: &ConnRef{Kind: classify.KindControl, Client: c.Client.String(), Server: c.Server.String()},
 		Filter:     displayFilter(c),
 		inputIndex: c.First.Input,
 	}

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/ftpcap/ftpcap/classify"
+	"github.com/ftpcap/ftpcap/dissect"
 )
 
 // Result is everything one run found.
@@ -82,7 +85,7 @@ type InputError struct {
 	Error string `json:"error"`
 	// Kind is ErrorInternal for a session that could not be judged;
 	// empty for an input's damage.
-	Kind string `json:"kind,omitempty"`
+	Kind ErrorKind `json:"kind,omitempty"`
 	// Session, Connection, LastFrame and Filter locate the session an
 	// internal error is about: its control connection's frames from
 	// Frame to LastFrame, and a Wireshark filter isolating it.
@@ -94,9 +97,28 @@ type InputError struct {
 	inputIndex int
 }
 
+// Outcome is how a session ended, as a whole.
+type Outcome string
+
+// Session outcomes: broken when at least one of its verdicts is a break.
+const (
+	OutcomeOK     Outcome = "ok"
+	OutcomeBroken Outcome = "broken"
+)
+
+// Severity marks a verdict that is a finding. Breaks have none (the
+// field is empty and left out of JSON).
+type Severity string
+
+// SeverityInfo is the severity of every finding.
+const SeverityInfo Severity = "info"
+
+// ErrorKind tells an internal error from an input's damage (empty).
+type ErrorKind string
+
 // ErrorInternal is the Kind of an InputError about a session ftpcap
 // could not judge.
-const ErrorInternal = "internal"
+const ErrorInternal ErrorKind = "internal"
 
 // Session is one FTP control connection and what happened on it.
 type Session struct {
@@ -107,7 +129,7 @@ type Session struct {
 	TLS       bool       `json:"tls"`
 	Start     time.Time  `json:"start"`
 	End       time.Time  `json:"end"`
-	Outcome   string     `json:"outcome"` // ok | broken
+	Outcome   Outcome    `json:"outcome"`
 	Banner    string     `json:"banner,omitempty"`
 	Commands  int        `json:"commands"`
 	Replies   int        `json:"replies"`
@@ -121,20 +143,20 @@ type Session struct {
 
 // Transfer is one data-transfer command and its outcome.
 type Transfer struct {
-	Command       string    `json:"command"` // RETR, STOR, STOU, APPE, LIST, NLST, MLSD
-	Path          string    `json:"path"`
-	Direction     string    `json:"direction"` // download | upload
-	Mode          string    `json:"mode"`      // passive | active | unknown
-	Data          *DataEnds `json:"data,omitempty"`
-	Bytes         int64     `json:"bytes"`
-	ExpectedBytes *int64    `json:"expected_bytes,omitempty"`
-	Reply         int       `json:"reply"` // final reply code (0: none seen)
-	ReplyText     string    `json:"reply_text,omitempty"`
-	Status        string    `json:"status"` // complete | failed | truncated | aborted
-	Start         time.Time `json:"start"`
-	End           time.Time `json:"end"`
-	Frame         int64     `json:"frame"` // frame of the command
-	Input         int       `json:"input"`
+	Command       string                  `json:"command"` // RETR, STOR, STOU, APPE, LIST, NLST, MLSD
+	Path          string                  `json:"path"`
+	Direction     dissect.Direction       `json:"direction"`
+	Mode          dissect.Mode            `json:"mode"`
+	Data          *DataEnds               `json:"data,omitempty"`
+	Bytes         int64                   `json:"bytes"`
+	ExpectedBytes *int64                  `json:"expected_bytes,omitempty"`
+	Reply         int                     `json:"reply"` // final reply code (0: none seen)
+	ReplyText     string                  `json:"reply_text,omitempty"`
+	Status        classify.TransferStatus `json:"status"`
+	Start         time.Time               `json:"start"`
+	End           time.Time               `json:"end"`
+	Frame         int64                   `json:"frame"` // frame of the command
+	Input         int                     `json:"input"`
 	// Inferred: the data connection was linked by hosts and time only
 	// (e.g. the control connection is encrypted).
 	Inferred bool `json:"inferred,omitempty"`
@@ -148,9 +170,9 @@ type DataEnds struct {
 
 // ConnRef names a connection inside a verdict.
 type ConnRef struct {
-	Kind   string `json:"kind"` // control | data | other
-	Client string `json:"client"`
-	Server string `json:"server"`
+	Kind   classify.ConnKind `json:"kind"`
+	Client string            `json:"client"`
+	Server string            `json:"server"`
 }
 
 // Evidence is one checkable fact: a packet and what it shows.
@@ -182,7 +204,7 @@ type Verdict struct {
 	Filter string `json:"filter"`
 	// Contributing lists other causes whose rules also held.
 	Contributing []string `json:"contributing,omitempty"`
-	Severity     string   `json:"severity,omitempty"` // "info" on findings
+	Severity     Severity `json:"severity,omitempty"`
 
 	input int // for ordering: the input and frame of Time
 	frame int64
@@ -190,26 +212,26 @@ type Verdict struct {
 
 // Connection is one TCP connection's summary, Zeek conn.log style.
 type Connection struct {
-	Kind        string          `json:"kind"`
-	Session     string          `json:"session,omitempty"`
-	Client      string          `json:"client"`
-	Server      string          `json:"server"`
-	Start       time.Time       `json:"start"`
-	End         time.Time       `json:"end"`
-	ConnState   string          `json:"conn_state"`
-	History     string          `json:"history"`
-	Packets     PerSide[int64]  `json:"packets"`
-	Bytes       PerSide[int64]  `json:"bytes"`
-	Hops        PerSide[int]    `json:"hops"`
-	WindowScale PerSide[WScale] `json:"window_scale"` // a shift, "none" or "unknown"
-	Midstream   bool            `json:"midstream,omitempty"`
-	Retransmits PerSide[int64]  `json:"retransmits"`
-	CaptureLoss int64           `json:"capture_loss_bytes,omitempty"`
-	Duplicates  int64           `json:"duplicates,omitempty"`
-	Oversized   int64           `json:"oversized_segments,omitempty"`
-	Closed      string          `json:"closed"`
-	Input       int             `json:"input"`
-	Frame       int64           `json:"frame"`
+	Kind        classify.ConnKind `json:"kind"`
+	Session     string            `json:"session,omitempty"`
+	Client      string            `json:"client"`
+	Server      string            `json:"server"`
+	Start       time.Time         `json:"start"`
+	End         time.Time         `json:"end"`
+	ConnState   string            `json:"conn_state"`
+	History     string            `json:"history"`
+	Packets     PerSide[int64]    `json:"packets"`
+	Bytes       PerSide[int64]    `json:"bytes"`
+	Hops        PerSide[int]      `json:"hops"`
+	WindowScale PerSide[WScale]   `json:"window_scale"` // a shift, "none" or "unknown"
+	Midstream   bool              `json:"midstream,omitempty"`
+	Retransmits PerSide[int64]    `json:"retransmits"`
+	CaptureLoss int64             `json:"capture_loss_bytes,omitempty"`
+	Duplicates  int64             `json:"duplicates,omitempty"`
+	Oversized   int64             `json:"oversized_segments,omitempty"`
+	Closed      string            `json:"closed"`
+	Input       int               `json:"input"`
+	Frame       int64             `json:"frame"`
 }
 
 // PerSide is a value for each side of a connection.

@@ -46,9 +46,9 @@ func csvRow(v analysis.Verdict, inputs inputIndex) []string {
 		at = v.Time.UTC().Format(time.RFC3339Nano)
 	}
 	row := []string{
-		v.ID, v.Session, v.Connection.Kind, v.Connection.Client, v.Connection.Server,
+		v.ID, v.Session, string(v.Connection.Kind), v.Connection.Client, v.Connection.Server,
 		v.Class, v.Cause, strconv.FormatFloat(v.Confidence, 'f', -1, 64), at,
-		v.Summary, inputs.frameList(v.Evidence, 0), v.Filter, v.Severity,
+		v.Summary, inputs.frameList(v.Evidence, 0), v.Filter, string(v.Severity),
 	}
 	for i, cell := range row {
 		row[i] = csvCell(cell)

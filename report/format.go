@@ -159,11 +159,13 @@ func endpoints(client, server string) string {
 	return orDash(client) + " → " + orDash(server)
 }
 
-func orDash(s string) string {
+// orDash shows an empty value as "-". It takes the model's named string
+// types (outcomes, statuses, kinds) as they are.
+func orDash[S ~string](s S) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return string(s)
 }
 
 func yesNo(b bool) string {

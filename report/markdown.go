@@ -148,7 +148,7 @@ func (m *mdReport) verdictSection(v analysis.Verdict) {
 	m.line("- **Confidence:** ", confidence(v.Confidence))
 	m.line("- **Time:** ", full(v.Time), " UTC")
 	if v.Severity != "" {
-		m.line("- **Severity:** ", mdText(v.Severity))
+		m.line("- **Severity:** ", mdText(string(v.Severity)))
 	}
 	if len(v.Contributing) > 0 {
 		m.line("- **Also held:** ", mdText(strings.Join(v.Contributing, ", ")))

@@ -2,6 +2,7 @@ package report
 
 import (
 	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/classify"
 )
 
 // countCauses returns the verdicts counted by class and cause, in class
@@ -64,14 +65,14 @@ func breakIDsBySession(breaks []analysis.Verdict) map[string][]string {
 	return ids
 }
 
-// transferTally counts a session's transfers by the status the dissector
-// gave them: complete, or failed, truncated or aborted.
+// transferTally counts a session's transfers by the status classify gave
+// them: complete, or failed, truncated or aborted.
 func transferTally(s analysis.Session) (ok, failed int) {
 	for _, t := range s.Transfers {
 		switch t.Status {
-		case "complete":
+		case classify.StatusComplete:
 			ok++
-		case "failed", "truncated", "aborted":
+		case classify.StatusFailed, classify.StatusTruncated, classify.StatusAborted:
 			failed++
 		}
 	}

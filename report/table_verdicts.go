@@ -75,7 +75,7 @@ func (t *tableReport) verdictDetail(v analysis.Verdict) {
 		where += " (" + clean(v.Session) + ")"
 	}
 	if v.Severity != "" {
-		where += ", severity " + clean(v.Severity)
+		where += ", severity " + clean(string(v.Severity))
 	}
 	id := clean(v.ID)
 	head := t.p.paint(verdictIDColor(v), id) + strings.Repeat(" ", max(len(detailIndent)-textWidth(id), 1))
