@@ -227,22 +227,7 @@ func (p *pipeline) finish() *Result {
 	p.tracker.Flush()
 	p.ftp.Flush()
 	p.stopJudging()
-	ts := p.tracker.Stats()
-	ds := p.dec.Stats()
-	st := &p.col.stats
-	st.TCPPackets = ts.TCPPackets
-	st.Connections = ts.Conns
-	st.ConnsExpired = ts.Expired
-	st.ConnsEvicted = ts.Evicted
-	st.ConnsOpenAtEnd = ts.OpenAtEnd
-	st.MaxConns = ts.MaxConns
-	st.ConnsEvictedHalfOpen = ts.EvictedHalfOpen
-	st.MaxHalfOpen = ts.MaxHalfOpen
-	st.Undecodable = ds.Undecodable
-	st.NonIP = ds.NonIP
-	st.Fragments = ds.Fragments
-	st.FragmentsReassembled = ds.FragReassembled
-	st.FragmentsIncomplete = ds.FragExpired + ds.FragEvicted + ds.FragPieceCap + int64(ds.FragPending)
+	p.col.stats.fill(stages{decode: p.dec.Stats(), tracker: p.tracker.Stats(), dissect: p.ftp.Stats()})
 	return p.col.result(p.opts.Version)
 }
 

@@ -200,7 +200,8 @@ type PerSide[T any] struct {
 }
 
 // Stats counts the work done and the caps hit, so nothing is dropped
-// silently.
+// silently. The stages' counters reach it through one table, counters in
+// counters.go.
 type Stats struct {
 	Packets              int64 `json:"packets"`
 	Bytes                int64 `json:"bytes"`
@@ -241,6 +242,10 @@ type Stats struct {
 	BreaksByCause   map[string]int64 `json:"breaks_by_cause"`
 	FindingsByCause map[string]int64 `json:"findings_by_cause"`
 	DurationSeconds float64          `json:"-"` // wall time of the run: kept out of reports for byte-identical output
+	// StageCounts: the other caps and counts of the decoder, tracker and
+	// dissector, each omitted while zero. counters.go maps every stage
+	// counter to its field here or above, and words each cap.
+	StageCounts
 }
 
 // WScale is a side's window-scale shift as the report shows it: the shift
