@@ -25,6 +25,10 @@ type Options struct {
 	ShowPasswords bool
 	Tracker       tcpflow.Options
 	Decode        decode.Options
+	// Dissect bounds what the dissector keeps of each session (MaxLineLen,
+	// MaxLog, MaxPendingCommands, DataExpectTimeout); its ControlPorts and
+	// ShowPasswords are the fields above.
+	Dissect dissect.Options
 	// OnBreak, when set, is called with each break as soon as its session
 	// has been judged (live use); the Result still gets every break.
 	OnBreak func(*Verdict)
@@ -118,7 +122,9 @@ type pipeline struct {
 func newPipeline(opts Options) *pipeline {
 	ports := append(dissect.DefaultControlPorts(), opts.ControlPorts...)
 	p := &pipeline{opts: opts, dec: decode.NewDecoder(opts.Decode), col: newCollector(opts)}
-	p.ftp = dissect.New(dissect.Options{ControlPorts: ports, ShowPasswords: opts.ShowPasswords}, p.finished)
+	dopts := opts.Dissect
+	dopts.ControlPorts, dopts.ShowPasswords = ports, opts.ShowPasswords
+	p.ftp = dissect.New(dopts, p.finished)
 	topts := opts.Tracker
 	topts.ServerPorts = append(topts.ServerPorts, ports...)
 	p.tracker = tcpflow.NewTracker(topts, p.ftp)
