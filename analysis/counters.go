@@ -84,15 +84,15 @@ var counters = []counter{
 	{from: "tcpflow.Stats.SegLogCut", to: "segment_logs_cut"},
 	{from: "tcpflow.Stats.MaxSegLog", to: "max_segment_log", limitOf: "segment_log_entries_dropped"},
 	{from: "tcpflow.Stats.SegLogDropped", to: "segment_log_entries_dropped", reached: func(s *Stats) string {
-		return counted(s.SegLogsCut, "connection's", "connections'") + " packet log cut at " + digits(s.MaxSegLog) +
-			" entries: " + counted(s.SegLogDropped, "packet", "packets") +
+		return counted(s.SegLogsCut, "connection's", "connections'") + " packet log cut at " + counted(int64(s.MaxSegLog), "entry", "entries") +
+			": " + counted(s.SegLogDropped, "packet", "packets") +
 			" that bear on a verdict (SYN, FIN, RST, retransmissions, zero windows) not kept as evidence"
 	}},
 	{from: "tcpflow.Stats.ICMPCut", to: "icmp_lists_cut"},
 	{from: "tcpflow.Stats.MaxICMP", to: "max_icmp_per_connection", limitOf: "icmp_errors_dropped"},
 	{from: "tcpflow.Stats.ICMPDropped", to: "icmp_errors_dropped", reached: func(s *Stats) string {
-		return counted(s.ICMPListsCut, "connection", "connections") + " drew more than " + digits(s.MaxICMP) +
-			" ICMP errors each: " + counted(s.ICMPDropped, "ICMP error", "ICMP errors") + " not kept as evidence"
+		return counted(s.ICMPListsCut, "connection's", "connections'") + " ICMP errors cut at " + digits(s.MaxICMP) +
+			": " + counted(s.ICMPDropped, "ICMP error", "ICMP errors") + " quoting them not kept as evidence"
 	}},
 	{from: "tcpflow.Stats.ICMPMatched", note: "ICMP errors quoting a tracked connection: icmp_errors counts every ICMP error, and verdicts cite those that matter"},
 	{from: "tcpflow.Stats.ICMPUnmatched", note: "ICMP errors quoting no tracked connection: among icmp_errors"},
@@ -105,8 +105,8 @@ var counters = []counter{
 	{from: "tcpflow.Stats.SnapGapBytes", note: "bytes of FTP streams the snap length cut: inputs[].truncated and capture_quality say so"},
 	{from: "tcpflow.Stats.MaxHosts", to: "max_hosts", limitOf: "host_table_packets_dropped"},
 	{from: "tcpflow.Stats.HostsDropped", to: "host_table_packets_dropped", reached: func(s *Stats) string {
-		return "host table full at " + digits(s.MaxHosts) + " hosts: " + counted(s.HostsDropped, "packet", "packets") +
-			" from further hosts not used to learn their usual TTL, against which a reset is checked for a middlebox's"
+		return "host table full at " + counted(int64(s.MaxHosts), "host", "hosts") + ": " + counted(s.HostsDropped, "packet", "packets") +
+			" from further hosts not used to learn their usual TTL, so a reset from those hosts cannot be told from a middlebox's by its TTL"
 	}},
 
 	// IP decoding and fragment reassembly (decode).
