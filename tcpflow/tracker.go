@@ -116,7 +116,8 @@ type Stats struct {
 	MaxICMP          int
 	MaxBufferedBytes int
 	MaxHosts         int
-	PeakConns        int
+	// PeakConns is the most connections the table held at once.
+	PeakConns int
 }
 
 // Tracker follows TCP connections and feeds a Handler. It is not safe for
