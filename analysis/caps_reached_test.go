@@ -80,6 +80,18 @@ func TestEveryCapReachesTheReport(t *testing.T) {
 			says:  "host table full at 1 host: ",
 		},
 		{
+			name: "Zeek history",
+			build: func(c *capture) {
+				k := c.login(c.control(0))
+				for range 40 { // resets at ever new sequence numbers: a letter each
+					k.segment(server, "", func(h *layers.TCP) { h.RST, h.ACK = true, false })
+					k.next[server] += 1000
+				}
+			},
+			stats: map[string]int64{"histories_cut": 1, "history_letters_dropped": 1, "max_history": 32},
+			says:  "1 connection's Zeek history cut at 32 letters: ",
+		},
+		{
 			name: "connection table",
 			opts: analysis.Options{Tracker: trackerLimits(func(o *trackerOpts) { o.MaxConns = 2 })},
 			build: func(c *capture) {

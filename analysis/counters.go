@@ -94,6 +94,12 @@ var counters = []counter{
 		return counted(s.ICMPListsCut, "connection's", "connections'") + " ICMP errors cut at " + digits(s.MaxICMP) +
 			": " + counted(s.ICMPDropped, "ICMP error", "ICMP errors") + " quoting them not kept as evidence"
 	}},
+	{from: "tcpflow.Stats.HistoryCut", to: "histories_cut"},
+	{from: "tcpflow.Stats.MaxHistory", to: "max_history", limitOf: "history_letters_dropped"},
+	{from: "tcpflow.Stats.HistoryDropped", to: "history_letters_dropped", reached: func(s *Stats) string {
+		return counted(s.HistoriesCut, "connection's", "connections'") + " Zeek history cut at " + counted(int64(s.MaxHistory), "letter", "letters") +
+			": " + counted(s.HistoryDropped, "later letter", "later letters") + " not shown"
+	}},
 	{from: "tcpflow.Stats.ICMPMatched", note: "ICMP errors quoting a tracked connection: icmp_errors counts every ICMP error, and verdicts cite those that matter"},
 	{from: "tcpflow.Stats.ICMPUnmatched", note: "ICMP errors quoting no tracked connection: among icmp_errors"},
 	{from: "tcpflow.Stats.MaxBufferedBytes", to: "max_buffered_bytes", limitOf: "reassembly_overflows"},
@@ -241,6 +247,10 @@ type StageCounts struct {
 	ICMPListsCut  int64 `json:"icmp_lists_cut,omitempty"`
 	ICMPDropped   int64 `json:"icmp_errors_dropped,omitempty"`
 	MaxICMP       int   `json:"max_icmp_per_connection,omitempty"`
+	// Per connection: the letters of Zeek's history (conn.log's history).
+	HistoriesCut   int64 `json:"histories_cut,omitempty"`
+	HistoryDropped int64 `json:"history_letters_dropped,omitempty"`
+	MaxHistory     int   `json:"max_history,omitempty"`
 	// Reassembly of FTP streams, and the table of hosts' TTLs.
 	ReassemblyOverflows int64 `json:"reassembly_overflows,omitempty"`
 	MaxBufferedBytes    int   `json:"max_buffered_bytes,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow/decode"
+	"github.com/ftpcap/ftpcap/tcpflow/zeekconn"
 )
 
 // Options bound the tracker's memory and say how long state lives. All
@@ -101,8 +102,12 @@ type Stats struct {
 	ICMPCut         int64 // connections that reached MaxICMP
 	SegLogDropped   int64 // segments over MaxSegLog on one connection
 	SegLogCut       int64 // connections that reached MaxSegLog
-	GapBytes        int64 // control-stream bytes never captured
-	SnapGapBytes    int64 // control-stream bytes cut by the snap length
+	// HistoryDropped counts Zeek history letters past zeekconn.MaxHistory
+	// on one connection, not shown; HistoryCut the connections cut.
+	HistoryDropped int64
+	HistoryCut     int64
+	GapBytes       int64 // control-stream bytes never captured
+	SnapGapBytes   int64 // control-stream bytes cut by the snap length
 	// BufferOverflows counts holes in a reassembled stream given up on
 	// because more than MaxBufferedBytes waited out of order behind them.
 	BufferOverflows int64
@@ -116,6 +121,7 @@ type Stats struct {
 	MaxICMP          int
 	MaxBufferedBytes int
 	MaxHosts         int
+	MaxHistory       int
 	// PeakConns is the most connections the table held at once.
 	PeakConns int
 }
@@ -183,6 +189,7 @@ func NewTracker(opts Options, h Handler) *Tracker {
 	t.stats.MaxHalfOpen = min(opts.MaxHalfOpen, opts.MaxConns)
 	t.stats.MaxSegLog, t.stats.MaxICMP = opts.MaxSegLog, opts.MaxICMP
 	t.stats.MaxBufferedBytes, t.stats.MaxHosts = opts.MaxBufferedBytes, opts.MaxHosts
+	t.stats.MaxHistory = zeekconn.MaxHistory
 	return t
 }
 
@@ -738,6 +745,10 @@ func (t *Tracker) countCaps(c *Conn) {
 	}
 	if c.ICMPDropped > 0 {
 		t.stats.ICMPCut++
+	}
+	if n := c.zeek.HistoryOverflow(); n > 0 {
+		t.stats.HistoryCut++
+		t.stats.HistoryDropped += int64(n)
 	}
 }
 
