@@ -84,7 +84,7 @@ var counters = []counter{
 	{from: "tcpflow.Stats.SegLogCut", to: "segment_logs_cut"},
 	{from: "tcpflow.Stats.MaxSegLog", to: "max_segment_log", limitOf: "segment_log_entries_dropped"},
 	{from: "tcpflow.Stats.SegLogDropped", to: "segment_log_entries_dropped", reached: func(s *Stats) string {
-		return counted(s.SegLogsCut, "connection's", "connections'") + " packet log cut at " + counted(int64(s.MaxSegLog), "entry", "entries") +
+		return counted(s.SegLogsCut, "connection's packet log", "connections' packet logs") + " cut at " + counted(int64(s.MaxSegLog), "entry", "entries") +
 			": " + counted(s.SegLogDropped, "packet", "packets") +
 			" that bear on a verdict (SYN, FIN, RST, retransmissions, zero windows) not kept as evidence"
 	}},
@@ -97,7 +97,7 @@ var counters = []counter{
 	{from: "tcpflow.Stats.HistoryCut", to: "histories_cut"},
 	{from: "tcpflow.Stats.MaxHistory", to: "max_history", limitOf: "history_letters_dropped"},
 	{from: "tcpflow.Stats.HistoryDropped", to: "history_letters_dropped", reached: func(s *Stats) string {
-		return counted(s.HistoriesCut, "connection's", "connections'") + " Zeek history cut at " + counted(int64(s.MaxHistory), "letter", "letters") +
+		return counted(s.HistoriesCut, "connection's Zeek history", "connections' Zeek histories") + " cut at " + counted(int64(s.MaxHistory), "letter", "letters") +
 			": " + counted(s.HistoryDropped, "later letter", "later letters") + " not shown"
 	}},
 	{from: "tcpflow.Stats.ICMPMatched", note: "ICMP errors quoting a tracked connection: icmp_errors counts every ICMP error, and verdicts cite those that matter"},
