@@ -25,9 +25,10 @@ import (
 //
 // A cap is a limit past which something was dropped or cut: the report
 // is then short of something the capture held, and says so. A mere count
-// (commands seen, connections linked) is not a cap. Counters of caps are
-// omitted from the JSON while zero, and each cap's limit is reported only
-// when the cap was reached, so a clean capture's report does not grow.
+// (commands seen, connections linked) is not a cap. The counters in
+// StageCounts are omitted from the JSON while zero, and each cap's limit
+// there is reported only when the cap was reached, so a clean capture's
+// report does not grow. JSON names are snake_case, added, never renamed.
 
 // counter is one row of the table.
 type counter struct {
@@ -44,7 +45,8 @@ type counter struct {
 	// zero. Empty for a counter, and for a limit reported always.
 	limitOf string
 	// reached, for a cap, is its "caps reached" sentence, written when the
-	// counter is not zero.
+	// counter is not zero (and the sentence not empty: evictions leave
+	// the attempts to their own line).
 	reached func(s *Stats) string
 }
 
