@@ -71,13 +71,32 @@ type Input struct {
 	Truncated int64 `json:"truncated,omitempty"`
 }
 
-// InputError is a file that could not be read to its end. Everything
-// before the failure was analysed.
+// InputError is a file that could not be read to its end (everything
+// before the failure was analysed), or, with Kind "internal", an FTP
+// session ftpcap failed to judge or a packet it failed to process (a
+// bug: the session or packet is left out and everything else is
+// reported).
 type InputError struct {
 	Path  string `json:"path"`
 	Frame int64  `json:"frame,omitempty"` // 0: before the first packet
 	Error string `json:"error"`
+	// Kind is ErrorInternal for a session that could not be judged;
+	// empty for an input's damage.
+	Kind string `json:"kind,omitempty"`
+	// Session, Connection, LastFrame and Filter locate the session an
+	// internal error is about: its control connection's frames from
+	// Frame to LastFrame, and a Wireshark filter isolating it.
+	Session    string   `json:"session,omitempty"`
+	Connection *ConnRef `json:"connection,omitempty"`
+	LastFrame  int64    `json:"last_frame,omitempty"`
+	Filter     string   `json:"filter,omitempty"`
+
+	inputIndex int
 }
+
+// ErrorInternal is the Kind of an InputError about a session ftpcap
+// could not judge.
+const ErrorInternal = "internal"
 
 // Session is one FTP control connection and what happened on it.
 type Session struct {
@@ -230,6 +249,9 @@ type Stats struct {
 	ConnsEvictedHalfOpen int64 `json:"connections_evicted_half_open,omitempty"`
 	MaxHalfOpen          int   `json:"max_half_open"`
 	SessionsDropped      int64 `json:"sessions_dropped,omitempty"`
+	// InternalErrors counts the sessions ftpcap failed to judge and the
+	// packets it failed to process (each listed in errors, up to 100).
+	InternalErrors int64 `json:"internal_errors,omitempty"`
 	// MaxReported caps the sessions, breaks, findings and connections
 	// listed one by one; past it they are counted (the *Dropped counters
 	// and the by-cause counts below always cover everything).
@@ -241,11 +263,27 @@ type Stats struct {
 	// not.
 	BreaksByCause   map[string]int64 `json:"breaks_by_cause"`
 	FindingsByCause map[string]int64 `json:"findings_by_cause"`
-	DurationSeconds float64          `json:"-"` // wall time of the run: kept out of reports for byte-identical output
+	// BreaksByClass counts every break by class, listed or not: what
+	// --fail-on looks at.
+	BreaksByClass map[string]int64 `json:"breaks_by_class"`
+	// Causes counts every verdict by class and cause together, counted
+	// when the verdict was made (so a cause past the listing cap still
+	// has its class), in the order of spec/causes.md's classes and then
+	// by cause.
+	Causes          []CauseCount `json:"causes"`
+	DurationSeconds float64      `json:"-"` // wall time of the run: kept out of reports for byte-identical output
 	// StageCounts: the other caps and counts of the decoder, tracker and
 	// dissector, each omitted while zero. counters.go maps every stage
 	// counter to its field here or above, and words each cap.
 	StageCounts
+}
+
+// CauseCount is how many breaks and findings named one class and cause.
+type CauseCount struct {
+	Class    string `json:"class"`
+	Cause    string `json:"cause"`
+	Breaks   int64  `json:"breaks"`
+	Findings int64  `json:"findings"`
 }
 
 // WScale is a side's window-scale shift as the report shows it: the shift

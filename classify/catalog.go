@@ -54,6 +54,12 @@ var causeClass = map[string]string{
 	"unexplained":            ClassUnknown,
 }
 
+// Classes returns the classes in the order spec/causes.md lists them,
+// the order reports list their counts in.
+func Classes() []string {
+	return []string{ClassNetwork, ClassProtocol, ClassServerPolicy, ClassClient, ClassUnknown}
+}
+
 // CauseClass returns the class of a cause id, or "" for an unknown id.
 func CauseClass(cause string) string { return causeClass[cause] }
 

@@ -19,7 +19,7 @@ var csvHeader = []string{
 // writeCSV writes the verdicts as RFC 4180 CSV (encoding/csv quotes
 // fields holding commas, quotes or line ends). Every cell is cleaned of
 // control characters and defused against formula injection.
-func writeCSV(w io.Writer, r *analysis.Result) error {
+func writeCSV(w io.Writer, r *analysis.Result, faults *renderFaults) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err
@@ -27,7 +27,11 @@ func writeCSV(w io.Writer, r *analysis.Result) error {
 	inputs := newInputIndex(r.Inputs)
 	for _, vs := range [][]analysis.Verdict{r.Breaks, r.Findings} {
 		for _, v := range vs {
-			if err := cw.Write(csvRow(v, inputs)); err != nil {
+			var row []string
+			if !faults.guard("verdict "+v.ID, func() { row = csvRow(v, inputs) }) {
+				continue
+			}
+			if err := cw.Write(row); err != nil {
 				return err
 			}
 		}

@@ -13,13 +13,54 @@ func at(base time.Time, offset time.Duration) time.Time { return base.Add(offset
 
 func int64p(v int64) *int64 { return &v }
 
+// withCounts fills a fixture's counters by class and cause as the
+// analysis does: every listed verdict, plus the ones counted past the
+// listing cap (unlisted).
+func withCounts(r *analysis.Result, unlisted ...analysis.CauseCount) *analysis.Result {
+	type key struct{ class, cause string }
+	counts := map[key]*analysis.CauseCount{}
+	add := func(class, cause string, breaks, findings int64) {
+		c := counts[key{class, cause}]
+		if c == nil {
+			c = &analysis.CauseCount{Class: class, Cause: cause}
+			counts[key{class, cause}] = c
+		}
+		c.Breaks += breaks
+		c.Findings += findings
+	}
+	for _, v := range r.Breaks {
+		add(v.Class, v.Cause, 1, 0)
+	}
+	for _, v := range r.Findings {
+		add(v.Class, v.Cause, 0, 1)
+	}
+	for _, u := range unlisted {
+		add(u.Class, u.Cause, u.Breaks, u.Findings)
+	}
+	st := &r.Stats
+	st.BreaksByCause, st.FindingsByCause, st.BreaksByClass = map[string]int64{}, map[string]int64{}, map[string]int64{}
+	st.Causes = nil
+	for _, c := range counts {
+		st.Causes = append(st.Causes, *c)
+		if c.Breaks > 0 {
+			st.BreaksByCause[c.Cause] += c.Breaks
+			st.BreaksByClass[c.Class] += c.Breaks
+		}
+		if c.Findings > 0 {
+			st.FindingsByCause[c.Cause] += c.Findings
+		}
+	}
+	analysis.SortCauseCounts(st.Causes)
+	return r
+}
+
 var fixtureBase = time.Date(2024, 3, 5, 10, 0, 0, 0, time.UTC)
 
 // fixtureClean is one healthy session with three complete transfers and no
 // break.
 func fixtureClean() *analysis.Result {
 	b := fixtureBase
-	return &analysis.Result{
+	r := &analysis.Result{
 		Tool: "ftpcap", Version: "0.3.0",
 		Inputs: []analysis.Input{{
 			Path: "samples/clean-session.pcapng", Format: "pcapng", LinkType: "Ethernet",
@@ -80,6 +121,7 @@ func fixtureClean() *analysis.Result {
 			DataConnections: 3, MaxConns: 100_000,
 		},
 	}
+	return withCounts(r)
 }
 
 // fixtureBroken has two inputs, several breaks and findings with evidence
@@ -88,7 +130,7 @@ func fixtureClean() *analysis.Result {
 func fixtureBroken() *analysis.Result {
 	b := fixtureBase
 	day2 := time.Date(2024, 3, 6, 0, 0, 1, 500_000_000, time.UTC) // crosses midnight
-	return &analysis.Result{
+	r := &analysis.Result{
 		Tool: "ftpcap", Version: "0.3.0",
 		Inputs: []analysis.Input{
 			{
@@ -285,6 +327,7 @@ func fixtureBroken() *analysis.Result {
 		},
 		Errors: []analysis.InputError{{Path: "captures/server.pcap", Frame: 17_991, Error: "read packet record: unexpected EOF"}},
 	}
+	return withCounts(r, analysis.CauseCount{Class: "network", Cause: "syn-unanswered", Breaks: 2})
 }
 
 // fixtureEmpty is a run over a capture with no FTP in it: every list
@@ -310,7 +353,7 @@ const (
 // overrides, C1 controls and invalid UTF-8.
 func fixtureHostile() *analysis.Result {
 	b := fixtureBase
-	return &analysis.Result{
+	r := &analysis.Result{
 		Tool: "ftpcap", Version: "0.3.0",
 		Inputs: []analysis.Input{{
 			Path: "evil\x1b[31m.pcap", Format: "pcap", LinkType: "Ethernet",
@@ -379,6 +422,7 @@ func fixtureHostile() *analysis.Result {
 		Stats:  analysis.Stats{Packets: 40, Bytes: 4_000, TCPPackets: 40, Connections: 1, FTPSessions: 1},
 		Errors: []analysis.InputError{{Path: "evil\x1b[31m.pcap", Frame: 41, Error: "read packet: \x1b]0;title\x07 truncated"}},
 	}
+	return withCounts(r)
 }
 
 type fixture struct {

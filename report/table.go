@@ -20,9 +20,10 @@ type tableReport struct {
 	verbose bool
 	clock   clock
 	inputs  inputIndex
+	faults  *renderFaults
 }
 
-func writeTable(w *errWriter, r *analysis.Result, opts Options) error {
+func writeTable(w *errWriter, r *analysis.Result, opts Options, faults *renderFaults) error {
 	t := &tableReport{
 		w:       w,
 		r:       r,
@@ -32,6 +33,7 @@ func writeTable(w *errWriter, r *analysis.Result, opts Options) error {
 		verbose: opts.Verbose,
 		clock:   newClock(r),
 		inputs:  newInputIndex(r.Inputs),
+		faults:  faults,
 	}
 	steps := []func() error{
 		t.header,
@@ -184,11 +186,14 @@ func (t *tableReport) footer() error {
 	} else {
 		t.field(labelWidth, "caps reached", sgrYellow, caps...)
 	}
-	if len(t.r.Errors) > 0 {
-		errs := make([]string, len(t.r.Errors))
-		for i, e := range t.r.Errors {
-			errs[i] = inputErrorText(e)
-		}
+	var errs []string
+	for _, e := range t.r.Errors {
+		errs = append(errs, inputErrorText(e))
+	}
+	for _, item := range t.faults.list() {
+		errs = append(errs, clean(renderFaultText(item)))
+	}
+	if len(errs) > 0 {
 		t.field(labelWidth, "errors", sgrBoldRed, errs...)
 	}
 	return nil
@@ -215,6 +220,15 @@ func capsReached(r *analysis.Result) []string {
 }
 
 func inputErrorText(e analysis.InputError) string {
+	if e.Kind == analysis.ErrorInternal {
+		// The text names the session, connection and frames; the filter
+		// finds it in Wireshark.
+		s := clean(orDash(e.Path)) + ": " + clean(e.Error)
+		if e.Filter != "" {
+			s += " (Wireshark: " + clean(e.Filter) + ")"
+		}
+		return s
+	}
 	s := clean(orDash(e.Path)) + ": "
 	if e.Frame > 0 {
 		s += "frame " + strconv.FormatInt(e.Frame, 10) + ": "
