@@ -24,6 +24,10 @@ type Options struct {
 	ShowPasswords bool
 	Tracker       tcpflow.Options
 	Decode        decode.Options
+	// Dissect bounds what the dissector keeps of each session (MaxLineLen,
+	// MaxLog, MaxPendingCommands, DataExpectTimeout); its ControlPorts and
+	// ShowPasswords are the fields above.
+	Dissect dissect.Options
 	// OnBreak, when set, is called with each break as soon as its session
 	// has been judged (live use); the Result still gets every break.
 	OnBreak func(*Verdict)
@@ -135,7 +139,9 @@ type pipeline struct {
 func newPipeline(opts Options) *pipeline {
 	ports := append(dissect.DefaultControlPorts(), opts.ControlPorts...)
 	p := &pipeline{opts: opts, dec: decode.NewDecoder(opts.Decode), col: newCollector(opts)}
-	p.ftp = dissect.New(dissect.Options{ControlPorts: ports, ShowPasswords: opts.ShowPasswords}, p.finished)
+	dopts := opts.Dissect
+	dopts.ControlPorts, dopts.ShowPasswords = ports, opts.ShowPasswords
+	p.ftp = dissect.New(dopts, p.finished)
 	topts := opts.Tracker
 	topts.ServerPorts = append(topts.ServerPorts, ports...)
 	p.tracker = tcpflow.NewTracker(topts, p.ftp)
@@ -240,23 +246,8 @@ func (p *pipeline) finish() *Result {
 		p.ftp.Flush()
 	})
 	p.stopJudging()
-	ts := p.tracker.Stats()
-	ds := p.dec.Stats()
-	st := &p.col.stats
-	st.TCPPackets = ts.TCPPackets
-	st.Connections = ts.Conns
-	st.ConnsExpired = ts.Expired
-	st.ConnsEvicted = ts.Evicted
-	st.ConnsOpenAtEnd = ts.OpenAtEnd
-	st.MaxConns = ts.MaxConns
-	st.ConnsEvictedHalfOpen = ts.EvictedHalfOpen
-	st.MaxHalfOpen = ts.MaxHalfOpen
-	st.Undecodable = ds.Undecodable
-	st.NonIP = ds.NonIP
-	st.Fragments = ds.Fragments
-	st.FragmentsReassembled = ds.FragReassembled
-	st.FragmentsIncomplete = ds.FragExpired + ds.FragEvicted + ds.FragPieceCap + int64(ds.FragPending)
-	st.InternalErrors += p.packetFaultCount
+	p.col.stats.fill(stages{decode: p.dec.Stats(), tracker: p.tracker.Stats(), dissect: p.ftp.Stats()})
+	p.col.stats.InternalErrors += p.packetFaultCount
 	res := p.col.result(p.opts.Version)
 	res.Errors = append(res.Errors, p.packetFaults...)
 	return res

@@ -241,7 +241,8 @@ type PerSide[T any] struct {
 }
 
 // Stats counts the work done and the caps hit, so nothing is dropped
-// silently.
+// silently. The stages' counters reach it through one table, counters in
+// counters.go.
 type Stats struct {
 	Packets              int64 `json:"packets"`
 	Bytes                int64 `json:"bytes"`
@@ -293,6 +294,10 @@ type Stats struct {
 	// by cause.
 	Causes          []CauseCount `json:"causes"`
 	DurationSeconds float64      `json:"-"` // wall time of the run: kept out of reports for byte-identical output
+	// StageCounts: the other caps and counts of the decoder, tracker and
+	// dissector, each omitted while zero. counters.go maps every stage
+	// counter to its field here or above, and words each cap.
+	StageCounts
 }
 
 // CauseCount is how many breaks and findings named one class and cause.

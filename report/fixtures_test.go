@@ -321,6 +321,11 @@ func fixtureBroken() *analysis.Result {
 			Packets: 36_224, Bytes: 24_346_680, TCPPackets: 36_000, ICMPErrors: 2, Undecodable: 4, NonIP: 220,
 			Fragments: 6, FragmentsReassembled: 4, Connections: 831, FTPSessions: 3, DataConnections: 5,
 			ConnsExpired: 12, ConnsEvicted: 7, ConnsEvictedHalfOpen: 4, MaxHalfOpen: 200, MaxConns: 800, SessionsDropped: 1, MaxReported: 3, BreaksDropped: 2,
+			// A cap of the tracker and one of the dissector, with their limits.
+			StageCounts: analysis.StageCounts{
+				SegLogsCut: 2, SegLogDropped: 340, MaxSegLog: 64,
+				PendingDropped: 5, MaxPendingCommands: 20,
+			},
 		},
 		Errors: []analysis.InputError{{Path: "captures/server.pcap", Frame: 17_991, Error: "read packet record: unexpected EOF"}},
 	}

@@ -199,39 +199,11 @@ func (t *tableReport) footer() error {
 	return nil
 }
 
-// capsReached lists each limit the run hit and each loss the capture
-// itself reports, as sentences.
+// capsReached lists each limit the run hit (analysis words them, from the
+// one table that maps every counter to the report) and each loss the
+// capture itself reports, as sentences.
 func capsReached(r *analysis.Result) []string {
-	s := r.Stats
-	var out []string
-	if n := s.ConnsEvictedHalfOpen; n > 0 {
-		many := "too many"
-		if s.MaxHalfOpen > 0 {
-			many = "more than " + groupDigits(int64(s.MaxHalfOpen))
-		}
-		out = append(out, counted(n, "connection attempt", "connection attempts")+" evicted: "+many+
-			" were in flight at once, as in a SYN flood or a port scan")
-	}
-	if n := s.ConnsEvicted - s.ConnsEvictedHalfOpen; n > 0 {
-		line := counted(n, "connection", "connections") + " evicted: the connection table was full"
-		if s.MaxConns > 0 {
-			line += " (max " + groupDigits(int64(s.MaxConns)) + ")"
-		}
-		out = append(out, line)
-	}
-	listCap := " (listed at most " + groupDigits(int64(s.MaxReported)) + "; counted in the summary)"
-	if s.SessionsDropped > 0 {
-		out = append(out, counted(s.SessionsDropped, "FTP session", "FTP sessions")+" not listed"+listCap)
-	}
-	if s.BreaksDropped > 0 {
-		out = append(out, counted(s.BreaksDropped, "break", "breaks")+" not listed"+listCap)
-	}
-	if s.FindingsDropped > 0 {
-		out = append(out, counted(s.FindingsDropped, "finding", "findings")+" not listed"+listCap)
-	}
-	if s.ConnsDropped > 0 {
-		out = append(out, counted(s.ConnsDropped, "connection", "connections")+" not listed"+listCap)
-	}
+	out := cleanAll(r.Stats.CapsReached())
 	for i, in := range r.Inputs {
 		name := clean(in.Path)
 		if len(r.Inputs) > 1 {
