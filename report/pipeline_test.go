@@ -117,9 +117,10 @@ func analyzeCapture(dir string, data []byte, opts analysis.Options) (pipelineRun
 }
 
 // check fails t for what no capture may cause: a report that cannot be
-// written, a panic the pipeline contained (an "internal error" entry), a
-// control character from the wire in the output, or JSON and CSV that do
-// not parse.
+// written (a panic rendering an item is contained as a *RenderError), a
+// panic the pipeline contained (an "internal error" entry, or one only
+// counted past the listed ones), a control character from the wire in
+// the output, or JSON and CSV that do not parse.
 func (run pipelineRun) check(t *testing.T, what string) {
 	t.Helper()
 	if run.res == nil {
@@ -129,9 +130,12 @@ func (run pipelineRun) check(t *testing.T, what string) {
 		t.Errorf("%s: report write error: %v", what, run.writeErr)
 	}
 	for _, e := range run.res.Errors {
-		if strings.Contains(e.Error, "internal error") {
+		if e.Kind == analysis.ErrorInternal || strings.Contains(e.Error, "internal error") {
 			t.Errorf("%s: %s (frame %d): %s", what, e.Path, e.Frame, e.Error)
 		}
+	}
+	if n := run.res.Stats.InternalErrors; n > 0 {
+		t.Errorf("%s: %d internal errors counted", what, n)
 	}
 	for _, r := range run.outs {
 		if err := wellFormed(r.opts.format(), r.out); err != nil {
