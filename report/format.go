@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,11 @@ func span(start, end time.Time) string {
 
 func formatDuration(d time.Duration) string {
 	switch {
+	case d == math.MinInt64:
+		// Time.Sub saturates here when a damaged timestamp puts an end
+		// centuries before its start, and -d is d again: without this
+		// case the recursion below never ends.
+		return "-" + formatDuration(math.MaxInt64)
 	case d < 0:
 		return "-" + formatDuration(-d)
 	case d < time.Millisecond:

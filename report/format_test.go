@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,8 @@ func TestFormatDuration(t *testing.T) {
 		{time.Hour + 2*time.Minute + 3*time.Second, "1h02m03s"},
 		{26 * time.Hour, "26h00m00s"},
 		{-1500 * time.Millisecond, "-1.500s"},
+		{math.MaxInt64, "2562047h47m16s"},
+		{math.MinInt64, "-2562047h47m16s"},
 	}
 	for _, tt := range tests {
 		if got := formatDuration(tt.in); got != tt.want {
@@ -42,6 +45,13 @@ func TestFormatDuration(t *testing.T) {
 	}
 	if got := span(time.Time{}, fixtureBase); got != "-" {
 		t.Errorf("span from a zero time = %q", got)
+	}
+	// A damaged pcapng timestamp (FuzzPipeline found one) can end a
+	// session centuries before it starts: Sub saturates at the most
+	// negative duration, which once recursed until the stack overflowed.
+	centuriesLater := fixtureBase.AddDate(400, 0, 0)
+	if got := span(centuriesLater, fixtureBase); got != "-2562047h47m16s" {
+		t.Errorf("span ending 400 years before its start = %q", got)
 	}
 }
 
