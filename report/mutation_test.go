@@ -102,7 +102,11 @@ func mutationSeedOf(name string, copy int) uint64 {
 }
 
 // runMutated runs one copy through the pipeline on its own goroutine, so
-// that a hang can be told from a slow run and a panic be named.
+// that a hang can be told from a slow run and a panic be named. A fatal
+// runtime error is not a panic and cannot be recovered (a stack overflow:
+// formatDuration once recursed forever on a span of centuries): it kills
+// the test binary with every goroutine's stack, and go test -v shows the
+// copy in the last "=== RUN" line before it.
 func runMutated(t *testing.T, capture string, seed uint64, data []byte, how []string) {
 	dir := t.TempDir()
 	type outcome struct {
