@@ -3,6 +3,18 @@
 // windows, options, retransmissions, gaps, resets, ICMP errors quoting a
 // connection) and judges nothing: deciding what the facts mean is classify's
 // job.
+//
+// How a packet becomes facts: Tracker.Packet (tracker.go) finds or opens
+// the packet's Conn, and record (record.go) runs one step per group of
+// facts, in the order they depend on each other: counts and duplicates,
+// path (TTL, IP ID, idle time), handshake and options, sequence and
+// retransmission, ACK and round trip, window, FIN and RST, loss
+// (loss.go), then the segment log and reassembly (stream.go). record.go
+// reads top to bottom in that order; the arithmetic the steps share lives
+// beside the facts it fills: holes.go (sequence holes), pace.go (rate,
+// round trips, pauses, window probes), pmtu.go (path MTU), hops.go (TTLs),
+// traffic.go (the facts only a side that sent data has). tracker.go
+// keeps the connection table and its expiry.
 package tcpflow
 
 import (
