@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow/decode"
+	"github.com/gopacket/gopacket/layers"
 )
 
 // Options bound the tracker's memory and say how long state lives. All
@@ -331,7 +332,7 @@ func (t *Tracker) updateState(c *Conn, dir Dir, p *decode.Packet) {
 func (t *Tracker) ICMP(p *decode.Packet, at Ref) {
 	t.advance(at.TS)
 	q := &p.ICMP
-	if q.QProto != 6 || !q.HasPorts {
+	if layers.IPProtocol(q.QProto) != layers.IPProtocolTCP || !q.HasPorts {
 		t.stats.ICMPUnmatched++
 		return
 	}
