@@ -185,7 +185,10 @@ type Half struct {
 	// reset can be compared with the sender's other packets.
 	TTLFirst, TTLMin, TTLMax uint8
 	TTL                      TTLStats
-	DFSeen                   int64 // packets with the DF bit
+	// host is the sender's entry in the tracker's HostTable, kept once it
+	// has one so that each packet need not look it up again.
+	host   *TTLStats
+	DFSeen int64 // packets with the DF bit
 	// IP ID facts of the non-reset IPv4 packets: the last value, and how
 	// many consecutive pairs increased by a small step (a per-connection or
 	// global counter) or were zero (Linux with DF set on some paths).

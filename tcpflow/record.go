@@ -10,20 +10,26 @@ import "github.com/ftpcap/ftpcap/tcpflow/decode"
 // neighbours fill for this packet, so their place among them is free.
 // The steps follow below in this order.
 func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
-	r := recording{t: t, c: c, dir: dir, h: &c.Half[dir], peer: &c.Half[dir.Other()], p: p, at: at}
+	r := recording{t: t, c: c, dir: dir, h: &c.Half[dir], peer: &c.Half[dir.Other()], p: p, at: at,
+		pre: c.snapshotLoss(dir), // the state before the handshake, sequence and ACK steps move it
+		seg: Seg{Ref: at, Dir: dir, Flags: p.Flags, Seq: p.Seq, Ack: p.Ack, Len: p.PayloadLen,
+			Win: p.Win, TTL: p.TTL, IPID: p.IPID, DF: p.DF}}
 	r.countPacket() // the packet count the idle time and keepalive tests read
-	if r.duplicate() {
+	if !p.V6 && p.IPID != 0 && r.duplicate() {
 		return // a copy of a packet already recorded
 	}
-	r.pre = c.snapshotLoss(dir) // the state before the handshake, sequence and ACK steps move it
 	r.notePath()
-	r.seg = Seg{Ref: at, Dir: dir, Flags: p.Flags, Seq: p.Seq, Ack: p.Ack, Len: p.PayloadLen,
-		Win: p.Win, TTL: p.TTL, IPID: p.IPID, DF: p.DF}
-	r.noteHandshake() // the ISN the sequence step counts from; the window scale
-	r.noteSequence()  // retransmission and keepalive, which the window and loss steps tell apart
-	r.noteAck()
+	if p.Flags&FlagSYN != 0 {
+		r.noteHandshake() // the ISN the sequence step counts from; the window scale
+	}
+	r.noteSequence() // retransmission and keepalive, which the window and loss steps tell apart
+	if p.Flags&FlagACK != 0 {
+		r.noteAck()
+	}
 	r.noteWindow()
-	r.noteEnding()
+	if p.Flags&(FlagFIN|FlagRST) != 0 {
+		r.noteEnding()
+	}
 	c.noteLoss(dir, &r.seg, r.keepalive, &r.pre) // loss.go
 	r.logSegment()                               // once every step said whether the packet matters
 	r.deliver()                                  // the handler sees every fact of the packet
@@ -81,14 +87,11 @@ func (r *recording) countPacket() {
 // number, ack, length and flags as one of the side's last few packets. A
 // copy is counted and shown to Zeek's state, as Zeek would see it, and
 // records nothing else: counted again it would look like a retransmission
-// or a duplicate ACK.
+// or a duplicate ACK. Only IPv4 packets with an IP ID reach it: IPv6 has
+// none, and IP ID 0 is excluded because stacks that send it on every DF
+// packet would make genuine duplicate ACKs look like capture duplicates.
 func (r *recording) duplicate() bool {
 	h, p := r.h, r.p
-	if p.V6 || p.IPID == 0 {
-		// IP ID 0 is excluded: stacks that send it on every DF packet
-		// would make genuine duplicate ACKs look like capture duplicates.
-		return false
-	}
 	k := dupKey{ipid: p.IPID, seq: p.Seq, ack: p.Ack, len: uint16(p.PayloadLen), flags: p.Flags, valid: true}
 	if h.seenRecently(k) {
 		h.Duplicates++
@@ -112,7 +115,11 @@ func (r *recording) notePath() {
 	}
 	if p.Flags&FlagRST == 0 {
 		h.TTL.Add(p.TTL, at)
-		r.t.hosts.add(p.Src, p.TTL, at)
+		if h.host != nil {
+			h.host.Add(p.TTL, at)
+		} else {
+			h.host = r.t.hosts.add(p.Src, p.TTL, at)
+		}
 		if !p.V6 {
 			h.noteIPID(p.IPID)
 		}
@@ -128,13 +135,10 @@ func (r *recording) notePath() {
 // noteHandshake records the side's SYN: its time, the initial sequence
 // number every sequence fact counts from, and the options (MSS, window
 // scale, SACK) that only a SYN carries and the window facts need. A SYN
-// with the same ISN again is a retransmission. The handshake's third
-// packet is an ACK; noteAck records it.
+// with the same ISN again is a retransmission. Only SYNs reach it; the
+// handshake's third packet is an ACK, which noteAck records.
 func (r *recording) noteHandshake() {
 	h, p := r.h, r.p
-	if p.Flags&FlagSYN == 0 {
-		return
-	}
 	r.important = true
 	h.SYNCount++
 	if h.SawSYN {
@@ -205,12 +209,9 @@ func (r *recording) noteSequence() {
 // acknowledged that the capture never had (capture loss, not network
 // loss), the round trip of the peer's timed segment, whether the peer's
 // pipe ran dry, and the largest of its segments that got through (path
-// MTU).
+// MTU). Only packets with the ACK bit reach it.
 func (r *recording) noteAck() {
 	c, h, peer, p, at := r.c, r.h, r.peer, r.p, r.at
-	if p.Flags&FlagACK == 0 {
-		return
-	}
 	if !h.ackValid || seqLT(h.AckedHigh, p.Ack) {
 		h.AckedHigh, h.ackValid = p.Ack, true
 	}
@@ -237,11 +238,11 @@ func (r *recording) noteAck() {
 // a probe may be a retransmission or a keepalive, and in flight counts up
 // to the newest byte.
 func (r *recording) noteWindow() {
-	h, peer, p, at := r.h, r.peer, r.p, r.at
-	if r.probesPeerWindow() {
+	h, peer, p := r.h, r.peer, r.p
+	if peer.WindowClosed() && r.probesShutWindow() {
 		pt := peer.traffic()
 		pt.ZeroWinProbes++
-		pt.ZeroWinProbeLast = at
+		pt.ZeroWinProbeLast = r.at
 		r.important = true
 	}
 	h.LastWin = p.Win
@@ -252,16 +253,16 @@ func (r *recording) noteWindow() {
 	if p.Win == 0 && counts {
 		h.ZeroWindows++
 		r.important = true
-		h.noteZeroWindow(at)
+		h.noteZeroWindow(r.at)
 		tr := h.traffic()
 		if tr.ZeroWinFirst.IsZero() {
-			tr.ZeroWinFirst = at
+			tr.ZeroWinFirst = r.at
 		}
-		tr.ZeroWinLast = at
+		tr.ZeroWinLast = r.at
 	} else if p.Win != 0 && counts && h.WindowClosed() {
 		// Only a packet whose window counts reopens it: a RST's window
 		// means nothing (Linux fills in its current buffer space).
-		h.traffic().WinReopen = at
+		h.traffic().WinReopen = r.at
 		r.important = true
 	}
 	if p.PayloadLen > 0 && peer.ackValid && !r.keepalive {
@@ -269,17 +270,14 @@ func (r *recording) noteWindow() {
 	}
 }
 
-// probesPeerWindow reports whether the packet probes the peer's shut
-// window: a keepalive-shaped or 1-byte segment (isWindowProbe), or, from a
-// sender that had data in flight when the window shut, the segment at the
-// window's edge resent whole (RFC 9293 3.8.6.1: a probe may carry data;
-// Linux does this when the data was already sent): a retransmission
+// probesShutWindow reports whether the packet probes the peer's window,
+// which is shut: a keepalive-shaped or 1-byte segment (isWindowProbe), or,
+// from a sender that had data in flight when the window shut, the segment
+// at the window's edge resent whole (RFC 9293 3.8.6.1: a probe may carry
+// data; Linux does this when the data was already sent): a retransmission
 // starting at the byte the receiver last acknowledged.
-func (r *recording) probesPeerWindow() bool {
+func (r *recording) probesShutWindow() bool {
 	peer, p := r.peer, r.p
-	if !peer.WindowClosed() {
-		return false
-	}
 	return isWindowProbe(p.Flags, p.PayloadLen, r.keepalive) ||
 		(r.seg.Retrans && peer.ackValid && p.Seq == peer.AckedHigh)
 }
@@ -287,14 +285,14 @@ func (r *recording) probesPeerWindow() bool {
 // noteEnding records how the side ends the connection: its first FIN and
 // the sequence number the FIN stands at (the transfer's size when the
 // bytes before it were not all captured; the stream's end for
-// reassembly), and its resets.
+// reassembly), and its resets. Only FINs and RSTs reach it.
 func (r *recording) noteEnding() {
-	h, p, at := r.h, r.p, r.at
+	h, p := r.h, r.p
 	if p.Flags&FlagFIN != 0 {
 		r.important = true
 		finSeq := p.Seq + uint32(p.PayloadLen)
 		if h.FIN.IsZero() {
-			h.FIN = at
+			h.FIN = r.at
 			h.finSeq = finSeq
 		}
 		r.c.streams[r.dir].fin, r.c.streams[r.dir].finSeq = true, finSeq
@@ -303,7 +301,7 @@ func (r *recording) noteEnding() {
 		r.important = true
 		h.RSTCount++
 		if h.RST.IsZero() {
-			h.RST = at
+			h.RST = r.at
 		}
 	}
 }

@@ -126,43 +126,49 @@ func TestRecordPath(t *testing.T) {
 		MaxIdle                time.Duration
 		MaxIdleEnd             int64 // frame
 		HostTTLTotal           int64 // the client's packets in the host table
+		HostsDropped           int64 // packets of hosts past the table's cap
 	}
 	syn := func() *decode.Packet { return seg(cli, srv, FlagSYN, 1000, 0, "") }
 	synAck := func(mss uint16) *decode.Packet {
 		return withSYNOptions(seg(srv, cli, FlagSYN|FlagACK, 5000, 1001, ""), mss, decode.WScaleNone, false)
 	}
 	rows := []struct {
-		name string
-		pkts []pk
-		want facts
+		name     string
+		maxHosts int
+		pkts     []pk
+		want     facts
 	}{
-		{"a segment larger than the peer's MSS is oversized",
+		{"a segment larger than the peer's MSS is oversized", 0,
 			every(withIPID(syn(), 1), synAck(1000), withIPID(seg(cli, srv, FlagACK, 1001, 5001, bytesOf(1000)), 2),
 				withIPID(seg(cli, srv, FlagACK, 2001, 5001, bytesOf(1001)), 3)),
 			facts{Oversized: 1, TTLTotal: 3, TTLLast: 64, IPIDSamples: 3, IPIDSteps: 2, IPIDLast: 3,
 				MaxIdle: 2 * time.Millisecond, MaxIdleEnd: 3, HostTTLTotal: 3}},
-		{"a reset's TTL and IP ID stay out of the sender's stats",
+		{"a reset's TTL and IP ID stay out of the sender's stats", 0,
 			every(withIPID(syn(), 100), synAck(0), withTTL(withIPID(seg(cli, srv, FlagRST, 1001, 0, ""), 40000), 250)),
 			facts{TTLTotal: 1, TTLLast: 64, IPIDSamples: 1, IPIDLast: 100,
 				MaxIdle: 2 * time.Millisecond, MaxIdleEnd: 3, HostTTLTotal: 1}},
-		{"IP IDs: small steps counted, a jump and zeros not",
+		{"IP IDs: small steps counted, a jump and zeros not", 0,
 			every(withIPID(syn(), 10), withIPID(seg(cli, srv, FlagACK, 1001, 5001, ""), 11),
 				withIPID(seg(cli, srv, FlagACK, 1001, 5001, "a"), 5000), seg(cli, srv, FlagACK, 1002, 5001, "")),
 			facts{TTLTotal: 4, TTLLast: 64, IPIDSamples: 4, IPIDSteps: 1, IPIDZero: 1,
 				MaxIdle: time.Millisecond, MaxIdleEnd: 2, HostTTLTotal: 4}},
-		{"the longest silence and the packet that ended it",
+		{"the longest silence and the packet that ended it", 0,
 			[]pk{{syn(), 0}, {seg(cli, srv, FlagACK, 1001, 5001, ""), 3 * time.Millisecond},
 				{seg(cli, srv, FlagACK, 1001, 5001, "a"), 7 * time.Millisecond},
 				{seg(cli, srv, FlagACK, 1002, 5001, "b"), 2 * time.Millisecond}},
 			facts{TTLTotal: 4, TTLLast: 64, IPIDSamples: 4, IPIDZero: 4,
 				MaxIdle: 7 * time.Millisecond, MaxIdleEnd: 3, HostTTLTotal: 4}},
+		{"past the host table's cap every packet of a host left out is counted", 1,
+			every(syn(), synAck(0), seg(cli, srv, FlagACK, 1001, 5001, ""), seg(srv, cli, FlagACK, 5001, 1001, "")),
+			facts{TTLTotal: 2, TTLLast: 64, IPIDSamples: 2, IPIDZero: 2,
+				MaxIdle: 2 * time.Millisecond, MaxIdleEnd: 3, HostTTLTotal: 2, HostsDropped: 2}},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
-			c, tr := track(t, Options{}, row.pkts)
+			c, tr := track(t, Options{MaxHosts: row.maxHosts}, row.pkts)
 			h := &c.Half[FromClient]
 			got := facts{h.Oversized, h.TTL.Total(), h.TTL.Last(), h.IPIDSamples, h.IPIDSteps, h.IPIDZero, h.IPIDLast,
-				time.Duration(h.MaxIdle), h.MaxIdleEnd.Frame, tr.Hosts().TTL(cli.Addr()).Total()}
+				time.Duration(h.MaxIdle), h.MaxIdleEnd.Frame, tr.Hosts().TTL(cli.Addr()).Total(), tr.Hosts().Dropped}
 			if got != row.want {
 				t.Errorf("got  %+v\nwant %+v", got, row.want)
 			}
