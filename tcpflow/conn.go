@@ -163,12 +163,14 @@ type Half struct {
 
 	// Sequence space. ISN is valid when SawSYN; otherwise Base is the first
 	// sequence number seen and sequence-derived counts start there.
-	SawSYN   bool
+	SawSYN bool
+	// seqValid: Base and HighSeq hold a value. It sits beside SawSYN, in
+	// what would be padding, which leaves room for host.
+	seqValid bool
 	ISN      uint32
 	Base     uint32 // ISN+1 after a SYN, else the first seq seen
 	HighSeq  uint32 // highest seq+len of a segment with payload (FIN excluded)
 	span     int64  // HighSeq - Base, unwrapped (see advanceHigh)
-	seqValid bool
 
 	SYN      Ref // first SYN (or SYN-ACK) from this side
 	SYNCount int // SYNs sent, retransmissions included
@@ -186,7 +188,10 @@ type Half struct {
 	TTLFirst, TTLMin, TTLMax uint8
 	TTL                      TTLStats
 	// host is the sender's entry in the tracker's HostTable, kept once it
-	// has one so that each packet need not look it up again.
+	// has one so that each packet need not look it up again. It takes no
+	// room: Conn (two Halves) must stay within its allocation size class
+	// (2,304 bytes, the allocator's 8-byte header included), and
+	// TestConnSizeClass checks it does.
 	host   *TTLStats
 	DFSeen int64 // packets with the DF bit
 	// IP ID facts of the non-reset IPv4 packets: the last value, and how
