@@ -164,8 +164,9 @@ func (r *recording) noteHandshake() {
 // noteSequence follows the side's sequence space: where it starts when the
 // capture began mid-stream, keepalive probes (one byte below the next
 // sequence number, no new data), new bytes against retransmitted and
-// out-of-order ones, and when the side first and last sent data. New bytes
-// feed the pace facts (rate, a round trip timed, the end of a pause).
+// out-of-order ones, and when the side first and last sent data. Every
+// segment with data feeds the path-MTU facts (sizes sent); new bytes feed
+// the pace facts (rate, a round trip timed, the end of a pause).
 func (r *recording) noteSequence() {
 	h, p, at := r.h, r.p, r.at
 	if !h.seqValid && p.Flags&FlagRST == 0 {
