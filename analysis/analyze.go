@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"sync/atomic"
 
 	"github.com/ftpcap/ftpcap/dissect"
@@ -25,6 +24,10 @@ type Options struct {
 	ShowPasswords bool
 	Tracker       tcpflow.Options
 	Decode        decode.Options
+	// Dissect bounds what the dissector keeps of each session (MaxLineLen,
+	// MaxLog, MaxPendingCommands, DataExpectTimeout); its ControlPorts and
+	// ShowPasswords are the fields above.
+	Dissect dissect.Options
 	// OnBreak, when set, is called with each break as soon as its session
 	// has been judged (live use); the Result still gets every break.
 	OnBreak func(*Verdict)
@@ -49,6 +52,14 @@ type Options struct {
 	// packet reaches the tracker at once rather than when a batch fills,
 	// and its callbacks run where its packets are watched.
 	Parallel bool
+
+	// judgeFault, set by tests, is called with each session as judging
+	// starts, under the same recover: it stands for a bug in the rules.
+	judgeFault func(*dissect.Session)
+	// packetFault, set by tests, is called with each packet's reference
+	// before it is processed, under the same recover: it stands for a
+	// bug in the tracker or the dissector.
+	packetFault func(tcpflow.Ref)
 }
 
 // Files analyses capture files as one capture and returns the result. An
@@ -86,6 +97,11 @@ func Run(ctx context.Context, src source.Reader, inputs func() []source.InputInf
 		p.report()
 	}
 	infos := inputs()
+	for i := range res.Errors { // internal errors: name the file
+		if j := res.Errors[i].inputIndex; j < len(infos) {
+			res.Errors[i].Path = infos[j].Path
+		}
+	}
 	for _, in := range infos {
 		res.Inputs = append(res.Inputs, inputOf(in))
 		if in.Err != nil {
@@ -112,13 +128,20 @@ type pipeline struct {
 	jobs   chan judgeJob
 	judged chan struct{}
 	// changed is set when an input was cut short while being read.
-	changed *changedInput
+	changed *source.InputCutShort
+	// packetFaults lists the packets whose processing met a bug, and
+	// packetFaultCount counts them (contain.go); kept apart from the
+	// collector, which the judging goroutine owns.
+	packetFaults     []InputError
+	packetFaultCount int64
 }
 
 func newPipeline(opts Options) *pipeline {
 	ports := append(dissect.DefaultControlPorts(), opts.ControlPorts...)
 	p := &pipeline{opts: opts, dec: decode.NewDecoder(opts.Decode), col: newCollector(opts)}
-	p.ftp = dissect.New(dissect.Options{ControlPorts: ports, ShowPasswords: opts.ShowPasswords}, p.finished)
+	dopts := opts.Dissect
+	dopts.ControlPorts, dopts.ShowPasswords = ports, opts.ShowPasswords
+	p.ftp = dissect.New(dopts, p.finished)
 	topts := opts.Tracker
 	topts.ServerPorts = append(topts.ServerPorts, ports...)
 	p.tracker = tcpflow.NewTracker(topts, p.ftp)
@@ -128,52 +151,43 @@ func newPipeline(opts Options) *pipeline {
 
 // run reads every packet of src, decoding on this goroutine, or with
 // Options.Parallel on the reading stage's (front.go), which it stops
-// before returning.
-func (p *pipeline) run(ctx context.Context, src source.Reader) (err error) {
-	// A memory-mapped input cut short by someone else while it is read
-	// faults where its bytes are touched: the run ends there and reports
-	// what came before, rather than crashing (front.go does the same on
-	// the reading goroutine).
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			changed := asChangedInput(r)
-			if changed == nil {
-				panic(r)
+// before returning. It runs under source.Guard: packet bytes of a mapped
+// input are touched here too (the tracker and the dissector keep Stable
+// payloads), and an input cut short while it is read ends the run with
+// what came before it rather than a crash.
+func (p *pipeline) run(ctx context.Context, src source.Reader) error {
+	return p.readEnded(source.Guard(func() error {
+		next := p.decodeInline(src)
+		if p.opts.Parallel {
+			f := startFront(src, p.dec)
+			defer f.Stop()
+			next = f.Next
+		}
+		for n := 0; ; n++ {
+			if n&4095 == 0 && ctx.Err() != nil {
+				return nil // interrupted: report what was read
 			}
-			p.changed, err = changed, nil
+			if n&1023 == 0 && p.opts.Progress != nil {
+				p.report()
+			}
+			d, err := next()
+			if err != nil {
+				return err
+			}
+			p.guardPacket(d)
 		}
-	}()
-	next := p.decodeInline(src)
-	if p.opts.Parallel {
-		f := startFront(src, p.dec)
-		defer f.Stop()
-		next = f.Next
-	}
-	for n := 0; ; n++ {
-		if n&4095 == 0 && ctx.Err() != nil {
-			return nil // interrupted: report what was read
-		}
-		if n&1023 == 0 && p.opts.Progress != nil {
-			p.report()
-		}
-		d, err := next()
-		if err != nil {
-			return p.readEnded(err)
-		}
-		p.packet(d)
-	}
+	}))
 }
 
 // readEnded turns the error that ended the reading into run's result:
-// nil at the end of the input, or when an input was cut short while it
-// was read (reported with what came before it).
+// nil at the end of the input (or an interrupt), or when an input was cut
+// short while it was read (reported with what came before it).
 func (p *pipeline) readEnded(err error) error {
-	if errors.Is(err, io.EOF) {
+	if err == nil || errors.Is(err, io.EOF) {
 		return nil
 	}
-	if changed := (*changedInput)(nil); errors.As(err, &changed) {
-		p.changed = changed
+	if cut := (*source.InputCutShort)(nil); errors.As(err, &cut) {
+		p.changed = cut
 		return nil
 	}
 	return fmt.Errorf("read packets: %w", err)
@@ -211,6 +225,9 @@ func (p *pipeline) packet(d *decoded) {
 	}
 	p.col.stats.Packets++
 	p.col.stats.Bytes += int64(d.wire)
+	if p.opts.packetFault != nil {
+		p.opts.packetFault(d.ref)
+	}
 	switch d.kind {
 	case decode.KindTCP:
 		p.tracker.Packet(&d.p, d.ref)
@@ -224,26 +241,16 @@ func (p *pipeline) packet(d *decoded) {
 
 // finish ends every connection and session and assembles the result.
 func (p *pipeline) finish() *Result {
-	p.tracker.Flush()
-	p.ftp.Flush()
+	p.guardEnd(func() {
+		p.tracker.Flush()
+		p.ftp.Flush()
+	})
 	p.stopJudging()
-	ts := p.tracker.Stats()
-	ds := p.dec.Stats()
-	st := &p.col.stats
-	st.TCPPackets = ts.TCPPackets
-	st.Connections = ts.Conns
-	st.ConnsExpired = ts.Expired
-	st.ConnsEvicted = ts.Evicted
-	st.ConnsOpenAtEnd = ts.OpenAtEnd
-	st.MaxConns = ts.MaxConns
-	st.ConnsEvictedHalfOpen = ts.EvictedHalfOpen
-	st.MaxHalfOpen = ts.MaxHalfOpen
-	st.Undecodable = ds.Undecodable
-	st.NonIP = ds.NonIP
-	st.Fragments = ds.Fragments
-	st.FragmentsReassembled = ds.FragReassembled
-	st.FragmentsIncomplete = ds.FragExpired + ds.FragEvicted + ds.FragPieceCap + int64(ds.FragPending)
-	return p.col.result(p.opts.Version)
+	p.col.stats.fill(stages{decode: p.dec.Stats(), tracker: p.tracker.Stats(), dissect: p.ftp.Stats()})
+	p.col.stats.InternalErrors += p.packetFaultCount
+	res := p.col.result(p.opts.Version)
+	res.Errors = append(res.Errors, p.packetFaults...)
+	return res
 }
 
 func inputOf(in source.InputInfo) Input {

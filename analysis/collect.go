@@ -25,6 +25,10 @@ type collector struct {
 	hops     classify.HopTally
 	oneSided int64 // connections the capture has one direction of
 	stats    Stats
+	// tally counts every verdict by class and cause as it is made.
+	tally causeTally
+	// internal lists the sessions that could not be judged (contain.go).
+	internal []InputError
 	// ctx is what the capture as a whole shows, for the rules.
 	ctx classify.Context
 }
@@ -38,8 +42,6 @@ func newCollector(opts Options) *collector {
 	}
 	col := &collector{opts: opts}
 	col.stats.MaxReported = opts.MaxReported
-	col.stats.BreaksByCause = map[string]int64{}
-	col.stats.FindingsByCause = map[string]int64{}
 	return col
 }
 
@@ -47,30 +49,36 @@ func newCollector(opts Options) *collector {
 func (col *collector) full(n int) bool { return n >= col.opts.MaxReported }
 
 // session judges a finished session with what the capture shows (ctx) and
-// records it.
+// records it. Everything the report keeps of it is made first, under a
+// recover (judge); only then is anything counted or kept, so a bug met
+// judging one damaged session costs that session alone: it is reported
+// as an internal error naming its connection and frames, and every other
+// session is judged as usual.
 func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 	if col.opts.OnSession != nil {
 		col.opts.OnSession(s)
 	}
 	col.stats.FTPSessions++
-	id := "S" + strconv.Itoa(s.ID)
-	c := s.Control
-	col.addConn(c, "control", id, tcpflow.FromServer)
-	for _, d := range s.Data {
-		col.stats.DataConnections++
-		col.addConn(d.Conn, "data", id, d.FromFTPServer)
-	}
-	listed := !col.full(len(col.sessions))
-	ctx.CountOnly = !listed && col.opts.OnBreak == nil
-	verdicts := classify.Judge(s, ctx)
+	col.stats.DataConnections += int64(len(s.Data))
 	if pr := col.opts.Progress; pr != nil {
 		pr.Sessions.Add(1)
 	}
+	id := "S" + strconv.Itoa(s.ID)
+	listed := !col.full(len(col.sessions))
+	ctx.CountOnly = !listed && col.opts.OnBreak == nil
+	j, fault := col.judge(s, ctx, listed)
+	if fault != nil {
+		col.internalError(s, id, fault)
+		return
+	}
+	for _, c := range j.conns {
+		col.keepConn(c)
+	}
 	broken := false
-	for i := range verdicts {
-		cv := &verdicts[i]
+	for i := range j.verdicts {
+		cv := &j.verdicts[i]
 		if cv.Info {
-			col.stats.FindingsByCause[cv.Cause]++
+			col.tally.add(cv.Class, cv.Cause, true)
 			if !listed || col.full(len(col.findings)) {
 				col.stats.FindingsDropped++
 				continue
@@ -79,7 +87,7 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 			continue
 		}
 		broken = true
-		col.stats.BreaksByCause[cv.Cause]++
+		col.tally.add(cv.Class, cv.Cause, false)
 		if pr := col.opts.Progress; pr != nil {
 			pr.Breaks.Add(1)
 		}
@@ -104,14 +112,21 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 		col.stats.SessionsDropped++
 		return
 	}
+	if broken {
+		j.record.Outcome = OutcomeBroken
+	}
+	col.sessions = append(col.sessions, j.record)
+}
+
+// sessionOf is the report's record of a session, its outcome "ok" until
+// a break says otherwise.
+func sessionOf(s *dissect.Session, id string) Session {
+	c := s.Control
 	rec := Session{
 		ID: id, Client: c.Client.String(), Server: c.Server.String(), User: s.User, TLS: s.TLS,
 		Start: c.First.Time(), End: c.Last.Time(), Banner: firstLine(s.Banner),
 		Commands: s.Commands, Replies: s.Replies, Input: c.First.Input, Frame: c.First.Frame,
-		Transfers: []Transfer{}, Outcome: "ok",
-	}
-	if broken {
-		rec.Outcome = "broken"
+		Transfers: []Transfer{}, Outcome: OutcomeOK,
 	}
 	if s.LastReply != nil && s.LastReply.Valid {
 		rec.LastReply = s.LastReply.Code
@@ -125,7 +140,7 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 	for _, t := range s.Transfers {
 		rec.Transfers = append(rec.Transfers, transferOf(s, t))
 	}
-	col.sessions = append(col.sessions, rec)
+	return rec
 }
 
 // verdict is the report's record of one of a session's verdicts.
@@ -147,7 +162,7 @@ func firstLine(s string) string {
 func transferOf(s *dissect.Session, t *dissect.Transfer) Transfer {
 	out := Transfer{
 		Command: t.Cmd, Path: t.Path, Direction: t.Direction, Mode: t.Mode,
-		Bytes: t.Bytes(), Status: classify.TransferStatus(s, t), Start: t.At.Time(), End: t.At.Time(),
+		Bytes: t.Bytes(), Status: classify.TransferStatusOf(s, t), Start: t.At.Time(), End: t.At.Time(),
 		Frame: t.At.Frame, Input: t.At.Input, Inferred: t.Inferred,
 	}
 	if t.ExpectedBytes >= 0 {
@@ -181,7 +196,7 @@ func verdictOf(v *classify.Verdict, session string) Verdict {
 		out.Filter = displayFilter(v.Conn)
 	}
 	if v.Info {
-		out.Severity = "info"
+		out.Severity = SeverityInfo
 	}
 	for _, e := range v.Evidence {
 		out.Evidence = append(out.Evidence, Evidence{Frame: e.At.Frame, Time: e.At.Time(), Text: e.Text, inputIndex: e.At.Input})
@@ -200,28 +215,35 @@ func displayFilter(c *tcpflow.Conn) string {
 		ip, c.Client.Addr(), ip, c.Server.Addr(), c.Client.Port(), c.Server.Port())
 }
 
-// addConn records a connection's summary. ftpServer is the direction in
+// connRecord is what the collector keeps of one connection: its hop
+// distances per FTP role (for the capture point), whether the capture
+// has one direction of it, and its summary (nil past the listing cap).
+type connRecord struct {
+	hops     [2]struct{ role, hops int }
+	oneSided bool
+	summary  *Connection
+}
+
+// connOf makes a connection's record. ftpServer is the direction in
 // which the FTP server sends (on active-mode data connections the FTP
 // server is the TCP client), so hop distances add up per FTP role.
-func (col *collector) addConn(c *tcpflow.Conn, kind, session string, ftpServer tcpflow.Dir) {
+func (col *collector) connOf(c *tcpflow.Conn, kind classify.ConnKind, session string, ftpServer tcpflow.Dir, listed bool) connRecord {
 	cs, ss := c.Half[tcpflow.FromClient], c.Half[tcpflow.FromServer]
 	hc, hs := hops(cs), hops(ss)
+	var rec connRecord
 	for d, h := range []int{hc, hs} {
 		role := classify.RoleFTPClient
 		if tcpflow.Dir(d) == ftpServer {
 			role = classify.RoleFTPServer
 		}
-		col.hops.Add(role, h)
+		rec.hops[d].role, rec.hops[d].hops = role, h
 	}
-	if _, ok := classify.MissingDirection(c); ok {
-		col.oneSided++
-	}
-	if col.full(len(col.conns)) {
-		col.stats.ConnsDropped++
-		return
+	_, rec.oneSided = classify.MissingDirection(c)
+	if !listed {
+		return rec
 	}
 	cw, sw, _ := c.WindowScaling()
-	col.conns = append(col.conns, Connection{
+	rec.summary = &Connection{
 		Kind: kind, Session: session, Client: c.Client.String(), Server: c.Server.String(),
 		Start: c.First.Time(), End: c.Last.Time(), ConnState: c.ConnState(), History: c.History(),
 		Packets:     PerSide[int64]{cs.Packets, ss.Packets},
@@ -235,7 +257,24 @@ func (col *collector) addConn(c *tcpflow.Conn, kind, session string, ftpServer t
 		Oversized:   cs.Oversized + ss.Oversized,
 		Closed:      c.Closed.String(),
 		Input:       c.First.Input, Frame: c.First.Frame,
-	})
+	}
+	return rec
+}
+
+// keepConn counts a connection's record in and lists its summary, or
+// counts it as not listed past the cap.
+func (col *collector) keepConn(rec connRecord) {
+	for _, h := range rec.hops {
+		col.hops.Add(h.role, h.hops)
+	}
+	if rec.oneSided {
+		col.oneSided++
+	}
+	if rec.summary == nil || col.full(len(col.conns)) {
+		col.stats.ConnsDropped++
+		return
+	}
+	col.conns = append(col.conns, *rec.summary)
 }
 
 // hops infers how many routers a side's packets crossed before the
@@ -263,10 +302,11 @@ func wscale(w int8) WScale {
 }
 
 func (col *collector) result(version string) *Result {
+	col.tally.fill(&col.stats)
 	return &Result{
 		Tool: "ftpcap", Version: version, CapturePoint: col.hops.Point(),
 		Sessions: col.sessions, Breaks: col.breaks, Findings: col.findings,
-		Connections: col.conns, Stats: col.stats, Inputs: []Input{},
+		Connections: col.conns, Stats: col.stats, Inputs: []Input{}, Errors: col.internal,
 		CaptureQuality: CaptureQuality{OneSidedConnections: col.oneSided},
 	}
 }

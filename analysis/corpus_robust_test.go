@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/classify"
 	"github.com/ftpcap/ftpcap/dissect"
 )
 
@@ -181,7 +182,7 @@ func TestCorpusCleanSessions(t *testing.T) {
 					b.ID, b.Connection.Kind, b.Connection.Client, b.Connection.Server, b.Cause, b.Summary, c.why)
 			}
 			for _, s := range res.Sessions {
-				if s.Outcome != "ok" {
+				if s.Outcome != analysis.OutcomeOK {
 					t.Errorf("session %s outcome %q, expected ok", s.ID, s.Outcome)
 				}
 			}
@@ -214,7 +215,7 @@ func TestCorpusBigTransferSize(t *testing.T) {
 				t.Errorf("RETR rand.txt carried %d bytes, want %d (%d mod 2^32: the sequence-number wraps are not counted)",
 					tr.Bytes, int64(size), int64(size)%(1<<32))
 			}
-			if tr.Status != "complete" || tr.Reply != 226 {
+			if tr.Status != classify.StatusComplete || tr.Reply != 226 {
 				t.Errorf("RETR rand.txt status %q reply %d, want complete 226 (frame 73)", tr.Status, tr.Reply)
 			}
 		}

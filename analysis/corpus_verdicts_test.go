@@ -41,7 +41,7 @@ func TestCorpusVerdicts(t *testing.T) {
 			res := analyseFile(t, filepath.Join(root, c.capture), analysis.Options{})
 			var got []string
 			for _, b := range res.Breaks {
-				got = append(got, b.Connection.Kind+"/"+b.Cause)
+				got = append(got, string(b.Connection.Kind)+"/"+b.Cause)
 			}
 			if len(got) != len(c.want) {
 				t.Fatalf("breaks %v, want %v: %s", got, c.want, c.why)

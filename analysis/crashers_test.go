@@ -25,6 +25,11 @@ func TestCrashers(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			res := analyseFile(t, filepath.Join("testdata", "crashers", tc.file), analysis.Options{})
+			for _, e := range res.Errors {
+				if e.Kind == analysis.ErrorInternal {
+					t.Errorf("internal error: %s", e.Error)
+				}
+			}
 			if len(res.Sessions) != tc.sessions {
 				t.Errorf("%d sessions, want %d", len(res.Sessions), tc.sessions)
 			}

@@ -2,8 +2,6 @@ package analysis
 
 import (
 	"context"
-	"fmt"
-	"runtime/debug"
 	"sync"
 
 	"github.com/ftpcap/ftpcap/source"
@@ -80,14 +78,10 @@ func startFront(src source.Reader, dec *decode.Decoder) *front {
 	return f
 }
 
-// fill is the reading goroutine. A memory-mapped file cut short by
-// someone else while it is read (truncated in place) makes its pages
-// fault: on this goroutine that is an error ending the input, not a
-// crash.
+// fill is the reading goroutine.
 func (f *front) fill() {
 	defer close(f.done)
 	defer close(f.full)
-	debug.SetPanicOnFault(true)
 	for {
 		var b *frontBatch
 		select {
@@ -108,67 +102,49 @@ func (f *front) fill() {
 }
 
 // read fills b with decoded packets until it is full or the source ends.
+// It reads under source.Guard: a mapped input cut short while it is read
+// ends the batch with the packets read and decoded before the fault.
 func (f *front) read(b *frontBatch) {
 	b.pkts, b.buf, b.err = b.pkts[:0], b.buf[:0], nil
 	complete := 0 // packets fully read and decoded
-	defer func() {
-		if r := recover(); r != nil {
-			changed := asChangedInput(r)
-			if changed == nil {
-				panic(r)
+	b.err = source.Guard(func() error {
+		var pkt source.Packet
+		for len(b.pkts) < frontBatchPackets && len(b.buf) < frontBatchBytes {
+			if err := f.src.Next(&pkt); err != nil {
+				return err
 			}
-			b.pkts = b.pkts[:complete]
-			b.err = changed
-		}
-	}()
-	var pkt source.Packet
-	for len(b.pkts) < frontBatchPackets && len(b.buf) < frontBatchBytes {
-		if err := f.src.Next(&pkt); err != nil {
-			b.err = err
-			return
-		}
-		b.pkts = append(b.pkts, decoded{})
-		d := &b.pkts[len(b.pkts)-1]
-		d.ref = tcpflow.Ref{Input: pkt.Input, Frame: pkt.Frame, TS: pkt.CI.Timestamp.UnixNano()}
-		if pkt.Data == nil {
-			d.tick = true
+			b.pkts = append(b.pkts, decoded{})
+			f.decode(&b.pkts[len(b.pkts)-1], &pkt, b)
 			complete = len(b.pkts)
-			continue
 		}
-		d.wire = pkt.CI.Length
-		d.kind, _ = f.dec.Decode(pkt.Data, pkt.LinkType, d.ref.TS, &d.p)
-		if pl := d.p.Payload; len(pl) > 0 && (!pkt.Stable || d.p.Reassembled) {
-			if len(b.buf)+len(pl) > cap(b.buf) {
-				// Larger than any frame: its own copy, rather than
-				// moving the buffer the batch's payloads point into.
-				d.p.Payload = append([]byte(nil), pl...)
-				complete = len(b.pkts)
-				continue
-			}
-			start := len(b.buf)
-			b.buf = append(b.buf, pl...)
-			d.p.Payload = b.buf[start:len(b.buf):len(b.buf)]
-		}
-		complete = len(b.pkts)
-	}
-}
-
-// changedInput is a memory fault met reading a mapped input: the file
-// was cut short while being read. What was read before it is analysed.
-type changedInput struct{ addr uintptr }
-
-// asChangedInput turns a recovered memory fault into a changedInput; nil
-// for any other panic, which must go on.
-func asChangedInput(r any) *changedInput {
-	fault, ok := r.(interface{ Addr() uintptr })
-	if !ok {
 		return nil
-	}
-	return &changedInput{addr: fault.Addr()}
+	})
+	b.pkts = b.pkts[:complete]
 }
 
-func (e *changedInput) Error() string {
-	return fmt.Sprintf("read packets: an input was cut short while being read (memory fault at %#x); the packets before it are analysed", e.addr)
+// decode decodes one packet into d, copying its payload into the batch
+// unless it lies in a mapped file (pkt.Stable) and is not reassembled.
+func (f *front) decode(d *decoded, pkt *source.Packet, b *frontBatch) {
+	d.ref = tcpflow.Ref{Input: pkt.Input, Frame: pkt.Frame, TS: pkt.CI.Timestamp.UnixNano()}
+	if pkt.Data == nil {
+		d.tick = true
+		return
+	}
+	d.wire = pkt.CI.Length
+	d.kind, _ = f.dec.Decode(pkt.Data, pkt.LinkType, d.ref.TS, &d.p)
+	pl := d.p.Payload
+	if len(pl) == 0 || (pkt.Stable && !d.p.Reassembled) {
+		return
+	}
+	if len(b.buf)+len(pl) > cap(b.buf) {
+		// Larger than any frame: its own copy, rather than moving the
+		// buffer the batch's payloads point into.
+		d.p.Payload = append([]byte(nil), pl...)
+		return
+	}
+	start := len(b.buf)
+	b.buf = append(b.buf, pl...)
+	d.p.Payload = b.buf[start:len(b.buf):len(b.buf)]
 }
 
 // Next returns the next decoded packet, valid until the following call,

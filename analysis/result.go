@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/ftpcap/ftpcap/classify"
+	"github.com/ftpcap/ftpcap/dissect"
 )
 
 // Result is everything one run found.
@@ -71,13 +74,51 @@ type Input struct {
 	Truncated int64 `json:"truncated,omitempty"`
 }
 
-// InputError is a file that could not be read to its end. Everything
-// before the failure was analysed.
+// InputError is a file that could not be read to its end (everything
+// before the failure was analysed), or, with Kind "internal", an FTP
+// session ftpcap failed to judge or a packet it failed to process (a
+// bug: the session or packet is left out and everything else is
+// reported).
 type InputError struct {
 	Path  string `json:"path"`
 	Frame int64  `json:"frame,omitempty"` // 0: before the first packet
 	Error string `json:"error"`
+	// Kind is ErrorInternal for a session that could not be judged;
+	// empty for an input's damage.
+	Kind ErrorKind `json:"kind,omitempty"`
+	// Session, Connection, LastFrame and Filter locate the session an
+	// internal error is about: its control connection's frames from
+	// Frame to LastFrame, and a Wireshark filter isolating it.
+	Session    string   `json:"session,omitempty"`
+	Connection *ConnRef `json:"connection,omitempty"`
+	LastFrame  int64    `json:"last_frame,omitempty"`
+	Filter     string   `json:"filter,omitempty"`
+
+	inputIndex int
 }
+
+// Outcome is how a session ended, as a whole.
+type Outcome string
+
+// Session outcomes: broken when at least one of its verdicts is a break.
+const (
+	OutcomeOK     Outcome = "ok"
+	OutcomeBroken Outcome = "broken"
+)
+
+// Severity marks a verdict that is a finding. Breaks have none (the
+// field is empty and left out of JSON).
+type Severity string
+
+// SeverityInfo is the severity of every finding.
+const SeverityInfo Severity = "info"
+
+// ErrorKind tells an internal error from an input's damage (empty).
+type ErrorKind string
+
+// ErrorInternal is the Kind of an InputError about a session ftpcap
+// could not judge.
+const ErrorInternal ErrorKind = "internal"
 
 // Session is one FTP control connection and what happened on it.
 type Session struct {
@@ -88,7 +129,7 @@ type Session struct {
 	TLS       bool       `json:"tls"`
 	Start     time.Time  `json:"start"`
 	End       time.Time  `json:"end"`
-	Outcome   string     `json:"outcome"` // ok | broken
+	Outcome   Outcome    `json:"outcome"`
 	Banner    string     `json:"banner,omitempty"`
 	Commands  int        `json:"commands"`
 	Replies   int        `json:"replies"`
@@ -102,20 +143,20 @@ type Session struct {
 
 // Transfer is one data-transfer command and its outcome.
 type Transfer struct {
-	Command       string    `json:"command"` // RETR, STOR, STOU, APPE, LIST, NLST, MLSD
-	Path          string    `json:"path"`
-	Direction     string    `json:"direction"` // download | upload
-	Mode          string    `json:"mode"`      // passive | active | unknown
-	Data          *DataEnds `json:"data,omitempty"`
-	Bytes         int64     `json:"bytes"`
-	ExpectedBytes *int64    `json:"expected_bytes,omitempty"`
-	Reply         int       `json:"reply"` // final reply code (0: none seen)
-	ReplyText     string    `json:"reply_text,omitempty"`
-	Status        string    `json:"status"` // complete | failed | truncated | aborted
-	Start         time.Time `json:"start"`
-	End           time.Time `json:"end"`
-	Frame         int64     `json:"frame"` // frame of the command
-	Input         int       `json:"input"`
+	Command       string                  `json:"command"` // RETR, STOR, STOU, APPE, LIST, NLST, MLSD
+	Path          string                  `json:"path"`
+	Direction     dissect.Direction       `json:"direction"`
+	Mode          dissect.Mode            `json:"mode"`
+	Data          *DataEnds               `json:"data,omitempty"`
+	Bytes         int64                   `json:"bytes"`
+	ExpectedBytes *int64                  `json:"expected_bytes,omitempty"`
+	Reply         int                     `json:"reply"` // final reply code (0: none seen)
+	ReplyText     string                  `json:"reply_text,omitempty"`
+	Status        classify.TransferStatus `json:"status"`
+	Start         time.Time               `json:"start"`
+	End           time.Time               `json:"end"`
+	Frame         int64                   `json:"frame"` // frame of the command
+	Input         int                     `json:"input"`
 	// Inferred: the data connection was linked by hosts and time only
 	// (e.g. the control connection is encrypted).
 	Inferred bool `json:"inferred,omitempty"`
@@ -129,9 +170,9 @@ type DataEnds struct {
 
 // ConnRef names a connection inside a verdict.
 type ConnRef struct {
-	Kind   string `json:"kind"` // control | data | other
-	Client string `json:"client"`
-	Server string `json:"server"`
+	Kind   classify.ConnKind `json:"kind"`
+	Client string            `json:"client"`
+	Server string            `json:"server"`
 }
 
 // Evidence is one checkable fact: a packet and what it shows.
@@ -163,7 +204,7 @@ type Verdict struct {
 	Filter string `json:"filter"`
 	// Contributing lists other causes whose rules also held.
 	Contributing []string `json:"contributing,omitempty"`
-	Severity     string   `json:"severity,omitempty"` // "info" on findings
+	Severity     Severity `json:"severity,omitempty"`
 
 	input int // for ordering: the input and frame of Time
 	frame int64
@@ -171,26 +212,26 @@ type Verdict struct {
 
 // Connection is one TCP connection's summary, Zeek conn.log style.
 type Connection struct {
-	Kind        string          `json:"kind"`
-	Session     string          `json:"session,omitempty"`
-	Client      string          `json:"client"`
-	Server      string          `json:"server"`
-	Start       time.Time       `json:"start"`
-	End         time.Time       `json:"end"`
-	ConnState   string          `json:"conn_state"`
-	History     string          `json:"history"`
-	Packets     PerSide[int64]  `json:"packets"`
-	Bytes       PerSide[int64]  `json:"bytes"`
-	Hops        PerSide[int]    `json:"hops"`
-	WindowScale PerSide[WScale] `json:"window_scale"` // a shift, "none" or "unknown"
-	Midstream   bool            `json:"midstream,omitempty"`
-	Retransmits PerSide[int64]  `json:"retransmits"`
-	CaptureLoss int64           `json:"capture_loss_bytes,omitempty"`
-	Duplicates  int64           `json:"duplicates,omitempty"`
-	Oversized   int64           `json:"oversized_segments,omitempty"`
-	Closed      string          `json:"closed"`
-	Input       int             `json:"input"`
-	Frame       int64           `json:"frame"`
+	Kind        classify.ConnKind `json:"kind"`
+	Session     string            `json:"session,omitempty"`
+	Client      string            `json:"client"`
+	Server      string            `json:"server"`
+	Start       time.Time         `json:"start"`
+	End         time.Time         `json:"end"`
+	ConnState   string            `json:"conn_state"`
+	History     string            `json:"history"`
+	Packets     PerSide[int64]    `json:"packets"`
+	Bytes       PerSide[int64]    `json:"bytes"`
+	Hops        PerSide[int]      `json:"hops"`
+	WindowScale PerSide[WScale]   `json:"window_scale"` // a shift, "none" or "unknown"
+	Midstream   bool              `json:"midstream,omitempty"`
+	Retransmits PerSide[int64]    `json:"retransmits"`
+	CaptureLoss int64             `json:"capture_loss_bytes,omitempty"`
+	Duplicates  int64             `json:"duplicates,omitempty"`
+	Oversized   int64             `json:"oversized_segments,omitempty"`
+	Closed      string            `json:"closed"`
+	Input       int               `json:"input"`
+	Frame       int64             `json:"frame"`
 }
 
 // PerSide is a value for each side of a connection.
@@ -200,7 +241,8 @@ type PerSide[T any] struct {
 }
 
 // Stats counts the work done and the caps hit, so nothing is dropped
-// silently.
+// silently. The stages' counters reach it through one table, counters in
+// counters.go.
 type Stats struct {
 	Packets              int64 `json:"packets"`
 	Bytes                int64 `json:"bytes"`
@@ -229,6 +271,9 @@ type Stats struct {
 	ConnsEvictedHalfOpen int64 `json:"connections_evicted_half_open,omitempty"`
 	MaxHalfOpen          int   `json:"max_half_open"`
 	SessionsDropped      int64 `json:"sessions_dropped,omitempty"`
+	// InternalErrors counts the sessions ftpcap failed to judge and the
+	// packets it failed to process (each listed in errors, up to 100).
+	InternalErrors int64 `json:"internal_errors,omitempty"`
 	// MaxReported caps the sessions, breaks, findings and connections
 	// listed one by one; past it they are counted (the *Dropped counters
 	// and the by-cause counts below always cover everything).
@@ -240,7 +285,27 @@ type Stats struct {
 	// not.
 	BreaksByCause   map[string]int64 `json:"breaks_by_cause"`
 	FindingsByCause map[string]int64 `json:"findings_by_cause"`
-	DurationSeconds float64          `json:"-"` // wall time of the run: kept out of reports for byte-identical output
+	// BreaksByClass counts every break by class, listed or not: what
+	// --fail-on looks at.
+	BreaksByClass map[string]int64 `json:"breaks_by_class"`
+	// Causes counts every verdict by class and cause together, counted
+	// when the verdict was made (so a cause past the listing cap still
+	// has its class), in the order of spec/causes.md's classes and then
+	// by cause.
+	Causes          []CauseCount `json:"causes"`
+	DurationSeconds float64      `json:"-"` // wall time of the run: kept out of reports for byte-identical output
+	// StageCounts: the other caps and counts of the decoder, tracker and
+	// dissector, each omitted while zero. counters.go maps every stage
+	// counter to its field here or above, and words each cap.
+	StageCounts
+}
+
+// CauseCount is how many breaks and findings named one class and cause.
+type CauseCount struct {
+	Class    string `json:"class"`
+	Cause    string `json:"cause"`
+	Breaks   int64  `json:"breaks"`
+	Findings int64  `json:"findings"`
 }
 
 // WScale is a side's window-scale shift as the report shows it: the shift

@@ -190,7 +190,7 @@ func onlyBreak(t testing.TB, c *capture) Verdict {
 
 // breakOn returns the last break on the kind of connection (KindControl,
 // KindData), or nil.
-func breakOn(vs []Verdict, kind string) *Verdict {
+func breakOn(vs []Verdict, kind ConnKind) *Verdict {
 	var out *Verdict
 	for i := range vs {
 		if !vs[i].Info && vs[i].Kind == kind {
@@ -202,7 +202,7 @@ func breakOn(vs []Verdict, kind string) *Verdict {
 
 // sampleVerdict returns the break on the kind of connection, failing the
 // test unless it has cause.
-func sampleVerdict(t testing.TB, vs []Verdict, kind, cause string) *Verdict {
+func sampleVerdict(t testing.TB, vs []Verdict, kind ConnKind, cause string) *Verdict {
 	t.Helper()
 	v := breakOn(vs, kind)
 	switch {

@@ -59,7 +59,7 @@ func dataCases(b *Case) []*Case {
 // waitingAt reports whether a transfer was still waiting for its final
 // reply when the control connection ended at end.
 func waitingAt(s *dissect.Session, t *dissect.Transfer, end tcpflow.Seg) bool {
-	return t != nil && TransferStatus(s, t) != dissect.StatusComplete && (t.Final == nil || !t.Final.At.Before(end.Ref))
+	return t != nil && TransferStatusOf(s, t) != StatusComplete && (t.Final == nil || !t.Final.At.Before(end.Ref))
 }
 
 // inherit words a data connection's finding f for the control

@@ -6,9 +6,13 @@
 // strongest, with the other rules that held as contributing findings.
 //
 // A rule is one file, rule_<cause>.go, registering itself in rules.
+//
+// The catalog of classes and causes is the contract spec/causes.md; the
+// copy in this directory, causes.md, is the one the tests hold the code
+// to (catalog_test.go), and the one to read in a clone without the spec.
 package classify
 
-// Classes, as in spec/causes.md.
+// Classes, as in causes.md.
 const (
 	ClassNetwork      = "network"
 	ClassProtocol     = "protocol"
@@ -17,8 +21,13 @@ const (
 	ClassUnknown      = "unknown"
 )
 
-// causeClass is the catalog of spec/causes.md: every cause id with its
-// class. Ids are a contract: add, never rename.
+// CauseUnexplained is the cause of a break no rule explains. It has no
+// rule file and no rule: decide (judge.go) gives it when every rule's
+// Check came back empty, with the facts gathered (unexplained, rules.go).
+const CauseUnexplained = "unexplained"
+
+// causeClass is the catalog of causes.md: every cause id with its class.
+// Ids are a contract: add, never rename.
 var causeClass = map[string]string{
 	"syn-unanswered":         ClassNetwork,
 	"handshake-incomplete":   ClassNetwork,
@@ -51,7 +60,13 @@ var causeClass = map[string]string{
 	"server-stall":           ClassServerPolicy,
 	"rate-limited":           ClassServerPolicy,
 	"client-abort":           ClassClient,
-	"unexplained":            ClassUnknown,
+	CauseUnexplained:         ClassUnknown,
+}
+
+// Classes returns the classes in the order spec/causes.md lists them,
+// the order reports list their counts in.
+func Classes() []string {
+	return []string{ClassNetwork, ClassProtocol, ClassServerPolicy, ClassClient, ClassUnknown}
 }
 
 // CauseClass returns the class of a cause id, or "" for an unknown id.

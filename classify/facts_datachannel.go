@@ -138,7 +138,12 @@ func mismatchFor(s *dissect.Session, dst netip.AddrPort) *dissect.AddrMismatch {
 	return nil
 }
 
-// isPassive reports whether the FTP client opened the data connection.
-func isPassive(dc *dissect.DataConn) bool {
-	return dc == nil || dc.FromFTPServer == tcpflow.FromServer
+// dataMode says who opened the data connection: the FTP client
+// (passive, also when the link record is missing) or the FTP server
+// (active).
+func dataMode(dc *dissect.DataConn) dissect.Mode {
+	if dc == nil || dc.FromFTPServer == tcpflow.FromServer {
+		return dissect.ModePassive
+	}
+	return dissect.ModeActive
 }

@@ -112,7 +112,7 @@ func TestTLSDataDirectionAndBytes(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		sender tcpflow.Dir
-		want   string
+		want   dissect.Direction
 	}{
 		{"upload", cl, dissect.DirectionUpload},
 		{"download", sv, dissect.DirectionDownload},
@@ -184,7 +184,7 @@ func TestTLSDataRealSession(t *testing.T) {
 		t.Error("the download's close_notify and RST not taken as a TLS teardown")
 	}
 	for i, tr := range s.Transfers {
-		if st := TransferStatus(s, tr); st != dissect.StatusComplete {
+		if st := TransferStatusOf(s, tr); st != StatusComplete {
 			t.Errorf("transfer %d is %s, want complete: a close_notify then RST ends a TLS transfer", i+1, st)
 		}
 	}

@@ -10,11 +10,17 @@ import (
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
-// Connection kinds in verdicts.
+// ConnKind says which of a session's connections a case, a verdict or a
+// report's connection row is about.
+type ConnKind string
+
+// Connection kinds, as spec/report-json.md names them.
 const (
-	KindControl = "control"
-	KindData    = "data"
-	KindOther   = "other"
+	KindControl ConnKind = "control"
+	KindData    ConnKind = "data"
+	// KindOther is in the report's contract for a connection that is
+	// neither; no rule makes a verdict about one today.
+	KindOther ConnKind = "other"
 )
 
 // Case is what a rule reads: one connection of a session (its control
@@ -24,7 +30,7 @@ const (
 // "".
 type Case struct {
 	Session *dissect.Session
-	Kind    string
+	Kind    ConnKind
 	// Conn is the connection: the control connection, or the data
 	// connection (nil for a transfer refused before one opened).
 	Conn     *tcpflow.Conn
@@ -231,10 +237,10 @@ func findBreaks(s *dissect.Session, ctx *Context) []*Case {
 		out = append(out, &Case{Session: s, Kind: KindControl, Conn: s.Control, Refusal: dead, Why: why})
 	}
 	for _, t := range s.Transfers {
-		if TransferStatus(s, t) == dissect.StatusComplete || unfinishedAtEnd(s, t) || refusedLate(late, t) {
+		if TransferStatusOf(s, t) == StatusComplete || unfinishedAtEnd(s, t) || refusedLate(late, t) {
 			continue
 		}
-		b := &Case{Session: s, Kind: KindControl, Conn: s.Control, Transfer: t, Why: "transfer " + TransferStatus(s, t)}
+		b := &Case{Session: s, Kind: KindControl, Conn: s.Control, Transfer: t, Why: "transfer " + string(TransferStatusOf(s, t))}
 		// A transfer the server refused with a reply broke on the control
 		// connection (its data connection, if any, was fine); one whose
 		// data connection failed, was cut or aborted broke there.
@@ -598,7 +604,7 @@ func refusedTransfer(s *dissect.Session, t *dissect.Transfer) bool {
 		// resets the data connection): the server did not keep them.
 		return true
 	}
-	return TransferStatus(s, t) == dissect.StatusFailed && t.Final != nil && t.Final.Valid && t.Final.Code != 425 &&
+	return TransferStatusOf(s, t) == StatusFailed && t.Final != nil && t.Final.Valid && t.Final.Code != 425 &&
 		t.Bytes() == 0
 }
 

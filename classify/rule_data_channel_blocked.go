@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -63,9 +64,9 @@ func dataChannelBlocked(b *Case) *Finding {
 		conf -= 0.15
 	}
 	ncmd, nrep := negotiated(s, c.First)
-	opener, kind := "FTP client", "passive"
-	if !isPassive(dc) {
-		opener, kind = "FTP server", "active"
+	kind, opener := dataMode(dc), "FTP client"
+	if kind == dissect.ModeActive {
+		opener = "FTP server"
 	}
 	f := &Finding{
 		Confidence: conf,

@@ -25,7 +25,7 @@ func TestDataChannelBlockedScripts(t *testing.T) {
 		run       func(n *netScript, c *ctlScript)
 		wantCause string
 		wantConf  float64
-		wantKind  string
+		wantKind  ConnKind
 		summary   []string
 	}{
 		{"passive: SYNs to the EPSV port unanswered, the client gives up and QUITs", func(n *netScript, c *ctlScript) {
@@ -232,7 +232,7 @@ func TestForgedResetAnsweringDataSYN(t *testing.T) {
 // is middlebox-reset; nothing is data-channel-blocked.
 func TestForgedDataResetRealCapture(t *testing.T) {
 	bs := breaksOf(loadCapture(t, filepath.Join("testdata", "forged-data-rst-curl-vsftpd.pcap")))
-	kinds := map[string]int{}
+	kinds := map[ConnKind]int{}
 	for _, v := range bs {
 		kinds[v.Kind]++
 		if v.Cause != "middlebox-reset" || v.Confidence < 0.75 || slices.Contains(v.Contributing, "data-channel-blocked") {

@@ -139,12 +139,8 @@ func refusedConnWords(b *Case) string {
 		return fmt.Sprintf("the connection %s → %s", c.Client, c.Server)
 	}
 	_, dc := dataChannelOf(b)
-	kind := "passive"
-	if !isPassive(dc) {
-		kind = "active"
-	}
 	ncmd, nrep := negotiated(b.Session, c.First)
-	return fmt.Sprintf("the %s data connection %s → %s (%s)", kind, c.Client, c.Server, negotiationText(ncmd, nrep))
+	return fmt.Sprintf("the %s data connection %s → %s (%s)", dataMode(dc), c.Client, c.Server, negotiationText(ncmd, nrep))
 }
 
 // negotiationEvidence is the command (and reply) that negotiated a data

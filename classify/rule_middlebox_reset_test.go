@@ -17,7 +17,7 @@ import (
 func TestMiddleboxResetLabCaptures(t *testing.T) {
 	cases := []struct {
 		sample string
-		kind   string
+		kind   ConnKind
 		frame  int64 // the forged RST
 		conf   float64
 		text   []string
@@ -30,7 +30,7 @@ func TestMiddleboxResetLabCaptures(t *testing.T) {
 			text: []string{"The client ended the control connection (frame 172) 53 µs after a RST forged in the server's name ended the data connection of RETR slow.bin"}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.sample+"/"+tc.kind, func(t *testing.T) {
+		t.Run(tc.sample+"/"+string(tc.kind), func(t *testing.T) {
 			c := loadCapture(t, sampleFile(t, tc.sample))
 			got := breakOn(c.judge(), tc.kind)
 			if got == nil {

@@ -159,9 +159,9 @@ func blackholeFinding(b *Case, d tcpflow.Dir, recovered bool) *Finding {
 }
 
 // connRole says which of the session's connections o is.
-func connRole(b *Case, o *tcpflow.Conn) string {
+func connRole(b *Case, o *tcpflow.Conn) ConnKind {
 	if b.Session != nil && o == b.Session.Control {
-		return "control"
+		return KindControl
 	}
-	return "data"
+	return KindData
 }

@@ -40,7 +40,7 @@ func init() {
 				return mismatchFailed(s, c, m)
 			}
 			t := b.Transfer
-			if t == nil || t.Conn != nil || TransferStatus(b.Session, t) != dissect.StatusFailed || !t.Endpoint.IsValid() {
+			if t == nil || t.Conn != nil || TransferStatusOf(b.Session, t) != StatusFailed || !t.Endpoint.IsValid() {
 				return nil
 			}
 			m := mismatchFor(s, t.Endpoint)
@@ -111,7 +111,7 @@ func mismatchNotice(s *dissect.Session) *Finding {
 			}
 		}
 		for _, t := range s.Transfers {
-			if t.Conn == nil && t.Endpoint == m.Advertised && TransferStatus(s, t) == dissect.StatusFailed {
+			if t.Conn == nil && t.Endpoint == m.Advertised && TransferStatusOf(s, t) == StatusFailed {
 				failed = true
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -70,9 +71,9 @@ func noticeRateLimited(b *Case) *Finding {
 		return nil
 	}
 	f := &Finding{Confidence: 0.8}
-	dir := "download"
+	dir := dissect.DirectionDownload
 	if sender != b.ServerDir() {
-		dir = "upload"
+		dir = dissect.DirectionUpload
 	}
 	retx := "no retransmissions"
 	if h.Retransmits > 0 {

@@ -59,7 +59,7 @@ func Rules() []RuleInfo {
 	for _, r := range rules {
 		out = append(out, RuleInfo{r.Cause, CauseClass(r.Cause), r.Needs, r.Example})
 	}
-	return append(out, RuleInfo{"unexplained", ClassUnknown,
+	return append(out, RuleInfo{CauseUnexplained, ClassUnknown,
 		"a break (connection or transfer that ended badly) for which no other rule's evidence holds; the facts gathered are listed",
 		"control connection reset; no rule's evidence holds"})
 }
@@ -263,7 +263,7 @@ func endEvidence(c *tcpflow.Conn) []Evidence {
 
 // unexplained is the verdict when no rule holds: the facts gathered.
 func unexplained(b *Case) *Finding {
-	f := &Finding{Cause: "unexplained", Confidence: 0,
+	f := &Finding{Cause: CauseUnexplained, Confidence: 0,
 		Summary: fmt.Sprintf("The %s connection broke (%s) and no rule's evidence holds.", b.Kind, b.Why)}
 	if b.Conn != nil {
 		f.Evidence = append(f.Evidence, endEvidence(b.Conn)...)

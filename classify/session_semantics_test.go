@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ftpcap/ftpcap/dissect"
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -47,7 +46,7 @@ func causesOf(vs []Verdict) []string {
 	var out []string
 	for _, v := range vs {
 		if !v.Info {
-			out = append(out, v.Kind+":"+v.Cause)
+			out = append(out, string(v.Kind)+":"+v.Cause)
 		}
 	}
 	return out
@@ -476,7 +475,7 @@ func TestFinalReplyLostByTheCapture(t *testing.T) {
 			t.Errorf("lost %v: breaks %v, want none:\n%s", lost, got, verdictLines(vs))
 		}
 		sess := out.session(t)
-		if st := TransferStatus(sess, sess.Transfers[0]); st != dissect.StatusComplete {
+		if st := TransferStatusOf(sess, sess.Transfers[0]); st != StatusComplete {
 			t.Errorf("lost %v: the upload is %s, want complete", lost, st)
 		}
 	}

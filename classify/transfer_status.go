@@ -5,7 +5,24 @@ import (
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
-// TransferStatus sums up a transfer as one of dissect's Status* words. The
+// TransferStatus is what became of a transfer, as the report names it.
+// TransferStatusOf decides it.
+type TransferStatus string
+
+// Transfer statuses.
+const (
+	StatusComplete  TransferStatus = "complete"
+	StatusFailed    TransferStatus = "failed"
+	StatusTruncated TransferStatus = "truncated"
+	StatusAborted   TransferStatus = "aborted"
+)
+
+// TransferStatuses lists every status.
+func TransferStatuses() []TransferStatus {
+	return []TransferStatus{StatusComplete, StatusFailed, StatusTruncated, StatusAborted}
+}
+
+// TransferStatusOf sums up a transfer as one of the Status* values. The
 // rules, first match wins:
 //
 //  1. aborted: the client sent ABOR before the final reply, or the final
@@ -38,13 +55,13 @@ import (
 //     the announced size: the data itself proves the transfer.
 //  8. truncated: data flowed but the session ended before the server's
 //     final reply (control connection cut mid-transfer or capture ended).
-func TransferStatus(s *dissect.Session, t *dissect.Transfer) string {
+func TransferStatusOf(s *dissect.Session, t *dissect.Transfer) TransferStatus {
 	final := t.Final
 	if final != nil && !final.Valid {
 		final = nil // an invalid reply code confirms nothing
 	}
 	if t.Aborted || (final != nil && final.Code == 426) {
-		return dissect.StatusAborted
+		return StatusAborted
 	}
 	data := t.Conn != nil && dataOpened(t.Conn)
 	if final != nil && final.Code >= 400 && final.Code < 600 {
@@ -52,33 +69,33 @@ func TransferStatus(s *dissect.Session, t *dissect.Transfer) string {
 			// Part of the file moved before the server gave up (421
 			// data connection timed out, 451 local error): the transfer
 			// was cut short, not refused.
-			return dissect.StatusTruncated
+			return StatusTruncated
 		}
-		return dissect.StatusFailed
+		return StatusFailed
 	}
 	want := t.WantBytes()
 	if data && ((resetBeforeEOF(t) && !tlsOrderlyTeardown(s, t)) || (want >= 0 && t.Bytes() < want && dataEndSeen(t))) {
-		return dissect.StatusTruncated
+		return StatusTruncated
 	}
 	if final != nil && final.Code >= 200 && final.Code < 300 {
-		return dissect.StatusComplete
+		return StatusComplete
 	}
 	if t.Inferred {
 		if data {
-			return dissect.StatusComplete
+			return StatusComplete
 		}
-		return dissect.StatusFailed
+		return StatusFailed
 	}
 	if !data {
-		return dissect.StatusFailed
+		return StatusFailed
 	}
 	if want >= 0 && t.Bytes() >= want {
-		return dissect.StatusComplete
+		return StatusComplete
 	}
 	if finalLost(s, t) && orderlyDataEnd(t) {
-		return dissect.StatusComplete
+		return StatusComplete
 	}
-	return dissect.StatusTruncated
+	return StatusTruncated
 }
 
 // finalLost: the transfer has no final reply in the capture, but the

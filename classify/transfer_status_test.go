@@ -38,38 +38,38 @@ func TestTransferStatus(t *testing.T) {
 	tests := []struct {
 		name     string
 		tr       dissect.Transfer
-		want     string
+		want     TransferStatus
 		inferred bool
 		expected int64
 	}{
-		{"226 after a clean transfer", dissect.Transfer{Final: reply(226), Conn: conn(ok)}, dissect.StatusComplete, false, unknown},
-		{"250 is positive too", dissect.Transfer{Final: reply(250), Conn: conn(ok)}, dissect.StatusComplete, false, unknown},
-		{"226, no data connection in the capture", dissect.Transfer{Final: reply(226)}, dissect.StatusComplete, false, unknown},
-		{"ABOR before the final reply", dissect.Transfer{Aborted: true, Final: reply(226), Conn: conn(ok)}, dissect.StatusAborted, false, unknown},
-		{"426 without ABOR", dissect.Transfer{Final: reply(426), Conn: conn(ok)}, dissect.StatusAborted, false, unknown},
-		{"425", dissect.Transfer{Final: reply(425)}, dissect.StatusFailed, false, unknown},
-		{"550 even with a connection", dissect.Transfer{Final: reply(550), Conn: conn(ok)}, dissect.StatusFailed, false, unknown},
-		{"451 mid-transfer", dissect.Transfer{Prelim: reply(150), Final: reply(451), Conn: conn(ok)}, dissect.StatusFailed, false, unknown},
-		{"226 but reset before the sender's FIN", dissect.Transfer{Final: reply(226), Conn: conn(connFacts{answered: true, rstAt: 5})}, dissect.StatusTruncated, false, unknown},
-		{"226, reset after the sender's FIN", dissect.Transfer{Final: reply(226), Conn: conn(connFacts{answered: true, finAt: 5, rstAt: 6})}, dissect.StatusComplete, false, unknown},
-		{"226 but fewer bytes than SIZE said", dissect.Transfer{Final: reply(226), Conn: conn(ok)}, dissect.StatusTruncated, false, 100},
-		{"226, announced size reached", dissect.Transfer{Final: reply(226), Conn: conn(ok)}, dissect.StatusComplete, false, 0},
-		{"REST past the announced size", dissect.Transfer{Direction: dissect.DirectionDownload, Final: reply(226), Conn: conn(ok), RestOffset: 100}, dissect.StatusComplete, false, 100},
-		{"refused data connection, no reply", dissect.Transfer{Conn: conn(connFacts{rstAt: 3})}, dissect.StatusFailed, false, unknown},
-		{"no connection, no reply", dissect.Transfer{Prelim: reply(150)}, dissect.StatusFailed, false, unknown},
-		{"invalid final reply, no connection", dissect.Transfer{Final: reply(0)}, dissect.StatusFailed, false, unknown},
-		{"data flowed, no final reply", dissect.Transfer{Prelim: reply(150), Conn: conn(ok)}, dissect.StatusTruncated, false, unknown},
-		{"no final reply, announced size reached", dissect.Transfer{Conn: conn(ok)}, dissect.StatusComplete, false, 0},
-		{"inferred, answered", dissect.Transfer{Direction: dissect.DirectionUnknown, Conn: conn(ok)}, dissect.StatusComplete, true, unknown},
-		{"inferred, never answered", dissect.Transfer{Direction: dissect.DirectionUnknown, Conn: conn(connFacts{})}, dissect.StatusFailed, true, unknown},
-		{"inferred, reset", dissect.Transfer{Direction: dissect.DirectionUnknown, Conn: conn(connFacts{answered: true, rstAt: 5})}, dissect.StatusTruncated, true, unknown},
+		{"226 after a clean transfer", dissect.Transfer{Final: reply(226), Conn: conn(ok)}, StatusComplete, false, unknown},
+		{"250 is positive too", dissect.Transfer{Final: reply(250), Conn: conn(ok)}, StatusComplete, false, unknown},
+		{"226, no data connection in the capture", dissect.Transfer{Final: reply(226)}, StatusComplete, false, unknown},
+		{"ABOR before the final reply", dissect.Transfer{Aborted: true, Final: reply(226), Conn: conn(ok)}, StatusAborted, false, unknown},
+		{"426 without ABOR", dissect.Transfer{Final: reply(426), Conn: conn(ok)}, StatusAborted, false, unknown},
+		{"425", dissect.Transfer{Final: reply(425)}, StatusFailed, false, unknown},
+		{"550 even with a connection", dissect.Transfer{Final: reply(550), Conn: conn(ok)}, StatusFailed, false, unknown},
+		{"451 mid-transfer", dissect.Transfer{Prelim: reply(150), Final: reply(451), Conn: conn(ok)}, StatusFailed, false, unknown},
+		{"226 but reset before the sender's FIN", dissect.Transfer{Final: reply(226), Conn: conn(connFacts{answered: true, rstAt: 5})}, StatusTruncated, false, unknown},
+		{"226, reset after the sender's FIN", dissect.Transfer{Final: reply(226), Conn: conn(connFacts{answered: true, finAt: 5, rstAt: 6})}, StatusComplete, false, unknown},
+		{"226 but fewer bytes than SIZE said", dissect.Transfer{Final: reply(226), Conn: conn(ok)}, StatusTruncated, false, 100},
+		{"226, announced size reached", dissect.Transfer{Final: reply(226), Conn: conn(ok)}, StatusComplete, false, 0},
+		{"REST past the announced size", dissect.Transfer{Direction: dissect.DirectionDownload, Final: reply(226), Conn: conn(ok), RestOffset: 100}, StatusComplete, false, 100},
+		{"refused data connection, no reply", dissect.Transfer{Conn: conn(connFacts{rstAt: 3})}, StatusFailed, false, unknown},
+		{"no connection, no reply", dissect.Transfer{Prelim: reply(150)}, StatusFailed, false, unknown},
+		{"invalid final reply, no connection", dissect.Transfer{Final: reply(0)}, StatusFailed, false, unknown},
+		{"data flowed, no final reply", dissect.Transfer{Prelim: reply(150), Conn: conn(ok)}, StatusTruncated, false, unknown},
+		{"no final reply, announced size reached", dissect.Transfer{Conn: conn(ok)}, StatusComplete, false, 0},
+		{"inferred, answered", dissect.Transfer{Direction: dissect.DirectionUnknown, Conn: conn(ok)}, StatusComplete, true, unknown},
+		{"inferred, never answered", dissect.Transfer{Direction: dissect.DirectionUnknown, Conn: conn(connFacts{})}, StatusFailed, true, unknown},
+		{"inferred, reset", dissect.Transfer{Direction: dissect.DirectionUnknown, Conn: conn(connFacts{answered: true, rstAt: 5})}, StatusTruncated, true, unknown},
 	}
 	for _, tt := range tests {
 		tr := tt.tr
 		tr.Inferred = tt.inferred
 		tr.ExpectedBytes = tt.expected
 		tr.Sender = tcpflow.FromServer
-		if got := TransferStatus(&dissect.Session{}, &tr); got != tt.want {
+		if got := TransferStatusOf(&dissect.Session{}, &tr); got != tt.want {
 			t.Errorf("%s: TransferStatus = %s, want %s", tt.name, got, tt.want)
 		}
 	}

@@ -25,7 +25,7 @@ type Finding struct {
 type Verdict struct {
 	Finding
 	Class string
-	Kind  string // control | data | other
+	Kind  ConnKind
 	Conn  *tcpflow.Conn
 	Time  tcpflow.Ref // when it broke
 	// Transfer is the transfer the break is about (nil for a connection).

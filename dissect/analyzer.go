@@ -57,8 +57,12 @@ func New(opts Options, done func(*Session)) *Analyzer {
 	}
 }
 
-// Stats returns the counters so far.
-func (a *Analyzer) Stats() Stats { return a.stats }
+// Stats returns the counters so far, with the limits in force.
+func (a *Analyzer) Stats() Stats {
+	s := a.stats
+	s.Limits = limitsOf(a.opts)
+	return s
+}
 
 // Opened is called for every connection's first packet. In order: a
 // connection that meets an expected data endpoint is linked to its session;
@@ -281,12 +285,25 @@ func (a *Analyzer) finish(ctl *control) {
 		t.exp = nil
 		t.directionFromTLS()
 	}
-	a.stats.AnomaliesDropped += int64(s.AnomaliesDropped)
+	a.countListsCut(s)
 	// Release the reading state; the Session is all that remains.
 	ctl.rd, ctl.pending, ctl.setup, ctl.awaiting = nil, nil, nil, nil
 	ctl.exps, ctl.sizes, ctl.notFTP, ctl.greeting = nil, nil, nil, nil
 	if a.done != nil {
 		a.done(s)
+	}
+}
+
+// countListsCut adds up the caps a finished session's lists reached that
+// are counted in the session only.
+func (a *Analyzer) countListsCut(s *Session) {
+	a.stats.AnomaliesDropped += int64(s.AnomaliesDropped)
+	a.stats.AddrMismatchesDropped += int64(s.AddrMismatchesDropped)
+	a.stats.TLSAlertsDropped += int64(s.TLSFacts.AlertsDropped)
+	for _, dc := range s.Data {
+		if f := dc.TLS(); f != nil {
+			a.stats.TLSAlertsDropped += int64(f.AlertsDropped)
+		}
 	}
 }
 

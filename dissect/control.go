@@ -383,6 +383,9 @@ func (ctl *control) reply(r Reply) {
 	s := ctl.s
 	s.Replies++
 	ctl.a.stats.Replies++
+	if unlocated := r.Lines - len(r.LineStarts); unlocated > 0 {
+		ctl.a.stats.ReplyLinesDropped += int64(unlocated)
+	}
 	last := r
 	s.LastReply = &last
 	if !ctl.greeted && ctl.greetingReply(r) {

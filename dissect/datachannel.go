@@ -45,7 +45,7 @@ func (ctl *control) expectActive(verb string, adv netip.AddrPort, at tcpflow.Ref
 // is unknown, so the next connection between the control connection's two
 // hosts in the right direction, on a port that is not a control port, is
 // taken for it (MatchHostsOnly).
-func (ctl *control) expectCut(verb, mode string, at tcpflow.Ref) *expectation {
+func (ctl *control) expectCut(verb string, mode Mode, at tcpflow.Ref) *expectation {
 	dst, src := ctl.conn.Server.Addr(), ctl.conn.Client.Addr()
 	if mode == ModeActive {
 		dst, src = src, dst

@@ -78,7 +78,7 @@ func (ctl *control) abortPending(at tcpflow.Ref) {
 
 // transferCommand starts a Transfer and gives it the negotiated data
 // channel.
-func (ctl *control) transferCommand(p *pendingCmd, cmd *Command, direction string) {
+func (ctl *control) transferCommand(p *pendingCmd, cmd *Command, direction Direction) {
 	s := ctl.s
 	t := &Transfer{
 		Cmd: cmd.Verb, Path: cmd.Arg, At: cmd.At, Direction: direction,

@@ -17,7 +17,7 @@ import (
 type expectation struct {
 	ctl  *control
 	verb string // PASV, EPSV, PORT, EPRT, or "" for the default port
-	mode string // ModePassive or ModeActive
+	mode Mode   // ModePassive or ModeActive
 	// endpoint is where the data connection goes if it joins the control
 	// connection's two hosts: the server's host and the negotiated port
 	// for passive, the client's for active. src is the host it comes from.

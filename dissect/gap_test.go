@@ -116,7 +116,7 @@ func TestCutEndpointLinksByHosts(t *testing.T) {
 		name     string
 		setup    func(h *harness, ctl *tcpflow.Conn)
 		from, to string
-		mode     string
+		mode     Mode
 	}{
 		{"cut 227", func(h *harness, ctl *tcpflow.Conn) {
 			h.talk(ctl, "C: PASV")

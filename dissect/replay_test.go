@@ -369,7 +369,7 @@ func TestCorpusAgainstZeekDataChannels(t *testing.T) {
 		"zeek/Traces/ftp/ipv6-retr-samba.pcap":      "zeek/Baseline/scripts.base.protocols.ftp.ftp-samba-retr/ftp.log",
 	} {
 		r := replay(t, filepath.Join(corpusDir, capture), Options{})
-		endpoints := map[string]string{}
+		endpoints := map[string]Mode{}
 		for _, s := range r.sessions {
 			for _, tr := range s.Transfers {
 				endpoints[tr.Endpoint.String()] = tr.Mode

@@ -268,7 +268,7 @@ func TestAuthTLSThenInferredData(t *testing.T) {
 	}
 	for i, want := range []struct {
 		conn *tcpflow.Conn
-		mode string
+		mode Mode
 	}{{data, ModePassive}, {active, ModeActive}} {
 		tr := s.Transfers[i]
 		if tr.Cmd != CmdUnknown || !tr.Inferred || tr.Conn != want.conn || tr.Mode != want.mode ||

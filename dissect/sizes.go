@@ -3,7 +3,8 @@ package dissect
 import "strings"
 
 // maxSizes caps the SIZE answers remembered per session (path → size);
-// past the cap the oldest half is forgotten and counted.
+// at the cap all of them are forgotten and counted (Stats.SizesForgotten)
+// before the next is kept.
 const maxSizes = 256
 
 // ParseSizeReply reads the size in the text of a 213 reply to SIZE: RFC

@@ -6,26 +6,29 @@ import (
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
-// Transfer directions, modes and statuses. The statuses are the
-// vocabulary of classify.TransferStatus, which decides them.
+// Direction says which end of a transfer sends the file's bytes.
+type Direction string
+
+// Transfer directions.
 const (
-	DirectionDownload = "download" // RETR LIST NLST MLSD: the FTP server sends
-	DirectionUpload   = "upload"   // STOR STOU APPE: the FTP client sends
-	DirectionUnknown  = "unknown"  // inferred transfers of encrypted sessions
-
-	ModePassive = "passive" // PASV/EPSV: the FTP client connects
-	ModeActive  = "active"  // PORT/EPRT (or the default port): the FTP server connects
-	ModeUnknown = "unknown"
-
-	StatusComplete  = "complete"
-	StatusFailed    = "failed"
-	StatusTruncated = "truncated"
-	StatusAborted   = "aborted"
-
-	// CmdUnknown is the Cmd of a transfer inferred from a data connection
-	// while the control connection was encrypted.
-	CmdUnknown = "?"
+	DirectionDownload Direction = "download" // RETR LIST NLST MLSD: the FTP server sends
+	DirectionUpload   Direction = "upload"   // STOR STOU APPE: the FTP client sends
+	DirectionUnknown  Direction = "unknown"  // inferred transfers of encrypted sessions
 )
+
+// Mode says which end of a transfer's data connection opens it.
+type Mode string
+
+// Transfer modes.
+const (
+	ModePassive Mode = "passive" // PASV/EPSV: the FTP client connects
+	ModeActive  Mode = "active"  // PORT/EPRT (or the default port): the FTP server connects
+	ModeUnknown Mode = "unknown"
+)
+
+// CmdUnknown is the Cmd of a transfer inferred from a data connection
+// while the control connection was encrypted.
+const CmdUnknown = "?"
 
 // Transfer is one data-transfer command (RETR STOR STOU APPE LIST NLST
 // MLSD) and what became of it, or a data connection seen while the control
@@ -34,8 +37,8 @@ type Transfer struct {
 	Cmd       string
 	Path      string      // the command's argument
 	At        tcpflow.Ref // the command (for inferred ones: the data connection's first packet)
-	Direction string
-	Mode      string
+	Direction Direction
+	Mode      Mode
 	// Endpoint is the negotiated data endpoint: the server's address:port
 	// from 227/229 for passive transfers, the client's from PORT/EPRT for
 	// active ones; invalid when nothing was negotiated or the capture cut
@@ -108,7 +111,7 @@ func (t *Transfer) WantBytes() int64 {
 }
 
 // transferVerbs maps the data-transfer commands to their direction.
-var transferVerbs = map[string]string{
+var transferVerbs = map[string]Direction{
 	"RETR": DirectionDownload,
 	"LIST": DirectionDownload,
 	"NLST": DirectionDownload,

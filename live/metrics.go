@@ -82,10 +82,10 @@ func NewMetrics(src MetricsSources) *Metrics {
 	for _, r := range classify.Rules() {
 		m.breaks.WithLabelValues(r.Class, r.Cause)
 	}
-	for _, dir := range []string{dissect.DirectionDownload, dissect.DirectionUpload, dissect.DirectionUnknown} {
-		for _, st := range []string{dissect.StatusComplete, dissect.StatusFailed, dissect.StatusTruncated, dissect.StatusAborted} {
-			m.transfers.WithLabelValues(dir, st)
-			m.transferBytes.WithLabelValues(dir, st)
+	for _, dir := range []dissect.Direction{dissect.DirectionDownload, dissect.DirectionUpload, dissect.DirectionUnknown} {
+		for _, st := range classify.TransferStatuses() {
+			m.transfers.WithLabelValues(string(dir), string(st))
+			m.transferBytes.WithLabelValues(string(dir), string(st))
 		}
 	}
 	for _, a := range []string{AlertBreakRate, AlertShortSessions, AlertDominantCause} {
@@ -114,22 +114,22 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 func (m *Metrics) Session(s *dissect.Session) {
 	m.sessions.Inc()
 	for _, t := range s.Transfers {
-		st := classify.TransferStatus(s, t)
-		m.transfers.WithLabelValues(t.Direction, st).Inc()
-		m.transferBytes.WithLabelValues(t.Direction, st).Add(float64(t.Bytes()))
+		dir, st := string(t.Direction), string(classify.TransferStatusOf(s, t))
+		m.transfers.WithLabelValues(dir, st).Inc()
+		m.transferBytes.WithLabelValues(dir, st).Add(float64(t.Bytes()))
 	}
-	m.conn("control", s.Control)
+	m.conn(classify.KindControl, s.Control)
 	for _, d := range s.Data {
-		m.conn("data", d.Conn)
+		m.conn(classify.KindData, d.Conn)
 	}
 }
 
-func (m *Metrics) conn(kind string, c *tcpflow.Conn) {
+func (m *Metrics) conn(kind classify.ConnKind, c *tcpflow.Conn) {
 	if c == nil {
 		return
 	}
-	m.connDuration.WithLabelValues(kind).Observe(time.Duration(c.Last.TS - c.First.TS).Seconds())
-	m.connClosed.WithLabelValues(kind, c.Closed.String()).Inc()
+	m.connDuration.WithLabelValues(string(kind)).Observe(time.Duration(c.Last.TS - c.First.TS).Seconds())
+	m.connClosed.WithLabelValues(string(kind), c.Closed.String()).Inc()
 }
 
 // Break counts a break, and its session once.

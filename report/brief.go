@@ -1,6 +1,9 @@
 package report
 
-import "github.com/ftpcap/ftpcap/analysis"
+import (
+	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/classify"
+)
 
 // What a report for people (the table and Markdown) leaves out of a large
 // capture, unless told to list everything (Options.Verbose): thousands of
@@ -23,7 +26,7 @@ func briefSessions(ss []analysis.Session, all bool) (shown []analysis.Session, o
 	}
 	for _, s := range ss {
 		switch {
-		case s.Outcome == "ok":
+		case s.Outcome == analysis.OutcomeOK:
 			okLeft++
 		case len(shown) == briefRows:
 			brokenLeft++
@@ -50,7 +53,7 @@ func briefTransfers(ss []analysis.Session, all bool) (shown []sessionTransfer, t
 	brief := !all && total > briefRows
 	for _, s := range ss {
 		for _, x := range s.Transfers {
-			if brief && x.Status == "complete" {
+			if brief && x.Status == classify.StatusComplete {
 				completeLeft++
 				continue
 			}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/classify"
+	"github.com/ftpcap/ftpcap/dissect"
 )
 
 // fixtureMany is a capture of 1,500 sessions, one in a hundred broken,
@@ -19,15 +21,15 @@ func fixtureMany() *analysis.Result {
 		s := analysis.Session{
 			ID: fmt.Sprintf("S%d", i+1), Client: fmt.Sprintf("192.0.2.%d:%d", 1+i%200, 40000+i), Server: "198.51.100.7:21",
 			Start: base.Add(time.Duration(i) * time.Second), End: base.Add(time.Duration(i)*time.Second + 900*time.Millisecond),
-			Outcome: "ok", Commands: 6, Replies: 7,
+			Outcome: analysis.OutcomeOK, Commands: 6, Replies: 7,
 		}
-		second := "complete"
+		second := classify.StatusComplete
 		if i%100 == 7 {
-			s.Outcome, second = "broken", "failed"
+			s.Outcome, second = analysis.OutcomeBroken, classify.StatusFailed
 		}
-		for k, status := range []string{"complete", second} {
+		for k, status := range []classify.TransferStatus{classify.StatusComplete, second} {
 			s.Transfers = append(s.Transfers, analysis.Transfer{
-				Command: "RETR", Path: fmt.Sprintf("/pub/f%d-%d.bin", i, k), Direction: "download", Mode: "passive",
+				Command: "RETR", Path: fmt.Sprintf("/pub/f%d-%d.bin", i, k), Direction: dissect.DirectionDownload, Mode: dissect.ModePassive,
 				Bytes: 1000, Status: status, Start: s.Start, End: s.End,
 			})
 		}
@@ -112,7 +114,7 @@ func TestLongBreakListsAreSummedUpByCause(t *testing.T) {
 func TestLongTablesCapBrokenSessions(t *testing.T) {
 	r := fixtureMany()
 	for i := range r.Sessions {
-		r.Sessions[i].Outcome = "broken"
+		r.Sessions[i].Outcome = analysis.OutcomeBroken
 	}
 	var out bytes.Buffer
 	if err := Write(&out, r, Options{Width: 140}); err != nil {

@@ -1,5 +1,10 @@
 package report
 
+import (
+	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/classify"
+)
+
 // ANSI SGR parameters used in colour tables. Only the report's own words
 // are coloured; capture text is cleaned before it gets here, so the only
 // escape sequences in the output are these.
@@ -36,37 +41,37 @@ func (p painter) paint(sgr, s string) string {
 // classColor tells the classes of causes.md apart at a glance.
 func classColor(class string) string {
 	switch class {
-	case "network":
+	case classify.ClassNetwork:
 		return sgrYellow
-	case "protocol":
+	case classify.ClassProtocol:
 		return sgrMagenta
-	case "server-policy":
+	case classify.ClassServerPolicy:
 		return sgrCyan
-	case "client":
+	case classify.ClassClient:
 		return sgrBlue
-	case "unknown":
+	case classify.ClassUnknown:
 		return sgrGrey
 	}
 	return ""
 }
 
-func outcomeColor(outcome string) string {
+func outcomeColor(outcome analysis.Outcome) string {
 	switch outcome {
-	case "ok":
+	case analysis.OutcomeOK:
 		return sgrGreen
-	case "broken":
+	case analysis.OutcomeBroken:
 		return sgrBoldRed
 	}
 	return ""
 }
 
-func statusColor(status string) string {
+func statusColor(status classify.TransferStatus) string {
 	switch status {
-	case "complete":
+	case classify.StatusComplete:
 		return sgrGreen
-	case "failed", "truncated":
+	case classify.StatusFailed, classify.StatusTruncated:
 		return sgrRed
-	case "aborted":
+	case classify.StatusAborted:
 		return sgrYellow
 	}
 	return ""

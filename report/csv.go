@@ -19,7 +19,7 @@ var csvHeader = []string{
 // writeCSV writes the verdicts as RFC 4180 CSV (encoding/csv quotes
 // fields holding commas, quotes or line ends). Every cell is cleaned of
 // control characters and defused against formula injection.
-func writeCSV(w io.Writer, r *analysis.Result) error {
+func writeCSV(w io.Writer, r *analysis.Result, faults *renderFaults) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err
@@ -27,7 +27,11 @@ func writeCSV(w io.Writer, r *analysis.Result) error {
 	inputs := newInputIndex(r.Inputs)
 	for _, vs := range [][]analysis.Verdict{r.Breaks, r.Findings} {
 		for _, v := range vs {
-			if err := cw.Write(csvRow(v, inputs)); err != nil {
+			var row []string
+			if !faults.guard("verdict "+v.ID, func() { row = csvRow(v, inputs) }) {
+				continue
+			}
+			if err := cw.Write(row); err != nil {
 				return err
 			}
 		}
@@ -42,9 +46,9 @@ func csvRow(v analysis.Verdict, inputs inputIndex) []string {
 		at = v.Time.UTC().Format(time.RFC3339Nano)
 	}
 	row := []string{
-		v.ID, v.Session, v.Connection.Kind, v.Connection.Client, v.Connection.Server,
+		v.ID, v.Session, string(v.Connection.Kind), v.Connection.Client, v.Connection.Server,
 		v.Class, v.Cause, strconv.FormatFloat(v.Confidence, 'f', -1, 64), at,
-		v.Summary, inputs.frameList(v.Evidence, 0), v.Filter, v.Severity,
+		v.Summary, inputs.frameList(v.Evidence, 0), v.Filter, string(v.Severity),
 	}
 	for i, cell := range row {
 		row[i] = csvCell(cell)

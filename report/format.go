@@ -7,39 +7,14 @@ import (
 	"time"
 
 	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/internal/words"
 )
 
 // groupDigits writes an integer with thousands separators: 18,234.
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	sign := ""
-	if s[0] == '-' {
-		sign, s = "-", s[1:]
-	}
-	if len(s) <= 3 {
-		return sign + s
-	}
-	var b strings.Builder
-	b.WriteString(sign)
-	first := len(s) % 3
-	if first == 0 {
-		first = 3
-	}
-	b.WriteString(s[:first])
-	for i := first; i < len(s); i += 3 {
-		b.WriteByte(',')
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
-}
+func groupDigits(n int64) string { return words.GroupDigits(n) }
 
 // counted writes a count and its noun: "1 packet", "12 packets".
-func counted(n int64, singular, plural string) string {
-	if n == 1 {
-		return "1 " + singular
-	}
-	return groupDigits(n) + " " + plural
-}
+func counted(n int64, singular, plural string) string { return words.Counted(n, singular, plural) }
 
 // span formats the time between two capture timestamps compactly:
 // 840us, 312.4ms, 4.213s, 5m12.3s, 1h02m03s. A zero end is "-".
@@ -159,11 +134,13 @@ func endpoints(client, server string) string {
 	return orDash(client) + " → " + orDash(server)
 }
 
-func orDash(s string) string {
+// orDash shows an empty value as "-". It takes the model's named string
+// types (outcomes, statuses, kinds) as they are.
+func orDash[S ~string](s S) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return string(s)
 }
 
 func yesNo(b bool) string {

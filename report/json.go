@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,7 +25,7 @@ import (
 // element at a time, so memory holds one element's encoding, not the whole
 // report (tens of MB on a capture with 100,000 connections). The bytes are
 // the same as encoding the Result in one piece with two-space indentation.
-func writeJSON(w io.Writer, r *analysis.Result) error {
+func writeJSON(w io.Writer, r *analysis.Result, faults *renderFaults) error {
 	n := normalize(r)
 	v := reflect.ValueOf(n).Elem()
 	t := v.Type()
@@ -37,6 +38,10 @@ func writeJSON(w io.Writer, r *analysis.Result) error {
 		name, omitEmpty, ok := jsonName(f)
 		if !ok {
 			continue
+		}
+		if name == "errors" {
+			// Last: it names the items the lists above could not hold.
+			n.Errors = append(n.Errors, faults.asErrors()...)
 		}
 		fv := v.Field(i)
 		if omitEmpty && isEmptyJSON(fv) {
@@ -53,7 +58,7 @@ func writeJSON(w io.Writer, r *analysis.Result) error {
 		}
 		var err error
 		if fv.Kind() == reflect.Slice && fv.Len() > 0 {
-			err = writeJSONList(w, fv)
+			err = writeJSONList(w, fv, faults)
 		} else {
 			err = writeJSONValue(w, fv.Interface(), "  ")
 		}
@@ -66,17 +71,17 @@ func writeJSON(w io.Writer, r *analysis.Result) error {
 }
 
 // writeJSONList writes a non-empty top-level list element by element.
-func writeJSONList(w io.Writer, list reflect.Value) error {
+func writeJSONList(w io.Writer, list reflect.Value, faults *renderFaults) error {
 	if _, err := io.WriteString(w, "["); err != nil {
 		return err
 	}
 	n := list.Len()
 	chunks := (n + jsonChunk - 1) / jsonChunk
 	if chunks == 1 || runtime.GOMAXPROCS(0) == 1 {
-		if err := newJSONValueEncoder("    ").writeItems(w, list, 0, n); err != nil {
+		if err := newJSONValueEncoder("    ", faults).writeItems(w, list, 0, n); err != nil {
 			return err
 		}
-	} else if err := writeJSONChunks(w, list, chunks); err != nil {
+	} else if err := writeJSONChunks(w, list, chunks, faults); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "\n  ]")
@@ -90,7 +95,7 @@ const jsonChunk = 256
 // them in order: the report is written once the analysis is over, when
 // the cores are free, and a list can hold --max-reported items. At most
 // a few chunks are encoded ahead of the writing, so memory stays bounded.
-func writeJSONChunks(w io.Writer, list reflect.Value, chunks int) error {
+func writeJSONChunks(w io.Writer, list reflect.Value, chunks int, faults *renderFaults) error {
 	workers := runtime.GOMAXPROCS(0)
 	results := make([]chan jsonChunkResult, chunks)
 	for k := range results {
@@ -107,7 +112,7 @@ func writeJSONChunks(w io.Writer, list reflect.Value, chunks int) error {
 	defer close(stop)
 	for range workers {
 		go func() {
-			enc := newJSONValueEncoder("    ")
+			enc := newJSONValueEncoder("    ", faults)
 			for k := range next {
 				buf := <-bufs
 				buf.Reset()
@@ -156,18 +161,19 @@ type jsonChunkResult struct {
 
 // writeJSONValue encodes one value indented as if nested at prefix.
 func writeJSONValue(w io.Writer, v any, prefix string) error {
-	return newJSONValueEncoder(prefix).write(w, v)
+	return newJSONValueEncoder(prefix, &renderFaults{}).write(w, v)
 }
 
 // jsonValueEncoder encodes values indented as if nested at a prefix,
 // reusing its buffers.
 type jsonValueEncoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
+	buf    bytes.Buffer
+	enc    *json.Encoder
+	faults *renderFaults
 }
 
-func newJSONValueEncoder(prefix string) *jsonValueEncoder {
-	e := &jsonValueEncoder{}
+func newJSONValueEncoder(prefix string, faults *renderFaults) *jsonValueEncoder {
+	e := &jsonValueEncoder{faults: faults}
 	e.enc = json.NewEncoder(&e.buf)
 	e.enc.SetIndent(prefix, "  ")
 	e.enc.SetEscapeHTML(true)
@@ -184,11 +190,31 @@ func (e *jsonValueEncoder) writeItems(w io.Writer, list reflect.Value, from, to 
 		if _, err := io.WriteString(w, sep); err != nil {
 			return err
 		}
-		if err := e.write(w, list.Index(i).Interface()); err != nil {
+		var err error
+		item := list.Index(i).Interface()
+		if !e.faults.guard(jsonItemName(item, i), func() { err = e.write(w, item) }) {
+			// In its place, an object saying so: the list stays valid JSON.
+			msg, _ := json.Marshal("internal error: this item could not be rendered; see errors")
+			_, err = fmt.Fprintf(w, "{\"internal_error\": %s}", msg)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// jsonItemName names a list item for a render fault.
+func jsonItemName(item any, i int) string {
+	switch x := item.(type) {
+	case analysis.Session:
+		return "session " + x.ID
+	case analysis.Verdict:
+		return "verdict " + x.ID
+	case analysis.Connection:
+		return "connection " + strconv.Itoa(i+1)
+	}
+	return "list item " + strconv.Itoa(i+1)
 }
 
 func (e *jsonValueEncoder) write(w io.Writer, v any) error {

@@ -26,7 +26,7 @@ func TestJSONStreamingMatchesWholeEncoding(t *testing.T) {
 			t.Fatal(err)
 		}
 		var streamed bytes.Buffer
-		if err := writeJSON(&streamed, r()); err != nil {
+		if err := writeJSON(&streamed, r(), &renderFaults{}); err != nil {
 			t.Fatal(err)
 		}
 		if want := escapeHidden(whole.Bytes()); !bytes.Equal(streamed.Bytes(), want) {
@@ -50,7 +50,7 @@ func (f *failAfter) Write(p []byte) (int, error) {
 // test's end see none left running).
 func TestJSONChunksStopOnWriteError(t *testing.T) {
 	for _, after := range []int{10, 100_000, 600_000} {
-		err := writeJSON(&failAfter{n: after}, fixtureMany())
+		err := writeJSON(&failAfter{n: after}, fixtureMany(), &renderFaults{})
 		if err == nil || err.Error() != "disk full" {
 			t.Errorf("after %d bytes: error %v, want disk full", after, err)
 		}

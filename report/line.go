@@ -21,7 +21,7 @@ func writeVerdictLine(w io.Writer, v *analysis.Verdict, p painter) {
 		clean(orDash(v.Connection.Kind)) + " " + clean(endpoints(v.Connection.Client, v.Connection.Server)),
 	}
 	if v.Severity != "" {
-		fields = append(fields, "severity "+clean(v.Severity))
+		fields = append(fields, "severity "+clean(string(v.Severity)))
 	}
 	fields = append(fields, clean(orDash(v.Summary)))
 	if frames := newInputIndex(nil).frameList(v.Evidence, 0); frames != "" {

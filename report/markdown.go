@@ -18,11 +18,12 @@ type mdReport struct {
 	inputs inputIndex
 	// all lists everything, where a large capture's report would leave
 	// out what went well and repeats (brief.go).
-	all bool
+	all    bool
+	faults *renderFaults
 }
 
-func writeMarkdown(w *errWriter, r *analysis.Result, all bool) error {
-	m := &mdReport{w: w, r: r, clock: newClock(r), inputs: newInputIndex(r.Inputs), all: all}
+func writeMarkdown(w *errWriter, r *analysis.Result, all bool, faults *renderFaults) error {
+	m := &mdReport{w: w, r: r, clock: newClock(r), inputs: newInputIndex(r.Inputs), all: all, faults: faults}
 	m.header()
 	m.verdicts("Breaks", "break", "breaks", r.Breaks)
 	m.verdicts("Findings", "finding", "findings", r.Findings)
@@ -111,14 +112,16 @@ func (m *mdReport) verdicts(title, singular, plural string, vs []analysis.Verdic
 		return
 	}
 	vs, hidden := briefVerdicts(vs, m.all)
-	rows := make([][]string, len(vs))
-	for i, v := range vs {
-		rows[i] = []string{
-			mdText(v.ID), mdText(orDash(v.Session)), mdText(orDash(v.Class)), mdText(orDash(v.Cause)),
-			confidence(v.Confidence), m.clock.at(v.Time),
-			mdText(orDash(v.Connection.Kind)) + " " + mdEndpoints(v.Connection.Client, v.Connection.Server),
-			mdText(orDash(v.Summary)), mdText(orDash(m.inputs.frameList(v.Evidence, 0))),
-		}
+	rows := make([][]string, 0, len(vs))
+	for _, v := range vs {
+		m.faults.guard(singular+" "+v.ID, func() {
+			rows = append(rows, []string{
+				mdText(v.ID), mdText(orDash(v.Session)), mdText(orDash(v.Class)), mdText(orDash(v.Cause)),
+				confidence(v.Confidence), m.clock.at(v.Time),
+				mdText(orDash(v.Connection.Kind)) + " " + mdEndpoints(v.Connection.Client, v.Connection.Server),
+				mdText(orDash(v.Summary)), mdText(orDash(m.inputs.frameList(v.Evidence, 0))),
+			})
+		})
 	}
 	m.table([]string{"id", "session", "class", "cause", "confidence", "time", "connection", "summary", "frames"},
 		map[int]bool{4: true}, rows)
@@ -127,7 +130,7 @@ func (m *mdReport) verdicts(title, singular, plural string, vs []analysis.Verdic
 		m.line(leftOut(h.n, "more "+mdText(h.cause)+" "+singular, "more "+mdText(h.cause)+" "+plural), ".")
 	}
 	for _, v := range vs {
-		m.verdictSection(v)
+		m.faults.guard("the detail of "+singular+" "+v.ID, func() { m.verdictSection(v) })
 	}
 }
 
@@ -145,7 +148,7 @@ func (m *mdReport) verdictSection(v analysis.Verdict) {
 	m.line("- **Confidence:** ", confidence(v.Confidence))
 	m.line("- **Time:** ", full(v.Time), " UTC")
 	if v.Severity != "" {
-		m.line("- **Severity:** ", mdText(v.Severity))
+		m.line("- **Severity:** ", mdText(string(v.Severity)))
 	}
 	if len(v.Contributing) > 0 {
 		m.line("- **Also held:** ", mdText(strings.Join(v.Contributing, ", ")))
@@ -179,15 +182,17 @@ func (m *mdReport) sessions() {
 	}
 	breaks := breakIDsBySession(m.r.Breaks)
 	sessions, okLeft, brokenLeft := briefSessions(m.r.Sessions, m.all)
-	rows := make([][]string, len(sessions))
-	for i, s := range sessions {
-		ok, failed := transferTally(s)
-		rows[i] = []string{
-			mdText(s.ID), mdEndpoints(s.Client, s.Server), mdText(orDash(s.User)), yesNo(s.TLS),
-			m.clock.at(s.Start), span(s.Start, s.End), strconv.Itoa(s.Commands),
-			strconv.Itoa(ok), strconv.Itoa(failed), mdText(orDash(s.Outcome)),
-			mdText(orDash(strings.Join(breaks[s.ID], " "))),
-		}
+	rows := make([][]string, 0, len(sessions))
+	for _, s := range sessions {
+		m.faults.guard("session "+s.ID, func() {
+			ok, failed := transferTally(s)
+			rows = append(rows, []string{
+				mdText(s.ID), mdEndpoints(s.Client, s.Server), mdText(orDash(s.User)), yesNo(s.TLS),
+				m.clock.at(s.Start), span(s.Start, s.End), strconv.Itoa(s.Commands),
+				strconv.Itoa(ok), strconv.Itoa(failed), mdText(orDash(s.Outcome)),
+				mdText(orDash(strings.Join(breaks[s.ID], " "))),
+			})
+		})
 	}
 	if len(rows) > 0 {
 		m.table([]string{"id", "client → server", "user", "TLS", "start", "duration", "commands", "transfers ok", "transfers failed", "outcome", "breaks"},
@@ -206,21 +211,9 @@ func (m *mdReport) sessions() {
 
 func (m *mdReport) transfers() {
 	transfers, n, hidden := briefTransfers(m.r.Sessions, m.all)
-	rows := make([][]string, len(transfers))
-	for i, x := range transfers {
-		mode := orDash(x.Mode)
-		if x.Inferred {
-			mode += " (inferred)"
-		}
-		data := "-"
-		if x.Data != nil {
-			data = mdEndpoints(x.Data.Client, x.Data.Server)
-		}
-		rows[i] = []string{
-			mdText(x.session), mdText(orDash(x.Command)), mdText(orDash(x.Path)), mdText(mode),
-			mdText(transferBytes(x.Transfer)), mdText(replyText(x.Reply, x.ReplyText)), mdText(orDash(x.Status)),
-			m.clock.at(x.Start), data,
-		}
+	rows := make([][]string, 0, len(transfers))
+	for _, x := range transfers {
+		m.faults.guard("a transfer of session "+x.session, func() { rows = append(rows, m.transferRow(x)) })
 	}
 	m.line()
 	m.line("## Transfers (", strconv.Itoa(n), ")")
@@ -239,6 +232,23 @@ func (m *mdReport) transfers() {
 	}
 }
 
+// transferRow is one transfer's row.
+func (m *mdReport) transferRow(x sessionTransfer) []string {
+	mode := orDash(x.Mode)
+	if x.Inferred {
+		mode += " (inferred)"
+	}
+	data := "-"
+	if x.Data != nil {
+		data = mdEndpoints(x.Data.Client, x.Data.Server)
+	}
+	return []string{
+		mdText(x.session), mdText(orDash(x.Command)), mdText(orDash(x.Path)), mdText(mode),
+		mdText(transferBytes(x.Transfer)), mdText(replyText(x.Reply, x.ReplyText)), mdText(orDash(x.Status)),
+		m.clock.at(x.Start), data,
+	}
+}
+
 func (m *mdReport) causeSummary() {
 	m.line()
 	m.line("## Summary")
@@ -250,7 +260,7 @@ func (m *mdReport) causeSummary() {
 	}
 	rows := make([][]string, len(counts))
 	for i, c := range counts {
-		rows[i] = []string{mdText(orDash(c.Class)), mdText(orDash(c.Cause)), strconv.Itoa(c.Breaks), strconv.Itoa(c.Findings)}
+		rows[i] = []string{mdText(orDash(c.Class)), mdText(orDash(c.Cause)), strconv.FormatInt(c.Breaks, 10), strconv.FormatInt(c.Findings, 10)}
 	}
 	m.table([]string{"class", "cause", "breaks", "findings"}, map[int]bool{2: true, 3: true}, rows)
 }
@@ -276,10 +286,14 @@ func (m *mdReport) footer() {
 			m.line("  - ", mdBlock(c))
 		}
 	}
-	if len(m.r.Errors) > 0 {
+	faults := m.faults.list()
+	if len(m.r.Errors)+len(faults) > 0 {
 		m.line("- **Errors:**")
 		for _, e := range m.r.Errors {
 			m.line("  - ", mdBlock(inputErrorText(e)))
+		}
+		for _, item := range faults {
+			m.line("  - ", mdBlock(renderFaultText(item)))
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strconv"
 
 	"github.com/ftpcap/ftpcap/analysis"
 )
@@ -67,38 +68,41 @@ type summaryRecord struct {
 	Breaks       int                     `json:"breaks"`
 	Findings     int                     `json:"findings"`
 	Connections  int                     `json:"connections"`
-	Causes       []causeCount            `json:"causes"`
-	ByClass      map[string]int          `json:"breaks_by_class"`
-	ByCause      map[string]int          `json:"breaks_by_cause"`
-	Stats        analysis.Stats          `json:"stats"`
-	Errors       []analysis.InputError   `json:"errors"`
+	// Causes, ByClass and ByCause count every verdict, listed or only
+	// counted past --max-reported (Breaks and Findings are the records
+	// above).
+	Causes  []analysis.CauseCount `json:"causes"`
+	ByClass map[string]int64      `json:"breaks_by_class"`
+	ByCause map[string]int64      `json:"breaks_by_cause"`
+	Stats   analysis.Stats        `json:"stats"`
+	Errors  []analysis.InputError `json:"errors"`
 }
 
 // writeNDJSON writes one JSON object a line, for jq and log shippers:
 // inputs, then each session followed by its transfers, breaks, findings,
 // connections, and a final summary.
-func writeNDJSON(w io.Writer, r *analysis.Result) error {
+func writeNDJSON(w io.Writer, r *analysis.Result, faults *renderFaults) error {
 	n := normalize(r)
-	out := &recordWriter{w: w}
+	out := &recordWriter{w: w, faults: faults}
 	for _, in := range n.Inputs {
-		out.write(inputRecord{recordInput, in})
+		out.write("input "+in.Path, inputRecord{recordInput, in})
 	}
 	transfers := 0
 	for _, s := range n.Sessions {
-		out.write(sessionRecord{Type: recordSession, Session: s})
+		out.write("session "+s.ID, sessionRecord{Type: recordSession, Session: s})
 		for _, t := range s.Transfers {
-			out.write(transferRecord{recordTransfer, s.ID, t})
+			out.write("a transfer of session "+s.ID, transferRecord{recordTransfer, s.ID, t})
 		}
 		transfers += len(s.Transfers)
 	}
 	for _, v := range n.Breaks {
-		out.write(verdictRecord{recordBreak, v})
+		out.write("break "+v.ID, verdictRecord{recordBreak, v})
 	}
 	for _, v := range n.Findings {
-		out.write(verdictRecord{recordFinding, v})
+		out.write("finding "+v.ID, verdictRecord{recordFinding, v})
 	}
-	for _, c := range n.Connections {
-		out.write(connectionRecord{recordConnection, c})
+	for i, c := range n.Connections {
+		out.write("connection "+strconv.Itoa(i+1), connectionRecord{recordConnection, c})
 	}
 	sum := summaryRecord{
 		Type:         recordSummary,
@@ -113,16 +117,17 @@ func writeNDJSON(w io.Writer, r *analysis.Result) error {
 		Findings:     len(n.Findings),
 		Connections:  len(n.Connections),
 		Causes:       countCauses(n),
-		ByClass:      map[string]int{},
-		ByCause:      map[string]int{},
+		ByCause:      map[string]int64{},
 		Stats:        n.Stats,
-		Errors:       cloneEach(n.Errors, func(e analysis.InputError) analysis.InputError { return e }),
+		Errors:       append(cloneEach(n.Errors, func(e analysis.InputError) analysis.InputError { return e }), faults.asErrors()...),
 	}
-	for _, b := range n.Breaks {
-		sum.ByClass[b.Class]++
-		sum.ByCause[b.Cause]++
+	sum.ByClass = breaksByClass(sum.Causes)
+	for _, c := range sum.Causes {
+		if c.Breaks > 0 {
+			sum.ByCause[c.Cause] += c.Breaks
+		}
 	}
-	out.write(sum)
+	out.write("the summary", sum)
 	return out.err
 }
 
@@ -132,27 +137,31 @@ func writeVerdictObject(w io.Writer, v *analysis.Verdict) error {
 	if v.Severity != "" {
 		kind = recordFinding
 	}
-	out := &recordWriter{w: w}
-	out.write(verdictRecord{kind, normalizeVerdict(*v)})
+	out := &recordWriter{w: w, faults: &renderFaults{}}
+	out.write(kind+" "+v.ID, verdictRecord{kind, normalizeVerdict(*v)})
 	return out.err
 }
 
 // recordWriter writes NDJSON records, one compact object a line, and
-// keeps the first error.
+// keeps the first error. A record that cannot be encoded (a bug) is left
+// out and named in faults.
 type recordWriter struct {
-	w   io.Writer
-	buf bytes.Buffer
-	err error
+	w      io.Writer
+	buf    bytes.Buffer
+	err    error
+	faults *renderFaults
 }
 
-func (rw *recordWriter) write(record any) {
+func (rw *recordWriter) write(item string, record any) {
 	if rw.err != nil {
 		return
 	}
-	rw.buf.Reset()
-	enc := json.NewEncoder(&rw.buf) // HTML-escaping, newline-terminated
-	if rw.err = enc.Encode(record); rw.err != nil {
-		return
-	}
-	_, rw.err = rw.w.Write(escapeHidden(rw.buf.Bytes()))
+	rw.faults.guard(item, func() {
+		rw.buf.Reset()
+		enc := json.NewEncoder(&rw.buf) // HTML-escaping, newline-terminated
+		if rw.err = enc.Encode(record); rw.err != nil {
+			return
+		}
+		_, rw.err = rw.w.Write(escapeHidden(rw.buf.Bytes()))
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/ftpcap/ftpcap/analysis"
@@ -41,6 +42,10 @@ type Options struct {
 	// line; the table and Markdown list everything a large capture's
 	// report otherwise leaves out (brief.go).
 	Verbose bool
+
+	// renderFault, set by tests, is called with each item's name as it
+	// is rendered (contain.go): it stands for a renderer's bug.
+	renderFault func(item string)
 }
 
 // Formats lists the formats Write accepts, the default first.
@@ -62,32 +67,45 @@ func (o Options) width() int {
 	return o.Width
 }
 
-// Write renders the whole result in the chosen format.
-func Write(w io.Writer, r *analysis.Result, opts Options) error {
+// Write renders the whole result in the chosen format. An item that
+// could not be rendered (a bug) is left out and named, the rest is
+// written, and the error is a *RenderError (contain.go).
+func Write(w io.Writer, r *analysis.Result, opts Options) (err error) {
 	if r == nil {
 		return errors.New("write report: no result")
 	}
-	ew := &errWriter{w: w}
-	var err error
-	switch f := opts.format(); f {
-	case FormatTable:
-		err = writeTable(ew, r, opts)
-	case FormatJSON:
-		err = writeJSON(ew, r)
-	case FormatNDJSON:
-		err = writeNDJSON(ew, r)
-	case FormatCSV:
-		err = writeCSV(ew, r)
-	case FormatMarkdown:
-		err = writeMarkdown(ew, r, opts.Verbose)
-	default:
+	f := opts.format()
+	if !slices.Contains(Formats(), f) {
 		return fmt.Errorf("write report: unknown format %q (want one of %s)", opts.Format, strings.Join(Formats(), ", "))
+	}
+	defer func() {
+		// Outside any item (a header, a footer): the report stops there.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("write %s report: internal error: %v", f, p)
+		}
+	}()
+	ew := &errWriter{w: w}
+	faults := &renderFaults{hook: opts.renderFault}
+	switch f {
+	case FormatTable:
+		err = writeTable(ew, r, opts, faults)
+	case FormatJSON:
+		err = writeJSON(ew, r, faults)
+	case FormatNDJSON:
+		err = writeNDJSON(ew, r, faults)
+	case FormatCSV:
+		err = writeCSV(ew, r, faults)
+	case FormatMarkdown:
+		err = writeMarkdown(ew, r, opts.Verbose, faults)
 	}
 	if err == nil {
 		err = ew.err
 	}
+	if err == nil {
+		err = faults.err()
+	}
 	if err != nil {
-		return fmt.Errorf("write %s report: %w", opts.format(), err)
+		return fmt.Errorf("write %s report: %w", f, err)
 	}
 	return nil
 }

@@ -20,9 +20,10 @@ type tableReport struct {
 	verbose bool
 	clock   clock
 	inputs  inputIndex
+	faults  *renderFaults
 }
 
-func writeTable(w *errWriter, r *analysis.Result, opts Options) error {
+func writeTable(w *errWriter, r *analysis.Result, opts Options, faults *renderFaults) error {
 	t := &tableReport{
 		w:       w,
 		r:       r,
@@ -32,6 +33,7 @@ func writeTable(w *errWriter, r *analysis.Result, opts Options) error {
 		verbose: opts.Verbose,
 		clock:   newClock(r),
 		inputs:  newInputIndex(r.Inputs),
+		faults:  faults,
 	}
 	steps := []func() error{
 		t.header,
@@ -184,49 +186,24 @@ func (t *tableReport) footer() error {
 	} else {
 		t.field(labelWidth, "caps reached", sgrYellow, caps...)
 	}
-	if len(t.r.Errors) > 0 {
-		errs := make([]string, len(t.r.Errors))
-		for i, e := range t.r.Errors {
-			errs[i] = inputErrorText(e)
-		}
+	var errs []string
+	for _, e := range t.r.Errors {
+		errs = append(errs, inputErrorText(e))
+	}
+	for _, item := range t.faults.list() {
+		errs = append(errs, clean(renderFaultText(item)))
+	}
+	if len(errs) > 0 {
 		t.field(labelWidth, "errors", sgrBoldRed, errs...)
 	}
 	return nil
 }
 
-// capsReached lists each limit the run hit and each loss the capture
-// itself reports, as sentences.
+// capsReached lists each limit the run hit (analysis words them, from the
+// one table that maps every counter to the report) and each loss the
+// capture itself reports, as sentences.
 func capsReached(r *analysis.Result) []string {
-	s := r.Stats
-	var out []string
-	if n := s.ConnsEvictedHalfOpen; n > 0 {
-		many := "too many"
-		if s.MaxHalfOpen > 0 {
-			many = "more than " + groupDigits(int64(s.MaxHalfOpen))
-		}
-		out = append(out, counted(n, "connection attempt", "connection attempts")+" evicted: "+many+
-			" were in flight at once, as in a SYN flood or a port scan")
-	}
-	if n := s.ConnsEvicted - s.ConnsEvictedHalfOpen; n > 0 {
-		line := counted(n, "connection", "connections") + " evicted: the connection table was full"
-		if s.MaxConns > 0 {
-			line += " (max " + groupDigits(int64(s.MaxConns)) + ")"
-		}
-		out = append(out, line)
-	}
-	listCap := " (listed at most " + groupDigits(int64(s.MaxReported)) + "; counted in the summary)"
-	if s.SessionsDropped > 0 {
-		out = append(out, counted(s.SessionsDropped, "FTP session", "FTP sessions")+" not listed"+listCap)
-	}
-	if s.BreaksDropped > 0 {
-		out = append(out, counted(s.BreaksDropped, "break", "breaks")+" not listed"+listCap)
-	}
-	if s.FindingsDropped > 0 {
-		out = append(out, counted(s.FindingsDropped, "finding", "findings")+" not listed"+listCap)
-	}
-	if s.ConnsDropped > 0 {
-		out = append(out, counted(s.ConnsDropped, "connection", "connections")+" not listed"+listCap)
-	}
+	out := cleanAll(r.Stats.CapsReached())
 	for i, in := range r.Inputs {
 		name := clean(in.Path)
 		if len(r.Inputs) > 1 {
@@ -243,6 +220,15 @@ func capsReached(r *analysis.Result) []string {
 }
 
 func inputErrorText(e analysis.InputError) string {
+	if e.Kind == analysis.ErrorInternal {
+		// The text names the session, connection and frames; the filter
+		// finds it in Wireshark.
+		s := clean(orDash(e.Path)) + ": " + clean(e.Error)
+		if e.Filter != "" {
+			s += " (Wireshark: " + clean(e.Filter) + ")"
+		}
+		return s
+	}
 	s := clean(orDash(e.Path)) + ": "
 	if e.Frame > 0 {
 		s += "frame " + strconv.FormatInt(e.Frame, 10) + ": "

@@ -1,6 +1,10 @@
 package report
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/ftpcap/ftpcap/analysis"
+)
 
 // connections lists every TCP connection, Zeek conn.log style. Each row
 // has a client line and a server line: the endpoints, then each per-side
@@ -23,30 +27,38 @@ func (t *tableReport) connections() error {
 		titled(counter, "HOPS"),
 		{title: "WSCALE", flex: true, min: 4, keepWords: true},
 	}}
-	for _, c := range t.r.Connections {
-		// The history comes last: it is the part a long connection may
-		// have to lose to the line cap.
-		state := []string{orDash(c.ConnState)}
-		if c.Closed != "" {
-			state = append(state, c.Closed)
-		}
-		if c.Midstream {
-			state = append(state, "midstream")
-		}
-		if c.CaptureLoss > 0 {
-			state = append(state, "capture lost "+groupDigits(c.CaptureLoss)+" bytes")
-		}
-		state = append(state, orDash(c.History))
-		g.add(
-			txt(orDash(c.Session), orDash(c.Kind)),
-			txt(orDash(c.Client), "→ "+orDash(c.Server)),
-			txt(state...),
-			txt(groupDigits(c.Packets.Client), groupDigits(c.Packets.Server)),
-			txt(groupDigits(c.Bytes.Client), groupDigits(c.Bytes.Server)),
-			txt(groupDigits(c.Retransmits.Client), groupDigits(c.Retransmits.Server)),
-			txt(strconv.Itoa(c.Hops.Client), strconv.Itoa(c.Hops.Server)),
-			txt(orDash(string(c.WindowScale.Client)), orDash(string(c.WindowScale.Server))),
-		)
+	for i, c := range t.r.Connections {
+		t.faults.guard("connection "+strconv.Itoa(i+1)+" ("+c.Client+" → "+c.Server+")", func() { connectionRow(g, c) })
+	}
+	if len(g.rows) == 0 {
+		return nil
 	}
 	return t.grid(g)
+}
+
+// connectionRow adds one connection's row.
+func connectionRow(g *grid, c analysis.Connection) {
+	// The history comes last: it is the part a long connection may
+	// have to lose to the line cap.
+	state := []string{orDash(c.ConnState)}
+	if c.Closed != "" {
+		state = append(state, c.Closed)
+	}
+	if c.Midstream {
+		state = append(state, "midstream")
+	}
+	if c.CaptureLoss > 0 {
+		state = append(state, "capture lost "+groupDigits(c.CaptureLoss)+" bytes")
+	}
+	state = append(state, orDash(c.History))
+	g.add(
+		txt(orDash(c.Session), orDash(c.Kind)),
+		txt(orDash(c.Client), "→ "+orDash(c.Server)),
+		txt(state...),
+		txt(groupDigits(c.Packets.Client), groupDigits(c.Packets.Server)),
+		txt(groupDigits(c.Bytes.Client), groupDigits(c.Bytes.Server)),
+		txt(groupDigits(c.Retransmits.Client), groupDigits(c.Retransmits.Server)),
+		txt(strconv.Itoa(c.Hops.Client), strconv.Itoa(c.Hops.Server)),
+		txt(orDash(string(c.WindowScale.Client)), orDash(string(c.WindowScale.Server))),
+	)
 }

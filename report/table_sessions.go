@@ -32,21 +32,23 @@ func (t *tableReport) sessions() error {
 		{title: "OUTCOME", flex: true, min: 6},
 	}}
 	for _, s := range sessions {
-		ok, failed := transferTally(s)
-		outcome := painted(outcomeColor(s.Outcome), orDash(s.Outcome))
-		if ids := breaks[s.ID]; len(ids) > 0 {
-			outcome.text += "\n" + clean(strings.Join(ids, " "))
-		}
-		g.add(
-			txt(s.ID),
-			txt(endpoints(s.Client, s.Server)),
-			txt(orDash(s.User)),
-			txt(yesNo(s.TLS)),
-			txt(t.clock.at(s.Start), span(s.Start, s.End)),
-			txt(groupDigits(int64(s.Commands))),
-			txt(strconv.Itoa(ok)+"/"+strconv.Itoa(failed)),
-			outcome,
-		)
+		t.faults.guard("session "+s.ID, func() {
+			ok, failed := transferTally(s)
+			outcome := painted(outcomeColor(s.Outcome), orDash(s.Outcome))
+			if ids := breaks[s.ID]; len(ids) > 0 {
+				outcome.text += "\n" + clean(strings.Join(ids, " "))
+			}
+			g.add(
+				txt(s.ID),
+				txt(endpoints(s.Client, s.Server)),
+				txt(orDash(s.User)),
+				txt(yesNo(s.TLS)),
+				txt(t.clock.at(s.Start), span(s.Start, s.End)),
+				txt(groupDigits(int64(s.Commands))),
+				txt(strconv.Itoa(ok)+"/"+strconv.Itoa(failed)),
+				outcome,
+			)
+		})
 	}
 	if len(g.rows) > 0 {
 		if err := t.grid(g); err != nil {
@@ -127,19 +129,7 @@ func (t *tableReport) transfers() error {
 	}
 	g := &grid{cols: cols}
 	for _, x := range transfers {
-		row := []cell{
-			txt(x.session),
-			txt(orDash(x.Command)),
-			txt(orDash(x.Path)),
-			transferMode(x.Transfer),
-			txt(transferBytes(x.Transfer)),
-			txt(replyText(x.Reply, x.ReplyText)),
-			painted(statusColor(x.Status), orDash(x.Status)),
-		}
-		if t.verbose {
-			row = append(row, txt(t.clock.at(x.Start)))
-		}
-		g.add(row...)
+		t.faults.guard("a transfer of session "+x.session, func() { t.transferRow(g, x) })
 	}
 	if len(g.rows) > 0 {
 		if err := t.grid(g); err != nil {
@@ -150,6 +140,23 @@ func (t *tableReport) transfers() error {
 		t.line(leftOut(int64(hidden), "complete transfer", "complete transfers"))
 	}
 	return nil
+}
+
+// transferRow adds one transfer's row.
+func (t *tableReport) transferRow(g *grid, x sessionTransfer) {
+	row := []cell{
+		txt(x.session),
+		txt(orDash(x.Command)),
+		txt(orDash(x.Path)),
+		transferMode(x.Transfer),
+		txt(transferBytes(x.Transfer)),
+		txt(replyText(x.Reply, x.ReplyText)),
+		painted(statusColor(x.Status), orDash(x.Status)),
+	}
+	if t.verbose {
+		row = append(row, txt(t.clock.at(x.Start)))
+	}
+	g.add(row...)
 }
 
 func transferMode(x analysis.Transfer) cell {

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/ftpcap/ftpcap/analysis"
@@ -31,21 +30,25 @@ func (t *tableReport) verdicts(title, singular, plural string, vs []analysis.Ver
 		{title: "FRAMES", flex: true, min: 10},
 	}}
 	for _, v := range vs {
-		g.add(
-			painted(verdictIDColor(v), v.ID),
-			txt(orDash(v.Session)),
-			painted(classColor(v.Class), orDash(v.Class)),
-			txt(orDash(v.Cause)),
-			txt(confidence(v.Confidence)),
-			txt(t.clock.at(v.Time)),
-			txt(t.inputs.frameList(v.Evidence, frameListLimit)),
-		)
+		t.faults.guard(singular+" "+v.ID, func() {
+			g.add(
+				painted(verdictIDColor(v), v.ID),
+				txt(orDash(v.Session)),
+				painted(classColor(v.Class), orDash(v.Class)),
+				txt(orDash(v.Cause)),
+				txt(confidence(v.Confidence)),
+				txt(t.clock.at(v.Time)),
+				txt(t.inputs.frameList(v.Evidence, frameListLimit)),
+			)
+		})
 	}
-	if err := t.grid(g); err != nil {
-		return err
+	if len(g.rows) > 0 {
+		if err := t.grid(g); err != nil {
+			return err
+		}
 	}
 	for _, v := range vs {
-		t.verdictDetail(v)
+		t.faults.guard("the detail of "+singular+" "+v.ID, func() { t.verdictDetail(v) })
 	}
 	if len(hidden) > 0 {
 		t.line("")
@@ -72,7 +75,7 @@ func (t *tableReport) verdictDetail(v analysis.Verdict) {
 		where += " (" + clean(v.Session) + ")"
 	}
 	if v.Severity != "" {
-		where += ", severity " + clean(v.Severity)
+		where += ", severity " + clean(string(v.Severity))
 	}
 	id := clean(v.ID)
 	head := t.p.paint(verdictIDColor(v), id) + strings.Repeat(" ", max(len(detailIndent)-textWidth(id), 1))
@@ -152,17 +155,17 @@ func (t *tableReport) causeSummary() error {
 		{title: "BREAKS", right: true},
 		{title: "FINDINGS", right: true},
 	}}
-	breaks, findings := 0, 0
+	var breaks, findings int64
 	for _, c := range counts {
 		g.add(
 			painted(classColor(c.Class), orDash(c.Class)),
 			txt(orDash(c.Cause)),
-			txt(strconv.Itoa(c.Breaks)),
-			txt(strconv.Itoa(c.Findings)),
+			txt(groupDigits(c.Breaks)),
+			txt(groupDigits(c.Findings)),
 		)
 		breaks += c.Breaks
 		findings += c.Findings
 	}
-	g.add(painted(sgrBold, "total"), txt(""), painted(sgrBold, strconv.Itoa(breaks)), painted(sgrBold, strconv.Itoa(findings)))
+	g.add(painted(sgrBold, "total"), txt(""), painted(sgrBold, groupDigits(breaks)), painted(sgrBold, groupDigits(findings)))
 	return t.grid(g)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ftpcap/ftpcap/tcpflow/decode"
+	"github.com/ftpcap/ftpcap/tcpflow/zeekconn"
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -99,13 +100,31 @@ type Stats struct {
 	ICMPMatched     int64
 	ICMPUnmatched   int64
 	ICMPDropped     int64 // over MaxICMP on one connection
-	SegLogDropped   int64
-	GapBytes        int64 // control-stream bytes never captured
-	SnapGapBytes    int64 // control-stream bytes cut by the snap length
+	ICMPCut         int64 // connections that reached MaxICMP
+	SegLogDropped   int64 // segments over MaxSegLog on one connection
+	SegLogCut       int64 // connections that reached MaxSegLog
+	// HistoryDropped counts Zeek history letters past zeekconn.MaxHistory
+	// on one connection, not shown; HistoryCut the connections cut.
+	HistoryDropped int64
+	HistoryCut     int64
+	GapBytes       int64 // control-stream bytes never captured
+	SnapGapBytes   int64 // control-stream bytes cut by the snap length
+	// BufferOverflows counts holes in a reassembled stream given up on
+	// because more than MaxBufferedBytes waited out of order behind them.
 	BufferOverflows int64
-	MaxConns        int
-	MaxHalfOpen     int
-	PeakConns       int
+	// HostsDropped counts packets whose TTL the host table did not keep
+	// because MaxHosts hosts were already in it.
+	HostsDropped int64
+	// The limits in force, so that a report can say at what a cap was hit.
+	MaxConns         int
+	MaxHalfOpen      int
+	MaxSegLog        int
+	MaxICMP          int
+	MaxBufferedBytes int
+	MaxHosts         int
+	MaxHistory       int
+	// PeakConns is the most connections the table held at once.
+	PeakConns int
 }
 
 // Tracker follows TCP connections and feeds a Handler. It is not safe for
@@ -169,11 +188,18 @@ func NewTracker(opts Options, h Handler) *Tracker {
 	}
 	t.stats.MaxConns = opts.MaxConns
 	t.stats.MaxHalfOpen = min(opts.MaxHalfOpen, opts.MaxConns)
+	t.stats.MaxSegLog, t.stats.MaxICMP = opts.MaxSegLog, opts.MaxICMP
+	t.stats.MaxBufferedBytes, t.stats.MaxHosts = opts.MaxBufferedBytes, opts.MaxHosts
+	t.stats.MaxHistory = zeekconn.MaxHistory
 	return t
 }
 
 // Stats returns the counters so far.
-func (t *Tracker) Stats() Stats { return t.stats }
+func (t *Tracker) Stats() Stats {
+	s := t.stats
+	s.HostsDropped = t.hosts.Dropped
+	return s
+}
 
 // Open returns the number of connections being tracked.
 func (t *Tracker) Open() int { return len(t.conns) }
@@ -419,9 +445,25 @@ func (t *Tracker) close(c *Conn, why CloseReason) {
 		t.finishStream(c, FromServer)
 	}
 	c.Closed = why
+	t.countCaps(c)
 	c.settleTail()
 	t.h.Closed(c)
 	c.streams = [2]stream{}
+}
+
+// countCaps counts a closing connection among those whose lists reached
+// their cap.
+func (t *Tracker) countCaps(c *Conn) {
+	if c.SegLogDropped > 0 {
+		t.stats.SegLogCut++
+	}
+	if c.ICMPDropped > 0 {
+		t.stats.ICMPCut++
+	}
+	if n := c.zeek.HistoryOverflow(); n > 0 {
+		t.stats.HistoryCut++
+		t.stats.HistoryDropped += int64(n)
+	}
 }
 
 // Flush closes every connection still open, as at the end of the capture,

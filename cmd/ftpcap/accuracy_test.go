@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/classify"
 	"github.com/ftpcap/ftpcap/dissect"
 )
 
@@ -19,10 +20,10 @@ type expectation struct {
 	Scenario  string `json:"scenario"`
 	Sessions  int    `json:"sessions"`
 	Transfers []struct {
-		Command   string `json:"command"`
-		Direction string `json:"direction"`
-		Status    string `json:"status"`
-		Bytes     *int64 `json:"bytes"`
+		Command   string                  `json:"command"`
+		Direction dissect.Direction       `json:"direction"`
+		Status    classify.TransferStatus `json:"status"`
+		Bytes     *int64                  `json:"bytes"`
 	} `json:"transfers"`
 	Breaks []expectedBreak `json:"breaks"`
 }
@@ -33,8 +34,8 @@ type expectedBreak struct {
 	// Also lists other causes the packets may equally show (a volume
 	// plan cannot know in advance whether a killed server's kernel
 	// closes the control connection with FIN or with RST).
-	Also       []string `json:"also"`
-	Kind       string   `json:"kind"`
+	Also       []string          `json:"also"`
+	Kind       classify.ConnKind `json:"kind"`
 	Connection *struct {
 		Client string `json:"client"`
 		Server string `json:"server"`

@@ -209,9 +209,12 @@ func parseFailOn(list []string) (map[string]bool, error) {
 	return out, nil
 }
 
+// breaksMatch reports whether any break of the classes was found, listed
+// or only counted past --max-reported: the counts by class cover every
+// break.
 func breaksMatch(res *analysis.Result, classes map[string]bool) bool {
-	for _, b := range res.Breaks {
-		if classes[b.Class] {
+	for class, n := range res.Stats.BreaksByClass {
+		if n > 0 && classes[class] {
 			return true
 		}
 	}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/classify"
 )
 
 func decodeJSON(t *testing.T, out string) *analysis.Result {
@@ -44,6 +46,58 @@ func TestExitCodesAndFailOn(t *testing.T) {
 		code, _, errs := runCLI(c.args...)
 		if code != c.want {
 			t.Errorf("ftpcap %s: exit %d, want %d (stderr %q)", strings.Join(c.args, " "), code, c.want, errs)
+		}
+	}
+}
+
+// Past --max-reported, breaks are counted, not listed: --fail-on and
+// every summary must still see them, with their class. The syn-unanswered
+// break (network) is the one left unlisted here.
+func TestCountedBreaksKeepTheirClass(t *testing.T) {
+	files := []string{"../../samples/connection-refused.pcap", "../../samples/syn-unanswered.pcap"}
+	args := append([]string{"analyze", "--max-reported", "1", "--fail-on", "network"}, files...)
+	if code, _, errs := runCLI(args...); code != exitFound {
+		t.Errorf("ftpcap %s: exit %d, want %d (stderr %q)", strings.Join(args, " "), code, exitFound, errs)
+	}
+	code, out, errs := runCLI(append([]string{"analyze", "--max-reported", "1", "-F", "json"}, files...)...)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	r := decodeJSON(t, out)
+	if len(r.Breaks) != 1 || r.Stats.BreaksDropped != 1 {
+		t.Fatalf("listed %d breaks, dropped %d: want 1 and 1", len(r.Breaks), r.Stats.BreaksDropped)
+	}
+	want := map[string]int64{"network": 1, "server-policy": 1}
+	if !maps.Equal(r.Stats.BreaksByClass, want) {
+		t.Errorf("breaks_by_class = %v, want %v", r.Stats.BreaksByClass, want)
+	}
+	for _, c := range r.Stats.Causes {
+		if c.Class == "" || c.Class != classify.CauseClass(c.Cause) {
+			t.Errorf("cause %s counted with class %q", c.Cause, c.Class)
+		}
+	}
+	_, table, _ := runCLI(append([]string{"analyze", "--max-reported", "1", "--color", "never"}, files...)...)
+	summary := table[strings.Index(table, "SUMMARY"):]
+	for _, line := range []string{"network       │ syn-unanswered", "server-policy │ connection-refused"} {
+		if !strings.Contains(summary, line) {
+			t.Errorf("table summary lacks %q:\n%s", line, summary)
+		}
+	}
+	_, nd, _ := runCLI(append([]string{"analyze", "--max-reported", "1", "-F", "ndjson"}, files...)...)
+	lines := strings.Split(strings.TrimSpace(nd), "\n")
+	var sum struct {
+		ByClass map[string]int64 `json:"breaks_by_class"`
+		Causes  []struct{ Class, Cause string }
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(sum.ByClass, want) {
+		t.Errorf("ndjson summary breaks_by_class = %v, want %v", sum.ByClass, want)
+	}
+	for _, c := range sum.Causes {
+		if c.Class == "" {
+			t.Errorf("ndjson summary: cause %s without a class", c.Cause)
 		}
 	}
 }

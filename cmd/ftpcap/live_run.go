@@ -216,7 +216,9 @@ func (lr *liveRun) showStatus() func() {
 	go func() {
 		defer close(finished)
 		var st live.Status
-		width := terminalWidth()
+		// Asked of the terminal at each redraw, as the progress bar does:
+		// shells do not export $COLUMNS, and a pane may narrow mid-run.
+		width := lineWidth(lr.stderr, terminalWidth())
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
 		for {
@@ -224,7 +226,7 @@ func (lr *liveRun) showStatus() func() {
 			case <-done:
 				return
 			case <-tick.C:
-				lr.console.Status(st.Line(lr.statusSnapshot(), width))
+				lr.console.Status(st.Line(lr.statusSnapshot(), width()))
 			}
 		}
 	}()

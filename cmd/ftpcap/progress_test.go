@@ -188,7 +188,7 @@ func TestProgressBarDrawsAfterDelayAndClears(t *testing.T) {
 	pos := &fakePosition{total: 100 * mib}
 	counts := &analysis.Progress{}
 	counts.Sessions.Store(2)
-	b := &progressBar{out: &out, position: pos.position, counts: counts, width: 100}
+	b := &progressBar{out: &out, position: pos.position, counts: counts, width: func() int { return 100 }}
 
 	b.clear()
 	for at := progressEvery; at < progressDelay; at += progressEvery {
@@ -327,5 +327,20 @@ func TestAnalyzeSilentWhenStderrIsNotATerminal(t *testing.T) {
 	}
 	if progressAuto.shows(&bytes.Buffer{}) || progressNever.shows(os.Stderr) || !progressAlways.shows(io.Discard) {
 		t.Error("progressMode.shows: wrong choice")
+	}
+}
+
+// The cost of one redraw (five a second): sampling the position and the
+// counts, laying out the line for an 80-column terminal and writing it.
+func BenchmarkProgressRedraw(b *testing.B) {
+	pos := &fakePosition{read: 1288490189, total: 3113851290}
+	counts := &analysis.Progress{}
+	counts.Packets.Store(1234567)
+	bar := &progressBar{out: io.Discard, position: pos.position, counts: counts, width: func() int { return 79 }}
+	at := progressDelay
+	for b.Loop() {
+		at += progressEvery
+		pos.read += mib
+		bar.tick(at)
 	}
 }

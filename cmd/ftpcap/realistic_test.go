@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/classify"
 )
 
 // The volume score: ftpcap's breaks on a capture of many real sessions
@@ -370,18 +371,18 @@ func (idx windowIndex) find(endpoint string, at time.Time) (int, bool) {
 // TestVolumeScoreCounts checks the scorer itself on a made-up plan and
 // result: attribution by address and window, right, wrong, missed, false.
 func TestVolumeScoreCounts(t *testing.T) {
-	brk := func(cls, cause, kind string) expectedBreak {
+	brk := func(cls, cause string, kind classify.ConnKind) expectedBreak {
 		return expectedBreak{Class: cls, Cause: cause, Kind: kind}
 	}
 	plan := &volumePlan{Sessions: []plannedSession{
 		{Index: 0, Client: "curl", Server: "vsftpd", Outcome: "missing-file", ClientAddr: "198.51.100.100", Start: 100, End: 101,
-			Expected: []expectedBreak{brk("server-policy", "file-unavailable", "control")}},
+			Expected: []expectedBreak{brk(classify.ClassServerPolicy, "file-unavailable", classify.KindControl)}},
 		{Index: 1, Client: "curl", Server: "vsftpd", Outcome: "clean-download", ClientAddr: "198.51.100.100", Start: 101, End: 102},
 		{Index: 2, Client: "lftp", Server: "proftpd", Outcome: "server-killed", ClientAddr: "2001:db8:1::101", Start: 100, End: 103,
-			Expected: []expectedBreak{brk("server-policy", "server-close", "data"), brk("server-policy", "server-close", "control")}},
+			Expected: []expectedBreak{brk(classify.ClassServerPolicy, "server-close", classify.KindData), brk(classify.ClassServerPolicy, "server-close", classify.KindControl)}},
 		{Index: 3, Client: "wget", Server: "proftpd", Outcome: "client-killed", ClientAddr: "198.51.100.102", Start: 100, End: 103,
 			Injected: "FAILED: the transfer ended before the kill, nothing killed",
-			Expected: []expectedBreak{brk("client", "client-abort", "data")}},
+			Expected: []expectedBreak{brk(classify.ClassClient, "client-abort", classify.KindData)}},
 	}}
 	at := func(sec float64) time.Time { return unixTime(sec) }
 	res := &analysis.Result{
@@ -392,15 +393,15 @@ func TestVolumeScoreCounts(t *testing.T) {
 			{ID: "S4", Client: "198.51.100.102:40006", Start: at(100.5)},
 		},
 		Breaks: []analysis.Verdict{
-			{Session: "S1", Connection: analysis.ConnRef{Kind: "control"}, Cause: "file-unavailable", Time: at(100.5)},
-			{Session: "S2", Connection: analysis.ConnRef{Kind: "control"}, Cause: "client-abort", Time: at(101.9)},
-			{Session: "S3", Connection: analysis.ConnRef{Kind: "data"}, Cause: "unexplained", Time: at(102)},
+			{Session: "S1", Connection: analysis.ConnRef{Kind: classify.KindControl}, Cause: "file-unavailable", Time: at(100.5)},
+			{Session: "S2", Connection: analysis.ConnRef{Kind: classify.KindControl}, Cause: "client-abort", Time: at(101.9)},
+			{Session: "S3", Connection: analysis.ConnRef{Kind: classify.KindData}, Cause: "unexplained", Time: at(102)},
 			// Not scored: the kill could not be made.
-			{Session: "S4", Connection: analysis.ConnRef{Kind: "data"}, Cause: "server-close", Time: at(102)},
+			{Session: "S4", Connection: analysis.ConnRef{Kind: classify.KindData}, Cause: "server-close", Time: at(102)},
 			// No session: found by its connection's client and time.
-			{Connection: analysis.ConnRef{Kind: "data", Client: "198.51.100.100:40010"}, Cause: "server-reset", Time: at(100.9)},
+			{Connection: analysis.ConnRef{Kind: classify.KindData, Client: "198.51.100.100:40010"}, Cause: "server-reset", Time: at(100.9)},
 			// From an address no planned session used.
-			{Connection: analysis.ConnRef{Kind: "control", Client: "192.0.2.9:40000"}, Cause: "unexplained", Time: at(100.9)},
+			{Connection: analysis.ConnRef{Kind: classify.KindControl, Client: "192.0.2.9:40000"}, Cause: "unexplained", Time: at(100.9)},
 		},
 	}
 	sc := scoreBreaks(plan, res)

@@ -1144,13 +1144,13 @@ func checkOneWay(base *variantBase, d *derivedCapture, res *analysis.Result) *mo
 	// on the whole capture, where every packet is there.
 	full := map[string]float64{}
 	for _, b := range base.res.Breaks {
-		k := b.Connection.Kind + " " + b.Cause
+		k := string(b.Connection.Kind) + " " + b.Cause
 		if c, ok := full[k]; !ok || b.Confidence < c {
 			full[k] = b.Confidence
 		}
 	}
 	confident := func(b *analysis.Verdict) (float64, bool) {
-		c, ok := full[b.Connection.Kind+" "+b.Cause]
+		c, ok := full[string(b.Connection.Kind)+" "+b.Cause]
 		return c, ok && b.Cause != "unexplained" && b.Confidence >= c
 	}
 	hit := map[int][]*oneWayConn{}

@@ -115,6 +115,7 @@ func (d *Decoder) Stats() Stats {
 	s := d.stats
 	s.FragPending = len(d.frags.byKey)
 	s.FragBytesHeld = d.frags.held
+	s.MaxFragBytes, s.MaxFragPieces = d.frags.maxBytes, maxFragPieces
 	return s
 }
 

@@ -35,6 +35,11 @@ type Stats struct {
 	FragPieceCap    int64 // datagrams dropped for having too many fragments
 	FragPending     int   // datagrams incomplete now
 	FragBytesHeld   int   // memory charged for them now
+
+	// The limits in force, so that a report can say at what a cap was hit:
+	// Options.MaxFragBytes, and the fragments one datagram may have.
+	MaxFragBytes  int
+	MaxFragPieces int
 }
 
 // count adds one Decode result.

@@ -6,6 +6,10 @@ package zeekconn
 // below this; what does not fit is counted in HistoryOverflow.
 const historyCap = 32
 
+// MaxHistory is how many history letters a connection keeps (historyCap),
+// for reports that say where the history was cut.
+const MaxHistory = historyCap
+
 // Zeek's hist_seen masks for the once-per-direction letters. The
 // responder's bits sit 16 higher. The bits belong to the role, not to the
 // endpoint: Zeek does not move them when it flips a connection.
