@@ -82,29 +82,24 @@ func TestCatalogMatchesSpec(t *testing.T) {
 // lineDiff returns the lines of a not in b and of b not in a, each in
 // its text's order (a line repeated counts once per repeat).
 func lineDiff(a, b string) (onlyA, onlyB []string) {
+	return linesNotIn(a, b), linesNotIn(b, a)
+}
+
+// linesNotIn returns the lines of a that b lacks, in a's order.
+func linesNotIn(a, b string) []string {
 	count := map[string]int{}
 	for _, l := range strings.Split(b, "\n") {
 		count[l]++
 	}
+	var out []string
 	for _, l := range strings.Split(a, "\n") {
 		if count[l] > 0 {
 			count[l]--
 			continue
 		}
-		onlyA = append(onlyA, l)
+		out = append(out, l)
 	}
-	count = map[string]int{}
-	for _, l := range strings.Split(a, "\n") {
-		count[l]++
-	}
-	for _, l := range strings.Split(b, "\n") {
-		if count[l] > 0 {
-			count[l]--
-			continue
-		}
-		onlyB = append(onlyB, l)
-	}
-	return onlyA, onlyB
+	return out
 }
 
 func quoteLines(ls []string) string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ftpcap/ftpcap/tcpflow"
+	"github.com/gopacket/gopacket/layers"
 )
 
 // Facts about ICMP errors quoting a connection (RFC 792, RFC 4443,
@@ -14,41 +15,58 @@ import (
 // unreachable (type 1).
 func isUnreachable(e *tcpflow.ICMPError) bool {
 	if e.V6 {
-		return e.Type == 1
+		return e.Type == layers.ICMPv6TypeDestinationUnreachable
 	}
-	return e.Type == 3 && e.Code != 4
+	return e.Type == layers.ICMPv4TypeDestinationUnreachable && e.Code != layers.ICMPv4CodeFragmentationNeeded
 }
 
 // isTooBig: ICMPv4 fragmentation needed and DF set (type 3 code 4) or
 // ICMPv6 packet too big (type 2).
 func isTooBig(e *tcpflow.ICMPError) bool {
 	if e.V6 {
-		return e.Type == 2
+		return e.Type == layers.ICMPv6TypePacketTooBig
 	}
-	return e.Type == 3 && e.Code == 4
+	return e.Type == layers.ICMPv4TypeDestinationUnreachable && e.Code == layers.ICMPv4CodeFragmentationNeeded
 }
 
 // isAdminProhibited: a filter refused the packet (ICMPv4 codes 9, 10, 13;
 // ICMPv6 code 1, and code 5 for a source address failing a policy).
 func isAdminProhibited(e *tcpflow.ICMPError) bool {
 	if e.V6 {
-		return e.Type == 1 && (e.Code == 1 || e.Code == 5)
+		return e.Type == layers.ICMPv6TypeDestinationUnreachable &&
+			(e.Code == layers.ICMPv6CodeAdminProhibited || e.Code == layers.ICMPv6CodeSrcAddressFailedPolicy)
 	}
-	return e.Type == 3 && (e.Code == 9 || e.Code == 10 || e.Code == 13)
+	return e.Type == layers.ICMPv4TypeDestinationUnreachable && (e.Code == layers.ICMPv4CodeNetAdminProhibited ||
+		e.Code == layers.ICMPv4CodeHostAdminProhibited || e.Code == layers.ICMPv4CodeCommAdminProhibited)
 }
 
 var unreach4 = map[uint8]string{
-	0: "network unreachable", 1: "host unreachable", 2: "protocol unreachable", 3: "port unreachable",
-	4: "fragmentation needed", 5: "source route failed", 6: "destination network unknown",
-	7: "destination host unknown", 8: "source host isolated", 9: "network administratively prohibited",
-	10: "host administratively prohibited", 11: "network unreachable for TOS", 12: "host unreachable for TOS",
-	13: "communication administratively prohibited", 14: "host precedence violation", 15: "precedence cutoff in effect",
+	layers.ICMPv4CodeNet:                 "network unreachable",
+	layers.ICMPv4CodeHost:                "host unreachable",
+	layers.ICMPv4CodeProtocol:            "protocol unreachable",
+	layers.ICMPv4CodePort:                "port unreachable",
+	layers.ICMPv4CodeFragmentationNeeded: "fragmentation needed",
+	layers.ICMPv4CodeSourceRoutingFailed: "source route failed",
+	layers.ICMPv4CodeNetUnknown:          "destination network unknown",
+	layers.ICMPv4CodeHostUnknown:         "destination host unknown",
+	layers.ICMPv4CodeSourceIsolated:      "source host isolated",
+	layers.ICMPv4CodeNetAdminProhibited:  "network administratively prohibited",
+	layers.ICMPv4CodeHostAdminProhibited: "host administratively prohibited",
+	layers.ICMPv4CodeNetTOS:              "network unreachable for TOS",
+	layers.ICMPv4CodeHostTOS:             "host unreachable for TOS",
+	layers.ICMPv4CodeCommAdminProhibited: "communication administratively prohibited",
+	layers.ICMPv4CodeHostPrecedence:      "host precedence violation",
+	layers.ICMPv4CodePrecedenceCutoff:    "precedence cutoff in effect",
 }
 
 var unreach6 = map[uint8]string{
-	0: "no route to destination", 1: "communication administratively prohibited", 2: "beyond scope of source address",
-	3: "address unreachable", 4: "port unreachable", 5: "source address failed ingress/egress policy",
-	6: "reject route to destination",
+	layers.ICMPv6CodeNoRouteToDst:           "no route to destination",
+	layers.ICMPv6CodeAdminProhibited:        "communication administratively prohibited",
+	layers.ICMPv6CodeBeyondScopeOfSrc:       "beyond scope of source address",
+	layers.ICMPv6CodeAddressUnreachable:     "address unreachable",
+	layers.ICMPv6CodePortUnreachable:        "port unreachable",
+	layers.ICMPv6CodeSrcAddressFailedPolicy: "source address failed ingress/egress policy",
+	layers.ICMPv6CodeRejectRouteToDst:       "reject route to destination",
 }
 
 // icmpName names an ICMP error with its type and code:
@@ -58,26 +76,26 @@ func icmpName(e *tcpflow.ICMPError) string {
 	if e.V6 {
 		proto = "ICMPv6"
 		switch e.Type {
-		case 1:
+		case layers.ICMPv6TypeDestinationUnreachable:
 			name = unreach6[e.Code]
-		case 2:
+		case layers.ICMPv6TypePacketTooBig:
 			name = "packet too big"
-		case 3:
+		case layers.ICMPv6TypeTimeExceeded:
 			name = "time exceeded"
-		case 4:
+		case layers.ICMPv6TypeParameterProblem:
 			name = "parameter problem"
 		}
 	} else {
 		switch e.Type {
-		case 3:
+		case layers.ICMPv4TypeDestinationUnreachable:
 			name = unreach4[e.Code]
-		case 4:
+		case layers.ICMPv4TypeSourceQuench:
 			name = "source quench"
-		case 5:
+		case layers.ICMPv4TypeRedirect:
 			name = "redirect"
-		case 11:
+		case layers.ICMPv4TypeTimeExceeded:
 			name = "time exceeded"
-		case 12:
+		case layers.ICMPv4TypeParameterProblem:
 			name = "parameter problem"
 		}
 	}

@@ -3,6 +3,18 @@
 // windows, options, retransmissions, gaps, resets, ICMP errors quoting a
 // connection) and judges nothing: deciding what the facts mean is classify's
 // job.
+//
+// How a packet becomes facts: Tracker.Packet (tracker.go) finds or opens
+// the packet's Conn, and record (record.go) runs one step per group of
+// facts, in the order they depend on each other: counts and duplicates,
+// path (TTL, IP ID, idle time), handshake and options, sequence and
+// retransmission, ACK and round trip, window, FIN and RST, loss
+// (loss.go), then the segment log and reassembly (stream.go). record.go
+// reads top to bottom in that order; the arithmetic the steps share lives
+// beside the facts it fills: holes.go (sequence holes), pace.go (rate,
+// round trips, pauses, window probes), pmtu.go (path MTU), hops.go (TTLs),
+// traffic.go (the facts only a side that sent data has). tracker.go
+// keeps the connection table and its expiry.
 package tcpflow
 
 import (
@@ -151,12 +163,14 @@ type Half struct {
 
 	// Sequence space. ISN is valid when SawSYN; otherwise Base is the first
 	// sequence number seen and sequence-derived counts start there.
-	SawSYN   bool
+	SawSYN bool
+	// seqValid: Base and HighSeq hold a value. It sits beside SawSYN, in
+	// what would be padding, which leaves room for host.
+	seqValid bool
 	ISN      uint32
 	Base     uint32 // ISN+1 after a SYN, else the first seq seen
 	HighSeq  uint32 // highest seq+len of a segment with payload (FIN excluded)
 	span     int64  // HighSeq - Base, unwrapped (see advanceHigh)
-	seqValid bool
 
 	SYN      Ref // first SYN (or SYN-ACK) from this side
 	SYNCount int // SYNs sent, retransmissions included
@@ -173,7 +187,13 @@ type Half struct {
 	// reset can be compared with the sender's other packets.
 	TTLFirst, TTLMin, TTLMax uint8
 	TTL                      TTLStats
-	DFSeen                   int64 // packets with the DF bit
+	// host is the sender's entry in the tracker's HostTable, kept once it
+	// has one so that each packet need not look it up again. It takes no
+	// room: Conn (two Halves) must stay within its allocation size class
+	// (2,304 bytes, the allocator's 8-byte header included), and
+	// TestConnSizeClass checks it does.
+	host   *TTLStats
+	DFSeen int64 // packets with the DF bit
 	// IP ID facts of the non-reset IPv4 packets: the last value, and how
 	// many consecutive pairs increased by a small step (a per-connection or
 	// global counter) or were zero (Linux with DF set on some paths).

@@ -1,6 +1,23 @@
 package tcpflow
 
-import "testing"
+import (
+	"testing"
+	"unsafe"
+)
+
+// Every connection is a Conn, so its size is the tracker's memory per
+// connection: a SYN flood or a port scan is mostly Conns. The allocator
+// rounds a Conn (plus the 8-byte header it puts before objects with
+// pointers) up to a size class; past 2,304 bytes the next class is 2,688,
+// and every connection would take 384 bytes more. A field that must be
+// added goes into padding (see Half.seqValid) or into Traffic, which only
+// sides that sent more than a handshake have.
+func TestConnSizeClass(t *testing.T) {
+	const header, class = 8, 2304
+	if n := unsafe.Sizeof(Conn{}) + header; n > class {
+		t.Errorf("a Conn takes %d bytes with its allocation header, past the %d-byte size class", n, class)
+	}
+}
 
 // Packets are ordered by capture time first: frames of different inputs
 // are only comparable through it; input and frame break ties.

@@ -107,17 +107,21 @@ func newHostTable(max int) *HostTable {
 	return &HostTable{hosts: make(map[netip.Addr]*TTLStats), max: max}
 }
 
-func (h *HostTable) add(a netip.Addr, ttl uint8, at Ref) {
+// add counts a packet from host a and returns the host's entry, nil when
+// the table is full and a is not in it. An entry stays put once made, so
+// a caller may keep it and add to it directly.
+func (h *HostTable) add(a netip.Addr, ttl uint8, at Ref) *TTLStats {
 	s := h.hosts[a]
 	if s == nil {
 		if len(h.hosts) >= h.max {
 			h.Dropped++
-			return
+			return nil
 		}
 		s = &TTLStats{}
 		h.hosts[a] = s
 	}
 	s.Add(ttl, at)
+	return s
 }
 
 // TTL returns the host's TTL statistics over the packets seen so far

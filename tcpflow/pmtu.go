@@ -1,5 +1,7 @@
 package tcpflow
 
+import "github.com/gopacket/gopacket/layers"
+
 // PathMTU is what one side's packets show about the largest packet the path
 // carries: ICMP fragmentation-needed / packet-too-big messages quoting them
 // (RFC 1191, RFC 8201) with the sizes this side sent before and after the
@@ -91,10 +93,11 @@ func (p *PathMTU) noteAck(ack uint32) {
 }
 
 // isPMTUError reports whether an ICMP error says a packet was too big for
-// the next hop: ICMPv4 type 3 code 4 or ICMPv6 type 2.
+// the next hop: ICMPv4 fragmentation needed (type 3 code 4) or ICMPv6
+// packet too big (type 2).
 func isPMTUError(v6 bool, typ, code uint8) bool {
 	if v6 {
-		return typ == 2
+		return typ == layers.ICMPv6TypePacketTooBig
 	}
-	return typ == 3 && code == 4
+	return typ == layers.ICMPv4TypeDestinationUnreachable && code == layers.ICMPv4CodeFragmentationNeeded
 }

@@ -75,19 +75,19 @@ func (d *Decoder) reassembled(p *Packet, proto uint8, b []byte) (Kind, error) {
 			return KindOther, nil
 		}
 	}
-	switch {
-	case proto == protoTCP:
+	switch pr := layers.IPProtocol(proto); {
+	case pr == layers.IPProtocolTCP:
 		if err := d.tcp.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
 			return KindOther, wrapParserError(err)
 		}
 		d.tcpFacts(p, b, len(b))
 		return KindTCP, nil
-	case proto == protoICMPv4 && !p.V6:
+	case pr == layers.IPProtocolICMPv4 && !p.V6:
 		if err := d.icmp4.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
 			return KindOther, wrapParserError(err)
 		}
 		return d.icmp4Facts(p), nil
-	case proto == protoICMPv6 && p.V6:
+	case pr == layers.IPProtocolICMPv6 && p.V6:
 		if err := d.icmp6.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
 			return KindOther, wrapParserError(err)
 		}

@@ -3,62 +3,41 @@ package decode
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/gopacket/gopacket/layers"
 )
 
-// ICMP types whose body quotes the offending packet.
+// IP protocol numbers gopacket's layers has no constant for; the ICMP
+// types and the other protocol numbers here are layers' own.
 const (
-	icmp4Unreachable   = 3
-	icmp4SourceQuench  = 4
-	icmp4Redirect      = 5
-	icmp4TimeExceeded  = 11
-	icmp4ParamProblem  = 12
-	icmp4CodeFragNeeds = 4 // type 3 code 4: fragmentation needed and DF set
-
-	icmp6Unreachable  = 1
-	icmp6PacketTooBig = 2
-	icmp6TimeExceeded = 3
-	icmp6ParamProblem = 4
+	// ipProtocolDCCP: DCCP's header starts with the ports too (RFC 4340).
+	ipProtocolDCCP layers.IPProtocol = 33
+	// IPv6 extension headers that can sit between the fixed header and
+	// the transport header, beside those layers names: Mobility (RFC
+	// 6275), HIP (RFC 7401), Shim6 (RFC 5533).
+	ipProtocolIPv6Mobility layers.IPProtocol = 135
+	ipProtocolHIP          layers.IPProtocol = 139
+	ipProtocolShim6        layers.IPProtocol = 140
 )
 
-// IP protocol numbers: the ICMPs, and those whose header starts with
-// source and destination ports.
-const (
-	protoICMPv4  = 1
-	protoICMPv6  = 58
-	protoTCP     = 6
-	protoUDP     = 17
-	protoDCCP    = 33
-	protoSCTP    = 132
-	protoUDPLite = 136
-)
-
-// IPv6 extension headers that can sit between the fixed header and the
-// transport header.
-const (
-	ext6HopByHop = 0
-	ext6Routing  = 43
-	ext6Fragment = 44
-	ext6AH       = 51
-	ext6DestOpts = 60
-	ext6Mobility = 135
-	ext6HIP      = 139
-	ext6Shim6    = 140
-
-	maxExtHeaders = 8 // a longer chain is not a real packet
-)
+// maxExtHeaders bounds the IPv6 extension headers walked: a longer chain is
+// not a real packet.
+const maxExtHeaders = 8
 
 // icmp4Facts reads an ICMPv4 message from the decoded layer: an error
 // becomes KindICMPError with the quoted packet's facts.
 func (d *Decoder) icmp4Facts(p *Packet) Kind {
 	typ, code := d.icmp4.TypeCode.Type(), d.icmp4.TypeCode.Code()
 	switch typ {
-	case icmp4Unreachable, icmp4SourceQuench, icmp4Redirect, icmp4TimeExceeded, icmp4ParamProblem:
+	case layers.ICMPv4TypeDestinationUnreachable, layers.ICMPv4TypeSourceQuench, layers.ICMPv4TypeRedirect,
+		layers.ICMPv4TypeTimeExceeded, layers.ICMPv4TypeParameterProblem:
+		// The errors, whose body quotes the offending packet.
 	default:
 		return KindOther
 	}
 	e := &p.ICMP
 	e.Type, e.Code = typ, code
-	if typ == icmp4Unreachable && code == icmp4CodeFragNeeds {
+	if typ == layers.ICMPv4TypeDestinationUnreachable && code == layers.ICMPv4CodeFragmentationNeeded {
 		// RFC 1191: the next-hop MTU sits in the low half of the word
 		// after the checksum, which gopacket calls Seq.
 		e.MTU = int(d.icmp4.Seq)
@@ -75,7 +54,9 @@ func (d *Decoder) icmp4Facts(p *Packet) Kind {
 func (d *Decoder) icmp6Facts(p *Packet) Kind {
 	typ, code := d.icmp6.TypeCode.Type(), d.icmp6.TypeCode.Code()
 	switch typ {
-	case icmp6Unreachable, icmp6PacketTooBig, icmp6TimeExceeded, icmp6ParamProblem:
+	case layers.ICMPv6TypeDestinationUnreachable, layers.ICMPv6TypePacketTooBig,
+		layers.ICMPv6TypeTimeExceeded, layers.ICMPv6TypeParameterProblem:
+		// The errors, whose body quotes the offending packet.
 	default:
 		return KindOther
 	}
@@ -88,7 +69,7 @@ func (d *Decoder) icmp6Facts(p *Packet) Kind {
 	}
 	e := &p.ICMP
 	e.Type, e.Code = typ, code
-	if typ == icmp6PacketTooBig {
+	if typ == layers.ICMPv6TypePacketTooBig {
 		e.MTU = int(binary.BigEndian.Uint32(body[:4]))
 	}
 	if !quotedIPv6(body[4:], e) {
@@ -145,18 +126,19 @@ func quotedIPv6(q []byte, e *ICMPError) bool {
 func skipExtHeaders(nh uint8, b []byte) (proto uint8, rest []byte, ok bool) {
 	for range maxExtHeaders {
 		var n int
-		switch nh {
-		case ext6HopByHop, ext6Routing, ext6DestOpts, ext6Mobility, ext6HIP, ext6Shim6:
+		switch layers.IPProtocol(nh) {
+		case layers.IPProtocolIPv6HopByHop, layers.IPProtocolIPv6Routing, layers.IPProtocolIPv6Destination,
+			ipProtocolIPv6Mobility, ipProtocolHIP, ipProtocolShim6:
 			if len(b) < 2 {
 				return nh, nil, false
 			}
 			n = (int(b[1]) + 1) * 8
-		case ext6AH:
+		case layers.IPProtocolAH:
 			if len(b) < 2 {
 				return nh, nil, false
 			}
 			n = (int(b[1]) + 2) * 4
-		case ext6Fragment:
+		case layers.IPProtocolIPv6Fragment:
 			if len(b) < 8 {
 				return nh, nil, false
 			}
@@ -178,8 +160,9 @@ func skipExtHeaders(nh uint8, b []byte) (proto uint8, rest []byte, ok bool) {
 // quotedTransport reads ports and, for TCP, the sequence number from the
 // start of a quoted transport header.
 func quotedTransport(t []byte, e *ICMPError) {
-	switch e.QProto {
-	case protoTCP, protoUDP, protoDCCP, protoSCTP, protoUDPLite:
+	switch layers.IPProtocol(e.QProto) {
+	case layers.IPProtocolTCP, layers.IPProtocolUDP, ipProtocolDCCP, layers.IPProtocolSCTP, layers.IPProtocolUDPLite:
+		// Headers that start with source and destination ports.
 	default:
 		return
 	}
@@ -189,7 +172,7 @@ func quotedTransport(t []byte, e *ICMPError) {
 	e.QSrcPort = binary.BigEndian.Uint16(t[0:2])
 	e.QDstPort = binary.BigEndian.Uint16(t[2:4])
 	e.HasPorts = true
-	if e.QProto == protoTCP && len(t) >= 8 {
+	if layers.IPProtocol(e.QProto) == layers.IPProtocolTCP && len(t) >= 8 {
 		e.QSeq = binary.BigEndian.Uint32(t[4:8])
 		e.HasSeq = true
 	}

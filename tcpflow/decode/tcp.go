@@ -1,18 +1,14 @@
 package decode
 
-import "encoding/binary"
+import (
+	"encoding/binary"
 
-// TCP option kinds (RFC 9293, RFC 7323, RFC 2018).
-const (
-	tcpOptEnd       = 0
-	tcpOptNop       = 1
-	tcpOptMSS       = 2
-	tcpOptWScale    = 3
-	tcpOptSACKPerm  = 4
-	tcpOptTimestamp = 8
-
-	maxWScale = 14 // RFC 7323 section 2.3
+	"github.com/gopacket/gopacket/layers"
 )
+
+// maxWScale is the largest window-scale shift a receiver honours (RFC 7323
+// section 2.3); gopacket's layers has no constant for it.
+const maxWScale = 14
 
 // tcpFacts fills p's TCP fields from the decoded TCP layer. seg is the
 // segment as captured (from the TCP header on, possibly cut by the snap
@@ -41,14 +37,15 @@ func (d *Decoder) tcpFacts(p *Packet, seg []byte, segLen int) {
 // parseTCPOptions reads the options the tracker needs straight from the
 // header bytes: MSS, window scale, SACK permitted and timestamps. Parsing
 // stops at the end-of-options kind or at the first malformed option, as a
-// receiving stack would; options before it keep their values.
+// receiving stack would; options before it keep their values. Each option
+// counts only with the length its RFC fixes (RFC 9293, RFC 7323, RFC 2018).
 func parseTCPOptions(opts []byte, p *Packet) {
 	for i := 0; i < len(opts); {
 		kind := opts[i]
 		switch kind {
-		case tcpOptEnd:
+		case layers.TCPOptionKindEndList:
 			return
-		case tcpOptNop:
+		case layers.TCPOptionKindNop:
 			i++
 			continue
 		}
@@ -61,14 +58,14 @@ func parseTCPOptions(opts []byte, p *Packet) {
 		}
 		val := opts[i+2 : i+n]
 		switch {
-		case kind == tcpOptMSS && n == 4:
+		case kind == layers.TCPOptionKindMSS && n == 4:
 			p.MSS = binary.BigEndian.Uint16(val)
-		case kind == tcpOptWScale && n == 3:
+		case kind == layers.TCPOptionKindWindowScale && n == 3:
 			p.WScaleRaw = val[0]
 			p.WScale = int8(min(val[0], maxWScale))
-		case kind == tcpOptSACKPerm && n == 2:
+		case kind == layers.TCPOptionKindSACKPermitted && n == 2:
 			p.SACKPerm = true
-		case kind == tcpOptTimestamp && n == 10:
+		case kind == layers.TCPOptionKindTimestamps && n == 10:
 			p.HasTS = true
 			p.TSVal = binary.BigEndian.Uint32(val[0:4])
 			p.TSEcr = binary.BigEndian.Uint32(val[4:8])
