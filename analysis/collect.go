@@ -66,7 +66,7 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 	id := "S" + strconv.Itoa(s.ID)
 	listed := !col.full(len(col.sessions))
 	ctx.CountOnly = !listed && col.opts.OnBreak == nil
-	j, fault := col.judge(s, ctx, listed)
+	j, fault := col.judge(s, ctx, id, listed)
 	if fault != nil {
 		col.internalError(s, id, fault)
 		return

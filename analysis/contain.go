@@ -39,7 +39,7 @@ type fault struct {
 }
 
 // judge makes the session's records and verdicts under a recover.
-func (col *collector) judge(s *dissect.Session, ctx *classify.Context, listed bool) (j judged, f *fault) {
+func (col *collector) judge(s *dissect.Session, ctx *classify.Context, id string, listed bool) (j judged, f *fault) {
 	defer func() {
 		if r := recover(); r != nil {
 			f = &fault{value: r, where: panicSite()}
@@ -48,7 +48,6 @@ func (col *collector) judge(s *dissect.Session, ctx *classify.Context, listed bo
 	if col.opts.judgeFault != nil {
 		col.opts.judgeFault(s)
 	}
-	id := "S" + fmt.Sprint(s.ID)
 	j.conns = append(j.conns, col.connOf(s.Control, classify.KindControl, id, tcpflow.FromServer, listed))
 	for _, d := range s.Data {
 		j.conns = append(j.conns, col.connOf(d.Conn, classify.KindData, id, d.FromFTPServer, listed))
