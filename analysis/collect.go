@@ -26,7 +26,7 @@ type collector struct {
 	oneSided int64 // connections the capture has one direction of
 	stats    Stats
 	// tally counts every verdict by class and cause as it is made.
-	tally causeTally
+	tally CauseTally
 	// internal lists the sessions that could not be judged (contain.go).
 	internal []InputError
 	// ctx is what the capture as a whole shows, for the rules.
@@ -78,7 +78,7 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 	for i := range j.verdicts {
 		cv := &j.verdicts[i]
 		if cv.Info {
-			col.tally.add(cv.Class, cv.Cause, true)
+			col.tally.Add(cv.Class, cv.Cause, true)
 			if !listed || col.full(len(col.findings)) {
 				col.stats.FindingsDropped++
 				continue
@@ -87,7 +87,7 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 			continue
 		}
 		broken = true
-		col.tally.add(cv.Class, cv.Cause, false)
+		col.tally.Add(cv.Class, cv.Cause, false)
 		if pr := col.opts.Progress; pr != nil {
 			pr.Breaks.Add(1)
 		}
@@ -302,7 +302,7 @@ func wscale(w int8) WScale {
 }
 
 func (col *collector) result(version string) *Result {
-	col.tally.fill(&col.stats)
+	col.tally.Fill(&col.stats)
 	return &Result{
 		Tool: "ftpcap", Version: version, CapturePoint: col.hops.Point(),
 		Sessions: col.sessions, Breaks: col.breaks, Findings: col.findings,

@@ -7,19 +7,19 @@ import (
 	"github.com/ftpcap/ftpcap/classify"
 )
 
-// causeTally counts verdicts by class and cause together, at the moment
+// CauseTally counts verdicts by class and cause together, at the moment
 // each verdict is made, listed or not. Every count in the report's
-// summaries (by cause, by class, and --fail-on's test) is read from it,
-// so a break past the listing cap is counted with its class like any
-// other.
-type causeTally struct {
+// summaries (by cause, by class, and --fail-on's test) is read from what
+// it fills in Stats, so a break past the listing cap is counted with its
+// class like any other. (Exported for results built by hand: tests.)
+type CauseTally struct {
 	counts map[classCause]*CauseCount
 }
 
 type classCause struct{ class, cause string }
 
-// add counts one verdict.
-func (t *causeTally) add(class, cause string, finding bool) {
+// Add counts one verdict.
+func (t *CauseTally) Add(class, cause string, finding bool) {
 	if t.counts == nil {
 		t.counts = map[classCause]*CauseCount{}
 	}
@@ -36,9 +36,9 @@ func (t *causeTally) add(class, cause string, finding bool) {
 	}
 }
 
-// fill writes the counts into st: by cause, by class, and the ordered
+// Fill writes the counts into st: by cause, by class, and the ordered
 // list by class and cause.
-func (t *causeTally) fill(st *Stats) {
+func (t *CauseTally) Fill(st *Stats) {
 	st.BreaksByCause = map[string]int64{}
 	st.FindingsByCause = map[string]int64{}
 	st.BreaksByClass = map[string]int64{}

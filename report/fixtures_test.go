@@ -19,40 +19,22 @@ func int64p(v int64) *int64 { return &v }
 // analysis does: every listed verdict, plus the ones counted past the
 // listing cap (unlisted).
 func withCounts(r *analysis.Result, unlisted ...analysis.CauseCount) *analysis.Result {
-	type key struct{ class, cause string }
-	counts := map[key]*analysis.CauseCount{}
-	add := func(class, cause string, breaks, findings int64) {
-		c := counts[key{class, cause}]
-		if c == nil {
-			c = &analysis.CauseCount{Class: class, Cause: cause}
-			counts[key{class, cause}] = c
-		}
-		c.Breaks += breaks
-		c.Findings += findings
-	}
+	var t analysis.CauseTally
 	for _, v := range r.Breaks {
-		add(v.Class, v.Cause, 1, 0)
+		t.Add(v.Class, v.Cause, false)
 	}
 	for _, v := range r.Findings {
-		add(v.Class, v.Cause, 0, 1)
+		t.Add(v.Class, v.Cause, true)
 	}
 	for _, u := range unlisted {
-		add(u.Class, u.Cause, u.Breaks, u.Findings)
-	}
-	st := &r.Stats
-	st.BreaksByCause, st.FindingsByCause, st.BreaksByClass = map[string]int64{}, map[string]int64{}, map[string]int64{}
-	st.Causes = nil
-	for _, c := range counts {
-		st.Causes = append(st.Causes, *c)
-		if c.Breaks > 0 {
-			st.BreaksByCause[c.Cause] += c.Breaks
-			st.BreaksByClass[c.Class] += c.Breaks
+		for range u.Breaks {
+			t.Add(u.Class, u.Cause, false)
 		}
-		if c.Findings > 0 {
-			st.FindingsByCause[c.Cause] += c.Findings
+		for range u.Findings {
+			t.Add(u.Class, u.Cause, true)
 		}
 	}
-	analysis.SortCauseCounts(st.Causes)
+	t.Fill(&r.Stats)
 	return r
 }
 

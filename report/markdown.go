@@ -253,7 +253,7 @@ func (m *mdReport) causeSummary() {
 	m.line()
 	m.line("## Summary")
 	m.line()
-	counts := countCauses(m.r)
+	counts := m.r.Stats.Causes
 	if len(counts) == 0 {
 		m.line("No breaks or findings.")
 		return

@@ -116,17 +116,11 @@ func writeNDJSON(w io.Writer, r *analysis.Result, faults *renderFaults) error {
 		Breaks:       len(n.Breaks),
 		Findings:     len(n.Findings),
 		Connections:  len(n.Connections),
-		Causes:       countCauses(n),
-		ByCause:      map[string]int64{},
+		Causes:       n.Stats.Causes,
 		Stats:        n.Stats,
 		Errors:       append(cloneEach(n.Errors, func(e analysis.InputError) analysis.InputError { return e }), faults.asErrors()...),
 	}
-	sum.ByClass = breaksByClass(sum.Causes)
-	for _, c := range sum.Causes {
-		if c.Breaks > 0 {
-			sum.ByCause[c.Cause] += c.Breaks
-		}
-	}
+	sum.ByClass, sum.ByCause = orEmpty(n.Stats.BreaksByClass), orEmpty(n.Stats.BreaksByCause)
 	out.write("the summary", sum)
 	return out.err
 }
@@ -164,4 +158,12 @@ func (rw *recordWriter) write(item string, record any) {
 		}
 		_, rw.err = rw.w.Write(escapeHidden(rw.buf.Bytes()))
 	})
+}
+
+// orEmpty writes a missing count map as {}.
+func orEmpty(m map[string]int64) map[string]int64 {
+	if m == nil {
+		return map[string]int64{}
+	}
+	return m
 }

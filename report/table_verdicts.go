@@ -143,7 +143,7 @@ func (t *tableReport) evidenceLines(evidence []analysis.Evidence) {
 }
 
 func (t *tableReport) causeSummary() error {
-	counts := countCauses(t.r)
+	counts := t.r.Stats.Causes
 	t.section("SUMMARY", -1)
 	if len(counts) == 0 {
 		t.line("no breaks or findings")
