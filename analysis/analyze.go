@@ -52,6 +52,11 @@ type Options struct {
 	// packet reaches the tracker at once rather than when a batch fills,
 	// and its callbacks run where its packets are watched.
 	Parallel bool
+	// Diagrams keeps what the HTML report draws (diagram.go): a ladder
+	// of each listed verdict's connections, a time-sequence graph of
+	// each transfer that did not complete, and each session's timeline.
+	// It costs memory and time, so only the html format asks for it.
+	Diagrams bool
 
 	// judgeFault, set by tests, is called with each session as judging
 	// starts, under the same recover: it stands for a bug in the rules.

@@ -139,6 +139,9 @@ type Session struct {
 	Anomalies map[string]int `json:"anomalies,omitempty"`
 	Input     int            `json:"input"` // 0-based index into inputs
 	Frame     int64          `json:"frame"` // first frame of the control connection
+	// Timeline, kept with Options.Diagrams for the HTML report, is the
+	// session's commands, replies and data connections (diagram.go).
+	Timeline *Timeline `json:"-"`
 }
 
 // Transfer is one data-transfer command and its outcome.
@@ -160,6 +163,9 @@ type Transfer struct {
 	// Inferred: the data connection was linked by hosts and time only
 	// (e.g. the control connection is encrypted).
 	Inferred bool `json:"inferred,omitempty"`
+	// SeqGraph, kept with Options.Diagrams for a transfer that did not
+	// complete, is its data connection's time-sequence graph.
+	SeqGraph *SeqGraph `json:"-"`
 }
 
 // DataEnds are the endpoints of a transfer's data connection.
@@ -205,6 +211,10 @@ type Verdict struct {
 	// Contributing lists other causes whose rules also held.
 	Contributing []string `json:"contributing,omitempty"`
 	Severity     Severity `json:"severity,omitempty"`
+	// Ladders, kept with Options.Diagrams, are the packets of the
+	// connections the verdict is about: its own, and the session's
+	// control connection beside a data connection (diagram.go).
+	Ladders []Ladder `json:"-"`
 
 	input int // for ordering: the input and frame of Time
 	frame int64
