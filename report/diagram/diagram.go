@@ -26,14 +26,6 @@ type Mark struct {
 	Label string // "B3 middlebox-reset"
 }
 
-// Ladder writes one ladder diagram: one connection, or a control and a
-// data connection side by side. capturePoint (client-side, server-side,
-// middle, unknown) places the capture point's column.
-func Ladder(w io.Writer, ladders []analysis.Ladder, capturePoint string) error {
-	_, err := io.WriteString(w, `<svg class="ladder" xmlns="http://www.w3.org/2000/svg"></svg>`)
-	return err
-}
-
 // SeqGraph writes a time-sequence graph, the break marked.
 func SeqGraph(w io.Writer, g *analysis.SeqGraph, mark Mark) error {
 	_, err := io.WriteString(w, `<svg class="tsg" xmlns="http://www.w3.org/2000/svg"></svg>`)
