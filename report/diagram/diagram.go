@@ -26,12 +26,6 @@ type Mark struct {
 	Label string // "B3 middlebox-reset"
 }
 
-// SeqGraph writes a time-sequence graph, the break marked.
-func SeqGraph(w io.Writer, g *analysis.SeqGraph, mark Mark) error {
-	_, err := io.WriteString(w, `<svg class="tsg" xmlns="http://www.w3.org/2000/svg"></svg>`)
-	return err
-}
-
 // Timeline writes a session's timeline: commands and replies, and its
 // data connections as bars.
 func Timeline(w io.Writer, t *analysis.Timeline) error {
