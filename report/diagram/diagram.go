@@ -13,22 +13,10 @@
 // apply.
 package diagram
 
-import (
-	"io"
-	"time"
-
-	"github.com/ftpcap/ftpcap/analysis"
-)
+import "time"
 
 // Mark is an instant to mark on a graph: the break.
 type Mark struct {
 	At    time.Time
 	Label string // "B3 middlebox-reset"
-}
-
-// Timeline writes a session's timeline: commands and replies, and its
-// data connections as bars.
-func Timeline(w io.Writer, t *analysis.Timeline) error {
-	_, err := io.WriteString(w, `<svg class="timeline" xmlns="http://www.w3.org/2000/svg"></svg>`)
-	return err
 }

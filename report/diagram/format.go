@@ -113,3 +113,11 @@ func seqText(v uint32) string {
 	}
 	return short(float64(v))
 }
+
+// sizeText writes a byte count: 1,234 bytes, 7.34MB.
+func sizeText(n int64) string {
+	if n < 10_000 {
+		return count(n) + " bytes"
+	}
+	return short(float64(n)) + "B"
+}
