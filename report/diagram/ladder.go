@@ -523,7 +523,7 @@ func (l *ladderLayout) drawPacket(c *canvas, r *row) {
 	}
 	c.text(42, y1+6, numAttrs, strconv.FormatInt(p.Frame, 10))
 	c.text(gutterWidth-8, y1+6, numAttrs, offset(p.Time.Sub(l.t0)))
-	c.line(x1, y1, x2, y2, stroke(ink, width, dash)+` stroke-linecap="butt"`)
+	c.line(x1, y1, x2, y2, `class="arrow" `+stroke(ink, width, dash))
 	arrowHead(c, x1, y1, x2, y2, ink, p)
 	captureMark(c, g.capture, x1, y1, x2, y2, p, ink)
 	labelAttrs := `text-anchor="middle" ` + halo

@@ -342,8 +342,11 @@ func (l *timelineLayout) drawTicks(c *canvas, p piece) {
 		return
 	}
 	step := tickStep(length, n)
+	if step <= 0 { // overflowed: a span of centuries
+		return
+	}
 	first := (p.t0 + step - 1) / step * step
-	for v := first; v <= p.t1; v += step {
+	for i, v := 0, first; i <= n+1 && v >= first && v <= p.t1; i, v = i+1, v+step { // v >= first: stop if v+step wraps
 		x := l.x(v)
 		if x > tlWidth-tlMargin-20 && v != p.t0 {
 			break
