@@ -11,6 +11,24 @@
 // roots; in a ladder each packet is a g.pkt with data-frame, and the
 // classes syn, fin, rst, icmp, retrans, ftp and deciding where they
 // apply.
+//
+// Beyond the contract, for the style sheet and tests that want them: a
+// ladder's arrow is line.arrow, a deciding packet's row has a
+// rect.decide-band behind it, folded packets are g.fold and a folded
+// silence g.fold.silence; a time-sequence graph has path.segments,
+// path.acks and path.window, a g.seg (with retrans, syn, fin, rst) and
+// data-frame for each segment drawn on its own, g.ack-mark.zero-window
+// for each zero window and g.break for the mark; a timeline has
+// g.exchange (error for a 4xx/5xx reply, unanswered) with data-frame,
+// g.data (broken) with data-transfer, and g.fold. Captions are
+// text.caption.
+//
+// Each drawing is one <svg> element with width, height and a view box in
+// pixels: about 1000 wide (a ladder of three or more connections is
+// wider), as tall as its content. It uses no id, no <defs>, no style
+// element and no external reference, so any number of drawings can be
+// inlined in one page without clashing, and scaled down with
+// max-width: 100%; height: auto. Output is deterministic byte for byte.
 package diagram
 
 import "time"

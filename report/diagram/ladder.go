@@ -517,12 +517,14 @@ func (l *ladderLayout) drawPacket(c *canvas, r *row) {
 		c.line(gutterWidth-3, r.y-r.gapExtra+2, gutterWidth-3, r.y-2, stroke(inkStrong, 1, ""))
 		c.text(gutterWidth-7, r.y-r.gapExtra/2+4, `text-anchor="end" font-size="10" font-style="italic"`, "↕ "+span(r.gap))
 	}
-	numAttrs := `text-anchor="end" font-size="10" font-family="` + monoFamily + `"`
+	// The frame number and the time, one text element of two spans: a
+	// ladder has hundreds of rows.
+	bold := ""
 	if p.Deciding {
-		numAttrs += ` font-weight="bold"`
+		bold = ` font-weight="bold"`
 	}
-	c.text(42, y1+6, numAttrs, strconv.FormatInt(p.Frame, 10))
-	c.text(gutterWidth-8, y1+6, numAttrs, offset(p.Time.Sub(l.t0)))
+	c.raw(`<text y="`, num(y1+6), `" text-anchor="end" font-size="10" font-family="`, monoFamily, `"`, bold, `><tspan x="42">`,
+		strconv.FormatInt(p.Frame, 10), `</tspan><tspan x="`, num(gutterWidth-8), `">`, esc(offset(p.Time.Sub(l.t0))), "</tspan></text>\n")
 	c.line(x1, y1, x2, y2, `class="arrow" `+stroke(ink, width, dash))
 	arrowHead(c, x1, y1, x2, y2, ink, p)
 	captureMark(c, g.capture, x1, y1, x2, y2, p, ink)

@@ -82,6 +82,7 @@ func newTSGLayout(g *analysis.SeqGraph, mark Mark) *tsgLayout {
 	if l.xmax <= 0 {
 		l.xmax = time.Millisecond
 	}
+	l.xmax += l.xmax / 50 // room after the last packet, so a mark at the end stands clear of the frame
 	l.ymax = seqScale(g)
 	l.original = int64(len(g.Segments)+len(g.Acks)) + max(g.Reduced, 0)
 	if len(g.Segments)+len(g.Acks) > maxPoints {

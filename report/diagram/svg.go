@@ -16,7 +16,7 @@ import (
 // pattern or a shape, so a grey printout keeps it.
 const (
 	fontFamily = "DejaVu Sans, Arial, Helvetica, sans-serif"
-	monoFamily = "DejaVu Sans Mono, Menlo, Consolas, monospace"
+	monoFamily = "monospace"
 
 	inkNormal  = "#404040"
 	inkStrong  = "#000000"

@@ -133,7 +133,7 @@ func (n *node) child(name string) *node {
 // to anything outside it.
 func checkInert(t testing.TB, root *node) {
 	t.Helper()
-	allowed := map[string]bool{"svg": true, "g": true, "title": true, "text": true, "line": true, "rect": true, "path": true, "circle": true}
+	allowed := map[string]bool{"svg": true, "g": true, "title": true, "text": true, "line": true, "rect": true, "path": true, "circle": true, "tspan": true}
 	for _, n := range root.all(func(*node) bool { return true }) {
 		if !allowed[n.name] {
 			t.Errorf("element <%s> in a drawing", n.name)
