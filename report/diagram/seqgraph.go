@@ -65,6 +65,8 @@ type tsgLayout struct {
 	acks  []*analysis.SeqAck
 	// original counts the packets the connection had; drawn those drawn.
 	original, drawn int64
+	// named: the flags (SYN, FIN, RST) already named beside a mark.
+	named uint8
 }
 
 func newTSGLayout(g *analysis.SeqGraph, mark Mark) *tsgLayout {
@@ -361,23 +363,35 @@ func (l *tsgLayout) drawSpecialSegment(c *canvas, b beam) {
 	} else if s.Len > 0 {
 		c.line(x, ylo, x, yhi, stroke(inkHandsh, 1, ""))
 	}
-	flagMarks(c, x, yhi, s.Flags)
+	l.flagMarks(c, x, yhi, s.Flags)
 	c.raw("</g>\n")
 }
 
 // flagMarks draws SYN as an open circle, FIN as an open square and RST
-// as a heavy cross, each named beside it.
-func flagMarks(c *canvas, x, y float64, flags uint8) {
+// as a heavy cross, the first of each kind named beside it (a burst of
+// resets would write RST over itself).
+func (l *tsgLayout) flagMarks(c *canvas, x, y float64, flags uint8) {
+	name := func(bit uint8) bool {
+		first := l.named&bit == 0
+		l.named |= bit
+		return first
+	}
 	switch {
 	case flags&tcpflow.FlagRST != 0:
 		c.raw(`<path d="M`, num(x-5), " ", num(y-5), "l10 10M", num(x-5), " ", num(y+5), `l10 -10" `, stroke(inkReset, 2.5, ""), "/>")
-		c.text(x-7, y-6, `text-anchor="end" font-size="10" font-weight="bold" fill="`+inkReset+`" `+halo, "RST")
+		if name(tcpflow.FlagRST) {
+			c.text(x-7, y-6, `text-anchor="end" font-size="10" font-weight="bold" fill="`+inkReset+`" `+halo, "RST")
+		}
 	case flags&tcpflow.FlagFIN != 0:
 		c.rect(x-4, y-4, 8, 8, `fill="`+fillPanel+`" `+stroke(inkHandsh, 1.5, ""))
-		c.text(x-7, y-6, `text-anchor="end" font-size="10" `+halo, "FIN")
+		if name(tcpflow.FlagFIN) {
+			c.text(x-7, y-6, `text-anchor="end" font-size="10" `+halo, "FIN")
+		}
 	case flags&tcpflow.FlagSYN != 0:
 		c.raw(`<circle cx="`, num(x), `" cy="`, num(y), `" r="4" fill="`, fillPanel, `" `, stroke(inkHandsh, 1.5, ""), "/>")
-		c.text(x+7, y-6, `font-size="10" `+halo, "SYN")
+		if name(tcpflow.FlagSYN) {
+			c.text(x+7, y-6, `font-size="10" `+halo, "SYN")
+		}
 	}
 }
 
@@ -409,7 +423,7 @@ func (l *tsgLayout) drawAckMarks(c *canvas) {
 			}
 		}
 		if a.Flags&(tcpflow.FlagSYN|tcpflow.FlagFIN|tcpflow.FlagRST) != 0 {
-			flagMarks(c, x, y, a.Flags)
+			l.flagMarks(c, x, y, a.Flags)
 		}
 		c.raw("</g>\n")
 	}
