@@ -16,18 +16,26 @@ const maxArrows = 200
 // are kept with it: what came just before a reset is part of its story.
 const decidingNeighbours = 3
 
-// keepMask chooses the packets of one connection to draw when it has more
-// than limit: the deciding packets and their neighbours first, then the
+// A run of more than maxPlainRun ordinary packets (data and ACKs that
+// change nothing, far from a deciding packet) is drawn as its first and
+// last plainRunEnds packets around a fold: a hundred rows of "ACK seq …"
+// bury the packets that matter.
+const (
+	maxPlainRun  = 24
+	plainRunEnds = 8
+)
+
+// keepMask chooses the packets of one connection to draw: long runs of
+// ordinary packets are thinned (thinPlainRuns), and when more than limit
+// remain, the deciding packets and their neighbours come first, then the
 // packets that change the connection's state or carry an FTP command
 // (up to half of what is left), then the first and the last packets.
 func keepMask(pkts []analysis.LadderPacket, limit int) []bool {
-	keep := make([]bool, len(pkts))
-	if len(pkts) <= limit {
-		for i := range keep {
-			keep[i] = true
-		}
+	keep := thinPlainRuns(pkts)
+	if countTrue(keep) <= limit {
 		return keep
 	}
+	keep = make([]bool, len(pkts))
 	kept := 0
 	mark := func(i int) {
 		if i >= 0 && i < len(pkts) && !keep[i] && kept < limit {
@@ -73,6 +81,51 @@ func keepMask(pkts []analysis.LadderPacket, limit int) []bool {
 		mark(i)
 	}
 	return keep
+}
+
+// thinPlainRuns marks every packet to be drawn except the middles of
+// long runs of ordinary packets.
+func thinPlainRuns(pkts []analysis.LadderPacket) []bool {
+	keep := make([]bool, len(pkts))
+	plain := make([]bool, len(pkts))
+	for i := range pkts {
+		// A packet after a gap in the trace ends a run: the tracker's
+		// gap keeps a fold of its own.
+		plain[i] = !isEvent(pkts[i]) && pkts[i].Skipped <= 0
+	}
+	for i, p := range pkts {
+		if p.Deciding {
+			for j := max(i-decidingNeighbours, 0); j <= min(i+decidingNeighbours, len(pkts)-1); j++ {
+				plain[j] = false
+			}
+		}
+	}
+	for i := 0; i < len(pkts); {
+		j := i
+		for j < len(pkts) && plain[j] {
+			j++
+		}
+		if j == i { // not plain
+			keep[i] = true
+			i++
+			continue
+		}
+		for k := i; k < j; k++ {
+			keep[k] = j-i <= maxPlainRun || k < i+plainRunEnds || k >= j-plainRunEnds
+		}
+		i = j
+	}
+	return keep
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }
 
 // isEvent: a packet that changes the connection's state, reports an

@@ -316,3 +316,33 @@ func TestCapturePointColumn(t *testing.T) {
 		}
 	}
 }
+
+// A long run of ordinary data and ACKs is drawn as its ends around a
+// fold; the packets that matter around it stay.
+func TestLadderThinsPlainRuns(t *testing.T) {
+	b := newLadder(classify.KindData, "192.0.2.10:40600", "198.51.100.5:50050", 1)
+	b.handshake(0)
+	for i := range 100 {
+		fromClient := i%3 == 2 // two segments of data, an ACK
+		n := 1448
+		if fromClient {
+			n = 0
+		}
+		b.pkt(ms(30)+time.Duration(i)*100*time.Microsecond, fromClient, ack, n, "")
+	}
+	r := b.pkt(ms(50), false, rst|ack, 0, "")
+	r.Deciding = true
+	root := drawLadder(t, []analysis.Ladder{b.l}, "middle")
+	groups := packetGroups(root)
+	// SYN and SYN-ACK, the ends of the run (the handshake's ACK and the
+	// 100 packets but for the reset's neighbours), the neighbours and the
+	// reset.
+	if want := 2 + plainRunEnds*2 + decidingNeighbours + 1; len(groups) != want {
+		t.Errorf("%d packets drawn, want %d", len(groups), want)
+	}
+	folds := root.all(byClass("fold"))
+	hidden := 1 + 100 - 2*plainRunEnds - decidingNeighbours
+	if len(folds) != 1 || !strings.Contains(folds[0].allText(), count(int64(hidden))+" packets not drawn") {
+		t.Fatalf("%d folds (%q), want one of %d packets", len(folds), root.allText(), hidden)
+	}
+}
