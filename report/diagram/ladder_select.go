@@ -19,10 +19,13 @@ const decidingNeighbours = 3
 // A run of more than maxPlainRun ordinary packets (data and ACKs that
 // change nothing, far from a deciding packet) is drawn as its first and
 // last plainRunEnds packets around a fold: a hundred rows of "ACK seq …"
-// bury the packets that matter.
+// bury the packets that matter. A run the tracker already thinned (its
+// packets skip others) is cut shorter still, to thinRunEnds at either
+// end: drawn whole it would alternate packets and folds.
 const (
 	maxPlainRun  = 24
 	plainRunEnds = 8
+	thinRunEnds  = 4
 )
 
 // keepMask chooses the packets of one connection to draw: long runs of
@@ -89,9 +92,7 @@ func thinPlainRuns(pkts []analysis.LadderPacket) []bool {
 	keep := make([]bool, len(pkts))
 	plain := make([]bool, len(pkts))
 	for i := range pkts {
-		// A packet after a gap in the trace ends a run: the tracker's
-		// gap keeps a fold of its own.
-		plain[i] = !isEvent(pkts[i]) && pkts[i].Skipped <= 0
+		plain[i] = !isEvent(pkts[i])
 	}
 	for i, p := range pkts {
 		if p.Deciding {
@@ -110,8 +111,15 @@ func thinPlainRuns(pkts []analysis.LadderPacket) []bool {
 			i++
 			continue
 		}
+		limit, ends := maxPlainRun, plainRunEnds
+		for k := i + 1; k < j; k++ {
+			if pkts[k].Skipped > 0 {
+				limit, ends = 2*thinRunEnds, thinRunEnds
+				break
+			}
+		}
 		for k := i; k < j; k++ {
-			keep[k] = j-i <= maxPlainRun || k < i+plainRunEnds || k >= j-plainRunEnds
+			keep[k] = j-i <= limit || k < i+ends || k >= j-ends
 		}
 		i = j
 	}
