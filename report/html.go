@@ -34,12 +34,22 @@ type htmlReport struct {
 	// only where its target is: the sessions listed ("S3").
 	listedSessions map[string]bool
 	sessionByID    map[string]*analysis.Session
+	// verdictSessions are the sessions of the breaks and findings the
+	// page lists: a brief page draws their timelines alone, so that a
+	// capture with thousands of broken sessions stays a few MB.
+	verdictSessions map[string]bool
 }
 
 func writeHTML(w *errWriter, r *analysis.Result, all bool, faults *renderFaults) error {
 	h := &htmlReport{
 		w: w, r: r, clock: newClock(r), inputs: newInputIndex(r.Inputs), all: all, faults: faults,
-		listedSessions: map[string]bool{}, sessionByID: map[string]*analysis.Session{},
+		listedSessions: map[string]bool{}, sessionByID: map[string]*analysis.Session{}, verdictSessions: map[string]bool{},
+	}
+	for _, vs := range [][]analysis.Verdict{r.Breaks, r.Findings} {
+		shown, _ := briefVerdicts(vs, all)
+		for _, v := range shown {
+			h.verdictSessions[v.Session] = true
+		}
 	}
 	sessions, _, _ := briefSessions(r.Sessions, all)
 	for _, s := range sessions {

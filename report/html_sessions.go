@@ -123,11 +123,12 @@ func (h *htmlReport) sessions() {
 }
 
 // timelines draws each listed session's timeline, where analysis kept one
-// (the sessions with a verdict).
+// (the sessions with a verdict); a brief page draws those of the
+// verdicts it lists alone.
 func (h *htmlReport) timelines(sessions []analysis.Session) {
 	heading := false
 	for _, s := range sessions {
-		if s.Timeline == nil {
+		if s.Timeline == nil || !h.all && !h.verdictSessions[s.ID] {
 			continue
 		}
 		if !heading {

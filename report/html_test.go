@@ -351,3 +351,35 @@ func TestGoldenLabHTML(t *testing.T) {
 		})
 	}
 }
+
+// A brief page draws the timelines of the sessions its listed verdicts
+// name, not of every broken session: a capture with thousands of them
+// stays a few MB. The verbose page draws every one analysis kept.
+func TestBriefHTMLDrawsTheTimelinesOfListedVerdicts(t *testing.T) {
+	r := fixtureMany()
+	for i := range r.Sessions {
+		s := &r.Sessions[i]
+		s.Outcome = analysis.OutcomeBroken
+		s.Timeline = &analysis.Timeline{Start: s.Start, End: s.End}
+	}
+	for i := range 1001 {
+		s := r.Sessions[i]
+		r.Breaks = append(r.Breaks, analysis.Verdict{
+			ID: "B" + strconv.Itoa(i+1), Session: s.ID, Class: classify.ClassNetwork, Cause: "syn-unanswered",
+			Connection: analysis.ConnRef{Kind: classify.KindData, Client: s.Client, Server: s.Server}, Time: s.Start,
+		})
+	}
+	withCounts(r)
+	for _, c := range []struct {
+		verbose bool
+		want    int
+	}{{false, briefPerCause}, {true, len(r.Sessions)}} {
+		doc, err := parseHTML(renderHTML(t, r, Options{Verbose: c.verbose}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(find(doc, byTagClass("svg", "timeline"))); n != c.want {
+			t.Errorf("verbose %v: %d timelines, want %d", c.verbose, n, c.want)
+		}
+	}
+}
