@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ftpcap/ftpcap/analysis"
 )
@@ -246,6 +247,23 @@ func pct(part, whole int64) int {
 		return 0
 	}
 	return int(max(1, min(100, part*100/whole)))
+}
+
+// timeKey sorts times in the page's script: nanoseconds since 1970 (0
+// for a time not seen).
+func timeKey(t time.Time) string {
+	if t.IsZero() {
+		return "0"
+	}
+	return itoa64(t.UnixNano())
+}
+
+// durationKey sorts spans in the page's script, in nanoseconds.
+func durationKey(start, end time.Time) string {
+	if start.IsZero() || end.IsZero() {
+		return "0"
+	}
+	return itoa64(int64(end.Sub(start)))
 }
 
 // itoa64 is strconv.FormatInt in base 10.

@@ -26,8 +26,9 @@ code { overflow-wrap: anywhere; }
 nav.toc { border: 1px solid var(--rule); padding: .4rem .8rem; margin: 0 0 1rem; }
 nav.toc ul { margin: 0; padding: 0; list-style: none; display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; }
 table { border-collapse: collapse; margin: .4rem 0 .8rem; width: 100%; }
-th, td { border: 1px solid var(--rule); padding: .2rem .45rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
-th { background: var(--tint); font-weight: 600; }
+th, td { border: 1px solid var(--rule); padding: .2rem .45rem; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+th { background: var(--tint); font-weight: 600; white-space: nowrap; }
+td.mono, td .endpoints, td code { overflow-wrap: anywhere; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 td.time { white-space: nowrap; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .4rem 0 .8rem; }
@@ -83,7 +84,9 @@ footer { margin-top: 3rem; border-top: 1px solid var(--rule); padding-top: .5rem
 
 // htmlScript is the optional JavaScript: it shows the copy buttons of
 // the Wireshark filters (hidden without it, so no button does nothing),
-// sorts a table by the column heading clicked, and opens a folded
+// sorts a table by the column heading clicked (by a cell's data-sort
+// where its text does not sort: times, durations, byte counts), and
+// opens a folded
 // section a link points into. The page reads the same without it.
 const htmlScript = `
 (function () {
@@ -121,9 +124,11 @@ const htmlScript = `
     if (!c) { return ""; }
     return c.hasAttribute("data-sort") ? c.getAttribute("data-sort") : c.textContent.trim();
   }
+  var number = /^-?[\d,]*\.?\d+$/;
   function compare(a, b) {
-    var x = parseFloat(a.replace(/,/g, "")), y = parseFloat(b.replace(/,/g, ""));
-    if (!isNaN(x) && !isNaN(y) && /^[-\d.,]/.test(a) && /^[-\d.,]/.test(b)) { return x - y; }
+    if (number.test(a) && number.test(b)) {
+      return parseFloat(a.replace(/,/g, "")) - parseFloat(b.replace(/,/g, ""));
+    }
     return a.localeCompare(b, undefined, { numeric: true });
   }
   document.querySelectorAll("table.sortable").forEach(function (table) {

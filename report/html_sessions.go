@@ -23,7 +23,7 @@ const htmlSessionTemplates = `
 {{- end}}{{end}}
 
 {{define "session-row"}}
-<tr id="{{.Anchor}}"{{if .Broken}} class="bad"{{end}}><td data-sort="{{.Order}}">{{.ID}}</td><td><span class="endpoints">{{.Client}} → {{.Server}}</span>{{with .Banner}}<br><span class="muted">{{.}}</span>{{end}}</td><td>{{.User}}</td><td>{{.TLS}}</td><td class="time">{{.Start}}</td><td class="num">{{.Duration}}</td><td class="num">{{.Commands}}</td><td class="num">{{.OK}}</td><td class="num">{{.Failed}}</td><td>{{.Outcome}}</td><td>{{range $i, $b := .Breaks}}{{if $i}} {{end}}{{if $b.Linked}}<a href="#{{$b.Anchor}}">{{$b.ID}}</a>{{else}}{{$b.ID}}{{end}}{{end}}</td></tr>
+<tr id="{{.Anchor}}"{{if .Broken}} class="bad"{{end}}><td data-sort="{{.Order}}">{{.ID}}</td><td><span class="endpoints">{{.Client}} → {{.Server}}</span>{{with .Banner}}<br><span class="muted">{{.}}</span>{{end}}</td><td>{{.User}}</td><td>{{.TLS}}</td><td class="time" data-sort="{{.StartKey}}">{{.Start}}</td><td class="num" data-sort="{{.DurationKey}}">{{.Duration}}</td><td class="num">{{.Commands}}</td><td class="num">{{.OK}}</td><td class="num">{{.Failed}}</td><td>{{.Outcome}}</td><td>{{range $i, $b := .Breaks}}{{if $i}} {{end}}{{if $b.Linked}}<a href="#{{$b.Anchor}}">{{$b.ID}}</a>{{else}}{{$b.ID}}{{end}}{{end}}</td></tr>
 {{- end}}
 
 {{define "timeline"}}<figure class="timeline" id="{{.Anchor}}">
@@ -43,7 +43,7 @@ const htmlSessionTemplates = `
 {{- end}}{{end}}
 
 {{define "transfer-row"}}
-<tr{{if .Bad}} class="bad"{{end}}><td>{{.Session}}</td><td>{{.Command}}</td><td class="mono">{{.Path}}</td><td>{{.Mode}}</td><td class="num">{{.Bytes}}</td><td>{{.Reply}}</td><td class="status-{{.StatusKey}}">{{.Status}}</td><td class="time">{{.Start}}</td><td><span class="endpoints">{{.Data}}</span></td></tr>
+<tr{{if .Bad}} class="bad"{{end}}><td>{{.Session}}</td><td>{{.Command}}</td><td class="mono">{{.Path}}</td><td>{{.Mode}}</td><td class="num" data-sort="{{.BytesKey}}">{{.Bytes}}</td><td>{{.Reply}}</td><td class="status-{{.StatusKey}}">{{.Status}}</td><td class="time" data-sort="{{.StartKey}}">{{.Start}}</td><td><span class="endpoints">{{.Data}}</span></td></tr>
 {{- end}}
 
 {{define "connections-open"}}<section id="connections">
@@ -67,6 +67,7 @@ type sessionView struct {
 	ID, Anchor, Order          string
 	Client, Server, Banner     string
 	User, TLS, Start, Duration string
+	StartKey, DurationKey      string
 	Commands, OK, Failed       string
 	Outcome                    string
 	Broken                     bool
@@ -102,6 +103,7 @@ func (h *htmlReport) sessions() {
 				ID: clean(s.ID), Anchor: htmlID("", s.ID), Order: strconv.Itoa(i),
 				Client: clean(orDash(s.Client)), Server: clean(orDash(s.Server)), Banner: clean(s.Banner),
 				User: clean(orDash(s.User)), TLS: yesNo(s.TLS), Start: h.clock.at(s.Start), Duration: span(s.Start, s.End),
+				StartKey: timeKey(s.Start), DurationKey: durationKey(s.Start, s.End),
 				Commands: groupDigits(int64(s.Commands)), OK: strconv.Itoa(ok), Failed: strconv.Itoa(failed),
 				Outcome: clean(orDash(s.Outcome)), Broken: s.Outcome == analysis.OutcomeBroken,
 			}
@@ -153,6 +155,7 @@ type transferView struct {
 	Session, Command, Path, Mode string
 	Bytes, Reply, Status, Start  string
 	StatusKey, Data              string
+	BytesKey, StartKey           string
 	Bad                          bool
 }
 
@@ -192,6 +195,7 @@ func (h *htmlReport) transferView(x sessionTransfer) transferView {
 		Session: clean(x.session), Command: clean(orDash(x.Command)), Path: clean(orDash(x.Path)), Mode: clean(mode),
 		Bytes: clean(transferBytes(x.Transfer)), Reply: clean(replyText(x.Reply, x.ReplyText)),
 		Status: clean(orDash(x.Status)), StatusKey: statusKey(x.Status), Start: h.clock.at(x.Start), Data: clean(data), Bad: bad,
+		BytesKey: itoa64(x.Bytes), StartKey: timeKey(x.Start),
 	}
 }
 

@@ -23,7 +23,7 @@ const htmlVerdictTemplates = `
 {{- end}}{{end}}
 
 {{define "verdict-row"}}
-<tr><td data-sort="{{.Order}}"><a href="#{{.Anchor}}">{{.ID}}</a></td><td>{{template "session-ref" .}}</td><td><span class="badge class-{{.Key}}">{{.Class}}</span></td><td>{{.Cause}}</td><td class="num">{{.Confidence}}</td><td class="time">{{.At}}</td><td>{{.ConnKind}} <span class="endpoints">{{.Client}} → {{.Server}}</span></td><td class="mono">{{.Frames}}</td></tr>
+<tr><td data-sort="{{.Order}}"><a href="#{{.Anchor}}">{{.ID}}</a></td><td>{{template "session-ref" .}}</td><td><span class="badge class-{{.Key}}">{{.Class}}</span></td><td>{{.Cause}}</td><td class="num">{{.Confidence}}</td><td class="time" data-sort="{{.TimeKey}}">{{.At}}</td><td>{{.ConnKind}} <span class="endpoints">{{.Client}} → {{.Server}}</span></td><td class="mono">{{.Frames}}</td></tr>
 {{- end}}
 
 {{define "session-ref"}}{{if .SessionLinked}}<a href="#{{.SessionAnchor}}">{{.Session}}</a>{{else}}{{.Session}}{{end}}{{end}}
@@ -124,7 +124,7 @@ type verdictView struct {
 	Kind, ID, Anchor, Order  string
 	Key, Class, Cause        string
 	Confidence, Severity     string
-	At, Time                 string
+	At, Time, TimeKey        string
 	Session, SessionAnchor   string
 	SessionLinked            bool
 	ConnKind, Client, Server string
@@ -154,7 +154,7 @@ func (h *htmlReport) verdictView(kind verdictKind, v analysis.Verdict, order int
 		Kind: kind.singular, ID: clean(v.ID), Anchor: htmlID("", v.ID), Order: strconv.Itoa(order),
 		Key: classKey(v.Class), Class: clean(orDash(v.Class)), Cause: clean(orDash(v.Cause)),
 		Confidence: confidence(v.Confidence), Severity: clean(string(v.Severity)),
-		At: h.clock.at(v.Time), Time: full(v.Time),
+		At: h.clock.at(v.Time), Time: full(v.Time), TimeKey: timeKey(v.Time),
 		Session: clean(v.Session), SessionAnchor: htmlID("", v.Session), SessionLinked: h.listedSessions[v.Session],
 		ConnKind: clean(orDash(v.Connection.Kind)), Client: clean(orDash(v.Connection.Client)), Server: clean(orDash(v.Connection.Server)),
 		Summary: clean(orDash(v.Summary)), Contributing: cleanAll(v.Contributing), Filter: clean(v.Filter),
