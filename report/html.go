@@ -35,23 +35,18 @@ type htmlReport struct {
 	// only where its target is: the sessions listed ("S3").
 	listedSessions map[string]bool
 	sessionByID    map[string]*analysis.Session
-	// verdictSessions are the sessions of the breaks and findings the
-	// page lists: a brief page draws their timelines alone, so that a
-	// capture with thousands of broken sessions stays a few MB.
-	verdictSessions map[string]bool
+	// drawn are the verdicts whose diagrams the page draws, and
+	// drawnSessions their sessions, whose timelines it draws
+	// (html_drawn.go says which).
+	drawn, drawnSessions map[string]bool
 }
 
 func writeHTML(w *errWriter, r *analysis.Result, all bool, faults *renderFaults) error {
 	h := &htmlReport{
 		w: w, r: r, clock: newClock(r), inputs: newInputIndex(r.Inputs), all: all, faults: faults,
-		listedSessions: map[string]bool{}, sessionByID: map[string]*analysis.Session{}, verdictSessions: map[string]bool{},
+		listedSessions: map[string]bool{}, sessionByID: map[string]*analysis.Session{},
 	}
-	for _, vs := range [][]analysis.Verdict{r.Breaks, r.Findings} {
-		shown, _ := briefVerdicts(vs, all)
-		for _, v := range shown {
-			h.verdictSessions[v.Session] = true
-		}
-	}
+	h.drawn, h.drawnSessions = chooseDrawn(r, all)
 	sessions, _, _ := briefSessions(r.Sessions, all)
 	for _, s := range sessions {
 		h.listedSessions[s.ID] = true

@@ -125,12 +125,12 @@ func (h *htmlReport) sessions() {
 }
 
 // timelines draws each listed session's timeline, where analysis kept one
-// (the sessions with a verdict); a brief page draws those of the
-// verdicts it lists alone.
+// (the sessions with a verdict) and the page draws a verdict of the
+// session (chooseDrawn); the verbose page draws every one.
 func (h *htmlReport) timelines(sessions []analysis.Session) {
 	heading := false
 	for _, s := range sessions {
-		if s.Timeline == nil || !h.all && !h.verdictSessions[s.ID] {
+		if s.Timeline == nil || !h.all && !h.drawnSessions[s.ID] {
 			continue
 		}
 		if !heading {

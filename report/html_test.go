@@ -352,10 +352,10 @@ func TestGoldenLabHTML(t *testing.T) {
 	}
 }
 
-// A brief page draws the timelines of the sessions its listed verdicts
-// name, not of every broken session: a capture with thousands of them
-// stays a few MB. The verbose page draws every one analysis kept.
-func TestBriefHTMLDrawsTheTimelinesOfListedVerdicts(t *testing.T) {
+// A page draws the timelines of the sessions of the verdicts it draws,
+// not of every broken session: a capture with thousands of them stays a
+// few MB. The verbose page draws every one analysis kept.
+func TestHTMLDrawsTheTimelinesOfDrawnVerdicts(t *testing.T) {
 	r := fixtureMany()
 	for i := range r.Sessions {
 		s := &r.Sessions[i]
@@ -373,13 +373,45 @@ func TestBriefHTMLDrawsTheTimelinesOfListedVerdicts(t *testing.T) {
 	for _, c := range []struct {
 		verbose bool
 		want    int
-	}{{false, briefPerCause}, {true, len(r.Sessions)}} {
+	}{{false, diagramsPerCause}, {true, len(r.Sessions)}} {
 		doc, err := parseHTML(renderHTML(t, r, Options{Verbose: c.verbose}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if n := len(find(doc, byTagClass("svg", "timeline"))); n != c.want {
 			t.Errorf("verbose %v: %d timelines, want %d", c.verbose, n, c.want)
+		}
+	}
+}
+
+// A page draws the diagrams of the first few breaks of each cause; the
+// others say why they have none. The verbose page draws every one.
+func TestHTMLDrawsTheFirstBreaksOfEachCause(t *testing.T) {
+	r := fixtureDiagrams()
+	ladder := r.Breaks[0]
+	for i := range diagramsPerCause + 2 {
+		v := ladder
+		v.ID = "B" + strconv.Itoa(len(r.Breaks)+1)
+		v.Time = v.Time.Add(time.Duration(i) * time.Second)
+		r.Breaks = append(r.Breaks, v)
+	}
+	withCounts(r)
+	for _, c := range []struct {
+		verbose         bool
+		ladders, undone int
+	}{{false, diagramsPerCause, 3}, {true, diagramsPerCause + 3, 0}} {
+		doc := checkPage(t, "many resets", renderHTML(t, r, Options{Verbose: c.verbose}))
+		if n := len(find(doc, byTagClass("svg", "ladder"))); n != c.ladders {
+			t.Errorf("verbose %v: %d ladders, want %d", c.verbose, n, c.ladders)
+		}
+		undone := 0
+		for _, s := range find(doc, byTagClass("section", "break")) {
+			if strings.Contains(text(s), "Diagrams are drawn for the first 5 breaks of each cause") {
+				undone++
+			}
+		}
+		if undone != c.undone {
+			t.Errorf("verbose %v: %d breaks say their diagrams are not drawn, want %d", c.verbose, undone, c.undone)
 		}
 	}
 }

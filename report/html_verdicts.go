@@ -78,6 +78,9 @@ const htmlVerdictTemplates = `
 <figcaption>{{.Caption}}</figcaption>
 </figure>
 {{- end}}
+{{- with .NotDrawn}}
+<p class="left-out">{{.}}</p>
+{{- end}}
 </section>
 {{end}}
 `
@@ -136,6 +139,8 @@ type verdictView struct {
 	MultiInput               bool
 	Evidence                 []evidenceView
 	Ladder, SeqGraph         *drawing
+	// NotDrawn says why a verdict analysis kept diagrams for shows none.
+	NotDrawn string
 }
 
 type evidenceView struct {
@@ -209,6 +214,13 @@ func (h *htmlReport) transferOf(v analysis.Verdict) *analysis.Transfer {
 // time-sequence graph, where analysis kept them.
 func (view *verdictView) withDiagrams(h *htmlReport, v analysis.Verdict) {
 	what := view.Kind + " " + v.ID
+	if !h.drawn[v.ID] {
+		if hasDiagrams(h, v) {
+			view.NotDrawn = "Diagrams are drawn for the first " + strconv.Itoa(diagramsPerCause) + " " + view.Kind +
+				"s of each cause; --verbose draws them for every one."
+		}
+		return
+	}
 	if len(v.Ladders) > 0 {
 		view.Ladder = h.draw("the ladder diagram of "+what, ladderCaption(v.Ladders), func(w io.Writer) error {
 			return diagram.Ladder(w, v.Ladders, h.r.CapturePoint)
