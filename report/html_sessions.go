@@ -130,7 +130,7 @@ func (h *htmlReport) sessions() {
 func (h *htmlReport) timelines(sessions []analysis.Session) {
 	heading := false
 	for _, s := range sessions {
-		if s.Timeline == nil || !h.all && !h.drawnSessions[s.ID] {
+		if !h.drawsTimeline(s.ID) {
 			continue
 		}
 		if !heading {
@@ -149,6 +149,14 @@ func (h *htmlReport) timelines(sessions []analysis.Session) {
 			execute(b, "timeline", map[string]any{"Anchor": htmlID("timeline-", s.ID), "SVG": d.SVG, "Caption": d.Caption})
 		})
 	}
+}
+
+// drawsTimeline reports whether the page draws the session's timeline:
+// a listed session that analysis kept one for, of a verdict the page
+// draws (or any, on the verbose page).
+func (h *htmlReport) drawsTimeline(id string) bool {
+	s := h.sessionByID[id]
+	return s != nil && s.Timeline != nil && h.listedSessions[id] && (h.all || h.drawnSessions[id])
 }
 
 type transferView struct {

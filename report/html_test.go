@@ -249,6 +249,9 @@ func TestHTMLDrawsTheDiagrams(t *testing.T) {
 	if tl := byID("timeline-S1"); svgs(tl, "timeline") != 1 {
 		t.Error("S1 has no timeline")
 	}
+	if !strings.Contains(text(byID("B1")), "S1 (its timeline)") || strings.Contains(text(byID("B3")), "its timeline") {
+		t.Error("B1 does not link to its session's timeline, or B3 links to one S2 does not have")
+	}
 	if n := svgs(doc, "timeline"); n != 1 {
 		t.Errorf("%d timelines, want S1's alone", n)
 	}

@@ -41,7 +41,7 @@ const htmlVerdictTemplates = `
 {{- end}}
 <dt>Time</dt><dd>{{.Time}} UTC</dd>
 {{- if .Session}}
-<dt>Session</dt><dd>{{template "session-ref" .}}</dd>
+<dt>Session</dt><dd>{{template "session-ref" .}}{{with .TimelineAnchor}} (<a href="#{{.}}">its timeline</a>){{end}}</dd>
 {{- end}}
 <dt>Connection</dt><dd>{{.ConnKind}} <span class="endpoints">{{.Client}} → {{.Server}}</span></dd>
 {{- with .Transfer}}
@@ -130,6 +130,7 @@ type verdictView struct {
 	At, Time, TimeKey        string
 	Session, SessionAnchor   string
 	SessionLinked            bool
+	TimelineAnchor           string
 	ConnKind, Client, Server string
 	Transfer                 string
 	Summary                  string
@@ -168,6 +169,9 @@ func (h *htmlReport) verdictView(kind verdictKind, v analysis.Verdict, order int
 	}
 	if view.Session == "" {
 		view.Session = "-"
+	}
+	if h.drawsTimeline(v.Session) {
+		view.TimelineAnchor = htmlID("timeline-", v.Session)
 	}
 	if x := h.transferOf(v); x != nil {
 		view.Transfer = clean(strings.TrimSpace(x.Command+" "+x.Path)) + " (" + clean(orDash(x.Status)) + ", " + clean(transferBytes(*x)) + " bytes)"
