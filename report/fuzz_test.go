@@ -11,7 +11,8 @@ import (
 // FuzzRender puts arbitrary capture text in every field that comes off
 // the wire and renders the report in every format: nothing may fail,
 // panic, leak a control character into a text format, overflow the table
-// width, break the CSV's columns or yield invalid JSON.
+// width, break the CSV's columns, yield invalid JSON or let markup into
+// the HTML page.
 func FuzzRender(f *testing.F) {
 	seeds := seedStrings(f)
 	for i, s := range seeds {
@@ -50,6 +51,10 @@ func FuzzRender(f *testing.F) {
 						if !json.Valid([]byte(line)) {
 							t.Fatalf("invalid NDJSON line %q", line)
 						}
+					}
+				case FormatHTML:
+					if problems := htmlPageProblems(buf.Bytes()); len(problems) > 0 {
+						t.Fatalf("html page: %s", strings.Join(problems, "; "))
 					}
 				case FormatCSV:
 					rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()

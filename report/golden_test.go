@@ -35,6 +35,7 @@ var variants = []variant{
 	{"ndjson", Options{Format: FormatNDJSON}},
 	{"csv", Options{Format: FormatCSV}},
 	{"md", Options{Format: FormatMarkdown}},
+	{"html", Options{Format: FormatHTML}},
 }
 
 // extraVariants are rendered for the broken fixture only.

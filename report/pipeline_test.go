@@ -49,8 +49,8 @@ func labCaptures(tb testing.TB) []string {
 	return paths
 }
 
-// renderings are the ways one Result is written: every format, the table
-// and Markdown also verbose, the table also narrow.
+// renderings are the ways one Result is written: every format, the table,
+// Markdown and HTML also verbose, the table also narrow.
 func renderings() []Options {
 	var out []Options
 	for _, f := range Formats() {
@@ -60,6 +60,7 @@ func renderings() []Options {
 		Options{Format: FormatTable, Verbose: true},
 		Options{Format: FormatTable, Verbose: true, Width: 40},
 		Options{Format: FormatMarkdown, Verbose: true},
+		Options{Format: FormatHTML, Verbose: true},
 	)
 }
 
@@ -145,9 +146,14 @@ func (run pipelineRun) check(t *testing.T, what string) {
 	}
 }
 
-// wellFormed checks that JSON, NDJSON and CSV output parses.
+// wellFormed checks that JSON, NDJSON and CSV output parses, and that an
+// HTML page keeps its rules (html_check_test.go).
 func wellFormed(format string, out []byte) error {
 	switch format {
+	case FormatHTML:
+		if problems := htmlPageProblems(out); len(problems) > 0 {
+			return fmt.Errorf("html page: %s", strings.Join(problems, "; "))
+		}
 	case FormatJSON:
 		if !json.Valid(out) {
 			return errors.New("invalid JSON")

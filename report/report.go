@@ -1,13 +1,13 @@
 // Package report renders an analysis.Result for people and for other
 // programs: terminal tables, the JSON contract of spec/report-json.md,
-// NDJSON for log pipelines, CSV for spreadsheets and Markdown for
-// postmortems.
+// NDJSON for log pipelines, CSV for spreadsheets, Markdown for
+// postmortems, and a self-contained HTML page that draws each break.
 //
 // It renders what classify decided and never re-derives a verdict. Text
 // that came off the wire (paths, user names, reply text) is made inert in
 // every format: no terminal escapes, control characters or invalid UTF-8
-// reach the output, and Markdown and CSV cells cannot inject markup or
-// spreadsheet formulas. Output depends only on the Result and the
+// reach the output, Markdown and CSV cells cannot inject markup or
+// spreadsheet formulas, and the HTML page escapes it in every context. Output depends only on the Result and the
 // Options, so the same capture renders byte for byte the same.
 package report
 
@@ -28,6 +28,7 @@ const (
 	FormatNDJSON   = "ndjson"
 	FormatCSV      = "csv"
 	FormatMarkdown = "markdown"
+	FormatHTML     = "html"
 )
 
 // DefaultWidth is the table width when Options.Width is not set.
@@ -35,11 +36,11 @@ const DefaultWidth = 100
 
 // Options choose the format and its presentation.
 type Options struct {
-	Format string // table (default), json, ndjson, csv, markdown
+	Format string // table (default), json, ndjson, csv, markdown, html
 	Width  int    // terminal width for tables; 0 = 100
 	Color  bool   // ANSI colour in tables (only when writing to a terminal; cmd decides)
 	// Verbose: the table also shows the connections and every evidence
-	// line; the table and Markdown list everything a large capture's
+	// line; the table, Markdown and HTML list everything a large capture's
 	// report otherwise leaves out (brief.go).
 	Verbose bool
 
@@ -50,7 +51,7 @@ type Options struct {
 
 // Formats lists the formats Write accepts, the default first.
 func Formats() []string {
-	return []string{FormatTable, FormatJSON, FormatNDJSON, FormatCSV, FormatMarkdown}
+	return []string{FormatTable, FormatJSON, FormatNDJSON, FormatCSV, FormatMarkdown, FormatHTML}
 }
 
 func (o Options) format() string {
@@ -97,6 +98,8 @@ func Write(w io.Writer, r *analysis.Result, opts Options) (err error) {
 		err = writeCSV(ew, r, faults)
 	case FormatMarkdown:
 		err = writeMarkdown(ew, r, opts.Verbose, faults)
+	case FormatHTML:
+		err = writeHTML(ew, r, opts.Verbose, faults)
 	}
 	if err == nil {
 		err = ew.err

@@ -16,7 +16,7 @@ import (
 )
 
 func TestFormats(t *testing.T) {
-	want := []string{"table", "json", "ndjson", "csv", "markdown"}
+	want := []string{"table", "json", "ndjson", "csv", "markdown", "html"}
 	if got := Formats(); !slices.Equal(got, want) {
 		t.Errorf("Formats() = %q, want %q", got, want)
 	}
@@ -60,7 +60,7 @@ func TestWriteErrors(t *testing.T) {
 		t.Error("nil verdict: no error")
 	}
 	v := fixtureBroken().Breaks[0]
-	for _, f := range []string{FormatJSON, FormatCSV, FormatMarkdown} {
+	for _, f := range []string{FormatJSON, FormatCSV, FormatMarkdown, FormatHTML} {
 		if err := WriteBreakLine(&buf, &v, Options{Format: f}); err == nil {
 			t.Errorf("WriteBreakLine(format %q): no error", f)
 		}

@@ -48,7 +48,7 @@ func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.StringArrayVarP(&f.files, "read", "r", nil, "capture file to read (repeatable; positional FILEs work too; - is stdin)")
 	fs.StringVarP(&f.filter, "filter", "f", "", "BPF capture filter applied to the files, as tcpdump -f/tshark -f")
 	fs.StringSliceVar(&f.ports, "ports", nil, "extra FTP control ports besides 21 and 990 (implicit FTPS) (comma-separated)")
-	fs.StringVarP(&f.format, "format", "F", "table", "output format: "+strings.Join(report.Formats(), ", "))
+	fs.StringVarP(&f.format, "format", "F", "table", "output format: "+strings.Join(report.Formats(), ", ")+" (html: one self-contained page with a diagram of each break, e.g. -F html -o report.html)")
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
 	fs.BoolVar(&f.showPasswords, "show-passwords", false, "show PASS arguments (redacted by default)")
 	fs.StringSliceVar(&f.failOn, "fail-on", nil, "exit 3 when a break of these classes is found (comma-separated: network, protocol, server-policy, client, unknown, or any)")
@@ -119,6 +119,7 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
 		return exitError
 	}
+	warnPageToTerminal(f.format, f.output, stdout, stderr)
 	ropts := report.Options{Format: f.format, Verbose: f.verbose, Color: useColor(f.color, f.output == "", stdout)}
 	werr := report.Write(out, res, ropts)
 	if cerr := closeOut(); werr == nil {
@@ -162,9 +163,11 @@ func analyzeFiles(ctx context.Context, paths []string, opts analysis.Options, sh
 	return analysis.Files(ctx, paths, opts)
 }
 
-// options turns flags into analysis options.
+// options turns flags into analysis options. The html format draws each
+// break, so it has the analysis keep what the drawings need.
 func (f *analyzeFlags) options() (analysis.Options, error) {
-	opts := analysis.Options{Version: version, Filter: f.filter, ShowPasswords: f.showPasswords}
+	opts := analysis.Options{Version: version, Filter: f.filter, ShowPasswords: f.showPasswords,
+		Diagrams: strings.EqualFold(f.format, report.FormatHTML)}
 	for _, p := range f.ports {
 		n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
 		if err != nil || n == 0 {
@@ -239,6 +242,15 @@ func openOutput(path string, stdout io.Writer) (io.Writer, func() error, error) 
 		}
 		return file.Close()
 	}, nil
+}
+
+// warnPageToTerminal says, when the HTML page is about to fill a
+// terminal, how to write it to a file instead. The page is still written:
+// it is text, and a pipe or a terminal multiplexer's log may want it.
+func warnPageToTerminal(format, output string, stdout, stderr io.Writer) {
+	if strings.EqualFold(format, report.FormatHTML) && (output == "" || output == "-") && isTerminal(stdout) {
+		fmt.Fprintln(stderr, "ftpcap: the html report is a page for a browser; -o report.html writes it to a file")
+	}
 }
 
 // useColor decides on ANSI colour: only on a terminal unless forced, and

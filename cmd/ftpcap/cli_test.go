@@ -193,7 +193,7 @@ func TestPasswordsRedacted(t *testing.T) {
 	if password == "" || password == "****" {
 		t.Fatalf("--show-passwords: the PASS argument is not in the evidence (%q)", password)
 	}
-	for _, format := range []string{"table", "json", "ndjson", "csv", "markdown"} {
+	for _, format := range []string{"table", "json", "ndjson", "csv", "markdown", "html"} {
 		_, out, _ := runCLI("analyze", "-v", "-F", format, sample)
 		if strings.Contains(out, password) {
 			t.Errorf("%s: the password %q appears without --show-passwords", format, password)

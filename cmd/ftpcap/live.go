@@ -88,7 +88,7 @@ func newLiveFlagSet(f *liveFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.Int64VarP(&f.fileSizeM, "file-size", "C", 0, "with -w: start a new file when the current one reaches this many million bytes (as tcpdump -C)")
 	fs.VarP(&f.rotate, "rotate-seconds", "G", "with -w: start a new file every so many seconds of capture (as tcpdump -G; a duration like 15m also works)")
 	fs.IntVarP(&f.fileCount, "file-count", "W", 0, "with -C or -G: keep only this many files, removing the oldest")
-	fs.StringVarP(&f.format, "format", "F", "table", "report format: "+strings.Join(report.Formats(), ", ")+" (breaks are printed as they happen: one line, or NDJSON with json and ndjson)")
+	fs.StringVarP(&f.format, "format", "F", "table", "report format: "+strings.Join(report.Formats(), ", ")+" (breaks are printed as they happen: one line, or NDJSON with json and ndjson; html writes one page with a diagram of each break at the end, e.g. -F html -o report.html)")
 	fs.StringVarP(&f.output, "output", "o", "", "write the final report to this file instead of stdout")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "table report: also every connection and every evidence line, and everything a large capture's report leaves out")
 	fs.StringVar(&f.color, "color", "auto", "colour in tables and lines: auto, always, never")
@@ -193,7 +193,7 @@ func (f *liveFlags) config() (*liveConfig, error) {
 	}
 	// The analysis options are analyze's: the same flags mean the same,
 	// and `ftpcap analyze` with them on the evidence files replays the run.
-	af := analyzeFlags{ports: f.ports, showPasswords: f.showPasswords, maxConns: f.maxConns,
+	af := analyzeFlags{format: format, ports: f.ports, showPasswords: f.showPasswords, maxConns: f.maxConns,
 		maxHalfOpen: f.maxHalfOpen, maxReported: f.maxReported, connIdle: f.connIdle}
 	if cfg.analysis, err = af.options(); err != nil {
 		return nil, err

@@ -310,6 +310,7 @@ func (lr *liveRun) finish(res *analysis.Result) int {
 		fmt.Fprintf(lr.stderr, "ftpcap: %v\n", err)
 		return exitError
 	}
+	warnPageToTerminal(f.format, f.output, lr.stdout, lr.stderr)
 	ropts := report.Options{Format: f.format, Verbose: f.verbose, Color: useColor(f.color, f.output == "", lr.stdout)}
 	werr := report.Write(out, res, ropts)
 	if cerr := closeOut(); werr == nil {
