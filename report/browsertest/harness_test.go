@@ -310,6 +310,30 @@ func (tb *tab) injected() ([]string, error) {
 	return found, nil
 }
 
+// pageElements are the elements a page has a fixed number of, whatever
+// the capture: a capture's text that became markup shows as one more.
+var pageElements = []string{"script", "style", "title", "base", "link", "meta", "iframe", "object", "embed", "form"}
+
+// extraElements compares a page with the page of a benign input of the
+// same shape and lists the pageElements it has more of.
+func extraElements(page, benign *tab) ([]string, error) {
+	var extra []string
+	for _, sel := range pageElements {
+		got, err := page.count(sel)
+		if err != nil {
+			return nil, err
+		}
+		want, err := benign.count(sel)
+		if err != nil {
+			return nil, err
+		}
+		if got > want {
+			extra = append(extra, fmt.Sprintf("%d <%s> where the benign page has %d", got, sel, want))
+		}
+	}
+	return extra, nil
+}
+
 // screenshot writes a full-page PNG into the test's temporary folder (or
 // FTPCAP_SCREENSHOTS) and logs its path.
 func (tb *tab) screenshot(t *testing.T, name string) string {
@@ -444,6 +468,13 @@ func TestHarness(t *testing.T) {
 		if len(tb.openedDialogs()) == 0 {
 			t.Error("no dialog recorded from a page that runs alert(1)")
 		}
-		t.Logf("as expected: injected %v; dialogs %v; requests %v", found, tb.openedDialogs(), tb.madeRequests())
+		extra, err := extraElements(tb, b.open(t, writeHarnessPage(t, "benign", harnessDiagrams), true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(extra) == 0 {
+			t.Error("the injected <script> was not counted as an extra element")
+		}
+		t.Logf("as expected: injected %v; extra %v; dialogs %v; requests %v", found, extra, tb.openedDialogs(), tb.madeRequests())
 	})
 }

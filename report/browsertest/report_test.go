@@ -11,16 +11,17 @@ import (
 	"github.com/ftpcap/ftpcap/report"
 )
 
-// writeReport analyses a lab sample with the diagrams kept and writes its
-// HTML report into the test's temporary folder.
+// writeReport analyses a lab sample (a file name in samples/) with the
+// diagrams kept and writes its HTML report into the test's temporary
+// folder.
 func writeReport(t *testing.T, sample string) string {
 	t.Helper()
-	capture := filepath.Join("..", "..", "samples", sample+".pcap")
+	capture := filepath.Join("..", "..", "samples", sample)
 	res, err := analysis.Files(context.Background(), []string{capture}, analysis.Options{Diagrams: true})
 	if err != nil {
 		t.Fatalf("analyse %s: %v", capture, err)
 	}
-	path := filepath.Join(t.TempDir(), sample+".html")
+	path := filepath.Join(t.TempDir(), strings.TrimSuffix(sample, filepath.Ext(sample))+".html")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +65,7 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.sample, func(t *testing.T) {
-			path := writeReport(t, c.sample)
+			path := writeReport(t, c.sample+".pcap")
 			for _, scripts := range []bool{true, false} {
 				tb := b.open(t, path, scripts)
 				mode := "JavaScript on"
@@ -91,11 +92,16 @@ func TestReportInBrowser(t *testing.T) {
 }
 
 // hostileTexts are names and reply texts of the hostile-names sample
-// (samples/lab/checks_wide.py) that the page must show, as text, in its
-// break: the refused path and the markup the server appended to its 550.
+// (samples/lab/checks_wide.py) that the page must show as text: the user
+// name, the three paths (the break's, and the transfers' the page lists
+// as the table does) and the markup the server put in its replies.
 var hostileTexts = []string{
+	"</title><script>alert(1)</script>",
+	"<img src=x onerror=alert(1)>.txt",
+	`"><script>alert(document.domain)</script>`,
 	"</style><style>*{display:none}</style>",
 	"<svg onload=alert(1)>",
+	"javascript:alert(1)",
 }
 
 // TestHostileCaptureInert opens the report of a capture whose file names,
@@ -104,7 +110,7 @@ var hostileTexts = []string{
 // text reads as text.
 func TestHostileCaptureInert(t *testing.T) {
 	b := startBrowser(t)
-	tb := b.open(t, writeReport(t, "hostile-names"), true)
+	tb := b.open(t, writeReport(t, "hostile-names.pcap"), true)
 	checkOffline(t, tb)
 	found, err := tb.injected()
 	if err != nil {
@@ -112,6 +118,15 @@ func TestHostileCaptureInert(t *testing.T) {
 	}
 	for _, f := range found {
 		t.Errorf("capture content became part of the page: %s", f)
+	}
+	// A benign capture of the same shape (one session, one refused RETR)
+	// gives the page's own count of each element.
+	extra, err := extraElements(tb, b.open(t, writeReport(t, "file-unavailable.pcapng"), true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range extra {
+		t.Errorf("capture content became markup: %s", e)
 	}
 	if err := tb.rendered("svg.ladder"); err != nil {
 		t.Errorf("the break's ladder: %v", err)
