@@ -406,6 +406,9 @@ func TestHarness(t *testing.T) {
 			if n, err := tb.count("svg.ladder .pkt.rst.deciding"); err != nil || n != 1 {
 				t.Errorf("scripts %v: %d deciding resets (%v), want 1", scripts, n, err)
 			}
+			if err := tb.rendered("svg.ladder .pkt.rst.deciding"); err != nil {
+				t.Errorf("scripts %v: %v", scripts, err)
+			}
 			if r := tb.madeRequests(); len(r) > 0 {
 				t.Errorf("scripts %v: requests %v from a page that makes none", scripts, r)
 			}

@@ -78,8 +78,10 @@ func TestReportInBrowser(t *testing.T) {
 					}
 				}
 				if c.deciding {
-					if n, err := tb.count("svg.ladder .pkt.rst.deciding"); err != nil || n == 0 {
-						t.Errorf("%s: no highlighted reset (svg.ladder .pkt.rst.deciding): %d found, %v", mode, n, err)
+					// The highlighted reset is there and drawn, not
+					// folded away or hidden.
+					if err := tb.rendered("svg.ladder .pkt.rst.deciding"); err != nil {
+						t.Errorf("%s: the highlighted reset: %v", mode, err)
 					}
 				}
 				checkOffline(t, tb)
