@@ -20,12 +20,17 @@ deps:
 build: deps
 	$(GO) build -o $(BIN) ./cmd/ftpcap
 
-# demo analyses every bundled sample.
+# demo analyses every bundled sample, then writes the HTML postmortem page
+# of one (DEMO_HTML_SAMPLE) to report.html and prints its absolute path, to
+# open in a browser. Exit status 3 is accepted for both, as it always was.
+DEMO_HTML_SAMPLE ?= samples/middlebox-reset-data.pcap
 demo: build
 	@for f in $(SAMPLES); do \
 		echo "=== $$f"; \
 		./$(BIN) analyze "$$f" || [ $$? -eq 3 ]; \
 	done
+	@./$(BIN) analyze -F html -o report.html $(DEMO_HTML_SAMPLE) || [ $$? -eq 3 ]
+	@echo "=== HTML report of $(DEMO_HTML_SAMPLE): $(CURDIR)/report.html"
 
 # test-deps adds what the differential tests compare against (tshark).
 test-deps: deps

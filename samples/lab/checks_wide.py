@@ -675,3 +675,62 @@ def c_lftp_mlsd_ipv6(cap):
                        for c, r in refused)]
     return [], [], notes
 CHECKS["ftps-implicit-proftpd"] = lambda cap: ftps_clean(cap, implicit=True)
+
+
+# --- capture content that tries to inject into a report ----------------------
+
+# The names and texts scenarios-wide.sh's scn_hostile_names puts on the
+# wire; the capture must carry them byte for byte.
+HOSTILE_USER = "</title><script>alert(1)</script>"
+HOSTILE_GET = "<img src=x onerror=alert(1)>.txt"
+HOSTILE_PUT = '"><script>alert(document.domain)</script>'
+HOSTILE_DIR = "<iframe src=javascript:alert(1)>"
+HOSTILE_MISSING = "</style><style>*{display:none}</style>"
+HOSTILE_BANNER = "<svg onload=alert(1)> javascript:alert(1) ftpcap lab ready"
+HOSTILE_ERROR = '<svg onload=alert(1)><a href="javascript:alert(1)">help</a>'
+
+
+def hostile_transfer(s, command, path):
+    ts = [t for t in s.transfers if t.command == command and t.path == path]
+    require(len(ts) == 1, f"want one {command} {path}: {s.timeline()}")
+    return ts[0]
+
+
+@check("hostile-names")
+def c_hostile_names(cap):
+    """One healthy session whose names and replies are HTML, script and
+    CSS: a download and an upload complete, a MKD is echoed, and a RETR of
+    a missing file is refused (550), the one break."""
+    s = one_session(cap)
+    require(session_healthy(s), f"session did not end QUIT/221/FIN: {s.timeline()}")
+    banner = s.replies()[0]
+    require(banner.verb == "220" and banner.arg == HOSTILE_BANNER, f"greeting is {banner.arg!r}")
+    user = s.commands("USER")
+    require(len(user) == 1 and user[0].arg == HOSTILE_USER, f"USER is {user}")
+    got = hostile_transfer(s, "RETR", HOSTILE_GET)
+    require(data_healthy(got) and got.bytes == 1000, f"RETR {HOSTILE_GET}: {status(got)}, {got.bytes} bytes")
+    put = hostile_transfer(s, "STOR", HOSTILE_PUT)
+    require(data_healthy(put) and put.bytes == 3000, f"STOR {HOSTILE_PUT}: {status(put)}, {put.bytes} bytes")
+    made = answered(s, {"257"}, {"MKD"})
+    require(len(made) == 1 and made[0][0].arg == HOSTILE_DIR and HOSTILE_DIR in made[0][1].arg,
+            f"MKD {HOSTILE_DIR} not answered with a 257 echoing it: {s.timeline()}")
+    missing = hostile_transfer(s, "RETR", HOSTILE_MISSING)
+    final = missing.final
+    require(final and final.verb == "550" and status(missing) == "failed" and missing.bytes == 0,
+            f"RETR {HOSTILE_MISSING} not refused 550 before any data: {s.timeline()}")
+    require(final.arg.endswith(HOSTILE_ERROR) and "no such file" in final.arg.lower(),
+            f"550 text is {final.arg!r}")
+    errors = [r for r in s.replies() if r.verb >= "400" and r is not final]
+    require(not errors, f"error replies besides the refusal: {[(r.frame, r.verb) for r in errors]}")
+    mkd, r257 = made[0]
+    notes = [f"Greeting '220 {banner.arg}' (frame {banner.frame}); USER {user[0].arg} "
+             f"(frame {user[0].frame}). RETR {got.path} (frame {got.frame}) and STOR {put.path} "
+             f"(frame {put.frame}) complete ({got.bytes} and {put.bytes} bytes, 226 in frames "
+             f"{got.final.frame} and {put.final.frame}); MKD {mkd.arg} (frame {mkd.frame}) is "
+             f"answered '257 {r257.arg}' (frame {r257.frame}). RETR {missing.path} (frame "
+             f"{missing.frame}) is answered '550 {final.arg}' (frame {final.frame}); the passive "
+             f"data connection ftplib opened before it carries no byte "
+             f"({closes_text(missing.data) if missing.data else 'not in the capture'}); the session goes on to QUIT/221/FIN. The break is the refused "
+             f"transfer. Every name and reply text here is markup a report must show as text."]
+    return [brk("server-policy", "file-unavailable", "control", 1, s.conn,
+                [missing.frame, final.frame])], [], notes

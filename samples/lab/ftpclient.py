@@ -124,6 +124,30 @@ def file_unavailable(a):
     f.quit()
 
 
+def hostile_names(a):
+    """A session whose names try to inject HTML, script and CSS into a
+    report: RETR one, STOR another, MKD a third (the server echoes it in
+    its 257), RETR a missing one (550), then QUIT. The user name is the
+    --user given."""
+    f = ftplib.FTP()
+    f.set_debuglevel(1)
+    f.connect(a.host, a.port, timeout=30)
+    f.login(a.user, a.password)
+    f.voidcmd("TYPE I")
+    got = bytearray()
+    f.retrbinary(f"RETR {a.get}", got.extend)
+    log("downloaded", len(got), "bytes")
+    with open(a.upload, "rb") as fp:
+        f.storbinary(f"STOR {a.put}", fp)
+    f.mkd(a.mkdir)
+    try:
+        f.retrbinary(f"RETR {a.missing}", lambda b: None)
+        sys.exit("RETR of a missing file unexpectedly succeeded")
+    except ftplib.error_perm as e:
+        log("refused as intended:", e)
+    f.quit()
+
+
 def hold(a):
     """Log in, stay connected for --seconds, then QUIT (fills a max_clients slot)."""
     c = Control(a.host, a.port)
@@ -437,6 +461,12 @@ def main(argv):
     s = sub.add_parser("file-unavailable")
     s.add_argument("--missing", required=True)
     s.add_argument("--path", required=True)
+    s = sub.add_parser("hostile-names")
+    s.add_argument("--get", required=True)
+    s.add_argument("--put", required=True)
+    s.add_argument("--upload", required=True, help="local file to STOR as --put")
+    s.add_argument("--mkdir", required=True)
+    s.add_argument("--missing", required=True)
     s = sub.add_parser("hold")
     s.add_argument("--seconds", type=float, required=True)
     s = sub.add_parser("idle")
@@ -481,6 +511,7 @@ def main(argv):
     {
         "login-failures": login_failures,
         "file-unavailable": file_unavailable,
+        "hostile-names": hostile_names,
         "hold": hold,
         "idle": idle,
         "port-to-closed": port_to_closed,

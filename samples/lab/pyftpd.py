@@ -10,7 +10,9 @@ Besides plain service it can misbehave on purpose, for the fault scenarios:
 advertise another address in its 227 replies (--masquerade, as a server
 behind NAT does), wait before acting on each command (--reply-delay, an
 overloaded server), give up on idle data channels sooner (--passive-timeout,
---data-timeout), and speak FTPS with AUTH TLS (--tls-cert, --tls-max).
+--data-timeout), speak FTPS with AUTH TLS (--tls-cert, --tls-max), and say
+what it likes in its greeting and error replies (--banner, --error-suffix:
+hostile text for a report to render inert).
 """
 
 import argparse
@@ -50,6 +52,9 @@ def parse_args(argv):
     p.add_argument("--tls-cert", default="", help="PEM with certificate and key: offer AUTH TLS")
     p.add_argument("--tls-max", choices=("1.2", "1.3"), default="1.3",
                    help="highest TLS version the server accepts")
+    p.add_argument("--banner", default="", help="text of the 220 greeting")
+    p.add_argument("--error-suffix", default="",
+                   help="text appended to every 4xx/5xx reply (one line)")
     return p.parse_args(argv)
 
 
@@ -72,6 +77,13 @@ def main(argv):
     class LabHandler(base):
         reply_delay = args.reply_delay
 
+        def respond(self, resp, *rest, **kw):
+            # Single-line error replies only: a multi-line reply ends on
+            # its code line, which this suffix must not break.
+            if args.error_suffix and resp[:1] in "45" and resp[3:4] == " ":
+                resp = f"{resp} {args.error_suffix}"
+            return super().respond(resp, *rest, **kw)
+
         def pre_process_command(self, line, cmd, arg):
             if not self.reply_delay:
                 return super().pre_process_command(line, cmd, arg)
@@ -92,6 +104,8 @@ def main(argv):
         LabHandler.certfile = args.tls_cert
         if args.tls_max == "1.2":
             LabHandler.ssl_options = TLS_FTPHandler.ssl_options | SSL.OP_NO_TLSv1_3
+    if args.banner:
+        LabHandler.banner = args.banner
     if args.masquerade:
         LabHandler.masquerade_address = args.masquerade
     LabHandler.authorizer = authorizer

@@ -14,6 +14,7 @@ SCENARIOS+=(
 	snaplen-pret-missing capture-loss rotated-client-abort
 	clean-proftpd-modes clean-pureftpd-modes pureftpd-disk-full ftps-pureftpd
 	proftpd-server-killed lftp-mlsd-ipv6 pureftpd-client-killed ftps-implicit-proftpd
+	hostile-names
 )
 
 SCENARIO_TOPOLOGY[clean-proftpd-modes]=two
@@ -484,4 +485,35 @@ scn_ftps_implicit_proftpd() {
 	capture_stop
 	server_stop
 	CTRL_PORT=990 expect_from_capture "$V_CURL (ftps://, -k --tls-max 1.2) against $V_PROFTPD with mod_tls and TLSOptions UseImplicitSSL on port 990 (TLS from the first byte; self-signed certificate made by $V_OPENSSL): login, PROT P download of small.bin, QUIT; captured on the client's veth with $V_TCPDUMP."
+}
+
+# --- capture content that tries to inject into a report ----------------------
+
+# Names and reply texts a report must show as text and never run: an
+# element with an event handler, a script, a style sheet that hides the
+# page, a javascript: link. checks_wide.py's c_hostile_names looks for
+# exactly these in the capture.
+HOSTILE_USER='</title><script>alert(1)</script>'
+HOSTILE_GET='<img src=x onerror=alert(1)>.txt'
+HOSTILE_PUT='"><script>alert(document.domain)</script>'
+HOSTILE_DIR='<iframe src=javascript:alert(1)>'
+HOSTILE_MISSING='</style><style>*{display:none}</style>'
+HOSTILE_BANNER='<svg onload=alert(1)> javascript:alert(1) ftpcap lab ready'
+HOSTILE_ERROR='<svg onload=alert(1)><a href="javascript:alert(1)">help</a>'
+
+scn_hostile_names() {
+	# The STOR name holds a slash: its first part is a directory that must
+	# exist for the upload to land.
+	mkdir -p "$W/srv/home/${HOSTILE_PUT%/*}"
+	make_file "$W/srv/home/$HOSTILE_GET" 1000 6
+	make_file "$W/cli/hostile-upload.bin" 3000 7
+	pyftpd_start hostile-names --user="$HOSTILE_USER:$LAB_PASS:elradfmw" \
+		--banner="$HOSTILE_BANNER" --error-suffix="$HOSTILE_ERROR"
+	cap_on client pcap
+	cli_py --host "$SRV4" --user "$HOSTILE_USER" --password "$LAB_PASS" hostile-names \
+		--get "$HOSTILE_GET" --put "$HOSTILE_PUT" --upload "$W/cli/hostile-upload.bin" \
+		--mkdir "$HOSTILE_DIR" --missing "$HOSTILE_MISSING"
+	capture_stop
+	server_stop
+	expect_from_capture "$V_PYTHON logs in to $V_PYFTPDLIB as a user named $HOSTILE_USER; the greeting is '$HOSTILE_BANNER' and every error reply ends '$HOSTILE_ERROR'; it RETRs $HOSTILE_GET (1000 bytes), STORs 3000 bytes as $HOSTILE_PUT, MKDs $HOSTILE_DIR (echoed in the 257), RETRs $HOSTILE_MISSING, which does not exist (550), and QUITs: names and replies that try to inject HTML, script and CSS into a report; captured on the client's veth with $V_TCPDUMP."
 }
