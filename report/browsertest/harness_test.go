@@ -312,7 +312,9 @@ func (tb *tab) injected() ([]string, error) {
 
 // pageElements are the elements a page has a fixed number of, whatever
 // the capture: a capture's text that became markup shows as one more.
-var pageElements = []string{"script", "style", "title", "base", "link", "meta", "iframe", "object", "embed", "form"}
+// The drawings' own <title> elements (one per packet, the hover text)
+// are not counted: their number follows the capture's packets.
+var pageElements = []string{"script", "style", "title:not(svg title)", "base", "link", "meta", "iframe", "object", "embed", "form"}
 
 // extraElements compares a page with the page of a benign input of the
 // same shape and lists the pageElements it has more of.
