@@ -243,6 +243,11 @@ var counters = []counter{
 	{to: "connections_dropped", note: "counted by the collector", reached: func(s *Stats) string {
 		return counted(s.ConnsDropped, "connection", "connections") + " not listed" + listCap(s)
 	}},
+	{to: "max_diagram_points", note: "the collector's limit, reported when diagrams_dropped is not zero", limitOf: "diagrams_dropped"},
+	{to: "diagrams_dropped", note: "counted by the collector", reached: func(s *Stats) string {
+		return counted(s.DiagramsDropped, "diagram", "diagrams") + " not drawn: the report's diagrams already held " +
+			counted(int64(s.MaxDiagramPoints), "packet or exchange", "packets and exchanges")
+	}},
 }
 
 // StageCounts are the stages' caps and counts that Stats reports beyond
@@ -301,6 +306,9 @@ type StageCounts struct {
 	MaxTLSAlerts          int   `json:"max_tls_alerts,omitempty"`
 	SizesForgotten        int64 `json:"sizes_forgotten,omitempty"`
 	MaxSizes              int   `json:"max_sizes,omitempty"`
+	// The report's own diagrams, with Options.Diagrams (diagrams.go).
+	DiagramsDropped  int64 `json:"diagrams_dropped,omitempty"`
+	MaxDiagramPoints int   `json:"max_diagram_points,omitempty"`
 }
 
 // stages holds the stages' counters at the end of a run, under the names

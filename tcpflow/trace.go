@@ -169,6 +169,17 @@ func (c *Conn) DropTrace() {
 	c.trace = nil
 }
 
+// SeqOrigin returns what the side's sequence numbers count from, as
+// Wireshark's relative numbers do: its initial sequence number when its
+// SYN was seen, else the first sequence number it sent; ok is false when
+// it sent nothing that had one.
+func (h *Half) SeqOrigin() (origin uint32, ok bool) {
+	if h.SawSYN {
+		return h.ISN, true
+	}
+	return h.Base, h.seqValid
+}
+
 // Traced reports whether a trace of the connection was kept (KeepTrace
 // with Options.Trace, and no DropTrace since).
 func (c *Conn) Traced() bool { return c.trace != nil && c.trace.begun }
