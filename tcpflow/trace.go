@@ -46,6 +46,8 @@ const (
 	traceEvents  = 1024
 	traceThinned = 256
 	traceTail    = 64
+	// traceHeadStart is the head's first capacity.
+	traceHeadStart = 16
 	// traceMaxPoints is the most points one connection's trace holds.
 	traceMaxPoints = traceHead + traceEvents + traceThinned + traceTail
 	// traceChunk is how many points a trace takes from the budget at a
@@ -154,6 +156,9 @@ func (c *Conn) KeepTrace(kind TraceKind) {
 		return
 	}
 	tr := &connTrace{budget: marker.budget, begun: true, kind: kind, stride: 1}
+	// Most FTP connections are short: a dozen packets or two. Room for
+	// 16 from the start spares the smallest growth steps.
+	tr.head = make([]TracePoint, 0, traceHeadStart)
 	tr.seed(c)
 	c.trace = tr
 }
