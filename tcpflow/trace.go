@@ -46,13 +46,14 @@ const (
 	traceEvents  = 1024
 	traceThinned = 256
 	traceTail    = 64
-	// traceHeadStart is the head's first capacity.
-	traceHeadStart = 16
 	// traceMaxPoints is the most points one connection's trace holds.
 	traceMaxPoints = traceHead + traceEvents + traceThinned + traceTail
-	// traceChunk is how many points a trace takes from the budget at a
-	// time, so that connections share one counter without contention.
-	traceChunk = 32
+	// A trace takes points from the budget a chunk at a time, so that
+	// connections share one counter without contention: first
+	// traceFirstChunk (a connection attempt of a SYN flood holds no more),
+	// then as many as it holds, up to traceChunk.
+	traceFirstChunk = 4
+	traceChunk      = 32
 	// windowSwing is the factor by which a side's advertised window must
 	// grow or shrink for the change to be an event.
 	windowSwing = 4
@@ -156,9 +157,6 @@ func (c *Conn) KeepTrace(kind TraceKind) {
 		return
 	}
 	tr := &connTrace{budget: marker.budget, begun: true, kind: kind, stride: 1}
-	// Most FTP connections are short: a dozen packets or two. Room for
-	// 16 from the start spares the smallest growth steps.
-	tr.head = make([]TracePoint, 0, traceHeadStart)
 	tr.seed(c)
 	c.trace = tr
 }
@@ -271,7 +269,7 @@ func (tr *connTrace) seed(c *Conn) {
 			tr.dropped++
 			continue
 		}
-		tr.head = append(tr.head, pt)
+		tr.appendHead(pt)
 	}
 	tr.pastHead = len(tr.head) >= traceHead
 }
@@ -280,11 +278,12 @@ func (tr *connTrace) seed(c *Conn) {
 // whether there was one.
 func (tr *connTrace) room() bool {
 	if tr.spare == 0 {
-		if !tr.budget.take(traceChunk) {
+		chunk := min(max(tr.taken, traceFirstChunk), traceChunk)
+		if !tr.budget.take(chunk) {
 			return false
 		}
-		tr.spare += traceChunk
-		tr.taken += traceChunk
+		tr.spare += chunk
+		tr.taken += chunk
 	}
 	tr.spare--
 	return true
@@ -298,7 +297,7 @@ func (tr *connTrace) add(pt TracePoint, event bool) (dropped bool) {
 			tr.dropped++
 			return true
 		}
-		tr.head = append(tr.head, pt)
+		tr.appendHead(pt)
 		tr.pastHead = len(tr.head) >= traceHead
 		return false
 	}
@@ -313,6 +312,25 @@ func (tr *connTrace) add(pt TracePoint, event bool) (dropped bool) {
 		tr.dropped++
 	}
 	return !ok
+}
+
+// appendHead appends to the head, growing it in three steps: room for a
+// connection attempt (a SYN and a retransmission of it), for a short
+// connection (most FTP ones: a login, a command or two), then for the
+// whole head. A SYN flood's attempts, each traced when it targets the
+// control port, then cost one small allocation each.
+func (tr *connTrace) appendHead(pt TracePoint) {
+	if n := len(tr.head); n == cap(tr.head) {
+		next := 2
+		switch {
+		case n >= 16:
+			next = traceHead
+		case n >= 2:
+			next = 16
+		}
+		tr.head = slices.Grow(tr.head, next-n)
+	}
+	tr.head = append(tr.head, pt)
 }
 
 // keep appends pt to list when the budget has room.

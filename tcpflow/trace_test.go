@@ -1,6 +1,7 @@
 package tcpflow
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -226,5 +227,24 @@ func TestTraceOffAllocatesNothing(t *testing.T) {
 	})
 	if allocs > 0 {
 		t.Errorf("%.1f allocations a packet, want 0", allocs)
+	}
+}
+
+// A flood of connection attempts, each traced (a SYN to the control
+// port is a control connection), holds a few points each, not a chunk
+// meant for a long connection: the budget is left for the sessions.
+func TestTraceFloodTakesLittleBudget(t *testing.T) {
+	h := &tracing{kind: TraceControl}
+	const attempts = 1000
+	f := &feeder{t: NewTracker(Options{Trace: true, MaxTracePoints: attempts * traceFirstChunk}, h), ts: 1e18}
+	for i := range attempts {
+		from := netip.AddrPortFrom(cli.Addr(), uint16(10000+i))
+		f.send(seg(from, srv, FlagSYN, uint32(i), 0, ""), time.Microsecond)
+	}
+	if st := f.t.Stats(); st.TraceDropped != 0 {
+		t.Errorf("%d packets of %d attempts not traced: the budget went to attempts of one packet", st.TraceDropped, attempts)
+	}
+	if used := f.t.traceMarker.budget.used.Load(); used > attempts*traceFirstChunk {
+		t.Errorf("%d attempts hold %d points of the budget", attempts, used)
 	}
 }
