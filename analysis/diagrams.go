@@ -145,8 +145,8 @@ func (d *diagrams) ladder(c *tcpflow.Conn, kind classify.ConnKind, dc *dissect.D
 	if c == d.s.Control {
 		labels = d.controlLabels()
 	}
-	seq := seqFrame(c)
 	pts := c.Trace()
+	seq := seqFrame(c, pts)
 	l.Packets = make([]LadderPacket, 0, len(pts)+len(c.ICMP))
 	icmp := c.ICMP
 	for i := range pts {
@@ -174,10 +174,22 @@ type seqFrames struct {
 	shift [2]uint
 }
 
-func seqFrame(c *tcpflow.Conn) seqFrames {
+// A side that sent nothing the tracker took a sequence number from (a
+// reset alone, mid-stream) counts from its first packet, as Wireshark
+// does.
+func seqFrame(c *tcpflow.Conn, pts []tcpflow.TracePoint) seqFrames {
 	var f seqFrames
 	for d := range f.origin {
-		f.origin[d], _ = c.Half[d].SeqOrigin()
+		var ok bool
+		if f.origin[d], ok = c.Half[d].SeqOrigin(); ok {
+			continue
+		}
+		for i := range pts {
+			if pts[i].Dir == tcpflow.Dir(d) {
+				f.origin[d] = pts[i].Seq
+				break
+			}
+		}
 	}
 	if cs, ss, state := c.WindowScaling(); state == "on" {
 		f.shift = [2]uint{uint(min(cs, 14)), uint(min(ss, 14))}
@@ -301,8 +313,8 @@ func (d *diagrams) seqGraph(t *dissect.Transfer) *SeqGraph {
 		Start: c.First.Time(), End: c.Last.Time(), MSS: int(c.Half[sender.Other()].MSS), Closed: c.Closed.String(),
 		Segments: []SeqSegment{}, Acks: []SeqAck{},
 	}
-	f := seqFrame(c)
 	pts := c.Trace()
+	f := seqFrame(c, pts)
 	g.Reduced = c.Half[0].Packets + c.Half[1].Packets - int64(len(pts))
 	for i := range pts {
 		p := &pts[i]
