@@ -185,57 +185,67 @@ func TestTimelines(t *testing.T) {
 	}
 }
 
-// On every sample, with diagrams on: each ladder is in capture order, its
-// packets and the ones skipped add up to at most the connection's, its
-// labels are short valid text, and nothing panics. The JSON report is the
-// same byte for byte as without diagrams, and without them there are
-// none.
+// On every sample and crasher, with diagrams on: each ladder is in
+// capture order, its packets and the ones skipped add up to at most the
+// connection's, its labels are short valid text, and nothing panics.
+// The JSON report is the same byte for byte as without diagrams, and
+// without them there are none.
 func TestDiagramsOnEverySample(t *testing.T) {
-	var samples []string
-	for _, pat := range []string{"../samples/*.pcap", "../samples/*.pcapng"} {
+	var paths []string
+	for _, pat := range []string{"../samples/*.pcap", "../samples/*.pcapng", "testdata/crashers/*.pcap"} {
 		m, _ := filepath.Glob(pat)
-		samples = append(samples, m...)
+		paths = append(paths, m...)
 	}
-	if len(samples) == 0 {
+	if len(paths) == 0 {
 		t.Skip("no samples")
 	}
-	for _, path := range samples {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			on, err := analysis.Files(context.Background(), []string{path}, analysis.Options{Diagrams: true})
-			if err != nil {
-				t.Fatal(err)
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) { checkDiagrams(t, path) })
+	}
+}
+
+// The same on every capture of the public corpus, FTP or not.
+func TestCorpusDiagrams(t *testing.T) {
+	root := corpusRoot(t)
+	for _, capture := range corpusCaptures(t, root) {
+		t.Run(capture, func(t *testing.T) { checkDiagrams(t, filepath.Join(root, capture)) })
+	}
+}
+
+func checkDiagrams(t *testing.T, path string) {
+	t.Helper()
+	on := analyseFile(t, path, analysis.Options{Diagrams: true})
+	off := analyseFile(t, path, analysis.Options{})
+	if a, b := jsonOf(t, on), jsonOf(t, off); !bytes.Equal(a, b) {
+		t.Error("the JSON report differs with diagrams on")
+	}
+	for _, v := range append(append([]analysis.Verdict{}, off.Breaks...), off.Findings...) {
+		if v.Ladders != nil {
+			t.Errorf("%s has ladders without Options.Diagrams", v.ID)
+		}
+	}
+	for _, s := range off.Sessions {
+		if s.Timeline != nil {
+			t.Errorf("session %s has a timeline without Options.Diagrams", s.ID)
+		}
+		for _, tr := range s.Transfers {
+			if tr.SeqGraph != nil {
+				t.Errorf("session %s has a time-sequence graph without Options.Diagrams", s.ID)
 			}
-			off, err := analysis.Files(context.Background(), []string{path}, analysis.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if a, b := jsonOf(t, on), jsonOf(t, off); !bytes.Equal(a, b) {
-				t.Error("the JSON report differs with diagrams on")
-			}
-			for _, v := range append(append([]analysis.Verdict{}, off.Breaks...), off.Findings...) {
-				if v.Ladders != nil {
-					t.Errorf("%s has ladders without Options.Diagrams", v.ID)
-				}
-			}
-			for _, s := range off.Sessions {
-				if s.Timeline != nil {
-					t.Errorf("session %s has a timeline without Options.Diagrams", s.ID)
-				}
-				for _, tr := range s.Transfers {
-					if tr.SeqGraph != nil {
-						t.Errorf("session %s has a time-sequence graph without Options.Diagrams", s.ID)
-					}
-				}
-			}
-			for _, v := range append(append([]analysis.Verdict{}, on.Breaks...), on.Findings...) {
-				if len(v.Ladders) == 0 {
-					t.Errorf("%s (%s) has no ladder", v.ID, v.Cause)
-				}
-				for _, l := range v.Ladders {
-					checkLadder(t, v.ID, l)
-				}
-			}
-		})
+		}
+	}
+	for _, v := range append(append([]analysis.Verdict{}, on.Breaks...), on.Findings...) {
+		if len(v.Ladders) == 0 {
+			t.Errorf("%s (%s) has no ladder", v.ID, v.Cause)
+		}
+		for _, l := range v.Ladders {
+			checkLadder(t, v.ID, l)
+		}
+	}
+	for _, s := range on.Sessions {
+		if s.Timeline == nil {
+			t.Errorf("session %s has no timeline", s.ID)
+		}
 	}
 }
 
