@@ -343,10 +343,12 @@ func (d *diagrams) seqGraph(t *dissect.Transfer) *SeqGraph {
 func (d *diagrams) timeline(broken map[*tcpflow.Conn]bool, judged bool) *Timeline {
 	s := d.s
 	tl := &Timeline{Start: s.Control.First.Time(), End: s.Control.Last.Time(), Exchanges: []TimelineExchange{}, Data: []TimelineData{}}
+	// Omitted lie between the first timelineEnds exchanges and the last
+	// (of the command log: a session past dissect's MaxLog has more,
+	// which Session.Commands counts).
 	log := s.Log
-	tl.Omitted = s.LogDropped
 	if len(log) > 2*timelineEnds {
-		tl.Omitted += len(log) - 2*timelineEnds
+		tl.Omitted = len(log) - 2*timelineEnds
 		for i := range timelineEnds {
 			tl.Exchanges = append(tl.Exchanges, exchangeOf(&log[i]))
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -298,5 +299,51 @@ func TestDiagramsParallel(t *testing.T) {
 		if !reflect.DeepEqual(seq.Breaks, par.Breaks) || !reflect.DeepEqual(seq.Sessions, par.Sessions) {
 			t.Errorf("%s: a parallel run draws other diagrams", filepath.Base(path))
 		}
+	}
+}
+
+// A long session's timeline keeps its first and last exchanges and
+// counts the ones between; its control ladder labels every command the
+// trace kept, the password redacted.
+func TestTimelineFoldsALongSession(t *testing.T) {
+	c := newCapture(t)
+	k := c.login(c.control(0))
+	const noops = 150
+	for i := range noops {
+		k.send(client, fmt.Sprintf("NOOP %d\r\n", i))
+		k.send(server, "200 ok\r\n")
+	}
+	k.send(client, "QUIT\r\n")
+	k.send(server, "221 bye\r\n")
+	k.close()
+	res, err := analysis.Files(context.Background(), []string{c.finish()}, analysis.Options{Diagrams: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := res.Sessions[0].Timeline
+	exchanges := 1 + 2 + noops + 1 // the greeting, USER and PASS, the NOOPs, QUIT
+	if len(tl.Exchanges) != 100 || tl.Omitted != exchanges-100 {
+		t.Fatalf("%d exchanges kept, %d omitted; want 100 and %d", len(tl.Exchanges), tl.Omitted, exchanges-100)
+	}
+	first, last := tl.Exchanges[0], tl.Exchanges[len(tl.Exchanges)-1]
+	if first.Command != "" || first.Reply != 220 || last.Command != "QUIT" || last.Reply != 221 || last.ReplyAt.Before(last.At) {
+		t.Errorf("first exchange %+v, last %+v; want the greeting and QUIT answered 221", first, last)
+	}
+	if tl.Exchanges[49].Command != "NOOP 46" || tl.Exchanges[50].Command != "NOOP 101" {
+		t.Errorf("the fold lies between %q and %q, want NOOP 46 and NOOP 101", tl.Exchanges[49].Command, tl.Exchanges[50].Command)
+	}
+	// The handshake without window scaling is a finding: its ladder is
+	// the control connection, each command and reply labelled.
+	if len(res.Findings) == 0 || len(res.Findings[0].Ladders) != 1 {
+		t.Fatal("no finding with a ladder")
+	}
+	labels := 0
+	for _, p := range res.Findings[0].Ladders[0].Packets {
+		if p.Label != "" {
+			labels++
+		}
+	}
+	if want := 2*exchanges - 1; labels != want || !hasLabel(res.Findings[0].Ladders[0], "PASS ****") {
+		t.Errorf("%d packets labelled, want %d (every command and reply), the password redacted", labels, want)
 	}
 }
