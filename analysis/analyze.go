@@ -57,6 +57,11 @@ type Options struct {
 	// each transfer that did not complete, and each session's timeline.
 	// It costs memory and time, so only the html format asks for it.
 	Diagrams bool
+	// MaxDiagramPoints caps the packets and exchanges the diagrams of a
+	// Result hold together (default DefaultMaxDiagramPoints); past it a
+	// diagram is not made, and is counted. The tracker's traces they are
+	// drawn from have their own cap, Tracker.MaxTracePoints.
+	MaxDiagramPoints int
 
 	// judgeFault, set by tests, is called with each session as judging
 	// starts, under the same recover: it stands for a bug in the rules.
@@ -149,6 +154,7 @@ func newPipeline(opts Options) *pipeline {
 	p.ftp = dissect.New(dopts, p.finished)
 	topts := opts.Tracker
 	topts.ServerPorts = append(topts.ServerPorts, ports...)
+	topts.Trace = opts.Diagrams
 	p.tracker = tcpflow.NewTracker(topts, p.ftp)
 	p.col.ctx.Hosts = p.tracker.Hosts()
 	return p

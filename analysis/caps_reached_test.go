@@ -247,6 +247,27 @@ func TestEveryCapReachesTheReport(t *testing.T) {
 			says:  "256 SIZE answers forgotten: a session remembers 256 files' sizes at once",
 		},
 		{
+			name: "packet traces for the diagrams",
+			opts: analysis.Options{Diagrams: true, Tracker: trackerLimits(func(o *trackerOpts) { o.MaxTracePoints = 32 })},
+			build: func(c *capture) {
+				k := c.login(c.control(0))
+				for range 20 {
+					k.send(client, "NOOP\r\n")
+					k.send(server, "200 ok\r\n")
+				}
+				k.close()
+			},
+			stats: map[string]int64{"traces_cut": 1, "trace_points_dropped": 1, "max_trace_points": 32},
+			says:  "1 connection's packet trace for the diagrams cut: ",
+		},
+		{
+			name:  "diagrams",
+			opts:  analysis.Options{Diagrams: true, MaxDiagramPoints: 1},
+			build: func(c *capture) { c.login(c.control(0)).close() },
+			stats: map[string]int64{"diagrams_dropped": 1, "max_diagram_points": 1},
+			says:  "diagrams not drawn: the report's diagrams already held 1 packet or exchange",
+		},
+		{
 			name: "listed sessions",
 			opts: analysis.Options{MaxReported: 1},
 			build: func(c *capture) {

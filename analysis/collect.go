@@ -31,6 +31,9 @@ type collector struct {
 	internal []InputError
 	// ctx is what the capture as a whole shows, for the rules.
 	ctx classify.Context
+	// diagramPoints counts what the diagrams made so far hold, against
+	// Options.MaxDiagramPoints (diagrams.go).
+	diagramPoints int64
 }
 
 // DefaultMaxReported is the default of Options.MaxReported.
@@ -39,6 +42,9 @@ const DefaultMaxReported = 20000
 func newCollector(opts Options) *collector {
 	if opts.MaxReported <= 0 {
 		opts.MaxReported = DefaultMaxReported
+	}
+	if opts.MaxDiagramPoints <= 0 {
+		opts.MaxDiagramPoints = DefaultMaxDiagramPoints
 	}
 	col := &collector{opts: opts}
 	col.stats.MaxReported = opts.MaxReported
@@ -55,6 +61,7 @@ func (col *collector) full(n int) bool { return n >= col.opts.MaxReported }
 // as an internal error naming its connection and frames, and every other
 // session is judged as usual.
 func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
+	defer dropTraces(s) // drawn or not, judged or not: the tracker's budget gets them back
 	if col.opts.OnSession != nil {
 		col.opts.OnSession(s)
 	}
@@ -74,6 +81,10 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 	for _, c := range j.conns {
 		col.keepConn(c)
 	}
+	var draw *diagrams
+	if col.opts.Diagrams && listed {
+		draw = &diagrams{col: col, s: s}
+	}
 	broken := false
 	for i := range j.verdicts {
 		cv := &j.verdicts[i]
@@ -83,7 +94,11 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 				col.stats.FindingsDropped++
 				continue
 			}
-			col.findings = append(col.findings, col.verdict(s, cv, id))
+			v := col.verdict(s, cv, id)
+			if draw != nil {
+				v.Ladders = draw.ladders(cv)
+			}
+			col.findings = append(col.findings, v)
 			continue
 		}
 		broken = true
@@ -105,6 +120,9 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 			col.opts.OnBreak(&v)
 		}
 		if keep {
+			if draw != nil {
+				v.Ladders = draw.ladders(cv)
+			}
 			col.breaks = append(col.breaks, v)
 		}
 	}
@@ -114,6 +132,9 @@ func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 	}
 	if broken {
 		j.record.Outcome = OutcomeBroken
+	}
+	if draw != nil {
+		draw.session(&j.record, j.verdicts)
 	}
 	col.sessions = append(col.sessions, j.record)
 }

@@ -102,6 +102,13 @@ var counters = []counter{
 		return counted(s.HistoriesCut, "connection's Zeek history", "connections' Zeek histories") + " cut at " + counted(int64(s.MaxHistory), "letter", "letters") +
 			": " + counted(s.HistoryDropped, "later letter", "later letters") + " not shown"
 	}},
+	{from: "tcpflow.Stats.TracesCut", to: "traces_cut"},
+	{from: "tcpflow.Stats.MaxTracePoints", to: "max_trace_points", limitOf: "trace_points_dropped"},
+	{from: "tcpflow.Stats.TraceDropped", to: "trace_points_dropped", reached: func(s *Stats) string {
+		return counted(s.TracesCut, "connection's packet trace", "connections' packet traces") + " for the diagrams cut: " +
+			counted(s.TraceDropped, "packet", "packets") + " not drawn, as the traces of the connections open at once already held " +
+			counted(int64(s.MaxTracePoints), "packet", "packets")
+	}},
 	{from: "tcpflow.Stats.ICMPMatched", note: "ICMP errors quoting a tracked connection: icmp_errors counts every ICMP error, and verdicts cite those that matter"},
 	{from: "tcpflow.Stats.ICMPUnmatched", note: "ICMP errors quoting no tracked connection: among icmp_errors"},
 	{from: "tcpflow.Stats.MaxBufferedBytes", to: "max_buffered_bytes", limitOf: "reassembly_overflows"},
@@ -236,6 +243,11 @@ var counters = []counter{
 	{to: "connections_dropped", note: "counted by the collector", reached: func(s *Stats) string {
 		return counted(s.ConnsDropped, "connection", "connections") + " not listed" + listCap(s)
 	}},
+	{to: "max_diagram_points", note: "the collector's limit, reported when diagrams_dropped is not zero", limitOf: "diagrams_dropped"},
+	{to: "diagrams_dropped", note: "counted by the collector", reached: func(s *Stats) string {
+		return counted(s.DiagramsDropped, "diagram", "diagrams") + " not drawn: the report's diagrams already held " +
+			counted(int64(s.MaxDiagramPoints), "packet or exchange", "packets and exchanges")
+	}},
 }
 
 // StageCounts are the stages' caps and counts that Stats reports beyond
@@ -253,6 +265,12 @@ type StageCounts struct {
 	HistoriesCut   int64 `json:"histories_cut,omitempty"`
 	HistoryDropped int64 `json:"history_letters_dropped,omitempty"`
 	MaxHistory     int   `json:"max_history,omitempty"`
+	// Per connection, with Options.Diagrams: the packet traces the
+	// diagrams are drawn from, bounded across the connections open at
+	// once.
+	TracesCut      int64 `json:"traces_cut,omitempty"`
+	TraceDropped   int64 `json:"trace_points_dropped,omitempty"`
+	MaxTracePoints int   `json:"max_trace_points,omitempty"`
 	// Reassembly of FTP streams, and the table of hosts' TTLs.
 	ReassemblyOverflows int64 `json:"reassembly_overflows,omitempty"`
 	MaxBufferedBytes    int   `json:"max_buffered_bytes,omitempty"`
@@ -288,6 +306,9 @@ type StageCounts struct {
 	MaxTLSAlerts          int   `json:"max_tls_alerts,omitempty"`
 	SizesForgotten        int64 `json:"sizes_forgotten,omitempty"`
 	MaxSizes              int   `json:"max_sizes,omitempty"`
+	// The report's own diagrams, with Options.Diagrams (diagrams.go).
+	DiagramsDropped  int64 `json:"diagrams_dropped,omitempty"`
+	MaxDiagramPoints int   `json:"max_diagram_points,omitempty"`
 }
 
 // stages holds the stages' counters at the end of a run, under the names

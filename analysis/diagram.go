@@ -32,10 +32,14 @@ type Ladder struct {
 	Transfer int `json:"transfer,omitempty"`
 	// Packets are the packets kept, in capture order. Where packets of
 	// the connection were not kept (a long transfer's middle), the next
-	// kept packet's Skipped says how many lie between.
+	// kept packet's Skipped says how many lie between. ICMP errors are
+	// never skipped and count in no Skipped.
 	Packets []LadderPacket `json:"packets"`
 	// Total is the number of packets the connection had in the capture,
-	// ICMP errors quoting it not included.
+	// ICMP errors quoting it not included. The TCP packets of Packets
+	// plus their Skipped add up to Total, short of the packets after the
+	// last one kept (none, unless the trace budget was spent before the
+	// connection's end, or the capture saw its last packets twice).
 	Total int64 `json:"total"`
 	// Closed is how the tracker saw the connection end (fin, rst, idle,
 	// end-of-capture…).
@@ -81,7 +85,12 @@ type LadderPacket struct {
 	// Deciding: the packet is one of the verdict's evidence frames.
 	Deciding bool `json:"deciding,omitempty"`
 	// Skipped is how many packets of the connection lie between the
-	// previous kept packet and this one and were not kept.
+	// previous kept packet and this one and were not kept: thinned out
+	// of a long stretch, past the trace budget, or copies the capture saw
+	// twice. A trace begun after the connection's first packets (a
+	// session found by its banner, a data connection linked late) may
+	// not know where each of those early packets lay: the ones it lacks
+	// are counted on the first packet whose place it knows.
 	Skipped int64 `json:"skipped,omitempty"`
 }
 

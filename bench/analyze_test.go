@@ -9,6 +9,7 @@ package bench_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -58,5 +59,43 @@ func BenchmarkAnalyzeCapture(b *testing.B) {
 			// allocates, spread over the file's packets.
 			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(packets), "allocs/packet")
 		})
+	}
+}
+
+// BenchmarkAnalyzeDiagrams is the analysis of the html format: the
+// pipeline with Options.Diagrams, which keeps packet traces of the FTP
+// connections and draws each listed break's ladder, each broken
+// transfer's time-sequence graph and each session's timeline. Compare
+// with BenchmarkAnalyzeCapture for what the diagrams cost; live-heap/MB
+// is what the result holds once the run is over.
+func BenchmarkAnalyzeDiagrams(b *testing.B) {
+	dir := os.Getenv("FTPCAP_BENCH_DATA")
+	if dir == "" {
+		b.Skip("FTPCAP_BENCH_DATA is not set (the directory make bench-data writes)")
+	}
+	for _, name := range []string{"large", "many"} {
+		path := filepath.Join(dir, name+".pcap")
+		for _, diagrams := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/diagrams=%v", name, diagrams), func(b *testing.B) {
+				st, err := os.Stat(path)
+				if err != nil {
+					b.Skipf("%v (make bench-data)", err)
+				}
+				opts := analysis.Options{Version: "bench", Tracker: tcpflow.DefaultOptions(), Parallel: true, Diagrams: diagrams}
+				b.SetBytes(st.Size())
+				b.ReportAllocs()
+				var res *analysis.Result
+				for b.Loop() {
+					if res, err = analysis.Files(context.Background(), []string{path}, opts); err != nil {
+						b.Fatal(err)
+					}
+				}
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				b.ReportMetric(float64(ms.HeapAlloc)/1e6, "live-heap/MB")
+				runtime.KeepAlive(res)
+			})
+		}
 	}
 }

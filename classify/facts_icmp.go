@@ -161,3 +161,21 @@ func quotedSYN(c *tcpflow.Conn, e *tcpflow.ICMPError) bool {
 	h := &c.Half[e.QuotedBy]
 	return e.HasSeq && h.SawSYN && e.QuotedSeq == h.ISN
 }
+
+// ICMPText words an ICMP error for a diagram's label: "fragmentation
+// needed, next-hop MTU 1400", "packet too big, MTU 1280", "port
+// unreachable (ICMP type 3 code 3)".
+func ICMPText(e *tcpflow.ICMPError) string {
+	if !isTooBig(e) {
+		return icmpName(e)
+	}
+	switch {
+	case e.V6 && e.MTU > 0:
+		return fmt.Sprintf("packet too big, MTU %d", e.MTU)
+	case e.V6:
+		return "packet too big"
+	case e.MTU > 0:
+		return fmt.Sprintf("fragmentation needed, next-hop MTU %d", e.MTU)
+	}
+	return "fragmentation needed"
+}

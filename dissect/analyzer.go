@@ -221,6 +221,10 @@ func (a *Analyzer) advance(now int64) {
 // confirm makes a control connection a session with an ID.
 func (a *Analyzer) confirm(ctl *control) {
 	ctl.provisional = false
+	// Drawn in the HTML report, when the tracker keeps traces: from the
+	// first packet for a control port, or seeded with the handshake for a
+	// session found by its banner.
+	ctl.conn.KeepTrace(tcpflow.TraceControl)
 	a.nextID++
 	ctl.s.ID = a.nextID
 	a.stats.Sessions++

@@ -226,5 +226,6 @@ func (ctl *control) addData(dc *DataConn) {
 	ctl.s.Data = append(ctl.s.Data, dc)
 	ctl.openData++
 	dc.Conn.User = dc
+	dc.Conn.KeepTrace(tcpflow.TraceData) // for the report's diagrams, when the tracker keeps traces
 	ctl.scanDataTLS(dc)
 }

@@ -9,7 +9,8 @@
 // facts, in the order they depend on each other: counts and duplicates,
 // path (TTL, IP ID, idle time), handshake and options, sequence and
 // retransmission, ACK and round trip, window, FIN and RST, loss
-// (loss.go), then the segment log and reassembly (stream.go). record.go
+// (loss.go), then the packet trace kept for drawing (trace.go), the
+// segment log and reassembly (stream.go). record.go
 // reads top to bottom in that order; the arithmetic the steps share lives
 // beside the facts it fills: holes.go (sequence holes), pace.go (rate,
 // round trips, pauses, window probes), pmtu.go (path MTU), hops.go (TTLs),
@@ -321,6 +322,11 @@ type Conn struct {
 
 	// User is the handler's per-connection state.
 	User any
+
+	// trace is the packets kept for drawing (trace.go): nil unless the
+	// tracker runs with Options.Trace. One pointer, so that Conn stays in
+	// its size class (TestConnSizeClass).
+	trace *connTrace
 
 	idleNext, idlePrev *Conn // expiry list, oldest first
 }

@@ -31,6 +31,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		r.noteEnding()
 	}
 	c.noteLoss(dir, &r.seg, r.keepalive, &r.pre) // loss.go
+	r.tracePacket()                              // trace.go: for drawing, when the handler asked
 	r.logSegment()                               // once every step said whether the packet matters
 	r.deliver()                                  // the handler sees every fact of the packet
 	t.updateState(c, dir, p)

@@ -48,6 +48,12 @@ type Options struct {
 	MaxBufferedBytes int
 	// MaxHosts caps the host table (TTLs per address across connections).
 	MaxHosts int
+	// Trace keeps a bounded packet trace of each connection whose
+	// handler asks (Conn.KeepTrace), for drawing (trace.go).
+	Trace bool
+	// MaxTracePoints caps the packets all traces hold at once; past it
+	// packets are not kept and are counted (Stats.TraceDropped).
+	MaxTracePoints int
 }
 
 // DefaultOptions are the limits ftpcap uses unless told otherwise.
@@ -83,6 +89,7 @@ func DefaultOptions() Options {
 		MaxICMP:          32,
 		MaxBufferedBytes: 1 << 20,
 		MaxHosts:         1 << 16,
+		MaxTracePoints:   DefaultMaxTracePoints,
 	}
 }
 
@@ -115,6 +122,11 @@ type Stats struct {
 	// HostsDropped counts packets whose TTL the host table did not keep
 	// because MaxHosts hosts were already in it.
 	HostsDropped int64
+	// TraceDropped counts packets of traced connections not kept because
+	// MaxTracePoints were held at once; TracesCut the connections whose
+	// trace missed some.
+	TraceDropped int64
+	TracesCut    int64
 	// The limits in force, so that a report can say at what a cap was hit.
 	MaxConns         int
 	MaxHalfOpen      int
@@ -123,6 +135,7 @@ type Stats struct {
 	MaxBufferedBytes int
 	MaxHosts         int
 	MaxHistory       int
+	MaxTracePoints   int
 	// PeakConns is the most connections the table held at once.
 	PeakConns int
 }
@@ -145,6 +158,9 @@ type Tracker struct {
 	serverPort [65536 / 64]uint64
 	hosts      *HostTable
 	stats      Stats
+	// traceMarker, with Options.Trace, is what every new connection's
+	// trace points at until its handler asks for one of its own.
+	traceMarker *connTrace
 }
 
 // Hosts returns the table of TTLs per host seen so far.
@@ -182,6 +198,7 @@ func NewTracker(opts Options, h Handler) *Tracker {
 	orDefault(&opts.MaxICMP, def.MaxICMP)
 	orDefault(&opts.MaxBufferedBytes, def.MaxBufferedBytes)
 	orDefault(&opts.MaxHosts, def.MaxHosts)
+	orDefault(&opts.MaxTracePoints, def.MaxTracePoints)
 	t := &Tracker{opts: opts, h: h, conns: make(map[connKey]*Conn), hosts: newHostTable(opts.MaxHosts)}
 	for _, p := range opts.ServerPorts {
 		t.serverPort[p/64] |= 1 << (p % 64)
@@ -191,6 +208,10 @@ func NewTracker(opts Options, h Handler) *Tracker {
 	t.stats.MaxSegLog, t.stats.MaxICMP = opts.MaxSegLog, opts.MaxICMP
 	t.stats.MaxBufferedBytes, t.stats.MaxHosts = opts.MaxBufferedBytes, opts.MaxHosts
 	t.stats.MaxHistory = zeekconn.MaxHistory
+	if opts.Trace {
+		t.traceMarker = &connTrace{budget: &traceBudget{limit: int64(opts.MaxTracePoints)}}
+		t.stats.MaxTracePoints = opts.MaxTracePoints
+	}
 	return t
 }
 
@@ -255,7 +276,7 @@ func (t *Tracker) open(key connKey, src, dst netip.AddrPort, p *decode.Packet, a
 	}
 	t.nextID++
 	t.stats.Conns++
-	c := &Conn{ID: t.nextID, First: at, Last: at}
+	c := &Conn{ID: t.nextID, First: at, Last: at, trace: t.traceMarker}
 	client, server := src, dst
 	switch {
 	case p.Flags&(FlagSYN|FlagACK) == FlagSYN:
@@ -459,6 +480,9 @@ func (t *Tracker) countCaps(c *Conn) {
 	}
 	if c.ICMPDropped > 0 {
 		t.stats.ICMPCut++
+	}
+	if tr := c.trace; tr != nil && tr.dropped > 0 {
+		t.stats.TracesCut++
 	}
 	if n := c.zeek.HistoryOverflow(); n > 0 {
 		t.stats.HistoryCut++
