@@ -24,8 +24,9 @@ import (
 // default route), captures on the router with `ftpcap live`, resets the
 // data connection mid-transfer with a firewall rule on the router, and
 // checks that the verdict arrives while the capture runs, that the
-// metrics show it, and that the evidence files replay under `ftpcap
-// analyze` to the same verdicts. Root, iproute2, vsftpd, curl and
+// metrics show it, that the evidence files replay under `ftpcap
+// analyze` to the same verdicts, and that a second capture beside it
+// with -F html draws each break on its page. Root, iproute2, vsftpd, curl and
 // nftables (or iptables) are needed; without them it says what is missing
 // and skips.
 
@@ -347,6 +348,20 @@ func TestLiveInNamespaces(t *testing.T) {
 			errLog.WriteString(l.text + "\n")
 		}
 	}()
+	// A second capture on the same interface writes the HTML page at
+	// the end: live -F html must draw the break it saw.
+	htmlPath := filepath.Join(lab.dir, "report.html")
+	htmlErrR, htmlErrW := io.Pipe()
+	page := lab.start(lab.rtr, io.Discard, htmlErrW, bin, "live", "-i", labRtrIf, "-F", "html", "-o", htmlPath)
+	go func() { <-page.done; htmlErrW.Close() }()
+	htmlErr := lines(htmlErrR)
+	waitLine(t, htmlErr, 10*time.Second, "start line of the html capture", func(s string) bool {
+		return strings.Contains(s, "capturing on "+labRtrIf)
+	})
+	go func() {
+		for range htmlErr {
+		}
+	}()
 
 	// curl downloads; a second into the transfer the router starts
 	// resetting the data connection. The router can only answer packets
@@ -475,6 +490,26 @@ func TestLiveInNamespaces(t *testing.T) {
 	}
 	if res.CaptureQuality.KernelDrops != 0 {
 		t.Errorf("%d packets dropped by the kernel", res.CaptureQuality.KernelDrops)
+	}
+
+	// The page of the second capture: a section and a ladder for every
+	// break, the reset drawn among the ladders' packets.
+	page.cmd.Process.Signal(os.Interrupt)
+	if err, exited := page.wait(20 * time.Second); !exited || err != nil {
+		t.Fatalf("live -F html: exited %v, %v after Ctrl-C", exited, err)
+	}
+	html, err := os.ReadFile(htmlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(html), `<section class="verdict break"`); n != len(res.Breaks) {
+		t.Errorf("live -F html: %d break sections, want %d", n, len(res.Breaks))
+	}
+	if n := strings.Count(string(html), `<svg class="ladder"`); n < len(res.Breaks) {
+		t.Errorf("live -F html: %d ladder diagrams for %d breaks", n, len(res.Breaks))
+	}
+	if !regexp.MustCompile(`<g class="pkt[^"]* rst`).Match(html) {
+		t.Error("live -F html: no reset among the ladders' packets")
 	}
 
 	// Replay: the evidence files, given in order, give the same verdicts.
