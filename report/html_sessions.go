@@ -32,6 +32,12 @@ const htmlSessionTemplates = `
 </figure>
 {{end}}
 
+{{define "transfer-graph"}}<figure class="tsg" id="{{.Anchor}}">
+{{.SVG}}
+<figcaption>{{.Caption}}</figcaption>
+</figure>
+{{end}}
+
 {{define "transfers-open"}}<section id="transfers">
 <h2>Transfers ({{.}})</h2>
 {{- if not .}}
@@ -156,7 +162,8 @@ func (h *htmlReport) timelines(sessions []analysis.Session) {
 // draws (or any, on the verbose page).
 func (h *htmlReport) drawsTimeline(id string) bool {
 	s := h.sessionByID[id]
-	return s != nil && s.Timeline != nil && h.listedSessions[id] && (h.all || h.drawnSessions[id])
+	return s != nil && s.Timeline != nil && h.listedSessions[id] &&
+		(h.all || h.drawnSessions[id] || len(h.listedSessions) <= timelinesForAll)
 }
 
 type transferView struct {
@@ -182,7 +189,55 @@ func (h *htmlReport) transfers() {
 	if hidden > 0 {
 		h.part("left-out", leftOut(int64(hidden), "complete transfer", "complete transfers"))
 	}
+	h.transferGraphs()
 	h.raw("</section>\n")
+}
+
+// transferGraphs draws the time-sequence graph of each listed transfer
+// that did not complete and that no drawn verdict's section shows: every
+// transfer that broke or stalled gets its graph somewhere on the page,
+// up to otherSeqGraphs of these (all on the verbose page).
+func (h *htmlReport) transferGraphs() {
+	graphed := graphedTransfers(h)
+	drawn, left := 0, 0
+	for _, s := range h.r.Sessions {
+		if !h.listedSessions[s.ID] {
+			continue
+		}
+		for i := range s.Transfers {
+			x := &s.Transfers[i]
+			if x.SeqGraph == nil || graphed[transferKey{s.ID, i + 1}] {
+				continue
+			}
+			if !h.all && drawn == otherSeqGraphs {
+				left++
+				continue
+			}
+			if drawn == 0 {
+				h.raw("<h3>Transfers that did not complete</h3>\n")
+			}
+			drawn++
+			h.item("the time-sequence graph of transfer "+strconv.Itoa(i+1)+" of session "+s.ID, func(b *bytes.Buffer) {
+				what := "Transfer " + strconv.Itoa(i+1) + " of session " + clean(s.ID) + ", " + clean(orDash(x.Command)) + " " +
+					clean(x.Path) + " (" + clean(orDash(x.Status)) + "). "
+				g := x.SeqGraph
+				d := h.draw("the time-sequence graph of transfer "+strconv.Itoa(i+1)+" of session "+s.ID, what+seqGraphCaption(g),
+					func(w io.Writer) error { return diagram.SeqGraph(w, g, diagram.Mark{}) })
+				if d == nil {
+					return
+				}
+				execute(b, "transfer-graph", map[string]any{"Anchor": htmlID("graph-", s.ID+"-"+strconv.Itoa(i+1)), "SVG": d.SVG, "Caption": d.Caption})
+			})
+		}
+	}
+	if left > 0 {
+		verb := " are"
+		if left == 1 {
+			verb = " is"
+		}
+		h.part("left-out", "The time-sequence graphs of "+counted(int64(left), "more transfer", "more transfers")+
+			" that did not complete"+verb+" not drawn (--verbose draws them)")
+	}
 }
 
 func (h *htmlReport) transferView(x sessionTransfer) transferView {

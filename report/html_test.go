@@ -418,3 +418,54 @@ func TestHTMLDrawsTheFirstBreaksOfEachCause(t *testing.T) {
 		}
 	}
 }
+
+// Every transfer that broke or stalled has its time-sequence graph on the
+// page: in the section of a verdict about it, or else in the transfers
+// section, up to otherSeqGraphs of those (every one on the verbose page).
+func TestHTMLGraphsEveryTransferThatDidNotComplete(t *testing.T) {
+	// The first file of the rotated capture ends while RETR runs: the
+	// transfer is cut short and the only break is on the control
+	// connection, so its graph goes to the transfers section.
+	r, err := analysis.Files(context.Background(), []string{filepath.Join(samplesDir, "rotated-client-abort.pcap")}, analysis.Options{Diagrams: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := checkPage(t, "rotated-client-abort", renderHTML(t, r, Options{}))
+	transfers := find(doc, func(n *html.Node) bool { return n.Data == "section" && attr(n, "id") == "transfers" })
+	if len(transfers) != 1 {
+		t.Fatalf("%d transfers sections", len(transfers))
+	}
+	if n := len(find(transfers[0], byTagClass("svg", "tsg"))); n != 1 {
+		t.Errorf("%d time-sequence graphs in the transfers section, want the cut-short RETR's", n)
+	}
+
+	f := fixtureMany()
+	graphs := 0
+	for i := range f.Sessions {
+		for k := range f.Sessions[i].Transfers {
+			x := &f.Sessions[i].Transfers[k]
+			if x.Status != classify.StatusComplete {
+				x.SeqGraph = &analysis.SeqGraph{Start: x.Start, End: x.End, Closed: "rst"}
+				graphs++
+			}
+		}
+	}
+	withCounts(f)
+	for _, c := range []struct {
+		verbose bool
+		want    int
+	}{{false, otherSeqGraphs}, {true, graphs}} {
+		out := renderHTML(t, f, Options{Verbose: c.verbose})
+		doc, err := parseHTML(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(find(doc, byTagClass("svg", "tsg"))); n != c.want {
+			t.Errorf("verbose %v: %d time-sequence graphs, want %d", c.verbose, n, c.want)
+		}
+		said := strings.Contains(string(out), "The time-sequence graphs of "+strconv.Itoa(graphs-otherSeqGraphs)+" more transfers that did not complete are not drawn")
+		if said == c.verbose {
+			t.Errorf("verbose %v: the page says the other graphs are not drawn: %v", c.verbose, said)
+		}
+	}
+}
