@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/ftpcap/ftpcap/internal/inert"
 	"io"
 	"reflect"
 	"runtime"
@@ -255,7 +256,7 @@ func escapeHidden(doc []byte) []byte {
 	last := 0
 	for i := 0; i < len(doc); {
 		r, size := utf8.DecodeRune(doc[i:])
-		if r == 0x7f || (r >= 0x80 && isHiddenControl(r)) {
+		if r == 0x7f || (r >= 0x80 && inert.Hidden(r)) {
 			if out == nil {
 				out = make([]byte, 0, len(doc)+16)
 			}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"github.com/ftpcap/ftpcap/internal/inert"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -45,7 +46,7 @@ func assertInert(t *testing.T, what, s string) {
 		t.Errorf("%s: invalid UTF-8 in %q", what, s)
 	}
 	for i, r := range s {
-		if (r < 0x20 && r != '\n') || r == 0x7f || isHiddenControl(r) {
+		if (r < 0x20 && r != '\n') || r == 0x7f || inert.Hidden(r) {
 			t.Errorf("%s: control character %U at byte %d in %q", what, r, i, s)
 			return
 		}
@@ -65,8 +66,19 @@ func FuzzClean(f *testing.F) {
 		if again := clean(got); again != got {
 			t.Errorf("clean is not idempotent: %q then %q", got, again)
 		}
-		if utf8.ValidString(s) && isPlainASCII(s) && got != s {
+		if utf8.ValidString(s) && printableASCII(s) && got != s {
 			t.Errorf("clean changed printable ASCII %q to %q", s, got)
 		}
 	})
+}
+
+// printableASCII reports whether s is all printable ASCII, which clean
+// leaves as it is.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }

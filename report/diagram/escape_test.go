@@ -2,6 +2,7 @@ package diagram
 
 import (
 	"bytes"
+	"github.com/ftpcap/ftpcap/internal/inert"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,7 @@ func TestCaptureTextIsInert(t *testing.T) {
 // shownPrefix is the start of s as a reader sees it, short enough to
 // survive any shortening.
 func shownPrefix(s string) string {
-	v := []rune(visible(s))
+	v := []rune(inert.Text(s))
 	if len(v) > 12 {
 		v = v[:12]
 	}

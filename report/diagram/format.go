@@ -1,30 +1,11 @@
 package diagram
 
 import (
+	"github.com/ftpcap/ftpcap/internal/words"
 	"math"
 	"strconv"
 	"time"
 )
-
-// count writes an integer with thousands separators: 1,204.
-func count(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := false
-	if n < 0 {
-		neg, s = true, s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3+1)
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
-}
 
 // span writes a duration as a person reads it in a fold or a gap: 850 ms,
 // 12.4 s, 3 min 20 s, 2 h 05 min.
@@ -117,7 +98,7 @@ func seqText(v uint32) string {
 // sizeText writes a byte count: 1,234 bytes, 7.34MB.
 func sizeText(n int64) string {
 	if n < 10_000 {
-		return count(n) + " bytes"
+		return words.GroupDigits(n) + " bytes"
 	}
 	return short(float64(n)) + "B"
 }

@@ -1,6 +1,8 @@
 package diagram
 
 import (
+	"github.com/ftpcap/ftpcap/internal/inert"
+	"github.com/ftpcap/ftpcap/internal/words"
 	"io"
 	"math"
 	"strconv"
@@ -235,8 +237,8 @@ func (l *ladderLayout) labelLines(g *panelGeom, p *analysis.LadderPacket) []stri
 	if p.Label == "" {
 		return []string{shorten(facts, fit)}
 	}
-	if len([]rune(visible(p.Label)))+3+len([]rune(facts)) <= fit {
-		return []string{visible(p.Label) + " · " + facts}
+	if len([]rune(inert.Text(p.Label)))+3+len([]rune(facts)) <= fit {
+		return []string{inert.Text(p.Label) + " · " + facts}
 	}
 	return []string{shorten(p.Label, fit), shorten(facts, fit)}
 }
@@ -270,9 +272,9 @@ func flagNames(f uint8) string {
 // description.
 func packetFacts(p *analysis.LadderPacket) string {
 	if p.ICMP != "" {
-		s := "ICMP " + visible(p.ICMP)
+		s := "ICMP " + inert.Text(p.ICMP)
 		if p.ICMPFrom != "" {
-			s += " from " + visible(p.ICMPFrom)
+			s += " from " + inert.Text(p.ICMPFrom)
 		}
 		return s
 	}
@@ -428,9 +430,9 @@ func panelCounts(ld *analysis.Ladder, drawn int) string {
 	if total < int64(len(ld.Packets)) {
 		total = int64(len(ld.Packets))
 	}
-	s := count(total) + " packets"
+	s := words.GroupDigits(total) + " packets"
 	if int64(drawn) < total {
-		s += ", " + count(int64(drawn)) + " drawn"
+		s += ", " + words.GroupDigits(int64(drawn)) + " drawn"
 	}
 	if ld.Closed != "" {
 		s += ", closed " + ld.Closed
@@ -483,9 +485,9 @@ func (l *ladderLayout) drawFold(c *canvas, r *row) {
 		return
 	}
 	g := &l.panels[r.item.panel]
-	text := "… " + count(r.item.hidden) + " packets not drawn …"
+	text := "… " + words.GroupDigits(r.item.hidden) + " packets not drawn …"
 	if r.item.spans > 0 {
-		text = "… " + span(r.item.spans) + ", " + count(r.item.hidden) + " packets not drawn …"
+		text = "… " + span(r.item.spans) + ", " + words.GroupDigits(r.item.hidden) + " packets not drawn …"
 	}
 	c.raw(`<g class="fold">`)
 	c.rect(g.x0+4, r.y, g.w-8, foldHeight, `fill="`+fillFold+`" `+stroke(inkMuted, 0.8, "2 2"))

@@ -2,6 +2,7 @@ package diagram
 
 import (
 	"bytes"
+	"github.com/ftpcap/ftpcap/internal/words"
 	"strconv"
 	"strings"
 	"testing"
@@ -344,7 +345,7 @@ func TestLadderThinsPlainRuns(t *testing.T) {
 	}
 	folds := root.all(byClass("fold"))
 	hidden := 1 + 100 - 2*plainRunEnds - decidingNeighbours
-	if len(folds) != 1 || !strings.Contains(folds[0].allText(), count(int64(hidden))+" packets not drawn") {
+	if len(folds) != 1 || !strings.Contains(folds[0].allText(), words.GroupDigits(int64(hidden))+" packets not drawn") {
 		t.Fatalf("%d folds (%q), want one of %d packets", len(folds), root.allText(), hidden)
 	}
 }

@@ -1,6 +1,7 @@
 package diagram
 
 import (
+	"github.com/ftpcap/ftpcap/internal/words"
 	"io"
 	"math"
 	"strconv"
@@ -490,7 +491,7 @@ func (l *tsgLayout) drawCaption(c *canvas) {
 		parts = append(parts, "window line cut at the top: it reaches "+short(top))
 	}
 	if l.drawn < l.original {
-		parts = append(parts, count(l.original)+" packets reduced to "+count(l.drawn)+" (every retransmission, zero window, SYN, FIN and RST kept)")
+		parts = append(parts, words.GroupDigits(l.original)+" packets reduced to "+words.GroupDigits(l.drawn)+" (every retransmission, zero window, SYN, FIN and RST kept)")
 	}
 	if len(parts) == 0 {
 		return

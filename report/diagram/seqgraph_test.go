@@ -2,6 +2,7 @@ package diagram
 
 import (
 	"bytes"
+	"github.com/ftpcap/ftpcap/internal/words"
 	"strconv"
 	"strings"
 	"testing"
@@ -128,7 +129,7 @@ func TestSeqGraphReduction(t *testing.T) {
 		t.Error("the last segment is not drawn on its own")
 	}
 	caption := root.all(byClass("caption"))
-	if len(caption) != 1 || !strings.Contains(caption[0].text, count(int64(len(g.Segments)+len(g.Acks)))+" packets reduced to "+count(l.drawn)) {
+	if len(caption) != 1 || !strings.Contains(caption[0].text, words.GroupDigits(int64(len(g.Segments)+len(g.Acks)))+" packets reduced to "+words.GroupDigits(l.drawn)) {
 		t.Errorf("the caption does not state the reduction (%d captions)", len(caption))
 	}
 	if len(out) > 400_000 {

@@ -3,6 +3,7 @@ package diagram
 import (
 	"bytes"
 	"encoding/xml"
+	"github.com/ftpcap/ftpcap/internal/inert"
 	"io"
 	"math"
 	"strconv"
@@ -119,73 +120,20 @@ func num(x float64) string {
 }
 
 // esc makes capture text safe inside SVG and HTML, as element content or
-// as an attribute value: controls, bidirectional overrides and bytes
-// that are not UTF-8 become visible escapes (as the text report shows
-// them), then the XML metacharacters are escaped.
+// as an attribute value: controls, bidirectional overrides, XML's
+// non-characters and bytes that are not UTF-8 become visible escapes, as
+// every report format shows them (internal/inert), then the XML
+// metacharacters are escaped.
 func esc(s string) string {
 	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(visible(s))) // a strings.Builder does not fail
+	_ = xml.EscapeText(&b, []byte(inert.Text(s))) // a strings.Builder does not fail
 	return b.String()
-}
-
-// visible replaces what would not show as a glyph: C0 controls and DEL
-// become \xHH; C1 controls, separators, bidi controls, the byte order
-// mark and XML's non-characters become \uHHHH; bytes that are not UTF-8
-// become U+FFFD.
-func visible(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteRune(utf8.RuneError)
-		case r < 0x20 || r == 0x7f:
-			b.WriteString(`\x`)
-			b.WriteString(hex(uint32(r), 2))
-		case isHidden(r):
-			b.WriteString(`\u`)
-			b.WriteString(hex(uint32(r), 4))
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func hex(v uint32, width int) string {
-	h := strconv.FormatUint(uint64(v), 16)
-	for len(h) < width {
-		h = "0" + h
-	}
-	return h
-}
-
-// isHidden reports the code points that steer text rather than show a
-// glyph, and those XML 1.0 does not allow.
-func isHidden(r rune) bool {
-	switch {
-	case r >= 0x80 && r <= 0x9f:
-		return true
-	case r == 0x061c, r == 0x200e, r == 0x200f:
-		return true
-	case r >= 0x202a && r <= 0x202e:
-		return true
-	case r >= 0x2066 && r <= 0x2069:
-		return true
-	case r == 0x2028, r == 0x2029, r == 0xfeff:
-		return true
-	case r == 0xfffe, r == 0xffff:
-		return true
-	}
-	return false
 }
 
 // shorten cuts text to at most n characters, ending in "…" when cut; the
 // full text goes into a title.
 func shorten(s string, n int) string {
-	s = visible(s)
+	s = inert.Text(s)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

@@ -1,6 +1,7 @@
 package diagram
 
 import (
+	"github.com/ftpcap/ftpcap/internal/words"
 	"io"
 	"math"
 	"sort"
@@ -496,14 +497,14 @@ func hatch(c *canvas, x0, y0, x1, y1 float64) {
 
 func (l *timelineLayout) barTitle(d *analysis.TimelineData) string {
 	s := l.barLabel(d) + " · " + d.Client + " → " + d.Server + " · +" + exactOffset(l.rel(d.Start)) + " to +" + exactOffset(l.rel(d.End)) +
-		" · " + count(d.Bytes) + " bytes"
+		" · " + words.GroupDigits(d.Bytes) + " bytes"
 	return s
 }
 
 func (l *timelineLayout) drawCaption(c *canvas, y float64) {
 	var parts []string
 	if l.t.Omitted > 0 {
-		parts = append(parts, count(int64(l.t.Omitted))+" exchanges in the middle of the session not drawn")
+		parts = append(parts, words.GroupDigits(int64(l.t.Omitted))+" exchanges in the middle of the session not drawn")
 	}
 	thinned := 0
 	for _, lane := range l.labelLane {
@@ -512,10 +513,10 @@ func (l *timelineLayout) drawCaption(c *canvas, y float64) {
 		}
 	}
 	if thinned > 0 {
-		parts = append(parts, count(int64(thinned))+" labels left out where they would overlap (hover a tick for its text)")
+		parts = append(parts, words.GroupDigits(int64(thinned))+" labels left out where they would overlap (hover a tick for its text)")
 	}
 	if l.notDrawn > 0 {
-		parts = append(parts, count(int64(l.notDrawn))+" data connections not drawn")
+		parts = append(parts, words.GroupDigits(int64(l.notDrawn))+" data connections not drawn")
 	}
 	parts = append(parts, "bold red: a 4xx/5xx reply; hatched: a broken data connection")
 	c.text(tlMargin, y, `class="caption" font-size="10"`, strings.Join(parts, " · "))

@@ -2,6 +2,7 @@ package diagram
 
 import (
 	"bytes"
+	"github.com/ftpcap/ftpcap/internal/words"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,7 @@ func TestTimelineThinsLabels(t *testing.T) {
 		t.Errorf("%d labels drawn, want some but not all", labels)
 	}
 	caption := root.all(byClass("caption"))[0].text
-	for _, want := range []string{"1,234 exchanges in the middle of the session not drawn", count(int64(300-labels)) + " labels left out"} {
+	for _, want := range []string{"1,234 exchanges in the middle of the session not drawn", words.GroupDigits(int64(300-labels)) + " labels left out"} {
 		if !strings.Contains(caption, want) {
 			t.Errorf("caption %q lacks %q", caption, want)
 		}
