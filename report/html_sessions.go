@@ -341,15 +341,5 @@ func (h *htmlReport) briefConnections() (shown []int, left int) {
 // connectionState is a connection's state, how it closed and what the
 // capture lost of it.
 func connectionState(c analysis.Connection) string {
-	state := []string{orDash(c.ConnState)}
-	if c.Closed != "" {
-		state = append(state, c.Closed)
-	}
-	if c.Midstream {
-		state = append(state, "midstream")
-	}
-	if c.CaptureLoss > 0 {
-		state = append(state, "capture lost "+groupDigits(c.CaptureLoss)+" bytes")
-	}
-	return strings.Join(state, ", ")
+	return strings.Join(connectionStateParts(c), ", ")
 }

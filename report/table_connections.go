@@ -40,17 +40,7 @@ func (t *tableReport) connections() error {
 func connectionRow(g *grid, c analysis.Connection) {
 	// The history comes last: it is the part a long connection may
 	// have to lose to the line cap.
-	state := []string{orDash(c.ConnState)}
-	if c.Closed != "" {
-		state = append(state, c.Closed)
-	}
-	if c.Midstream {
-		state = append(state, "midstream")
-	}
-	if c.CaptureLoss > 0 {
-		state = append(state, "capture lost "+groupDigits(c.CaptureLoss)+" bytes")
-	}
-	state = append(state, orDash(c.History))
+	state := append(connectionStateParts(c), orDash(c.History))
 	g.add(
 		txt(orDash(c.Session), orDash(c.Kind)),
 		txt(orDash(c.Client), "→ "+orDash(c.Server)),
@@ -61,4 +51,21 @@ func connectionRow(g *grid, c analysis.Connection) {
 		txt(strconv.Itoa(c.Hops.Client), strconv.Itoa(c.Hops.Server)),
 		txt(orDash(string(c.WindowScale.Client)), orDash(string(c.WindowScale.Server))),
 	)
+}
+
+// connectionStateParts are the words of a connection's state, how it
+// closed and what the capture lost of it, for the table's lines and the
+// page's cell.
+func connectionStateParts(c analysis.Connection) []string {
+	state := []string{orDash(c.ConnState)}
+	if c.Closed != "" {
+		state = append(state, c.Closed)
+	}
+	if c.Midstream {
+		state = append(state, "midstream")
+	}
+	if c.CaptureLoss > 0 {
+		state = append(state, "capture lost "+groupDigits(c.CaptureLoss)+" bytes")
+	}
+	return state
 }
