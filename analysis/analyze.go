@@ -57,6 +57,11 @@ type Options struct {
 	// each transfer that did not complete, and each session's timeline.
 	// It costs memory and time, so only the html format asks for it.
 	Diagrams bool
+	// KeepPackets keeps every packet of the FTP connections in
+	// Result.Packets (packets.go), up to MaxKeptPackets in all (0: the
+	// default), for correlating captures taken at several points.
+	KeepPackets    bool
+	MaxKeptPackets int
 	// MaxDiagramPoints caps the packets and exchanges the diagrams of a
 	// Result hold together (default DefaultMaxDiagramPoints); past it a
 	// diagram is not made, and is counted. The tracker's traces they are

@@ -30,6 +30,13 @@ type Result struct {
 	Connections    []Connection   `json:"connections"`
 	Stats          Stats          `json:"stats"`
 	Errors         []InputError   `json:"errors,omitempty"`
+	// VantagePoints are the capture points of a multi-point analysis
+	// (--vantage), the first the clock reference; absent otherwise.
+	VantagePoints []VantagePoint `json:"vantage_points,omitempty"`
+	// Packets, kept with Options.KeepPackets, are every packet of the
+	// FTP connections, for correlating several capture points
+	// (packets.go, package correlate).
+	Packets []ConnPackets `json:"-"`
 }
 
 // CaptureQuality sums up the capture's own defects over the FTP
@@ -188,6 +195,9 @@ type Evidence struct {
 	Text  string    `json:"text"`
 	// Input names the file when there are several inputs.
 	Input string `json:"input,omitempty"`
+	// Vantage names the capture point the packet was seen at, in a
+	// multi-point analysis.
+	Vantage string `json:"vantage,omitempty"`
 
 	inputIndex int
 }
@@ -211,6 +221,10 @@ type Verdict struct {
 	// Contributing lists other causes whose rules also held.
 	Contributing []string `json:"contributing,omitempty"`
 	Severity     Severity `json:"severity,omitempty"`
+	// Proof, in a multi-point analysis: ProofProven where the capture
+	// points together show what the verdict says, ProofInferred where
+	// it rests on one view's inference.
+	Proof Proof `json:"proof,omitempty"`
 	// Ladders, kept with Options.Diagrams, are the packets of the
 	// connections the verdict is about: its own, and the session's
 	// control connection beside a data connection (diagram.go).
@@ -242,6 +256,54 @@ type Connection struct {
 	Closed      string            `json:"closed"`
 	Input       int               `json:"input"`
 	Frame       int64             `json:"frame"`
+	// Path, in a multi-point analysis, counts the packets of each
+	// direction (FTP client to server and back, also on an active-mode
+	// data connection) sent, delivered, dropped and injected between the
+	// capture points.
+	Path *ConnPath `json:"path,omitempty"`
+}
+
+// ConnPath is a connection's packets between capture points, per
+// direction of the FTP connection.
+type ConnPath struct {
+	ClientToServer PathCounts `json:"client_to_server"`
+	ServerToClient PathCounts `json:"server_to_client"`
+}
+
+// PathCounts are one direction's packets between capture points: sent
+// (seen at the sending side's point), delivered (seen, or acknowledged,
+// at the receiving side's), dropped (sent, never delivered) and injected
+// (delivered, never sent).
+type PathCounts struct {
+	Sent      int64 `json:"sent"`
+	Delivered int64 `json:"delivered"`
+	Dropped   int64 `json:"dropped"`
+	Injected  int64 `json:"injected"`
+}
+
+// Proof says whether several capture points prove a verdict.
+type Proof string
+
+// Proofs.
+const (
+	ProofProven   Proof = "proven"
+	ProofInferred Proof = "inferred"
+)
+
+// VantagePoint is one capture point of a multi-point analysis.
+type VantagePoint struct {
+	Name string `json:"name"`
+	// Path is the point's file, or its files joined by commas; Paths
+	// lists them.
+	Path  string   `json:"path"`
+	Paths []string `json:"paths,omitempty"`
+	// ClockOffsetS is how many seconds this point's clock is ahead of
+	// the first point's.
+	ClockOffsetS float64 `json:"clock_offset_s"`
+	DriftPPM     float64 `json:"drift_ppm,omitempty"`
+	// MatchedPackets counts this point's packets also seen at another
+	// point.
+	MatchedPackets int64 `json:"matched_packets"`
 }
 
 // PerSide is a value for each side of a connection.

@@ -1,0 +1,101 @@
+// Package correlate matches the packets of captures of the same traffic
+// taken at several points (the FTP client's host, the server's, a
+// router) and says what each view alone can only infer: which packets
+// left one point and never reached the other (dropped on the path), which
+// arrived without having been sent (injected on the path: a forged
+// reset), how far apart the capture clocks are, and which addresses a
+// NAT between them rewrote.
+//
+// It reads what analysis kept of each capture (analysis.Result with
+// Options.KeepPackets) and decides nothing about causes: proof.go and
+// the proof rules turn its counts into "proven" or "inferred" for the
+// verdicts the single-capture rules made.
+package correlate
+
+import (
+	"time"
+
+	"github.com/ftpcap/ftpcap/analysis"
+)
+
+// Vantage is one capture point: its name (a free label: "client",
+// "server", "router"), its files and what the analysis of them found,
+// packets kept.
+type Vantage struct {
+	Name   string
+	Paths  []string
+	Result *analysis.Result
+}
+
+// Correlation is what the captures show together.
+type Correlation struct {
+	// Points are the vantage points in the order given; the first is the
+	// clock reference.
+	Points []Point
+	// Pairs are the connections found at two points, one per pair of
+	// points that both saw the connection.
+	Pairs []Pair
+	// Notes say in words what the correlation could not do or found
+	// contradictory (files that do not overlap in time, no shared
+	// session, a view that contradicts the other).
+	Notes []string
+}
+
+// Point is one vantage point's clock and how much of it matched.
+type Point struct {
+	Name  string
+	Paths []string
+	// ClockOffset is how far this point's clock is ahead of the first
+	// point's (0 for the first); DriftPPM its drift over the capture in
+	// parts per million, estimated where the capture is long enough.
+	ClockOffset time.Duration
+	DriftPPM    float64
+	// Matched counts this point's packets found at another point.
+	Matched int64
+}
+
+// Pair is one connection seen at two points: A is the point nearer the
+// FTP client, B the one nearer the FTP server.
+type Pair struct {
+	A, B int // indices into Points (and the inputs to Correlate)
+	// ConnA and ConnB index the connection in each point's
+	// Result.Packets.
+	ConnA, ConnB int
+	// Translation names the rewritten ends where a NAT between the two
+	// points changed addresses or ports ("" when none).
+	Translation string
+	// Path counts, for each direction of the FTP connection (0: FTP
+	// client to FTP server, 1: server to client, also on an active-mode
+	// data connection), the packets sent, delivered, dropped and
+	// injected between the two points.
+	Path [2]DirCounts
+	// Delay is the one-way delay from A to B (index 0) and from B to A
+	// (1), from the matched packets, after the clock offset.
+	Delay [2]time.Duration
+	// Dropped and Injected list the packets counted as such (the first
+	// ones, up to a cap), for the evidence.
+	Dropped, Injected []PacketRef
+}
+
+// DirCounts is one direction of a connection between two points.
+type DirCounts struct {
+	// Sent: packets seen at the sending side's point. Delivered: those
+	// seen at the receiving side's point too, or acknowledged by the
+	// receiver there (capture loss at the receiving point is not network
+	// loss). Dropped: sent, neither seen nor acknowledged at the
+	// receiving point. Injected: seen at the receiving point, never sent
+	// from the sending point (nor acknowledged there).
+	Sent, Delivered, Dropped, Injected int64
+}
+
+// PacketRef names a packet at one point.
+type PacketRef struct {
+	Point int
+	Input int
+	Frame int64
+	TS    int64 // this point's clock
+	// Conn is the index of the connection in the point's Result.Packets.
+	Conn int
+	// Packet is the index in that connection's Packets.
+	Packet int
+}
