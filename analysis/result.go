@@ -297,6 +297,10 @@ type VantagePoint struct {
 	// lists them.
 	Path  string   `json:"path"`
 	Paths []string `json:"paths,omitempty"`
+	// CapturePoint is where this point's own capture appears to be taken
+	// (client-side, server-side, middle or unknown), as a single-point
+	// analysis of it says.
+	CapturePoint string `json:"capture_point,omitempty"`
 	// ClockOffsetS is how many seconds this point's clock is ahead of
 	// the first point's.
 	ClockOffsetS float64 `json:"clock_offset_s"`

@@ -1,0 +1,163 @@
+package correlate
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+
+	"github.com/ftpcap/ftpcap/analysis"
+)
+
+// candidate is one point's verdict, with what its proof rule found.
+type candidate struct {
+	point   int
+	order   int // position in the point's list
+	v       analysis.Verdict
+	outcome proofOutcome
+}
+
+// verdictKey groups the points' verdicts about the same thing: breaks of
+// one connection (and transfer) are one break, whatever cause each point
+// named; findings are one per connection, transfer and cause.
+type verdictKey struct {
+	finding  bool
+	group    int // connection group, or -1 - a unique number when only one point saw it
+	transfer int
+	cause    string // findings only
+}
+
+type verdictMerge struct {
+	breaks, findings []analysis.Verdict
+	contradictions   []string
+}
+
+// mergeVerdicts joins the points' verdicts and numbers them anew.
+//
+// Of the verdicts about one break, the one a proof rule proves leads
+// (the points together show it); among equals the more confident, then
+// the point given first. The others' causes become contributing causes
+// and their evidence follows the leader's, each item naming its point,
+// so nothing a point saw is lost. A verdict the other point's view
+// contradicts is kept (it may lead when nothing is proven), its
+// contradiction written as an evidence item and as a capture-quality
+// note naming the break.
+func (m *merger) mergeVerdicts(sessions sessionMerge) verdictMerge {
+	groups := map[verdictKey][]candidate{}
+	var keys []verdictKey
+	unique := 0
+	for p, vp := range m.vs {
+		if vp.Result == nil {
+			continue
+		}
+		for _, list := range []struct {
+			vs      []analysis.Verdict
+			finding bool
+		}{{vp.Result.Breaks, false}, {vp.Result.Findings, true}} {
+			for i, v := range list.vs {
+				conn := connOfVerdict(vp.Result, v)
+				key := verdictKey{finding: list.finding, transfer: v.Transfer}
+				if id, ok := m.conns.of(node{p, conn}); conn >= 0 && ok {
+					key.group = id
+				} else {
+					unique++
+					key.group = -unique
+				}
+				if list.finding {
+					key.cause = v.Cause
+				}
+				pc := &proofCase{Verdict: v, Point: p, Conn: conn, vs: m.vs, c: m.c}
+				if _, seen := groups[key]; !seen {
+					keys = append(keys, key)
+				}
+				groups[key] = append(groups[key], candidate{point: p, order: i, v: v, outcome: prove(pc)})
+			}
+		}
+	}
+
+	type merged struct {
+		v       analysis.Verdict
+		lead    candidate
+		finding bool
+		notes   []candidate // contradicted candidates
+	}
+	var all []merged
+	for _, k := range keys {
+		cands := groups[k]
+		slices.SortStableFunc(cands, func(a, b candidate) int {
+			return cmp.Or(-cmp.Compare(boolRank(a.outcome.Proven), boolRank(b.outcome.Proven)),
+				-cmp.Compare(a.v.Confidence, b.v.Confidence), cmp.Compare(a.point, b.point), cmp.Compare(a.order, b.order))
+		})
+		mv := merged{v: m.joinVerdict(cands, sessions), lead: cands[0], finding: k.finding}
+		for _, c := range cands {
+			if c.outcome.Contradiction != "" {
+				mv.notes = append(mv.notes, c)
+			}
+		}
+		all = append(all, mv)
+	}
+	slices.SortStableFunc(all, func(a, b merged) int {
+		return cmp.Or(a.v.Time.Compare(b.v.Time), cmp.Compare(a.lead.point, b.lead.point), cmp.Compare(a.lead.order, b.lead.order))
+	})
+	out := verdictMerge{breaks: []analysis.Verdict{}, findings: []analysis.Verdict{}}
+	for _, mv := range all {
+		if mv.finding {
+			mv.v.ID = "F" + strconv.Itoa(len(out.findings)+1)
+			out.findings = append(out.findings, mv.v)
+		} else {
+			mv.v.ID = "B" + strconv.Itoa(len(out.breaks)+1)
+			out.breaks = append(out.breaks, mv.v)
+		}
+		for _, c := range mv.notes {
+			out.contradictions = append(out.contradictions, "contradiction: "+mv.v.ID+" "+c.v.Cause+" (from "+
+				m.vs[c.point].Name+"'s capture): "+c.outcome.Contradiction)
+		}
+	}
+	return out
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// joinVerdict makes one verdict of the candidates, the first leading.
+func (m *merger) joinVerdict(cands []candidate, sessions sessionMerge) analysis.Verdict {
+	lead := cands[0]
+	v := lead.v
+	v.Time = m.toRef(lead.point, v.Time)
+	if v.Session != "" {
+		v.Session = sessions.id[sessKey{lead.point, v.Session}]
+	}
+	v.Proof = analysis.ProofInferred
+	if lead.outcome.Proven {
+		v.Proof = analysis.ProofProven
+	}
+	v.Contributing = slices.Clone(v.Contributing)
+	v.Evidence = m.tagEvidence(lead.point, lead.v.Evidence)
+	if lead.outcome.Contradiction == "" {
+		// The other point's view: the proof, or what it shows short of one.
+		v.Evidence = append(v.Evidence, m.tagEvidence(lead.point, lead.outcome.Evidence)...)
+	}
+	for _, c := range cands[1:] {
+		if c.v.Cause != v.Cause && !slices.Contains(v.Contributing, c.v.Cause) {
+			v.Contributing = append(v.Contributing, c.v.Cause)
+		}
+		v.Evidence = append(v.Evidence, m.tagEvidence(c.point, c.v.Evidence)...)
+	}
+	for _, c := range cands {
+		if c.outcome.Contradiction == "" {
+			continue
+		}
+		ev := m.tagEvidence(c.point, c.outcome.Evidence)
+		if len(ev) == 0 {
+			ev = m.tagEvidence(c.point, []analysis.Evidence{{Text: c.outcome.Contradiction}})
+		}
+		for i := range ev {
+			ev[i].Text = "contradicts " + c.v.Cause + ": " + ev[i].Text
+		}
+		v.Evidence = append(v.Evidence, ev...)
+	}
+	return v
+}
