@@ -24,6 +24,7 @@ import (
 // analyzeFlags are the options of `ftpcap analyze`.
 type analyzeFlags struct {
 	files         []string
+	vantages      []string
 	filter        string
 	ports         []string
 	format        string
@@ -46,6 +47,7 @@ func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
 	fs.StringArrayVarP(&f.files, "read", "r", nil, "capture file to read (repeatable; positional FILEs work too; - is stdin)")
+	fs.StringArrayVar(&f.vantages, "vantage", nil, "NAME=FILE[,FILE…]: a capture point of the same traffic (repeatable, two or more: --vantage client=a.pcapng --vantage server=b.pcap); the points are correlated to prove where packets died")
 	fs.StringVarP(&f.filter, "filter", "f", "", "BPF capture filter applied to the files, as tcpdump -f/tshark -f")
 	fs.StringSliceVar(&f.ports, "ports", nil, "extra FTP control ports besides 21 and 990 (implicit FTPS) (comma-separated)")
 	fs.StringVarP(&f.format, "format", "F", "table", "output format: "+strings.Join(report.Formats(), ", ")+" (html: one self-contained page with a diagram of each break, e.g. -F html -o report.html)")
@@ -65,7 +67,7 @@ func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
 	_ = fs.MarkHidden("cpuprofile")
 	_ = fs.MarkHidden("memprofile")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: ftpcap analyze [flags] FILE...\n\nFlags:\n%s\nExit status: 0 analysed, 1 error (the report still covers what was read), 3 --fail-on matched.\n", fs.FlagUsages())
+		fmt.Fprintf(stderr, "Usage: ftpcap analyze [flags] FILE...\n       ftpcap analyze [flags] --vantage NAME=FILE[,FILE...] --vantage NAME=FILE...\n\nFlags:\n%s\nExit status: 0 analysed, 1 error (the report still covers what was read), 3 --fail-on matched.\n", fs.FlagUsages())
 	}
 	return fs
 }
@@ -82,7 +84,20 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitError
 	}
 	paths := append(f.files, fs.Args()...)
-	if len(paths) == 0 {
+	var points []vantageArg
+	if len(f.vantages) > 0 {
+		if len(paths) > 0 {
+			fmt.Fprintln(stderr, "ftpcap: analyze: --vantage and capture files given as arguments do not mix: name every file in a --vantage")
+			return exitError
+		}
+		if points, err = parseVantages(f.vantages); err == nil {
+			err = checkReadable(points)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "ftpcap: %v\n", err)
+			return exitError
+		}
+	} else if len(paths) == 0 {
 		fmt.Fprintln(stderr, "ftpcap: analyze: no capture file given (ftpcap analyze FILE..., or - for stdin)")
 		return exitError
 	}
@@ -108,7 +123,12 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintf(stderr, "ftpcap: %v\n", perr)
 		}
 	}()
-	res, err := analyzeFiles(ctx, paths, opts, f.progress.shows(stderr), stderr)
+	var res *analysis.Result
+	if points != nil {
+		res, err = analyzeVantages(ctx, points, opts, f.progress.shows(stderr), stderr)
+	} else {
+		res, err = analyzeFiles(ctx, paths, opts, f.progress.shows(stderr), stderr)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
 		return exitError
