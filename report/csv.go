@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/csv"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,7 +22,15 @@ var csvHeader = []string{
 // control characters and defused against formula injection.
 func writeCSV(w io.Writer, r *analysis.Result, faults *renderFaults) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
+	// A multi-point report adds a proof column at the end, where
+	// spreadsheets and scripts reading the single-point columns by
+	// position still find theirs.
+	multi := multiPoint(r)
+	header := csvHeader
+	if multi {
+		header = append(slices.Clone(csvHeader), "proof")
+	}
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	inputs := newInputIndex(r.Inputs)
@@ -30,6 +39,9 @@ func writeCSV(w io.Writer, r *analysis.Result, faults *renderFaults) error {
 			var row []string
 			if !faults.guard("verdict "+v.ID, func() { row = csvRow(v, inputs) }) {
 				continue
+			}
+			if multi {
+				row = append(row, csvCell(string(v.Proof)))
 			}
 			if err := cw.Write(row); err != nil {
 				return err

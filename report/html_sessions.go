@@ -53,19 +53,19 @@ const htmlSessionTemplates = `
 {{- end}}
 
 {{define "connections-open"}}<section id="connections">
-<h2>Connections ({{.}})</h2>
-{{- if not .}}
+<h2>Connections ({{.Count}})</h2>
+{{- if not .Count}}
 <p>No TCP connections.</p>
 {{- else}}
 <details>
 <summary>Every TCP connection, Zeek conn.log style (client, then server, in each cell)</summary>
 <table class="connections sortable">
-<thead><tr><th>session</th><th>kind</th><th>client → server</th><th>state</th><th>history</th><th class="num">packets</th><th class="num">bytes</th><th class="num">retransmits</th><th class="num">hops</th><th>window scale</th></tr></thead>
+<thead><tr><th>session</th><th>kind</th><th>client → server</th><th>state</th><th>history</th><th class="num">packets</th><th class="num">bytes</th><th class="num">retransmits</th><th class="num">hops</th><th>window scale</th>{{if .Multi}}<th>path between the points (sent / delivered / dropped / injected)</th>{{end}}</tr></thead>
 <tbody>
 {{- end}}{{end}}
 
 {{define "connection-row"}}
-<tr><td>{{.Session}}</td><td>{{.Kind}}</td><td><span class="endpoints">{{.Client}} → {{.Server}}</span></td><td>{{.State}}</td><td class="mono">{{.History}}</td><td class="num">{{.Packets}}</td><td class="num">{{.Bytes}}</td><td class="num">{{.Retransmits}}</td><td class="num">{{.Hops}}</td><td>{{.WindowScale}}</td></tr>
+<tr><td>{{.Session}}</td><td>{{.Kind}}</td><td><span class="endpoints">{{.Client}} → {{.Server}}</span></td><td>{{.State}}</td><td class="mono">{{.History}}</td><td class="num">{{.Packets}}</td><td class="num">{{.Bytes}}</td><td class="num">{{.Retransmits}}</td><td class="num">{{.Hops}}</td><td>{{.WindowScale}}</td>{{if .Multi}}<td>{{.Path}}</td>{{end}}</tr>
 {{- end}}
 `
 
@@ -274,13 +274,29 @@ type connectionView struct {
 	Session, Kind, Client, Server, State, History string
 	Packets, Bytes, Retransmits, Hops             string
 	WindowScale                                   string
+	// Multi: a multi-point report; Path is the connection's counts
+	// between the points, each way.
+	Multi bool
+	Path  string
+}
+
+// htmlPath words a connection's path counts for the page.
+func htmlPath(p *analysis.ConnPath) string {
+	if p == nil {
+		return "seen at one point only"
+	}
+	return "client → server " + pathCell(p.ClientToServer) + "; server → client " + pathCell(p.ServerToClient)
 }
 
 // connections lists the TCP connections, folded: the page's reader opens
 // them when the verdicts send them there. Past briefRows, only the
 // connections of broken sessions and of verdicts are listed.
 func (h *htmlReport) connections() {
-	h.part("connections-open", len(h.r.Connections))
+	multi := multiPoint(h.r)
+	h.part("connections-open", struct {
+		Count int
+		Multi bool
+	}{len(h.r.Connections), multi})
 	if len(h.r.Connections) == 0 {
 		h.raw("\n</section>\n")
 		return
@@ -297,6 +313,7 @@ func (h *htmlReport) connections() {
 				Retransmits: groupDigits(c.Retransmits.Client) + " / " + groupDigits(c.Retransmits.Server),
 				Hops:        strconv.Itoa(c.Hops.Client) + " / " + strconv.Itoa(c.Hops.Server),
 				WindowScale: clean(orDash(string(c.WindowScale.Client)) + " / " + orDash(string(c.WindowScale.Server))),
+				Multi:       multi, Path: htmlPath(c.Path),
 			})
 		})
 	}

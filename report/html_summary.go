@@ -25,6 +25,9 @@ const htmlSummaryTemplates = `
 <dt>Input</dt><dd>none</dd>
 {{- end}}
 <dt>Capture point</dt><dd>{{.CapturePoint}}</dd>
+{{- with .Vantage}}
+<dt>Vantage points</dt><dd><ul>{{range .}}<li>{{.}}</li>{{end}}</ul></dd>
+{{- end}}
 {{- with .Quality}}
 <dt>Capture quality</dt><dd><strong>{{.Rating}}</strong>{{if .Notes}}<ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}</dd>
 {{- end}}
@@ -79,8 +82,10 @@ type headerView struct {
 	Title        string
 	Inputs       []inputView
 	CapturePoint string
-	Quality      *qualityView
-	Span, Date   string
+	// Vantage: the capture points of a multi-point report, in words.
+	Vantage    []string
+	Quality    *qualityView
+	Span, Date string
 }
 
 type inputView struct {
@@ -102,6 +107,9 @@ func (h *htmlReport) header() {
 			label += " " + strconv.Itoa(i+1)
 		}
 		v.Inputs = append(v.Inputs, inputView{Label: label, Lines: inputLines(in)})
+	}
+	for i, vp := range r.VantagePoints {
+		v.Vantage = append(v.Vantage, vantageLine(i, vp))
 	}
 	if q := r.CaptureQuality; q.Rating != "" {
 		v.Quality = &qualityView{Rating: clean(q.Rating), Notes: cleanAll(q.Notes)}

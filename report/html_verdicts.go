@@ -18,12 +18,14 @@ const htmlVerdictTemplates = `
 <p>No {{.Plural}}.</p>
 {{- else}}
 <table class="overview sortable">
-<thead><tr><th>id</th><th>session</th><th>class</th><th>cause</th><th class="num">confidence</th><th>time</th><th>connection</th><th>frames</th></tr></thead>
+<thead><tr><th>id</th><th>session</th><th>class</th><th>cause</th><th class="num">confidence</th>{{if .Multi}}<th>proof</th>{{end}}<th>time</th><th>connection</th><th>frames</th></tr></thead>
 <tbody>
 {{- end}}{{end}}
 
+{{define "proof-badge"}}{{if eq . "proven"}}<span class="badge"><strong>proven</strong></span>{{else}}<span class="badge class-unknown">{{.}}</span>{{end}}{{end}}
+
 {{define "verdict-row"}}
-<tr><td data-sort="{{.Order}}"><a href="#{{.Anchor}}">{{.ID}}</a></td><td>{{template "session-ref" .}}</td><td><span class="badge class-{{.Key}}">{{.Class}}</span></td><td>{{.Cause}}</td><td class="num">{{.Confidence}}</td><td class="time" data-sort="{{.TimeKey}}">{{.At}}</td><td>{{.ConnKind}} <span class="endpoints">{{.Client}} → {{.Server}}</span></td><td class="mono">{{.Frames}}</td></tr>
+<tr><td data-sort="{{.Order}}"><a href="#{{.Anchor}}">{{.ID}}</a></td><td>{{template "session-ref" .}}</td><td><span class="badge class-{{.Key}}">{{.Class}}</span></td><td>{{.Cause}}</td><td class="num">{{.Confidence}}</td>{{if .Multi}}<td>{{template "proof-badge" .Proof}}</td>{{end}}<td class="time" data-sort="{{.TimeKey}}">{{.At}}</td><td>{{.ConnKind}} <span class="endpoints">{{.Client}} → {{.Server}}</span></td><td class="mono">{{.Frames}}</td></tr>
 {{- end}}
 
 {{define "session-ref"}}{{if .SessionLinked}}<a href="#{{.SessionAnchor}}">{{.Session}}</a>{{else}}{{.Session}}{{end}}{{end}}
@@ -32,10 +34,13 @@ const htmlVerdictTemplates = `
 {{end}}
 
 {{define "verdict"}}<section class="verdict {{.Kind}}" id="{{.Anchor}}">
-<h3><a href="#{{.Anchor}}">{{.ID}}</a> <span class="badge class-{{.Key}}">{{.Class}}</span> {{.Cause}}</h3>
+<h3><a href="#{{.Anchor}}">{{.ID}}</a> <span class="badge class-{{.Key}}">{{.Class}}</span> {{.Cause}}{{if .Multi}} {{template "proof-badge" .Proof}}{{end}}</h3>
 <p class="summary">{{.Summary}}</p>
 <dl class="facts">
 <dt>Confidence</dt><dd>{{.Confidence}}</dd>
+{{- if .Multi}}
+<dt>Proof</dt><dd>{{.Proof}}{{if eq .Proof "proven"}}: the capture points together show it{{else}}: one point's inference{{end}}</dd>
+{{- end}}
 {{- with .Severity}}
 <dt>Severity</dt><dd>{{.}}</dd>
 {{- end}}
@@ -56,10 +61,10 @@ const htmlVerdictTemplates = `
 </dl>
 {{- if .Evidence}}
 <table class="evidence">
-<thead><tr><th class="num">frame</th>{{if .MultiInput}}<th>input</th>{{end}}<th>time</th><th>evidence</th></tr></thead>
+<thead><tr>{{if .Multi}}<th>point</th>{{end}}<th class="num">frame</th>{{if .MultiInput}}<th>input</th>{{end}}<th>time</th><th>evidence</th></tr></thead>
 <tbody>
 {{- range .Evidence}}
-<tr><td class="num">{{.Frame}}</td>{{if $.MultiInput}}<td title="{{.InputPath}}">{{.Input}}</td>{{end}}<td class="time">{{.At}}</td><td>{{.Text}}</td></tr>
+<tr>{{if $.Multi}}<td>{{.Vantage}}</td>{{end}}<td class="num">{{.Frame}}</td>{{if $.MultiInput}}<td title="{{.InputPath}}">{{.Input}}</td>{{end}}<td class="time">{{.At}}</td><td>{{.Text}}</td></tr>
 {{- end}}
 </tbody>
 </table>
@@ -98,7 +103,7 @@ var (
 // verdicts renders breaks or findings: an overview table linking to one
 // section per verdict, with its evidence, its filter and its diagrams.
 func (h *htmlReport) verdicts(kind verdictKind, vs []analysis.Verdict) {
-	h.part("verdicts-open", map[string]any{"Section": kind.section, "Title": kind.title, "Count": len(vs), "Plural": kind.plural})
+	h.part("verdicts-open", map[string]any{"Section": kind.section, "Title": kind.title, "Count": len(vs), "Plural": kind.plural, "Multi": multiPoint(h.r)})
 	if len(vs) == 0 {
 		h.raw("\n</section>\n")
 		return
@@ -138,14 +143,19 @@ type verdictView struct {
 	Filter                   string
 	Frames                   string
 	MultiInput               bool
-	Evidence                 []evidenceView
-	Ladder, SeqGraph         *drawing
+	// Multi: a multi-point report, with a proof and each evidence
+	// line's point.
+	Multi            bool
+	Proof            string
+	Evidence         []evidenceView
+	Ladder, SeqGraph *drawing
 	// NotDrawn says why a verdict analysis kept diagrams for shows none.
 	NotDrawn string
 }
 
 type evidenceView struct {
 	Frame, Input, InputPath, At, Text string
+	Vantage                           string
 }
 
 // drawing is a diagram's SVG, as report/diagram wrote it (it escapes
@@ -166,6 +176,7 @@ func (h *htmlReport) verdictView(kind verdictKind, v analysis.Verdict, order int
 		Summary: clean(orDash(v.Summary)), Contributing: cleanAll(v.Contributing), Filter: clean(v.Filter),
 		Frames:     clean(orDash(h.inputs.frameList(v.Evidence, frameListLimit))),
 		MultiInput: len(h.r.Inputs) > 1,
+		Multi:      multiPoint(h.r), Proof: clean(proofWord(v)),
 	}
 	if view.Session == "" {
 		view.Session = "-"
@@ -186,7 +197,7 @@ func (h *htmlReport) verdictView(kind verdictKind, v analysis.Verdict, order int
 // its own column (its number, the path as a tooltip); with one, an
 // evidence packet from a file the report does not list still names it.
 func (h *htmlReport) evidenceView(e analysis.Evidence, multiInput bool) evidenceView {
-	ev := evidenceView{Frame: "-", At: h.clock.at(e.Time), Text: clean(orDash(e.Text))}
+	ev := evidenceView{Frame: "-", At: h.clock.at(e.Time), Text: clean(orDash(e.Text)), Vantage: clean(orDash(e.Vantage))}
 	if e.Frame > 0 {
 		ev.Frame = clean(h.inputs.frameRef(e))
 		if multiInput {

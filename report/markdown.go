@@ -2,6 +2,7 @@ package report
 
 import (
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,10 +26,12 @@ type mdReport struct {
 func writeMarkdown(w *errWriter, r *analysis.Result, all bool, faults *renderFaults) error {
 	m := &mdReport{w: w, r: r, clock: newClock(r), inputs: newInputIndex(r.Inputs), all: all, faults: faults}
 	m.header()
+	m.vantagePoints()
 	m.verdicts("Breaks", "break", "breaks", r.Breaks)
 	m.verdicts("Findings", "finding", "findings", r.Findings)
 	m.sessions()
 	m.transfers()
+	m.paths()
 	m.causeSummary()
 	m.footer()
 	return w.err
@@ -113,18 +116,26 @@ func (m *mdReport) verdicts(title, singular, plural string, vs []analysis.Verdic
 	}
 	vs, hidden := briefVerdicts(vs, m.all)
 	rows := make([][]string, 0, len(vs))
+	multi := multiPoint(m.r)
 	for _, v := range vs {
 		m.faults.guard(singular+" "+v.ID, func() {
-			rows = append(rows, []string{
+			row := []string{
 				mdText(v.ID), mdText(orDash(v.Session)), mdText(orDash(v.Class)), mdText(orDash(v.Cause)),
 				confidence(v.Confidence), m.clock.at(v.Time),
 				mdText(orDash(v.Connection.Kind)) + " " + mdEndpoints(v.Connection.Client, v.Connection.Server),
 				mdText(orDash(v.Summary)), mdText(orDash(m.inputs.frameList(v.Evidence, 0))),
-			})
+			}
+			if multi {
+				row = slices.Insert(row, 5, mdText(proofWord(v)))
+			}
+			rows = append(rows, row)
 		})
 	}
-	m.table([]string{"id", "session", "class", "cause", "confidence", "time", "connection", "summary", "frames"},
-		map[int]bool{4: true}, rows)
+	header := []string{"id", "session", "class", "cause", "confidence", "time", "connection", "summary", "frames"}
+	if multi {
+		header = slices.Insert(header, 5, "proof")
+	}
+	m.table(header, map[int]bool{4: true}, rows)
 	for _, h := range hidden {
 		m.line()
 		m.line(leftOut(h.n, "more "+mdText(h.cause)+" "+singular, "more "+mdText(h.cause)+" "+plural), ".")
@@ -146,6 +157,9 @@ func (m *mdReport) verdictSection(v analysis.Verdict) {
 	m.line("- **Connection:** ", mdText(orDash(v.Connection.Kind)), " ",
 		mdCode(orDash(v.Connection.Client)), " → ", mdCode(orDash(v.Connection.Server)))
 	m.line("- **Confidence:** ", confidence(v.Confidence))
+	if v.Proof != "" {
+		m.line("- **Proof:** ", mdText(string(v.Proof)))
+	}
 	m.line("- **Time:** ", full(v.Time), " UTC")
 	if v.Severity != "" {
 		m.line("- **Severity:** ", mdText(string(v.Severity)))
@@ -168,6 +182,13 @@ func (m *mdReport) verdictSection(v analysis.Verdict) {
 			frame = mdText(m.inputs.frameRef(e))
 		}
 		rows[i] = []string{frame, m.clock.at(e.Time), mdText(orDash(e.Text))}
+		if multiPoint(m.r) {
+			rows[i] = append([]string{mdText(orDash(e.Vantage))}, rows[i]...)
+		}
+	}
+	if multiPoint(m.r) {
+		m.table([]string{"point", "frame", "time", "evidence"}, map[int]bool{1: true}, rows)
+		return
 	}
 	m.table([]string{"frame", "time", "evidence"}, map[int]bool{0: true}, rows)
 }
@@ -397,4 +418,48 @@ func mdCode(s string) string {
 		s = " " + s + " "
 	}
 	return fence + s + fence
+}
+
+// vantagePoints lists the capture points of a multi-point report.
+func (m *mdReport) vantagePoints() {
+	if !multiPoint(m.r) {
+		return
+	}
+	m.line()
+	m.line("## Vantage points (", strconv.Itoa(len(m.r.VantagePoints)), ")")
+	m.line()
+	rows := make([][]string, len(m.r.VantagePoints))
+	for i, vp := range m.r.VantagePoints {
+		rows[i] = []string{mdText(vp.Name), mdText(vp.Path), mdText(orDash(vp.CapturePoint)),
+			clockOffset(i, vp), orDash(drift(vp)), groupDigits(vp.MatchedPackets)}
+	}
+	m.table([]string{"point", "files", "seen as", "clock offset", "drift", "packets matched"},
+		map[int]bool{3: true, 4: true, 5: true}, rows)
+}
+
+// paths lists, in a multi-point report, each connection the points both
+// saw with its packets sent, delivered, dropped and injected between
+// them, each way.
+func (m *mdReport) paths() {
+	if !multiPoint(m.r) {
+		return
+	}
+	var rows [][]string
+	for i, c := range m.r.Connections {
+		if c.Path == nil {
+			continue
+		}
+		m.faults.guard("the path of connection "+strconv.Itoa(i+1), func() {
+			rows = append(rows, []string{mdText(orDash(c.Session)), mdText(orDash(c.Kind)), mdEndpoints(c.Client, c.Server),
+				pathWords(c.Path.ClientToServer), pathWords(c.Path.ServerToClient)})
+		})
+	}
+	m.line()
+	m.line("## Paths between the points (", strconv.Itoa(len(rows)), ")")
+	m.line()
+	if len(rows) == 0 {
+		m.line("No connection was seen at two points.")
+		return
+	}
+	m.table([]string{"session", "kind", "client → server", "client to server", "server to client"}, nil, rows)
 }

@@ -12,6 +12,7 @@ import (
 // NDJSON record types, the value of each object's "type" field.
 const (
 	recordInput      = "input"
+	recordVantage    = "vantage_point"
 	recordSession    = "session"
 	recordTransfer   = "transfer"
 	recordBreak      = "break"
@@ -30,6 +31,12 @@ type inputRecord struct {
 
 // sessionRecord is a session without its transfers, which follow as
 // transfer records.
+// vantageRecord is one capture point of a multi-point report.
+type vantageRecord struct {
+	Type string `json:"type"`
+	analysis.VantagePoint
+}
+
 type sessionRecord struct {
 	Type string `json:"type"`
 	analysis.Session
@@ -76,6 +83,9 @@ type summaryRecord struct {
 	ByCause map[string]int64      `json:"breaks_by_cause"`
 	Stats   analysis.Stats        `json:"stats"`
 	Errors  []analysis.InputError `json:"errors"`
+	// VantagePoints, in a multi-point report, are the capture points
+	// (also each a vantage_point record after the inputs).
+	VantagePoints []analysis.VantagePoint `json:"vantage_points,omitempty"`
 }
 
 // writeNDJSON writes one JSON object a line, for jq and log shippers:
@@ -86,6 +96,9 @@ func writeNDJSON(w io.Writer, r *analysis.Result, faults *renderFaults) error {
 	out := &recordWriter{w: w, faults: faults}
 	for _, in := range n.Inputs {
 		out.write("input "+in.Path, inputRecord{recordInput, in})
+	}
+	for _, vp := range n.VantagePoints {
+		out.write("vantage point "+vp.Name, vantageRecord{recordVantage, vp})
 	}
 	transfers := 0
 	for _, s := range n.Sessions {
@@ -105,20 +118,21 @@ func writeNDJSON(w io.Writer, r *analysis.Result, faults *renderFaults) error {
 		out.write("connection "+strconv.Itoa(i+1), connectionRecord{recordConnection, c})
 	}
 	sum := summaryRecord{
-		Type:         recordSummary,
-		Tool:         n.Tool,
-		Version:      n.Version,
-		CapturePoint: n.CapturePoint,
-		Quality:      n.CaptureQuality,
-		Inputs:       len(n.Inputs),
-		Sessions:     len(n.Sessions),
-		Transfers:    transfers,
-		Breaks:       len(n.Breaks),
-		Findings:     len(n.Findings),
-		Connections:  len(n.Connections),
-		Causes:       n.Stats.Causes,
-		Stats:        n.Stats,
-		Errors:       append(cloneEach(n.Errors, func(e analysis.InputError) analysis.InputError { return e }), faults.asErrors()...),
+		Type:          recordSummary,
+		Tool:          n.Tool,
+		Version:       n.Version,
+		CapturePoint:  n.CapturePoint,
+		Quality:       n.CaptureQuality,
+		Inputs:        len(n.Inputs),
+		Sessions:      len(n.Sessions),
+		Transfers:     transfers,
+		Breaks:        len(n.Breaks),
+		Findings:      len(n.Findings),
+		Connections:   len(n.Connections),
+		Causes:        n.Stats.Causes,
+		Stats:         n.Stats,
+		Errors:        append(cloneEach(n.Errors, func(e analysis.InputError) analysis.InputError { return e }), faults.asErrors()...),
+		VantagePoints: n.VantagePoints,
 	}
 	sum.ByClass, sum.ByCause = orEmpty(n.Stats.BreaksByClass), orEmpty(n.Stats.BreaksByCause)
 	out.write("the summary", sum)

@@ -37,6 +37,7 @@ func writeTable(w *errWriter, r *analysis.Result, opts Options, faults *renderFa
 	}
 	steps := []func() error{
 		t.header,
+		t.vantagePoints,
 		t.sessions,
 		t.transfers,
 		func() error { return t.verdicts("BREAKS", "break", "breaks", t.r.Breaks) },
@@ -251,4 +252,32 @@ func openAtEnd(s analysis.Stats) string {
 		return ""
 	}
 	return "; " + groupDigits(s.ConnsOpenAtEnd) + " still open at the end of the input (judged with what had been seen)"
+}
+
+// vantagePoints lists the capture points of a multi-point report: each
+// point's files, where its capture appears to be, its clock against the
+// first point's and how many of its packets matched another point's.
+func (t *tableReport) vantagePoints() error {
+	if !multiPoint(t.r) {
+		return nil
+	}
+	t.section("VANTAGE POINTS", len(t.r.VantagePoints))
+	g := &grid{cols: []column{
+		{title: "POINT"},
+		{title: "FILES", flex: true, min: 12, wrap: wrapSpec{breakAfter: "/,"}},
+		{title: "SEEN AS"},
+		{title: "CLOCK", right: true},
+		{title: "DRIFT", right: true},
+		{title: "MATCHED", right: true},
+	}}
+	for i, vp := range t.r.VantagePoints {
+		t.faults.guard("vantage point "+vp.Name, func() {
+			g.add(txt(vp.Name), txt(vp.Path), txt(orDash(vp.CapturePoint)), txt(clockOffset(i, vp)),
+				txt(orDash(drift(vp))), txt(groupDigits(vp.MatchedPackets)))
+		})
+	}
+	if len(g.rows) == 0 {
+		return nil
+	}
+	return t.grid(g)
 }

@@ -27,8 +27,19 @@ func (t *tableReport) connections() error {
 		titled(counter, "HOPS"),
 		{title: "WSCALE", flex: true, min: 4, keepWords: true},
 	}}
+	multi := multiPoint(t.r)
+	if multi {
+		// Client line: client to server; server line: server to client.
+		g.cols = append(g.cols, column{title: "PATH sent/\ndlv/drop/inj", flex: true, min: 7, keepWords: true})
+	}
 	for i, c := range t.r.Connections {
-		t.faults.guard("connection "+strconv.Itoa(i+1)+" ("+c.Client+" → "+c.Server+")", func() { connectionRow(g, c) })
+		t.faults.guard("connection "+strconv.Itoa(i+1)+" ("+c.Client+" → "+c.Server+")", func() {
+			if multi {
+				connectionRow(g, c, pathCells(c.Path))
+			} else {
+				connectionRow(g, c)
+			}
+		})
 	}
 	if len(g.rows) == 0 {
 		return nil
@@ -36,12 +47,21 @@ func (t *tableReport) connections() error {
 	return t.grid(g)
 }
 
-// connectionRow adds one connection's row.
-func connectionRow(g *grid, c analysis.Connection) {
+// pathCells is a connection's path counts, client to server above server
+// to client, "-" for a connection only one point saw.
+func pathCells(p *analysis.ConnPath) cell {
+	if p == nil {
+		return txt("-")
+	}
+	return txt(pathCell(p.ClientToServer), pathCell(p.ServerToClient))
+}
+
+// connectionRow adds one connection's row, and the extra cells after it.
+func connectionRow(g *grid, c analysis.Connection, extra ...cell) {
 	// The history comes last: it is the part a long connection may
 	// have to lose to the line cap.
 	state := append(connectionStateParts(c), orDash(c.History))
-	g.add(
+	cells := []cell{
 		txt(orDash(c.Session), orDash(c.Kind)),
 		txt(orDash(c.Client), "→ "+orDash(c.Server)),
 		txt(state...),
@@ -50,7 +70,8 @@ func connectionRow(g *grid, c analysis.Connection) {
 		txt(groupDigits(c.Retransmits.Client), groupDigits(c.Retransmits.Server)),
 		txt(strconv.Itoa(c.Hops.Client), strconv.Itoa(c.Hops.Server)),
 		txt(orDash(string(c.WindowScale.Client)), orDash(string(c.WindowScale.Server))),
-	)
+	}
+	g.add(append(cells, extra...)...)
 }
 
 // connectionStateParts are the words of a connection's state, how it

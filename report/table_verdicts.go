@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/ftpcap/ftpcap/analysis"
@@ -29,9 +30,13 @@ func (t *tableReport) verdicts(title, singular, plural string, vs []analysis.Ver
 		{title: "TIME", flex: true, min: len(timeOfDay)},
 		{title: "FRAMES", flex: true, min: 10},
 	}}
+	multi := multiPoint(t.r)
+	if multi {
+		g.cols = slices.Insert(g.cols, 5, column{title: "PROOF"})
+	}
 	for _, v := range vs {
 		t.faults.guard(singular+" "+v.ID, func() {
-			g.add(
+			cells := []cell{
 				painted(verdictIDColor(v), v.ID),
 				txt(orDash(v.Session)),
 				painted(classColor(v.Class), orDash(v.Class)),
@@ -39,7 +44,11 @@ func (t *tableReport) verdicts(title, singular, plural string, vs []analysis.Ver
 				txt(confidence(v.Confidence)),
 				txt(t.clock.at(v.Time)),
 				txt(t.inputs.frameList(v.Evidence, frameListLimit)),
-			)
+			}
+			if multi {
+				cells = slices.Insert(cells, 5, painted(proofColor(v.Proof), proofWord(v)))
+			}
+			g.add(cells...)
 		})
 	}
 	if len(g.rows) > 0 {
@@ -116,6 +125,9 @@ func (t *tableReport) evidenceLines(evidence []analysis.Evidence) {
 		if e.Frame > 0 {
 			frames[i] = clean(t.inputs.frameRef(e))
 		}
+		if e.Vantage != "" {
+			frames[i] = clean(e.Vantage) + " " + frames[i]
+		}
 		times[i] = t.clock.at(e.Time)
 		frameWidth = max(frameWidth, textWidth(frames[i]))
 		timeWidth = max(timeWidth, textWidth(times[i]))
@@ -168,4 +180,12 @@ func (t *tableReport) causeSummary() error {
 	}
 	g.add(painted(sgrBold, "total"), txt(""), painted(sgrBold, groupDigits(breaks)), painted(sgrBold, groupDigits(findings)))
 	return t.grid(g)
+}
+
+// proofColor paints a proven verdict green: the points together show it.
+func proofColor(p analysis.Proof) string {
+	if p == analysis.ProofProven {
+		return sgrGreen
+	}
+	return ""
 }
