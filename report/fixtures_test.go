@@ -419,4 +419,5 @@ var fixtures = []fixture{
 	{"broken", fixtureBroken},
 	{"empty", fixtureEmpty},
 	{"hostile", fixtureHostile},
+	{"two-points", fixtureTwoPoints},
 }
