@@ -93,7 +93,7 @@ func fixtureTwoPoints() *analysis.Result {
 				Start: at(b, 5*time.Second), End: at(b, 8*time.Second), ConnState: "S0", History: "S",
 				Packets: analysis.PerSide[int64]{Client: 2}, WindowScale: analysis.PerSide[analysis.WScale]{Client: "7", Server: "unknown"},
 				Frame: 42,
-				Path: &analysis.ConnPath{ClientToServer: analysis.PathCounts{Sent: 2, Delivered: 2}},
+				Path:  &analysis.ConnPath{ClientToServer: analysis.PathCounts{Sent: 2, Delivered: 2}},
 			},
 			{
 				Kind: classify.KindControl, Client: "198.51.100.10:40200", Server: "203.0.113.20:21",
