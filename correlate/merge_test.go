@@ -163,3 +163,27 @@ func hasNote(r *analysis.Result, part string) bool {
 	}
 	return false
 }
+
+// A correlation that names points, connections or packets the points do
+// not have (a bug in the engine, or results from elsewhere) must not
+// crash the merge: what cannot be resolved is not joined and not proven.
+func TestMergeSurvivesABadCorrelation(t *testing.T) {
+	cli, srv, c := resetPoints(false)
+	bad := []Pair{
+		{A: 0, B: 7, ConnA: 0, ConnB: 0},
+		{A: -1, B: 1, ConnA: 0, ConnB: 0},
+		{A: 0, B: 1, ConnA: 99, ConnB: -3},
+		{A: 1, B: 1, ConnA: 0, ConnB: 0},
+		{A: 0, B: 1, ConnA: 0, ConnB: 0, Dropped: []PacketRef{{Point: 5, Conn: 9, Packet: 1}, {Point: 0, Conn: 0, Packet: 99}},
+			Injected: []PacketRef{{Point: -1}}, Path: [2]DirCounts{{Dropped: 3}, {Dropped: 1}}},
+	}
+	c.Pairs = append(bad, c.Pairs...)
+	c.Points = c.Points[:1]
+	for _, cause := range []string{"mtu-blackhole", "syn-unanswered", "handshake-incomplete", "data-channel-blocked", "path-loss-timeout", "pasv-address-mismatch"} {
+		cli.verdict(false, cause, "S1", classify.KindControl, client, server, 40, 4)
+	}
+	r := Merge([]Vantage{cli.vantage(), srv.vantage()}, c)
+	if len(r.Breaks) == 0 || len(r.Sessions) != 1 {
+		t.Errorf("breaks %d, sessions %d", len(r.Breaks), len(r.Sessions))
+	}
+}

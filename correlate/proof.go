@@ -277,12 +277,15 @@ func (pc *proofCase) synVanished(cp *analysis.ConnPackets) (proofOutcome, bool) 
 // covers reports whether point far's capture spans the times from..to of
 // point at's clock.
 func (pc *proofCase) covers(far, at int, from, to int64) bool {
+	if far < 0 || far >= len(pc.vs) {
+		return false
+	}
 	r := pc.vs[far].Result
 	if r == nil || len(r.Inputs) == 0 {
 		return false
 	}
 	shift := func(point int) int64 {
-		if point < len(pc.c.Points) {
+		if point >= 0 && point < len(pc.c.Points) {
 			return int64(pc.c.Points[point].ClockOffset)
 		}
 		return 0
@@ -303,6 +306,9 @@ func (pc *proofCase) covers(far, at int, from, to int64) bool {
 
 // connWithISN finds a point's connection whose TCP client chose isn.
 func (pc *proofCase) connWithISN(point int, isn uint32) int {
+	if point < 0 || point >= len(pc.vs) {
+		return -1
+	}
 	r := pc.vs[point].Result
 	if r == nil {
 		return -1
