@@ -34,9 +34,18 @@ func Merge(vs []Vantage, c *Correlation) *analysis.Result {
 }
 
 // NoSharedConnection reports whether the correlation matched no
-// connection between the points: each point's report stands alone.
+// connection between the points (a pair of a connection only one point
+// saw does not count): each point's report stands alone.
 func NoSharedConnection(c *Correlation) bool {
-	return c == nil || len(c.Pairs) == 0
+	if c == nil {
+		return true
+	}
+	for _, p := range c.Pairs {
+		if p.ConnA >= 0 && p.ConnB >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // merger holds what joining the points needs: where each point's inputs

@@ -22,10 +22,13 @@ type connGroups struct {
 	pairs   [][]int // indices into Correlation.Pairs, by group
 	// listed maps a point's Result.Connections index to its node.
 	listed []map[int]node
+	// lone holds the pair of a connection only one point saw (the
+	// other side -1), counted against the other point's capture.
+	lone map[node]int
 }
 
 func groupConnections(vs []Vantage, c *Correlation) *connGroups {
-	g := &connGroups{group: map[node]int{}, listed: make([]map[int]node, len(vs))}
+	g := &connGroups{group: map[node]int{}, listed: make([]map[int]node, len(vs)), lone: map[node]int{}}
 	for p, v := range vs {
 		g.listed[p] = map[int]node{}
 		if v.Result == nil {
@@ -39,7 +42,14 @@ func groupConnections(vs []Vantage, c *Correlation) *connGroups {
 	}
 	for i, pr := range c.Pairs {
 		a, b := node{pr.A, pr.ConnA}, node{pr.B, pr.ConnB}
-		if !g.valid(vs, a) || !g.valid(vs, b) {
+		switch va, vb := g.valid(vs, a), g.valid(vs, b); {
+		case va && !vb && pr.ConnB < 0:
+			g.lone[a] = i
+			continue
+		case vb && !va && pr.ConnA < 0:
+			g.lone[b] = i
+			continue
+		case !va || !vb:
 			continue
 		}
 		ga, gb := g.ensure(a), g.ensure(b)
@@ -231,7 +241,9 @@ func (m *merger) sessionOnRef(p int, s analysis.Session) analysis.Session {
 // paired is recorded as the point nearest the FTP client saw it, with the
 // pair's counts of what was sent, delivered, dropped and injected
 // between the points as its path. A connection only one point saw has
-// no path: nothing was matched to count.
+// the counts the correlation made of it against the other point's
+// capture (what left towards it was dropped), or no path when the other
+// point is not on its way.
 func (m *merger) mergeConnections(sessions sessionMerge) []analysis.Connection {
 	out := []analysis.Connection{}
 	for p, v := range m.vs {
@@ -246,6 +258,8 @@ func (m *merger) mergeConnections(sessions sessionMerge) []analysis.Connection {
 						continue // listed with the leading point's record
 					}
 					path = m.pathOf(id)
+				} else if k, lone := m.conns.lone[n]; lone {
+					path = pairPath(m.c.Pairs[k])
 				}
 			}
 			conn.Start, conn.End = m.toRef(p, conn.Start), m.toRef(p, conn.End)
@@ -269,7 +283,10 @@ func (m *merger) pathOf(id int) *analysis.ConnPath {
 	if len(m.conns.pairs[id]) == 0 {
 		return nil
 	}
-	pr := m.c.Pairs[m.conns.pairs[id][0]]
+	return pairPath(m.c.Pairs[m.conns.pairs[id][0]])
+}
+
+func pairPath(pr Pair) *analysis.ConnPath {
 	return &analysis.ConnPath{ClientToServer: pathCounts(pr.Path[0]), ServerToClient: pathCounts(pr.Path[1])}
 }
 

@@ -93,6 +93,17 @@ func (pc *proofCase) pairsOf(conn int) []pairSide {
 	return out
 }
 
+// partnered reports whether another point saw one of the verdict's
+// point's connections (a pair whose other side is a connection, not -1).
+func (pc *proofCase) partnered(conn int) bool {
+	for _, ps := range pc.pairsOf(conn) {
+		if pc.conn(ps.there, ps.thereConn) != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // tcpClientDir is the FTP direction of a connection's SYN.
 func tcpClientDir(cp *analysis.ConnPackets) int {
 	if cp.FTPServerIsClient {

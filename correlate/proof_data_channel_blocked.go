@@ -41,7 +41,7 @@ func proveDataChannelBlocked(pc *proofCase) proofOutcome {
 				pc.name(ps.there), frameWord(there.Packets[j]), sender(there, 1-dir))
 			arrivedOut = proofOutcome{Evidence: []analysis.Evidence{pc.evidence(ps.there, there.Packets[j], text)}}
 		}
-		if len(pc.pairsOf(k)) == 0 {
+		if !pc.partnered(k) {
 			if out, ok := pc.synVanished(cp); ok {
 				return out
 			}

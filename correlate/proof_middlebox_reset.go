@@ -18,7 +18,13 @@ func init() {
 func proveMiddleboxReset(pc *proofCase) proofOutcome {
 	for _, ps := range pc.pairs() {
 		here, there := pc.conn(ps.here, ps.hereConn), pc.conn(ps.there, ps.thereConn)
-		if here == nil || there == nil {
+		if here == nil {
+			continue
+		}
+		if there == nil {
+			if out, ok := pc.loneInjectedRST(ps); ok {
+				return out
+			}
 			continue
 		}
 		for _, rst := range here.Packets {
@@ -62,4 +68,21 @@ func (pc *proofCase) lastOf(point int, cp *analysis.ConnPackets, dir int, text s
 		}
 	}
 	return pc.fact(point, text)
+}
+
+// loneInjectedRST proves a reset on a connection the other point never
+// saw at all (a SYN answered by a forged reset): the correlation counted
+// the RST injected, arrived from the other point's side without passing
+// it, within its capture.
+func (pc *proofCase) loneInjectedRST(ps pairSide) (proofOutcome, bool) {
+	for _, ref := range ps.pair.Injected {
+		cp, rst, ok := pc.packet(ref)
+		if !ok || ref.Point != ps.here || !isRST(rst) {
+			continue
+		}
+		text := fmt.Sprintf("%s's capture has no packet of this connection, though it covers the time: the RST claiming %s at %s %s never passed it and was injected on the path",
+			pc.name(ps.there), sender(cp, ftpDir(cp, rst)), pc.name(ps.here), frameWord(rst))
+		return proofOutcome{Proven: true, Evidence: []analysis.Evidence{pc.fact(ps.there, text)}}, true
+	}
+	return proofOutcome{}, false
 }

@@ -220,3 +220,47 @@ func TestEveryProofRuleIsACatalogCause(t *testing.T) {
 		t.Errorf("%d proof rules, want %d", len(proofRules), len(want))
 	}
 }
+
+// The correlation pairs a connection only one point saw with -1 for the
+// other side, counting what left towards the other point as dropped: the
+// blocked data channel's SYNs are still proven to have vanished, and the
+// connection's path shows them dropped.
+func TestProofDataChannelBlockedLonePair(t *testing.T) {
+	cli, srv, control := twoPoints()
+	dc := cli.conn(classify.KindData, "S1", dataCli, dataSrv, 7000,
+		pk(10, 200, true, flagSYN, 7000, 0), pk(11, 1200, true, flagSYN, 7000, 0))
+	cli.verdict(false, "data-channel-blocked", "S1", classify.KindData, dataCli, dataSrv, 1200, 10, 11)
+	lone := Pair{A: 0, B: 1, ConnA: dc, ConnB: -1, Path: [2]DirCounts{{Sent: 2, Dropped: 2}},
+		Dropped: []PacketRef{{Point: 0, Conn: dc, Packet: 0, Frame: 10}, {Point: 0, Conn: dc, Packet: 1, Frame: 11}}}
+	c := correlation(cli, srv, control, lone)
+	if NoSharedConnection(c) {
+		t.Error("NoSharedConnection with a shared control connection")
+	}
+	r, b := onlyBreak(t, cli, srv, control, lone)
+	wantProof(t, b, analysis.ProofProven, "server", "no SYN of 198.51.100.10:40114 (ISN 7000) reached server's capture")
+	var path *analysis.ConnPath
+	for _, conn := range r.Connections {
+		if conn.Client == dataCli {
+			path = conn.Path
+		}
+	}
+	if path == nil || path.ClientToServer.Dropped != 2 {
+		t.Errorf("data connection path = %+v, want the lone pair's 2 dropped", path)
+	}
+	if !NoSharedConnection(&Correlation{Pairs: []Pair{lone}}) {
+		t.Error("a lone pair alone counts as a shared connection")
+	}
+}
+
+// A SYN answered by a forged reset: the server's point never saw the
+// connection; the correlation counted the RST injected.
+func TestProofMiddleboxResetOnALoneConnection(t *testing.T) {
+	cli, srv, control := twoPoints()
+	dc := cli.conn(classify.KindData, "S1", dataCli, dataSrv, 7000,
+		pk(10, 200, true, flagSYN, 7000, 0), pk(11, 201, false, flagRST, 0, 0))
+	cli.verdict(false, "middlebox-reset", "S1", classify.KindData, dataCli, dataSrv, 201, 11)
+	lone := Pair{A: 0, B: 1, ConnA: dc, ConnB: -1, Path: [2]DirCounts{{Sent: 1, Dropped: 1}, {Injected: 1}},
+		Dropped: []PacketRef{{Point: 0, Conn: dc, Packet: 0, Frame: 10}}, Injected: []PacketRef{{Point: 0, Conn: dc, Packet: 1, Frame: 11}}}
+	_, b := onlyBreak(t, cli, srv, control, lone)
+	wantProof(t, b, analysis.ProofProven, "server", "server's capture has no packet of this connection, though it covers the time: the RST claiming 203.0.113.20:30001 at client frame 11 never passed it")
+}
