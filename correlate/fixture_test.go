@@ -49,19 +49,19 @@ func (p *point) vantage() Vantage {
 	return Vantage{Name: p.name, Paths: []string{p.res.Inputs[0].Path}, Result: p.res}
 }
 
-func (p *point) session(id, client, server string, startMS int, outcome analysis.Outcome) {
+func (p *point) session(id, cliEnd, srvEnd string, startMS int, outcome analysis.Outcome) {
 	p.res.Sessions = append(p.res.Sessions, analysis.Session{
-		ID: id, Client: client, Server: server, Start: at(startMS).Add(p.skew), End: at(startMS + 5000).Add(p.skew),
+		ID: id, Client: cliEnd, Server: srvEnd, Start: at(startMS).Add(p.skew), End: at(startMS + 5000).Add(p.skew),
 		Outcome: outcome, Transfers: []analysis.Transfer{},
 	})
 }
 
 // conn adds a connection (listed and kept) and returns its index in
 // Packets.
-func (p *point) conn(kind classify.ConnKind, session, client, server string, isn uint32, pkts ...analysis.PathPacket) int {
+func (p *point) conn(kind classify.ConnKind, session, cliEnd, srvEnd string, isn uint32, pkts ...analysis.PathPacket) int {
 	cp := analysis.ConnPackets{
 		Session: session, Kind: kind, Connection: len(p.res.Connections),
-		Client: netip.MustParseAddrPort(client), Server: netip.MustParseAddrPort(server),
+		Client: netip.MustParseAddrPort(cliEnd), Server: netip.MustParseAddrPort(srvEnd),
 		ISN: [2]uint32{isn, isn + 1000},
 	}
 	for _, pk := range pkts {
@@ -79,7 +79,7 @@ func (p *point) conn(kind classify.ConnKind, session, client, server string, isn
 		start = time.Unix(0, cp.Packets[0].TS).UTC()
 	}
 	p.res.Connections = append(p.res.Connections, analysis.Connection{
-		Kind: kind, Session: session, Client: client, Server: server, Start: start, End: start.Add(time.Second),
+		Kind: kind, Session: session, Client: cliEnd, Server: srvEnd, Start: start, End: start.Add(time.Second),
 		ConnState: "S0", Frame: frameOf(pkts),
 	})
 	p.res.Packets = append(p.res.Packets, cp)
@@ -94,9 +94,9 @@ func frameOf(pkts []analysis.PathPacket) int64 {
 }
 
 // verdict adds a break (finding false) on a connection.
-func (p *point) verdict(finding bool, cause, session string, kind classify.ConnKind, client, server string, ms int, frames ...int64) {
+func (p *point) verdict(finding bool, cause, session string, kind classify.ConnKind, cliEnd, srvEnd string, ms int, frames ...int64) {
 	v := analysis.Verdict{
-		Session: session, Connection: analysis.ConnRef{Kind: kind, Client: client, Server: server},
+		Session: session, Connection: analysis.ConnRef{Kind: kind, Client: cliEnd, Server: srvEnd},
 		Class: classify.CauseClass(cause), Cause: cause, Confidence: 0.8, Time: at(ms).Add(p.skew),
 		Summary: cause + " seen at " + p.name,
 	}
@@ -137,15 +137,15 @@ func correlation(a, b *point, pairs ...Pair) *Correlation {
 }
 
 const (
-	client  = "198.51.100.10:40112"
-	server  = "203.0.113.20:21"
-	dataCli = "198.51.100.10:40114"
-	dataSrv = "203.0.113.20:30001"
+	cliEnd     = "198.51.100.10:40112"
+	srvEnd     = "203.0.113.20:21"
+	dataCliEnd = "198.51.100.10:40114"
+	dataSrvEnd = "203.0.113.20:30001"
 )
 
 // controlConn is a healthy control connection's start at a point.
 func controlConn(p *point, session string) int {
-	return p.conn(classify.KindControl, session, client, server, 100,
+	return p.conn(classify.KindControl, session, cliEnd, srvEnd, 100,
 		pk(1, 0, true, flagSYN, 100, 0),
 		pk(2, 10, false, flagSYNACK, 1100, 0),
 		pk(3, 20, true, flagACK, 101, 0),

@@ -15,17 +15,17 @@ import (
 func resetPoints(serverSentRST bool) (*point, *point, *Correlation) {
 	cli := newPoint("client", "client.pcapng", "client-side", 0)
 	srv := newPoint("server", "server.pcap", "server-side", 2500*time.Millisecond)
-	cli.session("S1", client, server, 0, analysis.OutcomeBroken)
-	srv.session("S1", client, server, 0, analysis.OutcomeBroken)
-	ca := cli.conn(classify.KindControl, "S1", client, server, 100,
+	cli.session("S1", cliEnd, srvEnd, 0, analysis.OutcomeBroken)
+	srv.session("S1", cliEnd, srvEnd, 0, analysis.OutcomeBroken)
+	ca := cli.conn(classify.KindControl, "S1", cliEnd, srvEnd, 100,
 		pk(1, 0, true, flagSYN, 100, 0), pk(2, 10, false, flagSYNACK, 1100, 0),
 		pk(3, 20, true, flagACK, 101, 0), pk(4, 40, false, flagRST, 1101, 0))
 	srvPkts := []analysis.PathPacket{pk(7, 5, true, flagSYN, 100, 0), pk(8, 5, false, flagSYNACK, 1100, 0), pk(9, 15, true, flagACK, 101, 0)}
 	if serverSentRST {
 		srvPkts = append(srvPkts, pk(10, 35, false, flagRST, 1101, 0))
 	}
-	cb := srv.conn(classify.KindControl, "S1", client, server, 100, srvPkts...)
-	cli.verdict(false, "middlebox-reset", "S1", classify.KindControl, client, server, 40, 4)
+	cb := srv.conn(classify.KindControl, "S1", cliEnd, srvEnd, 100, srvPkts...)
+	cli.verdict(false, "middlebox-reset", "S1", classify.KindControl, cliEnd, srvEnd, 40, 4)
 	c := correlation(cli, srv, Pair{A: 0, B: 1, ConnA: ca, ConnB: cb,
 		Path: [2]DirCounts{{Sent: 2, Delivered: 2}, {Sent: 1, Delivered: 1, Injected: 1}}})
 	return cli, srv, c
@@ -87,7 +87,7 @@ func TestMergeReportsAContradictedReset(t *testing.T) {
 
 func TestMergeWithoutSharedConnectionListsEachPointAlone(t *testing.T) {
 	cli, srv, _ := resetPoints(false)
-	srv.verdict(false, "server-reset", "S1", classify.KindControl, client, server, 35, 9)
+	srv.verdict(false, "server-reset", "S1", classify.KindControl, cliEnd, srvEnd, 35, 9)
 	r := Merge([]Vantage{cli.vantage(), srv.vantage()}, correlation(cli, srv))
 	if !NoSharedConnection(correlation(cli, srv)) {
 		t.Error("NoSharedConnection = false for a correlation without pairs")
@@ -111,8 +111,8 @@ func TestMergeWithoutSharedConnectionListsEachPointAlone(t *testing.T) {
 func TestMergeKeepsOnePointsOwnConnections(t *testing.T) {
 	cli, srv, c := resetPoints(false)
 	// A second session only the client's capture has.
-	cli.session("S2", "198.51.100.10:40200", server, 30_000, analysis.OutcomeOK)
-	cli.conn(classify.KindControl, "S2", "198.51.100.10:40200", server, 500, pk(20, 30_000, true, flagSYN, 500, 0))
+	cli.session("S2", "198.51.100.10:40200", srvEnd, 30_000, analysis.OutcomeOK)
+	cli.conn(classify.KindControl, "S2", "198.51.100.10:40200", srvEnd, 500, pk(20, 30_000, true, flagSYN, 500, 0))
 	r := Merge([]Vantage{cli.vantage(), srv.vantage()}, c)
 	if len(r.Sessions) != 2 || r.Sessions[1].ID != "S2" || r.Sessions[1].Client != "198.51.100.10:40200" {
 		t.Fatalf("sessions = %+v", r.Sessions)
@@ -180,7 +180,7 @@ func TestMergeSurvivesABadCorrelation(t *testing.T) {
 	c.Pairs = append(bad, c.Pairs...)
 	c.Points = c.Points[:1]
 	for _, cause := range []string{"mtu-blackhole", "syn-unanswered", "handshake-incomplete", "data-channel-blocked", "path-loss-timeout", "pasv-address-mismatch"} {
-		cli.verdict(false, cause, "S1", classify.KindControl, client, server, 40, 4)
+		cli.verdict(false, cause, "S1", classify.KindControl, cliEnd, srvEnd, 40, 4)
 	}
 	r := Merge([]Vantage{cli.vantage(), srv.vantage()}, c)
 	if len(r.Breaks) == 0 || len(r.Sessions) != 1 {

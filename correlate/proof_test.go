@@ -14,8 +14,8 @@ import (
 func twoPoints() (*point, *point, Pair) {
 	cli := newPoint("client", "client.pcapng", "client-side", 0)
 	srv := newPoint("server", "server.pcap", "server-side", time.Second)
-	cli.session("S1", client, server, 0, analysis.OutcomeBroken)
-	srv.session("S1", client, server, 0, analysis.OutcomeBroken)
+	cli.session("S1", cliEnd, srvEnd, 0, analysis.OutcomeBroken)
+	srv.session("S1", cliEnd, srvEnd, 0, analysis.OutcomeBroken)
 	control := Pair{A: 0, B: 1, ConnA: controlConn(cli, "S1"), ConnB: controlConn(srv, "S1"),
 		Path: [2]DirCounts{{Sent: 2, Delivered: 2}, {Sent: 2, Delivered: 2}}}
 	return cli, srv, control
@@ -53,9 +53,9 @@ func mtuPoints(dropBig bool) (*point, *point, []Pair) {
 		pk(1, 100, true, flagSYN, 5000, 0), pk(2, 110, false, flagSYNACK, 9000, 0), pk(3, 120, true, flagACK, 5001, 0),
 		pk(4, 130, false, flagPSH, 9001, 200), pk(5, 140, false, flagACK, 9201, 1448), pk(6, 150, false, flagACK, 9201, 1448),
 	}
-	dc := cli.conn(classify.KindData, "S1", dataCli, dataSrv, 5000, dataPkts[:4]...)
-	ds := srv.conn(classify.KindData, "S1", dataCli, dataSrv, 5000, dataPkts...)
-	cli.verdict(false, "mtu-blackhole", "S1", classify.KindData, dataCli, dataSrv, 150, 4)
+	dc := cli.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 5000, dataPkts[:4]...)
+	ds := srv.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 5000, dataPkts...)
+	cli.verdict(false, "mtu-blackhole", "S1", classify.KindData, dataCliEnd, dataSrvEnd, 150, 4)
 	data := Pair{A: 0, B: 1, ConnA: dc, ConnB: ds, Path: [2]DirCounts{{Sent: 2, Delivered: 2}, {Sent: 4, Delivered: 4}}}
 	if dropBig {
 		data.Path[1] = DirCounts{Sent: 4, Delivered: 2, Dropped: 2}
@@ -83,9 +83,9 @@ func TestProofMTUBlackholeContradicted(t *testing.T) {
 // capture, covering the time, has no such connection.
 func TestProofDataChannelBlockedSYNsVanished(t *testing.T) {
 	cli, srv, control := twoPoints()
-	cli.conn(classify.KindData, "S1", dataCli, dataSrv, 7000,
+	cli.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 7000,
 		pk(10, 200, true, flagSYN, 7000, 0), pk(11, 1200, true, flagSYN, 7000, 0), pk(12, 3200, true, flagSYN, 7000, 0))
-	cli.verdict(false, "data-channel-blocked", "S1", classify.KindControl, client, server, 3200, 10, 11, 12)
+	cli.verdict(false, "data-channel-blocked", "S1", classify.KindControl, cliEnd, srvEnd, 3200, 10, 11, 12)
 	_, b := onlyBreak(t, cli, srv, control)
 	wantProof(t, b, analysis.ProofProven, "server", "no SYN of 198.51.100.10:40114 (ISN 7000) reached server's capture")
 	wantProof(t, b, analysis.ProofProven, "server", "the 3 SYN(s) from 198.51.100.10:40114 at client frame 10 on vanished")
@@ -94,8 +94,8 @@ func TestProofDataChannelBlockedSYNsVanished(t *testing.T) {
 func TestProofDataChannelBlockedNeedsTheOtherCaptureToCoverTheTime(t *testing.T) {
 	cli, srv, control := twoPoints()
 	// SYNs after the server's capture ended.
-	cli.conn(classify.KindData, "S1", dataCli, dataSrv, 7000, pk(10, 70_000, true, flagSYN, 7000, 0))
-	cli.verdict(false, "data-channel-blocked", "S1", classify.KindControl, client, server, 70_000, 10)
+	cli.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 7000, pk(10, 70_000, true, flagSYN, 7000, 0))
+	cli.verdict(false, "data-channel-blocked", "S1", classify.KindControl, cliEnd, srvEnd, 70_000, 10)
 	_, b := onlyBreak(t, cli, srv, control)
 	if b.Proof != analysis.ProofInferred {
 		t.Errorf("proof = %q, want inferred: the server's capture had ended", b.Proof)
@@ -105,9 +105,9 @@ func TestProofDataChannelBlockedNeedsTheOtherCaptureToCoverTheTime(t *testing.T)
 func TestProofDataChannelBlockedSYNsArrived(t *testing.T) {
 	cli, srv, control := twoPoints()
 	syn := pk(10, 200, true, flagSYN, 7000, 0)
-	dc := cli.conn(classify.KindData, "S1", dataCli, dataSrv, 7000, syn)
-	ds := srv.conn(classify.KindData, "S1", dataCli, dataSrv, 7000, syn)
-	cli.verdict(false, "data-channel-blocked", "S1", classify.KindData, dataCli, dataSrv, 200, 10)
+	dc := cli.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 7000, syn)
+	ds := srv.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 7000, syn)
+	cli.verdict(false, "data-channel-blocked", "S1", classify.KindData, dataCliEnd, dataSrvEnd, 200, 10)
 	_, b := onlyBreak(t, cli, srv, control, Pair{A: 0, B: 1, ConnA: dc, ConnB: ds, Path: [2]DirCounts{{Sent: 1, Delivered: 1}}})
 	wantProof(t, b, analysis.ProofInferred, "server", "the data connection's SYN reached server (frame 10): nothing between the points blocked it")
 }
@@ -117,10 +117,10 @@ func TestProofDataChannelBlockedSYNsArrived(t *testing.T) {
 // proven and leads; the client's is contradicted and said.
 func TestProofSYNACKVanished(t *testing.T) {
 	cli, srv, control := twoPoints()
-	dc := cli.conn(classify.KindData, "S1", dataCli, dataSrv, 7000, pk(10, 200, true, flagSYN, 7000, 0), pk(11, 1200, true, flagSYN, 7000, 0))
-	ds := srv.conn(classify.KindData, "S1", dataCli, dataSrv, 7000, pk(20, 205, true, flagSYN, 7000, 0), pk(21, 206, false, flagSYNACK, 8000, 0))
-	cli.verdict(false, "syn-unanswered", "S1", classify.KindData, dataCli, dataSrv, 1200, 10, 11)
-	srv.verdict(false, "handshake-incomplete", "S1", classify.KindData, dataCli, dataSrv, 1206, 20, 21)
+	dc := cli.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 7000, pk(10, 200, true, flagSYN, 7000, 0), pk(11, 1200, true, flagSYN, 7000, 0))
+	ds := srv.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 7000, pk(20, 205, true, flagSYN, 7000, 0), pk(21, 206, false, flagSYNACK, 8000, 0))
+	cli.verdict(false, "syn-unanswered", "S1", classify.KindData, dataCliEnd, dataSrvEnd, 1200, 10, 11)
+	srv.verdict(false, "handshake-incomplete", "S1", classify.KindData, dataCliEnd, dataSrvEnd, 1206, 20, 21)
 	data := Pair{A: 0, B: 1, ConnA: dc, ConnB: ds, Path: [2]DirCounts{{Sent: 2, Delivered: 2}, {Sent: 1, Dropped: 1}},
 		Dropped: []PacketRef{{Point: 1, Conn: ds, Packet: 1, Frame: 21}}}
 	r, b := onlyBreak(t, cli, srv, control, data)
@@ -139,8 +139,8 @@ func TestProofSYNACKVanished(t *testing.T) {
 
 func TestProofSYNUnansweredVanished(t *testing.T) {
 	cli, srv, control := twoPoints()
-	cli.conn(classify.KindControl, "S2", "198.51.100.10:40300", server, 900, pk(30, 40_000, true, flagSYN, 900, 0))
-	cli.verdict(false, "syn-unanswered", "S2", classify.KindControl, "198.51.100.10:40300", server, 40_000, 30)
+	cli.conn(classify.KindControl, "S2", "198.51.100.10:40300", srvEnd, 900, pk(30, 40_000, true, flagSYN, 900, 0))
+	cli.verdict(false, "syn-unanswered", "S2", classify.KindControl, "198.51.100.10:40300", srvEnd, 40_000, 30)
 	_, b := onlyBreak(t, cli, srv, control)
 	wantProof(t, b, analysis.ProofProven, "server", "no SYN of 198.51.100.10:40300 (ISN 900) reached server's capture")
 }
@@ -148,9 +148,9 @@ func TestProofSYNUnansweredVanished(t *testing.T) {
 func TestProofHandshakeACKVanished(t *testing.T) {
 	cli, srv, control := twoPoints()
 	pkts := []analysis.PathPacket{pk(10, 200, true, flagSYN, 7000, 0), pk(11, 210, false, flagSYNACK, 8000, 0), pk(12, 211, true, flagACK, 7001, 0)}
-	dc := cli.conn(classify.KindData, "S1", dataCli, dataSrv, 7000, pkts...)
-	ds := srv.conn(classify.KindData, "S1", dataCli, dataSrv, 7000, pkts[:2]...)
-	srv.verdict(false, "handshake-incomplete", "S1", classify.KindData, dataCli, dataSrv, 300, 10, 11)
+	dc := cli.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 7000, pkts...)
+	ds := srv.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 7000, pkts[:2]...)
+	srv.verdict(false, "handshake-incomplete", "S1", classify.KindData, dataCliEnd, dataSrvEnd, 300, 10, 11)
 	_, b := onlyBreak(t, cli, srv, control, Pair{A: 0, B: 1, ConnA: dc, ConnB: ds})
 	wantProof(t, b, analysis.ProofProven, "client", "the handshake's ACK left 198.51.100.10:40114 at client frame 12 and never reached server's capture")
 }
@@ -158,7 +158,7 @@ func TestProofHandshakeACKVanished(t *testing.T) {
 func TestProofPathLossTimeout(t *testing.T) {
 	for _, dropped := range []bool{true, false} {
 		cli, srv, control := twoPoints()
-		cli.verdict(false, "path-loss-timeout", "S1", classify.KindControl, client, server, 30, 4)
+		cli.verdict(false, "path-loss-timeout", "S1", classify.KindControl, cliEnd, srvEnd, 30, 4)
 		if dropped {
 			control.Path[1] = DirCounts{Sent: 2, Delivered: 1, Dropped: 1}
 			control.Dropped = []PacketRef{{Point: 1, Conn: control.ConnB, Packet: 3, Frame: 4}}
@@ -176,15 +176,15 @@ func TestProofPASVAddressMismatch(t *testing.T) {
 	for _, nat := range []bool{true, false} {
 		cli := newPoint("client", "client.pcapng", "client-side", 0)
 		srv := newPoint("server", "server.pcap", "server-side", 0)
-		inner := server
+		inner := srvEnd
 		if nat {
 			inner = "192.0.2.5:21"
 		}
-		cli.session("S1", client, server, 0, analysis.OutcomeBroken)
-		srv.session("S1", client, inner, 0, analysis.OutcomeBroken)
+		cli.session("S1", cliEnd, srvEnd, 0, analysis.OutcomeBroken)
+		srv.session("S1", cliEnd, inner, 0, analysis.OutcomeBroken)
 		ca := controlConn(cli, "S1")
-		cb := srv.conn(classify.KindControl, "S1", client, inner, 100, pk(1, 5, true, flagSYN, 100, 0), pk(2, 5, false, flagSYNACK, 1100, 0))
-		cli.verdict(false, "pasv-address-mismatch", "S1", classify.KindControl, client, server, 500, 4)
+		cb := srv.conn(classify.KindControl, "S1", cliEnd, inner, 100, pk(1, 5, true, flagSYN, 100, 0), pk(2, 5, false, flagSYNACK, 1100, 0))
+		cli.verdict(false, "pasv-address-mismatch", "S1", classify.KindControl, cliEnd, srvEnd, 500, 4)
 		pair := Pair{A: 0, B: 1, ConnA: ca, ConnB: cb}
 		if nat {
 			pair.Translation = "server 192.0.2.5:21 → 203.0.113.20:21"
@@ -201,8 +201,8 @@ func TestProofPASVAddressMismatch(t *testing.T) {
 // A cause with no proof rule is inferred, its points' views merged.
 func TestProofUnprovableCauseIsInferred(t *testing.T) {
 	cli, srv, control := twoPoints()
-	cli.verdict(false, "login-failures", "S1", classify.KindControl, client, server, 30, 4)
-	srv.verdict(false, "login-failures", "S1", classify.KindControl, client, server, 30, 4)
+	cli.verdict(false, "login-failures", "S1", classify.KindControl, cliEnd, srvEnd, 30, 4)
+	srv.verdict(false, "login-failures", "S1", classify.KindControl, cliEnd, srvEnd, 30, 4)
 	_, b := onlyBreak(t, cli, srv, control)
 	if b.Proof != analysis.ProofInferred || evidenceAt(b, "client") == nil || evidenceAt(b, "server") == nil || len(b.Contributing) != 0 {
 		t.Errorf("break = %+v, want inferred with both points' evidence", b)
@@ -227,9 +227,9 @@ func TestEveryProofRuleIsACatalogCause(t *testing.T) {
 // connection's path shows them dropped.
 func TestProofDataChannelBlockedLonePair(t *testing.T) {
 	cli, srv, control := twoPoints()
-	dc := cli.conn(classify.KindData, "S1", dataCli, dataSrv, 7000,
+	dc := cli.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 7000,
 		pk(10, 200, true, flagSYN, 7000, 0), pk(11, 1200, true, flagSYN, 7000, 0))
-	cli.verdict(false, "data-channel-blocked", "S1", classify.KindData, dataCli, dataSrv, 1200, 10, 11)
+	cli.verdict(false, "data-channel-blocked", "S1", classify.KindData, dataCliEnd, dataSrvEnd, 1200, 10, 11)
 	lone := Pair{A: 0, B: 1, ConnA: dc, ConnB: -1, Path: [2]DirCounts{{Sent: 2, Dropped: 2}},
 		Dropped: []PacketRef{{Point: 0, Conn: dc, Packet: 0, Frame: 10}, {Point: 0, Conn: dc, Packet: 1, Frame: 11}}}
 	c := correlation(cli, srv, control, lone)
@@ -240,7 +240,7 @@ func TestProofDataChannelBlockedLonePair(t *testing.T) {
 	wantProof(t, b, analysis.ProofProven, "server", "no SYN of 198.51.100.10:40114 (ISN 7000) reached server's capture")
 	var path *analysis.ConnPath
 	for _, conn := range r.Connections {
-		if conn.Client == dataCli {
+		if conn.Client == dataCliEnd {
 			path = conn.Path
 		}
 	}
@@ -256,9 +256,9 @@ func TestProofDataChannelBlockedLonePair(t *testing.T) {
 // connection; the correlation counted the RST injected.
 func TestProofMiddleboxResetOnALoneConnection(t *testing.T) {
 	cli, srv, control := twoPoints()
-	dc := cli.conn(classify.KindData, "S1", dataCli, dataSrv, 7000,
+	dc := cli.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 7000,
 		pk(10, 200, true, flagSYN, 7000, 0), pk(11, 201, false, flagRST, 0, 0))
-	cli.verdict(false, "middlebox-reset", "S1", classify.KindData, dataCli, dataSrv, 201, 11)
+	cli.verdict(false, "middlebox-reset", "S1", classify.KindData, dataCliEnd, dataSrvEnd, 201, 11)
 	lone := Pair{A: 0, B: 1, ConnA: dc, ConnB: -1, Path: [2]DirCounts{{Sent: 1, Dropped: 1}, {Injected: 1}},
 		Dropped: []PacketRef{{Point: 0, Conn: dc, Packet: 0, Frame: 10}}, Injected: []PacketRef{{Point: 0, Conn: dc, Packet: 1, Frame: 11}}}
 	_, b := onlyBreak(t, cli, srv, control, lone)
