@@ -187,3 +187,27 @@ func TestMergeSurvivesABadCorrelation(t *testing.T) {
 		t.Errorf("breaks %d, sessions %d", len(r.Breaks), len(r.Sessions))
 	}
 }
+
+// A blocked data channel: the client's point breaks the data connection
+// (the server never saw it), the server's point breaks the control
+// connection with the same cause. One break, the client's (proven)
+// leading, the server's evidence kept.
+func TestMergeJoinsABreakOnAConnectionOnlyOnePointSaw(t *testing.T) {
+	cli, srv, control := twoPoints()
+	cli.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 7000, pk(10, 200, true, flagSYN, 7000, 0), pk(11, 1200, true, flagSYN, 7000, 0))
+	cli.verdict(false, "data-channel-blocked", "S1", classify.KindData, dataCliEnd, dataSrvEnd, 1200, 10, 11)
+	srv.verdict(false, "data-channel-blocked", "S1", classify.KindControl, cliEnd, srvEnd, 1300, 4)
+	// An unrelated break of another cause stays apart.
+	srv.verdict(false, "server-close", "S1", classify.KindControl, cliEnd, srvEnd, 1400, 4)
+	r := Merge([]Vantage{cli.vantage(), srv.vantage()}, correlation(cli, srv, control))
+	if len(r.Breaks) != 2 {
+		t.Fatalf("breaks = %+v, want the blocked data channel once and the server-close", r.Breaks)
+	}
+	b := r.Breaks[0]
+	if b.Cause != "data-channel-blocked" || b.Connection.Kind != classify.KindData || b.Proof != analysis.ProofProven || evidenceAt(b, "server") == nil {
+		t.Errorf("break = %+v, want the client's data-connection verdict, proven, with the server's evidence", b)
+	}
+	if r.Breaks[1].Cause != "server-close" {
+		t.Errorf("second break = %s, want server-close", r.Breaks[1].Cause)
+	}
+}

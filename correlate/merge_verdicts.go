@@ -24,6 +24,9 @@ type verdictKey struct {
 	group    int // connection group, or -1 - a unique number when only one point saw it
 	transfer int
 	cause    string // findings only
+	// nth tells apart a point's several verdicts of one key: one point's
+	// verdicts are never joined with each other.
+	nth int
 }
 
 type verdictMerge struct {
@@ -65,6 +68,7 @@ func (m *merger) mergeVerdicts(sessions sessionMerge) verdictMerge {
 				if list.finding {
 					key.cause = v.Cause
 				}
+				key = slotFor(groups, key, p, v.Cause)
 				pc := &proofCase{Verdict: v, Point: p, Conn: conn, vs: m.vs, c: m.c}
 				if _, seen := groups[key]; !seen {
 					keys = append(keys, key)
@@ -73,6 +77,7 @@ func (m *merger) mergeVerdicts(sessions sessionMerge) verdictMerge {
 			}
 		}
 	}
+	keys = m.joinOnePointBreaks(keys, groups, sessions)
 
 	type merged struct {
 		v       analysis.Verdict
@@ -160,4 +165,100 @@ func (m *merger) joinVerdict(cands []candidate, sessions sessionMerge) analysis.
 		v.Evidence = append(v.Evidence, ev...)
 	}
 	return v
+}
+
+// joinOnePointBreaks joins a break on a connection only one point saw
+// with the other points' break of the same cause in the same session: the
+// same break, seen on different connections because one point never saw
+// the connection that broke (a blocked data channel is a data connection
+// at the client's point and, at the server's, which never saw it, a
+// break of the control connection). Each break is joined at most once;
+// the joined keys are dropped from the list.
+func (m *merger) joinOnePointBreaks(keys []verdictKey, groups map[verdictKey][]candidate, sessions sessionMerge) []verdictKey {
+	session := func(k verdictKey) string {
+		c := groups[k][0]
+		return sessions.id[sessKey{c.point, c.v.Session}]
+	}
+	points := func(k verdictKey) map[int]bool {
+		out := map[int]bool{}
+		for _, c := range groups[k] {
+			out[c.point] = true
+		}
+		return out
+	}
+	sameCause := func(a, b verdictKey) bool {
+		for _, x := range groups[a] {
+			for _, y := range groups[b] {
+				if x.v.Cause == y.v.Cause {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	disjoint := func(a, b map[int]bool) bool {
+		for p := range a {
+			if b[p] {
+				return false
+			}
+		}
+		return true
+	}
+	joined := map[verdictKey]bool{}
+	for _, a := range keys {
+		if a.finding || a.group >= 0 || joined[a] || session(a) == "" {
+			continue // a break on a connection another point saw too, or already joined
+		}
+		for _, b := range keys {
+			if b == a || b.finding || joined[b] || session(b) != session(a) || !disjoint(points(a), points(b)) || !sameCause(a, b) {
+				continue
+			}
+			groups[a] = append(groups[a], groups[b]...)
+			joined[a], joined[b] = true, true
+			delete(groups, b)
+			break
+		}
+	}
+	out := keys[:0]
+	for _, k := range keys {
+		if _, ok := groups[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// slotFor picks, among the verdicts already keyed like key, the slot
+// (nth) a verdict of point p joins: one holding the same cause from
+// other points, else the first without p's verdict, else a new one.
+func slotFor(groups map[verdictKey][]candidate, key verdictKey, p int, cause string) verdictKey {
+	free := -1
+	for key.nth = 0; ; key.nth++ {
+		cands, ok := groups[key]
+		if !ok {
+			break
+		}
+		if hasPoint(cands, p) {
+			continue
+		}
+		if cands[0].v.Cause == cause {
+			return key
+		}
+		if free < 0 {
+			free = key.nth
+		}
+	}
+	if free >= 0 {
+		key.nth = free
+	}
+	return key
+}
+
+func hasPoint(cands []candidate, point int) bool {
+	for _, c := range cands {
+		if c.point == point {
+			return true
+		}
+	}
+	return false
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // mtu-blackhole: proven when full-size segments left the sending side's
-// point and never reached the receiving side's while smaller segments of
+// point and never reached the receiving side's while smaller packets of
 // the same direction did. Contradicted when nothing at all was dropped
 // between the points.
 func init() {
@@ -61,10 +61,10 @@ func (pc *proofCase) bigDropped(ps pairSide, dir int) (proofOutcome, bool) {
 	bigDropped, smallDropped := 0, 0
 	for _, ref := range ps.pair.Dropped {
 		dcp, pk, ok := pc.packet(ref)
-		if !ok || ref.Point != from || ftpDir(dcp, pk) != dir || pk.Len == 0 {
+		if !ok || ref.Point != from || ftpDir(dcp, pk) != dir {
 			continue
 		}
-		if full(pk) {
+		if full(pk) && pk.Len > 0 {
 			if bigDropped == 0 {
 				first = pk
 			}
@@ -73,9 +73,11 @@ func (pc *proofCase) bigDropped(ps pairSide, dir int) (proofOutcome, bool) {
 			smallDropped++
 		}
 	}
+	// Small packets of the same direction (bare ACKs, the handshake, a
+	// short last segment) that got through show the path itself works.
 	smallSent := 0
 	for _, pk := range cp.Packets {
-		if ftpDir(cp, pk) == dir && pk.Len > 0 && !full(pk) {
+		if ftpDir(cp, pk) == dir && !full(pk) {
 			smallSent++
 		}
 	}
