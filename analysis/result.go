@@ -268,6 +268,10 @@ type Connection struct {
 type ConnPath struct {
 	ClientToServer PathCounts `json:"client_to_server"`
 	ServerToClient PathCounts `json:"server_to_client"`
+	// Translation names the ends a NAT between the capture points
+	// rewrote, the point nearer the client's view first
+	// ("198.51.100.10:40112 ↔ 192.0.2.1:61000"); empty when none.
+	Translation string `json:"translation,omitempty"`
 }
 
 // PathCounts are one direction's packets between capture points: sent

@@ -287,7 +287,7 @@ func (m *merger) pathOf(id int) *analysis.ConnPath {
 }
 
 func pairPath(pr Pair) *analysis.ConnPath {
-	return &analysis.ConnPath{ClientToServer: pathCounts(pr.Path[0]), ServerToClient: pathCounts(pr.Path[1])}
+	return &analysis.ConnPath{ClientToServer: pathCounts(pr.Path[0]), ServerToClient: pathCounts(pr.Path[1]), Translation: pr.Translation}
 }
 
 func pathCounts(d DirCounts) analysis.PathCounts {

@@ -86,6 +86,7 @@ func fixtureTwoPoints() *analysis.Result {
 				Path: &analysis.ConnPath{
 					ClientToServer: analysis.PathCounts{Sent: 40, Delivered: 40},
 					ServerToClient: analysis.PathCounts{Sent: 41, Delivered: 41, Injected: 1},
+					Translation:    "198.51.100.10:40112 ↔ 192.0.2.1:61000",
 				},
 			},
 			{

@@ -285,7 +285,11 @@ func htmlPath(p *analysis.ConnPath) string {
 	if p == nil {
 		return "seen at one point only"
 	}
-	return "client → server " + pathCell(p.ClientToServer) + "; server → client " + pathCell(p.ServerToClient)
+	s := "client → server " + pathCell(p.ClientToServer) + "; server → client " + pathCell(p.ServerToClient)
+	if p.Translation != "" {
+		s += "; NAT " + clean(p.Translation)
+	}
+	return s
 }
 
 // connections lists the TCP connections, folded: the page's reader opens

@@ -451,7 +451,7 @@ func (m *mdReport) paths() {
 		}
 		m.faults.guard("the path of connection "+strconv.Itoa(i+1), func() {
 			rows = append(rows, []string{mdText(orDash(c.Session)), mdText(orDash(c.Kind)), mdEndpoints(c.Client, c.Server),
-				pathWords(c.Path.ClientToServer), pathWords(c.Path.ServerToClient)})
+				pathWords(c.Path.ClientToServer), pathWords(c.Path.ServerToClient), mdText(orDash(c.Path.Translation))})
 		})
 	}
 	m.line()
@@ -461,5 +461,5 @@ func (m *mdReport) paths() {
 		m.line("No connection was seen at two points.")
 		return
 	}
-	m.table([]string{"session", "kind", "client → server", "client to server", "server to client"}, nil, rows)
+	m.table([]string{"session", "kind", "client → server", "client to server", "server to client", "NAT between the points"}, nil, rows)
 }

@@ -53,6 +53,9 @@ func pathCells(p *analysis.ConnPath) cell {
 	if p == nil {
 		return txt("-")
 	}
+	if p.Translation != "" {
+		return txt(pathCell(p.ClientToServer), pathCell(p.ServerToClient), "NAT "+p.Translation)
+	}
 	return txt(pathCell(p.ClientToServer), pathCell(p.ServerToClient))
 }
 
