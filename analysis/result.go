@@ -272,6 +272,18 @@ type ConnPath struct {
 	// rewrote, the point nearer the client's view first
 	// ("198.51.100.10:40112 ↔ 192.0.2.1:61000"); empty when none.
 	Translation string `json:"translation,omitempty"`
+	// DelayS is the one-way delay between the points, in seconds, each
+	// way (from the point nearer the client to the one nearer the
+	// server, and back), from the matched packets after the clock
+	// offset; absent when no packet matched.
+	DelayS *DirDelays `json:"delay_s,omitempty"`
+}
+
+// DirDelays are one-way delays in seconds, per direction of the FTP
+// connection.
+type DirDelays struct {
+	ClientToServer float64 `json:"client_to_server"`
+	ServerToClient float64 `json:"server_to_client"`
 }
 
 // PathCounts are one direction's packets between capture points: sent

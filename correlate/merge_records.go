@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/ftpcap/ftpcap/analysis"
 	"github.com/ftpcap/ftpcap/classify"
@@ -287,7 +288,11 @@ func (m *merger) pathOf(id int) *analysis.ConnPath {
 }
 
 func pairPath(pr Pair) *analysis.ConnPath {
-	return &analysis.ConnPath{ClientToServer: pathCounts(pr.Path[0]), ServerToClient: pathCounts(pr.Path[1]), Translation: pr.Translation}
+	p := &analysis.ConnPath{ClientToServer: pathCounts(pr.Path[0]), ServerToClient: pathCounts(pr.Path[1]), Translation: pr.Translation}
+	if pr.Delay != [2]time.Duration{} && pr.ConnA >= 0 && pr.ConnB >= 0 {
+		p.DelayS = &analysis.DirDelays{ClientToServer: pr.Delay[0].Seconds(), ServerToClient: pr.Delay[1].Seconds()}
+	}
+	return p
 }
 
 func pathCounts(d DirCounts) analysis.PathCounts {

@@ -27,7 +27,8 @@ func resetPoints(serverSentRST bool) (*point, *point, *Correlation) {
 	cb := srv.conn(classify.KindControl, "S1", cliEnd, srvEnd, 100, srvPkts...)
 	cli.verdict(false, "middlebox-reset", "S1", classify.KindControl, cliEnd, srvEnd, 40, 4)
 	c := correlation(cli, srv, Pair{A: 0, B: 1, ConnA: ca, ConnB: cb,
-		Path: [2]DirCounts{{Sent: 2, Delivered: 2}, {Sent: 1, Delivered: 1, Injected: 1}}, Translation: "198.51.100.10:40112 ↔ 192.0.2.1:61000"})
+		Path: [2]DirCounts{{Sent: 2, Delivered: 2}, {Sent: 1, Delivered: 1, Injected: 1}}, Translation: "198.51.100.10:40112 ↔ 192.0.2.1:61000",
+		Delay: [2]time.Duration{5 * time.Millisecond, 7 * time.Millisecond}})
 	return cli, srv, c
 }
 
@@ -57,6 +58,9 @@ func TestMergeProvesInjectedReset(t *testing.T) {
 	}
 	if got := r.Connections[0].Path; got == nil || got.ServerToClient.Injected != 1 || got.ClientToServer.Sent != 2 || got.Translation != "198.51.100.10:40112 ↔ 192.0.2.1:61000" {
 		t.Errorf("connection path = %+v, want the pair's counts", got)
+	}
+	if d := r.Connections[0].Path.DelayS; d == nil || d.ClientToServer != 0.005 || d.ServerToClient != 0.007 {
+		t.Errorf("one-way delays = %+v, want 5 ms and 7 ms", d)
 	}
 	if len(r.VantagePoints) != 2 || r.VantagePoints[1].ClockOffsetS != 2.5 || r.VantagePoints[1].CapturePoint != "server-side" || r.VantagePoints[0].Path != "client.pcapng" {
 		t.Errorf("vantage points = %+v", r.VantagePoints)

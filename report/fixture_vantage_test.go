@@ -87,6 +87,7 @@ func fixtureTwoPoints() *analysis.Result {
 					ClientToServer: analysis.PathCounts{Sent: 40, Delivered: 40},
 					ServerToClient: analysis.PathCounts{Sent: 41, Delivered: 41, Injected: 1},
 					Translation:    "198.51.100.10:40112 ↔ 192.0.2.1:61000",
+					DelayS:         &analysis.DirDelays{ClientToServer: 0.0042, ServerToClient: 0.0039},
 				},
 			},
 			{

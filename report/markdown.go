@@ -451,7 +451,8 @@ func (m *mdReport) paths() {
 		}
 		m.faults.guard("the path of connection "+strconv.Itoa(i+1), func() {
 			rows = append(rows, []string{mdText(orDash(c.Session)), mdText(orDash(c.Kind)), mdEndpoints(c.Client, c.Server),
-				pathWords(c.Path.ClientToServer), pathWords(c.Path.ServerToClient), mdText(orDash(c.Path.Translation))})
+				pathWords(c.Path.ClientToServer) + delayWords(c.Path.DelayS, true), pathWords(c.Path.ServerToClient) + delayWords(c.Path.DelayS, false),
+				mdText(orDash(c.Path.Translation))})
 		})
 	}
 	m.line()

@@ -68,3 +68,16 @@ func pathWords(c analysis.PathCounts) string {
 	return groupDigits(c.Sent) + " sent, " + groupDigits(c.Delivered) + " delivered, " +
 		groupDigits(c.Dropped) + " dropped, " + groupDigits(c.Injected) + " injected"
 }
+
+// delayWords is one direction's one-way delay between the points, as a
+// clause after its counts ("" when not measured).
+func delayWords(d *analysis.DirDelays, toServer bool) string {
+	if d == nil {
+		return ""
+	}
+	s := d.ServerToClient
+	if toServer {
+		s = d.ClientToServer
+	}
+	return "; one-way delay " + strconv.FormatFloat(s*1000, 'f', 3, 64) + " ms"
+}
