@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/classify"
 )
 
 // Merge makes one report of several capture points: the points' own
@@ -212,8 +213,10 @@ func noSharedNote(vs []Vantage) string {
 		"or saw different traffic): each point's sessions and verdicts are listed alone, inferred from its own capture"
 }
 
-// stats sums the points' counters (the work done at every point; the
-// caps are the first point's, the same options analysed all) and counts
+// stats sums the points' counters (the work done at every point: packets
+// read at all of them; the caps are the first point's, the same options
+// analysed all), counts a session or connection several points saw once,
+// and counts
 // the merged verdicts by cause, plus those each point counted past
 // --max-reported without listing them.
 func (m *merger) stats(out *analysis.Result) analysis.Stats {
@@ -226,6 +229,20 @@ func (m *merger) stats(out *analysis.Result) analysis.Stats {
 		sumCounters(reflect.ValueOf(&st).Elem(), reflect.ValueOf(v.Result.Stats), first)
 		first = false
 	}
+	// A session or connection several points saw is one: the counts of
+	// sessions and connections drop the copies folded into one record.
+	var sessions, conns, data int64
+	for _, v := range m.vs {
+		if v.Result == nil {
+			continue
+		}
+		sessions += int64(len(v.Result.Sessions))
+		conns += int64(len(v.Result.Connections))
+		data += countKind(v.Result.Connections, classify.KindData)
+	}
+	st.FTPSessions -= sessions - int64(len(out.Sessions))
+	st.Connections -= conns - int64(len(out.Connections))
+	st.DataConnections -= data - countKind(out.Connections, classify.KindData)
 	var tally analysis.CauseTally
 	for _, b := range out.Breaks {
 		tally.Add(b.Class, b.Cause, false)
@@ -240,6 +257,16 @@ func (m *merger) stats(out *analysis.Result) analysis.Stats {
 	}
 	tally.Fill(&st)
 	return st
+}
+
+func countKind(conns []analysis.Connection, kind classify.ConnKind) int64 {
+	n := int64(0)
+	for _, c := range conns {
+		if c.Kind == kind {
+			n++
+		}
+	}
+	return n
 }
 
 // sumCounters adds src's int64 and float64 fields into dst and copies

@@ -65,6 +65,12 @@ func TestMergeProvesInjectedReset(t *testing.T) {
 	if len(r.VantagePoints) != 2 || r.VantagePoints[1].ClockOffsetS != 2.5 || r.VantagePoints[1].CapturePoint != "server-side" || r.VantagePoints[0].Path != "client.pcapng" {
 		t.Errorf("vantage points = %+v", r.VantagePoints)
 	}
+	cli.res.Stats.FTPSessions, srv.res.Stats.FTPSessions = 1, 1
+	cli.res.Stats.Connections, srv.res.Stats.Connections = 3, 2 // TCP connections, FTP or not
+	r = Merge([]Vantage{cli.vantage(), srv.vantage()}, c)
+	if r.Stats.FTPSessions != 1 || r.Stats.Connections != 4 {
+		t.Errorf("stats count %d sessions, %d connections; want 1 (seen twice) and 4 (5, one seen twice)", r.Stats.FTPSessions, r.Stats.Connections)
+	}
 	if len(r.Inputs) != 2 || r.Stats.BreaksByCause["middlebox-reset"] != 1 {
 		t.Errorf("inputs %d, breaks by cause %v", len(r.Inputs), r.Stats.BreaksByCause)
 	}
