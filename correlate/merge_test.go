@@ -221,3 +221,18 @@ func TestMergeJoinsABreakOnAConnectionOnlyOnePointSaw(t *testing.T) {
 		t.Errorf("second break = %s, want server-close", r.Breaks[1].Cause)
 	}
 }
+
+// The client's pasv-address-mismatch on the data connection (which the
+// server never saw) also held data-channel-blocked, the server's cause on
+// the control connection: one break.
+func TestMergeJoinsAOnePointBreakByAContributingCause(t *testing.T) {
+	cli, srv, control := twoPoints()
+	cli.conn(classify.KindData, "S1", dataCliEnd, dataSrvEnd, 7000, pk(10, 200, true, flagSYN, 7000, 0))
+	cli.verdict(false, "pasv-address-mismatch", "S1", classify.KindData, dataCliEnd, dataSrvEnd, 1200, 10)
+	cli.res.Breaks[0].Contributing = []string{"data-channel-blocked"}
+	srv.verdict(false, "data-channel-blocked", "S1", classify.KindControl, cliEnd, srvEnd, 1300, 4)
+	r := Merge([]Vantage{cli.vantage(), srv.vantage()}, correlation(cli, srv, control))
+	if len(r.Breaks) != 1 || evidenceAt(r.Breaks[0], "server") == nil {
+		t.Fatalf("breaks = %+v, want one with both points' evidence", r.Breaks)
+	}
+}

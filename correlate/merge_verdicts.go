@@ -168,7 +168,7 @@ func (m *merger) joinVerdict(cands []candidate, sessions sessionMerge) analysis.
 }
 
 // joinOnePointBreaks joins a break on a connection only one point saw
-// with the other points' break of the same cause in the same session: the
+// with the other points' break of a cause it shares in the same session: the
 // same break, seen on different connections because one point never saw
 // the connection that broke (a blocked data channel is a data connection
 // at the client's point and, at the server's, which never saw it, a
@@ -186,10 +186,14 @@ func (m *merger) joinOnePointBreaks(keys []verdictKey, groups map[verdictKey][]c
 		}
 		return out
 	}
+	// One point's cause held at the other too, as its cause or a
+	// contributing one (the client's pasv-address-mismatch on the data
+	// connection also held data-channel-blocked, the server's cause on
+	// the control connection).
 	sameCause := func(a, b verdictKey) bool {
 		for _, x := range groups[a] {
 			for _, y := range groups[b] {
-				if x.v.Cause == y.v.Cause {
+				if x.v.Cause == y.v.Cause || slices.Contains(x.v.Contributing, y.v.Cause) || slices.Contains(y.v.Contributing, x.v.Cause) {
 					return true
 				}
 			}
