@@ -1,0 +1,351 @@
+#!/usr/bin/python3
+"""Write samples/pairs/<name>.expect.json: what a paired capture (the same
+run captured on the client's and the server's veth) must show together.
+
+The expectation comes from what the lab injected, counted by the injecting
+nftables rules' own counters (read with nft -j right after the run), and
+from the clock shift applied to one file. The two files are then matched
+here, packet by packet, as a check: a pair whose packets do not add up to
+the counters (a drop the rule did not make, a reset it did not send) gets
+no expect file and the lab run fails, as with every other sample.
+
+Matching (lab-side, simple on purpose: one router, no re-segmentation):
+connections by the FTP client's initial sequence number (a NAT rewrites
+addresses and ports, never sequence numbers), packets within a
+connection and direction by (flags, raw sequence and acknowledgement
+numbers, payload length, IP ID), counted as multisets.
+"""
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+
+FIELDS = ["frame.number", "frame.time_epoch", "ip.src", "ip.dst", "tcp.srcport", "tcp.dstport",
+          "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "ip.id", "ip.ttl"]
+SYN, RST, ACK = 0x02, 0x04, 0x10
+# Same host, same clock: the measured offset must equal the applied shift
+# within a few milliseconds (the issue's tests allow 50 ms).
+OFFSET_SLACK_S = 0.005
+
+
+class PairFailed(Exception):
+    pass
+
+
+def require(cond, what):
+    if not cond:
+        raise PairFailed(what)
+
+
+@dataclass
+class Pkt:
+    frame: int
+    time: float
+    src: str
+    dst: str
+    sport: int
+    dport: int
+    flags: int
+    seq: int
+    ack: int
+    length: int
+    ip_id: int
+    ttl: int
+
+    def key(self):
+        # The ACK number only counts when the ACK flag is set: a SYN's
+        # acknowledgement field is whatever the stack left there.
+        return (self.flags, self.seq, self.ack if self.flags & ACK else 0, self.length, self.ip_id)
+
+
+def read(path):
+    cmd = ["tshark", "-r", path, "-n", "-Y", "tcp && ip && !icmp", "-T", "fields", "-E", "separator=\t"]
+    for f in FIELDS:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    pkts = []
+    for line in out.splitlines():
+        v = line.split("\t")
+        pkts.append(Pkt(int(v[0]), float(v[1]), v[2], v[3], int(v[4]), int(v[5]), int(v[6], 16),
+                        int(v[7]), int(v[8] or 0), int(v[9] or 0), int(v[10], 0), int(v[11])))
+    return pkts
+
+
+@dataclass
+class Conn:
+    """One TCP connection at one capture point, oriented FTP client ->
+    FTP server (the server's end is the one on the server's address)."""
+    client: tuple
+    server: tuple
+    packets: list
+
+    def isn(self):
+        """The FTP client's initial sequence number, or its first seen
+        sequence number when its SYN is missing."""
+        mine = [p for p in self.packets if (p.src, p.sport) == self.client]
+        syn = next((p for p in mine if p.flags & SYN), None)
+        return (syn or mine[0]).seq if mine else None
+
+    def of(self, who):
+        end = self.client if who == "client" else self.server
+        return [p for p in self.packets if (p.src, p.sport) == end]
+
+    def kind(self):
+        return "control" if self.server[1] == 21 else "data"
+
+    def endpoints(self):
+        return {"client": f"{self.client[0]}:{self.client[1]}", "server": f"{self.server[0]}:{self.server[1]}"}
+
+
+def connections(pkts, server_ip):
+    conns = {}
+    for p in pkts:
+        a, b = (p.src, p.sport), (p.dst, p.dport)
+        client, server = (b, a) if p.src == server_ip else (a, b)
+        conns.setdefault((client, server), Conn(client, server, [])).packets.append(p)
+    return sorted(conns.values(), key=lambda c: c.packets[0].time)
+
+
+def direction(sent, received):
+    """Counts of one direction between the sending side's point (sent) and
+    the receiving side's (received)."""
+    a, b = Counter(p.key() for p in sent), Counter(p.key() for p in received)
+    delivered = sum((a & b).values())
+    return {"sent": len(sent), "delivered": delivered, "dropped": len(sent) - delivered,
+            "injected": len(received) - delivered}
+
+
+def delays(sent, received):
+    """Receive minus send time of every matched packet."""
+    first = {}
+    for p in sent:
+        first.setdefault(p.key(), p.time)
+    return [p.time - first[p.key()] for p in received if p.key() in first]
+
+
+def nft_counters(ns, path):
+    """Every rule with a counter in a namespace's ruleset (nft -j)."""
+    doc = json.load(open(path))
+    out = []
+    for item in doc.get("nftables", []):
+        rule = item.get("rule")
+        if not rule:
+            continue
+        counter = next((e["counter"] for e in rule["expr"] if "counter" in e), None)
+        if counter is None:
+            continue
+        out.append({"namespace": ns, "table": f"{rule['family']} {rule['table']}", "chain": rule["chain"],
+                    "comment": rule.get("comment", ""), "packets": counter["packets"],
+                    "bytes": counter["bytes"]})
+    return out
+
+
+def conntrack_translations(path):
+    """[(original client, original server, reply server, reply client)] of
+    the router's conntrack table (conntrack -L -o extended)."""
+    out = []
+    for line in open(path):
+        v = re.findall(r"(src|dst|sport|dport)=(\S+)", line)
+        if len(v) < 8:
+            continue
+        o, r = dict(v[:4]), dict(v[4:8])
+        out.append(((o["src"], int(o["sport"])), (o["dst"], int(o["dport"])),
+                    (r["src"], int(r["sport"])), (r["dst"], int(r["dport"]))))
+    return out
+
+
+# --- what each fault's counters mean, per connection and direction --------------------
+
+def count(counters, comment):
+    hits = [c["packets"] for c in counters if c["comment"] == comment]
+    require(len(hits) == 1, f"no single rule with comment {comment!r}")
+    return hits[0]
+
+
+def expected_counts(fault, kind, counters, n_data):
+    """{direction: {"dropped": (n, why), "injected": (n, why)}} for one
+    connection of kind, from the rules' counters; the faults' rules match
+    data connections only (or the control port, for the handshake stall),
+    and each run has one data connection at most, so a counter is one
+    connection's."""
+    zero = (0, "no rule touches this connection")
+    want = {"client_to_server": {"dropped": zero, "injected": zero},
+            "server_to_client": {"dropped": zero, "injected": zero}}
+    c = lambda name: count(counters, name)  # noqa: E731
+    if fault in ("middlebox-reset", "mtu-blackhole", "data-channel-blocked"):
+        require(n_data <= 1, f"{n_data} data connections: the counters cannot be split between them")
+    if fault == "middlebox-reset" and kind == "data":
+        want["server_to_client"]["dropped"] = (
+            c("s2c-rst-dropped") + c("s2c-reset"),
+            "server's packets rejected with tcp reset (s2c-reset) plus its RSTs dropped (s2c-rst-dropped)")
+        want["client_to_server"]["injected"] = (
+            c("s2c-reset"), "one RST in the client's name sent to the server per packet rejected (s2c-reset)")
+        want["client_to_server"]["dropped"] = (
+            c("c2s-rst-dropped") + c("c2s-reset"),
+            "client's packets rejected with tcp reset (c2s-reset) plus its RSTs dropped (c2s-rst-dropped)")
+        want["server_to_client"]["injected"] = (
+            c("c2s-reset"), "one RST in the server's name sent to the client per packet rejected (c2s-reset)")
+    elif fault == "mtu-blackhole" and kind == "data":
+        want["server_to_client"]["dropped"] = (
+            c("s2c-too-big"), "server's segments over 1280 bytes reaching the router (s2c-too-big): "
+            "DF set, the link's MTU is 1280")
+        want["client_to_server"]["dropped"] = (c("c2s-too-big"), "client's packets over 1280 bytes (c2s-too-big)")
+    elif fault == "data-channel-blocked" and kind == "data":
+        want["client_to_server"]["dropped"] = (c("c2s-data-syn-dropped"), "data SYNs dropped (c2s-data-syn-dropped)")
+    elif fault == "handshake-stall" and kind == "control":
+        want["server_to_client"]["dropped"] = (c("s2c-synack-dropped"), "SYN-ACKs dropped (s2c-synack-dropped)")
+    return want
+
+
+# Breaks the two files prove together, per fault: (class, cause, also, kind, why).
+PROVEN = {
+    "middlebox-reset": [("network", "middlebox-reset", [], "data",
+                         "each side received RSTs in the other's name that the other never sent "
+                         "(injected both ways), and the packets they answered never arrived (dropped)")],
+    "mtu-blackhole": [("network", "mtu-blackhole", [], "data",
+                       "the server's full-size segments left the server and never reached the client "
+                       "(dropped server to client) while small packets of the same connections were "
+                       "delivered both ways; the client's file alone shows only silence")],
+    "data-channel-blocked": [("network", "data-channel-blocked", [], "data",
+                              "the client's SYNs to the passive port left the client and never reached "
+                              "the server, which never saw the data connection")],
+    "handshake-stall": [("network", "handshake-incomplete", ["syn-unanswered"], "control",
+                         "the client's SYNs reached the server and every SYN-ACK it sent was dropped "
+                         "on the way back: the answer vanished, not the SYN (the client's file alone "
+                         "says syn-unanswered, the server's handshake-incomplete)")],
+    "clean": [],
+    "nat": [],
+}
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--description", required=True)
+    ap.add_argument("--made-by", required=True)
+    ap.add_argument("--fault", default="clean", choices=sorted(PROVEN))
+    ap.add_argument("--nft", action="append", default=[], help="NAMESPACE=nft -j ruleset file")
+    ap.add_argument("--clock-shift", action="append", default=[], help="VANTAGE=SECONDS applied with editcap -t")
+    ap.add_argument("--conntrack", help="the router's conntrack -L -o extended output")
+    ap.add_argument("--server-ip", default="203.0.113.20")
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args(argv)
+    try:
+        doc = build(a)
+    except PairFailed as e:
+        print(f"pairs {a.name}: the pair does not show the scenario: {e}", file=sys.stderr)
+        return 1
+    with open(a.out, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    return 0
+
+
+def build(a):
+    names = ("client", "server")
+    files = {v: f"{a.name}-{v}.pcap" for v in names}
+    conns = {v: connections(read(f"{a.dir}/{files[v]}"), a.server_ip) for v in names}
+    shift = {k: float(x) for k, x in (s.split("=", 1) for s in a.clock_shift)}
+    counters = [c for spec in a.nft for c in nft_counters(*spec.split("=", 1))]
+    singles = {v: json.load(open(f"{a.dir}/{a.name}-{v}.expect.json")) for v in names}
+
+    by_isn = {v: {c.isn(): c for c in conns[v]} for v in names}
+    isns = list(dict.fromkeys([c.isn() for c in conns["client"]] + [c.isn() for c in conns["server"]]))
+    n_data = sum(1 for i in isns if (by_isn["client"].get(i) or by_isn["server"].get(i)).kind() == "data")
+    out_conns, to_server, to_client, notes = [], [], [], []
+    for isn in isns:
+        cc, sc = by_isn["client"].get(isn), by_isn["server"].get(isn)
+        any_view = cc or sc
+        path = {
+            "client_to_server": direction(cc.of("client") if cc else [], sc.of("client") if sc else []),
+            "server_to_client": direction(sc.of("server") if sc else [], cc.of("server") if cc else []),
+        }
+        if cc and sc:
+            to_server += delays(cc.of("client"), sc.of("client"))
+            to_client += delays(sc.of("server"), cc.of("server"))
+        want = expected_counts(a.fault, any_view.kind(), counters, n_data)
+        because = {}
+        for d in path:
+            for what in ("dropped", "injected"):
+                n, why = want[d][what]
+                require(path[d][what] == n,
+                        f"{any_view.kind()} connection {any_view.endpoints()} {d}: the files show "
+                        f"{path[d][what]} {what}, the counters say {n} ({why})")
+                because.setdefault(d, {})[what] = why
+        out_conns.append({
+            "kind": any_view.kind(),
+            "client_isn": isn,
+            "seen_at": [v for v, c in (("client", cc), ("server", sc)) if c],
+            "endpoints": {"client": cc.endpoints() if cc else None, "server": sc.endpoints() if sc else None},
+            "path": path,
+            "counted_by": because,
+        })
+
+    clock = {"shift_s": shift, "tolerance_s": 0.05}
+    if to_server and to_client:
+        offset = (min(to_server) - min(to_client)) / 2
+        clock["measured_offset_s"] = round(offset, 6) + 0.0
+        clock["min_one_way_delay_s"] = {"client_to_server": round(min(to_server) - offset, 6),
+                                        "server_to_client": round(min(to_client) + offset, 6)}
+        want_offset = shift.get("server", 0.0) - shift.get("client", 0.0)
+        require(abs(offset - want_offset) < OFFSET_SLACK_S,
+                f"clock offset measured {offset:.6f} s, applied {want_offset} s")
+    else:
+        # Nothing crossed both points (the packets only ever went one way):
+        # the files alone cannot give the offset; the shift applied is 0.
+        clock["measured_offset_s"] = None
+        notes.append("No connection has packets matched both ways, so the files alone give no "
+                     "clock offset; both files carry the host's clock (no shift applied).")
+
+    nat = None
+    translated = [c for c in out_conns if c["endpoints"]["client"] and c["endpoints"]["server"]
+                  and c["endpoints"]["client"] != c["endpoints"]["server"]]
+    if a.fault == "nat":
+        require(translated and len(translated) == len(out_conns), "not every connection is translated")
+        table = conntrack_translations(a.conntrack) if a.conntrack else []
+        for c in translated:
+            cl, sv = c["endpoints"]["client"]["client"], c["endpoints"]["server"]["client"]
+            hit = [t for t in table if f"{t[0][0]}:{t[0][1]}" == cl and f"{t[3][0]}:{t[3][1]}" == sv]
+            require(hit, f"conntrack has no entry translating {cl} to {sv}")
+        rules = [c for c in counters if c["comment"] == "snat-client"]
+        require(rules and rules[0]["packets"] == len(out_conns),
+                f"the snat rule translated {rules[0]['packets'] if rules else 0} connections, "
+                f"the files show {len(out_conns)}")
+        nat = {"rule": "snat-client", "translations": [
+            {"kind": c["kind"], "client_view": c["endpoints"]["client"], "server_view": c["endpoints"]["server"]}
+            for c in translated], "conntrack": "every translation above is in the router's conntrack table"}
+    else:
+        require(not translated, f"addresses differ between the files without NAT: {translated}")
+
+    proven = []
+    for cls, cause, also, kind, why in PROVEN[a.fault]:
+        conn = next(c for c in out_conns if c["kind"] == kind)
+        proven.append({"class": cls, "cause": cause, "also": also, "kind": kind,
+                       "connection": conn["endpoints"]["client"] or conn["endpoints"]["server"],
+                       "why": why})
+    return {
+        "pair": a.name,
+        "scenario": a.description,
+        "made_by": a.made_by,
+        "fault": a.fault,
+        "vantages": [{"name": v, "files": [files[v]], "expect": f"{a.name}-{v}.expect.json",
+                      "capture_point": singles[v]["capture_point"],
+                      "clock_offset_s": shift.get(v, 0.0) - shift.get("client", 0.0)} for v in names],
+        "clock": clock,
+        "counters": counters,
+        "nat": nat,
+        "connections": out_conns,
+        "proven": proven,
+        "single": {v: [f"{b['class']}/{b['cause']} ({b['kind']})" for b in singles[v]["breaks"]] or ["clean"]
+                   for v in names},
+        "notes": " ".join(notes),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
