@@ -138,9 +138,10 @@ def nft_counters(ns, path):
         counter = next((e["counter"] for e in rule["expr"] if "counter" in e), None)
         if counter is None:
             continue
+        comment = rule.get("comment", "")
         out.append({"namespace": ns, "table": f"{rule['family']} {rule['table']}", "chain": rule["chain"],
-                    "comment": rule.get("comment", ""), "packets": counter["packets"],
-                    "bytes": counter["bytes"]})
+                    "comment": comment, "packets": counter["packets"], "bytes": counter["bytes"],
+                    "counts": [{"kind": k, "direction": d, "as": e} for k, d, e in COUNTS.get(comment, [])]})
     return out
 
 
@@ -166,38 +167,44 @@ def count(counters, comment):
     return hits[0]
 
 
-def expected_counts(fault, kind, counters, n_data):
-    """{direction: {"dropped": (n, why), "injected": (n, why)}} for one
-    connection of kind, from the rules' counters; the faults' rules match
-    data connections only (or the control port, for the handshake stall),
-    and each run has one data connection at most, so a counter is one
+# What each injecting rule's counter counts, by the rule's comment: the
+# packets of which connection kind and direction it dropped or injected.
+# A rule rejecting with tcp reset drops the packet it matched and sends its
+# sender a RST in the other endpoint's name: an injected packet in the
+# opposite direction (a RST is never answered with one, so RSTs are
+# matched by a rule of their own that only drops). The MTU rules only
+# count, in prerouting: every data segment over 1280 bytes is one the
+# 1280-byte link drops (DF set). ICMP and NAT counters count no packet of
+# an FTP connection.
+COUNTS = {
+    "s2c-rst-dropped": [("data", "server_to_client", "dropped")],
+    "s2c-reset": [("data", "server_to_client", "dropped"), ("data", "client_to_server", "injected")],
+    "c2s-rst-dropped": [("data", "client_to_server", "dropped")],
+    "c2s-reset": [("data", "client_to_server", "dropped"), ("data", "server_to_client", "injected")],
+    "s2c-too-big": [("data", "server_to_client", "dropped")],
+    "c2s-too-big": [("data", "client_to_server", "dropped")],
+    "icmp-frag-needed-dropped": [],
+    "c2s-data-syn-dropped": [("data", "client_to_server", "dropped")],
+    "s2c-synack-dropped": [("control", "server_to_client", "dropped")],
+    "snat-client": [],
+}
+
+
+def expected_counts(kind, counters, n_data):
+    """{direction: {effect: (n, [counter comments])}} for one connection of
+    kind, from the rules' counters. Each run has one data connection at
+    most where a rule touches data connections, so a counter is one
     connection's."""
-    zero = (0, "no rule touches this connection")
-    want = {"client_to_server": {"dropped": zero, "injected": zero},
-            "server_to_client": {"dropped": zero, "injected": zero}}
-    c = lambda name: count(counters, name)  # noqa: E731
-    if fault in ("middlebox-reset", "mtu-blackhole", "data-channel-blocked"):
-        require(n_data <= 1, f"{n_data} data connections: the counters cannot be split between them")
-    if fault == "middlebox-reset" and kind == "data":
-        want["server_to_client"]["dropped"] = (
-            c("s2c-rst-dropped") + c("s2c-reset"),
-            "server's packets rejected with tcp reset (s2c-reset) plus its RSTs dropped (s2c-rst-dropped)")
-        want["client_to_server"]["injected"] = (
-            c("s2c-reset"), "one RST in the client's name sent to the server per packet rejected (s2c-reset)")
-        want["client_to_server"]["dropped"] = (
-            c("c2s-rst-dropped") + c("c2s-reset"),
-            "client's packets rejected with tcp reset (c2s-reset) plus its RSTs dropped (c2s-rst-dropped)")
-        want["server_to_client"]["injected"] = (
-            c("c2s-reset"), "one RST in the server's name sent to the client per packet rejected (c2s-reset)")
-    elif fault == "mtu-blackhole" and kind == "data":
-        want["server_to_client"]["dropped"] = (
-            c("s2c-too-big"), "server's segments over 1280 bytes reaching the router (s2c-too-big): "
-            "DF set, the link's MTU is 1280")
-        want["client_to_server"]["dropped"] = (c("c2s-too-big"), "client's packets over 1280 bytes (c2s-too-big)")
-    elif fault == "data-channel-blocked" and kind == "data":
-        want["client_to_server"]["dropped"] = (c("c2s-data-syn-dropped"), "data SYNs dropped (c2s-data-syn-dropped)")
-    elif fault == "handshake-stall" and kind == "control":
-        want["server_to_client"]["dropped"] = (c("s2c-synack-dropped"), "SYN-ACKs dropped (s2c-synack-dropped)")
+    want = {d: {e: (0, []) for e in ("dropped", "injected")} for d in ("client_to_server", "server_to_client")}
+    for c in counters:
+        require(c["comment"] in COUNTS, f"counter {c['comment']!r} has no meaning in COUNTS")
+        for k, d, e in COUNTS[c["comment"]]:
+            if k != kind:
+                continue
+            require(k != "data" or n_data <= 1,
+                    f"{n_data} data connections: counter {c['comment']} cannot be split between them")
+            n, names = want[d][e]
+            want[d][e] = (n + c["packets"], names + [c["comment"]])
     return want
 
 
@@ -247,14 +254,14 @@ def main(argv):
 
 
 def build(a):
-    names = ("client", "server")
-    files = {v: f"{a.name}-{v}.pcap" for v in names}
-    conns = {v: connections(read(f"{a.dir}/{files[v]}"), a.server_ip) for v in names}
+    points = ("client", "server")
+    files = {v: f"{a.name}-{v}.pcap" for v in points}
+    conns = {v: connections(read(f"{a.dir}/{files[v]}"), a.server_ip) for v in points}
     shift = {k: float(x) for k, x in (s.split("=", 1) for s in a.clock_shift)}
     counters = [c for spec in a.nft for c in nft_counters(*spec.split("=", 1))]
-    singles = {v: json.load(open(f"{a.dir}/{a.name}-{v}.expect.json")) for v in names}
+    singles = {v: json.load(open(f"{a.dir}/{a.name}-{v}.expect.json")) for v in points}
 
-    by_isn = {v: {c.isn(): c for c in conns[v]} for v in names}
+    by_isn = {v: {c.isn(): c for c in conns[v]} for v in points}
     isns = list(dict.fromkeys([c.isn() for c in conns["client"]] + [c.isn() for c in conns["server"]]))
     n_data = sum(1 for i in isns if (by_isn["client"].get(i) or by_isn["server"].get(i)).kind() == "data")
     out_conns, to_server, to_client, notes = [], [], [], []
@@ -268,15 +275,15 @@ def build(a):
         if cc and sc:
             to_server += delays(cc.of("client"), sc.of("client"))
             to_client += delays(sc.of("server"), cc.of("server"))
-        want = expected_counts(a.fault, any_view.kind(), counters, n_data)
+        want = expected_counts(any_view.kind(), counters, n_data)
         because = {}
         for d in path:
             for what in ("dropped", "injected"):
-                n, why = want[d][what]
+                n, counted = want[d][what]
                 require(path[d][what] == n,
                         f"{any_view.kind()} connection {any_view.endpoints()} {d}: the files show "
-                        f"{path[d][what]} {what}, the counters say {n} ({why})")
-                because.setdefault(d, {})[what] = why
+                        f"{path[d][what]} {what}, the counters say {n} ({' + '.join(counted) or 'no rule'})")
+                because.setdefault(d, {})[what] = counted
         out_conns.append({
             "kind": any_view.kind(),
             "client_isn": isn,
@@ -335,14 +342,14 @@ def build(a):
         "fault": a.fault,
         "vantages": [{"name": v, "files": [files[v]], "expect": f"{a.name}-{v}.expect.json",
                       "capture_point": singles[v]["capture_point"],
-                      "clock_offset_s": shift.get(v, 0.0) - shift.get("client", 0.0)} for v in names],
+                      "clock_offset_s": shift.get(v, 0.0) - shift.get("client", 0.0)} for v in points],
         "clock": clock,
         "counters": counters,
         "nat": nat,
         "connections": out_conns,
         "proven": proven,
         "single": {v: [f"{b['class']}/{b['cause']} ({b['kind']})" for b in singles[v]["breaks"]] or ["clean"]
-                   for v in names},
+                   for v in points},
         "notes": " ".join(notes),
     }
 

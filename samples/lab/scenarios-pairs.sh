@@ -131,13 +131,13 @@ scn_pair_clean() {
 }
 
 scn_pair_middlebox_reset() {
-	pyftpd_start pair-middlebox-reset --anonymous=elr --max-rate=40000
+	pyftpd_start pair-middlebox-reset --anonymous=elr --max-rate=20000
 	pair_cap_on
 	spawn "$CLI_NS" curl -sS --connect-timeout 5 --max-time 8 -o "$W/dl/slow.bin" \
 		"ftp://$SRV4/slow.bin" 2>>"$W/log/curl.err"
 	local curl_pid=$SPAWNED
 	wait_data_transfer
-	sleep 1
+	sleep 0.5
 	# The router resets the data connection both ways: each segment of it
 	# is dropped and answered with a RST in the other endpoint's name
 	# (reject with tcp reset). A RST is only dropped (no reset answers a
@@ -158,7 +158,7 @@ scn_pair_middlebox_reset() {
 	pair_cap_off
 	pair_counters "$RTR_NS"
 	server_stop
-	pair_expect "$V_CURL downloads slow.bin (EPSV) from $V_PYFTPDLIB (--max-rate 40000) through one router; 1 s into the transfer an nftables rule on the router resets the data connection both ways (reject with tcp reset: each segment is dropped and its sender gets a RST in the other endpoint's name)." \
+	pair_expect "$V_CURL downloads slow.bin (EPSV) from $V_PYFTPDLIB (--max-rate 20000) through one router; 0.5 s into the transfer an nftables rule on the router resets the data connection both ways (reject with tcp reset: each segment is dropped and its sender gets a RST in the other endpoint's name)." \
 		--client-check pair-reset-client --server-check pair-reset-server --fault middlebox-reset
 }
 
