@@ -7,6 +7,8 @@ verdict is what that silence shows, and the pair's expect file says what
 the two files prove together (pairs.py)."""
 
 from capmodel import read_icmp
+from checks_net import CHECKS as CHECKS_NET
+from checks_wide import announced_endpoints
 from checks_net import acked, frames, gaps, only_session, rst_vs_sender, times, ttl_text
 from expectlib import brk, hops, modal_hops, require, session_healthy
 
@@ -163,3 +165,50 @@ def c_pair_synack_lost(cap):
              f"again for each repeated SYN). The third ACK never arrives, nor anything else."]
     return [brk("network", "handshake-incomplete", "control", 1, c,
                 [syns[0].frame] + [p.frame for p in synacks])], [], notes
+
+
+@check("pair-pasv-unreached-server")
+def c_pair_pasv_unreached_server(cap):
+    """The server's view of a passive endpoint nobody reached: it announces
+    its own address, no SYN to it ever arrives, and the client leaves
+    (with or without QUIT). Alone, the server cannot tell why: the data
+    channel never worked (data-channel-blocked, on the control connection,
+    since no data connection exists here)."""
+    s = only_session(cap)
+    eps = announced_endpoints(s)
+    require(eps, "no 227/229")
+    require(all(ip == s.conn.server[0] for _, _, ip, _ in eps), "an announcement is not the server's own address")
+    require(not cap.others, "a data connection reached the server")
+    require(not any(t.bytes for t in s.transfers), "a transfer moved data")
+    close = s.conn.first_close()
+    require(close and close[1] == "client", "want the client to close the control connection first")
+    notes = ["The server announces " + ", ".join(f"'{m.verb} {m.arg}' (frame {m.frame})" for m, *_ in eps)
+             + f", its own address; no SYN to it ever arrives, and the client closes the control "
+               f"connection ({close[2]} frame {close[0]}"
+             + (", after QUIT" if s.commands("QUIT") else ", without QUIT") + "). Seen from the "
+             f"server's side the client never reached the data endpoint: the data channel never "
+             f"worked, a break of the session."]
+    return [brk("network", "data-channel-blocked", "control", s.index, s.conn,
+                [eps[-1][0].frame, close[0]])], [], notes
+
+
+@check("pair-pasv-nat-client")
+def c_pair_pasv_nat_client(cap):
+    """The client's view of a server behind NAT advertising its own
+    address: the checks of pasv-address-mismatch, with words for a real
+    NAT (the existing sample's server was told to lie instead)."""
+    breaks, findings, _ = CHECKS_NET["pasv-address-mismatch"](cap)
+    s = only_session(cap)
+    d = next(c for c in cap.conns if c is not s.conn)
+    m = next(m for m in s.messages if m.verb == "227")
+    syns = d.of("client")
+    first = s.conn.first_close()
+    notes = [f"'227 {m.arg}' (frame {m.frame}) advertises {d.endpoint('server')}, but the control "
+             f"connection's server is {s.conn.server[0]}: the server is known here under another "
+             f"address (a NAT in front of it) and advertises its own, as a server behind NAT "
+             f"without an FTP-aware helper does. The client connects to the advertised address: "
+             f"SYN frames {frames(syns)}, at {times(syns)}, never answered (no SYN-ACK, RST or "
+             f"ICMP). No RETR is sent (lftp connects first). The client gives up and closes the "
+             f"control connection ({first[2]} frame {first[0]}) without QUIT. The session's data "
+             f"channel never worked, and that is the one break."]
+    return breaks, findings, notes

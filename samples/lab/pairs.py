@@ -101,13 +101,30 @@ class Conn:
         return {"client": f"{self.client[0]}:{self.client[1]}", "server": f"{self.server[0]}:{self.server[1]}"}
 
 
-def connections(pkts, server_ip):
-    conns = {}
+def connections(pkts, server_ports):
+    """The connections of one file, each oriented FTP client -> server: the
+    sender of the first SYN is the client, the receiver of the first
+    SYN-ACK the client when the SYN is missing, and failing both the end
+    on an FTP server port (21 or the passive range). Addresses are no
+    guide: a NAT may give the server another one in each file."""
+    groups = {}
     for p in pkts:
-        a, b = (p.src, p.sport), (p.dst, p.dport)
-        client, server = (b, a) if p.src == server_ip else (a, b)
-        conns.setdefault((client, server), Conn(client, server, [])).packets.append(p)
-    return sorted(conns.values(), key=lambda c: c.packets[0].time)
+        groups.setdefault(frozenset([(p.src, p.sport), (p.dst, p.dport)]), []).append(p)
+    out = []
+    for packets in groups.values():
+        syn = next((p for p in packets if p.flags & SYN and not p.flags & ACK), None)
+        synack = next((p for p in packets if p.flags & SYN and p.flags & ACK), None)
+        first = packets[0]
+        if syn:
+            client, server = (syn.src, syn.sport), (syn.dst, syn.dport)
+        elif synack:
+            client, server = (synack.dst, synack.dport), (synack.src, synack.sport)
+        elif first.sport in server_ports:
+            client, server = (first.dst, first.dport), (first.src, first.sport)
+        else:
+            client, server = (first.src, first.sport), (first.dst, first.dport)
+        out.append(Conn(client, server, packets))
+    return sorted(out, key=lambda c: c.packets[0].time)
 
 
 def direction(sent, received):
@@ -146,17 +163,22 @@ def nft_counters(ns, path):
 
 
 def conntrack_translations(path):
-    """[(original client, original server, reply server, reply client)] of
-    the router's conntrack table (conntrack -L -o extended)."""
+    """[(original client, original server, reply server, reply client,
+    line)] of the router's conntrack table (conntrack -L -o extended), the
+    ends as "address:port"."""
     out = []
     for line in open(path):
         v = re.findall(r"(src|dst|sport|dport)=(\S+)", line)
         if len(v) < 8:
             continue
         o, r = dict(v[:4]), dict(v[4:8])
-        out.append(((o["src"], int(o["sport"])), (o["dst"], int(o["dport"])),
-                    (r["src"], int(r["sport"])), (r["dst"], int(r["dport"]))))
+        out.append((f"{o['src']}:{o['sport']}", f"{o['dst']}:{o['dport']}",
+                    f"{r['src']}:{r['sport']}", f"{r['dst']}:{r['dport']}", " ".join(line.split())))
     return out
+
+
+# The rule whose counter counts the connections a NAT fault translated.
+NAT_RULES = {"nat": "snat-client", "pasv-nat": "dnat-server"}
 
 
 # --- what each fault's counters mean, per connection and direction --------------------
@@ -186,7 +208,9 @@ COUNTS = {
     "icmp-frag-needed-dropped": [],
     "c2s-data-syn-dropped": [("data", "client_to_server", "dropped")],
     "s2c-synack-dropped": [("control", "server_to_client", "dropped")],
+    "c2s-private-dropped": [("data", "client_to_server", "dropped")],
     "snat-client": [],
+    "dnat-server": [],
 }
 
 
@@ -224,6 +248,11 @@ PROVEN = {
                          "the client's SYNs reached the server and every SYN-ACK it sent was dropped "
                          "on the way back: the answer vanished, not the SYN (the client's file alone "
                          "says syn-unanswered, the server's handshake-incomplete)")],
+    "pasv-nat": [("network", "pasv-address-mismatch", [], "data",
+                  "the 227 advertises the server's own address as the server's file shows it, "
+                  "which the client's file shows under another (the NAT's translation, seen "
+                  "directly in the two files), and the client's SYNs to the advertised address "
+                  "left the client and never reached the server")],
     "clean": [],
     "nat": [],
 }
@@ -239,7 +268,6 @@ def main(argv):
     ap.add_argument("--nft", action="append", default=[], help="NAMESPACE=nft -j ruleset file")
     ap.add_argument("--clock-shift", action="append", default=[], help="VANTAGE=SECONDS applied with editcap -t")
     ap.add_argument("--conntrack", help="the router's conntrack -L -o extended output")
-    ap.add_argument("--server-ip", default="203.0.113.20")
     ap.add_argument("--out", required=True)
     a = ap.parse_args(argv)
     try:
@@ -256,7 +284,8 @@ def main(argv):
 def build(a):
     points = ("client", "server")
     files = {v: f"{a.name}-{v}.pcap" for v in points}
-    conns = {v: connections(read(f"{a.dir}/{files[v]}"), a.server_ip) for v in points}
+    server_ports = {21} | set(range(30000, 30010))
+    conns = {v: connections(read(f"{a.dir}/{files[v]}"), server_ports) for v in points}
     shift = {k: float(x) for k, x in (s.split("=", 1) for s in a.clock_shift)}
     counters = [c for spec in a.nft for c in nft_counters(*spec.split("=", 1))]
     singles = {v: json.load(open(f"{a.dir}/{a.name}-{v}.expect.json")) for v in points}
@@ -310,22 +339,26 @@ def build(a):
                      "clock offset; both files carry the host's clock (no shift applied).")
 
     nat = None
-    translated = [c for c in out_conns if c["endpoints"]["client"] and c["endpoints"]["server"]
-                  and c["endpoints"]["client"] != c["endpoints"]["server"]]
-    if a.fault == "nat":
-        require(translated and len(translated) == len(out_conns), "not every connection is translated")
+    both = [c for c in out_conns if c["endpoints"]["client"] and c["endpoints"]["server"]]
+    translated = [c for c in both if c["endpoints"]["client"] != c["endpoints"]["server"]]
+    if a.fault in NAT_RULES:
+        require(translated and len(translated) == len(both),
+                "not every connection seen at both points is translated")
         table = conntrack_translations(a.conntrack) if a.conntrack else []
+        entries = []
         for c in translated:
-            cl, sv = c["endpoints"]["client"]["client"], c["endpoints"]["server"]["client"]
-            hit = [t for t in table if f"{t[0][0]}:{t[0][1]}" == cl and f"{t[3][0]}:{t[3][1]}" == sv]
-            require(hit, f"conntrack has no entry translating {cl} to {sv}")
-        rules = [c for c in counters if c["comment"] == "snat-client"]
-        require(rules and rules[0]["packets"] == len(out_conns),
-                f"the snat rule translated {rules[0]['packets'] if rules else 0} connections, "
-                f"the files show {len(out_conns)}")
-        nat = {"rule": "snat-client", "translations": [
-            {"kind": c["kind"], "client_view": c["endpoints"]["client"], "server_view": c["endpoints"]["server"]}
-            for c in translated], "conntrack": "every translation above is in the router's conntrack table"}
+            cv, sv = c["endpoints"]["client"], c["endpoints"]["server"]
+            hit = [line for orig_c, orig_s, rep_s, rep_c, line in table
+                   if (orig_c, orig_s, rep_s, rep_c) == (cv["client"], cv["server"], sv["server"], sv["client"])]
+            require(hit, f"conntrack has no entry translating {cv} to {sv}")
+            entries.append(hit[0])
+        rule = NAT_RULES[a.fault]
+        n = [c["packets"] for c in counters if c["comment"] == rule]
+        require(n and n[0] == len(translated),
+                f"the {rule} rule translated {n[0] if n else 0} connections, the files show {len(translated)}")
+        nat = {"rule": rule, "translations": [
+            {"kind": c["kind"], "client_view": c["endpoints"]["client"], "server_view": c["endpoints"]["server"],
+             "conntrack": line} for c, line in zip(translated, entries)]}
     else:
         require(not translated, f"addresses differ between the files without NAT: {translated}")
 

@@ -12,7 +12,7 @@
 
 PAIR_SCENARIOS=(
 	pair-clean pair-middlebox-reset pair-mtu-blackhole pair-data-channel-blocked
-	pair-handshake-stall pair-nat
+	pair-handshake-stall pair-nat pair-pasv-nat
 )
 SCENARIOS+=("${PAIR_SCENARIOS[@]}")
 SCENARIO_TOPOLOGY[pair-mtu-blackhole]=two
@@ -20,6 +20,11 @@ SCENARIO_TOPOLOGY[pair-mtu-blackhole]=two
 # The clean pair's server file is shifted by this much (editcap -t) after
 # the capture: a capture point whose clock is wrong by seconds.
 PAIR_CLOCK_SHIFT=3.25
+
+# The server's address as the client knows it in pair-pasv-nat, which the
+# router translates to the server's own (a documentation address no lab
+# interface has).
+PAIR_PUBLIC4=192.0.2.99
 
 PAIR_CLI_PID=
 PAIR_SRV_PID=
@@ -262,5 +267,37 @@ scn_pair_nat() {
 	server_stop
 	pair_expect "$V_CURL (--disable-epsv: PASV) downloads small.bin and uploads upload.bin over one session with $V_VSFTPD through a router that source-NATs the client to $RTR_SRV4, ports 40000-40999 (nftables snat, random)." \
 		--client-check pair-clean --server-check pair-clean --fault nat \
+		--conntrack "$W/cap/$SCENARIO.conntrack.txt"
+}
+
+scn_pair_pasv_nat() {
+	# The server sits behind a NAT: the client knows it as 192.0.2.99,
+	# which the router translates to the server's own address (dnat). The
+	# server, unaware, advertises that own address in its 227; the router
+	# lets nothing reach it that it did not translate, so the client's data
+	# SYNs to it are dropped. Only the pair shows the translation itself.
+	pyftpd_start pair-pasv-nat --anonymous=elr
+	in_cli ip route add 192.0.2.0/24 via "$RTR_CLI4"
+	nft_in "$RTR_NS" <<-EOF
+		table ip ftpcap_lab {
+			chain prerouting {
+				type nat hook prerouting priority -100; policy accept;
+				ip daddr $PAIR_PUBLIC4 tcp dport 21 counter dnat to $SRV4 comment "dnat-server"
+			}
+			chain forward {
+				type filter hook forward priority 0; policy accept;
+				ip daddr $SRV4 ct status & dnat == 0 counter drop comment "c2s-private-dropped"
+			}
+		}
+	EOF
+	pair_cap_on
+	in_cli lftp -c "$LFTP_BASE; set net:timeout 8; open ftp://$PAIR_PUBLIC4; get small.bin -o $W/dl/small.bin; bye" \
+		>>"$W/log/lftp.out" 2>&1 && die "pair-pasv-nat: lftp succeeded"
+	pair_cap_off
+	pair_counters "$RTR_NS"
+	in_rtr conntrack -L -p tcp -o extended >"$W/cap/$SCENARIO.conntrack.txt" 2>/dev/null || true
+	server_stop
+	pair_expect "$V_LFTP (net:timeout 8, one try) downloads small.bin from $V_PYFTPDLIB, which the client knows as $PAIR_PUBLIC4: the router translates that address to the server's own $SRV4 (nftables dnat) and drops every packet to $SRV4 it did not translate; the server advertises $SRV4 in its 227, as a server behind NAT without an FTP-aware helper does." \
+		--client-check pair-pasv-nat-client --server-check pair-pasv-unreached-server --fault pasv-nat \
 		--conntrack "$W/cap/$SCENARIO.conntrack.txt"
 }
