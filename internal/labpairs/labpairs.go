@@ -93,6 +93,11 @@ type Connection struct {
 	// Path by direction (ClientToServer, ServerToClient).
 	Path      map[string]DirCounts           `json:"path"`
 	CountedBy map[string]map[string][]string `json:"counted_by"`
+	// CaptureLost counts, by vantage and direction, the packets of this
+	// connection deleted from that vantage's file after the capture
+	// (pair-capture-loss only; nil elsewhere): capture loss, which Path
+	// does not count as dropped.
+	CaptureLost map[string]map[string]int64 `json:"capture_lost"`
 }
 
 // DirCounts is one direction of a connection between the two points.

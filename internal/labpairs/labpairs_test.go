@@ -131,3 +131,33 @@ func TestPairsProveWhatTheyClaim(t *testing.T) {
 		}
 	}
 }
+
+// TestPairsCaptureLoss: where frames were deleted from a file, they are
+// packets its own host received, and none of them counts as dropped.
+func TestPairsCaptureLoss(t *testing.T) {
+	seen := false
+	for _, p := range loadAll(t) {
+		for _, c := range p.Connections {
+			for vantage, dirs := range c.CaptureLost {
+				received := ServerToClient
+				if vantage == "server" {
+					received = ClientToServer
+				}
+				for dir, n := range dirs {
+					if n > 0 {
+						seen = true
+					}
+					if n > 0 && dir != received {
+						t.Errorf("%s: the %s's file lost %d packets it sent (%s)", p.Name, vantage, n, dir)
+					}
+					if n > 0 && c.Path[dir].Dropped != 0 {
+						t.Errorf("%s: capture loss counted as %d dropped", p.Name, c.Path[dir].Dropped)
+					}
+				}
+			}
+		}
+	}
+	if !seen {
+		t.Error("no pair has capture loss")
+	}
+}

@@ -254,6 +254,7 @@ PROVEN = {
                   "directly in the two files), and the client's SYNs to the advertised address "
                   "left the client and never reached the server")],
     "clean": [],
+    "capture-loss": [],
     "nat": [],
 }
 
@@ -268,6 +269,8 @@ def main(argv):
     ap.add_argument("--nft", action="append", default=[], help="NAMESPACE=nft -j ruleset file")
     ap.add_argument("--clock-shift", action="append", default=[], help="VANTAGE=SECONDS applied with editcap -t")
     ap.add_argument("--conntrack", help="the router's conntrack -L -o extended output")
+    ap.add_argument("--full", action="append", default=[],
+                    help="VANTAGE=the file as captured, before frames were deleted from it (capture loss)")
     ap.add_argument("--out", required=True)
     a = ap.parse_args(argv)
     try:
@@ -285,7 +288,12 @@ def build(a):
     points = ("client", "server")
     files = {v: f"{a.name}-{v}.pcap" for v in points}
     server_ports = {21} | set(range(30000, 30010))
-    conns = {v: connections(read(f"{a.dir}/{files[v]}"), server_ports) for v in points}
+    full = dict(f.split("=", 1) for f in a.full)
+    # The network's counts come from the files as captured; a file cut
+    # afterwards (capture loss) is compared with its whole self.
+    conns = {v: connections(read(full.get(v, f"{a.dir}/{files[v]}")), server_ports) for v in points}
+    cut = {v: {c.isn(): c for c in connections(read(f"{a.dir}/{files[v]}"), server_ports)}
+           for v in full}
     shift = {k: float(x) for k, x in (s.split("=", 1) for s in a.clock_shift)}
     counters = [c for spec in a.nft for c in nft_counters(*spec.split("=", 1))]
     singles = {v: json.load(open(f"{a.dir}/{a.name}-{v}.expect.json")) for v in points}
@@ -313,6 +321,15 @@ def build(a):
                         f"{any_view.kind()} connection {any_view.endpoints()} {d}: the files show "
                         f"{path[d][what]} {what}, the counters say {n} ({' + '.join(counted) or 'no rule'})")
                 because.setdefault(d, {})[what] = counted
+        lost = {}
+        for v in cut:
+            mine = by_isn[v].get(isn)
+            if mine is None:
+                continue
+            kept = cut[v].get(isn)
+            lost[v] = {d: len(mine.of(who)) - sum((Counter(p.key() for p in mine.of(who))
+                                                    & Counter(p.key() for p in (kept.of(who) if kept else []))).values())
+                       for d, who in (("client_to_server", "client"), ("server_to_client", "server"))}
         out_conns.append({
             "kind": any_view.kind(),
             "client_isn": isn,
@@ -321,6 +338,16 @@ def build(a):
             "path": path,
             "counted_by": because,
         })
+        if cut:
+            out_conns[-1]["capture_lost"] = lost
+
+    for v in cut:
+        # Each cut file lost only packets its own host received.
+        received = "server_to_client" if v == "client" else "client_to_server"
+        lost = {d: sum(c.get("capture_lost", {}).get(v, {}).get(d, 0) for c in out_conns)
+                for d in ("client_to_server", "server_to_client")}
+        require(lost[received] > 0 and sum(lost.values()) == lost[received],
+                f"the {v}'s file lost {lost}, want packets it received only")
 
     clock = {"shift_s": shift, "tolerance_s": 0.05}
     if to_server and to_client:

@@ -12,7 +12,7 @@
 
 PAIR_SCENARIOS=(
 	pair-clean pair-middlebox-reset pair-mtu-blackhole pair-data-channel-blocked
-	pair-handshake-stall pair-nat pair-pasv-nat
+	pair-handshake-stall pair-nat pair-pasv-nat pair-capture-loss
 )
 SCENARIOS+=("${PAIR_SCENARIOS[@]}")
 SCENARIO_TOPOLOGY[pair-mtu-blackhole]=two
@@ -300,4 +300,35 @@ scn_pair_pasv_nat() {
 	pair_expect "$V_LFTP (net:timeout 8, one try) downloads small.bin from $V_PYFTPDLIB, which the client knows as $PAIR_PUBLIC4: the router translates that address to the server's own $SRV4 (nftables dnat) and drops every packet to $SRV4 it did not translate; the server advertises $SRV4 in its 227, as a server behind NAT without an FTP-aware helper does." \
 		--client-check pair-pasv-nat-client --server-check pair-pasv-unreached-server --fault pasv-nat \
 		--conntrack "$W/cap/$SCENARIO.conntrack.txt"
+}
+
+# pair_cut_receiver SIDE FILTER: delete from SIDE's file three of the data
+# segments that SIDE received (those FILTER selects: the 3rd, 7th and 11th),
+# segments its host acknowledged; the whole file is kept as
+# <file>.full.pcap for pairs.py. Capture loss, not network loss.
+pair_cut_receiver() {
+	local side=$1 filter=$2 file="$W/cap/$SCENARIO-$1.pcap" frames
+	mapfile -t frames < <(tshark -r "$file" -n -Y "$filter" -T fields -e frame.number | sed -n '3p;7p;11p')
+	((${#frames[@]} == 3)) || die "$SCENARIO: fewer than 11 data segments to the $side"
+	cp "$file" "$W/cap/$SCENARIO-$side.full.pcap"
+	editcap "$W/cap/$SCENARIO-$side.full.pcap" "$file" "${frames[@]}" || die "$SCENARIO: editcap failed"
+	log "$SCENARIO: deleted frames ${frames[*]} from the $side's file"
+}
+
+scn_pair_capture_loss() {
+	vsftpd_start pair-capture-loss
+	pair_cap_on
+	in_cli curl -sS --disable-epsv --connect-timeout 5 \
+		-o "$W/dl/small.bin" "ftp://$LAB_USER:$LAB_PASS@$SRV4/small.bin" \
+		--next -sS --disable-epsv -T "$W/cli/upload.bin" "ftp://$LAB_USER:$LAB_PASS@$SRV4/upload.bin"
+	pair_cap_off
+	server_stop
+	# The client's file loses three of the downloaded segments, the
+	# server's three of the uploaded ones: each point misses packets its
+	# own host received and acknowledged.
+	pair_cut_receiver client "ip.src == $SRV4 && tcp.srcport >= $PASV_MIN && tcp.srcport <= $PASV_MAX && tcp.len > 0"
+	pair_cut_receiver server "ip.src == $CLI4 && tcp.dstport >= $PASV_MIN && tcp.dstport <= $PASV_MAX && tcp.len > 0"
+	pair_expect "$V_CURL (--disable-epsv: PASV) downloads small.bin and uploads upload.bin over one session with $V_VSFTPD through one router, nothing injected; afterwards three of the downloaded data segments are deleted from the client's file and three of the uploaded ones from the server's (editcap): capture loss at the receiving point of packets the receiver acknowledged, no network loss." \
+		--client-check pair-clean --server-check pair-clean --fault capture-loss \
+		--full "client=$W/cap/$SCENARIO-client.full.pcap" --full "server=$W/cap/$SCENARIO-server.full.pcap"
 }
