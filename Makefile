@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build demo test fuzz deps test-deps samples golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean
+.PHONY: all build demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean
 
 all: build
 
@@ -72,6 +72,11 @@ golden:
 # samples regenerates the lab captures (needs root: network namespaces).
 samples:
 	bash samples/lab/run.sh all
+
+# pairs regenerates only the paired captures in samples/pairs/ (the same
+# runs captured at the client and at the server; needs root).
+pairs:
+	bash samples/lab/run.sh pairs
 
 clean:
 	rm -rf bin

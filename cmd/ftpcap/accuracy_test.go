@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -47,8 +48,11 @@ type expectedBreak struct {
 func TestAccuracy(t *testing.T) {
 	var rows []string
 	var classOK, causeOK, total, falseBreaks int
-	for _, path := range samples(t) {
+	for _, path := range append(samples(t), pairFiles(t)...) {
 		name := sampleName(path)
+		if filepath.Base(filepath.Dir(path)) == "pairs" {
+			name = "pairs/" + name
+		}
 		raw, err := os.ReadFile(strings.TrimSuffix(strings.TrimSuffix(path, ".pcapng"), ".pcap") + ".expect.json")
 		if err != nil {
 			t.Errorf("%s: no expected verdicts: %v", name, err)
@@ -81,22 +85,39 @@ func TestAccuracy(t *testing.T) {
 			if mark != "ok" {
 				t.Errorf("%s: expected %s/%s on the %s connection, got %s", name, e.Class, e.Cause, e.Kind, gotText)
 			}
-			rows = append(rows, fmt.Sprintf("%-24s %-7s %-42s %-42s %s", name, e.Kind, e.Class+"/"+e.Cause, gotText, mark))
+			rows = append(rows, fmt.Sprintf("%-40s %-7s %-42s %-42s %s", name, e.Kind, e.Class+"/"+e.Cause, gotText, mark))
 		}
 		for i, b := range res.Breaks {
 			if !used[i] {
 				falseBreaks++
 				t.Errorf("%s: false break %s %s/%s: %s", name, b.Connection.Kind, b.Class, b.Cause, b.Summary)
-				rows = append(rows, fmt.Sprintf("%-24s %-7s %-42s %-42s %s", name, b.Connection.Kind, "(no break)", b.Class+"/"+b.Cause, "FALSE"))
+				rows = append(rows, fmt.Sprintf("%-40s %-7s %-42s %-42s %s", name, b.Connection.Kind, "(no break)", b.Class+"/"+b.Cause, "FALSE"))
 			}
 		}
 		if len(exp.Breaks) == 0 && len(res.Breaks) == 0 {
-			rows = append(rows, fmt.Sprintf("%-24s %-7s %-42s %-42s %s", name, "-", "(clean)", "(clean)", "ok"))
+			rows = append(rows, fmt.Sprintf("%-40s %-7s %-42s %-42s %s", name, "-", "(clean)", "(clean)", "ok"))
 		}
 	}
-	t.Logf("\n%-24s %-7s %-42s %-42s %s\n%s\nclass %d/%d, cause %d/%d, false breaks %d",
+	t.Logf("\n%-40s %-7s %-42s %-42s %s\n%s\nclass %d/%d, cause %d/%d, false breaks %d",
 		"capture", "kind", "expected class/cause", "ftpcap class/cause", "match",
 		strings.Join(rows, "\n"), classOK, total, causeOK, total, falseBreaks)
+}
+
+// pairFiles returns every file of the paired captures in samples/pairs/
+// (the same run captured at the client and at the server): each is a
+// capture on its own too, with its single-vantage expect file beside it
+// (<pair>-client.expect.json); the pair's own <pair>.expect.json, which
+// names no capture of its own, is for the multi-point analysis.
+func pairFiles(t testing.TB) []string {
+	t.Helper()
+	m, err := filepath.Glob("../../samples/pairs/*.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m) == 0 {
+		t.Fatal("no paired captures in samples/pairs/")
+	}
+	return m
 }
 
 // matchBreak finds the break ftpcap reported for an expected one: same

@@ -15,6 +15,7 @@ import sys
 
 from capmodel import Capture, status
 import checks_net
+import checks_pairs
 import checks_wide
 from expectlib import CheckFailed, brk, capture_point, data_healthy, require, session_healthy
 
@@ -382,6 +383,7 @@ CHECKS = {
 }
 CHECKS.update(checks_net.CHECKS)
 CHECKS.update(checks_wide.CHECKS)
+CHECKS.update(checks_pairs.CHECKS)
 # The same faults on the servers the wider lab added: the packets must show
 # them the way the first samples do.
 CHECKS.update({
@@ -392,6 +394,8 @@ CHECKS.update({
     "pureftpd-client-killed": c_client_killed,
     "clean-pureftpd-modes": c_clean_modes,
     "proftpd-login-failures": c_login_failures,
+    # Each file of a clean pair (samples/pairs/): a PASV download and upload.
+    "pair-clean": lambda cap: check_clean(cap, commands=("PASV", "RETR", "STOR")),
 })
 
 

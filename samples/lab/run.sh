@@ -2,13 +2,16 @@
 # ftpcap fault lab: make small real FTP captures with known verdicts.
 #
 #   sudo samples/lab/run.sh [SCENARIO ...]     (no argument or "all": every scenario)
+#   sudo samples/lab/run.sh pairs              (the paired captures only: pair-*)
 #   sudo samples/lab/run.sh --list
 #
 # Builds network namespaces (client, one or two routers, server; see
 # lib/net.sh for the topologies), runs real FTP servers (vsftpd, pyftpdlib,
 # ProFTPD, Pure-FTPd) and clients (curl, lftp, tnftp, wget, Python ftplib)
 # in them, captures each scenario with tcpdump or dumpcap, and
-# writes samples/<scenario>.pcap[ng] with samples/<scenario>.expect.json.
+# writes samples/<scenario>.pcap[ng] with samples/<scenario>.expect.json
+# (the pair-* scenarios capture at two points at once and write
+# samples/pairs/: see scenarios-pairs.sh).
 # The expect file is derived from the capture by expect.py (tshark), which
 # refuses to write one when the packets do not show the scenario; the old
 # sample is then left in place and the run fails.
@@ -54,6 +57,8 @@ source "$LAB_DIR/scenarios.sh"
 source "$LAB_DIR/scenarios-net.sh"
 # shellcheck source=scenarios-wide.sh
 source "$LAB_DIR/scenarios-wide.sh"
+# shellcheck source=scenarios-pairs.sh
+source "$LAB_DIR/scenarios-pairs.sh"
 
 W=
 cleanup() {
@@ -169,6 +174,8 @@ main() {
 	local want=("$@") s
 	if ((${#want[@]} == 0)) || [[ ${want[0]} == all ]]; then
 		want=("${SCENARIOS[@]}")
+	elif [[ ${want[0]} == pairs ]]; then
+		want=("${PAIR_SCENARIOS[@]}")
 	fi
 	for s in "${want[@]}"; do
 		declare -F "scn_${s//-/_}" >/dev/null || die "unknown scenario $s (see --list)"
