@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -22,8 +23,12 @@ func clockOffset(i int, vp analysis.VantagePoint) string {
 	if i == 0 {
 		return "reference"
 	}
-	s := strconv.FormatFloat(vp.ClockOffsetS, 'f', 3, 64) + " s"
-	if vp.ClockOffsetS >= 0 {
+	ms := math.Round(vp.ClockOffsetS * 1000)
+	if ms == 0 {
+		ms = 0 // no "-0.000 s" for a clock behind by less than half a millisecond
+	}
+	s := strconv.FormatFloat(ms/1000, 'f', 3, 64) + " s"
+	if ms >= 0 {
 		s = "+" + s
 	}
 	return s
