@@ -26,6 +26,7 @@ func resetPoints(serverSentRST bool) (*point, *point, *Correlation) {
 	}
 	cb := srv.conn(classify.KindControl, "S1", cliEnd, srvEnd, 100, srvPkts...)
 	cli.verdict(false, "middlebox-reset", "S1", classify.KindControl, cliEnd, srvEnd, 40, 4)
+	cli.res.Breaks[0].Summary = "A RST in the server's name (frame 4) ended it; frame 3 was the last ACK."
 	c := correlation(cli, srv, Pair{A: 0, B: 1, ConnA: ca, ConnB: cb,
 		Path: [2]DirCounts{{Sent: 2, Delivered: 2}, {Sent: 1, Delivered: 1, Injected: 1}}, Translation: "198.51.100.10:40112 ↔ 192.0.2.1:61000",
 		Delay: [2]time.Duration{5 * time.Millisecond, 7 * time.Millisecond}})
@@ -43,6 +44,9 @@ func TestMergeProvesInjectedReset(t *testing.T) {
 	b := r.Breaks[0]
 	if b.Proof != analysis.ProofProven || b.Cause != "middlebox-reset" || b.ID != "B1" || b.Session != "S1" {
 		t.Errorf("break = %s %s %s session %s, want B1 middlebox-reset proven S1", b.ID, b.Cause, b.Proof, b.Session)
+	}
+	if want := "A RST in the server's name (client frame 4) ended it; frame 3 was the last ACK."; b.Summary != want {
+		t.Errorf("summary %q, want %q (frame 4 named at its point; frame 3 cited by no evidence, left)", b.Summary, want)
 	}
 	proof := evidenceAt(b, "server")
 	if proof == nil || !strings.Contains(proof.Text, "no RST left 203.0.113.20:21") || !strings.Contains(proof.Text, "client frame 4 was injected") {

@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"cmp"
+	"regexp"
 	"slices"
 	"strconv"
 
@@ -132,6 +133,7 @@ func (m *merger) joinVerdict(cands []candidate, sessions sessionMerge) analysis.
 	lead := cands[0]
 	v := lead.v
 	v.Time = m.toRef(lead.point, v.Time)
+	v.Summary = m.nameSummaryFrames(lead.point, v.Summary, lead.v.Evidence)
 	if v.Session != "" {
 		v.Session = sessions.id[sessKey{lead.point, v.Session}]
 	}
@@ -265,4 +267,28 @@ func hasPoint(cands []candidate, point int) bool {
 		}
 	}
 	return false
+}
+
+// summaryFrame finds the frame numbers a summary quotes ("frame 4906").
+var summaryFrame = regexp.MustCompile(`\bframe (\d+)\b`)
+
+// nameSummaryFrames names the point of each frame a point's summary
+// quotes ("client frame 4906"): frame numbers are per file, and the
+// merged report has every point's. Only a point of one file, whose
+// summaries name no file; a frame its evidence does not cite is left as
+// it is.
+func (m *merger) nameSummaryFrames(point int, summary string, ev []analysis.Evidence) string {
+	if r := m.vs[point].Result; r == nil || len(r.Inputs) != 1 {
+		return summary
+	}
+	cited := map[string]bool{}
+	for _, e := range ev {
+		cited[strconv.FormatInt(e.Frame, 10)] = true
+	}
+	return summaryFrame.ReplaceAllStringFunc(summary, func(s string) string {
+		if !cited[s[len("frame "):]] {
+			return s
+		}
+		return m.vs[point].Name + " " + s
+	})
 }
