@@ -142,15 +142,15 @@ func (rs ranges) overlaps(lo, hi int64) bool {
 
 // dirView is what counting one direction reads of both points.
 type dirView struct {
-	s, r     side
-	offSR    int64 // R's clock minus S's
-	delay    int64 // smallest delay from S to R
-	winS     window
-	winR     window
-	maxRefs  int
-	origin   uint32
-	posS     []int64 // unwrapped position of each of s.idx
-	posR     []int64
+	s, r    side
+	offSR   int64 // R's clock minus S's
+	delay   int64 // smallest delay from S to R
+	winS    window
+	winR    window
+	maxRefs int
+	origin  uint32
+	posS    []int64 // unwrapped position of each of s.idx
+	posR    []int64
 }
 
 // countDirection counts one direction between its two points.
