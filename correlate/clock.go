@@ -115,7 +115,26 @@ type clockPair struct {
 	driftPPM     float64
 	drifted      bool // a drift was measured
 	matched      int64
+	// at and atOff are the times (i's clock) of the first and last
+	// tenths of the matched packets and the offsets measured there, for
+	// offsetAt when the clocks drift.
+	at, atOff [2]int64
 }
+
+// offsetAt is j's clock minus i's at time t of i's clock: the offset
+// over the whole capture, or where the clocks drift, the offset of the
+// first and last tenths drawn as a line through t.
+func (cp *clockPair) offsetAt(t int64) int64 {
+	if !cp.drifted || cp.at[1] == cp.at[0] {
+		return cp.off
+	}
+	frac := float64(t-cp.at[0]) / float64(cp.at[1]-cp.at[0])
+	return cp.atOff[0] + int64(frac*float64(cp.atOff[1]-cp.atOff[0]))
+}
+
+// toJ turns a time of i's clock into j's, toI back.
+func (cp *clockPair) toJ(t int64) int64 { return t + cp.offsetAt(t) }
+func (cp *clockPair) toI(t int64) int64 { return t - cp.offsetAt(t-cp.off) }
 
 // minima is the smallest tJ−tI of packets travelling i→j (ij) and tI−tJ
 // of packets travelling j→i (ji), over matched packets with tI in
@@ -183,6 +202,8 @@ func measureClocks(ms []*connMatch, res []*analysis.Result) clockPair {
 		if first.hasIJ && first.hasJI && last.hasIJ && last.hasJI {
 			cp.drifted = true
 			cp.driftPPM = float64(last.offset()-first.offset()) / float64(span-tenth) * 1e6
+			cp.at = [2]int64{tMin + tenth/2, tMax - tenth/2}
+			cp.atOff = [2]int64{first.offset(), last.offset()}
 		}
 	}
 	return cp
@@ -206,17 +227,17 @@ func eachPair(ms []*connMatch, res []*analysis.Result, f func(tI, tJ int64, ij b
 }
 
 // connDelay is the smallest one-way delay of one connection's matched
-// packets from i to j (0) and back (1), given j's clock minus i's; 0
+// packets from i to j (0) and back (1), the clocks' offset taken out; 0
 // where none travelled that way.
-func connDelay(m *connMatch, res []*analysis.Result, off int64) [2]int64 {
+func connDelay(m *connMatch, res []*analysis.Result, cp *clockPair) [2]int64 {
 	var mn minima
-	eachPair([]*connMatch{m}, res, func(tI, tJ int64, ij bool) { mn.add(ij, tJ-tI) })
+	eachPair([]*connMatch{m}, res, func(tI, tJ int64, ij bool) { mn.add(ij, tJ-cp.toJ(tI)) })
 	var d [2]int64
 	if mn.hasIJ {
-		d[0] = mn.ij - off
+		d[0] = mn.ij
 	}
 	if mn.hasJI {
-		d[1] = mn.ji + off
+		d[1] = mn.ji
 	}
 	return d
 }

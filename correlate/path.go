@@ -35,7 +35,8 @@ import (
 //
 // Packets outside the other point's capture (sent before it started or
 // arriving after it stopped, the clocks' offset and the path's delay
-// allowed for) are counted in neither.
+// allowed for) are counted in neither: a point's capture is taken to
+// run from the first packet of its files to the last.
 
 // window is a point's capture, first and last packet, its own clock.
 type window struct{ first, last int64 }
@@ -142,15 +143,16 @@ func (rs ranges) overlaps(lo, hi int64) bool {
 
 // dirView is what counting one direction reads of both points.
 type dirView struct {
-	s, r    side
-	offSR   int64 // R's clock minus S's
-	delay   int64 // smallest delay from S to R
-	winS    window
-	winR    window
-	maxRefs int
-	origin  uint32
-	posS    []int64 // unwrapped position of each of s.idx
-	posR    []int64
+	s, r side
+	// toR turns a time of S's clock into R's, toS back.
+	toR, toS func(int64) int64
+	delay    int64 // smallest delay from S to R
+	winS     window
+	winR     window
+	maxRefs  int
+	origin   uint32
+	posS     []int64 // unwrapped position of each of s.idx
+	posR     []int64
 }
 
 // countDirection counts one direction between its two points.
@@ -195,14 +197,15 @@ func countDirection(v *dirView) dirResult {
 	credited := map[seqRange]bool{}
 	for n, k := range v.s.idx {
 		p := &v.s.c.Packets[k]
-		if !v.winR.holds(p.TS + v.offSR + v.delay) {
-			continue
-		}
-		out.counts.Sent++
 		if v.s.partner[n] >= 0 {
+			out.counts.Sent++
 			out.counts.Delivered++
 			continue
 		}
+		if !v.winR.holds(v.toR(p.TS) + v.delay) {
+			continue // R's capture had not begun, or had ended
+		}
+		out.counts.Sent++
 		if l := seqLen(p); l > 0 && p.Flags&tcpflow.FlagRST == 0 {
 			r := seqRange{v.posS[n], v.posS[n] + l}
 			if rFree.covers(r.lo, r.hi) || (acked && r.hi <= ackedR && !rAll.overlaps(r.lo, r.hi) && !credited[r]) {
@@ -218,7 +221,7 @@ func countDirection(v *dirView) dirResult {
 	}
 	for n, k := range v.r.idx {
 		p := &v.r.c.Packets[k]
-		if v.r.partner[n] >= 0 || !v.winS.holds(p.TS-v.offSR-v.delay) {
+		if v.r.partner[n] >= 0 || !v.winS.holds(v.toS(p.TS)-v.delay) {
 			continue
 		}
 		if p.Flags&tcpflow.FlagRST == 0 {

@@ -201,7 +201,7 @@ func (r *run) pairOf(m *connMatch) Pair {
 		p.A, p.B, p.ConnA, p.ConnB = m.j, m.i, m.cj, m.ci
 	}
 	p.Translation = translation(r.res[p.A].Packets[p.ConnA], r.res[p.B].Packets[p.ConnB], m.flip)
-	d := connDelay(m, r.res, cp.off)
+	d := connDelay(m, r.res, &cp)
 	p.Delay = [2]time.Duration{time.Duration(d[0]), time.Duration(d[1])}
 	if !m.aIsI {
 		p.Delay[0], p.Delay[1] = p.Delay[1], p.Delay[0]
@@ -213,9 +213,9 @@ func (r *run) pairOf(m *connMatch) Pair {
 		}
 		si := side{point: m.i, conn: m.ci, c: a, idx: m.dir[dir].pi, partner: m.dir[dir].toJ, rev: m.dir[1-dir].pi}
 		sj := side{point: m.j, conn: m.cj, c: b, idx: m.dir[dir].pj, partner: m.dir[dir].toI, rev: m.dir[1-dir].pj}
-		v := dirView{s: si, r: sj, offSR: cp.off, delay: cp.delay[0], winS: r.win[m.i], winR: r.win[m.j], maxRefs: r.opts.MaxRefs}
+		v := dirView{s: si, r: sj, toR: cp.toJ, toS: cp.toI, delay: cp.delay[0], winS: r.win[m.i], winR: r.win[m.j], maxRefs: r.opts.MaxRefs}
 		if !travelsIJ(m, a, dir) {
-			v = dirView{s: sj, r: si, offSR: -cp.off, delay: cp.delay[1], winS: r.win[m.j], winR: r.win[m.i], maxRefs: r.opts.MaxRefs}
+			v = dirView{s: sj, r: si, toR: cp.toI, toS: cp.toJ, delay: cp.delay[1], winS: r.win[m.j], winR: r.win[m.i], maxRefs: r.opts.MaxRefs}
 		}
 		res := countDirection(&v)
 		p.Path[k] = res.counts
