@@ -89,7 +89,7 @@ func (r *run) lonePair(p, q, c int, pIsA bool) (Pair, bool) {
 	}
 	counted := false
 	for _, fromClient := range []bool{true, false} {
-		idx, _ := direction(conn.Packets, fromClient)
+		idx, _ := direction(conn.Packets, fromClient, r.sc)
 		s := side{point: p, conn: c, c: conn, idx: idx}
 		k := 0
 		if fromClient == conn.FTPServerIsClient {

@@ -1,6 +1,8 @@
 package correlate
 
 import (
+	"slices"
+
 	"github.com/ftpcap/ftpcap/analysis"
 )
 
@@ -36,40 +38,121 @@ type dirMatch struct {
 // one packet the capture took twice rather than a retransmission.
 const dupWindow = int64(1e9)
 
+// scratch is the tables matching and counting reuse from one
+// connection to the next, so that their cost is a few allocations per
+// run rather than per packet.
+type scratch struct {
+	last  map[dupKey]int64
+	byID  chain[withID]
+	byKey chain[segKey]
+	// copies and credited serve countDirection (path.go).
+	copies   map[copyKey]bool
+	credited map[seqRange]bool
+	spans    [4][]seqRange
+}
+
+func newScratch() *scratch {
+	return &scratch{
+		last: map[dupKey]int64{}, byID: newChain[withID](), byKey: newChain[segKey](),
+		copies: map[copyKey]bool{}, credited: map[seqRange]bool{},
+	}
+}
+
+// dupKey is a packet as a capture would take it twice.
+type dupKey struct {
+	segKey
+	ipid uint16
+	hash uint64
+}
+
+// withID is a packet's key and IP ID.
+type withID struct {
+	segKey
+	ipid uint16
+}
+
+// chain lists, per key, the packets having it in capture order, as a
+// linked list through next: head[key] is the first not yet paired.
+type chain[K comparable] struct {
+	head map[K]int
+	next []int
+}
+
+func newChain[K comparable]() chain[K] { return chain[K]{head: map[K]int{}} }
+
+// reset empties the chain for n packets.
+func (c *chain[K]) reset(n int) {
+	clear(c.head)
+	c.next = slices.Grow(c.next[:0], n)[:n]
+}
+
+// build links packets n (in reverse, so that each list is in capture
+// order) under their keys.
+func (c *chain[K]) build(n int, key func(int) (K, bool)) {
+	c.reset(n)
+	for k := n - 1; k >= 0; k-- {
+		kk, ok := key(k)
+		if !ok {
+			continue
+		}
+		if h, seen := c.head[kk]; seen {
+			c.next[k] = h
+		} else {
+			c.next[k] = -1
+		}
+		c.head[kk] = k
+	}
+}
+
+// take finds the first packet under key not yet paired (paired[c] >= 0)
+// that ok accepts, and moves the head past the paired ones; -1 for none.
+// blocked reports whether unpaired packets were there but none accepted.
+func (c *chain[K]) take(key K, paired []int, ok func(int) bool) (found int, blocked bool) {
+	h, seen := c.head[key]
+	if !seen {
+		return -1, false
+	}
+	for h >= 0 && paired[h] >= 0 {
+		h = c.next[h]
+	}
+	c.head[key] = h
+	for at := h; at >= 0; at = c.next[at] {
+		if paired[at] < 0 && ok(at) {
+			return at, false
+		}
+	}
+	return -1, h >= 0
+}
+
 // matchPackets pairs the packets of each direction of m.
-func matchPackets(m *connMatch, a, b *analysis.ConnPackets) {
+func matchPackets(m *connMatch, a, b *analysis.ConnPackets, sc *scratch) {
 	for d := range 2 {
 		dm := &m.dir[d]
 		fromClientI := d == 0
 		fromClientJ := fromClientI != m.flip
-		dm.pi, dm.dupI = direction(a.Packets, fromClientI)
-		dm.pj, dm.dupJ = direction(b.Packets, fromClientJ)
-		pairDirection(dm, a.Packets, b.Packets)
+		dm.pi, dm.dupI = direction(a.Packets, fromClientI, sc)
+		dm.pj, dm.dupJ = direction(b.Packets, fromClientJ, sc)
+		pairDirection(dm, a.Packets, b.Packets, sc)
 	}
 }
 
 // direction lists one direction's packets, capture duplicates left out:
 // the same IP ID (not 0, which some stacks send on every packet), key
 // and payload as a packet of the last dupWindow.
-func direction(pkts []analysis.PathPacket, fromClient bool) (idx []int, dups int) {
-	type full struct {
-		segKey
-		ipid uint16
-		hash uint64
-	}
-	last := map[full]int64{}
+func direction(pkts []analysis.PathPacket, fromClient bool, sc *scratch) (idx []int, dups int) {
+	clear(sc.last)
 	for n := range pkts {
 		p := &pkts[n]
 		if p.FromClient != fromClient {
 			continue
 		}
 		if p.IPID != 0 {
-			k := full{keyOf(p), p.IPID, p.Hash}
-			if t, ok := last[k]; ok && p.TS-t <= dupWindow && p.TS >= t {
+			k := dupKey{keyOf(p), p.IPID, p.Hash}
+			if t, ok := sc.last[k]; ok && p.TS-t <= dupWindow && p.TS >= t {
 				dups++
 				continue
 			}
-			last[k] = p.TS
+			sc.last[k] = p.TS
 		}
 		idx = append(idx, n)
 	}
@@ -78,62 +161,36 @@ func direction(pkts []analysis.PathPacket, fromClient bool) (idx []int, dups int
 
 // pairDirection pairs pi with pj: first packets with the same IP ID as
 // well, then the rest in capture order.
-func pairDirection(dm *dirMatch, a, b []analysis.PathPacket) {
+func pairDirection(dm *dirMatch, a, b []analysis.PathPacket, sc *scratch) {
 	dm.toJ, dm.toI = fill(len(dm.pi), -1), fill(len(dm.pj), -1)
-	type withID struct {
-		segKey
-		ipid uint16
-	}
-	byID := map[withID][]int{}
-	byKey := map[segKey][]int{}
-	for n, k := range dm.pj {
-		p := &b[k]
-		if p.IPID != 0 {
-			byID[withID{keyOf(p), p.IPID}] = append(byID[withID{keyOf(p), p.IPID}], n)
-		}
-		byKey[keyOf(p)] = append(byKey[keyOf(p)], n)
-	}
+	sc.byID.build(len(dm.pj), func(n int) (withID, bool) {
+		p := &b[dm.pj[n]]
+		return withID{keyOf(p), p.IPID}, p.IPID != 0
+	})
+	sc.byKey.build(len(dm.pj), func(n int) (segKey, bool) { return keyOf(&b[dm.pj[n]]), true })
 	for n, k := range dm.pi {
 		p := &a[k]
 		if p.IPID == 0 {
 			continue
 		}
-		if c := firstFree(byID[withID{keyOf(p), p.IPID}], dm.toI, p, b, dm.pj); c >= 0 {
+		c, _ := sc.byID.take(withID{keyOf(p), p.IPID}, dm.toI, func(c int) bool { return samePayload(p, &b[dm.pj[c]]) })
+		if c >= 0 {
 			dm.toJ[n], dm.toI[c] = c, n
 		}
 	}
-	// cursor skips, per key, the candidates already paired, so that a
-	// burst of identical duplicate ACKs costs no more than its length.
-	cursor := map[segKey]int{}
 	for n, k := range dm.pi {
 		if dm.toJ[n] >= 0 {
 			continue
 		}
 		p := &a[k]
-		key := keyOf(p)
-		list := byKey[key]
-		at := cursor[key]
-		for at < len(list) && dm.toI[list[at]] >= 0 {
-			at++
-		}
-		cursor[key] = at
-		if c := firstFree(list[at:], dm.toI, p, b, dm.pj); c >= 0 {
+		c, blocked := sc.byKey.take(keyOf(p), dm.toI, func(c int) bool { return samePayload(p, &b[dm.pj[c]]) })
+		switch {
+		case c >= 0:
 			dm.toJ[n], dm.toI[c] = c, n
-		} else if at < len(list) {
+		case blocked:
 			dm.rewritten++
 		}
 	}
-}
-
-// firstFree is the first candidate not yet paired whose payload may be
-// p's, -1 for none.
-func firstFree(cands, paired []int, p *analysis.PathPacket, b []analysis.PathPacket, pj []int) int {
-	for _, c := range cands {
-		if paired[c] < 0 && samePayload(p, &b[pj[c]]) {
-			return c
-		}
-	}
-	return -1
 }
 
 // samePayload reports whether two packets of the same length may carry

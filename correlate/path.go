@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/ftpcap/ftpcap/analysis"
@@ -97,16 +98,8 @@ func seqLen(p *analysis.PathPacket) int64 {
 type ranges []seqRange
 
 func mergeRanges(rs []seqRange) ranges {
-	slices.SortFunc(rs, func(a, b seqRange) int {
-		switch {
-		case a.lo < b.lo:
-			return -1
-		case a.lo > b.lo:
-			return 1
-		}
-		return 0
-	})
-	var out ranges
+	slices.SortFunc(rs, func(a, b seqRange) int { return cmp.Compare(a.lo, b.lo) })
+	out := rs[:0] // merged in place: each range written goes no further than the one read
 	for _, r := range rs {
 		if n := len(out); n > 0 && r.lo <= out[n-1].hi {
 			out[n-1].hi = max(out[n-1].hi, r.hi)
@@ -156,10 +149,12 @@ type dirView struct {
 }
 
 // countDirection counts one direction between its two points.
-func countDirection(v *dirView) dirResult {
+func countDirection(v *dirView, sc *scratch) dirResult {
 	v.unwrap()
-	var allS, freeS, allR, freeR []seqRange
-	copies := map[copyKey]bool{}
+	allS, freeS, allR, freeR := sc.spans[0][:0], sc.spans[1][:0], sc.spans[2][:0], sc.spans[3][:0]
+	defer func() { sc.spans = [4][]seqRange{allS, freeS, allR, freeR} }()
+	copies := sc.copies
+	clear(copies)
 	seqAdvS := int64(-1 << 62)
 	var ackS uint32
 	ackSeen := false
@@ -194,7 +189,8 @@ func countDirection(v *dirView) dirResult {
 	ackedR, acked := v.receiverAck()
 
 	var out dirResult
-	credited := map[seqRange]bool{}
+	credited := sc.credited
+	clear(credited)
 	for n, k := range v.s.idx {
 		p := &v.s.c.Packets[k]
 		if v.s.partner[n] >= 0 {

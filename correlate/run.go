@@ -28,7 +28,7 @@ func Correlate(vs []Vantage, opts Options) *Correlation {
 	if opts.MaxRefs <= 0 {
 		opts.MaxRefs = DefaultMaxRefs
 	}
-	r := &run{opts: opts, out: &Correlation{}}
+	r := &run{opts: opts, out: &Correlation{}, sc: newScratch()}
 	for _, v := range vs {
 		res := v.Result
 		if res == nil {
@@ -87,6 +87,7 @@ type run struct {
 	// matched marks, per point and connection, the packets found at
 	// another point.
 	matched []map[int][]bool
+	sc      *scratch
 }
 
 // matchPoints matches the connections and packets of points i and j,
@@ -96,7 +97,7 @@ func (r *run) matchPoints(i, j int) []*connMatch {
 	ms := matchConns(i, j, a, b)
 	contradictions, rewritten := 0, 0
 	for _, m := range ms {
-		matchPackets(m, &a[m.ci], &b[m.cj])
+		matchPackets(m, &a[m.ci], &b[m.cj], r.sc)
 		if _, contra := orient(m, &a[m.ci], &b[m.cj]); contra {
 			contradictions++
 		}
@@ -217,7 +218,7 @@ func (r *run) pairOf(m *connMatch) Pair {
 		if !travelsIJ(m, a, dir) {
 			v = dirView{s: sj, r: si, toR: cp.toI, toS: cp.toJ, delay: cp.delay[1], winS: r.win[m.j], winR: r.win[m.i], maxRefs: r.opts.MaxRefs}
 		}
-		res := countDirection(&v)
+		res := countDirection(&v, r.sc)
 		p.Path[k] = res.counts
 		p.Dropped = append(p.Dropped, res.dropped...)
 		p.Injected = append(p.Injected, res.injected...)
