@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/classify"
 	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
@@ -74,7 +75,9 @@ func TestLabDir(t *testing.T) {
 // pair-nat's client file by -t -45.125 (the router masquerades the
 // client); pair-drop's router dropped every 10th packet of the server's
 // data connection, pair-reset's rejected the server's data packets past
-// the 20th with a reset sent to the server in the client's name.
+// the 20th with a reset sent to the server in the client's name;
+// pair-blocked's dropped the client's SYNs to the passive data ports,
+// pair-stall's the server's SYN-ACKs from them.
 // router-counters.txt holds the packets the rule took.
 
 // pairDir correlates testdata/pair-NAME.
@@ -87,7 +90,7 @@ func pairDir(t *testing.T, name string) (*Correlation, []Vantage) {
 		t.Fatalf("%d pairs (want the control and the data connection), notes %q", len(co.Pairs), co.Notes)
 	}
 	for _, p := range co.Pairs {
-		if p.A != 0 || p.B != 1 || p.ConnA < 0 || p.ConnB < 0 {
+		if p.A != 0 || p.B != 1 || p.ConnA < 0 || (p.ConnB < 0 && name != "blocked") {
 			t.Errorf("pair %+v: want the client's point as A, both connections", p)
 		}
 	}
@@ -207,6 +210,43 @@ func TestPairReset(t *testing.T) {
 			if r.Point != 1 || pk.Flags&tcpflow.FlagRST == 0 || pk.TTL != 64 {
 				t.Errorf("injected %+v: %+v, want the router's reset at the server's point", r, pk)
 			}
+		}
+	}
+}
+
+// The data connection's SYNs never reached the server's point: a
+// connection seen at the client's point only, every SYN dropped.
+func TestPairBlocked(t *testing.T) {
+	co, vs := pairDir(t, "blocked")
+	p := co.Pairs[1]
+	if p.ConnB != -1 || vs[0].Result.Packets[p.ConnA].Kind != classify.KindData {
+		t.Fatalf("pair %+v: want the data connection, at the client's point only", p)
+	}
+	if want := routerCount(t, "blocked"); p.Path[0] != (DirCounts{Sent: want, Dropped: want}) || p.Path[1] != (DirCounts{}) {
+		t.Errorf("path %+v, want the %d SYNs the router dropped", p.Path, want)
+	}
+	for _, r := range p.Dropped {
+		if pk := packetOf(vs, r); r.Point != 0 || pk.Flags != tcpflow.FlagSYN {
+			t.Errorf("dropped %+v: %+v, want a SYN at the client's point", r, pk)
+		}
+	}
+	if c := co.Pairs[0].Path; c[0].Dropped+c[1].Dropped+c[0].Injected+c[1].Injected != 0 {
+		t.Errorf("control connection %+v", c)
+	}
+}
+
+// The server answered the data connection's SYNs; its SYN-ACKs vanished
+// on the way.
+func TestPairStall(t *testing.T) {
+	co, vs := pairDir(t, "stall")
+	p := co.Pairs[1]
+	want := routerCount(t, "stall")
+	if p.Path[1] != (DirCounts{Sent: want, Dropped: want}) || p.Path[0].Dropped != 0 || p.Path[0].Injected != 0 {
+		t.Errorf("path %+v, want the %d SYN-ACKs the router dropped", p.Path, want)
+	}
+	for _, r := range p.Dropped {
+		if pk := packetOf(vs, r); r.Point != 1 || pk.Flags != tcpflow.FlagSYN|tcpflow.FlagACK {
+			t.Errorf("dropped %+v: %+v, want a SYN-ACK at the server's point", r, pk)
 		}
 	}
 }

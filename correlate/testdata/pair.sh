@@ -1,7 +1,7 @@
 #!/bin/bash
 # A small two-point lab for the correlate engine: client and server
 # namespaces joined by a router, tcpdump in the client's and the server's.
-#   pair.sh OUTDIR MODE   MODE: clean | nat | drop | reset | active
+#   pair.sh OUTDIR MODE   MODE: clean | nat | drop | reset | active | blocked | stall
 # Writes OUTDIR/client.pcap, server.pcap and router-counters.txt (the
 # packets the router's drop or reject rule took). Namespaces eng12-*,
 # documentation addresses only, no default route; run as root.
@@ -62,6 +62,26 @@ table ip eng12f {
 }
 NFT
 	;;
+blocked)  # a firewall on the router blocks the passive data ports
+	ip netns exec $R nft -f - <<'NFT'
+table ip eng12f {
+	chain c {
+		type filter hook forward priority 0;
+		ip daddr 203.0.113.20 tcp dport 30000-30009 counter drop
+	}
+}
+NFT
+	;;
+stall)  # the server's SYN-ACKs on the data ports are lost on the router
+	ip netns exec $R nft -f - <<'NFT'
+table ip eng12f {
+	chain c {
+		type filter hook forward priority 0;
+		ip saddr 203.0.113.20 tcp sport 30000-30009 tcp flags & (syn | ack) == syn | ack counter drop
+	}
+}
+NFT
+	;;
 esac
 root=$(mktemp -d); head -c ${FILE_SIZE:-60000} /dev/urandom > $root/big.bin
 ip netns exec $S /usr/bin/python3 /work/wt-engine/samples/lab/pyftpd.py --address 203.0.113.20 --root $root --anonymous elr --log $root/ftpd.log &
@@ -73,7 +93,7 @@ pids+=($!)
 sleep 1.5
 port=""
 [ "$mode" = active ] && port="--ftp-port 198.51.100.10"
-ip netns exec $C curl -s $port --max-time 8 -o /dev/null ftp://203.0.113.20/big.bin || echo "curl: $?"
+ip netns exec $C curl -s $port --connect-timeout 4 --max-time 8 -o /dev/null ftp://203.0.113.20/big.bin || echo "curl: $?"
 sleep 1
 # A ping seen at both points after the run: each capture's last packet
 # says it was still running when the run's last packets went by.
