@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -249,4 +250,43 @@ func TestPairStall(t *testing.T) {
 			t.Errorf("dropped %+v: %+v, want a SYN-ACK at the server's point", r, pk)
 		}
 	}
+}
+
+// Capture loss at either point of a real pair: the client's capture
+// misses five of the server's data segments (the client acknowledged
+// them), the server's capture five others (they reached the client).
+// Neither reads as loss or injection on the path.
+func TestPairCaptureLoss(t *testing.T) {
+	co, vs := pairDir(t, "clean")
+	data := co.Pairs[1]
+	before := data.Path[1]
+	missRecv := dataSegments(vs[0].Result.Packets[data.ConnA].Packets)[10:15]
+	missSend := dataSegments(vs[1].Result.Packets[data.ConnB].Packets)[20:25]
+	deleteFrames(&vs[0].Result.Packets[data.ConnA], missRecv)
+	deleteFrames(&vs[1].Result.Packets[data.ConnB], missSend)
+	co = Correlate(vs, Options{})
+	logCorrelation(t, co)
+	got := co.Pairs[1].Path[1]
+	want := DirCounts{Sent: before.Sent - 5, Delivered: before.Sent - 5}
+	if got != want {
+		t.Errorf("server→client %+v, want %+v", got, want)
+	}
+	if len(co.Notes) != 2 {
+		t.Errorf("notes %q, want one per capture that missed packets", co.Notes)
+	}
+}
+
+// dataSegments lists the frames of the server's segments with payload.
+func dataSegments(pkts []analysis.PathPacket) []int64 {
+	var out []int64
+	for _, p := range pkts {
+		if !p.FromClient && p.Len > 0 {
+			out = append(out, p.Frame)
+		}
+	}
+	return out
+}
+
+func deleteFrames(c *analysis.ConnPackets, frames []int64) {
+	c.Packets = slices.DeleteFunc(c.Packets, func(p analysis.PathPacket) bool { return slices.Contains(frames, p.Frame) })
 }

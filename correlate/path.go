@@ -58,6 +58,10 @@ type side struct {
 type dirResult struct {
 	counts            DirCounts
 	dropped, injected []PacketRef
+	// missedR counts packets delivered that R's capture missed (the
+	// receiver acknowledged their bytes), missedS packets that arrived
+	// at R which S's capture missed.
+	missedR, missedS int64
 }
 
 // seqRange is [lo, hi) in a direction's unwrapped sequence space.
@@ -204,9 +208,14 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 		out.counts.Sent++
 		if l := seqLen(p); l > 0 && p.Flags&tcpflow.FlagRST == 0 {
 			r := seqRange{v.posS[n], v.posS[n] + l}
-			if rFree.covers(r.lo, r.hi) || (acked && r.hi <= ackedR && !rAll.overlaps(r.lo, r.hi) && !credited[r]) {
+			if rFree.covers(r.lo, r.hi) {
+				out.counts.Delivered++ // cut or merged on the way
+				continue
+			}
+			if acked && r.hi <= ackedR && !rAll.overlaps(r.lo, r.hi) && !credited[r] {
 				credited[r] = true
 				out.counts.Delivered++
+				out.missedR++
 				continue
 			}
 		}
@@ -223,11 +232,16 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 		if p.Flags&tcpflow.FlagRST == 0 {
 			if l := seqLen(p); l > 0 {
 				lo, hi := v.posR[n], v.posR[n]+l
-				if sFree.covers(lo, hi) || copies[copyKey{p.Seq, int32(p.Len), p.Flags & keyFlags &^ tcpflow.FlagACK, p.Hash}] ||
+				if sFree.covers(lo, hi) {
+					continue // cut or merged on the way
+				}
+				if copies[copyKey{p.Seq, int32(p.Len), p.Flags & keyFlags &^ tcpflow.FlagACK, p.Hash}] ||
 					(!sAll.overlaps(lo, hi) && seqAdvS >= hi) {
-					continue // S's capture missed it, or it was cut or merged on the way
+					out.missedS++
+					continue // S's capture missed it
 				}
 			} else if ackSeen && int32(ackS-p.Ack) >= 0 && seqAdvS >= v.posR[n] {
+				out.missedS++
 				continue // a pure ACK S's capture missed: the sender acknowledged as far
 			}
 		}

@@ -38,6 +38,7 @@ func Correlate(vs []Vantage, opts Options) *Correlation {
 		r.out.Points = append(r.out.Points, Point{Name: v.Name, Paths: v.Paths})
 		r.win = append(r.win, windowOf(res))
 		r.matched = append(r.matched, map[int][]bool{})
+		r.missed = append(r.missed, 0)
 	}
 	r.noteEmptyPoints()
 	n := len(vs)
@@ -63,6 +64,7 @@ func Correlate(vs []Vantage, opts Options) *Correlation {
 			r.lonePairs(i, j, pairsOf(pairs, i, j))
 		}
 	}
+	r.noteMissed()
 	for p := range r.out.Points {
 		for _, flags := range r.matched[p] {
 			for _, m := range flags {
@@ -84,6 +86,9 @@ type run struct {
 	// clocks[i][j] is what points i and j's matched packets say of their
 	// clocks (i < j).
 	clocks [][]clockPair
+	// missed counts, per point, the packets its capture missed that the
+	// other point's and TCP's own account show went by.
+	missed []int64
 	// matched marks, per point and connection, the packets found at
 	// another point.
 	matched []map[int][]bool
@@ -219,6 +224,8 @@ func (r *run) pairOf(m *connMatch) Pair {
 			v = dirView{s: sj, r: si, toR: cp.toI, toS: cp.toJ, delay: cp.delay[1], winS: r.win[m.j], winR: r.win[m.i], maxRefs: r.opts.MaxRefs}
 		}
 		res := countDirection(&v, r.sc)
+		r.missed[v.r.point] += res.missedR
+		r.missed[v.s.point] += res.missedS
 		p.Path[k] = res.counts
 		p.Dropped = append(p.Dropped, res.dropped...)
 		p.Injected = append(p.Injected, res.injected...)
@@ -325,4 +332,17 @@ func span(w window) string {
 	f := time.Unix(0, w.first).UTC().Format(time.RFC3339)
 	l := time.Unix(0, w.last).UTC().Format(time.RFC3339)
 	return f + " to " + l
+}
+
+// noteMissed says which points' captures missed packets: those were not
+// counted as lost or injected, but a pure ACK such a capture missed
+// cannot be told from one the network lost.
+func (r *run) noteMissed() {
+	for p, n := range r.missed {
+		if n == 0 {
+			continue
+		}
+		r.note("%s's capture missed %d packets that went by (the other point saw them, and TCP acknowledged or continued past them): not counted as lost or injected; pure ACKs it missed cannot be told from lost ones and count as dropped",
+			r.out.Points[p].Name, n)
+	}
 }
