@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"cmp"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strings"
@@ -375,5 +376,70 @@ func TestDrift(t *testing.T) {
 	}
 	if off := co.Points[1].ClockOffset; off < 10*time.Second || off > 10*time.Second+10*time.Millisecond {
 		t.Errorf("offset %v", off)
+	}
+}
+
+// A flood tool sending the same ISN on every connection: each is still
+// paired with itself, by its time and ends, in bounded time.
+func TestOneISNForMany(t *testing.T) {
+	const n = 3000
+	var a, b []analysis.ConnPackets
+	base := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC).UnixNano()
+	for k := range n {
+		c := analysis.ConnPackets{Client: netip.AddrPortFrom(client.Addr(), uint16(1024+k)), Server: server,
+			ISN: [2]uint32{4242, 0}, SawSYN: [2]bool{true, false}}
+		ts := base + int64(k)*int64(time.Millisecond)
+		c.Packets = []analysis.PathPacket{{FromClient: true, Flags: tcpflow.FlagSYN, Seq: 4242, TS: ts, TTL: 64, IPID: uint16(k)}}
+		a = append(a, c)
+		c.Packets = []analysis.PathPacket{{FromClient: true, Flags: tcpflow.FlagSYN, Seq: 4242, TS: ts + int64(time.Hour) + 100, TTL: 63, IPID: uint16(k)}}
+		b = append(b, c)
+	}
+	start := time.Now()
+	co := Correlate([]Vantage{{Name: "a", Result: &analysis.Result{Packets: a}}, {Name: "b", Result: &analysis.Result{Packets: b}}}, Options{})
+	if len(co.Pairs) != n {
+		t.Fatalf("%d pairs", len(co.Pairs))
+	}
+	for _, p := range co.Pairs {
+		if p.ConnA != p.ConnB || p.Path[0] != (DirCounts{Sent: 1, Delivered: 1}) {
+			t.Fatalf("pair %+v", p)
+		}
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("%v for %d connections sharing an ISN", d, n)
+	}
+}
+
+// Random connections and packets, sharing ISNs and numbers by chance
+// more often than real ones: no panic, and the counts add up.
+func TestRandomInputs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		var vs []Vantage
+		for p := range 1 + rng.IntN(3) {
+			res := &analysis.Result{}
+			for range rng.IntN(4) {
+				c := analysis.ConnPackets{Client: client, Server: server, FTPServerIsClient: rng.IntN(4) == 0,
+					ISN: [2]uint32{rng.Uint32N(3), rng.Uint32N(3)}, SawSYN: [2]bool{rng.IntN(2) == 0, rng.IntN(2) == 0}}
+				for range rng.IntN(40) {
+					c.Packets = append(c.Packets, analysis.PathPacket{FromClient: rng.IntN(2) == 0, Flags: uint8(rng.IntN(32)),
+						Seq: rng.Uint32N(5) * 1000, Ack: rng.Uint32N(3), Len: rng.IntN(3) * 500, IPID: uint16(rng.IntN(3)),
+						TS: int64(rng.IntN(1e9)), TTL: uint8(60 + rng.IntN(5)), Hash: rng.Uint64N(3), Cut: rng.IntN(5) == 0})
+				}
+				slices.SortFunc(c.Packets, func(x, y analysis.PathPacket) int { return cmp.Compare(x.TS, y.TS) })
+				res.Packets = append(res.Packets, c)
+			}
+			vs = append(vs, Vantage{Name: string(rune('a' + p)), Result: res})
+		}
+		co := Correlate(vs, Options{MaxRefs: 3})
+		for _, p := range co.Pairs {
+			for k := range 2 {
+				if c := p.Path[k]; c.Sent != c.Delivered+c.Dropped || c.Sent < 0 || c.Injected < 0 {
+					t.Fatalf("counts %+v", c)
+				}
+			}
+			if len(p.Dropped) > 6 || len(p.Injected) > 6 {
+				t.Fatalf("%d, %d refs past the cap", len(p.Dropped), len(p.Injected))
+			}
+		}
 	}
 }

@@ -53,9 +53,12 @@ func keyOf(p *analysis.PathPacket) segKey {
 // voteDepth is how many of a connection's first packets index it for
 // matching without a handshake, and voteEnough how many agreeing packets
 // settle a match early.
+// A key more than votePerKey connections share (a crafted capture)
+// votes for none.
 const (
 	voteDepth  = 64
 	voteEnough = 8
+	votePerKey = 16
 )
 
 // matchConns finds the connections points i and j both saw.
@@ -70,9 +73,12 @@ func matchConns(i, j int, a, b []analysis.ConnPackets) []*connMatch {
 
 // matchByISN pairs the connections whose handshake both points saw (at
 // least one SYN of the same side) by their ISNs. Where several of j's
-// connections share an ISN (a client reusing one, or chance on a large
-// capture), the one whose start lies nearest the typical distance
-// between the two clocks is taken, then the one with the same ends.
+// connections share an ISN (a client reusing one, a flood tool sending
+// the same one every time, or chance on a large capture), the one whose
+// start lies nearest the typical distance between the two clocks is
+// taken, then the one with the same ends; only the isnNear nearest in
+// time are looked at, so that a flood of one ISN costs no more than
+// many.
 func matchByISN(i, j int, a, b []analysis.ConnPackets, usedA, usedB []bool) []*connMatch {
 	var byISN [2]map[uint32][]int
 	for side := range byISN {
@@ -85,59 +91,98 @@ func matchByISN(i, j int, a, b []analysis.ConnPackets, usedA, usedB []bool) []*c
 			}
 		}
 	}
-	candidates := func(x *analysis.ConnPackets) []int {
-		var out []int
-		for side := range 2 {
-			if !x.SawSYN[side] {
-				continue
-			}
-			for _, k := range byISN[side][x.ISN[side]] {
-				y := &b[k]
-				other := 1 - side
-				if x.SawSYN[other] && y.SawSYN[other] && x.ISN[other] != y.ISN[other] {
-					continue
-				}
-				if !slices.Contains(out, k) {
-					out = append(out, k)
-				}
-			}
+	for side := range byISN {
+		for _, bucket := range byISN[side] {
+			slices.SortStableFunc(bucket, func(x, y int) int { return cmp.Compare(startOf(&b[x]), startOf(&b[y])) })
 		}
-		return out
 	}
 	var out []*connMatch
 	var shifts []int64
 	ambiguous := []int{}
 	for k := range a {
-		c := candidates(&a[k])
-		switch len(c) {
-		case 0:
-		case 1:
-			if !usedB[c[0]] {
-				usedA[k], usedB[c[0]] = true, true
-				out = append(out, &connMatch{i: i, j: j, ci: k, cj: c[0]})
-				shifts = append(shifts, startOf(&b[c[0]])-startOf(&a[k]))
-			}
-		default:
+		c, n := only(&a[k], b, byISN)
+		switch {
+		case n == 1 && !usedB[c]:
+			usedA[k], usedB[c] = true, true
+			out = append(out, &connMatch{i: i, j: j, ci: k, cj: c})
+			shifts = append(shifts, startOf(&b[c])-startOf(&a[k]))
+		case n > 1:
 			ambiguous = append(ambiguous, k)
 		}
 	}
 	shift := median(shifts)
+	if len(shifts) == 0 && len(ambiguous) > 0 {
+		shift = firstStart(b) - firstStart(a) // no better guess: the captures began together
+	}
 	for _, k := range ambiguous {
-		best := -1
-		for _, c := range candidates(&a[k]) {
-			if usedB[c] {
-				continue
-			}
-			if best < 0 || closer(&a[k], &b[c], &b[best], shift) {
-				best = c
-			}
-		}
-		if best >= 0 {
+		if best := nearest(&a[k], b, byISN, usedB, shift); best >= 0 {
 			usedA[k], usedB[best] = true, true
 			out = append(out, &connMatch{i: i, j: j, ci: k, cj: best})
 		}
 	}
 	return out
+}
+
+// isnNear is how many of the connections sharing an ISN, nearest in
+// time on each side, an ambiguous one is compared with.
+const isnNear = 32
+
+// isnCompatible reports whether y may be x seen elsewhere, found by
+// x's ISN of side: the other side's ISNs agree where both saw it.
+func isnCompatible(x, y *analysis.ConnPackets, side int) bool {
+	other := 1 - side
+	return !x.SawSYN[other] || !y.SawSYN[other] || x.ISN[other] == y.ISN[other]
+}
+
+// only finds the connection of b sharing x's ISNs: n is 0 for none, 1
+// for one (c), 2 for several.
+func only(x *analysis.ConnPackets, b []analysis.ConnPackets, byISN [2]map[uint32][]int) (c, n int) {
+	c = -1
+	for side := range 2 {
+		if !x.SawSYN[side] {
+			continue
+		}
+		bucket := byISN[side][x.ISN[side]]
+		if len(bucket) > isnNear {
+			return -1, 2
+		}
+		for _, k := range bucket {
+			if !isnCompatible(x, &b[k], side) || k == c {
+				continue
+			}
+			if c >= 0 {
+				return -1, 2
+			}
+			c = k
+		}
+	}
+	if c < 0 {
+		return -1, 0
+	}
+	return c, 1
+}
+
+// nearest chooses among the unused connections of b sharing x's ISNs the
+// one nearest in time (closer), looking at isnNear on each side of
+// where x would fall.
+func nearest(x *analysis.ConnPackets, b []analysis.ConnPackets, byISN [2]map[uint32][]int, usedB []bool, shift int64) int {
+	best := -1
+	for side := range 2 {
+		if !x.SawSYN[side] {
+			continue
+		}
+		bucket := byISN[side][x.ISN[side]]
+		at, _ := slices.BinarySearchFunc(bucket, startOf(x)+shift, func(k int, t int64) int { return cmp.Compare(startOf(&b[k]), t) })
+		for _, k := range bucket[max(at-isnNear, 0):min(at+isnNear, len(bucket))] {
+			if usedB[k] || !isnCompatible(x, &b[k], side) {
+				continue
+			}
+			if best < 0 || closer(x, &b[k], &b[best], shift) {
+				best = k
+			}
+		}
+	}
+	return best
 }
 
 // closer reports whether y is a better partner for x than z: its start
@@ -152,6 +197,17 @@ func closer(x, y, z *analysis.ConnPackets, shift int64) bool {
 }
 
 func sameEnds(x, y *analysis.ConnPackets) bool { return x.Client == y.Client && x.Server == y.Server }
+
+// firstStart is the earliest start of the connections.
+func firstStart(cs []analysis.ConnPackets) int64 {
+	first := int64(0)
+	for k := range cs {
+		if t := startOf(&cs[k]); t != 0 && (first == 0 || t < first) {
+			first = t
+		}
+	}
+	return first
+}
 
 // startOf is the time of a connection's first kept packet, 0 without.
 func startOf(c *analysis.ConnPackets) int64 {
@@ -180,7 +236,9 @@ func matchByPackets(i, j int, a, b []analysis.ConnPackets, usedA, usedB []bool) 
 		}
 		for n := range min(len(b[k].Packets), voteDepth) {
 			p := &b[k].Packets[n]
-			index[keyOf(p)] = append(index[keyOf(p)], voteKeyed{conn: k, fromClient: p.FromClient})
+			if list := index[keyOf(p)]; len(list) <= votePerKey {
+				index[keyOf(p)] = append(list, voteKeyed{conn: k, fromClient: p.FromClient})
+			}
 		}
 	}
 	if len(index) == 0 {
@@ -215,7 +273,11 @@ func countVotes(pkts []analysis.PathPacket, index map[segKey][]voteKeyed, usedB 
 	bestN := 0
 	for n := range pkts {
 		p := &pkts[n]
-		for _, e := range index[keyOf(p)] {
+		list := index[keyOf(p)]
+		if len(list) > votePerKey {
+			continue
+		}
+		for _, e := range list {
 			if usedB[e.conn] {
 				continue
 			}
