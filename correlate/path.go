@@ -68,19 +68,22 @@ type dirResult struct {
 type seqRange struct{ lo, hi int64 }
 
 // unwrapper turns 32-bit sequence numbers into positions relative to an
-// origin, following wraparound in capture order; a number more than a
-// quarter of the space away from the last is taken as it is (a forged
-// packet) without moving the reference.
+// origin, following wraparound in capture order. The first number sets
+// the reference wherever it lies (a point whose capture began gigabytes
+// into the transfer); after it, a number more than a quarter of the
+// space away from the last is taken as it is (a forged packet) without
+// moving the reference.
 type unwrapper struct {
-	last uint32
-	rel  int64
+	last    uint32
+	rel     int64
+	started bool
 }
 
 func (u *unwrapper) at(seq uint32) int64 {
 	diff := int64(int32(seq - u.last))
 	pos := u.rel + diff
-	if diff < 1<<30 && diff > -(1<<30) {
-		u.last, u.rel = seq, pos
+	if !u.started || (diff < 1<<30 && diff > -(1<<30)) {
+		u.last, u.rel, u.started = seq, pos, true
 	}
 	return pos
 }
