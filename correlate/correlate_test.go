@@ -443,3 +443,27 @@ func TestRandomInputs(t *testing.T) {
 		}
 	}
 }
+
+// An FTP ALG lengthens the client's PORT command on the way: every later
+// segment of the client's has other sequence numbers at the server's
+// point. The counts say dropped and injected; a note says why they are
+// not the path's.
+func TestRewrittenStream(t *testing.T) {
+	l := newLab(t, 0)
+	l.handshake()
+	seq := l.next[0]
+	l.packet(true, tcpflow.FlagACK|tcpflow.FlagPSH, seq, 28, senderOnly)
+	l.packet(true, tcpflow.FlagACK|tcpflow.FlagPSH, seq, 31, receiverOnly)
+	l.packet(true, tcpflow.FlagACK|tcpflow.FlagPSH, seq+28, 8, senderOnly)
+	l.packet(true, tcpflow.FlagACK|tcpflow.FlagPSH, seq+31, 8, receiverOnly)
+	l.next[0] += 39
+	l.send(false, tcpflow.FlagACK, 0, both)
+	co := l.correlate(false)
+	p := onePair(t, co, 0)
+	if p.Path[0].Injected == 0 {
+		t.Errorf("client→server %+v", p.Path[0])
+	}
+	if len(co.Notes) != 1 || !strings.Contains(co.Notes[0], "rewrote the stream") {
+		t.Errorf("notes %q", co.Notes)
+	}
+}

@@ -62,6 +62,9 @@ type dirResult struct {
 	// receiver acknowledged their bytes), missedS packets that arrived
 	// at R which S's capture missed.
 	missedR, missedS int64
+	// rewrittenData: data arrived that was never sent, while data sent
+	// was dropped or arrived only in other segments.
+	rewrittenData bool
 }
 
 // seqRange is [lo, hi) in a direction's unwrapped sequence space.
@@ -196,6 +199,9 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 	ackedR, acked := v.receiverAck()
 
 	var out dirResult
+	// droppedData: data dropped, or delivered in other segments;
+	// injectedData: data injected. Both: rewrittenData.
+	var droppedData, injectedData bool
 	credited := sc.credited
 	clear(credited)
 	for n, k := range v.s.idx {
@@ -213,6 +219,7 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 			r := seqRange{v.posS[n], v.posS[n] + l}
 			if rFree.covers(r.lo, r.hi) {
 				out.counts.Delivered++ // cut or merged on the way
+				droppedData = droppedData || p.Len > 0 // or rewritten: see rewrittenData
 				continue
 			}
 			if acked && r.hi <= ackedR && !rAll.overlaps(r.lo, r.hi) && !credited[r] {
@@ -223,6 +230,7 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 			}
 		}
 		out.counts.Dropped++
+		droppedData = droppedData || p.Len > 0
 		if len(out.dropped) < v.maxRefs {
 			out.dropped = append(out.dropped, v.s.ref(n))
 		}
@@ -249,10 +257,12 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 			}
 		}
 		out.counts.Injected++
+		injectedData = injectedData || p.Len > 0
 		if len(out.injected) < v.maxRefs {
 			out.injected = append(out.injected, v.r.ref(n))
 		}
 	}
+	out.rewrittenData = droppedData && injectedData
 	return out
 }
 

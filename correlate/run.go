@@ -28,7 +28,7 @@ func Correlate(vs []Vantage, opts Options) *Correlation {
 	if opts.MaxRefs <= 0 {
 		opts.MaxRefs = DefaultMaxRefs
 	}
-	r := &run{opts: opts, out: &Correlation{}, sc: newScratch()}
+	r := &run{opts: opts, out: &Correlation{}, sc: newScratch(), rewrites: map[[2]int]int{}}
 	for _, v := range vs {
 		res := v.Result
 		if res == nil {
@@ -65,6 +65,7 @@ func Correlate(vs []Vantage, opts Options) *Correlation {
 		}
 	}
 	r.noteMissed()
+	r.noteRewrites()
 	for p := range r.out.Points {
 		for _, flags := range r.matched[p] {
 			for _, m := range flags {
@@ -89,6 +90,9 @@ type run struct {
 	// missed counts, per point, the packets its capture missed that the
 	// other point's and TCP's own account show went by.
 	missed []int64
+	// rewrites counts, per pair of points, the connections a direction
+	// of which lost data and gained other data on the way.
+	rewrites map[[2]int]int
 	// matched marks, per point and connection, the packets found at
 	// another point.
 	matched []map[int][]bool
@@ -227,6 +231,9 @@ func (r *run) pairOf(m *connMatch) Pair {
 		r.missed[v.r.point] += res.missedR
 		r.missed[v.s.point] += res.missedS
 		p.Path[k] = res.counts
+		if res.rewrittenData {
+			r.rewrites[[2]int{m.i, m.j}]++
+		}
 		p.Dropped = append(p.Dropped, res.dropped...)
 		p.Injected = append(p.Injected, res.injected...)
 	}
@@ -344,5 +351,22 @@ func (r *run) noteMissed() {
 		}
 		r.note("%s's capture missed %d packets that went by (the other point saw them, and TCP acknowledged or continued past them): not counted as lost or injected; pure ACKs it missed cannot be told from lost ones and count as dropped",
 			r.out.Points[p].Name, n)
+	}
+}
+
+// noteRewrites reports the contradiction of data both dropped and
+// injected in one direction of a connection: what left one point is not
+// what reached the other, as when a middlebox rewrites the stream (an
+// FTP ALG changing the length of a PORT command or a 227 reply shifts
+// every later sequence number, a proxy re-segments with its own). The
+// counts of those connections are then not the path's losses.
+func (r *run) noteRewrites() {
+	for i := range r.out.Points {
+		for j := i + 1; j < len(r.out.Points); j++ {
+			if n := r.rewrites[[2]int{i, j}]; n > 0 {
+				r.note("%s and %s disagree on %s: data left one point and other data reached the other (a middlebox rewrote the stream, as an FTP ALG or a proxy does); their dropped and injected counts are not the path's",
+					r.out.Points[i].Name, r.out.Points[j].Name, conns(n))
+			}
+		}
 	}
 }
