@@ -218,7 +218,7 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 		if l := seqLen(p); l > 0 && p.Flags&tcpflow.FlagRST == 0 {
 			r := seqRange{v.posS[n], v.posS[n] + l}
 			if rFree.covers(r.lo, r.hi) {
-				out.counts.Delivered++ // cut or merged on the way
+				out.counts.Delivered++                 // cut or merged on the way
 				droppedData = droppedData || p.Len > 0 // or rewritten: see rewrittenData
 				continue
 			}
