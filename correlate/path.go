@@ -199,9 +199,9 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 	ackedR, acked := v.receiverAck()
 
 	var out dirResult
-	// droppedData: data dropped, or delivered in other segments;
+	// sentDataAltered: data dropped, or delivered in other segments;
 	// injectedData: data injected. Both: rewrittenData.
-	var droppedData, injectedData bool
+	var sentDataAltered, injectedData bool
 	credited := sc.credited
 	clear(credited)
 	for n, k := range v.s.idx {
@@ -218,8 +218,8 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 		if l := seqLen(p); l > 0 && p.Flags&tcpflow.FlagRST == 0 {
 			r := seqRange{v.posS[n], v.posS[n] + l}
 			if rFree.covers(r.lo, r.hi) {
-				out.counts.Delivered++                 // cut or merged on the way
-				droppedData = droppedData || p.Len > 0 // or rewritten: see rewrittenData
+				out.counts.Delivered++                         // cut or merged on the way
+				sentDataAltered = sentDataAltered || p.Len > 0 // or rewritten (rewrittenData)
 				continue
 			}
 			if acked && r.hi <= ackedR && !rAll.overlaps(r.lo, r.hi) && !credited[r] {
@@ -230,7 +230,7 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 			}
 		}
 		out.counts.Dropped++
-		droppedData = droppedData || p.Len > 0
+		sentDataAltered = sentDataAltered || p.Len > 0
 		if len(out.dropped) < v.maxRefs {
 			out.dropped = append(out.dropped, v.s.ref(n))
 		}
@@ -262,7 +262,7 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 			out.injected = append(out.injected, v.r.ref(n))
 		}
 	}
-	out.rewrittenData = droppedData && injectedData
+	out.rewrittenData = sentDataAltered && injectedData
 	return out
 }
 
