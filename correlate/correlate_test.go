@@ -331,6 +331,9 @@ func TestConnectionSeenAtOnePoint(t *testing.T) {
 	if p.A != 0 || p.ConnA != 1 || p.ConnB != -1 {
 		t.Errorf("pair %+v", p)
 	}
+	if ps := co.PairsOf(0, 1); len(ps) != 1 || ps[0] != &co.Pairs[1] || len(co.PairsOf(1, 0)) != 1 || len(co.PairsOf(1, 1)) != 0 {
+		t.Errorf("PairsOf: %v %v %v", ps, co.PairsOf(1, 0), co.PairsOf(1, 1))
+	}
 	wantPath(t, p, DirCounts{Sent: 3, Dropped: 3}, DirCounts{})
 }
 

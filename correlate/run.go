@@ -370,3 +370,16 @@ func (r *run) noteRewrites() {
 		}
 	}
 }
+
+// PairsOf returns the pairs in which point's connection conn (its index
+// in the point's Result.Packets) takes part, as A or as B.
+func (c *Correlation) PairsOf(point, conn int) []*Pair {
+	var out []*Pair
+	for k := range c.Pairs {
+		p := &c.Pairs[k]
+		if (p.A == point && p.ConnA == conn) || (p.B == point && p.ConnB == conn) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
