@@ -290,3 +290,33 @@ func dataSegments(pkts []analysis.PathPacket) []int64 {
 func deleteFrames(c *analysis.ConnPackets, frames []int64) {
 	c.Packets = slices.DeleteFunc(c.Packets, func(p analysis.PathPacket) bool { return slices.Contains(frames, p.Frame) })
 }
+
+// Three points of one NAT run (testdata/three-nat, ROUTER_CAPTURE=1
+// pair.sh): the client's, the router's server-facing side (its file
+// shifted by editcap -t 7.5) and the server's. Every pair of points
+// shares both connections; the translation lies between the client's
+// point and the others, and the router's clock is placed 7.5 s ahead.
+func TestThreePoints(t *testing.T) {
+	dir := filepath.Join("testdata", "three-nat")
+	co, _ := correlateFiles(t, [2]string{"client", filepath.Join(dir, "client.pcap")},
+		[2]string{"router", filepath.Join(dir, "router.pcap")}, [2]string{"server", filepath.Join(dir, "server.pcap")})
+	logCorrelation(t, co)
+	if len(co.Pairs) != 6 || len(co.Notes) != 0 {
+		t.Fatalf("%d pairs, want 2 connections × 3 pairs of points; notes %q", len(co.Pairs), co.Notes)
+	}
+	wantClean(t, co)
+	for _, p := range co.Pairs {
+		if p.A >= p.B {
+			t.Errorf("pair %d–%d: want the point nearer the client as A", p.A, p.B)
+		}
+		if (p.Translation != "") != (p.A == 0) {
+			t.Errorf("pair %d–%d: translation %q", p.A, p.B, p.Translation)
+		}
+	}
+	if off := co.Points[1].ClockOffset; off < 7450*time.Millisecond || off > 7550*time.Millisecond {
+		t.Errorf("router offset %v, want 7.5 s", off)
+	}
+	if off := co.Points[2].ClockOffset; off < -50*time.Millisecond || off > 50*time.Millisecond {
+		t.Errorf("server offset %v, want 0", off)
+	}
+}

@@ -90,6 +90,10 @@ ip netns exec $C tcpdump -q -i e12c0 -s 0 -w $out/client.pcap tcp or icmp 2>/dev
 pids+=($!)
 ip netns exec $S tcpdump -q -i e12s0 -s 0 -w $out/server.pcap tcp or icmp 2>/dev/null &
 pids+=($!)
+if [ -n "${ROUTER_CAPTURE:-}" ]; then  # a third point: the router's server-facing side
+	ip netns exec $R tcpdump -q -i e12rs -s 0 -w $out/router.pcap tcp or icmp 2>/dev/null &
+	pids+=($!)
+fi
 sleep 1.5
 port=""
 [ "$mode" = active ] && port="--ftp-port 198.51.100.10"
