@@ -470,3 +470,43 @@ func TestRewrittenStream(t *testing.T) {
 		t.Errorf("notes %q", co.Notes)
 	}
 }
+
+// A firewall between the points randomises the server's ISN (as Cisco
+// ASAs do): at the client's point every sequence number of the server's,
+// and every acknowledgement of the client's, is shifted. The connection
+// is matched by its ends and time, and a lost segment and one the
+// client's capture missed are told apart as without the shift.
+func TestShiftedSequenceNumbers(t *testing.T) {
+	l := newLab(t, 300*time.Millisecond) // clocks that overlap: nothing else places them
+	l.handshake()
+	l.transfer(3)
+	l.send(false, tcpflow.FlagACK, 1448, senderOnly) // missed by the client's capture, acknowledged below
+	lost := l.send(false, tcpflow.FlagACK, 1448, senderOnly)
+	l.packet(false, tcpflow.FlagACK, lost.Seq, 1448, both)
+	l.send(true, tcpflow.FlagACK, 0, both)
+	l.transfer(2)
+	l.settle()
+	const d = 0x9e3779b9
+	l.c.ISN[1] += d
+	for i := range l.c.Packets {
+		p := &l.c.Packets[i]
+		switch {
+		case !p.FromClient:
+			p.Seq += d
+		case p.Flags&tcpflow.FlagACK != 0:
+			p.Ack += d
+		}
+	}
+	co := l.correlate(false)
+	p := onePair(t, co, 0)
+	wantPath(t, p, DirCounts{Sent: 8, Delivered: 8}, DirCounts{Sent: 9, Delivered: 8, Dropped: 1})
+	if len(p.Dropped) != 1 || l.s.Packets[p.Dropped[0].Packet].IPID != lost.IPID {
+		t.Errorf("dropped %+v, want the lost segment's first copy", p.Dropped)
+	}
+	if got := co.Points[1].ClockOffset; got != 300*time.Millisecond {
+		t.Errorf("offset %v", got)
+	}
+	if len(co.Notes) != 2 || !strings.Contains(co.Notes[0], "randomising initial sequence numbers") {
+		t.Errorf("notes %q", co.Notes)
+	}
+}

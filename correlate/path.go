@@ -51,6 +51,10 @@ type side struct {
 	idx         []int // the direction's packets
 	partner     []int // their partners at the other point, -1 for none
 	rev         []int // the other direction's packets at this point
+	// seqShift and ackShift are what this point's sequence numbers of
+	// the direction, and of the other direction, exceed the other
+	// point's by (0 but past a firewall rewriting them: matchByEnds).
+	seqShift, ackShift uint32
 }
 
 // dirResult is one direction's counts and the packets counted dropped
@@ -172,8 +176,8 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 		p := &v.s.c.Packets[k]
 		if p.Flags&tcpflow.FlagRST == 0 {
 			seqAdvS = max(seqAdvS, v.posS[n]+seqLen(p))
-			if p.Flags&tcpflow.FlagACK != 0 && (!ackSeen || int32(p.Ack-ackS) > 0) {
-				ackS, ackSeen = p.Ack, true
+			if a := p.Ack - v.s.ackShift; p.Flags&tcpflow.FlagACK != 0 && (!ackSeen || int32(a-ackS) > 0) {
+				ackS, ackSeen = a, true
 			}
 		}
 		if l := seqLen(p); l > 0 {
@@ -182,7 +186,7 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 			if v.s.partner[n] < 0 {
 				freeS = append(freeS, r)
 			}
-			copies[copyKey{p.Seq, int32(p.Len), p.Flags & keyFlags &^ tcpflow.FlagACK, p.Hash}] = true
+			copies[copyKey{p.Seq - v.s.seqShift, int32(p.Len), p.Flags & keyFlags &^ tcpflow.FlagACK, p.Hash}] = true
 		}
 	}
 	for n, k := range v.r.idx {
@@ -246,12 +250,12 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 				if sFree.covers(lo, hi) {
 					continue // cut or merged on the way
 				}
-				if copies[copyKey{p.Seq, int32(p.Len), p.Flags & keyFlags &^ tcpflow.FlagACK, p.Hash}] ||
+				if copies[copyKey{p.Seq - v.r.seqShift, int32(p.Len), p.Flags & keyFlags &^ tcpflow.FlagACK, p.Hash}] ||
 					(!sAll.overlaps(lo, hi) && seqAdvS >= hi) {
 					out.missedS++
 					continue // S's capture missed it
 				}
-			} else if ackSeen && int32(ackS-p.Ack) >= 0 && seqAdvS >= v.posR[n] {
+			} else if ackSeen && int32(ackS-(p.Ack-v.r.ackShift)) >= 0 && seqAdvS >= v.posR[n] {
 				out.missedS++
 				continue // a pure ACK S's capture missed: the sender acknowledged as far
 			}
@@ -279,9 +283,9 @@ type copyKey struct {
 func (v *dirView) unwrap() {
 	switch {
 	case len(v.s.idx) > 0:
-		v.origin = v.s.c.Packets[v.s.idx[0]].Seq
+		v.origin = v.s.c.Packets[v.s.idx[0]].Seq - v.s.seqShift
 	case len(v.r.idx) > 0:
-		v.origin = v.r.c.Packets[v.r.idx[0]].Seq
+		v.origin = v.r.c.Packets[v.r.idx[0]].Seq - v.r.seqShift
 	}
 	v.posS = positions(v.s, v.origin)
 	v.posR = positions(v.r, v.origin)
@@ -291,7 +295,7 @@ func positions(s side, origin uint32) []int64 {
 	u := unwrapper{last: origin}
 	pos := make([]int64, len(s.idx))
 	for n, k := range s.idx {
-		pos[n] = u.at(s.c.Packets[k].Seq)
+		pos[n] = u.at(s.c.Packets[k].Seq - s.seqShift)
 	}
 	return pos
 }
@@ -306,7 +310,7 @@ func (v *dirView) receiverAck() (int64, bool) {
 		if p.Flags&tcpflow.FlagACK == 0 || p.Flags&tcpflow.FlagRST != 0 {
 			continue
 		}
-		if a := u.at(p.Ack); !ok || a > best {
+		if a := u.at(p.Ack - v.r.seqShift); !ok || a > best {
 			best, ok = a, true
 		}
 	}

@@ -104,8 +104,11 @@ type run struct {
 func (r *run) matchPoints(i, j int) []*connMatch {
 	a, b := r.res[i].Packets, r.res[j].Packets
 	ms := matchConns(i, j, a, b)
-	contradictions, rewritten := 0, 0
+	contradictions, rewritten, shifted := 0, 0, 0
 	for _, m := range ms {
+		if m.shift != [2]uint32{} {
+			shifted++
+		}
 		matchPackets(m, &a[m.ci], &b[m.cj], r.sc)
 		if _, contra := orient(m, &a[m.ci], &b[m.cj]); contra {
 			contradictions++
@@ -135,6 +138,10 @@ func (r *run) matchPoints(i, j int) []*connMatch {
 	if contradictions > 0 {
 		r.note("%s: on %s the TTLs and the timing disagree about which point is nearer the FTP client; the TTLs were followed",
 			names, conns(contradictions))
+	}
+	if shifted > 0 {
+		r.note("%s: on %s the sequence numbers differ between the points by a constant (a firewall randomising initial sequence numbers); matched by their ends and time, and counted in the first point's numbers",
+			names, conns(shifted))
 	}
 	if rewritten > 0 {
 		r.note("%s: %d packets differ only in their payload between the points (rewritten on the path, as an FTP ALG rewrites PORT and 227)",
@@ -222,7 +229,8 @@ func (r *run) pairOf(m *connMatch) Pair {
 			dir = 1 - dir
 		}
 		si := side{point: m.i, conn: m.ci, c: a, idx: m.dir[dir].pi, partner: m.dir[dir].toJ, rev: m.dir[1-dir].pi}
-		sj := side{point: m.j, conn: m.cj, c: b, idx: m.dir[dir].pj, partner: m.dir[dir].toI, rev: m.dir[1-dir].pj}
+		sj := side{point: m.j, conn: m.cj, c: b, idx: m.dir[dir].pj, partner: m.dir[dir].toI, rev: m.dir[1-dir].pj,
+			seqShift: m.dir[dir].seqShift, ackShift: m.dir[dir].ackShift}
 		v := dirView{s: si, r: sj, toR: cp.toJ, toS: cp.toI, delay: cp.delay[0], winS: r.win[m.i], winR: r.win[m.j], maxRefs: r.opts.MaxRefs}
 		if !travelsIJ(m, a, dir) {
 			v = dirView{s: sj, r: si, toR: cp.toI, toS: cp.toJ, delay: cp.delay[1], winS: r.win[m.j], winR: r.win[m.i], maxRefs: r.opts.MaxRefs}
