@@ -14,12 +14,14 @@ import (
 // Matching connections between two points. What a path rarely changes
 // names a connection at both: its initial sequence numbers, random 32-bit
 // values a NAT rewriting addresses and ports keeps (Linux masquerading
-// does; a firewall that randomises ISNs defeats this, and its
-// connections are then seen at one point only). A connection whose
+// does). A connection whose
 // handshake one of the points missed is found by its packets instead:
 // sequence and acknowledgement numbers, flags and lengths, which are as
 // random. Neither depends on the clocks, which may be hours apart;
-// timing only chooses between candidates that share an ISN.
+// timing only chooses between candidates that share an ISN. A firewall
+// that randomises ISNs defeats both; what is left is then matched by its
+// ends and start time (matchByEnds), its sequence numbers compared less
+// the shift.
 
 // connMatch is one connection seen at two points, i and j (i < j in the
 // order given), and its packets paired up.
