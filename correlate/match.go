@@ -14,10 +14,9 @@ import (
 // Matching connections between two points. What a path rarely changes
 // names a connection at both: its initial sequence numbers, random 32-bit
 // values a NAT rewriting addresses and ports keeps (Linux masquerading
-// does). A connection whose
-// handshake one of the points missed is found by its packets instead:
-// sequence and acknowledgement numbers, flags and lengths, which are as
-// random. Neither depends on the clocks, which may be hours apart;
+// does). A connection whose handshake one of the points missed is found
+// by its packets instead: sequence and acknowledgement numbers, flags
+// and lengths, which are as random. Neither depends on the clocks, which may be hours apart;
 // timing only chooses between candidates that share an ISN. A firewall
 // that randomises ISNs defeats both; what is left is then matched by its
 // ends and start time (matchByEnds), its sequence numbers compared less
