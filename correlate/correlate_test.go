@@ -245,6 +245,22 @@ func TestCaptureLossIsNotNetworkLoss(t *testing.T) {
 	if len(p.Dropped)+len(p.Injected) != 0 {
 		t.Errorf("refs %+v %+v", p.Dropped, p.Injected)
 	}
+	var delivered [2]int
+	for n, f := range p.FateA {
+		if f == FateDelivered {
+			delivered[0]++
+		} else if f != FateSeen {
+			t.Errorf("client's packet %d: %v", n, f)
+		}
+	}
+	for _, f := range p.FateB {
+		if f == FateDelivered {
+			delivered[1]++
+		}
+	}
+	if delivered != [2]int{1, 1} {
+		t.Errorf("%v packets delivered unseen at the client's and the server's point, want one each", delivered)
+	}
 }
 
 // A reset the client received that never left the server's side.
@@ -335,6 +351,9 @@ func TestConnectionSeenAtOnePoint(t *testing.T) {
 		t.Errorf("PairsOf: %v %v %v", ps, co.PairsOf(1, 0), co.PairsOf(1, 1))
 	}
 	wantPath(t, p, DirCounts{Sent: 3, Dropped: 3}, DirCounts{})
+	if len(p.FateA) != 3 || p.FateA[0] != FateDropped || p.FateB != nil || co.FateOf(0, 1, 2, 1) != FateDropped {
+		t.Errorf("fates %v %v", p.FateA, p.FateB)
+	}
 }
 
 // Captures that share nothing say so.

@@ -83,9 +83,10 @@ func (r *run) lonePair(p, q, c int, pIsA bool) (Pair, bool) {
 		lo, hi = hi, lo
 	}
 	delay := r.clocks[lo][hi].delay[0]
-	pair := Pair{A: p, B: q, ConnA: c, ConnB: -1}
+	fates := make([]Fate, len(conn.Packets))
+	pair := Pair{A: p, B: q, ConnA: c, ConnB: -1, FateA: fates}
 	if !pIsA {
-		pair = Pair{A: q, B: p, ConnA: -1, ConnB: c}
+		pair = Pair{A: q, B: p, ConnA: -1, ConnB: c, FateB: fates}
 	}
 	counted := false
 	for _, fromClient := range []bool{true, false} {
@@ -105,6 +106,7 @@ func (r *run) lonePair(p, q, c int, pIsA bool) (Pair, bool) {
 				}
 				dc.Sent++
 				dc.Dropped++
+				fates[at] = FateDropped
 				if len(pair.Dropped) < 2*r.opts.MaxRefs {
 					pair.Dropped = append(pair.Dropped, s.ref(n))
 				}
@@ -113,6 +115,7 @@ func (r *run) lonePair(p, q, c int, pIsA bool) (Pair, bool) {
 					continue
 				}
 				dc.Injected++
+				fates[at] = FateInjected
 				if len(pair.Injected) < 2*r.opts.MaxRefs {
 					pair.Injected = append(pair.Injected, s.ref(n))
 				}

@@ -55,6 +55,9 @@ type side struct {
 	// the direction, and of the other direction, exceed the other
 	// point's by (0 but past a firewall rewriting them: matchByEnds).
 	seqShift, ackShift uint32
+	// fate is what countDirection found of each of the connection's
+	// packets (indexed as its Packets).
+	fate []Fate
 }
 
 // dirResult is one direction's counts and the packets counted dropped
@@ -213,6 +216,7 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 		if v.s.partner[n] >= 0 {
 			out.counts.Sent++
 			out.counts.Delivered++
+			v.s.fate[k] = FateSeen
 			continue
 		}
 		if !v.winR.holds(v.toR(p.TS) + v.delay) {
@@ -224,16 +228,19 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 			if rFree.covers(r.lo, r.hi) {
 				out.counts.Delivered++                         // cut or merged on the way
 				sentDataAltered = sentDataAltered || p.Len > 0 // or rewritten (rewrittenData)
+				v.s.fate[k] = FateDelivered
 				continue
 			}
 			if acked && r.hi <= ackedR && !rAll.overlaps(r.lo, r.hi) && !credited[r] {
 				credited[r] = true
 				out.counts.Delivered++
 				out.missedR++
+				v.s.fate[k] = FateDelivered
 				continue
 			}
 		}
 		out.counts.Dropped++
+		v.s.fate[k] = FateDropped
 		sentDataAltered = sentDataAltered || p.Len > 0
 		if len(out.dropped) < v.maxRefs {
 			out.dropped = append(out.dropped, v.s.ref(n))
@@ -241,26 +248,34 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 	}
 	for n, k := range v.r.idx {
 		p := &v.r.c.Packets[k]
-		if v.r.partner[n] >= 0 || !v.winS.holds(v.toS(p.TS)-v.delay) {
+		if v.r.partner[n] >= 0 {
+			v.r.fate[k] = FateSeen
+			continue
+		}
+		if !v.winS.holds(v.toS(p.TS) - v.delay) {
 			continue
 		}
 		if p.Flags&tcpflow.FlagRST == 0 {
 			if l := seqLen(p); l > 0 {
 				lo, hi := v.posR[n], v.posR[n]+l
 				if sFree.covers(lo, hi) {
+					v.r.fate[k] = FateDelivered
 					continue // cut or merged on the way
 				}
 				if copies[copyKey{p.Seq - v.r.seqShift, int32(p.Len), p.Flags & keyFlags &^ tcpflow.FlagACK, p.Hash}] ||
 					(!sAll.overlaps(lo, hi) && seqAdvS >= hi) {
 					out.missedS++
+					v.r.fate[k] = FateDelivered
 					continue // S's capture missed it
 				}
 			} else if ackSeen && int32(ackS-(p.Ack-v.r.ackShift)) >= 0 && seqAdvS >= v.posR[n] {
 				out.missedS++
+				v.r.fate[k] = FateDelivered
 				continue // a pure ACK S's capture missed: the sender acknowledged as far
 			}
 		}
 		out.counts.Injected++
+		v.r.fate[k] = FateInjected
 		injectedData = injectedData || p.Len > 0
 		if len(out.injected) < v.maxRefs {
 			out.injected = append(out.injected, v.r.ref(n))

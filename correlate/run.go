@@ -223,14 +223,19 @@ func (r *run) pairOf(m *connMatch) Pair {
 	if !m.aIsI {
 		p.Delay[0], p.Delay[1] = p.Delay[1], p.Delay[0]
 	}
+	fateI, fateJ := make([]Fate, len(a.Packets)), make([]Fate, len(b.Packets))
+	p.FateA, p.FateB = fateI, fateJ
+	if !m.aIsI {
+		p.FateA, p.FateB = fateJ, fateI
+	}
 	for k := range 2 {
 		dir := clientDir(a)
 		if k == 1 {
 			dir = 1 - dir
 		}
-		si := side{point: m.i, conn: m.ci, c: a, idx: m.dir[dir].pi, partner: m.dir[dir].toJ, rev: m.dir[1-dir].pi}
+		si := side{point: m.i, conn: m.ci, c: a, idx: m.dir[dir].pi, partner: m.dir[dir].toJ, rev: m.dir[1-dir].pi, fate: fateI}
 		sj := side{point: m.j, conn: m.cj, c: b, idx: m.dir[dir].pj, partner: m.dir[dir].toI, rev: m.dir[1-dir].pj,
-			seqShift: m.dir[dir].seqShift, ackShift: m.dir[dir].ackShift}
+			seqShift: m.dir[dir].seqShift, ackShift: m.dir[dir].ackShift, fate: fateJ}
 		v := dirView{s: si, r: sj, toR: cp.toJ, toS: cp.toI, delay: cp.delay[0], winS: r.win[m.i], winR: r.win[m.j], maxRefs: r.opts.MaxRefs}
 		if !travelsIJ(m, a, dir) {
 			v = dirView{s: sj, r: si, toR: cp.toI, toS: cp.toJ, delay: cp.delay[1], winS: r.win[m.j], winR: r.win[m.i], maxRefs: r.opts.MaxRefs}
@@ -379,6 +384,22 @@ func (r *run) noteRewrites() {
 	}
 }
 
+// FateOf says what became of packet n of point's connection conn (its
+// index in the point's Result.Packets) between that point and other,
+// FateUnknown when the two points share no pair of it.
+func (c *Correlation) FateOf(point, conn, n, other int) Fate {
+	for _, p := range c.PairsOf(point, conn) {
+		fates := p.FateA
+		if p.B == point && p.ConnB == conn {
+			fates = p.FateB
+		}
+		if (p.A == other || p.B == other) && n >= 0 && n < len(fates) {
+			return fates[n]
+		}
+	}
+	return FateUnknown
+}
+
 // PairsOf returns the pairs in which point's connection conn (its index
 // in the point's Result.Packets) takes part, as A or as B.
 func (c *Correlation) PairsOf(point, conn int) []*Pair {
@@ -390,4 +411,36 @@ func (c *Correlation) PairsOf(point, conn int) []*Pair {
 		}
 	}
 	return out
+}
+
+// Frame names a packet of a point's files: its input (index in the
+// point's Result.Inputs) and 1-based frame number, as evidence does.
+type Frame struct {
+	Input int
+	Frame int64
+}
+
+// Where is a packet among a point's kept packets: the connection's index
+// in Result.Packets and the packet's in its Packets.
+type Where struct{ Conn, Packet int }
+
+// Locate finds the given frames among res's kept packets, in one pass
+// over them; a frame of no kept FTP connection is absent from the map.
+func Locate(res *analysis.Result, frames []Frame) map[Frame]Where {
+	want := make(map[Frame]bool, len(frames))
+	for _, f := range frames {
+		want[f] = true
+	}
+	found := map[Frame]Where{}
+	if res == nil {
+		return found
+	}
+	for c := range res.Packets {
+		for n, p := range res.Packets[c].Packets {
+			if f := (Frame{p.Input, p.Frame}); want[f] {
+				found[f] = Where{c, n}
+			}
+		}
+	}
+	return found
 }
