@@ -46,11 +46,10 @@ func Correlate(vs []Vantage, opts Options) *Correlation {
 	for i := range r.clocks {
 		r.clocks[i] = make([]clockPair, n)
 	}
-	pairs := make([][]*connMatch, 0)
+	var pairs [][]*connMatch // per pair of points, in the order i < j
 	for i := range n {
 		for j := i + 1; j < n; j++ {
-			ms := r.matchPoints(i, j)
-			pairs = append(pairs, ms)
+			pairs = append(pairs, r.matchPoints(i, j))
 		}
 	}
 	r.placeClocks()
@@ -66,6 +65,12 @@ func Correlate(vs []Vantage, opts Options) *Correlation {
 	}
 	r.noteMissed()
 	r.noteRewrites()
+	r.countMatched()
+	return r.out
+}
+
+// countMatched fills each point's Matched from the packets marked.
+func (r *run) countMatched() {
 	for p := range r.out.Points {
 		for _, flags := range r.matched[p] {
 			for _, m := range flags {
@@ -75,7 +80,6 @@ func Correlate(vs []Vantage, opts Options) *Correlation {
 			}
 		}
 	}
-	return r.out
 }
 
 // run is one correlation under way.
