@@ -529,3 +529,21 @@ func TestShiftedSequenceNumbers(t *testing.T) {
 		t.Errorf("notes %q", co.Notes)
 	}
 }
+
+// The server's SYN-ACKs vanish on the way; the client retries its SYN a
+// second apart and gives up. The last SYN-ACK arrives after the
+// client's capture's last packet, which had been waiting a second
+// between packets: it was still listening, and the SYN-ACK is dropped.
+func TestQuietCaptureStillListening(t *testing.T) {
+	l := newLab(t, 0)
+	l.c.ISN, l.c.SawSYN = [2]uint32{l.next[0], 0}, [2]bool{true, false}
+	l.s.ISN, l.s.SawSYN = [2]uint32{l.next[0], l.next[1]}, [2]bool{true, true}
+	for range 3 {
+		l.packet(true, tcpflow.FlagSYN, l.next[0], 0, both)
+		l.packet(false, tcpflow.FlagSYN|tcpflow.FlagACK, l.next[1], 0, senderOnly)
+		l.now += int64(time.Second)
+	}
+	l.next[0]++
+	p := onePair(t, l.correlate(false), 0)
+	wantPath(t, p, DirCounts{Sent: 3, Delivered: 3}, DirCounts{Sent: 3, Dropped: 3})
+}

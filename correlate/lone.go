@@ -38,8 +38,12 @@ func (r *run) lonePairs(i, j int, ms []*connMatch) {
 	}
 	aIsI := votes >= 0
 	for _, m := range ms {
-		farI[farEnd(&r.res[i].Packets[m.ci], aIsI)] = true
-		farJ[farEnd(&r.res[j].Packets[m.cj], !aIsI)] = true
+		// The far end as either point sees it: behind a NAT between them
+		// a client may reach the server under the address the server's
+		// point knows it by (a 227 advertising the server's own).
+		ci, cj := &r.res[i].Packets[m.ci], &r.res[j].Packets[m.cj]
+		farI[farEnd(ci, aIsI)], farI[farEnd(cj, aIsI)] = true, true
+		farJ[farEnd(cj, !aIsI)], farJ[farEnd(ci, !aIsI)] = true, true
 	}
 	for _, side := range []struct {
 		p, q int

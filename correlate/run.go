@@ -3,6 +3,7 @@ package correlate
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -275,7 +276,11 @@ func translation(a, b analysis.ConnPackets, flip bool) string {
 }
 
 // windowOf is a point's capture: its inputs' first and last packets, or
-// its kept packets' when the inputs say nothing.
+// its kept packets' when the inputs say nothing. It is taken to begin at
+// its first packet (a capture begun in the middle of a transfer, as one
+// started when a problem is noticed, is common, and its first packet
+// says when it began) and to run on past its last by the quiet before it
+// (edgeGrace).
 func windowOf(res *analysis.Result) window {
 	w := window{first: math.MaxInt64, last: math.MinInt64}
 	for _, in := range res.Inputs {
@@ -284,16 +289,33 @@ func windowOf(res *analysis.Result) window {
 		}
 		w.first, w.last = min(w.first, in.First.UnixNano()), max(w.last, in.Last.UnixNano())
 	}
-	if w.first <= w.last {
-		return w
-	}
+	var times []int64
 	for _, c := range res.Packets {
 		for _, p := range c.Packets {
-			w.first, w.last = min(w.first, p.TS), max(w.last, p.TS)
+			times = append(times, p.TS)
 		}
+	}
+	if len(times) == 0 {
+		return w
+	}
+	slices.Sort(times)
+	first, last := times[0], times[len(times)-1]
+	if w.first > w.last {
+		w.first, w.last = first, last
+	}
+	if len(times) > 1 && w.last == last {
+		w.last += edgeGrace(last - times[len(times)-2])
 	}
 	return w
 }
+
+// edgeGrace is how long a capture is taken to have been listening past
+// its last packet, given the gap between its last two: a capture that
+// waited seconds between packets (SYNs retried, a stalled transfer) was
+// still listening a moment after its last, as a capture is stopped by a
+// person or a timer, not by the traffic; a busy one that went quiet
+// stopped. Up to a second.
+func edgeGrace(gap int64) int64 { return min(gap, int64(time.Second)) }
 
 func pairsOf(all [][]*connMatch, i, j int) []*connMatch {
 	for _, ms := range all {
