@@ -37,7 +37,9 @@ import (
 // Packets outside the other point's capture (sent before it started or
 // arriving after it stopped, the clocks' offset and the path's delay
 // allowed for) are counted in neither: a point's capture is taken to
-// run from the first packet of its files to the last.
+// run from the first packet of its files to the last, and on for the
+// quiet before its last (windowOf). Each packet's verdict is kept too
+// (Pair.FateA, FateB).
 
 // window is a point's capture, first and last packet, its own clock.
 type window struct{ first, last int64 }
