@@ -59,10 +59,15 @@ type Point struct {
 type Pair struct {
 	A, B int // indices into Points (and the inputs to Correlate)
 	// ConnA and ConnB index the connection in each point's
-	// Result.Packets.
+	// Result.Packets; one of them is -1 for a connection seen at one
+	// point only (lone.go): its packets that left that point towards the
+	// other are dropped, those that arrived there from the other's side
+	// injected.
 	ConnA, ConnB int
 	// Translation names the rewritten ends where a NAT between the two
-	// points changed addresses or ports ("" when none).
+	// points changed addresses or ports, A's view first
+	// ("198.51.100.10:40112 ↔ 192.0.2.1:61000", both ends joined by ", "
+	// when both were rewritten; "" when none).
 	Translation string
 	// Path counts, for each direction of the FTP connection (0: FTP
 	// client to FTP server, 1: server to client, also on an active-mode
@@ -72,8 +77,14 @@ type Pair struct {
 	// Delay is the one-way delay from A to B (index 0) and from B to A
 	// (1), from the matched packets, after the clock offset.
 	Delay [2]time.Duration
+	// FateA and FateB say, for each packet of the connection at A and at
+	// B (indexed as its Packets), what became of it between the two
+	// points; nil for a connection the point did not see.
+	FateA, FateB []Fate
 	// Dropped and Injected list the packets counted as such (the first
-	// ones, up to a cap), for the evidence.
+	// ones, up to Options.MaxRefs per direction), for the evidence: a
+	// dropped packet at the sending side's point, an injected one at the
+	// receiving side's.
 	Dropped, Injected []PacketRef
 }
 
@@ -84,8 +95,49 @@ type DirCounts struct {
 	// receiver there (capture loss at the receiving point is not network
 	// loss). Dropped: sent, neither seen nor acknowledged at the
 	// receiving point. Injected: seen at the receiving point, never sent
-	// from the sending point (nor acknowledged there).
+	// from the sending point (nor acknowledged there). Sent = Delivered
+	// + Dropped; packets outside the other point's capture (before its
+	// first packet or after its last) count in none. path.go says how
+	// each packet is judged.
 	Sent, Delivered, Dropped, Injected int64
+}
+
+// Fate is what became of one packet between two points.
+type Fate uint8
+
+const (
+	// FateUnknown: not judged (a copy the capture took twice, a packet
+	// outside the other point's capture).
+	FateUnknown Fate = iota
+	// FateSeen: seen at both points.
+	FateSeen
+	// FateDelivered: not seen at the other point, yet it went by: its
+	// bytes arrived in other segments (re-cut on the way), the receiver
+	// acknowledged them (the receiving point's capture missed it), or
+	// the sender went on past them (the sending point's capture missed
+	// it).
+	FateDelivered
+	// FateDropped: left the sending point, never reached the receiving
+	// point.
+	FateDropped
+	// FateInjected: reached the receiving point, never left the sending
+	// point.
+	FateInjected
+)
+
+// String names the fate as the report may show it.
+func (f Fate) String() string {
+	switch f {
+	case FateSeen:
+		return "seen at both points"
+	case FateDelivered:
+		return "delivered"
+	case FateDropped:
+		return "dropped"
+	case FateInjected:
+		return "injected"
+	}
+	return "unknown"
 }
 
 // PacketRef names a packet at one point.
