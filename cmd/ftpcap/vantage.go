@@ -92,9 +92,6 @@ func checkReadable(points []vantageArg) error {
 // share no connection it says so on stderr: the report then lists each
 // point's analysis alone.
 func analyzeVantages(ctx context.Context, points []vantageArg, opts analysis.Options, showBar bool, stderr io.Writer) (*analysis.Result, error) {
-	if correlateVantages == nil {
-		return nil, errors.New("--vantage: this build of ftpcap has no correlation engine (package correlate's Correlate)")
-	}
 	opts.KeepPackets = true
 	vs := make([]correlate.Vantage, 0, len(points))
 	for _, p := range points {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -65,36 +64,12 @@ func sameCapture(vs []correlate.Vantage) *correlate.Correlation {
 	return c
 }
 
-// requireKeptPackets skips a test that needs analysis to keep the
-// packets of the FTP connections (Options.KeepPackets, the correlation
-// engine's part) when this build does not keep them yet.
-func requireKeptPackets(t *testing.T, path string) {
-	t.Helper()
-	res, err := analysis.Files(context.Background(), []string{path}, analysis.Options{KeepPackets: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Packets) == 0 {
-		t.Skip("analysis keeps no packets in this build (Options.KeepPackets): nothing to pair")
-	}
-}
-
-func TestVantageNeedsTheCorrelationEngine(t *testing.T) {
-	withCorrelator(t, nil)
-	const f = "../../samples/clean-pasv.pcap"
-	code, _, errs := runCLI("analyze", "--vantage", "client="+f, "--vantage", "server="+f)
-	if code != exitError || !strings.Contains(errs, "no correlation engine") {
-		t.Errorf("exit %d, stderr %q", code, errs)
-	}
-}
-
 // Two copies of one capture: every session, connection and break once,
 // the reset proved to have left the server (it is in both copies), so
 // the middlebox-reset verdict is contradicted and said.
 func TestVantageMergesTheSameCaptureOnce(t *testing.T) {
 	withCorrelator(t, sameCapture)
 	const f = "../../samples/server-reset.pcap"
-	requireKeptPackets(t, f)
 	_, single, _ := runCLI("analyze", "-F", "json", f)
 	one := decodeJSON(t, single)
 	code, out, errs := runCLI("analyze", "-F", "json", "--vantage", "client="+f, "--vantage", "server="+f)
@@ -150,7 +125,6 @@ func TestVantageWithoutSharedConnectionReportsEachPoint(t *testing.T) {
 func TestVantageSaysAContradiction(t *testing.T) {
 	withCorrelator(t, sameCapture)
 	const f = "../../samples/middlebox-reset-control.pcap"
-	requireKeptPackets(t, f)
 	code, out, errs := runCLI("analyze", "-F", "json", "--vantage", "client="+f, "--vantage", "server="+f)
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr %q", code, errs)
