@@ -236,7 +236,10 @@ def expected_counts(kind, counters, n_data):
 PROVEN = {
     "middlebox-reset": [("network", "middlebox-reset", [], "data",
                          "each side received RSTs in the other's name that the other never sent "
-                         "(injected both ways), and the packets they answered never arrived (dropped)")],
+                         "(injected both ways), and the packets they answered never arrived (dropped)"),
+                        ("network", "middlebox-reset", [], "control",
+                         "the control connection's break blames the same forged data-connection RSTs "
+                         "(its own RST, sent by the client after them, is the endpoint's)")],
     "mtu-blackhole": [("network", "mtu-blackhole", [], "data",
                        "the server's full-size segments left the server and never reached the client "
                        "(dropped server to client) while small packets of the same connections were "
