@@ -89,6 +89,8 @@ VOLUME_TABLE := awk '/volume score:/{p=1} /^(--- |    realistic_test)/{p=0} p' |
 # when `make realistic` has written one, the large one in realistic-data/.
 accuracy:
 	@$(GO) test ./cmd/ftpcap -run 'TestAccuracy$$' -count=1 -v | sed -n '/capture /,/false breaks/p'
+	@echo; echo "=== paired captures, samples/pairs (--vantage): clock, proven breaks, path counts against the lab's rule counters"
+	@$(GO) test ./cmd/ftpcap -run 'TestVantagePairsProveWhatTheLabInjected$$' -count=1 -v | sed -n 's/^.*: pair /pair /p; /^ *--- FAIL/p; /^FAIL/p'
 	@echo; echo "=== volume score, samples/realistic/small (committed)"
 	@$(GO) test ./cmd/ftpcap -run 'TestRealistic$$' -count=1 -v | $(VOLUME_TABLE)
 	@if [ -f realistic-data/plan.json ]; then \

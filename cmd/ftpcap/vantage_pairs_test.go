@@ -33,8 +33,15 @@ func TestVantagePairsProveWhatTheLabInjected(t *testing.T) {
 			}
 			r := decodeJSON(t, out)
 			checkClocks(t, r, p)
-			checkProven(t, r, p)
-			checkPaths(t, r, p)
+			proven := checkProven(t, r, p)
+			same, conns := checkPaths(t, r, p)
+			offset := 0.0
+			if n := len(r.VantagePoints); n > 1 {
+				offset = math.Round(r.VantagePoints[n-1].ClockOffsetS*1e6)/1e6 + 0 // + 0: no "-0.000000"
+			}
+			// make accuracy prints these lines.
+			t.Logf("pair %-26s clock %+9.6f s (lab %+.3f)  proven %d of %d expected  paths %d of %d connections as the lab counted",
+				p.Name, offset, p.Vantages[len(p.Vantages)-1].ClockOffsetS, proven, len(p.Proven), same, conns)
 		})
 	}
 }
@@ -55,7 +62,7 @@ func checkClocks(t *testing.T, r *analysis.Result, p *labpairs.Pair) {
 	}
 }
 
-func checkProven(t *testing.T, r *analysis.Result, p *labpairs.Pair) {
+func checkProven(t *testing.T, r *analysis.Result, p *labpairs.Pair) (n int) {
 	t.Helper()
 	found := make([]bool, len(p.Proven))
 	for _, b := range r.Breaks {
@@ -78,14 +85,21 @@ func checkProven(t *testing.T, r *analysis.Result, p *labpairs.Pair) {
 			t.Errorf("%s on %s %s is not a proven break", want.Cause, want.Kind, want.Connection.Client)
 		}
 	}
+	for _, f := range found {
+		if f {
+			n++
+		}
+	}
+	return n
 }
 
 // checkPaths compares each connection's path counts with what the lab's
 // rules counted (the expect file's connections[].path): found by its
 // ends as one of the points saw them.
-func checkPaths(t *testing.T, r *analysis.Result, p *labpairs.Pair) {
+func checkPaths(t *testing.T, r *analysis.Result, p *labpairs.Pair) (same, total int) {
 	t.Helper()
 	for _, want := range p.Connections {
+		total++
 		var got *analysis.Connection
 		for i := range r.Connections {
 			c := &r.Connections[i]
@@ -104,13 +118,19 @@ func checkPaths(t *testing.T, r *analysis.Result, p *labpairs.Pair) {
 			t.Errorf("%s %s → %s: no path counts", name, got.Client, got.Server)
 			continue
 		}
+		equal := true
 		for dir, counts := range map[string]analysis.PathCounts{
 			"client_to_server": got.Path.ClientToServer, "server_to_client": got.Path.ServerToClient,
 		} {
 			w := want.Path[dir]
 			if g := (labpairs.DirCounts{Sent: counts.Sent, Delivered: counts.Delivered, Dropped: counts.Dropped, Injected: counts.Injected}); g != w {
 				t.Errorf("%s %s → %s, %s: %+v, the lab counted %+v", name, got.Client, got.Server, dir, g, w)
+				equal = false
 			}
 		}
+		if equal {
+			same++
+		}
 	}
+	return same, total
 }
