@@ -128,6 +128,7 @@ func Run(ctx context.Context, src source.Reader, inputs func() []source.InputInf
 	}
 	res.rateCapture()
 	res.sortAndNumber(len(infos) > 1)
+	res.indexPackets()
 	return res, nil
 }
 
@@ -160,6 +161,7 @@ func newPipeline(opts Options) *pipeline {
 	topts := opts.Tracker
 	topts.ServerPorts = append(topts.ServerPorts, ports...)
 	topts.Trace = opts.Diagrams
+	topts.KeepPackets, topts.MaxKeptPackets = opts.KeepPackets, opts.MaxKeptPackets
 	p.tracker = tcpflow.NewTracker(topts, p.ftp)
 	p.col.ctx.Hosts = p.tracker.Hosts()
 	return p

@@ -34,6 +34,9 @@ type collector struct {
 	// diagramPoints counts what the diagrams made so far hold, against
 	// Options.MaxDiagramPoints (diagrams.go).
 	diagramPoints int64
+	// packets are the kept packets of the FTP connections, with
+	// Options.KeepPackets (packets.go).
+	packets []ConnPackets
 }
 
 // DefaultMaxReported is the default of Options.MaxReported.
@@ -62,6 +65,9 @@ func (col *collector) full(n int) bool { return n >= col.opts.MaxReported }
 // session is judged as usual.
 func (col *collector) session(s *dissect.Session, ctx *classify.Context) {
 	defer dropTraces(s) // drawn or not, judged or not: the tracker's budget gets them back
+	if col.opts.KeepPackets {
+		col.keepPackets(s)
+	}
 	if col.opts.OnSession != nil {
 		col.opts.OnSession(s)
 	}
@@ -329,6 +335,7 @@ func (col *collector) result(version string) *Result {
 		Sessions: col.sessions, Breaks: col.breaks, Findings: col.findings,
 		Connections: col.conns, Stats: col.stats, Inputs: []Input{}, Errors: col.internal,
 		CaptureQuality: CaptureQuality{OneSidedConnections: col.oneSided},
+		Packets:        col.packets,
 	}
 }
 

@@ -109,6 +109,13 @@ var counters = []counter{
 			counted(s.TraceDropped, "packet", "packets") + " not drawn, as the traces of the connections open at once already held " +
 			counted(int64(s.MaxTracePoints), "packet", "packets")
 	}},
+	{from: "tcpflow.Stats.KeptCut", to: "kept_packet_logs_cut"},
+	{from: "tcpflow.Stats.MaxKeptPackets", to: "max_kept_packets", limitOf: "kept_packets_dropped"},
+	{from: "tcpflow.Stats.KeptDropped", to: "kept_packets_dropped", reached: func(s *Stats) string {
+		return counted(s.KeptCut, "connection's kept packets", "connections' kept packets") + " for correlating capture points cut: " +
+			counted(s.KeptDropped, "packet", "packets") + " not kept, as the FTP connections had already kept " +
+			counted(int64(s.MaxKeptPackets), "packet", "packets")
+	}},
 	{from: "tcpflow.Stats.ICMPMatched", note: "ICMP errors quoting a tracked connection: icmp_errors counts every ICMP error, and verdicts cite those that matter"},
 	{from: "tcpflow.Stats.ICMPUnmatched", note: "ICMP errors quoting no tracked connection: among icmp_errors"},
 	{from: "tcpflow.Stats.MaxBufferedBytes", to: "max_buffered_bytes", limitOf: "reassembly_overflows"},
@@ -271,6 +278,11 @@ type StageCounts struct {
 	TracesCut      int64 `json:"traces_cut,omitempty"`
 	TraceDropped   int64 `json:"trace_points_dropped,omitempty"`
 	MaxTracePoints int   `json:"max_trace_points,omitempty"`
+	// Per connection, with Options.KeepPackets: every packet of the FTP
+	// connections, for correlating capture points, bounded over the run.
+	KeptCut        int64 `json:"kept_packet_logs_cut,omitempty"`
+	KeptDropped    int64 `json:"kept_packets_dropped,omitempty"`
+	MaxKeptPackets int   `json:"max_kept_packets,omitempty"`
 	// Reassembly of FTP streams, and the table of hosts' TTLs.
 	ReassemblyOverflows int64 `json:"reassembly_overflows,omitempty"`
 	MaxBufferedBytes    int   `json:"max_buffered_bytes,omitempty"`

@@ -59,10 +59,15 @@ type Point struct {
 type Pair struct {
 	A, B int // indices into Points (and the inputs to Correlate)
 	// ConnA and ConnB index the connection in each point's
-	// Result.Packets.
+	// Result.Packets; one of them is -1 for a connection seen at one
+	// point only (lone.go): its packets that left that point towards the
+	// other are dropped, those that arrived there from the other's side
+	// injected.
 	ConnA, ConnB int
 	// Translation names the rewritten ends where a NAT between the two
-	// points changed addresses or ports ("" when none).
+	// points changed addresses or ports, A's view first
+	// ("198.51.100.10:40112 ↔ 192.0.2.1:61000", both ends joined by ", "
+	// when both were rewritten; "" when none).
 	Translation string
 	// Path counts, for each direction of the FTP connection (0: FTP
 	// client to FTP server, 1: server to client, also on an active-mode
@@ -73,7 +78,9 @@ type Pair struct {
 	// (1), from the matched packets, after the clock offset.
 	Delay [2]time.Duration
 	// Dropped and Injected list the packets counted as such (the first
-	// ones, up to a cap), for the evidence.
+	// ones, up to Options.MaxRefs per direction), for the evidence: a
+	// dropped packet at the sending side's point, an injected one at the
+	// receiving side's.
 	Dropped, Injected []PacketRef
 }
 
@@ -84,7 +91,10 @@ type DirCounts struct {
 	// receiver there (capture loss at the receiving point is not network
 	// loss). Dropped: sent, neither seen nor acknowledged at the
 	// receiving point. Injected: seen at the receiving point, never sent
-	// from the sending point (nor acknowledged there).
+	// from the sending point (nor acknowledged there). Sent = Delivered
+	// + Dropped; packets outside the other point's capture (before its
+	// first packet or after its last) count in none. path.go says how
+	// each packet is judged.
 	Sent, Delivered, Dropped, Injected int64
 }
 

@@ -15,6 +15,7 @@ func (t *Tracker) record(c *Conn, dir Dir, p *decode.Packet, at Ref) {
 		seg: Seg{Ref: at, Dir: dir, Flags: p.Flags, Seq: p.Seq, Ack: p.Ack, Len: p.PayloadLen,
 			Win: p.Win, TTL: p.TTL, IPID: p.IPID, DF: p.DF}}
 	r.countPacket() // the packet count the idle time and keepalive tests read
+	r.keepPacket()  // keep.go: every packet, copies too, when the handler asked
 	if !p.V6 && p.IPID != 0 && r.duplicate() {
 		return // a copy of a packet already recorded
 	}

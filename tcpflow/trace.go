@@ -120,7 +120,12 @@ func (b *traceBudget) giveBack(n int64) { b.used.Add(-n) }
 // connection points at the tracker's shared marker (begun false) until
 // its handler asks: then it gets one of its own.
 type connTrace struct {
+	// budget is the drawn traces' (nil unless Options.Trace); keeps the
+	// kept packets' (nil unless Options.KeepPackets, keep.go), and log
+	// the connection's kept packets once its handler asked.
 	budget *traceBudget
+	keeps  *keepBudget
+	log    *packetLog
 	begun  bool
 	kind   TraceKind
 
@@ -156,17 +161,28 @@ func (c *Conn) KeepTrace(kind TraceKind) {
 	if marker == nil || marker.begun {
 		return
 	}
-	tr := &connTrace{budget: marker.budget, begun: true, kind: kind, stride: 1}
-	tr.seed(c)
+	tr := &connTrace{budget: marker.budget, keeps: marker.keeps, begun: true, kind: kind, stride: 1}
+	if tr.drawn() {
+		tr.seed(c)
+	}
+	if tr.keeps != nil {
+		tr.log = &packetLog{budget: tr.keeps}
+		tr.log.seed(c)
+	}
 	c.trace = tr
 }
 
+// drawn reports whether the trace is one for drawing (Options.Trace),
+// not only a log of kept packets.
+func (tr *connTrace) drawn() bool { return tr != nil && tr.begun && tr.budget != nil }
+
 // DropTrace lets go of the connection's trace and gives its points back
-// to the budget. Call it once the connection is closed and drawn; it may
+// to the budget, and of its kept packets (KeptPackets). Call it once the
+// connection is closed, drawn and its packets taken; it may
 // run on another goroutine than the tracker's, as the connection's
 // Handler.Closed has been called.
 func (c *Conn) DropTrace() {
-	if tr := c.trace; tr != nil && tr.begun {
+	if tr := c.trace; tr.drawn() {
 		tr.budget.giveBack(tr.taken)
 	}
 	c.trace = nil
@@ -185,7 +201,7 @@ func (h *Half) SeqOrigin() (origin uint32, ok bool) {
 
 // Traced reports whether a trace of the connection was kept (KeepTrace
 // with Options.Trace, and no DropTrace since).
-func (c *Conn) Traced() bool { return c.trace != nil && c.trace.begun }
+func (c *Conn) Traced() bool { return c.trace.drawn() }
 
 // Trace returns the packets the connection's trace kept, in capture
 // order, each with the number of packets skipped before it. A connection
@@ -193,7 +209,7 @@ func (c *Conn) Traced() bool { return c.trace != nil && c.trace.begun }
 // (KnownSegs), in the same form. The slice is the caller's.
 func (c *Conn) Trace() []TracePoint {
 	tr := c.trace
-	if tr == nil || !tr.begun {
+	if !tr.drawn() {
 		return numberPoints(knownPoints(c))
 	}
 	all := make([]TracePoint, 0, len(tr.head)+len(tr.events)+len(tr.thin)+len(tr.tail))
@@ -409,7 +425,7 @@ func (tr *connTrace) windowSwung(dir Dir, flags uint8, win uint16) bool {
 // retransmission mark).
 func (r *recording) tracePacket() {
 	tr := r.c.trace
-	if tr == nil || !tr.begun {
+	if !tr.drawn() {
 		return
 	}
 	s := &r.seg

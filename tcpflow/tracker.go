@@ -54,6 +54,13 @@ type Options struct {
 	// MaxTracePoints caps the packets all traces hold at once; past it
 	// packets are not kept and are counted (Stats.TraceDropped).
 	MaxTracePoints int
+	// KeepPackets keeps every packet of each connection whose handler
+	// asks (Conn.KeepTrace), for correlating captures (keep.go).
+	KeepPackets bool
+	// MaxKeptPackets caps the packets all connections keep over the
+	// run; past it packets are not kept and are counted
+	// (Stats.KeptDropped).
+	MaxKeptPackets int
 }
 
 // DefaultOptions are the limits ftpcap uses unless told otherwise.
@@ -90,6 +97,7 @@ func DefaultOptions() Options {
 		MaxBufferedBytes: 1 << 20,
 		MaxHosts:         1 << 16,
 		MaxTracePoints:   DefaultMaxTracePoints,
+		MaxKeptPackets:   DefaultMaxKeptPackets,
 	}
 }
 
@@ -127,6 +135,11 @@ type Stats struct {
 	// trace missed some.
 	TraceDropped int64
 	TracesCut    int64
+	// KeptDropped counts packets of connections keeping their packets
+	// not kept because MaxKeptPackets were kept; KeptCut the connections
+	// that missed some.
+	KeptDropped int64
+	KeptCut     int64
 	// The limits in force, so that a report can say at what a cap was hit.
 	MaxConns         int
 	MaxHalfOpen      int
@@ -136,6 +149,7 @@ type Stats struct {
 	MaxHosts         int
 	MaxHistory       int
 	MaxTracePoints   int
+	MaxKeptPackets   int
 	// PeakConns is the most connections the table held at once.
 	PeakConns int
 }
@@ -158,8 +172,9 @@ type Tracker struct {
 	serverPort [65536 / 64]uint64
 	hosts      *HostTable
 	stats      Stats
-	// traceMarker, with Options.Trace, is what every new connection's
-	// trace points at until its handler asks for one of its own.
+	// traceMarker, with Options.Trace or KeepPackets, is what every new
+	// connection's trace points at until its handler asks for one of its
+	// own.
 	traceMarker *connTrace
 }
 
@@ -199,6 +214,7 @@ func NewTracker(opts Options, h Handler) *Tracker {
 	orDefault(&opts.MaxBufferedBytes, def.MaxBufferedBytes)
 	orDefault(&opts.MaxHosts, def.MaxHosts)
 	orDefault(&opts.MaxTracePoints, def.MaxTracePoints)
+	orDefault(&opts.MaxKeptPackets, def.MaxKeptPackets)
 	t := &Tracker{opts: opts, h: h, conns: make(map[connKey]*Conn), hosts: newHostTable(opts.MaxHosts)}
 	for _, p := range opts.ServerPorts {
 		t.serverPort[p/64] |= 1 << (p % 64)
@@ -208,9 +224,16 @@ func NewTracker(opts Options, h Handler) *Tracker {
 	t.stats.MaxSegLog, t.stats.MaxICMP = opts.MaxSegLog, opts.MaxICMP
 	t.stats.MaxBufferedBytes, t.stats.MaxHosts = opts.MaxBufferedBytes, opts.MaxHosts
 	t.stats.MaxHistory = zeekconn.MaxHistory
+	if opts.Trace || opts.KeepPackets {
+		t.traceMarker = &connTrace{}
+	}
 	if opts.Trace {
-		t.traceMarker = &connTrace{budget: &traceBudget{limit: int64(opts.MaxTracePoints)}}
+		t.traceMarker.budget = &traceBudget{limit: int64(opts.MaxTracePoints)}
 		t.stats.MaxTracePoints = opts.MaxTracePoints
+	}
+	if opts.KeepPackets {
+		t.traceMarker.keeps = &keepBudget{limit: int64(opts.MaxKeptPackets)}
+		t.stats.MaxKeptPackets = opts.MaxKeptPackets
 	}
 	return t
 }
