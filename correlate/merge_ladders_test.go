@@ -1,0 +1,120 @@
+package correlate
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/tcpflow"
+)
+
+// mergedPair analyses a lab pair's two captures as the HTML report does
+// (packets and diagrams kept), correlates and merges them.
+func mergedPair(t *testing.T, name string) *analysis.Result {
+	t.Helper()
+	dir := filepath.Join("..", "samples", "pairs")
+	var vs []Vantage
+	for _, point := range []string{"client", "server"} {
+		path := filepath.Join(dir, name+"-"+point+".pcap")
+		if _, err := os.Stat(path); err != nil {
+			t.Skipf("no lab pair %s: %v", name, err)
+		}
+		res, err := analysis.Files(context.Background(), []string{path}, analysis.Options{KeepPackets: true, Diagrams: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, Vantage{Name: point, Paths: []string{path}, Result: res})
+	}
+	return Merge(vs, Correlate(vs, Options{}))
+}
+
+// breakOf is the merged break of a cause, failing the test without one.
+func breakOf(t *testing.T, r *analysis.Result, cause string) analysis.Verdict {
+	t.Helper()
+	for _, b := range r.Breaks {
+		if b.Cause == cause {
+			return b
+		}
+	}
+	t.Fatalf("no %s break among %d", cause, len(r.Breaks))
+	return analysis.Verdict{}
+}
+
+func logLadder(t *testing.T, ld analysis.Ladder) {
+	t.Helper()
+	t.Logf("ladder %s → %s points %v vantage %s", ld.Client, ld.Server, ld.Points, ld.Vantage)
+	for _, p := range ld.Packets {
+		t.Logf("  %s#%d %s fromClient=%v flags=%#x seq=%d len=%d seen=%b dropped=%v injected=%v deciding=%v",
+			p.Point, p.Frame, p.Time.Format("15:04:05.000000"), p.FromClient, p.Flags, p.Seq, p.Len, p.SeenAt, p.PathDropped, p.PathInjected, p.Deciding)
+	}
+}
+
+// The forged reset reached the client's point and never left the
+// server: drawn as injected, seen at the client's point only; the
+// packets before it at both points.
+func TestMergedLadderMiddleboxReset(t *testing.T) {
+	r := mergedPair(t, "pair-middlebox-reset")
+	b := breakOf(t, r, "middlebox-reset")
+	if len(b.Ladders) == 0 {
+		t.Fatal("the break has no ladder")
+	}
+	both, injectedRST := 0, 0
+	for _, ld := range b.Ladders {
+		if strings.Join(ld.Points, ",") != "client,server" {
+			t.Fatalf("points %v, want client,server", ld.Points)
+		}
+		for _, p := range ld.Packets {
+			if p.SeenAt == 0b11 {
+				both++
+			}
+			if p.Flags&tcpflow.FlagRST != 0 && p.PathInjected {
+				// The middlebox forges a reset to each end: each is seen
+				// at the point it reached only.
+				want := map[string]uint64{"client": 0b01, "server": 0b10}[p.Point]
+				if p.SeenAt != want || p.FromClient == (p.Point == "client") {
+					t.Errorf("injected reset %s#%d from client %v seen at %b: want only the receiving point", p.Point, p.Frame, p.FromClient, p.SeenAt)
+				}
+				if p.Point == "client" {
+					injectedRST++
+				}
+			}
+		}
+	}
+	if injectedRST == 0 || both == 0 {
+		logLadder(t, b.Ladders[len(b.Ladders)-1])
+		t.Fatalf("%d injected resets, %d packets seen at both points: want both some", injectedRST, both)
+	}
+}
+
+// The full-size segments left the server's point and never reached the
+// client's: drawn as dropped, seen at the server's point only, though
+// the client's capture never had them (added from the server's).
+func TestMergedLadderMTUBlackhole(t *testing.T) {
+	r := mergedPair(t, "pair-mtu-blackhole")
+	b := breakOf(t, r, "mtu-blackhole")
+	if len(b.Ladders) == 0 {
+		t.Fatal("the break has no ladder")
+	}
+	var dropped, fromServer int
+	for _, ld := range b.Ladders {
+		for _, p := range ld.Packets {
+			if !p.PathDropped {
+				continue
+			}
+			dropped++
+			if p.Len < 1000 {
+				t.Errorf("dropped packet %s#%d has %d bytes: want full-size segments only", p.Point, p.Frame, p.Len)
+			}
+			if p.Point == "server" && p.SeenAt == 0b10 {
+				fromServer++
+			}
+		}
+	}
+	if dropped == 0 || fromServer == 0 {
+		logLadder(t, b.Ladders[len(b.Ladders)-1])
+		t.Fatalf("%d dropped packets, %d of them from the server's capture: want some of both", dropped, fromServer)
+	}
+}
