@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ftpcap/ftpcap/analysis"
+	"github.com/ftpcap/ftpcap/tcpflow"
 )
 
 // A merged verdict's ladder diagrams (kept for the HTML report) show
@@ -93,7 +94,7 @@ func (m *merger) mergeLadder(lead int, ld analysis.Ladder, ev []analysis.Evidenc
 	var extra []analysis.LadderPacket
 	for _, v := range views {
 		m.markSeen(lead, k, v, pkts, index, bit[v.point])
-		extra = append(extra, m.onlyThere(lead, k, v, bit[v.point], ev)...)
+		extra = append(extra, m.onlyThere(lead, k, v, bit[v.point], ev, windowScales(cp, pkts, index))...)
 	}
 	if len(extra) > 0 {
 		ld.Packets = interleave(pkts, extra)
@@ -221,7 +222,7 @@ func refsAt(refs []PacketRef, point, conn int) map[int]bool {
 // after leaving v's point, or injected on the way to it. They are drawn
 // in the lead point's orientation and relative sequence numbers, on the
 // report's clock, with v's point's frame numbers.
-func (m *merger) onlyThere(lead, conn int, v pointView, bit uint64, ev []analysis.Evidence) []analysis.LadderPacket {
+func (m *merger) onlyThere(lead, conn int, v pointView, bit uint64, ev []analysis.Evidence, scale [2]int64) []analysis.LadderPacket {
 	if v.conn < 0 {
 		return nil
 	}
@@ -244,7 +245,7 @@ func (m *merger) onlyThere(lead, conn int, v pointView, bit uint64, ev []analysi
 			fromClient := pk.FromClient != v.flip
 			lp := analysis.LadderPacket{
 				Frame: pk.Frame, Input: pk.Input, Time: m.toRef(v.point, time.Unix(0, pk.TS).UTC()),
-				FromClient: fromClient, Flags: pk.Flags, Len: pk.Len, Win: int64(pk.Win), TTL: pk.TTL, IPID: pk.IPID,
+				FromClient: fromClient, Flags: pk.Flags, Len: pk.Len, Win: int64(pk.Win) * scale[sideOf(fromClient)], TTL: pk.TTL, IPID: pk.IPID,
 				Point: name, SeenAt: bit, PathDropped: dropped, PathInjected: !dropped,
 				Deciding: quoted[ladderKey{pk.Input, pk.Frame}],
 			}
@@ -266,6 +267,25 @@ func (m *merger) inputIndex(point int, path string) int {
 		}
 	}
 	return 0
+}
+
+// windowScales are the factors each side's raw window field is scaled
+// by in the ladder (1 where the ladder does not scale it): the ladder's
+// window of a packet after the handshake over the raw field of the same
+// packet, as the lead point captured it.
+func windowScales(cp *analysis.ConnPackets, pkts []analysis.LadderPacket, index map[ladderKey]int) [2]int64 {
+	scale, set := [2]int64{1, 1}, [2]bool{}
+	for _, lp := range pkts {
+		n, ok := index[ladderKey{lp.Input, lp.Frame}]
+		if !ok || lp.ICMP != "" || lp.Flags&tcpflow.FlagSYN != 0 {
+			continue
+		}
+		s, raw := sideOf(lp.FromClient), int64(cp.Packets[n].Win)
+		if !set[s] && raw > 0 && lp.Win >= raw && lp.Win%raw == 0 {
+			scale[s], set[s] = lp.Win/raw, true
+		}
+	}
+	return scale
 }
 
 func sideOf(fromClient bool) int {
