@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ftpcap/ftpcap/analysis"
 	"github.com/ftpcap/ftpcap/tcpflow"
@@ -116,5 +117,64 @@ func TestMergedLadderMTUBlackhole(t *testing.T) {
 	if dropped == 0 || fromServer == 0 {
 		logLadder(t, b.Ladders[len(b.Ladders)-1])
 		t.Fatalf("%d dropped packets, %d of them from the server's capture: want some of both", dropped, fromServer)
+	}
+}
+
+// vantagesOf analyses a lab pair's two captures, packets kept.
+func vantagesOf(t *testing.T, name string) []Vantage {
+	t.Helper()
+	var vs []Vantage
+	for _, point := range []string{"client", "server"} {
+		path := filepath.Join("..", "samples", "pairs", name+"-"+point+".pcap")
+		if _, err := os.Stat(path); err != nil {
+			t.Skipf("no lab pair %s: %v", name, err)
+		}
+		res, err := analysis.Files(context.Background(), []string{path}, analysis.Options{KeepPackets: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, Vantage{Name: point, Paths: []string{path}, Result: res})
+	}
+	return vs
+}
+
+// ladderFrom is a ladder of every packet a point kept of a connection.
+func ladderFrom(cp *analysis.ConnPackets) analysis.Ladder {
+	ld := analysis.Ladder{Kind: cp.Kind, Client: cp.Client.String(), Server: cp.Server.String(), Total: int64(len(cp.Packets))}
+	for _, pk := range cp.Packets {
+		ld.Packets = append(ld.Packets, analysis.LadderPacket{Frame: pk.Frame, Input: pk.Input, Time: time.Unix(0, pk.TS).UTC(),
+			FromClient: pk.FromClient, Flags: pk.Flags, Seq: pk.Seq, Ack: pk.Ack, Len: pk.Len})
+	}
+	return ld
+}
+
+// Capture loss is not network loss: the three uploaded segments deleted
+// from the server's file reached the server (it acknowledged them), so
+// the client's ladder draws them neither dropped nor seen at the
+// server's point (a ring there), and adds nothing from the server's.
+func TestMergedLadderCaptureLossIsNotDrop(t *testing.T) {
+	vs := vantagesOf(t, "pair-capture-loss")
+	m := newMerger(vs, Correlate(vs, Options{}))
+	unseen, added := 0, 0
+	for k := range vs[0].Result.Packets {
+		ld := m.mergeLadder(0, ladderFrom(&vs[0].Result.Packets[k]), nil)
+		for _, p := range ld.Packets {
+			switch {
+			case p.PathDropped || p.PathInjected:
+				t.Errorf("client#%d drawn dropped %v, injected %v: nothing was lost nor forged", p.Frame, p.PathDropped, p.PathInjected)
+			case p.Point != "client":
+				added++
+			case p.SeenAt == 0b01:
+				unseen++
+				if p.Len == 0 || !p.FromClient {
+					t.Errorf("client#%d (len %d) missed by the server's capture: only uploaded data was deleted there", p.Frame, p.Len)
+				}
+			case p.SeenAt != 0b11:
+				t.Errorf("client#%d seen at %b", p.Frame, p.SeenAt)
+			}
+		}
+	}
+	if unseen != 3 || added != 0 {
+		t.Errorf("%d packets unseen at the server's point, %d added from it: want 3 and 0", unseen, added)
 	}
 }

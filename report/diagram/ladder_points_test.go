@@ -2,6 +2,7 @@ package diagram
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,41 @@ func TestLadderPathEndsBetweenPoints(t *testing.T) {
 		start, end, marks := g.pathOf(&tc.p, x1, x2)
 		if start != tc.start || end != tc.end || len(marks) != tc.marks {
 			t.Errorf("%+v: drawn %v to %v across %d points, want %v to %v across %d", tc.p, start, end, len(marks), tc.start, tc.end, tc.marks)
+		}
+	}
+}
+
+// With three points (client, router, server) a packet the router saw
+// and the server's point did not ends between those two, and one that
+// reached the client's point from nowhere starts between it and the
+// router's.
+func TestLadderPathEndsAmongThreePoints(t *testing.T) {
+	ld := analysis.Ladder{Points: []string{"client", "router", "server"}}
+	g := panelGeom{ladder: &ld, left: 100, right: 700, clientOnLeft: true}
+	g.points = pointColumns(3, g.left, g.right)
+	if g.points[0] != 220 || g.points[1] != 400 || g.points[2] != 580 {
+		t.Fatalf("columns at %v, want 220, 400 and 580", g.points)
+	}
+	for _, tc := range []struct {
+		p          analysis.LadderPacket
+		start, end float64
+		seen       []bool
+	}{
+		{analysis.LadderPacket{FromClient: true, SeenAt: 0b011, PathDropped: true}, 100, 490, []bool{true, true}},
+		{analysis.LadderPacket{SeenAt: 0b001, PathInjected: true}, 310, 100, []bool{true}},
+		{analysis.LadderPacket{SeenAt: 0b101}, 700, 100, []bool{true, false, true}},
+	} {
+		x1, x2 := g.serverX(), g.clientX()
+		if tc.p.FromClient {
+			x1, x2 = x2, x1
+		}
+		start, end, marks := g.pathOf(&tc.p, x1, x2)
+		var seen []bool
+		for _, mk := range marks {
+			seen = append(seen, mk.seen)
+		}
+		if start != tc.start || end != tc.end || !slices.Equal(seen, tc.seen) {
+			t.Errorf("%+v: drawn %v to %v, points seen %v; want %v to %v, %v", tc.p, start, end, seen, tc.start, tc.end, tc.seen)
 		}
 	}
 }
