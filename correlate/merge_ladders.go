@@ -96,7 +96,7 @@ func (m *merger) mergeLadder(lead int, ld analysis.Ladder, ev []analysis.Evidenc
 		m.markSeen(lead, k, v, pkts, index, bit[v.point])
 		extra = append(extra, m.onlyThere(lead, k, v, bit[v.point], ev, windowScales(cp, pkts, index))...)
 	}
-	if len(extra) > 0 {
+	if extra = sameOnce(extra); len(extra) > 0 {
 		ld.Packets = interleave(pkts, extra)
 		ld.Total += int64(len(extra))
 	}
@@ -133,8 +133,8 @@ func flipped(a, b *analysis.ConnPackets) bool {
 
 // pointOrder is the ladder's points from the FTP client's side to the
 // server's: the points a pair places nearer the client than the lead
-// point, the lead, then those nearer the server, each side in the
-// order the points were given.
+// point, the lead, then those nearer the server. Two points on the same
+// side are ordered as a pair of theirs places them, else as given.
 func (m *merger) pointOrder(lead int, views []pointView) []int {
 	rank := map[int]int{lead: 0}
 	for _, v := range views {
@@ -148,8 +148,26 @@ func (m *merger) pointOrder(lead int, views []pointView) []int {
 	for p := range rank {
 		order = append(order, p)
 	}
-	slices.SortFunc(order, func(a, b int) int { return cmp.Or(cmp.Compare(rank[a], rank[b]), cmp.Compare(a, b)) })
+	slices.Sort(order)
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Or(cmp.Compare(rank[a], rank[b]), m.nearerClient(a, b)) })
 	return order
+}
+
+// nearerClient compares two points by a connection they both saw: -1
+// when a is nearer the FTP client, 1 when b is, 0 when no pair says.
+func (m *merger) nearerClient(a, b int) int {
+	for _, p := range m.c.Pairs {
+		if p.ConnA < 0 || p.ConnB < 0 {
+			continue
+		}
+		switch {
+		case p.A == a && p.B == b:
+			return -1
+		case p.A == b && p.B == a:
+			return 1
+		}
+	}
+	return 0
 }
 
 // markSeen sets, on the lead point's packets, whether the other point
@@ -313,6 +331,46 @@ func seqBases(cp *analysis.ConnPackets) [2]uint32 {
 		}
 	}
 	return base
+}
+
+// sameOnce joins the copies of one packet that several other points
+// captured (the SYN-ACK the router and the server's point both saw leave
+// and the client's never got): one packet, seen at each of them, named
+// by the first point's frame. The n-th copy of a segment at one point
+// joins the n-th at another: retransmissions stay apart.
+func sameOnce(extra []analysis.LadderPacket) []analysis.LadderPacket {
+	type segment struct {
+		fromClient bool
+		flags      uint8
+		seq, ack   uint32
+		len        int
+	}
+	type copyAt struct {
+		seg   segment
+		point string
+	}
+	type nth struct {
+		seg segment
+		n   int
+	}
+	copies := map[copyAt]int{}
+	at := map[nth]int{}
+	out := extra[:0]
+	for _, p := range extra {
+		seg := segment{p.FromClient, p.Flags, p.Seq, p.Ack, p.Len}
+		n := copies[copyAt{seg, p.Point}]
+		copies[copyAt{seg, p.Point}] = n + 1
+		if i, ok := at[nth{seg, n}]; ok {
+			out[i].SeenAt |= p.SeenAt
+			out[i].PathDropped = out[i].PathDropped || p.PathDropped
+			out[i].PathInjected = out[i].PathInjected || p.PathInjected
+			out[i].Deciding = out[i].Deciding || p.Deciding
+			continue
+		}
+		at[nth{seg, n}] = len(out)
+		out = append(out, p)
+	}
+	return out
 }
 
 // interleave puts the other points' packets among the ladder's in time

@@ -178,3 +178,39 @@ func TestMergedLadderCaptureLossIsNotDrop(t *testing.T) {
 		t.Errorf("%d packets unseen at the server's point, %d added from it: want 3 and 0", unseen, added)
 	}
 }
+
+// Three points of one NAT run, given in no particular order: a ladder
+// drawn from the client's capture names them from the client's side to
+// the server's, and most of its packets were captured at all three.
+func TestMergedLadderThreePoints(t *testing.T) {
+	var vs []Vantage
+	for _, point := range []string{"server", "client", "router"} {
+		path := filepath.Join("testdata", "three-nat", point+".pcap")
+		res, err := analysis.Files(context.Background(), []string{path}, analysis.Options{KeepPackets: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, Vantage{Name: point, Paths: []string{path}, Result: res})
+	}
+	m := newMerger(vs, Correlate(vs, Options{}))
+	client := vs[1].Result
+	if len(client.Packets) == 0 {
+		t.Fatal("the client's capture kept no connection")
+	}
+	for k := range client.Packets {
+		ld := m.mergeLadder(1, ladderFrom(&client.Packets[k]), nil)
+		if got := strings.Join(ld.Points, ","); got != "client,router,server" {
+			t.Fatalf("connection %d: points %s, want client,router,server", k, got)
+		}
+		all := 0
+		for _, p := range ld.Packets {
+			if p.SeenAt == 0b111 {
+				all++
+			}
+		}
+		if all*10 < len(ld.Packets)*9 {
+			logLadder(t, ld)
+			t.Errorf("connection %d: %d of %d packets seen at all three points", k, all, len(ld.Packets))
+		}
+	}
+}
