@@ -2,6 +2,7 @@ package analysis_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/ftpcap/ftpcap/analysis"
@@ -92,5 +93,28 @@ func TestKeepPacketsCap(t *testing.T) {
 		t.Errorf("caps reached: %q", caps)
 	} else {
 		t.Log(caps[0])
+	}
+}
+
+// Kept packets and drawn traces share the connection's trace: with both,
+// the diagrams are what they are without kept packets.
+func TestKeepPacketsWithDiagrams(t *testing.T) {
+	path := "../samples/data-channel-blocked.pcap"
+	drawn, err := analysis.Files(context.Background(), []string{path}, analysis.Options{Diagrams: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := analysis.Files(context.Background(), []string{path}, analysis.Options{Diagrams: true, KeepPackets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(both.Packets) == 0 || len(drawn.Breaks) == 0 || len(both.Breaks) != len(drawn.Breaks) {
+		t.Fatalf("%d connections kept; %d and %d breaks", len(both.Packets), len(drawn.Breaks), len(both.Breaks))
+	}
+	for i := range drawn.Breaks {
+		a, b := drawn.Breaks[i].Ladders, both.Breaks[i].Ladders
+		if len(a) == 0 || !reflect.DeepEqual(a, b) {
+			t.Errorf("break %d: ladders differ with kept packets (%d, %d)", i, len(a), len(b))
+		}
 	}
 }

@@ -77,6 +77,10 @@ type Pair struct {
 	// Delay is the one-way delay from A to B (index 0) and from B to A
 	// (1), from the matched packets, after the clock offset.
 	Delay [2]time.Duration
+	// FateA and FateB say, for each packet of the connection at A and at
+	// B (indexed as its Packets), what became of it between the two
+	// points; nil for a connection the point did not see.
+	FateA, FateB []Fate
 	// Dropped and Injected list the packets counted as such (the first
 	// ones, up to Options.MaxRefs per direction), for the evidence: a
 	// dropped packet at the sending side's point, an injected one at the
@@ -96,6 +100,44 @@ type DirCounts struct {
 	// first packet or after its last) count in none. path.go says how
 	// each packet is judged.
 	Sent, Delivered, Dropped, Injected int64
+}
+
+// Fate is what became of one packet between two points.
+type Fate uint8
+
+const (
+	// FateUnknown: not judged (a copy the capture took twice, a packet
+	// outside the other point's capture).
+	FateUnknown Fate = iota
+	// FateSeen: seen at both points.
+	FateSeen
+	// FateDelivered: not seen at the other point, yet it went by: its
+	// bytes arrived in other segments (re-cut on the way), the receiver
+	// acknowledged them (the receiving point's capture missed it), or
+	// the sender went on past them (the sending point's capture missed
+	// it).
+	FateDelivered
+	// FateDropped: left the sending point, never reached the receiving
+	// point.
+	FateDropped
+	// FateInjected: reached the receiving point, never left the sending
+	// point.
+	FateInjected
+)
+
+// String names the fate as the report may show it.
+func (f Fate) String() string {
+	switch f {
+	case FateSeen:
+		return "seen at both points"
+	case FateDelivered:
+		return "delivered"
+	case FateDropped:
+		return "dropped"
+	case FateInjected:
+		return "injected"
+	}
+	return "unknown"
 }
 
 // PacketRef names a packet at one point.

@@ -245,6 +245,22 @@ func TestCaptureLossIsNotNetworkLoss(t *testing.T) {
 	if len(p.Dropped)+len(p.Injected) != 0 {
 		t.Errorf("refs %+v %+v", p.Dropped, p.Injected)
 	}
+	var delivered [2]int
+	for n, f := range p.FateA {
+		if f == FateDelivered {
+			delivered[0]++
+		} else if f != FateSeen {
+			t.Errorf("client's packet %d: %v", n, f)
+		}
+	}
+	for _, f := range p.FateB {
+		if f == FateDelivered {
+			delivered[1]++
+		}
+	}
+	if delivered != [2]int{1, 1} {
+		t.Errorf("%v packets delivered unseen at the client's and the server's point, want one each", delivered)
+	}
 }
 
 // A reset the client received that never left the server's side.
@@ -335,6 +351,9 @@ func TestConnectionSeenAtOnePoint(t *testing.T) {
 		t.Errorf("PairsOf: %v %v %v", ps, co.PairsOf(1, 0), co.PairsOf(1, 1))
 	}
 	wantPath(t, p, DirCounts{Sent: 3, Dropped: 3}, DirCounts{})
+	if len(p.FateA) != 3 || p.FateA[0] != FateDropped || p.FateB != nil || co.FateOf(0, 1, 2, 1) != FateDropped {
+		t.Errorf("fates %v %v", p.FateA, p.FateB)
+	}
 }
 
 // Captures that share nothing say so.
@@ -469,4 +488,62 @@ func TestRewrittenStream(t *testing.T) {
 	if len(co.Notes) != 1 || !strings.Contains(co.Notes[0], "rewrote the stream") {
 		t.Errorf("notes %q", co.Notes)
 	}
+}
+
+// A firewall between the points randomises the server's ISN (as Cisco
+// ASAs do): at the client's point every sequence number of the server's,
+// and every acknowledgement of the client's, is shifted. The connection
+// is matched by its ends and time, and a lost segment and one the
+// client's capture missed are told apart as without the shift.
+func TestShiftedSequenceNumbers(t *testing.T) {
+	l := newLab(t, 300*time.Millisecond) // clocks that overlap: nothing else places them
+	l.handshake()
+	l.transfer(3)
+	l.send(false, tcpflow.FlagACK, 1448, senderOnly) // missed by the client's capture, acknowledged below
+	lost := l.send(false, tcpflow.FlagACK, 1448, senderOnly)
+	l.packet(false, tcpflow.FlagACK, lost.Seq, 1448, both)
+	l.send(true, tcpflow.FlagACK, 0, both)
+	l.transfer(2)
+	l.settle()
+	const d = 0x9e3779b9
+	l.c.ISN[1] += d
+	for i := range l.c.Packets {
+		p := &l.c.Packets[i]
+		switch {
+		case !p.FromClient:
+			p.Seq += d
+		case p.Flags&tcpflow.FlagACK != 0:
+			p.Ack += d
+		}
+	}
+	co := l.correlate(false)
+	p := onePair(t, co, 0)
+	wantPath(t, p, DirCounts{Sent: 8, Delivered: 8}, DirCounts{Sent: 9, Delivered: 8, Dropped: 1})
+	if len(p.Dropped) != 1 || l.s.Packets[p.Dropped[0].Packet].IPID != lost.IPID {
+		t.Errorf("dropped %+v, want the lost segment's first copy", p.Dropped)
+	}
+	if got := co.Points[1].ClockOffset; got != 300*time.Millisecond {
+		t.Errorf("offset %v", got)
+	}
+	if len(co.Notes) != 2 || !strings.Contains(co.Notes[0], "randomising initial sequence numbers") {
+		t.Errorf("notes %q", co.Notes)
+	}
+}
+
+// The server's SYN-ACKs vanish on the way; the client retries its SYN a
+// second apart and gives up. The last SYN-ACK arrives after the
+// client's capture's last packet, which had been waiting a second
+// between packets: it was still listening, and the SYN-ACK is dropped.
+func TestQuietCaptureStillListening(t *testing.T) {
+	l := newLab(t, 0)
+	l.c.ISN, l.c.SawSYN = [2]uint32{l.next[0], 0}, [2]bool{true, false}
+	l.s.ISN, l.s.SawSYN = [2]uint32{l.next[0], l.next[1]}, [2]bool{true, true}
+	for range 3 {
+		l.packet(true, tcpflow.FlagSYN, l.next[0], 0, both)
+		l.packet(false, tcpflow.FlagSYN|tcpflow.FlagACK, l.next[1], 0, senderOnly)
+		l.now += int64(time.Second)
+	}
+	l.next[0]++
+	p := onePair(t, l.correlate(false), 0)
+	wantPath(t, p, DirCounts{Sent: 3, Delivered: 3}, DirCounts{Sent: 3, Dropped: 3})
 }

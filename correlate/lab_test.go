@@ -211,6 +211,16 @@ func TestPairReset(t *testing.T) {
 			if r.Point != 1 || pk.Flags&tcpflow.FlagRST == 0 || pk.TTL != 64 {
 				t.Errorf("injected %+v: %+v, want the router's reset at the server's point", r, pk)
 			}
+			// As a proof rule finds it from a verdict's evidence frame.
+			at, ok := Locate(vs[1].Result, []Frame{{r.Input, r.Frame}})[Frame{r.Input, r.Frame}]
+			if !ok || co.FateOf(1, at.Conn, at.Packet, 0) != FateInjected {
+				t.Errorf("frame %d: located %v %+v, fate %v", r.Frame, ok, at, co.FateOf(1, at.Conn, at.Packet, 0))
+			}
+		}
+		for n, f := range p.FateA {
+			if f == FateUnknown {
+				t.Errorf("client's packet %d (frame %d) not judged", n, vs[0].Result.Packets[p.ConnA].Packets[n].Frame)
+			}
 		}
 	}
 }

@@ -38,8 +38,12 @@ func (r *run) lonePairs(i, j int, ms []*connMatch) {
 	}
 	aIsI := votes >= 0
 	for _, m := range ms {
-		farI[farEnd(&r.res[i].Packets[m.ci], aIsI)] = true
-		farJ[farEnd(&r.res[j].Packets[m.cj], !aIsI)] = true
+		// The far end as either point sees it: behind a NAT between them
+		// a client may reach the server under the address the server's
+		// point knows it by (a 227 advertising the server's own).
+		ci, cj := &r.res[i].Packets[m.ci], &r.res[j].Packets[m.cj]
+		farI[farEnd(ci, aIsI)], farI[farEnd(cj, aIsI)] = true, true
+		farJ[farEnd(cj, !aIsI)], farJ[farEnd(ci, !aIsI)] = true, true
 	}
 	for _, side := range []struct {
 		p, q int
@@ -83,9 +87,10 @@ func (r *run) lonePair(p, q, c int, pIsA bool) (Pair, bool) {
 		lo, hi = hi, lo
 	}
 	delay := r.clocks[lo][hi].delay[0]
-	pair := Pair{A: p, B: q, ConnA: c, ConnB: -1}
+	fates := make([]Fate, len(conn.Packets))
+	pair := Pair{A: p, B: q, ConnA: c, ConnB: -1, FateA: fates}
 	if !pIsA {
-		pair = Pair{A: q, B: p, ConnA: -1, ConnB: c}
+		pair = Pair{A: q, B: p, ConnA: -1, ConnB: c, FateB: fates}
 	}
 	counted := false
 	for _, fromClient := range []bool{true, false} {
@@ -105,6 +110,7 @@ func (r *run) lonePair(p, q, c int, pIsA bool) (Pair, bool) {
 				}
 				dc.Sent++
 				dc.Dropped++
+				fates[at] = FateDropped
 				if len(pair.Dropped) < 2*r.opts.MaxRefs {
 					pair.Dropped = append(pair.Dropped, s.ref(n))
 				}
@@ -113,6 +119,7 @@ func (r *run) lonePair(p, q, c int, pIsA bool) (Pair, bool) {
 					continue
 				}
 				dc.Injected++
+				fates[at] = FateInjected
 				if len(pair.Injected) < 2*r.opts.MaxRefs {
 					pair.Injected = append(pair.Injected, s.ref(n))
 				}

@@ -2,7 +2,10 @@ package correlate
 
 import (
 	"cmp"
+	"math"
+	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/ftpcap/ftpcap/analysis"
 	"github.com/ftpcap/ftpcap/tcpflow"
@@ -11,12 +14,13 @@ import (
 // Matching connections between two points. What a path rarely changes
 // names a connection at both: its initial sequence numbers, random 32-bit
 // values a NAT rewriting addresses and ports keeps (Linux masquerading
-// does; a firewall that randomises ISNs defeats this, and its
-// connections are then seen at one point only). A connection whose
-// handshake one of the points missed is found by its packets instead:
-// sequence and acknowledgement numbers, flags and lengths, which are as
-// random. Neither depends on the clocks, which may be hours apart;
-// timing only chooses between candidates that share an ISN.
+// does). A connection whose handshake one of the points missed is found
+// by its packets instead: sequence and acknowledgement numbers, flags
+// and lengths, which are as random. Neither depends on the clocks, which may be hours apart;
+// timing only chooses between candidates that share an ISN. A firewall
+// that randomises ISNs defeats both; what is left is then matched by its
+// ends and start time (matchByEnds), its sequence numbers compared less
+// the shift.
 
 // connMatch is one connection seen at two points, i and j (i < j in the
 // order given), and its packets paired up.
@@ -31,6 +35,10 @@ type connMatch struct {
 	dir [2]dirMatch
 	// aIsI: i is the point nearer the FTP client (orient.go).
 	aIsI bool
+	// shift is, per TCP direction as i sees it, what j's sequence
+	// numbers exceed i's by: 0 but where a firewall between the points
+	// rewrote them (matchByEnds).
+	shift [2]uint32
 }
 
 // keyFlags are the flags a path leaves alone and that tell packets
@@ -50,6 +58,18 @@ func keyOf(p *analysis.PathPacket) segKey {
 	return segKey{seq: p.Seq, ack: p.Ack, len: int32(p.Len), flags: p.Flags & keyFlags}
 }
 
+// shiftedKey is a packet's key with its sequence number less seqShift
+// and its acknowledgement number (when it has one) less ackShift: j's
+// packet in i's numbers.
+func shiftedKey(p *analysis.PathPacket, seqShift, ackShift uint32) segKey {
+	k := keyOf(p)
+	k.seq -= seqShift
+	if p.Flags&tcpflow.FlagACK != 0 {
+		k.ack -= ackShift
+	}
+	return k
+}
+
 // voteDepth is how many of a connection's first packets index it for
 // matching without a handshake, and voteEnough how many agreeing packets
 // settle a match early.
@@ -67,6 +87,7 @@ func matchConns(i, j int, a, b []analysis.ConnPackets) []*connMatch {
 	var out []*connMatch
 	out = append(out, matchByISN(i, j, a, b, usedA, usedB)...)
 	out = append(out, matchByPackets(i, j, a, b, usedA, usedB)...)
+	out = append(out, matchByEnds(i, j, a, b, usedA, usedB, out)...)
 	slices.SortFunc(out, func(x, y *connMatch) int { return cmp.Or(cmp.Compare(x.ci, y.ci), cmp.Compare(x.cj, y.cj)) })
 	return out
 }
@@ -185,6 +206,73 @@ func nearest(x *analysis.ConnPackets, b []analysis.ConnPackets, byISN [2]map[uin
 	return best
 }
 
+// endsWindow is how far apart, after the typical distance between the
+// clocks, the starts of two connections with the same ends and other
+// ISNs may lie to be one connection.
+const endsWindow = int64(2e9)
+
+// matchByEnds pairs what is left by ends and time: a firewall between
+// the points that randomises initial sequence numbers (as Cisco ASAs do
+// by default) leaves the addresses and ports alone but shifts every
+// sequence and acknowledgement number of a side by a constant, so
+// neither ISNs nor packets match. Both points must have seen the
+// connection's SYNs that were shifted: the shift of each side is the
+// difference of its ISNs (0 for a side whose SYN a point missed, which
+// then must not have been rewritten). Of several candidates the one
+// starting nearest the typical distance between the clocks is taken.
+func matchByEnds(i, j int, a, b []analysis.ConnPackets, usedA, usedB []bool, matched []*connMatch) []*connMatch {
+	type ends struct{ client, server netip.AddrPort }
+	byEnds := map[ends][]int{}
+	for k := range b {
+		if !usedB[k] && (b[k].SawSYN[0] || b[k].SawSYN[1]) {
+			e := ends{b[k].Client, b[k].Server}
+			byEnds[e] = append(byEnds[e], k)
+		}
+	}
+	if len(byEnds) == 0 {
+		return nil
+	}
+	var shifts []int64
+	for _, m := range matched {
+		shifts = append(shifts, startOf(&b[m.cj])-startOf(&a[m.ci]))
+	}
+	shift := median(shifts)
+	if len(shifts) == 0 {
+		// Nothing else matched to place the clocks: only captures whose
+		// clocks overlap as they are, within a minute, are taken to be of
+		// the same time.
+		if !overlap(a, b, int64(time.Minute)) {
+			return nil
+		}
+		shift = firstStart(b) - firstStart(a)
+	}
+	var out []*connMatch
+	for k := range a {
+		x := &a[k]
+		if usedA[k] || !(x.SawSYN[0] || x.SawSYN[1]) {
+			continue
+		}
+		best, bestD := -1, endsWindow+1
+		for _, c := range byEnds[ends{x.Client, x.Server}] {
+			if d := abs(startOf(&b[c]) - startOf(x) - shift); !usedB[c] && d < bestD {
+				best, bestD = c, d
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		m := &connMatch{i: i, j: j, ci: k, cj: best}
+		for side := range 2 {
+			if x.SawSYN[side] && b[best].SawSYN[side] {
+				m.shift[side] = b[best].ISN[side] - x.ISN[side]
+			}
+		}
+		usedA[k], usedB[best] = true, true
+		out = append(out, m)
+	}
+	return out
+}
+
 // closer reports whether y is a better partner for x than z: its start
 // nearer x's shifted by the typical distance between the clocks, then
 // the same ends.
@@ -197,6 +285,23 @@ func closer(x, y, z *analysis.ConnPackets, shift int64) bool {
 }
 
 func sameEnds(x, y *analysis.ConnPackets) bool { return x.Client == y.Client && x.Server == y.Server }
+
+// overlap reports whether the kept packets of a and b span times that
+// overlap, read on their own clocks, within slack.
+func overlap(a, b []analysis.ConnPackets, slack int64) bool {
+	span := func(cs []analysis.ConnPackets) (first, last int64) {
+		first, last = math.MaxInt64, math.MinInt64
+		for k := range cs {
+			if n := len(cs[k].Packets); n > 0 {
+				first, last = min(first, cs[k].Packets[0].TS), max(last, cs[k].Packets[n-1].TS)
+			}
+		}
+		return first, last
+	}
+	fa, la := span(a)
+	fb, lb := span(b)
+	return fa <= la && fb <= lb && fa <= lb+slack && fb <= la+slack
+}
 
 // firstStart is the earliest start of the connections.
 func firstStart(cs []analysis.ConnPackets) int64 {

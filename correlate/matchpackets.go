@@ -32,6 +32,9 @@ type dirMatch struct {
 	// rewritten counts packets alike in all but their payload (an FTP
 	// ALG rewriting a PORT command or a 227 reply to the same length).
 	rewritten int
+	// seqShift and ackShift are what j's sequence and acknowledgement
+	// numbers in this direction exceed i's by (connMatch.shift).
+	seqShift, ackShift uint32
 }
 
 // dupWindow is how close in time two identical packets must be to be
@@ -130,6 +133,7 @@ func matchPackets(m *connMatch, a, b *analysis.ConnPackets, sc *scratch) {
 		dm := &m.dir[d]
 		fromClientI := d == 0
 		fromClientJ := fromClientI != m.flip
+		dm.seqShift, dm.ackShift = m.shift[d], m.shift[1-d]
 		dm.pi, dm.dupI = direction(a.Packets, fromClientI, sc)
 		dm.pj, dm.dupJ = direction(b.Packets, fromClientJ, sc)
 		pairDirection(dm, a.Packets, b.Packets, sc)
@@ -165,9 +169,9 @@ func pairDirection(dm *dirMatch, a, b []analysis.PathPacket, sc *scratch) {
 	dm.toJ, dm.toI = fill(len(dm.pi), -1), fill(len(dm.pj), -1)
 	sc.byID.build(len(dm.pj), func(n int) (withID, bool) {
 		p := &b[dm.pj[n]]
-		return withID{keyOf(p), p.IPID}, p.IPID != 0
+		return withID{shiftedKey(p, dm.seqShift, dm.ackShift), p.IPID}, p.IPID != 0
 	})
-	sc.byKey.build(len(dm.pj), func(n int) (segKey, bool) { return keyOf(&b[dm.pj[n]]), true })
+	sc.byKey.build(len(dm.pj), func(n int) (segKey, bool) { return shiftedKey(&b[dm.pj[n]], dm.seqShift, dm.ackShift), true })
 	for n, k := range dm.pi {
 		p := &a[k]
 		if p.IPID == 0 {

@@ -37,7 +37,9 @@ import (
 // Packets outside the other point's capture (sent before it started or
 // arriving after it stopped, the clocks' offset and the path's delay
 // allowed for) are counted in neither: a point's capture is taken to
-// run from the first packet of its files to the last.
+// run from the first packet of its files to the last, and on for the
+// quiet before its last (windowOf). Each packet's verdict is kept too
+// (Pair.FateA, FateB).
 
 // window is a point's capture, first and last packet, its own clock.
 type window struct{ first, last int64 }
@@ -51,6 +53,13 @@ type side struct {
 	idx         []int // the direction's packets
 	partner     []int // their partners at the other point, -1 for none
 	rev         []int // the other direction's packets at this point
+	// seqShift and ackShift are what this point's sequence numbers of
+	// the direction, and of the other direction, exceed the other
+	// point's by (0 but past a firewall rewriting them: matchByEnds).
+	seqShift, ackShift uint32
+	// fate is what countDirection found of each of the connection's
+	// packets (indexed as its Packets).
+	fate []Fate
 }
 
 // dirResult is one direction's counts and the packets counted dropped
@@ -172,8 +181,8 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 		p := &v.s.c.Packets[k]
 		if p.Flags&tcpflow.FlagRST == 0 {
 			seqAdvS = max(seqAdvS, v.posS[n]+seqLen(p))
-			if p.Flags&tcpflow.FlagACK != 0 && (!ackSeen || int32(p.Ack-ackS) > 0) {
-				ackS, ackSeen = p.Ack, true
+			if a := p.Ack - v.s.ackShift; p.Flags&tcpflow.FlagACK != 0 && (!ackSeen || int32(a-ackS) > 0) {
+				ackS, ackSeen = a, true
 			}
 		}
 		if l := seqLen(p); l > 0 {
@@ -182,7 +191,7 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 			if v.s.partner[n] < 0 {
 				freeS = append(freeS, r)
 			}
-			copies[copyKey{p.Seq, int32(p.Len), p.Flags & keyFlags &^ tcpflow.FlagACK, p.Hash}] = true
+			copies[copyKey{p.Seq - v.s.seqShift, int32(p.Len), p.Flags & keyFlags &^ tcpflow.FlagACK, p.Hash}] = true
 		}
 	}
 	for n, k := range v.r.idx {
@@ -209,6 +218,7 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 		if v.s.partner[n] >= 0 {
 			out.counts.Sent++
 			out.counts.Delivered++
+			v.s.fate[k] = FateSeen
 			continue
 		}
 		if !v.winR.holds(v.toR(p.TS) + v.delay) {
@@ -220,16 +230,19 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 			if rFree.covers(r.lo, r.hi) {
 				out.counts.Delivered++                         // cut or merged on the way
 				sentDataAltered = sentDataAltered || p.Len > 0 // or rewritten (rewrittenData)
+				v.s.fate[k] = FateDelivered
 				continue
 			}
 			if acked && r.hi <= ackedR && !rAll.overlaps(r.lo, r.hi) && !credited[r] {
 				credited[r] = true
 				out.counts.Delivered++
 				out.missedR++
+				v.s.fate[k] = FateDelivered
 				continue
 			}
 		}
 		out.counts.Dropped++
+		v.s.fate[k] = FateDropped
 		sentDataAltered = sentDataAltered || p.Len > 0
 		if len(out.dropped) < v.maxRefs {
 			out.dropped = append(out.dropped, v.s.ref(n))
@@ -237,26 +250,34 @@ func countDirection(v *dirView, sc *scratch) dirResult {
 	}
 	for n, k := range v.r.idx {
 		p := &v.r.c.Packets[k]
-		if v.r.partner[n] >= 0 || !v.winS.holds(v.toS(p.TS)-v.delay) {
+		if v.r.partner[n] >= 0 {
+			v.r.fate[k] = FateSeen
+			continue
+		}
+		if !v.winS.holds(v.toS(p.TS) - v.delay) {
 			continue
 		}
 		if p.Flags&tcpflow.FlagRST == 0 {
 			if l := seqLen(p); l > 0 {
 				lo, hi := v.posR[n], v.posR[n]+l
 				if sFree.covers(lo, hi) {
+					v.r.fate[k] = FateDelivered
 					continue // cut or merged on the way
 				}
-				if copies[copyKey{p.Seq, int32(p.Len), p.Flags & keyFlags &^ tcpflow.FlagACK, p.Hash}] ||
+				if copies[copyKey{p.Seq - v.r.seqShift, int32(p.Len), p.Flags & keyFlags &^ tcpflow.FlagACK, p.Hash}] ||
 					(!sAll.overlaps(lo, hi) && seqAdvS >= hi) {
 					out.missedS++
+					v.r.fate[k] = FateDelivered
 					continue // S's capture missed it
 				}
-			} else if ackSeen && int32(ackS-p.Ack) >= 0 && seqAdvS >= v.posR[n] {
+			} else if ackSeen && int32(ackS-(p.Ack-v.r.ackShift)) >= 0 && seqAdvS >= v.posR[n] {
 				out.missedS++
+				v.r.fate[k] = FateDelivered
 				continue // a pure ACK S's capture missed: the sender acknowledged as far
 			}
 		}
 		out.counts.Injected++
+		v.r.fate[k] = FateInjected
 		injectedData = injectedData || p.Len > 0
 		if len(out.injected) < v.maxRefs {
 			out.injected = append(out.injected, v.r.ref(n))
@@ -279,9 +300,9 @@ type copyKey struct {
 func (v *dirView) unwrap() {
 	switch {
 	case len(v.s.idx) > 0:
-		v.origin = v.s.c.Packets[v.s.idx[0]].Seq
+		v.origin = v.s.c.Packets[v.s.idx[0]].Seq - v.s.seqShift
 	case len(v.r.idx) > 0:
-		v.origin = v.r.c.Packets[v.r.idx[0]].Seq
+		v.origin = v.r.c.Packets[v.r.idx[0]].Seq - v.r.seqShift
 	}
 	v.posS = positions(v.s, v.origin)
 	v.posR = positions(v.r, v.origin)
@@ -291,7 +312,7 @@ func positions(s side, origin uint32) []int64 {
 	u := unwrapper{last: origin}
 	pos := make([]int64, len(s.idx))
 	for n, k := range s.idx {
-		pos[n] = u.at(s.c.Packets[k].Seq)
+		pos[n] = u.at(s.c.Packets[k].Seq - s.seqShift)
 	}
 	return pos
 }
@@ -306,7 +327,7 @@ func (v *dirView) receiverAck() (int64, bool) {
 		if p.Flags&tcpflow.FlagACK == 0 || p.Flags&tcpflow.FlagRST != 0 {
 			continue
 		}
-		if a := u.at(p.Ack); !ok || a > best {
+		if a := u.at(p.Ack - v.r.seqShift); !ok || a > best {
 			best, ok = a, true
 		}
 	}

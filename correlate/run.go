@@ -3,6 +3,7 @@ package correlate
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,11 +47,10 @@ func Correlate(vs []Vantage, opts Options) *Correlation {
 	for i := range r.clocks {
 		r.clocks[i] = make([]clockPair, n)
 	}
-	pairs := make([][]*connMatch, 0)
+	var pairs [][]*connMatch // per pair of points, in the order i < j
 	for i := range n {
 		for j := i + 1; j < n; j++ {
-			ms := r.matchPoints(i, j)
-			pairs = append(pairs, ms)
+			pairs = append(pairs, r.matchPoints(i, j))
 		}
 	}
 	r.placeClocks()
@@ -66,6 +66,12 @@ func Correlate(vs []Vantage, opts Options) *Correlation {
 	}
 	r.noteMissed()
 	r.noteRewrites()
+	r.countMatched()
+	return r.out
+}
+
+// countMatched fills each point's Matched from the packets marked.
+func (r *run) countMatched() {
 	for p := range r.out.Points {
 		for _, flags := range r.matched[p] {
 			for _, m := range flags {
@@ -75,7 +81,6 @@ func Correlate(vs []Vantage, opts Options) *Correlation {
 			}
 		}
 	}
-	return r.out
 }
 
 // run is one correlation under way.
@@ -104,8 +109,11 @@ type run struct {
 func (r *run) matchPoints(i, j int) []*connMatch {
 	a, b := r.res[i].Packets, r.res[j].Packets
 	ms := matchConns(i, j, a, b)
-	contradictions, rewritten := 0, 0
+	contradictions, rewritten, shifted := 0, 0, 0
 	for _, m := range ms {
+		if m.shift != [2]uint32{} {
+			shifted++
+		}
 		matchPackets(m, &a[m.ci], &b[m.cj], r.sc)
 		if _, contra := orient(m, &a[m.ci], &b[m.cj]); contra {
 			contradictions++
@@ -135,6 +143,10 @@ func (r *run) matchPoints(i, j int) []*connMatch {
 	if contradictions > 0 {
 		r.note("%s: on %s the TTLs and the timing disagree about which point is nearer the FTP client; the TTLs were followed",
 			names, conns(contradictions))
+	}
+	if shifted > 0 {
+		r.note("%s: on %s the sequence numbers differ between the points by a constant (a firewall randomising initial sequence numbers); matched by their ends and time, and counted in the first point's numbers",
+			names, conns(shifted))
 	}
 	if rewritten > 0 {
 		r.note("%s: %d packets differ only in their payload between the points (rewritten on the path, as an FTP ALG rewrites PORT and 227)",
@@ -216,13 +228,19 @@ func (r *run) pairOf(m *connMatch) Pair {
 	if !m.aIsI {
 		p.Delay[0], p.Delay[1] = p.Delay[1], p.Delay[0]
 	}
+	fateI, fateJ := make([]Fate, len(a.Packets)), make([]Fate, len(b.Packets))
+	p.FateA, p.FateB = fateI, fateJ
+	if !m.aIsI {
+		p.FateA, p.FateB = fateJ, fateI
+	}
 	for k := range 2 {
 		dir := clientDir(a)
 		if k == 1 {
 			dir = 1 - dir
 		}
-		si := side{point: m.i, conn: m.ci, c: a, idx: m.dir[dir].pi, partner: m.dir[dir].toJ, rev: m.dir[1-dir].pi}
-		sj := side{point: m.j, conn: m.cj, c: b, idx: m.dir[dir].pj, partner: m.dir[dir].toI, rev: m.dir[1-dir].pj}
+		si := side{point: m.i, conn: m.ci, c: a, idx: m.dir[dir].pi, partner: m.dir[dir].toJ, rev: m.dir[1-dir].pi, fate: fateI}
+		sj := side{point: m.j, conn: m.cj, c: b, idx: m.dir[dir].pj, partner: m.dir[dir].toI, rev: m.dir[1-dir].pj,
+			seqShift: m.dir[dir].seqShift, ackShift: m.dir[dir].ackShift, fate: fateJ}
 		v := dirView{s: si, r: sj, toR: cp.toJ, toS: cp.toI, delay: cp.delay[0], winS: r.win[m.i], winR: r.win[m.j], maxRefs: r.opts.MaxRefs}
 		if !travelsIJ(m, a, dir) {
 			v = dirView{s: sj, r: si, toR: cp.toI, toS: cp.toJ, delay: cp.delay[1], winS: r.win[m.j], winR: r.win[m.i], maxRefs: r.opts.MaxRefs}
@@ -258,7 +276,11 @@ func translation(a, b analysis.ConnPackets, flip bool) string {
 }
 
 // windowOf is a point's capture: its inputs' first and last packets, or
-// its kept packets' when the inputs say nothing.
+// its kept packets' when the inputs say nothing. It is taken to begin at
+// its first packet (a capture begun in the middle of a transfer, as one
+// started when a problem is noticed, is common, and its first packet
+// says when it began) and to run on past its last by the quiet before it
+// (edgeGrace).
 func windowOf(res *analysis.Result) window {
 	w := window{first: math.MaxInt64, last: math.MinInt64}
 	for _, in := range res.Inputs {
@@ -267,16 +289,33 @@ func windowOf(res *analysis.Result) window {
 		}
 		w.first, w.last = min(w.first, in.First.UnixNano()), max(w.last, in.Last.UnixNano())
 	}
-	if w.first <= w.last {
-		return w
-	}
+	var times []int64
 	for _, c := range res.Packets {
 		for _, p := range c.Packets {
-			w.first, w.last = min(w.first, p.TS), max(w.last, p.TS)
+			times = append(times, p.TS)
 		}
+	}
+	if len(times) == 0 {
+		return w
+	}
+	slices.Sort(times)
+	first, last := times[0], times[len(times)-1]
+	if w.first > w.last {
+		w.first, w.last = first, last
+	}
+	if len(times) > 1 && w.last == last {
+		w.last += edgeGrace(last - times[len(times)-2])
 	}
 	return w
 }
+
+// edgeGrace is how long a capture is taken to have been listening past
+// its last packet, given the gap between its last two: a capture that
+// waited seconds between packets (SYNs retried, a stalled transfer) was
+// still listening a moment after its last, as a capture is stopped by a
+// person or a timer, not by the traffic; a busy one that went quiet
+// stopped. Up to a second.
+func edgeGrace(gap int64) int64 { return min(gap, int64(time.Second)) }
 
 func pairsOf(all [][]*connMatch, i, j int) []*connMatch {
 	for _, ms := range all {
@@ -371,6 +410,22 @@ func (r *run) noteRewrites() {
 	}
 }
 
+// FateOf says what became of packet n of point's connection conn (its
+// index in the point's Result.Packets) between that point and other,
+// FateUnknown when the two points share no pair of it.
+func (c *Correlation) FateOf(point, conn, n, other int) Fate {
+	for _, p := range c.PairsOf(point, conn) {
+		fates := p.FateA
+		if p.B == point && p.ConnB == conn {
+			fates = p.FateB
+		}
+		if (p.A == other || p.B == other) && n >= 0 && n < len(fates) {
+			return fates[n]
+		}
+	}
+	return FateUnknown
+}
+
 // PairsOf returns the pairs in which point's connection conn (its index
 // in the point's Result.Packets) takes part, as A or as B.
 func (c *Correlation) PairsOf(point, conn int) []*Pair {
@@ -382,4 +437,36 @@ func (c *Correlation) PairsOf(point, conn int) []*Pair {
 		}
 	}
 	return out
+}
+
+// Frame names a packet of a point's files: its input (index in the
+// point's Result.Inputs) and 1-based frame number, as evidence does.
+type Frame struct {
+	Input int
+	Frame int64
+}
+
+// Where is a packet among a point's kept packets: the connection's index
+// in Result.Packets and the packet's in its Packets.
+type Where struct{ Conn, Packet int }
+
+// Locate finds the given frames among res's kept packets, in one pass
+// over them; a frame of no kept FTP connection is absent from the map.
+func Locate(res *analysis.Result, frames []Frame) map[Frame]Where {
+	want := make(map[Frame]bool, len(frames))
+	for _, f := range frames {
+		want[f] = true
+	}
+	found := map[Frame]Where{}
+	if res == nil {
+		return found
+	}
+	for c := range res.Packets {
+		for n, p := range res.Packets[c].Packets {
+			if f := (Frame{p.Input, p.Frame}); want[f] {
+				found[f] = Where{c, n}
+			}
+		}
+	}
+	return found
 }
