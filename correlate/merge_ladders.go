@@ -44,6 +44,10 @@ type pointView struct {
 	conn  int // in the point's Result.Packets; -1: it never saw it
 	// flip: that point's TCP client is the lead point's TCP server.
 	flip bool
+	// leadFates and fates are what became of each packet of the lead
+	// point's connection and of this point's between the two (nil when
+	// the correlation does not say: the refs and the segments tell).
+	leadFates, fates []Fate
 }
 
 func (m *merger) mergeLadder(lead int, ld analysis.Ladder, ev []analysis.Evidence) analysis.Ladder {
@@ -59,9 +63,9 @@ func (m *merger) mergeLadder(lead int, ld analysis.Ladder, ev []analysis.Evidenc
 	var views []pointView
 	if k >= 0 {
 		for _, p := range m.c.PairsOf(lead, k) {
-			v := pointView{pair: p, point: p.B, conn: p.ConnB}
-			if p.B == lead {
-				v.point, v.conn = p.A, p.ConnA
+			v := pointView{pair: p, point: p.B, conn: p.ConnB, leadFates: p.FateA, fates: p.FateB}
+			if p.B == lead && p.ConnB == k {
+				v.point, v.conn, v.leadFates, v.fates = p.A, p.ConnA, p.FateB, p.FateA
 			}
 			if v.point < 0 || v.point >= len(m.vs) || m.vs[v.point].Result == nil {
 				continue
@@ -176,9 +180,13 @@ func (m *merger) nearerClient(a, b int) int {
 // point did not capture went by it unseen (capture loss, or outside its
 // capture): it gets no mark there.
 func (m *merger) markSeen(lead, conn int, v pointView, pkts []analysis.LadderPacket, index map[ladderKey]int, bit uint64) {
+	cp := &m.vs[lead].Result.Packets[conn]
+	if len(v.leadFates) == len(cp.Packets) {
+		markFates(v.leadFates, pkts, index, bit)
+		return
+	}
 	dropped, injected := refsAt(v.pair.Dropped, lead, conn), refsAt(v.pair.Injected, lead, conn)
 	partners := m.partnerIndex(v)
-	cp := &m.vs[lead].Result.Packets[conn]
 	for i := range pkts {
 		lp := &pkts[i]
 		if lp.ICMP != "" {
@@ -200,6 +208,26 @@ func (m *merger) markSeen(lead, conn int, v pointView, pkts []analysis.LadderPac
 				partners[key] = left - 1
 				lp.SeenAt |= bit
 			}
+		}
+	}
+}
+
+// markFates marks the lead point's packets by the fate the correlation
+// gave each.
+func markFates(fates []Fate, pkts []analysis.LadderPacket, index map[ladderKey]int, bit uint64) {
+	for i := range pkts {
+		lp := &pkts[i]
+		n, ok := index[ladderKey{lp.Input, lp.Frame}]
+		if lp.ICMP != "" || !ok {
+			continue
+		}
+		switch fates[n] {
+		case FateSeen:
+			lp.SeenAt |= bit
+		case FateDropped:
+			lp.PathDropped = true
+		case FateInjected:
+			lp.PathInjected = true
 		}
 	}
 }
@@ -245,7 +273,7 @@ func (m *merger) onlyThere(lead, conn int, v pointView, bit uint64, ev []analysi
 		return nil
 	}
 	other := &m.vs[v.point].Result.Packets[v.conn]
-	base := seqBases(&m.vs[lead].Result.Packets[conn])
+	base := seqBases(other)
 	name := m.vs[v.point].Name
 	quoted := map[ladderKey]bool{}
 	for _, e := range ev {
@@ -254,25 +282,60 @@ func (m *merger) onlyThere(lead, conn int, v pointView, bit uint64, ev []analysi
 		}
 	}
 	var out []analysis.LadderPacket
-	add := func(refs []PacketRef, dropped bool) {
-		for _, ref := range refs {
-			if ref.Point != v.point || ref.Conn != v.conn || ref.Packet < 0 || ref.Packet >= len(other.Packets) {
-				continue
+	for _, lost := range lostThere(v, other) {
+		pk := other.Packets[lost.n]
+		fromClient := pk.FromClient != v.flip
+		lp := analysis.LadderPacket{
+			Frame: pk.Frame, Input: pk.Input, Time: m.toRef(v.point, time.Unix(0, pk.TS).UTC()),
+			FromClient: fromClient, Flags: pk.Flags, Len: pk.Len, Win: int64(pk.Win) * scale[sideOf(fromClient)], TTL: pk.TTL, IPID: pk.IPID,
+			Point: name, SeenAt: bit, PathDropped: lost.dropped, PathInjected: !lost.dropped,
+			Deciding: quoted[ladderKey{pk.Input, pk.Frame}],
+		}
+		// Each point's own initial sequence numbers: the relative
+		// numbers agree where a firewall between them shifts the raw ones.
+		lp.Seq, lp.Ack = pk.Seq-base[sideOf(pk.FromClient)], pk.Ack-base[1-sideOf(pk.FromClient)]
+		out = append(out, lp)
+	}
+	return out
+}
+
+// maxAddedPerPoint bounds the packets one other point adds to a ladder:
+// a long black hole drops thousands, and the drawing shows a few hundred
+// arrows at most.
+const maxAddedPerPoint = 400
+
+// lostPacket is one of a point's packets the lead point never saw
+// because it was dropped or injected between them: its index in the
+// point's connection.
+type lostPacket struct {
+	n       int
+	dropped bool
+}
+
+// lostThere lists the packets of v's point dropped or injected between
+// it and the lead point, by the correlation's fates where it gives them,
+// else by its refs, in capture order.
+func lostThere(v pointView, other *analysis.ConnPackets) []lostPacket {
+	var out []lostPacket
+	if len(v.fates) == len(other.Packets) {
+		for n, f := range v.fates {
+			if (f == FateDropped || f == FateInjected) && len(out) < maxAddedPerPoint {
+				out = append(out, lostPacket{n, f == FateDropped})
 			}
-			pk := other.Packets[ref.Packet]
-			fromClient := pk.FromClient != v.flip
-			lp := analysis.LadderPacket{
-				Frame: pk.Frame, Input: pk.Input, Time: m.toRef(v.point, time.Unix(0, pk.TS).UTC()),
-				FromClient: fromClient, Flags: pk.Flags, Len: pk.Len, Win: int64(pk.Win) * scale[sideOf(fromClient)], TTL: pk.TTL, IPID: pk.IPID,
-				Point: name, SeenAt: bit, PathDropped: dropped, PathInjected: !dropped,
-				Deciding: quoted[ladderKey{pk.Input, pk.Frame}],
+		}
+		return out
+	}
+	for _, refs := range []struct {
+		list    []PacketRef
+		dropped bool
+	}{{v.pair.Dropped, true}, {v.pair.Injected, false}} {
+		for _, ref := range refs.list {
+			if ref.Point == v.point && ref.Conn == v.conn && ref.Packet >= 0 && ref.Packet < len(other.Packets) && len(out) < maxAddedPerPoint {
+				out = append(out, lostPacket{ref.Packet, refs.dropped})
 			}
-			lp.Seq, lp.Ack = pk.Seq-base[sideOf(fromClient)], pk.Ack-base[1-sideOf(fromClient)]
-			out = append(out, lp)
 		}
 	}
-	add(v.pair.Dropped, true)
-	add(v.pair.Injected, false)
+	slices.SortFunc(out, func(a, b lostPacket) int { return cmp.Compare(a.n, b.n) })
 	return out
 }
 

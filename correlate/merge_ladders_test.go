@@ -2,8 +2,10 @@ package correlate
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -213,4 +215,42 @@ func TestMergedLadderThreePoints(t *testing.T) {
 			t.Errorf("connection %d: %d of %d packets seen at all three points", k, all, len(ld.Packets))
 		}
 	}
+}
+
+// A correlation without per-packet fates (one built by hand) draws the
+// same ladder from its refs and the segments both points captured.
+func TestMergedLadderWithoutFatesAgrees(t *testing.T) {
+	for _, name := range []string{"pair-middlebox-reset", "pair-mtu-blackhole", "pair-capture-loss"} {
+		t.Run(name, func(t *testing.T) {
+			vs := vantagesOf(t, name)
+			c := Correlate(vs, Options{})
+			bare := *c
+			bare.Pairs = slices.Clone(c.Pairs)
+			fates := 0
+			for i := range bare.Pairs {
+				fates += len(bare.Pairs[i].FateA) + len(bare.Pairs[i].FateB)
+				bare.Pairs[i].FateA, bare.Pairs[i].FateB = nil, nil
+			}
+			if fates == 0 {
+				t.Fatal("the correlation gives no fates")
+			}
+			withFates, withRefs := newMerger(vs, c), newMerger(vs, &bare)
+			for k := range vs[0].Result.Packets {
+				ld := ladderFrom(&vs[0].Result.Packets[k])
+				a, b := withFates.mergeLadder(0, ld, nil), withRefs.mergeLadder(0, ld, nil)
+				if got, want := marksOf(b), marksOf(a); got != want {
+					t.Errorf("connection %d drawn from the refs:\n%s\nfrom the fates:\n%s", k, got, want)
+				}
+			}
+		})
+	}
+}
+
+// marksOf lists each packet of a ladder with its capture point marks.
+func marksOf(ld analysis.Ladder) string {
+	var b strings.Builder
+	for _, p := range ld.Packets {
+		fmt.Fprintf(&b, "%s#%d seen %b dropped %v injected %v\n", p.Point, p.Frame, p.SeenAt, p.PathDropped, p.PathInjected)
+	}
+	return b.String()
 }
