@@ -44,6 +44,15 @@ type Ladder struct {
 	// Closed is how the tracker saw the connection end (fin, rst, idle,
 	// end-of-capture…).
 	Closed string `json:"closed"`
+	// Points, in a report of several capture points, are the points that
+	// saw the connection, in order from the FTP client's side to the
+	// server's; LadderPacket.SeenAt says which of them captured each
+	// packet. Empty in a report of one capture point. Vantage is the
+	// point whose capture the ladder was drawn from (its packets carry
+	// that point's frame numbers; the packets only the other points saw
+	// are added, each naming its own point).
+	Points  []string `json:"points,omitempty"`
+	Vantage string   `json:"vantage,omitempty"`
 }
 
 // LadderPacket is one packet of a ladder: a TCP segment, or an ICMP
@@ -92,6 +101,18 @@ type LadderPacket struct {
 	// not know where each of those early packets lay: the ones it lacks
 	// are counted on the first packet whose place it knows.
 	Skipped int64 `json:"skipped,omitempty"`
+	// In a report of several capture points (Ladder.Points set): Point
+	// names the point whose capture Frame and Input belong to, and Time
+	// is on the report's clock (the first point's). SeenAt is a bit mask
+	// over Ladder.Points: bit i set when point i captured the packet.
+	// PathDropped: the packet left a point and never reached the next
+	// one on its way (dropped between them, not merely missed by that
+	// point's capture); PathInjected: it reached a point without having
+	// left the one before it (forged on the path).
+	Point        string `json:"point,omitempty"`
+	SeenAt       uint64 `json:"seen_at,omitempty"`
+	PathDropped  bool   `json:"path_dropped,omitempty"`
+	PathInjected bool   `json:"path_injected,omitempty"`
 }
 
 // SeqGraph is a time-sequence graph of one direction of a data

@@ -166,6 +166,7 @@ func (m *merger) joinVerdict(cands []candidate, sessions sessionMerge) analysis.
 		}
 		v.Evidence = append(v.Evidence, ev...)
 	}
+	v.Ladders = m.mergeLadders(lead.point, v.Ladders, v.Evidence)
 	return v
 }
 

@@ -10,7 +10,8 @@
 // and its browser test: svg.ladder, svg.tsg and svg.timeline are the
 // roots; in a ladder each packet is a g.pkt with data-frame, and the
 // classes syn, fin, rst, icmp, retrans, ftp and deciding where they
-// apply.
+// apply; in a ladder of several capture points also dropped (lost
+// between two points) and injected (forged between two points).
 //
 // Beyond the contract, for the style sheet and tests that want them: a
 // ladder's arrow is line.arrow, a deciding packet's row has a
@@ -21,7 +22,9 @@
 // for each zero window and g.break for the mark; a timeline has
 // g.exchange (error for a 4xx/5xx reply, unanswered) with data-frame,
 // g.data (broken) with data-transfer, and g.fold. Captions are
-// text.caption.
+// text.caption. A ladder of several capture points marks where each
+// point captured a packet with circle.seen and where one went by a point
+// unseen with circle.unseen.
 //
 // Each drawing is one <svg> element with width, height and a view box in
 // pixels: about 1000 wide (a ladder of three or more connections is

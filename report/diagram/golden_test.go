@@ -23,6 +23,7 @@ func goldenDrawings() []drawing {
 		{"ladder-mtu-black-hole", func(b *bytes.Buffer) error { return Ladder(b, mtuBlackHole(), "server-side") }},
 		{"ladder-active-blocked", func(b *bytes.Buffer) error { return Ladder(b, activeBlocked(), "client-side") }},
 		{"ladder-long-transfer", func(b *bytes.Buffer) error { return Ladder(b, longTransfer(), "unknown") }},
+		{"ladder-two-points", func(b *bytes.Buffer) error { return Ladder(b, twoPoints(), "client-side") }},
 		{"tsg-mtu-black-hole", func(b *bytes.Buffer) error { g, m := blackHoleGraph(); return SeqGraph(b, g, m) }},
 		{"tsg-zero-window", func(b *bytes.Buffer) error { g, m := zeroWindowGraph(); return SeqGraph(b, g, m) }},
 		{"timeline-session", func(b *bytes.Buffer) error { return Timeline(b, sessionTimeline()) }},

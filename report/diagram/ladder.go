@@ -66,6 +66,10 @@ type panelGeom struct {
 	left, right, capture float64
 	clientOnLeft         bool
 	drawn                int
+	// points are the columns of the capture points of a ladder of
+	// several (analysis.Ladder.Points), from the FTP client's side to
+	// the server's; nil for one capture point, drawn at capture.
+	points []float64
 }
 
 // clientX and serverX are the TCP client's and server's columns.
@@ -96,6 +100,10 @@ type row struct {
 	// gap is the timed silence drawn before the row, and its height.
 	gap      time.Duration
 	gapExtra float64
+	// repeatMark: the packet before in its panel was dropped (or
+	// injected) as this one was: the word beside its mark is not
+	// written again.
+	repeatMark bool
 }
 
 type ladderLayout struct {
@@ -119,6 +127,7 @@ func newLadderLayout(ladders []analysis.Ladder, capturePoint string) *ladderLayo
 		g := panelGeom{ladder: ld, x0: gutterWidth + panelW*float64(i), w: panelW, clientOnLeft: !ld.FTPServerIsClient}
 		g.left, g.right = g.x0+columnInset, g.x0+panelW-columnInset
 		g.capture = capturePointX(capturePoint, g.left, g.right)
+		g.points = pointColumns(len(ld.Points), g.left, g.right)
 		for _, k := range keep {
 			if k {
 				g.drawn++
@@ -193,9 +202,11 @@ func timeScale(items []ladderItem, gaps []time.Duration) float64 {
 func (l *ladderLayout) place(items []ladderItem) {
 	gaps := gapsBefore(items)
 	scale := timeScale(items, gaps)
+	marks := pathMarks{}
 	y := ladderHeader
 	for i, it := range items {
 		if it.pkt == nil {
+			marks.repeats(it)
 			l.rows = append(l.rows, row{item: it, y: y})
 			y += foldHeight + foldSpacing
 			continue
@@ -213,7 +224,7 @@ func (l *ladderLayout) place(items []ladderItem) {
 			y += extra
 		}
 		lines := l.labelLines(&l.panels[it.panel], it.pkt)
-		r := row{item: it, y: y, lines: lines, gap: gap, gapExtra: extra}
+		r := row{item: it, y: y, lines: lines, gap: gap, gapExtra: extra, repeatMark: marks.repeats(it)}
 		r.arrowY = y + 10 + float64(len(lines)-1)*labelLine
 		l.rows = append(l.rows, r)
 		y += rowStep + float64(len(lines)-1)*labelLine
@@ -223,7 +234,7 @@ func (l *ladderLayout) place(items []ladderItem) {
 	}
 	l.legendY = y + 20
 	l.height = l.legendY + 22
-	if l.capturePoint != "client-side" && l.capturePoint != "server-side" && l.capturePoint != "middle" {
+	if l.multiPoint() || l.capturePoint != "client-side" && l.capturePoint != "server-side" && l.capturePoint != "middle" {
 		l.height += 16
 	}
 }
@@ -327,6 +338,12 @@ func packetClasses(p *analysis.LadderPacket) string {
 	if p.Deciding {
 		cls = append(cls, "deciding")
 	}
+	if p.PathDropped {
+		cls = append(cls, "dropped")
+	}
+	if p.PathInjected {
+		cls = append(cls, "injected")
+	}
 	return strings.Join(cls, " ")
 }
 
@@ -407,7 +424,11 @@ func (l *ladderLayout) drawHeadings(c *canvas) {
 		mid := g.x0 + g.w/2
 		c.text(mid, 16, `text-anchor="middle" font-size="12" font-weight="bold"`, shorten(panelHeading(ld), fit))
 		c.text(mid, 30, `text-anchor="middle" font-size="10" fill="`+inkMuted+`"`, panelCounts(ld, g.drawn))
-		c.text(g.capture, 46, `text-anchor="middle" font-size="10" fill="`+inkMuted+`"`, "capture point ("+captureName(l.capturePoint)+")")
+		if g.points != nil {
+			drawPointHeadings(c, g)
+		} else {
+			c.text(g.capture, 46, `text-anchor="middle" font-size="10" fill="`+inkMuted+`"`, "capture point ("+captureName(l.capturePoint)+")")
+		}
 		leftName, rightName := "FTP client", "FTP server"
 		leftAddr, rightAddr := ld.Client, ld.Server
 		if !g.clientOnLeft {
@@ -469,7 +490,12 @@ func (l *ladderLayout) drawColumns(c *canvas, bottom float64) {
 		}
 		c.line(g.left, top, g.left, bottom, stroke(inkStrong, 1.5, ""))
 		c.line(g.right, top, g.right, bottom, stroke(inkStrong, 1.5, ""))
-		c.line(g.capture, top, g.capture, bottom, stroke(inkMuted, 1.2, dashCapture))
+		if g.points == nil {
+			c.line(g.capture, top, g.capture, bottom, stroke(inkMuted, 1.2, dashCapture))
+		}
+		for _, x := range g.points {
+			c.line(x, top, x, bottom, stroke(inkMuted, 1.2, dashCapture))
+		}
 	}
 }
 
@@ -504,6 +530,9 @@ func (l *ladderLayout) drawPacket(c *canvas, r *row) {
 	}
 	if p.ICMP != "" {
 		x1 = g.capture // from the router's side of the capture point back to the quoted packet's sender
+		if g.points != nil {
+			x1 = g.pointX(g.ladder.Vantage)
+		}
 		if p.FromClient {
 			x2 = g.clientX()
 		} else {
@@ -511,6 +540,14 @@ func (l *ladderLayout) drawPacket(c *canvas, r *row) {
 		}
 	}
 	y1, y2 := r.arrowY, r.arrowY+arrowDrop
+	// The arrow as drawn: a packet dropped or injected between two
+	// capture points is drawn on the part of its way it travelled.
+	ax1, ay1, ax2, ay2 := x1, y1, x2, y2
+	var marks []pointMark
+	if g.points != nil && p.ICMP == "" {
+		ax1, ax2, marks = g.pathOf(p, x1, x2)
+		ay1, ay2 = yOnLine(ax1, x1, y1, x2, y2), yOnLine(ax2, x1, y1, x2, y2)
+	}
 	ink, width, dash := arrowStyle(p)
 	c.raw(`<g class="`, packetClasses(p), `" data-frame="`, strconv.FormatInt(p.Frame, 10), `">`)
 	c.title(l.packetTitle(g, p))
@@ -525,11 +562,20 @@ func (l *ladderLayout) drawPacket(c *canvas, r *row) {
 	if p.Deciding {
 		bold = ` font-weight="bold"`
 	}
-	c.raw(`<text y="`, num(y1+6), `" text-anchor="end" font-size="10" font-family="`, monoFamily, `"`, bold, `><tspan x="42">`,
-		strconv.FormatInt(p.Frame, 10), `</tspan><tspan x="`, num(gutterWidth-8), `">`, esc(offset(p.Time.Sub(l.t0))), "</tspan></text>\n")
-	c.line(x1, y1, x2, y2, `class="arrow" `+stroke(ink, width, dash))
-	arrowHead(c, x1, y1, x2, y2, ink, p)
-	captureMark(c, g.capture, x1, y1, x2, y2, p, ink)
+	c.raw(`<text y="`, num(y1+6), `" text-anchor="end" font-size="10" font-family="`, monoFamily, `"`, bold, `><tspan x="42"`,
+		frameAttrs(g, p), `>`, strconv.FormatInt(p.Frame, 10), `</tspan><tspan x="`, num(gutterWidth-8), `">`, esc(offset(p.Time.Sub(l.t0))), "</tspan></text>\n")
+	c.line(ax1, ay1, ax2, ay2, `class="arrow" `+stroke(ink, width, dash))
+	switch {
+	case g.points == nil:
+		arrowHead(c, x1, y1, x2, y2, ink, p)
+		captureMark(c, g.capture, x1, y1, x2, y2, p, ink)
+	case p.ICMP != "":
+		arrowHead(c, x1, y1, x2, y2, ink, p)
+		captureMark(c, x1, x1, y1, x2, y2, p, ink)
+	default:
+		drawPathEnds(c, ax1, ay1, ax2, ay2, ink, p, !r.repeatMark)
+		pointMarks(c, marks, ax1, ay1, ax2, ay2, p, ink)
+	}
 	labelAttrs := `text-anchor="middle" ` + halo
 	if p.Deciding {
 		labelAttrs += ` font-weight="bold"`
@@ -553,6 +599,10 @@ func (l *ladderLayout) packetTitle(g *panelGeom, p *analysis.LadderPacket) strin
 		dir = g.ladder.Server + " → " + g.ladder.Client
 	}
 	parts := []string{"frame " + strconv.FormatInt(p.Frame, 10), "+" + exactOffset(p.Time.Sub(l.t0))}
+	if g.points != nil {
+		frame, seen := pointFacts(g, p)
+		parts = []string{frame, parts[1], seen}
+	}
 	if p.ICMP != "" {
 		from := p.ICMPFrom
 		if from == "" {
@@ -642,7 +692,9 @@ func (l *ladderLayout) drawLegend(c *canvas) {
 	sample("ICMP error", inkICMP, 1.6, dashICMP)
 	sample("deciding (◆ at the capture point)", inkNormal, 2.6, "")
 	c.raw("</g>\n")
-	if captureName(l.capturePoint) == "unknown" {
+	if l.multiPoint() {
+		l.drawPointsLegend(c, y+16)
+	} else if captureName(l.capturePoint) == "unknown" {
 		c.text(gutterWidth, y+16, `font-size="10" font-style="italic"`, "capture point unknown: its column is drawn in the middle, and which end saw a packet first cannot be told")
 	}
 }

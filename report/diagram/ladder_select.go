@@ -140,7 +140,7 @@ func countTrue(bs []bool) int {
 // error or carries an FTP command or reply.
 func isEvent(p analysis.LadderPacket) bool {
 	return p.Flags&(tcpflow.FlagSYN|tcpflow.FlagFIN|tcpflow.FlagRST) != 0 ||
-		p.ICMP != "" || p.Label != "" || p.Retrans || p.ZeroWindow
+		p.ICMP != "" || p.Label != "" || p.Retrans || p.ZeroWindow || p.PathDropped || p.PathInjected
 }
 
 // ladderItem is one row of a ladder drawing: a packet, or a fold that
