@@ -234,8 +234,44 @@ func (m *merger) sessionOnRef(p int, s analysis.Session) analysis.Session {
 		t := &s.Transfers[i]
 		t.Start, t.End = m.toRef(p, t.Start), m.toRef(p, t.End)
 		t.Input += m.inputBase[p]
+		t.SeqGraph = m.seqGraphOnRef(p, t.SeqGraph)
 	}
+	s.Timeline = m.timelineOnRef(p, s.Timeline)
 	return s
+}
+
+// seqGraphOnRef is a copy of point p's time-sequence graph on the first
+// point's clock: its points are times since its Start, so moving Start
+// and End moves them all, and the break a verdict marks (on the first
+// point's clock) lands where it happened.
+func (m *merger) seqGraphOnRef(p int, g *analysis.SeqGraph) *analysis.SeqGraph {
+	if g == nil {
+		return nil
+	}
+	out := *g
+	out.Start, out.End = m.toRef(p, g.Start), m.toRef(p, g.End)
+	return &out
+}
+
+// timelineOnRef is a copy of point p's session timeline on the first
+// point's clock.
+func (m *merger) timelineOnRef(p int, tl *analysis.Timeline) *analysis.Timeline {
+	if tl == nil {
+		return nil
+	}
+	out := *tl
+	out.Start, out.End = m.toRef(p, tl.Start), m.toRef(p, tl.End)
+	out.Exchanges = slices.Clone(tl.Exchanges)
+	for i := range out.Exchanges {
+		x := &out.Exchanges[i]
+		x.At, x.ReplyAt = m.toRef(p, x.At), m.toRef(p, x.ReplyAt)
+	}
+	out.Data = slices.Clone(tl.Data)
+	for i := range out.Data {
+		d := &out.Data[i]
+		d.Start, d.End = m.toRef(p, d.Start), m.toRef(p, d.End)
+	}
+	return &out
 }
 
 // mergeConnections lists each connection once: one the correlation

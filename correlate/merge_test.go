@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +239,44 @@ func TestMergeJoinsAOnePointBreakByAContributingCause(t *testing.T) {
 	r := Merge([]Vantage{cli.vantage(), srv.vantage()}, correlation(cli, srv, control))
 	if len(r.Breaks) != 1 || evidenceAt(r.Breaks[0], "server") == nil {
 		t.Fatalf("breaks = %+v, want one with both points' evidence", r.Breaks)
+	}
+}
+
+// The drawings' times are on the first point's clock like the rest of
+// the merged report: with the server's file (its clock 3.25 s ahead) as
+// the reference, the sessions recorded as the client's point saw them
+// have their timelines and graphs moved by the same offset as their
+// start and end.
+func TestMergePutsTheDrawingsOnTheReferenceClock(t *testing.T) {
+	var vs []Vantage
+	for _, name := range []string{"server", "client"} {
+		path := "../samples/pairs/pair-clean-" + name + ".pcap"
+		r, err := analysis.Files(context.Background(), []string{path}, analysis.Options{KeepPackets: true, Diagrams: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, Vantage{Name: name, Paths: []string{path}, Result: r})
+	}
+	merged := Merge(vs, Correlate(vs, Options{}))
+	if got := merged.VantagePoints[1].ClockOffsetS; got > -3.2 || got < -3.3 {
+		t.Fatalf("the client's clock is %.3f s ahead of the server's; the lab shifted the server's by +3.25 s", got)
+	}
+	timelines := 0
+	for _, s := range merged.Sessions {
+		if s.Timeline == nil {
+			continue
+		}
+		timelines++
+		if !s.Timeline.Start.Equal(s.Start) {
+			t.Errorf("%s: timeline starts %s, the session %s", s.ID, s.Timeline.Start, s.Start)
+		}
+		for _, d := range s.Timeline.Data {
+			if d.Start.Before(s.Start) || d.Start.After(s.End) {
+				t.Errorf("%s: a data connection starts at %s, outside the session's %s–%s", s.ID, d.Start, s.Start, s.End)
+			}
+		}
+	}
+	if timelines == 0 {
+		t.Fatal("no session timeline in the merged report")
 	}
 }
