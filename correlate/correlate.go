@@ -39,7 +39,19 @@ type Correlation struct {
 	// contradictory (files that do not overlap in time, no shared
 	// session, a view that contradicts the other).
 	Notes []string
+
+	// byConn indexes Pairs by point and connection (PairsOf), made on
+	// first use: a merge asks for the pairs of every verdict's
+	// connections, and a scan of every pair each time is quadratic.
+	// It is made again when pairs were added since (byConnOf counts
+	// those it holds).
+	byConn   map[pointConn][]int
+	byConnOf int
 }
+
+// pointConn names a connection at a point: its index in the point's
+// Result.Packets.
+type pointConn struct{ point, conn int }
 
 // Point is one vantage point's clock and how much of it matched.
 type Point struct {

@@ -53,12 +53,13 @@ func (m *merger) mergeVerdicts(sessions sessionMerge) verdictMerge {
 		if vp.Result == nil {
 			continue
 		}
+		kept := indexKept(vp.Result)
 		for _, list := range []struct {
 			vs      []analysis.Verdict
 			finding bool
 		}{{vp.Result.Breaks, false}, {vp.Result.Findings, true}} {
 			for i, v := range list.vs {
-				conn := connOfVerdict(vp.Result, v)
+				conn := kept.of(v)
 				key := verdictKey{finding: list.finding, transfer: v.Transfer}
 				if id, ok := m.conns.of(node{p, conn}); conn >= 0 && ok {
 					key.group = id
@@ -70,7 +71,7 @@ func (m *merger) mergeVerdicts(sessions sessionMerge) verdictMerge {
 					key.cause = v.Cause
 				}
 				key = slotFor(groups, key, p, v.Cause)
-				pc := &proofCase{Verdict: v, Point: p, Conn: conn, vs: m.vs, c: m.c}
+				pc := &proofCase{Verdict: v, Point: p, Conn: conn, vs: m.vs, c: m.c, sessionConns: kept.bySession}
 				if _, seen := groups[key]; !seen {
 					keys = append(keys, key)
 				}

@@ -62,6 +62,10 @@ type proofCase struct {
 	Conn int
 	vs   []Vantage
 	c    *Correlation
+	// sessionConns lists the point's kept connections of each session
+	// (indexKept); nil in a case built by hand, where every kept
+	// connection is looked at.
+	sessionConns map[string][]int
 }
 
 // pairSide is a pair seen from the verdict's point: here is the
@@ -81,8 +85,7 @@ func (pc *proofCase) pairsOf(conn int) []pairSide {
 		return nil
 	}
 	var out []pairSide
-	for i := range pc.c.Pairs {
-		p := &pc.c.Pairs[i]
+	for _, p := range pc.c.PairsOf(pc.Point, conn) {
 		switch {
 		case p.A == pc.Point && p.ConnA == conn:
 			out = append(out, pairSide{p, p.A, p.B, p.ConnA, p.ConnB})
@@ -225,21 +228,44 @@ func isRST(pk analysis.PathPacket) bool { return pk.Flags&tcpflow.FlagRST != 0 }
 // frameWord cites a packet: "frame 812".
 func frameWord(pk analysis.PathPacket) string { return "frame " + strconv.FormatInt(pk.Frame, 10) }
 
-// connOfVerdict finds the verdict's connection among a point's kept
-// connections: same kind and ends (either way round), -1 when the point
-// kept none.
-func connOfVerdict(r *analysis.Result, v analysis.Verdict) int {
+// keptConns finds a verdict's connection among a point's kept
+// connections by kind and ends (either way round), without a scan of
+// every connection for every verdict: a capture with thousands of breaks
+// and a hundred thousand connections would spend minutes there.
+type keptConns struct {
+	byEnds    map[keptConnKey]int
+	bySession map[string][]int
+}
+
+type keptConnKey struct {
+	kind           string
+	client, server string
+}
+
+// indexKept indexes a point's kept connections; the first of two with
+// the same kind and ends (a port reused) is the one found, as a scan in
+// order would find it.
+func indexKept(r *analysis.Result) keptConns {
+	idx := keptConns{byEnds: map[keptConnKey]int{}, bySession: map[string][]int{}}
 	if r == nil {
-		return -1
+		return idx
 	}
 	for k, cp := range r.Packets {
-		if cp.Kind != v.Connection.Kind {
-			continue
-		}
 		c, s := cp.Client.String(), cp.Server.String()
-		if (c == v.Connection.Client && s == v.Connection.Server) || (s == v.Connection.Client && c == v.Connection.Server) {
-			return k
+		for _, key := range []keptConnKey{{string(cp.Kind), c, s}, {string(cp.Kind), s, c}} {
+			if _, ok := idx.byEnds[key]; !ok {
+				idx.byEnds[key] = k
+			}
 		}
+		idx.bySession[cp.Session] = append(idx.bySession[cp.Session], k)
+	}
+	return idx
+}
+
+// of is the verdict's connection, -1 when the point kept none.
+func (idx keptConns) of(v analysis.Verdict) int {
+	if k, ok := idx.byEnds[keptConnKey{string(v.Connection.Kind), v.Connection.Client, v.Connection.Server}]; ok {
+		return k
 	}
 	return -1
 }

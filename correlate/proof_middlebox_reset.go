@@ -24,9 +24,10 @@ func init() {
 
 func proveMiddleboxReset(pc *proofCase) proofOutcome {
 	var contradiction *proofOutcome
-	for _, cited := range pc.citedResets() {
-		for _, ps := range pc.pairsOf(cited.conn) {
-			out, ok := pc.testReset(ps, cited.packet)
+	cited := pc.citedResets()
+	for _, rst := range cited {
+		for _, ps := range pc.pairsOf(rst.conn) {
+			out, ok := pc.testReset(ps, rst.packet)
 			switch {
 			case !ok:
 			case out.Proven:
@@ -39,7 +40,7 @@ func proveMiddleboxReset(pc *proofCase) proofOutcome {
 	if contradiction != nil {
 		return *contradiction
 	}
-	if len(pc.citedResets()) > 0 {
+	if len(cited) > 0 {
 		return proofOutcome{}
 	}
 	for _, ps := range pc.pairs() {
@@ -82,8 +83,15 @@ func (pc *proofCase) citedResets() []citedReset {
 			cited[at{e.Frame, e.Time.UnixNano()}] = true
 		}
 	}
+	conns := pc.sessionConns[pc.Verdict.Session]
+	if pc.sessionConns == nil {
+		conns = make([]int, len(r.Packets))
+		for k := range conns {
+			conns[k] = k
+		}
+	}
 	var out []citedReset
-	for k := range r.Packets {
+	for _, k := range conns {
 		cp := &r.Packets[k]
 		if cp.Session != pc.Verdict.Session {
 			continue

@@ -429,14 +429,36 @@ func (c *Correlation) FateOf(point, conn, n, other int) Fate {
 // PairsOf returns the pairs in which point's connection conn (its index
 // in the point's Result.Packets) takes part, as A or as B.
 func (c *Correlation) PairsOf(point, conn int) []*Pair {
-	var out []*Pair
-	for k := range c.Pairs {
-		p := &c.Pairs[k]
-		if (p.A == point && p.ConnA == conn) || (p.B == point && p.ConnB == conn) {
-			out = append(out, p)
-		}
+	ks := c.pairIndex()[pointConn{point, conn}]
+	if len(ks) == 0 {
+		return nil
+	}
+	out := make([]*Pair, len(ks))
+	for i, k := range ks {
+		out[i] = &c.Pairs[k]
 	}
 	return out
+}
+
+// pairIndex is byConn, made on first use and again when pairs were
+// added: each pair under both of its connections (a side of -1, a
+// connection the other point did not see, is not indexed: no verdict's
+// connection is -1).
+func (c *Correlation) pairIndex() map[pointConn][]int {
+	if c.byConn == nil || c.byConnOf != len(c.Pairs) {
+		c.byConnOf = len(c.Pairs)
+		c.byConn = make(map[pointConn][]int, 2*len(c.Pairs))
+		for k := range c.Pairs {
+			p := &c.Pairs[k]
+			if p.ConnA >= 0 {
+				c.byConn[pointConn{p.A, p.ConnA}] = append(c.byConn[pointConn{p.A, p.ConnA}], k)
+			}
+			if p.ConnB >= 0 && (p.B != p.A || p.ConnB != p.ConnA) {
+				c.byConn[pointConn{p.B, p.ConnB}] = append(c.byConn[pointConn{p.B, p.ConnB}], k)
+			}
+		}
+	}
+	return c.byConn
 }
 
 // Frame names a packet of a point's files: its input (index in the
