@@ -10,7 +10,7 @@ import (
 // manualDate is the man page's date. It is a constant, not the build
 // date, so that regenerating the page gives the same bytes: change it
 // when the manual's text changes.
-const manualDate = "December 2026"
+const manualDate = "2026-12-06"
 
 // manual describes ftpcap for its man page and shell completions
 // (make docs writes them). The options are the FlagSets the commands

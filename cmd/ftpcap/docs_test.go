@@ -208,6 +208,41 @@ func TestBashCompletion(t *testing.T) {
 	}
 }
 
+// TestFishCompletion completes command lines with fish's complete -C,
+// where fish is installed.
+func TestFishCompletion(t *testing.T) {
+	if _, err := exec.LookPath("fish"); err != nil {
+		t.Skip("fish is not installed (apt-get install fish)")
+	}
+	cases := []struct {
+		line string
+		want []string
+	}{
+		{"ftpcap an", []string{"analyze", "analyse"}},
+		{"ftpcap analyze --for", []string{"--format"}},
+		{"ftpcap analyze --format ", report.Formats()},
+		{"ftpcap live --color a", []string{"auto", "always"}},
+	}
+	for _, c := range cases {
+		script := `source $argv[1]; complete -C $argv[2]`
+		out, err := exec.Command("fish", "-c", script, filepath.Join(repoRoot, "completions/ftpcap.fish"), c.line).CombinedOutput()
+		if err != nil {
+			t.Fatalf("fish complete -C %q: %v\n%s", c.line, err, out)
+		}
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			word, _, _ := strings.Cut(line, "\t")
+			got = append(got, word)
+		}
+		sort.Strings(got)
+		want := slices.Clone(c.want)
+		sort.Strings(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("fish complete -C %q = %q, want %q", c.line, got, want)
+		}
+	}
+}
+
 // TestShellCompletionSyntax parses the zsh and fish completions with
 // their shells, where installed.
 func TestShellCompletionSyntax(t *testing.T) {

@@ -72,7 +72,6 @@ type Example struct {
 type option struct {
 	long, short string
 	arg         string // metavariable; "" for a switch
-	optionalArg bool   // NoOptDefVal set: --flag alone is allowed
 	repeatable  bool
 	usage       string
 	def         string // "" when the default is the zero value
@@ -91,9 +90,9 @@ func (c Command) options() []option {
 		}
 		typ, usage := pflag.UnquoteUsage(f)
 		o := option{long: f.Name, short: f.Shorthand, usage: usage, arg: c.metavar(f.Name, typ),
-			optionalArg: f.NoOptDefVal != "", repeatable: strings.HasSuffix(f.Value.Type(), "Slice") || strings.HasSuffix(f.Value.Type(), "Array")}
-		if o.optionalArg {
-			o.arg = ""
+			repeatable: strings.HasSuffix(f.Value.Type(), "Slice") || strings.HasSuffix(f.Value.Type(), "Array")}
+		if f.NoOptDefVal != "" {
+			o.arg = "" // documented as a switch: --flag alone is allowed
 		}
 		if !isZero(f) {
 			o.def = f.DefValue
