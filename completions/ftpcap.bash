@@ -9,7 +9,7 @@ _ftpcap_interfaces() {
 }
 
 _ftpcap() {
-	local cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= i
+	local cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= pre= i
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD-1]}
 	# "--format=ta": bash splits it into --format, =, ta.
 	if [[ $cur == = ]]; then
@@ -17,9 +17,11 @@ _ftpcap() {
 	elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then
 		prev=${COMP_WORDS[COMP_CWORD-2]}
 	fi
-	# "--format=ta" as one word, where '=' is not a word break.
+	# "--format=ta" as one word, where '=' is not a word break: the
+	# replies must keep the "--format=" they replace.
 	if [[ $cur == --*=* ]]; then
 		prev=${cur%%=*}
+		pre=$prev=
 		cur=${cur#*=}
 	fi
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -29,6 +31,15 @@ _ftpcap() {
 		esac
 	done
 	COMPREPLY=()
+	_ftpcap_reply
+	if [[ -n $pre ]]; then
+		COMPREPLY=("${COMPREPLY[@]/#/$pre}")
+	fi
+}
+
+# _ftpcap_reply fills COMPREPLY from cmd, prev and cur; pre is what every
+# reply must start with.
+_ftpcap_reply() {
 	case $cmd in
 	'')
 		COMPREPLY=($(compgen -W 'analyze analyse live interfaces rules version' -- "$cur"))
@@ -61,6 +72,11 @@ _ftpcap() {
 			return
 			;;
 		--fail-on)
+			# a comma-separated list: complete its last item
+			if [[ $cur == *,* ]]; then
+				pre+=${cur%,*},
+				cur=${cur##*,}
+			fi
 			COMPREPLY=($(compgen -W 'network protocol server-policy client unknown any' -- "$cur"))
 			return
 			;;
@@ -150,6 +166,11 @@ _ftpcap() {
 			return
 			;;
 		--fail-on)
+			# a comma-separated list: complete its last item
+			if [[ $cur == *,* ]]; then
+				pre+=${cur%,*},
+				cur=${cur##*,}
+			fi
 			COMPREPLY=($(compgen -W 'network protocol server-policy client unknown any alert' -- "$cur"))
 			return
 			;;

@@ -189,6 +189,9 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"ftpcap", "analyze", "-F", "nd"}, []string{"ndjson"}},
 		{[]string{"ftpcap", "analyze", "--format", "=", "m"}, []string{"markdown"}},
 		{[]string{"ftpcap", "analyze", "--fail-on", "serv"}, []string{"server-policy"}},
+		{[]string{"ftpcap", "analyze", "--fail-on", "network,cl"}, []string{"network,client"}},
+		{[]string{"ftpcap", "analyze", "--format=m"}, []string{"--format=markdown"}},
+		{[]string{"ftpcap", "live", "--fail-on=network,al"}, []string{"--fail-on=network,alert"}},
 		{[]string{"ftpcap", "live", "--metrics-a"}, []string{"--metrics-addr"}},
 		{[]string{"ftpcap", "live", "-i", "an"}, []string{"any"}},
 	}

@@ -23,15 +23,22 @@ func Bash(m Manual) []byte {
 	w("\tprintf '%%s\\n' any $ifs\n}\n\n")
 
 	w("%s() {\n", fn)
-	w("\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= i\n")
+	w("\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= pre= i\n")
 	w("\t((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD-1]}\n")
 	w("\t# \"--format=ta\": bash splits it into --format, =, ta.\n")
 	w("\tif [[ $cur == = ]]; then\n\t\tcur=\n\telif [[ $prev == = ]] && ((COMP_CWORD > 1)); then\n\t\tprev=${COMP_WORDS[COMP_CWORD-2]}\n\tfi\n")
-	w("\t# \"--format=ta\" as one word, where '=' is not a word break.\n")
-	w("\tif [[ $cur == --*=* ]]; then\n\t\tprev=${cur%%%%=*}\n\t\tcur=${cur#*=}\n\tfi\n")
+	w("\t# \"--format=ta\" as one word, where '=' is not a word break: the\n")
+	w("\t# replies must keep the \"--format=\" they replace.\n")
+	w("\tif [[ $cur == --*=* ]]; then\n\t\tprev=${cur%%%%=*}\n\t\tpre=$prev=\n\t\tcur=${cur#*=}\n\tfi\n")
 	w("\tfor ((i = 1; i < COMP_CWORD; i++)); do\n")
 	w("\t\tcase ${COMP_WORDS[i]} in\n\t\t-*) ;;\n\t\t*) cmd=${COMP_WORDS[i]}; break ;;\n\t\tesac\n\tdone\n")
 	w("\tCOMPREPLY=()\n")
+	w("\t%s_reply\n", fn)
+	w("\tif [[ -n $pre ]]; then\n\t\tCOMPREPLY=(\"${COMPREPLY[@]/#/$pre}\")\n\tfi\n}\n\n")
+
+	w("# %s_reply fills COMPREPLY from cmd, prev and cur; pre is what every\n", fn)
+	w("# reply must start with.\n")
+	w("%s_reply() {\n", fn)
 	w("\tcase $cmd in\n")
 	w("\t'')\n\t\tCOMPREPLY=($(compgen -W %s -- \"$cur\"))\n\t\treturn\n\t\t;;\n", shellWords(commandNames(m)))
 	for _, c := range m.Commands {
@@ -42,7 +49,12 @@ func Bash(m Manual) []byte {
 			if o.arg == "" {
 				continue
 			}
-			w("\t\t%s)\n\t\t\t%s\n\t\t\treturn\n\t\t\t;;\n", strings.Join(optionWords(o), " | "), bashValues(c.valuesOf(o), fn))
+			w("\t\t%s)\n", strings.Join(optionWords(o), " | "))
+			if o.commaList && len(c.valuesOf(o).Words) > 0 {
+				w("\t\t\t# a comma-separated list: complete its last item\n")
+				w("\t\t\tif [[ $cur == *,* ]]; then\n\t\t\t\tpre+=${cur%%,*},\n\t\t\t\tcur=${cur##*,}\n\t\t\tfi\n")
+			}
+			w("\t\t\t%s\n\t\t\treturn\n\t\t\t;;\n", bashValues(c.valuesOf(o), fn))
 		}
 		w("\t\tesac\n")
 		w("\t\tif [[ $cur == -* ]]; then\n")
@@ -117,6 +129,10 @@ func zshSpec(o option, v Values, fn string) string {
 	var action string
 	if o.arg != "" {
 		action = ":" + strings.ToLower(o.arg) + ":" + zshAction(v, fn)
+		if o.commaList && len(v.Words) > 0 {
+			// a comma-separated list: _values completes each item
+			action = ":" + strings.ToLower(o.arg) + ":_values -s , " + strings.ToLower(o.arg) + " " + strings.Join(v.Words, " ")
+		}
 	}
 	suffix := ""
 	if o.arg != "" {

@@ -73,6 +73,7 @@ type option struct {
 	long, short string
 	arg         string // metavariable; "" for a switch
 	repeatable  bool
+	commaList   bool // a slice flag: --fail-on a,b takes a list
 	usage       string
 	def         string // "" when the default is the zero value
 }
@@ -90,7 +91,8 @@ func (c Command) options() []option {
 		}
 		typ, usage := pflag.UnquoteUsage(f)
 		o := option{long: f.Name, short: f.Shorthand, usage: usage, arg: c.metavar(f.Name, typ),
-			repeatable: strings.HasSuffix(f.Value.Type(), "Slice") || strings.HasSuffix(f.Value.Type(), "Array")}
+			repeatable: strings.HasSuffix(f.Value.Type(), "Slice") || strings.HasSuffix(f.Value.Type(), "Array"),
+			commaList:  strings.HasSuffix(f.Value.Type(), "Slice")}
 		if f.NoOptDefVal != "" {
 			o.arg = "" // documented as a switch: --flag alone is allowed
 		}
