@@ -88,7 +88,9 @@ docs:
 	$(GO) test ./cmd/ftpcap -run '^TestDocsUpToDate$$' -count=1 -update-docs
 
 # install copies the binary, the man page and the completions under
-# $(DESTDIR)$(PREFIX), where man, bash-completion, zsh and fish look.
+# $(DESTDIR)$(PREFIX), where man, bash-completion, zsh and fish look
+# (Debian's zsh reads /usr/share/zsh/vendor-completions, not
+# site-functions, under /usr: set ZSHCOMPDIR for PREFIX=/usr).
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
