@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean
+.PHONY: all build demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean release
 
 all: build
 
@@ -79,7 +79,28 @@ pairs:
 	bash samples/lab/run.sh pairs
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
+
+# release writes dist/ftpcap-linux-amd64: one static, stripped binary
+# with libpcap linked in, for hosts without Go or libpcap (see the
+# README's Install). Debian's libpcap.a needs libdbus-1.a (the D-Bus
+# capture source); the "static" tag adds the two libsystemd symbols
+# Debian's libdbus-1.a refers to (cmd/ftpcap/static_systemd_shim.go).
+# osusergo,netgo keep Go's user and DNS lookups off glibc's NSS. The
+# build date is SOURCE_DATE_EPOCH, else the commit's date, so the same
+# commit gives the same bytes.
+RELEASE_EPOCH   ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
+RELEASE_DATE    := $(shell date -u -d @$(RELEASE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
+RELEASE_VERSION ?= $(shell git describe --tags --dirty 2>/dev/null)
+RELEASE_COMMIT  ?= $(shell git describe --always --dirty --abbrev=40 --match=NONE 2>/dev/null)
+RELEASE_LDFLAGS := -s -w -X main.commit=$(RELEASE_COMMIT) -X main.buildDate=$(RELEASE_DATE) \
+	$(if $(RELEASE_VERSION),-X main.version=$(RELEASE_VERSION)) \
+	-linkmode external -extldflags "-static -ldbus-1"
+release: deps
+	@mkdir -p dist
+	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -tags static,osusergo,netgo \
+		-ldflags '$(RELEASE_LDFLAGS)' -o dist/ftpcap-linux-amd64 ./cmd/ftpcap
+	@ls -l dist/ftpcap-linux-amd64
 
 # VOLUME_TABLE keeps the volume score's tables from go test -v output.
 VOLUME_TABLE := awk '/volume score:/{p=1} /^(--- |    realistic_test)/{p=0} p' | sed 's/^        //'
