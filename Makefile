@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean release
+.PHONY: all build demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean release release-arm64
 
 all: build
 
@@ -96,11 +96,28 @@ RELEASE_COMMIT  ?= $(shell git describe --always --dirty --abbrev=40 --match=NON
 RELEASE_LDFLAGS := -s -w -X main.commit=$(RELEASE_COMMIT) -X main.buildDate=$(RELEASE_DATE) \
 	$(if $(RELEASE_VERSION),-X main.version=$(RELEASE_VERSION)) \
 	-linkmode external -extldflags "-static -ldbus-1"
+# The linker warns that glibc's getpwnam_r, getgrouplist (libdbus) and
+# getaddrinfo, gethostbyname, getnetbyname_r, getprotobyname_r (libpcap's
+# filter compiler) need glibc's NSS libraries at run time: a -f filter
+# naming a host, network or protocol by name resolves only where the
+# host's glibc matches; numeric addresses and port numbers always work.
+RELEASE_BUILD = CGO_ENABLED=1 GOOS=linux $(GO) build -trimpath -tags static,osusergo,netgo -ldflags '$(RELEASE_LDFLAGS)'
+# arm64 is built too when Debian's cross compiler and arm64 libraries are
+# installed: dpkg --add-architecture arm64 && apt-get update &&
+# apt-get install gcc-aarch64-linux-gnu libpcap-dev:arm64 libdbus-1-dev:arm64
+ARM64_CC  := aarch64-linux-gnu-gcc
+ARM64_LIB := /usr/lib/aarch64-linux-gnu
 release: deps
 	@mkdir -p dist
-	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -tags static,osusergo,netgo \
-		-ldflags '$(RELEASE_LDFLAGS)' -o dist/ftpcap-linux-amd64 ./cmd/ftpcap
-	@ls -l dist/ftpcap-linux-amd64
+	GOARCH=amd64 $(RELEASE_BUILD) -o dist/ftpcap-linux-amd64 ./cmd/ftpcap
+	@if command -v $(ARM64_CC) >/dev/null && [ -f $(ARM64_LIB)/libpcap.a ] && [ -f $(ARM64_LIB)/libdbus-1.a ]; then \
+		$(MAKE) --no-print-directory release-arm64; \
+	else echo "dist/ftpcap-linux-arm64 skipped: no $(ARM64_CC) or arm64 libpcap.a/libdbus-1.a (see the comment above release-arm64)"; fi
+	@ls -l dist/
+
+release-arm64:
+	@mkdir -p dist
+	GOARCH=arm64 CC=$(ARM64_CC) CGO_LDFLAGS=-L$(ARM64_LIB) $(RELEASE_BUILD) -o dist/ftpcap-linux-arm64 ./cmd/ftpcap
 
 # VOLUME_TABLE keeps the volume score's tables from go test -v output.
 VOLUME_TABLE := awk '/volume score:/{p=1} /^(--- |    realistic_test)/{p=0} p' | sed 's/^        //'
