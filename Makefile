@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean release release-arm64
+.PHONY: all build demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean release release-amd64 release-arm64
 
 all: build
 
@@ -107,17 +107,22 @@ RELEASE_BUILD = CGO_ENABLED=1 GOOS=linux $(GO) build -trimpath -tags static,osus
 # apt-get install gcc-aarch64-linux-gnu libpcap-dev:arm64 libdbus-1-dev:arm64
 ARM64_CC  := aarch64-linux-gnu-gcc
 ARM64_LIB := /usr/lib/aarch64-linux-gnu
-release: deps
-	@mkdir -p dist
-	GOARCH=amd64 $(RELEASE_BUILD) -o dist/ftpcap-linux-amd64 ./cmd/ftpcap
+# DIST is where the binaries go (the release tests build into a temporary
+# folder).
+DIST ?= dist
+release: release-amd64
 	@if command -v $(ARM64_CC) >/dev/null && [ -f $(ARM64_LIB)/libpcap.a ] && [ -f $(ARM64_LIB)/libdbus-1.a ]; then \
 		$(MAKE) --no-print-directory release-arm64; \
-	else echo "dist/ftpcap-linux-arm64 skipped: no $(ARM64_CC) or arm64 libpcap.a/libdbus-1.a (see the comment above release-arm64)"; fi
-	@ls -l dist/
+	else echo "$(DIST)/ftpcap-linux-arm64 skipped: no $(ARM64_CC) or arm64 libpcap.a/libdbus-1.a (see the comment above release-arm64)"; fi
+	@ls -l $(DIST)/
+
+release-amd64: deps
+	@mkdir -p $(DIST)
+	GOARCH=amd64 $(RELEASE_BUILD) -o $(DIST)/ftpcap-linux-amd64 ./cmd/ftpcap
 
 release-arm64:
-	@mkdir -p dist
-	GOARCH=arm64 CC=$(ARM64_CC) CGO_LDFLAGS=-L$(ARM64_LIB) $(RELEASE_BUILD) -o dist/ftpcap-linux-arm64 ./cmd/ftpcap
+	@mkdir -p $(DIST)
+	GOARCH=arm64 CC=$(ARM64_CC) CGO_LDFLAGS=-L$(ARM64_LIB) $(RELEASE_BUILD) -o $(DIST)/ftpcap-linux-arm64 ./cmd/ftpcap
 
 # VOLUME_TABLE keeps the volume score's tables from go test -v output.
 VOLUME_TABLE := awk '/volume score:/{p=1} /^(--- |    realistic_test)/{p=0} p' | sed 's/^        //'
