@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean docs install uninstall
+.PHONY: all build demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean docs install uninstall release release-amd64 release-arm64
 
 all: build
 
@@ -79,7 +79,50 @@ pairs:
 	bash samples/lab/run.sh pairs
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
+
+# release writes dist/ftpcap-linux-amd64: one static, stripped binary
+# with libpcap linked in, for hosts without Go or libpcap (see the
+# README's Install). Debian's libpcap.a needs libdbus-1.a (the D-Bus
+# capture source); the "static" tag adds the two libsystemd symbols
+# Debian's libdbus-1.a refers to (cmd/ftpcap/static_systemd_shim.go).
+# osusergo,netgo keep Go's user and DNS lookups off glibc's NSS. The
+# build date is SOURCE_DATE_EPOCH, else the commit's date, so the same
+# commit gives the same bytes.
+RELEASE_EPOCH   ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
+RELEASE_DATE    := $(shell date -u -d @$(RELEASE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
+RELEASE_VERSION ?= $(shell git describe --tags --dirty 2>/dev/null)
+RELEASE_COMMIT  ?= $(shell git describe --always --dirty --abbrev=40 --match=NONE 2>/dev/null)
+RELEASE_LDFLAGS := -s -w -X main.commit=$(RELEASE_COMMIT) -X main.buildDate=$(RELEASE_DATE) \
+	$(if $(RELEASE_VERSION),-X main.version=$(RELEASE_VERSION)) \
+	-linkmode external -extldflags "-static -ldbus-1"
+# The linker warns that glibc's getpwnam_r, getgrouplist (libdbus) and
+# getaddrinfo, gethostbyname, getnetbyname_r, getprotobyname_r (libpcap's
+# filter compiler) need glibc's NSS libraries at run time: a -f filter
+# naming a host, network or protocol by name resolves only where the
+# host's glibc matches; numeric addresses and port numbers always work.
+RELEASE_BUILD = CGO_ENABLED=1 GOOS=linux $(GO) build -trimpath -tags static,osusergo,netgo -ldflags '$(RELEASE_LDFLAGS)'
+# arm64 is built too when Debian's cross compiler and arm64 libraries are
+# installed: dpkg --add-architecture arm64 && apt-get update &&
+# apt-get install gcc-aarch64-linux-gnu libpcap-dev:arm64 libdbus-1-dev:arm64
+ARM64_CC  := aarch64-linux-gnu-gcc
+ARM64_LIB := /usr/lib/aarch64-linux-gnu
+# DIST is where the binaries go (the release tests build into a temporary
+# folder).
+DIST ?= dist
+release: release-amd64
+	@if command -v $(ARM64_CC) >/dev/null && [ -f $(ARM64_LIB)/libpcap.a ] && [ -f $(ARM64_LIB)/libdbus-1.a ]; then \
+		$(MAKE) --no-print-directory release-arm64; \
+	else echo "$(DIST)/ftpcap-linux-arm64 skipped: no $(ARM64_CC) or arm64 libpcap.a/libdbus-1.a (see the comment above release-arm64)"; fi
+	@ls -l $(DIST)/
+
+release-amd64: deps
+	@mkdir -p $(DIST)
+	GOARCH=amd64 $(RELEASE_BUILD) -o $(DIST)/ftpcap-linux-amd64 ./cmd/ftpcap
+
+release-arm64:
+	@mkdir -p $(DIST)
+	GOARCH=arm64 CC=$(ARM64_CC) CGO_LDFLAGS=-L$(ARM64_LIB) $(RELEASE_BUILD) -o $(DIST)/ftpcap-linux-arm64 ./cmd/ftpcap
 
 # docs regenerates the man page (docs/man/ftpcap.1) and the bash, zsh and
 # fish completions (completions/) from the flag definitions the commands

@@ -34,6 +34,7 @@ type analyzeFlags struct {
 	verbose       bool
 	color         string
 	progress      progressMode
+	quiet         bool
 	maxConns      int
 	maxHalfOpen   int
 	maxReported   int
@@ -58,6 +59,7 @@ func newAnalyzeFlagSet(f *analyzeFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.StringVar(&f.color, "color", "auto", "colour in tables: auto, always, never")
 	fs.VarPF(progressFlag{&f.progress, progressAlways}, "progress", "", "draw the progress bar (percent, rate, ETA) on stderr even when it is not a terminal (by default: on a terminal only)").NoOptDefVal = "true"
 	fs.VarPF(progressFlag{&f.progress, progressNever}, "no-progress", "", "no progress bar, even on a terminal").NoOptDefVal = "true"
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "for scripts: only the report on stdout (nothing with -o); no progress bar and no notices on stderr, only errors")
 	fs.IntVar(&f.maxConns, "max-conns", tcpflow.DefaultOptions().MaxConns, "cap on connections tracked at once (the oldest idle is evicted, and counted)")
 	fs.IntVar(&f.maxHalfOpen, "max-half-open", tcpflow.DefaultOptions().MaxHalfOpen, "cap on connection attempts (SYN or SYN-ACK only) tracked at once, within --max-conns (the oldest is evicted, and counted)")
 	fs.IntVar(&f.maxReported, "max-reported", analysis.DefaultMaxReported, "list at most this many sessions, breaks, findings and connections; the rest are counted in the summary")
@@ -123,11 +125,17 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintf(stderr, "ftpcap: %v\n", perr)
 		}
 	}()
+	// notices is where the progress bar and the lines that are not
+	// errors go: nowhere with --quiet.
+	notices, showBar := stderr, f.progress.shows(stderr)
+	if f.quiet {
+		notices, showBar = io.Discard, false
+	}
 	var res *analysis.Result
 	if points != nil {
-		res, err = analyzeVantages(ctx, points, opts, f.progress.shows(stderr), stderr)
+		res, err = analyzeVantages(ctx, points, opts, showBar, notices)
 	} else {
-		res, err = analyzeFiles(ctx, paths, opts, f.progress.shows(stderr), stderr)
+		res, err = analyzeFiles(ctx, paths, opts, showBar, notices)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
@@ -139,7 +147,7 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "ftpcap: %v\n", err)
 		return exitError
 	}
-	warnPageToTerminal(f.format, f.output, stdout, stderr)
+	warnPageToTerminal(f.format, f.output, stdout, notices)
 	ropts := report.Options{Format: f.format, Verbose: f.verbose, Color: useColor(f.color, f.output == "", stdout)}
 	werr := report.Write(out, res, ropts)
 	if cerr := closeOut(); werr == nil {
@@ -155,7 +163,7 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		code = exitError
 	}
 	if code == exitOK && ctx.Err() != nil {
-		fmt.Fprintln(stderr, "ftpcap: interrupted: the report covers the packets read before the interrupt")
+		fmt.Fprintln(notices, "ftpcap: interrupted: the report covers the packets read before the interrupt")
 	}
 	if code == exitOK && breaksMatch(res, failClasses) {
 		code = exitFound

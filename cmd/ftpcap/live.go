@@ -41,6 +41,7 @@ type liveFlags struct {
 	format        string
 	output        string
 	verbose       bool
+	quiet         bool
 	color         string
 	showPasswords bool
 	failOn        []string
@@ -91,6 +92,7 @@ func newLiveFlagSet(f *liveFlags, stderr io.Writer) *pflag.FlagSet {
 	fs.StringVarP(&f.format, "format", "F", "table", "report format: "+strings.Join(report.Formats(), ", ")+" (breaks are printed as they happen: one line, or NDJSON with json and ndjson; html writes one page with a diagram of each break at the end, e.g. -F html -o report.html)")
 	fs.StringVarP(&f.output, "output", "o", "", "write the final report to this file instead of stdout")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "table report: also every connection and every evidence line, and everything a large capture's report leaves out")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "for scripts and services: only the final report on stdout (nothing with -o); no break lines, status line or notices, only errors on stderr")
 	fs.StringVar(&f.color, "color", "auto", "colour in tables and lines: auto, always, never")
 	fs.BoolVar(&f.showPasswords, "show-passwords", false, "show PASS arguments (redacted by default)")
 	fs.StringSliceVar(&f.failOn, "fail-on", nil, "exit 3 when a break of these classes was found, or \"alert\" when an alert fired (comma-separated)")

@@ -72,7 +72,7 @@ func (lr *liveRun) run(ctx context.Context) int {
 	opts.OnSession = lr.monitor.Session
 	opts.Progress = &lr.progress
 	lr.started = time.Now()
-	fmt.Fprintln(lr.stderr, lr.startLine())
+	fmt.Fprintln(lr.notices(), lr.startLine())
 	stopStatus := lr.showStatus()
 	res, err := analysis.Run(context.WithoutCancel(ctx), lr.monitor.Watch(src), src.Inputs, opts)
 	stopStatus()
@@ -93,7 +93,7 @@ func (lr *liveRun) watchSignals(stopCapture context.CancelCauseFunc) func() {
 	done := make(chan struct{})
 	go live.Shutdown{
 		Stop: func(sig os.Signal) {
-			fmt.Fprintf(lr.stderr, "\nftpcap: %v: stopping the capture and judging what is still open (again to exit at once)\n", sig)
+			fmt.Fprintf(lr.notices(), "\nftpcap: %v: stopping the capture and judging what is still open (again to exit at once)\n", sig)
 			stopCapture(errInterrupted)
 		},
 		Exit: os.Exit,
@@ -164,10 +164,14 @@ func (lr *liveRun) serveMetrics() (*live.Metrics, func(), error) {
 func (lr *liveRun) wire(metrics *live.Metrics) *live.Printer {
 	f, cfg := lr.flags, lr.cfg
 	var statusOut io.Writer
-	if isTerminal(lr.stderr) {
+	if isTerminal(lr.stderr) && !f.quiet {
 		statusOut = lr.stderr
 	}
-	lr.console = live.NewConsole(lr.stdout, statusOut)
+	lines := lr.stdout
+	if f.quiet {
+		lines = io.Discard // the breaks are in the final report
+	}
+	lr.console = live.NewConsole(lines, statusOut)
 	popts := live.PrinterOptions{NDJSON: cfg.lineNDJSON, Color: useColor(f.color, true, lr.stdout)}
 	if lr.recorder != nil {
 		popts.FileOf = lr.recorder.FileOf
@@ -208,7 +212,7 @@ func (lr *liveRun) startLine() string {
 // showStatus refreshes the status line every second, when stderr is a
 // terminal, until the returned function is called.
 func (lr *liveRun) showStatus() func() {
-	if !isTerminal(lr.stderr) {
+	if !isTerminal(lr.stderr) || lr.flags.quiet {
 		return func() {}
 	}
 	done := make(chan struct{})
@@ -269,6 +273,9 @@ func (lr *liveRun) reportStop(printer *live.Printer, cause error) {
 	if err := printer.Stopped(lr.monitor.Now(), info); err != nil {
 		fmt.Fprintf(lr.stderr, "ftpcap: %v\n", err)
 	}
+	if lr.flags.quiet {
+		return
+	}
 	if !isTerminal(lr.stdout) {
 		// On a terminal the live line above already said it.
 		fmt.Fprintf(lr.stderr, "ftpcap: %s\n", info.Sentence())
@@ -310,7 +317,7 @@ func (lr *liveRun) finish(res *analysis.Result) int {
 		fmt.Fprintf(lr.stderr, "ftpcap: %v\n", err)
 		return exitError
 	}
-	warnPageToTerminal(f.format, f.output, lr.stdout, lr.stderr)
+	warnPageToTerminal(f.format, f.output, lr.stdout, lr.notices())
 	ropts := report.Options{Format: f.format, Verbose: f.verbose, Color: useColor(f.color, f.output == "", lr.stdout)}
 	werr := report.Write(out, res, ropts)
 	if cerr := closeOut(); werr == nil {
@@ -329,6 +336,15 @@ func (lr *liveRun) finish(res *analysis.Result) int {
 		code = exitFound
 	}
 	return code
+}
+
+// notices is where the lines that are not errors go: stderr, or nowhere
+// with --quiet.
+func (lr *liveRun) notices() io.Writer {
+	if lr.flags.quiet {
+		return io.Discard
+	}
+	return lr.stderr
 }
 
 // isTerminal reports whether w is a terminal (a character device).

@@ -29,7 +29,7 @@ Usage:
   ftpcap live -i IFACE [flags]     sniff an interface: breaks as they happen, evidence files, metrics
   ftpcap interfaces                list the interfaces live can capture on (as tcpdump -D)
   ftpcap rules                     list the rules: cause, class, what the packets must show
-  ftpcap version                   print the version
+  ftpcap version                   print the version and what it was built with
 
 Run 'ftpcap analyze --help' or 'ftpcap live --help' for the flags.
 `
@@ -51,8 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "rules":
 		return runRules(stdout)
 	case "version", "--version":
-		fmt.Fprintf(stdout, "ftpcap %s\n", version)
-		return exitOK
+		return runVersion(stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

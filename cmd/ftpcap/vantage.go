@@ -89,13 +89,13 @@ func checkReadable(points []vantageArg) error {
 
 // analyzeVantages analyses each capture point alone, packets kept,
 // correlates them and merges them into one report. Where the points
-// share no connection it says so on stderr: the report then lists each
-// point's analysis alone.
-func analyzeVantages(ctx context.Context, points []vantageArg, opts analysis.Options, showBar bool, stderr io.Writer) (*analysis.Result, error) {
+// share no connection it says so on notices (stderr, or nowhere with
+// --quiet): the report then lists each point's analysis alone.
+func analyzeVantages(ctx context.Context, points []vantageArg, opts analysis.Options, showBar bool, notices io.Writer) (*analysis.Result, error) {
 	opts.KeepPackets = true
 	vs := make([]correlate.Vantage, 0, len(points))
 	for _, p := range points {
-		res, err := analyzeFiles(ctx, p.paths, opts, showBar, stderr)
+		res, err := analyzeFiles(ctx, p.paths, opts, showBar, notices)
 		if err != nil {
 			return nil, fmt.Errorf("--vantage %s: %w", p.name, err)
 		}
@@ -103,7 +103,7 @@ func analyzeVantages(ctx context.Context, points []vantageArg, opts analysis.Opt
 	}
 	c := correlateVantages(vs)
 	if correlate.NoSharedConnection(c) {
-		fmt.Fprintf(stderr, "ftpcap: the capture points %s share no connection (their files do not overlap in time, or saw different traffic): each point is reported alone, its verdicts inferred\n", vantageNames(points))
+		fmt.Fprintf(notices, "ftpcap: the capture points %s share no connection (their files do not overlap in time, or saw different traffic): each point is reported alone, its verdicts inferred\n", vantageNames(points))
 	}
 	return correlate.Merge(vs, c), nil
 }
