@@ -74,7 +74,7 @@ func manual() docgen.Manual {
 			{
 				Name:     "version",
 				Synopsis: "version",
-				Summary:  "print the version",
+				Summary:  "print the version and what it was built with: commit, build date, Go, libpcap and gopacket",
 			},
 		},
 		Formats: []docgen.Item{
