@@ -102,7 +102,7 @@ _ftpcap_reply() {
 			;;
 		esac
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '--read --vantage --filter --ports --format --output --show-passwords --fail-on --verbose --color --progress --no-progress --max-conns --max-half-open --max-reported --conn-idle -r -f -F -o -v' -- "$cur"))
+			COMPREPLY=($(compgen -W '--read --vantage --filter --ports --format --output --show-passwords --fail-on --verbose --color --progress --no-progress --quiet --max-conns --max-half-open --max-reported --conn-idle -r -f -F -o -v -q' -- "$cur"))
 			return
 		fi
 		compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur"))
@@ -216,7 +216,7 @@ _ftpcap_reply() {
 			;;
 		esac
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '--interface --filter --ports --snaplen --no-promiscuous-mode --immediate-mode --buffer-size --duration --count --list-interfaces --write --file-size --rotate-seconds --file-count --format --output --verbose --color --show-passwords --fail-on --max-conns --max-half-open --max-reported --conn-idle --metrics-addr --alert-breaks --alert-lifetime --alert-dominant --alert-window --alert-min -i -f -s -p -B -c -D -w -C -G -W -F -o -v' -- "$cur"))
+			COMPREPLY=($(compgen -W '--interface --filter --ports --snaplen --no-promiscuous-mode --immediate-mode --buffer-size --duration --count --list-interfaces --write --file-size --rotate-seconds --file-count --format --output --verbose --quiet --color --show-passwords --fail-on --max-conns --max-half-open --max-reported --conn-idle --metrics-addr --alert-breaks --alert-lifetime --alert-dominant --alert-window --alert-min -i -f -s -p -B -c -D -w -C -G -W -F -o -v -q' -- "$cur"))
 			return
 		fi
 		:
