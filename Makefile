@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean
+.PHONY: all build deb demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean
 
 all: build
 
@@ -80,6 +80,13 @@ pairs:
 
 clean:
 	rm -rf bin
+
+# deb builds the Debian package into dist/ with dpkg-deb: the binary of
+# `make release` when dist/ has one (static, no dependency), otherwise a
+# build of this checkout against libpcap; the man page and completions when
+# they exist; the Prometheus rules and ftpcap-live@.service (not enabled).
+deb: deps
+	GO=$(GO) bash packaging/deb/build.sh dist
 
 # VOLUME_TABLE keeps the volume score's tables from go test -v output.
 VOLUME_TABLE := awk '/volume score:/{p=1} /^(--- |    realistic_test)/{p=0} p' | sed 's/^        //'
