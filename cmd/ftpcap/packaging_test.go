@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,6 +130,7 @@ func TestDebInstallPurge(t *testing.T) {
 	deb := strings.TrimSpace(string(raw))
 	t.Logf("built %s", filepath.Base(deb))
 	lintDeb(t, deb)
+	checkDepends(t, deb)
 
 	t.Cleanup(func() { exec.Command("dpkg", "--purge", "ftpcap").Run() })
 	if out, err := exec.Command("dpkg", "-i", deb).CombinedOutput(); err != nil {
@@ -195,6 +197,29 @@ func checkManPage(t *testing.T, files []string) {
 	out, err := cmd.Output()
 	if err != nil || !strings.Contains(string(out), "ftpcap") {
 		t.Errorf("man ftpcap: %v\n%.300s", err, out)
+	}
+}
+
+// checkDepends: a static binary needs no package, one linked against
+// libpcap needs libpcap0.8 and nothing more than the C library.
+func checkDepends(t *testing.T, deb string) {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("dpkg-deb", "-x", deb, dir).CombinedOutput(); err != nil {
+		t.Fatalf("dpkg-deb -x: %v\n%s", err, out)
+	}
+	ldd, _ := exec.Command("ldd", filepath.Join(dir, "usr/bin/ftpcap")).CombinedOutput()
+	depends, err := exec.Command("dpkg-deb", "-f", deb, "Depends").Output()
+	if err != nil {
+		t.Fatalf("dpkg-deb -f: %v", err)
+	}
+	got := strings.TrimSpace(string(depends))
+	want := "libc6, libpcap0.8"
+	if strings.Contains(string(ldd), "not a dynamic executable") {
+		want = ""
+	}
+	if got != want {
+		t.Errorf("Depends: %q, want %q (ldd: %s)", got, want, bytes.TrimSpace(ldd))
 	}
 }
 
