@@ -60,6 +60,11 @@ func TestPrometheusRulesCheck(t *testing.T) {
 			t.Errorf("promtool check rules %s: %v\n%s", f, err, out)
 		}
 	}
+	// The shipped thresholds, on series made to cross them.
+	unit := repoFile(t, "packaging/prometheus/ftpcap.rules.test.yml")
+	if out, err := exec.Command(promtool, "test", "rules", unit).CombinedOutput(); err != nil {
+		t.Errorf("promtool test rules %s: %v\n%s", unit, err, out)
+	}
 }
 
 // systemd-analyze verify exits 0 on unknown keys and bad values (it
