@@ -170,6 +170,18 @@ func TestDebInstallPurge(t *testing.T) {
 			t.Errorf("the package gave /usr/bin/ftpcap capabilities: %s", caps)
 		}
 	}
+	// What the docs part generates is packaged where Debian's man,
+	// bash-completion, zsh and fish look.
+	for src, dst := range map[string]string{
+		"docs/man/ftpcap.1":       "/usr/share/man/man1/ftpcap.1.gz",
+		"completions/ftpcap.bash": "/usr/share/bash-completion/completions/ftpcap",
+		"completions/_ftpcap":     "/usr/share/zsh/vendor-completions/_ftpcap",
+		"completions/ftpcap.fish": "/usr/share/fish/vendor_completions.d/ftpcap.fish",
+	} {
+		if _, err := os.Stat(repoFile(t, src)); err == nil && !slices.Contains(files, dst) {
+			t.Errorf("the checkout has %s, the package no %s", src, dst)
+		}
+	}
 	checkManPage(t, files)
 
 	if out, err := exec.Command("dpkg", "--purge", "ftpcap").CombinedOutput(); err != nil {
