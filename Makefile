@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build deb demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean
+.PHONY: all build deb demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean docs install uninstall
 
 all: build
 
@@ -80,6 +80,34 @@ pairs:
 
 clean:
 	rm -rf bin
+
+# docs regenerates the man page (docs/man/ftpcap.1) and the bash, zsh and
+# fish completions (completions/) from the flag definitions the commands
+# parse; make test fails when the committed files differ from them.
+docs:
+	$(GO) test ./cmd/ftpcap -run '^TestDocsUpToDate$$' -count=1 -update-docs
+
+# install copies the binary, the man page and the completions under
+# $(DESTDIR)$(PREFIX), where man, bash-completion, zsh and fish look
+# (Debian's zsh reads /usr/share/zsh/vendor-completions, not
+# site-functions, under /usr: set ZSHCOMPDIR for PREFIX=/usr).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+install: build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/ftpcap
+	install -m 0644 docs/man/ftpcap.1 $(DESTDIR)$(MANDIR)/man1/ftpcap.1
+	install -m 0644 completions/ftpcap.bash $(DESTDIR)$(BASHCOMPDIR)/ftpcap
+	install -m 0644 completions/_ftpcap $(DESTDIR)$(ZSHCOMPDIR)/_ftpcap
+	install -m 0644 completions/ftpcap.fish $(DESTDIR)$(FISHCOMPDIR)/ftpcap.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ftpcap $(DESTDIR)$(MANDIR)/man1/ftpcap.1 $(DESTDIR)$(BASHCOMPDIR)/ftpcap \
+		$(DESTDIR)$(ZSHCOMPDIR)/_ftpcap $(DESTDIR)$(FISHCOMPDIR)/ftpcap.fish
 
 # deb builds the Debian package into dist/ with dpkg-deb: the binary of
 # `make release` when dist/ has one (static, no dependency), otherwise a

@@ -212,9 +212,14 @@ func (f *analyzeFlags) options() (analysis.Options, error) {
 	return opts, nil
 }
 
+// failOnClasses are the break classes --fail-on takes (besides "any").
+func failOnClasses() []string {
+	return []string{classify.ClassNetwork, classify.ClassProtocol, classify.ClassServerPolicy, classify.ClassClient, classify.ClassUnknown}
+}
+
 // parseFailOn checks the --fail-on classes.
 func parseFailOn(list []string) (map[string]bool, error) {
-	valid := []string{classify.ClassNetwork, classify.ClassProtocol, classify.ClassServerPolicy, classify.ClassClient, classify.ClassUnknown}
+	valid := failOnClasses()
 	out := map[string]bool{}
 	for _, c := range list {
 		c = strings.ToLower(strings.TrimSpace(c))
