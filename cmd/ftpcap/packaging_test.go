@@ -210,6 +210,7 @@ func TestDebInstallPurge(t *testing.T) {
 	}
 	checkManPage(t, files)
 
+	made := makeServiceLeftovers()
 	if out, err := exec.Command("dpkg", "--purge", "ftpcap").CombinedOutput(); err != nil {
 		t.Fatalf("dpkg --purge: %v\n%s", err, out)
 	}
@@ -218,9 +219,34 @@ func TestDebInstallPurge(t *testing.T) {
 			t.Errorf("%s is left after dpkg --purge", f)
 		}
 	}
+	for _, f := range made {
+		if _, err := os.Lstat(f); err == nil {
+			t.Errorf("%s is left after dpkg --purge", f)
+			os.RemoveAll(f)
+		}
+	}
 	if out, _ := exec.Command("dpkg-query", "-W", "-f", "${db:Status-Status}", "ftpcap").Output(); len(out) > 0 && string(out) != "not-installed" {
 		t.Errorf("after purge dpkg says ftpcap is %q", out)
 	}
+}
+
+// makeServiceLeftovers makes what the service and the admin would have
+// made, for purge to remove: the evidence directory (systemd creates it
+// under /var/lib/private with DynamicUser=) and one interface's settings.
+// Each is made only where absent, so purge removes nothing of the
+// machine's own.
+func makeServiceLeftovers() []string {
+	exists := func(p string) bool { _, err := os.Lstat(p); return err == nil }
+	var made []string
+	if !exists("/var/lib/ftpcap") && !exists("/var/lib/private/ftpcap") &&
+		os.MkdirAll("/var/lib/private/ftpcap", 0o700) == nil &&
+		os.WriteFile("/var/lib/private/ftpcap/lo-000001.pcapng", nil, 0o600) == nil {
+		made = append(made, "/var/lib/private/ftpcap")
+	}
+	if !exists("/etc/default/ftpcap-live-lo") && os.WriteFile("/etc/default/ftpcap-live-lo", nil, 0o644) == nil {
+		made = append(made, "/etc/default/ftpcap-live-lo")
+	}
+	return made
 }
 
 // checkManPage asks man for the page when the package has one (the man
