@@ -4,7 +4,7 @@ BIN     := bin/ftpcap
 SAMPLES := $(sort $(wildcard samples/*.pcap samples/*.pcapng))
 APT_PKGS := libpcap-dev
 
-.PHONY: all build demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean docs install uninstall release release-amd64 release-arm64
+.PHONY: all build deb demo test fuzz deps test-deps samples pairs golden accuracy realistic realistic-small realistic-wide realistic-wide-small bench bench-data clean docs install uninstall release release-amd64 release-arm64
 
 all: build
 
@@ -151,6 +151,13 @@ install: build
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ftpcap $(DESTDIR)$(MANDIR)/man1/ftpcap.1 $(DESTDIR)$(BASHCOMPDIR)/ftpcap \
 		$(DESTDIR)$(ZSHCOMPDIR)/_ftpcap $(DESTDIR)$(FISHCOMPDIR)/ftpcap.fish
+
+# deb builds the Debian package into dist/ with dpkg-deb: the binary of
+# `make release` when dist/ has one (static, no dependency), otherwise a
+# build of this checkout against libpcap; the man page and completions when
+# they exist; the Prometheus rules and ftpcap-live@.service (not enabled).
+deb: deps
+	GO=$(GO) bash packaging/deb/build.sh dist
 
 # VOLUME_TABLE keeps the volume score's tables from go test -v output.
 VOLUME_TABLE := awk '/volume score:/{p=1} /^(--- |    realistic_test)/{p=0} p' | sed 's/^        //'

@@ -334,7 +334,7 @@ func TestLiveInNamespaces(t *testing.T) {
 	outR, outW := io.Pipe()
 	errR, errW := io.Pipe()
 	ftpcap := lab.start(lab.rtr, outW, errW, bin, "live", "-i", labRtrIf, "-w", evidence, "-C", "1",
-		"-F", "json", "-o", reportPath, "--metrics-addr", "127.0.0.1:9310",
+		"-F", "json", "-o", reportPath, "--metrics-addr", labMetricsAddr,
 		"--alert-breaks", "0", "--alert-lifetime", "0", "--alert-dominant", "0.5", "--alert-min", "1")
 	go func() { <-ftpcap.done; outW.Close(); errW.Close() }()
 	stdout, stderr := lines(outR), lines(errR)
@@ -348,6 +348,9 @@ func TestLiveInNamespaces(t *testing.T) {
 			errLog.WriteString(l.text + "\n")
 		}
 	}()
+	// Prometheus scrapes from before the fault, so it has the counters
+	// at 0 before the break.
+	prom := lab.startPrometheus()
 	// A second capture on the same interface writes the HTML page at
 	// the end: live -F html must draw the break it saw.
 	htmlPath := filepath.Join(lab.dir, "report.html")
@@ -435,7 +438,7 @@ func TestLiveInNamespaces(t *testing.T) {
 	}
 
 	// The metrics show the breaks and the alert while the capture runs.
-	metrics := lab.in(lab.rtr, "curl", "-sS", "--max-time", "5", "http://127.0.0.1:9310/metrics")
+	metrics := lab.in(lab.rtr, "curl", "-sS", "--max-time", "5", "http://"+labMetricsAddr+"/metrics")
 	wants := []string{
 		`ftpcap_alerts_total{alert="dominant-cause"} 1`,
 		`ftpcap_sessions_broken_total 1`,
@@ -452,6 +455,9 @@ func TestLiveInNamespaces(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^ftpcap_packets_total [1-9]`).MatchString(metrics) {
 		t.Error("metrics count no packets")
 	}
+	t.Run("prometheus break-rate alert pending", func(t *testing.T) {
+		prom.checkBreakRatePending(t, lab, len(lives), 20*time.Second)
+	})
 
 	// Ctrl-C: the capture stops, the report is written, exit 0.
 	ftpcap.cmd.Process.Signal(os.Interrupt)
